@@ -1,0 +1,64 @@
+//! AssumeRole with SourceIdentity (aws-config's own provider cannot pass SourceIdentity).
+
+use std::time::SystemTime;
+
+use aws_credential_types::provider::{self, error::CredentialsError, ProvideCredentials};
+use aws_credential_types::Credentials;
+
+/// Assumes a role through STS each time the SDK's identity cache needs fresh credentials.
+#[derive(Debug, Clone)]
+pub struct AssumeRoleProvider {
+    sts: aws_sdk_sts::Client,
+    role_arn: String,
+    session_name: String,
+    source_identity: Option<String>,
+}
+
+impl AssumeRoleProvider {
+    /// A provider for `role_arn`, calling STS through `sts` (signed with the base credentials).
+    pub fn new(
+        sts: aws_sdk_sts::Client,
+        role_arn: String,
+        session_name: String,
+        source_identity: Option<String>,
+    ) -> Self {
+        AssumeRoleProvider {
+            sts,
+            role_arn,
+            session_name,
+            source_identity,
+        }
+    }
+
+    async fn assume(&self) -> provider::Result {
+        let out = self
+            .sts
+            .assume_role()
+            .role_arn(&self.role_arn)
+            .role_session_name(&self.session_name)
+            .set_source_identity(self.source_identity.clone())
+            .send()
+            .await
+            .map_err(|e| CredentialsError::provider_error(super::error::sdk_message(&e)))?;
+        let creds = out.credentials.ok_or_else(|| {
+            CredentialsError::provider_error("STS AssumeRole answered without credentials")
+        })?;
+        let expiry = SystemTime::try_from(creds.expiration).ok();
+        Ok(Credentials::new(
+            creds.access_key_id,
+            creds.secret_access_key,
+            Some(creds.session_token),
+            expiry,
+            "AssumeRole",
+        ))
+    }
+}
+
+impl ProvideCredentials for AssumeRoleProvider {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(self.assume())
+    }
+}

@@ -1,0 +1,129 @@
+//! Turning AWS SDK errors into messages that say what failed and how to fix it.
+
+use std::error::Error as StdError;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+/// Errors of the AWS connection itself.
+#[derive(Debug, thiserror::Error)]
+pub enum AwsError {
+    /// Credentials could not be resolved (or AssumeRole was refused).
+    #[error("cannot get AWS credentials from {source_desc}: {detail}. Check source.serviceConnection.config.awsConfig (keys, profileName, assumeRoleArn) or the environment.")]
+    Credentials {
+        /// Where they were looked for.
+        source_desc: String,
+        /// The SDK's reason.
+        detail: String,
+    },
+}
+
+/// One failed AWS call, classified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallFailure {
+    /// AWS error code (`AccessDeniedException`, ...) or a transport class (`ConnectionError`, `Timeout`).
+    pub code: String,
+    /// Human message.
+    pub message: String,
+}
+
+impl CallFailure {
+    /// True for errors that mean "this operation does not exist here" (DynamoDB Local,
+    /// some emulators) rather than a real failure.
+    pub fn is_unsupported(&self) -> bool {
+        matches!(
+            self.code.as_str(),
+            "UnknownOperationException" | "UnrecognizedClientException" | "NotImplemented"
+        ) || self.message.contains("not currently supported")
+            || self.message.contains("not yet implemented")
+    }
+
+    /// True for IAM denials.
+    pub fn is_access_denied(&self) -> bool {
+        self.code.contains("AccessDenied") || self.code == "UnauthorizedOperation"
+    }
+}
+
+impl std::fmt::Display for CallFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+/// Classifies an SDK error into a code and message.
+pub fn describe_sdk_error<E, R>(err: &SdkError<E, R>) -> CallFailure
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    match err {
+        SdkError::ServiceError(service) => {
+            let e = service.err();
+            CallFailure {
+                code: e.code().unwrap_or("ServiceError").to_string(),
+                message: e
+                    .message()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| error_chain(e)),
+            }
+        }
+        SdkError::TimeoutError(_) => CallFailure {
+            code: "Timeout".into(),
+            message: "the endpoint did not answer in time".into(),
+        },
+        SdkError::DispatchFailure(d) => {
+            let chain = error_chain(err);
+            let code = if d.is_timeout() {
+                "Timeout"
+            } else if chain.contains("credentials") || chain.contains("no credentials") {
+                "CredentialsError"
+            } else if d.is_io() {
+                "ConnectionError"
+            } else {
+                "DispatchFailure"
+            };
+            CallFailure {
+                code: code.into(),
+                message: chain,
+            }
+        }
+        SdkError::ConstructionFailure(_) => {
+            let chain = error_chain(err);
+            let code = if chain.contains("credentials") {
+                "CredentialsError"
+            } else {
+                "ConstructionFailure"
+            };
+            CallFailure {
+                code: code.into(),
+                message: chain,
+            }
+        }
+        _ => CallFailure {
+            code: "ResponseError".into(),
+            message: error_chain(err),
+        },
+    }
+}
+
+/// Short message for an SDK error, used inside other errors.
+pub(crate) fn sdk_message<E, R>(err: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    describe_sdk_error(err).to_string()
+}
+
+/// An error and all its sources on one line, without repeats.
+pub fn error_chain(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn StdError + 'static)> = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}

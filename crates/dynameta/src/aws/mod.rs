@@ -1,0 +1,180 @@
+//! AWS connection: credentials (static, profile, default chain, AssumeRole), endpoint,
+//! timeouts and retries, with one rustls HTTPS client shared by every AWS client.
+
+mod assume_role;
+mod error;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+use aws_smithy_http_client::tls;
+
+pub use assume_role::AssumeRoleProvider;
+pub use error::{describe_sdk_error, AwsError, CallFailure};
+
+use crate::config::{AwsConfig, ConnectionArguments, DEFAULT_SESSION_NAME};
+
+/// Where credentials come from, for messages (never the values themselves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialSource {
+    /// `awsAccessKeyId` / `awsSecretAccessKey` (and maybe `awsSessionToken`) in the file.
+    Static,
+    /// `profileName` from the shared AWS config files.
+    Profile(String),
+    /// The SDK's default chain: env vars, shared files, web identity, ECS, IMDS.
+    DefaultChain,
+}
+
+impl std::fmt::Display for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CredentialSource::Static => f.write_str("static keys from awsConfig"),
+            CredentialSource::Profile(p) => write!(f, "profile `{p}`"),
+            CredentialSource::DefaultChain => {
+                f.write_str("the default credential chain (env vars, ~/.aws files, ECS/EC2 roles)")
+            }
+        }
+    }
+}
+
+/// A ready AWS connection: one DynamoDB client plus what it was built from.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// DynamoDB client, signed with the resolved credentials.
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// Credentials provider (already wrapped in AssumeRole when configured).
+    pub credentials: SharedCredentialsProvider,
+    /// Where the base credentials come from.
+    pub source: CredentialSource,
+    /// Role assumed on top of the base credentials, if any.
+    pub assumed_role: Option<String>,
+    /// Region of the tables.
+    pub region: String,
+    /// Custom endpoint, if any.
+    pub endpoint: Option<String>,
+}
+
+/// Builds the HTTPS client all AWS clients share: rustls with ring, native roots.
+pub fn http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// Resolves credentials and builds the DynamoDB client for `aws`.
+///
+/// No AWS call is made here except, with `assumeRoleArn`, none either: AssumeRole runs
+/// lazily on the first request (or [`Connection::resolve_credentials`]).
+pub async fn connect(aws: &AwsConfig, options: &ConnectionArguments) -> Connection {
+    let region = aws.aws_region.trim().to_string();
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs_f64(options.connect_timeout_seconds))
+        .operation_attempt_timeout(Duration::from_secs_f64(options.request_timeout_seconds))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .region(Region::new(region.clone()))
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
+    let source = match (&aws.aws_access_key_id, &aws.aws_secret_access_key) {
+        (Some(id), Some(secret)) => {
+            loader = loader.credentials_provider(Credentials::new(
+                id.clone(),
+                secret.expose().to_string(),
+                aws.aws_session_token
+                    .as_ref()
+                    .map(|t| t.expose().to_string()),
+                None,
+                "dynameta-config",
+            ));
+            CredentialSource::Static
+        }
+        _ => match &aws.profile_name {
+            Some(profile) => {
+                loader = loader.profile_name(profile);
+                CredentialSource::Profile(profile.clone())
+            }
+            None => CredentialSource::DefaultChain,
+        },
+    };
+    if let (Some(profile), CredentialSource::Static) = (&aws.profile_name, &source) {
+        tracing::debug!(profile = %profile, "profileName ignored: static keys take precedence");
+    }
+    let sdk: SdkConfig = loader.load().await;
+    let base = sdk
+        .credentials_provider()
+        .unwrap_or_else(|| SharedCredentialsProvider::new(MissingCredentials));
+
+    let credentials = match &aws.assume_role_arn {
+        Some(role) => {
+            let mut sts = aws_sdk_sts::config::Builder::from(&sdk).credentials_provider(base);
+            if let Some(url) = &options.sts_endpoint_url {
+                sts = sts.endpoint_url(url);
+            }
+            let provider = AssumeRoleProvider::new(
+                aws_sdk_sts::Client::from_conf(sts.build()),
+                role.clone(),
+                aws.assume_role_session_name
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
+                aws.assume_role_source_identity.clone(),
+            );
+            SharedCredentialsProvider::new(provider)
+        }
+        None => base,
+    };
+
+    let mut ddb =
+        aws_sdk_dynamodb::config::Builder::from(&sdk).credentials_provider(credentials.clone());
+    if let Some(url) = &aws.end_point_url {
+        ddb = ddb.endpoint_url(url.trim_end_matches('/'));
+    }
+    Connection {
+        dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
+        credentials,
+        source,
+        assumed_role: aws.assume_role_arn.clone(),
+        region,
+        endpoint: aws.end_point_url.clone(),
+    }
+}
+
+impl Connection {
+    /// Resolves credentials now (running AssumeRole if configured), so that a
+    /// credentials problem is reported as such and not as a failed DynamoDB call.
+    pub async fn resolve_credentials(&self) -> Result<Credentials, AwsError> {
+        self.credentials.provide_credentials().await.map_err(|e| {
+            let detail = error::error_chain(&e);
+            AwsError::Credentials {
+                source_desc: match &self.assumed_role {
+                    Some(role) => format!("AssumeRole `{role}` with {}", self.source),
+                    None => self.source.to_string(),
+                },
+                detail,
+            }
+        })
+    }
+}
+
+/// Stands in when the SDK found no credentials provider at all.
+#[derive(Debug)]
+struct MissingCredentials;
+
+impl ProvideCredentials for MissingCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::ready(Err(
+            aws_credential_types::provider::error::CredentialsError::not_loaded_no_source(),
+        ))
+    }
+}

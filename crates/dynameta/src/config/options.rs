@@ -1,0 +1,35 @@
+//! dynameta's own options, read from `serviceConnection.config.connectionArguments`
+//! (a free-form object in OpenMetadata's schema, so the YAML stays valid upstream).
+
+use serde::Deserialize;
+
+/// Options of our own, all optional. Documented in `docs/configuration.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase", default)]
+pub struct ConnectionArguments {
+    /// Items sampled per table for schema inference (OpenMetadata's constant is 1000).
+    pub sample_size: u32,
+    /// Parallel Scan segments used to spread the inference sample over the key space.
+    pub sample_segments: u32,
+    /// Seconds to wait for a TCP connection to the DynamoDB endpoint.
+    pub connect_timeout_seconds: f64,
+    /// Seconds allowed for one DynamoDB call, retries excluded.
+    pub request_timeout_seconds: f64,
+    /// Attempts per DynamoDB call (1 = no retry) for throttling and transient errors.
+    pub max_attempts: u32,
+    /// STS endpoint for AssumeRole (VPC endpoint, or an emulator in tests).
+    pub sts_endpoint_url: Option<String>,
+}
+
+impl Default for ConnectionArguments {
+    fn default() -> Self {
+        ConnectionArguments {
+            sample_size: 1000,
+            sample_segments: 8,
+            connect_timeout_seconds: 3.0,
+            request_timeout_seconds: 30.0,
+            max_attempts: 5,
+            sts_endpoint_url: None,
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Processors turn what the source read into catalog facts. For now: schema inference.
+
+pub mod inference;
