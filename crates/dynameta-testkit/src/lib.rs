@@ -1,1 +1,95 @@
+//! Test support for dynameta: real AWS DynamoDB Local and moto servers on loopback,
+//! started once per test process, and validation against OpenMetadata's JSON Schemas.
+//!
+//! Servers are found through `.tools/paths.env`, written by `scripts/install-test-deps`
+//! (or the `DYNAMETA_DYNAMODB_LOCAL_DIR` / `DYNAMETA_MOTO_SERVER` variables). Each is
+//! run under a tiny shell guard that kills it when the test process exits, however it
+//! exits, so no server outlives a test run.
 
+pub mod corpus;
+pub mod schema;
+mod server;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+pub use server::Server;
+
+/// The shared DynamoDB Local of this test process (started on first use).
+///
+/// DynamoDB Local keeps one namespace per access key id and region, so tests isolate
+/// themselves by using [`unique_access_key`].
+pub fn dynamodb_local() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let dir = server::tool_path("DYNAMETA_DYNAMODB_LOCAL_DIR");
+        let lib = format!("-Djava.library.path={dir}/DynamoDBLocal_lib");
+        let jar = format!("{dir}/DynamoDBLocal.jar");
+        Server::start("DynamoDB Local", |port| {
+            vec![
+                "java".to_string(),
+                lib.clone(),
+                "-jar".to_string(),
+                jar.clone(),
+                "-inMemory".to_string(),
+                "-port".to_string(),
+                port.to_string(),
+            ]
+        })
+    })
+}
+
+/// The shared moto server of this test process (STS, DynamoDB with tags and PITR).
+/// moto keeps state per account; tests isolate themselves with unique table names.
+pub fn moto() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let bin = server::tool_path("DYNAMETA_MOTO_SERVER");
+        Server::start("moto_server", |port| {
+            vec![
+                bin.clone(),
+                "-H".into(),
+                "127.0.0.1".into(),
+                "-p".into(),
+                port.to_string(),
+            ]
+        })
+    })
+}
+
+/// An access key id no other test in this process uses: a private DynamoDB Local namespace.
+pub fn unique_access_key(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let clean: String = prefix
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(12)
+        .collect::<String>()
+        .to_uppercase();
+    format!("AKID{clean}{}X{n}", std::process::id())
+}
+
+/// A DynamoDB client for `endpoint` with static test credentials, for seeding tables.
+pub async fn client(endpoint: &str, access_key: &str, region: &str) -> aws_sdk_dynamodb::Client {
+    let creds = aws_sdk_dynamodb::config::Credentials::new(
+        access_key,
+        "test-secret-key",
+        None,
+        None,
+        "dynameta-testkit",
+    );
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .credentials_provider(creds)
+        .endpoint_url(endpoint)
+        .http_client(http)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}

@@ -11,7 +11,11 @@
 //! - [`workflow`]: the commands (`ingest`, `test-connection`) and their run summary.
 
 pub mod aws;
+pub mod cli;
 pub mod config;
 pub mod openmetadata;
 pub mod processors;
 pub mod secret;
+pub mod sinks;
+pub mod source;
+pub mod workflow;

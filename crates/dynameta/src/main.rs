@@ -1,1 +1,127 @@
-fn main() {}
+//! The `dynameta` binary: parse arguments, load the workflow, run, map to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
+use dynameta::config::{self, LogLevel, Workflow};
+use dynameta::secret::{redact, Secret};
+use dynameta::workflow::{ingest, test_connection};
+
+/// Exit code for bad usage or configuration.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (args, command) = match &cli.command {
+        Command::Ingest(a) => (a, config::Command::Ingest),
+        Command::Profile(a) => (a, config::Command::Profile),
+        Command::Classify(a) => (a, config::Command::Classify),
+        Command::TestConnection(a) => (a, config::Command::TestConnection),
+    };
+    let workflow = match config::load(&args.config, command) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.config.display());
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    init_logging(&workflow, args.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let code = runtime.block_on(run(command, &workflow, args));
+    ExitCode::from(code)
+}
+
+async fn run(command: config::Command, workflow: &Workflow, args: &RunArgs) -> u8 {
+    let secrets = secrets_of(workflow);
+    let secrets: Vec<&Secret> = secrets.iter().collect();
+    match command {
+        config::Command::Ingest => match ingest::run(workflow, args.quiet).await {
+            Ok((summary, outcome)) => {
+                match args.log_format {
+                    LogFormat::Text => print!("{}", redact(&summary.render(), &secrets)),
+                    LogFormat::Json => println!(
+                        "{}",
+                        redact(
+                            &serde_json::json!({"summary": summary}).to_string(),
+                            &secrets
+                        )
+                    ),
+                }
+                outcome.exit_code()
+            }
+            Err(e) => {
+                eprintln!("error: {}", redact(&e.to_string(), &secrets));
+                EXIT_CONFIG
+            }
+        },
+        config::Command::TestConnection => {
+            let report = test_connection::run(workflow).await;
+            match args.log_format {
+                LogFormat::Text => print!("{}", redact(&report.render(), &secrets)),
+                LogFormat::Json => println!(
+                    "{}",
+                    redact(
+                        &serde_json::to_string(&report).unwrap_or_default(),
+                        &secrets
+                    )
+                ),
+            }
+            report.outcome().exit_code()
+        }
+        config::Command::Profile | config::Command::Classify => {
+            eprintln!(
+                "error: `dynameta {}` is not available in this build yet; the workflow file is valid. Use `dynameta ingest` for metadata.",
+                if command == config::Command::Profile { "profile" } else { "classify" }
+            );
+            EXIT_CONFIG
+        }
+    }
+}
+
+fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
+    let aws = workflow.aws();
+    let mut out: Vec<Secret> = [&aws.aws_secret_access_key, &aws.aws_session_token]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    if let Some(jwt) = workflow
+        .server
+        .as_ref()
+        .and_then(|s| s.security_config.as_ref())
+    {
+        out.push(jwt.jwt_token.clone());
+    }
+    out
+}
+
+fn init_logging(workflow: &Workflow, format: LogFormat) {
+    let level = match workflow.log_level {
+        LogLevel::Debug => "debug",
+        LogLevel::Info => "info",
+        LogLevel::Warn => "warn",
+        LogLevel::Error => "error",
+    };
+    // Our own crate at the configured level; the AWS SDK only for real problems.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DYNAMETA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -3,5 +3,6 @@
 
 pub mod entities;
 pub mod fqn;
+pub mod mapping;
 
 pub use entities::*;

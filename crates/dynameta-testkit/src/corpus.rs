@@ -1,0 +1,308 @@
+//! Test and demo tables: every DynamoDB shape the inference must get right.
+//!
+//! This is the only code in the repository that writes to DynamoDB; dynameta itself is
+//! read-only.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as AV, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, LocalSecondaryIndex, Projection, ProjectionType, PutRequest, ScalarAttributeType,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+
+type Item = HashMap<String, AV>;
+
+fn s(v: impl Into<String>) -> AV {
+    AV::S(v.into())
+}
+fn n(v: impl ToString) -> AV {
+    AV::N(v.to_string())
+}
+fn m(pairs: Vec<(&str, AV)>) -> AV {
+    AV::M(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .expect("key schema")
+}
+fn def(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(kind)
+        .build()
+        .expect("attribute definition")
+}
+
+/// Creates a table with on-demand billing and the given keys.
+pub async fn create_table(
+    client: &Client,
+    name: &str,
+    hash: (&str, ScalarAttributeType),
+    range: Option<(&str, ScalarAttributeType)>,
+) {
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(hash.0, KeyType::Hash))
+        .attribute_definitions(def(hash.0, hash.1.clone()));
+    if let Some((r, t)) = range {
+        req = req
+            .key_schema(key(r, KeyType::Range))
+            .attribute_definitions(def(r, t));
+    }
+    req.send()
+        .await
+        .unwrap_or_else(|e| panic!("create {name}: {e:?}"));
+}
+
+/// Writes items in batches of 25.
+pub async fn put_items(client: &Client, table: &str, items: Vec<Item>) {
+    for chunk in items.chunks(25) {
+        let mut requests: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|item| {
+                WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .set_item(Some(item.clone()))
+                            .build()
+                            .expect("put request"),
+                    )
+                    .build()
+            })
+            .collect();
+        // Retry unprocessed items (DynamoDB may return some under load).
+        while !requests.is_empty() {
+            let out = client
+                .batch_write_item()
+                .request_items(table, requests)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("batch write {table}: {e:?}"));
+            requests = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(table))
+                .unwrap_or_default();
+        }
+    }
+}
+
+/// An `orders` item: composite key, nested maps 6 levels deep, list of maps, sets,
+/// binary, booleans, nulls, optional attributes, an attribute with 4 types, and
+/// attribute names with a dot, a space and non-ASCII characters.
+pub fn order_item(i: u32) -> Item {
+    let mut item: Item = HashMap::new();
+    item.insert("customerId".into(), s(format!("c{:03}", i % 37)));
+    item.insert("orderId".into(), n(i));
+    item.insert(
+        "status".into(),
+        s(["NEW", "PAID", "SHIPPED"][i as usize % 3]),
+    );
+    item.insert(
+        "createdAt".into(),
+        s(format!("2026-11-{:02}T10:00:00Z", 1 + i % 28)),
+    );
+    item.insert("total".into(), n(format!("{}.{:02}", 10 + i, i % 100)));
+    item.insert("paid".into(), AV::Bool(i % 2 == 0));
+    item.insert("giftMessage".into(), AV::Null(true));
+    item.insert(
+        "labels".into(),
+        AV::Ss(vec!["fragile".into(), format!("zone-{}", i % 4)]),
+    );
+    item.insert(
+        "ratings".into(),
+        AV::Ns(vec!["1".into(), format!("{}", 2 + i % 3)]),
+    );
+    item.insert("blobs".into(), AV::Bs(vec![Blob::new(vec![1, 2, i as u8])]));
+    item.insert(
+        "signature".into(),
+        AV::B(Blob::new(format!("sig{i}").into_bytes())),
+    );
+    item.insert(
+        "lines".into(),
+        AV::L(vec![
+            m(vec![("sku", s(format!("SKU-{i}"))), ("qty", n(1 + i % 5))]),
+            m(vec![("sku", s("SKU-X")), ("price", n("9.99"))]),
+        ]),
+    );
+    item.insert(
+        "shipping".into(),
+        m(vec![(
+            "address",
+            m(vec![(
+                "geo",
+                m(vec![(
+                    "region",
+                    m(vec![(
+                        "zone",
+                        m(vec![("code", s(format!("Z{i}"))), ("lat", n("52.5"))]),
+                    )]),
+                )]),
+            )]),
+        )]),
+    );
+    let mixed = match i % 4 {
+        0 => s("text"),
+        1 => n(i),
+        2 => AV::Bool(true),
+        _ => m(vec![("k", s("v"))]),
+    };
+    item.insert("mixed".into(), mixed);
+    if i % 3 == 0 {
+        item.insert("couponCode".into(), s(format!("SAVE{i}")));
+    }
+    item.insert("meta.source".into(), s("web"));
+    item.insert("delivery notes".into(), s("leave at door"));
+    item.insert("prénom✓".into(), s("Zoë"));
+    item
+}
+
+/// Creates the corpus: `orders` (GSI + LSI), `users` (hash-only, TTL), `empty_composite`
+/// (no items), `acct.users-v2` (dot in name), plus `filler` small tables `bulk_NNN`.
+pub async fn seed(client: &Client, filler: usize) {
+    client
+        .create_table()
+        .table_name("orders")
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(
+            aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+                .read_capacity_units(25)
+                .write_capacity_units(5)
+                .build()
+                .expect("throughput"),
+        )
+        .key_schema(key("customerId", KeyType::Hash))
+        .key_schema(key("orderId", KeyType::Range))
+        .attribute_definitions(def("customerId", ScalarAttributeType::S))
+        .attribute_definitions(def("orderId", ScalarAttributeType::N))
+        .attribute_definitions(def("status", ScalarAttributeType::S))
+        .attribute_definitions(def("createdAt", ScalarAttributeType::S))
+        .attribute_definitions(def("total", ScalarAttributeType::N))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by_status")
+                .key_schema(key("status", KeyType::Hash))
+                .key_schema(key("createdAt", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::Include)
+                        .non_key_attributes("total")
+                        .build(),
+                )
+                .provisioned_throughput(
+                    aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+                        .read_capacity_units(5)
+                        .write_capacity_units(5)
+                        .build()
+                        .expect("throughput"),
+                )
+                .build()
+                .expect("gsi"),
+        )
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("by_total")
+                .key_schema(key("customerId", KeyType::Hash))
+                .key_schema(key("total", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .expect("lsi"),
+        )
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .expect("stream"),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create orders: {e:?}"));
+    put_items(client, "orders", (0..120).map(order_item).collect()).await;
+
+    create_table(client, "users", ("userId", ScalarAttributeType::S), None).await;
+    client
+        .update_time_to_live()
+        .table_name("users")
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expiresAt")
+                .build()
+                .expect("ttl"),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("ttl users: {e:?}"));
+    let users = (0..40)
+        .map(|i| {
+            let mut u: Item = HashMap::new();
+            u.insert("userId".into(), s(format!("u{i:03}")));
+            u.insert("email".into(), s(format!("user{i}@example.com")));
+            u.insert("expiresAt".into(), n(1_800_000_000 + i));
+            if i % 2 == 0 {
+                u.insert("phone".into(), s(format!("+1-202-555-01{:02}", i % 100)));
+            }
+            u
+        })
+        .collect();
+    put_items(client, "users", users).await;
+
+    create_table(
+        client,
+        "empty_composite",
+        ("pk", ScalarAttributeType::B),
+        Some(("sk", ScalarAttributeType::N)),
+    )
+    .await;
+
+    create_table(
+        client,
+        "acct.users-v2",
+        ("id", ScalarAttributeType::S),
+        None,
+    )
+    .await;
+    put_items(
+        client,
+        "acct.users-v2",
+        (0..5)
+            .map(|i| {
+                HashMap::from([
+                    ("id".to_string(), s(format!("a{i}"))),
+                    ("v".to_string(), n(i)),
+                ])
+            })
+            .collect(),
+    )
+    .await;
+
+    for i in 0..filler {
+        let name = format!("bulk_{i:03}");
+        create_table(client, &name, ("id", ScalarAttributeType::S), None).await;
+        put_items(
+            client,
+            &name,
+            (0..3)
+                .map(|j| {
+                    HashMap::from([
+                        ("id".to_string(), s(format!("{j}"))),
+                        ("n".to_string(), n(j)),
+                    ])
+                })
+                .collect(),
+        )
+        .await;
+    }
+}

@@ -1,0 +1,35 @@
+//! Seeds a DynamoDB endpoint (DynamoDB Local) with the demo corpus.
+//!
+//! dynameta itself never writes to DynamoDB; this example is the demo's only writer.
+//!
+//! ```text
+//! cargo run --example seed_demo -- http://127.0.0.1:8000 DEMOACCESSKEY us-east-1 20
+//! ```
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [endpoint, access_key, region, rest @ ..] = args.as_slice() else {
+        eprintln!("usage: seed_demo ENDPOINT ACCESS_KEY_ID REGION [FILLER_TABLES]");
+        std::process::exit(2);
+    };
+    let filler: usize = match rest.first().map(|s| s.parse()) {
+        None => 20,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            eprintln!("FILLER_TABLES must be a number");
+            std::process::exit(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    runtime.block_on(async {
+        let client = dynameta_testkit::client(endpoint, access_key, region).await;
+        dynameta_testkit::corpus::seed(&client, filler).await;
+    });
+    println!("seeded {endpoint} ({region}) with the demo corpus and {filler} filler tables");
+}

@@ -1,0 +1,63 @@
+//! Command-line interface, mirroring OpenMetadata's `metadata` CLI.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// DynamoDB metadata connector for OpenMetadata: tables, inferred schemas, profiles
+/// and PII tags, configured with OpenMetadata's own workflow YAML.
+#[derive(Debug, Parser)]
+#[command(name = "dynameta", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest metadata: list tables, describe them, infer their columns, write to the sink.
+    #[command(
+        after_help = "Example:\n  dynameta ingest -c examples/local-file.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+    )]
+    Ingest(RunArgs),
+    /// Profile tables (sourceConfig.config.type: Profiler).
+    #[command(
+        after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+    )]
+    Profile(RunArgs),
+    /// Classify PII in columns (sourceConfig.config.type: AutoClassification).
+    #[command(
+        after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+    )]
+    Classify(RunArgs),
+    /// Check credentials, endpoint and IAM permissions step by step.
+    #[command(
+        after_help = "Example:\n  dynameta test-connection -c examples/local-file.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."
+    )]
+    TestConnection(RunArgs),
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Workflow YAML (OpenMetadata's format).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Log and summary format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs and the summary are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for machines.
+    Json,
+}

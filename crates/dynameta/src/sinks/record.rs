@@ -1,0 +1,64 @@
+//! The records a run produces, in the order they are produced. In a JSON Lines file
+//! each is one line `{"kind": ..., ...}`, `kind` named after the OpenMetadata request.
+
+use serde::Serialize;
+
+use crate::openmetadata::{
+    CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
+};
+use crate::processors::inference::AttributeSummary;
+use crate::source::TableDescription;
+
+/// One output record.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Record {
+    /// `PUT /api/v1/services/databaseServices` body.
+    CreateDatabaseService {
+        /// The request body.
+        payload: CreateDatabaseService,
+    },
+    /// `PUT /api/v1/databases` body.
+    CreateDatabase {
+        /// The request body.
+        payload: CreateDatabase,
+    },
+    /// `PUT /api/v1/databaseSchemas` body.
+    CreateDatabaseSchema {
+        /// The request body.
+        payload: CreateDatabaseSchema,
+    },
+    /// `PUT /api/v1/tables` body.
+    CreateTable {
+        /// The request body.
+        payload: CreateTable,
+    },
+    /// Everything DynamoDB told about a table, and the inference statistics.
+    #[serde(rename = "dynamodbTable", rename_all = "camelCase")]
+    DynamodbTable {
+        /// Table FQN in OpenMetadata.
+        table: String,
+        /// DescribeTable, tags, TTL, PITR.
+        properties: Box<TableDescription>,
+        /// How the inference sample was read.
+        sampling: SamplingStats,
+        /// Every attribute path with presence and types.
+        attributes: Vec<AttributeSummary>,
+    },
+}
+
+/// How the inference sample of a table was read.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SamplingStats {
+    /// Items read.
+    pub items_sampled: u64,
+    /// `sampleSize` asked for.
+    pub sample_size: u32,
+    /// Scan segments used.
+    pub segments: u32,
+    /// Scan requests made.
+    pub requests: u32,
+    /// Read capacity units consumed.
+    pub consumed_read_units: f64,
+}

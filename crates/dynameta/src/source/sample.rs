@@ -1,0 +1,154 @@
+//! Sampling items for schema inference with a parallel segmented `Scan`.
+//!
+//! DynamoDB hashes partition keys, so each of `TotalSegments` segments holds a slice
+//! of the whole key space. Reading a share of the sample from every segment gives items
+//! from all over the table instead of the first pages of one key range, and the reads
+//! run in parallel. Results are deterministic for the same data: segments are read in
+//! key order and merged per segment.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
+use futures_util::future::join_all;
+
+use super::SourceError;
+use crate::aws::describe_sdk_error;
+use crate::processors::inference::Sample;
+
+/// Largest page asked for; DynamoDB also stops a page at 1 MB.
+const MAX_PAGE: u32 = 1000;
+
+/// The inference sample of one table and what reading it cost.
+#[derive(Debug, Clone, Default)]
+pub struct SampleOutcome {
+    /// Shapes of the sampled items.
+    pub sample: Sample,
+    /// Items read.
+    pub items: u64,
+    /// Scan segments used (1 = a plain scan).
+    pub segments: u32,
+    /// Scan requests made.
+    pub requests: u32,
+    /// Read capacity units consumed, as DynamoDB reported.
+    pub consumed_read_units: f64,
+}
+
+type Key = HashMap<String, AttributeValue>;
+
+struct Segment {
+    index: u32,
+    next: Option<Key>,
+    exhausted: bool,
+    sample: Sample,
+    items: u64,
+    requests: u32,
+    consumed: f64,
+}
+
+/// Reads up to `size` items of `table` spread over `segments` Scan segments.
+///
+/// `item_count` (DescribeTable's estimate) lets a small table be read with one plain
+/// scan. When some segments run dry, their unused share goes to the others, so a
+/// table with at least `size` items always yields `size` items.
+pub async fn sample_table(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    size: u32,
+    segments: u32,
+    item_count: Option<i64>,
+) -> Result<SampleOutcome, SourceError> {
+    let small = item_count.is_some_and(|n| n <= i64::from(size));
+    let total = if small {
+        1
+    } else {
+        segments.clamp(1, size.max(1))
+    };
+    let mut states: Vec<Segment> = (0..total)
+        .map(|index| Segment {
+            index,
+            next: None,
+            exhausted: false,
+            sample: Sample::default(),
+            items: 0,
+            requests: 0,
+            consumed: 0.0,
+        })
+        .collect();
+    let mut wanted = u64::from(size);
+    while wanted > 0 {
+        let before: u64 = states.iter().map(|s| s.items).sum();
+        let open: Vec<&mut Segment> = states.iter_mut().filter(|s| !s.exhausted).collect();
+        if open.is_empty() {
+            break;
+        }
+        let share = wanted / open.len() as u64;
+        let extra = wanted % open.len() as u64;
+        let reads = open.into_iter().enumerate().map(|(i, seg)| {
+            let quota = share + u64::from((i as u64) < extra);
+            read_segment(client, table, total, seg, quota)
+        });
+        for result in join_all(reads).await {
+            result?;
+        }
+        let after: u64 = states.iter().map(|s| s.items).sum();
+        wanted = wanted.saturating_sub(after - before);
+    }
+    let mut outcome = SampleOutcome {
+        segments: total,
+        ..SampleOutcome::default()
+    };
+    for s in &states {
+        outcome.sample.merge(&s.sample);
+        outcome.items += s.items;
+        outcome.requests += s.requests;
+        outcome.consumed_read_units += s.consumed;
+    }
+    Ok(outcome)
+}
+
+async fn read_segment(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    total: u32,
+    seg: &mut Segment,
+    quota: u64,
+) -> Result<(), SourceError> {
+    let mut got = 0u64;
+    while got < quota && !seg.exhausted {
+        let limit = (quota - got).min(u64::from(MAX_PAGE)) as i32;
+        let mut request = client
+            .scan()
+            .table_name(table)
+            .select(Select::AllAttributes)
+            .consistent_read(false)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .limit(limit)
+            .set_exclusive_start_key(seg.next.take());
+        if total > 1 {
+            request = request
+                .segment(seg.index as i32)
+                .total_segments(total as i32);
+        }
+        let page = request
+            .send()
+            .await
+            .map_err(|e| SourceError::new("Scan", table, describe_sdk_error(&e)))?;
+        seg.requests += 1;
+        seg.consumed += page
+            .consumed_capacity
+            .as_ref()
+            .and_then(|c| c.capacity_units)
+            .unwrap_or(0.0);
+        for item in page.items() {
+            seg.sample.observe(item);
+        }
+        let n = page.items().len() as u64;
+        got += n;
+        seg.items += n;
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => seg.next = Some(key),
+            _ => seg.exhausted = true,
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Our model of a DynamoDB table: everything `Describe*` and `ListTags` tell.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::processors::inference::{KeyAttribute, KeyKind};
+
+/// A table as DynamoDB describes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableDescription {
+    /// Table name.
+    pub name: String,
+    /// Table ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `ACTIVE`, `CREATING`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Creation time, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Partition key.
+    pub hash_key: Option<KeyDef>,
+    /// Sort key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range_key: Option<KeyDef>,
+    /// All `AttributeDefinitions` (keys of the table and its indexes).
+    pub attribute_definitions: BTreeMap<String, String>,
+    /// Global secondary indexes.
+    pub global_secondary_indexes: Vec<Index>,
+    /// Local secondary indexes.
+    pub local_secondary_indexes: Vec<Index>,
+    /// `PROVISIONED` or `PAY_PER_REQUEST`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_mode: Option<String>,
+    /// Provisioned read/write capacity units (0/0 for on-demand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioned_throughput: Option<Throughput>,
+    /// Approximate item count (DynamoDB refreshes it about every six hours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_count: Option<i64>,
+    /// Approximate size in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<i64>,
+    /// Stream settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<Stream>,
+    /// Server-side encryption.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sse: Option<Sse>,
+    /// `STANDARD` or `STANDARD_INFREQUENT_ACCESS`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_class: Option<String>,
+    /// Deletion protection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_protection: Option<bool>,
+    /// Time to live (`None` when it could not be read; see `unavailable`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<Ttl>,
+    /// Point-in-time recovery status (`ENABLED` / `DISABLED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub point_in_time_recovery: Option<String>,
+    /// AWS resource tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// Facts that could not be read, with why (unsupported by the endpoint, access denied).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unavailable: BTreeMap<String, String>,
+}
+
+/// A key attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyDef {
+    /// Attribute name.
+    pub name: String,
+    /// `S`, `N` or `B`.
+    pub attribute_type: String,
+}
+
+/// A secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Index {
+    /// Index name.
+    pub name: String,
+    /// Partition key attribute.
+    pub hash_key: Option<String>,
+    /// Sort key attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range_key: Option<String>,
+    /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projection: Option<String>,
+    /// Attributes projected with `INCLUDE`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub non_key_attributes: Vec<String>,
+    /// GSI status (`ACTIVE`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// GSI provisioned throughput.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioned_throughput: Option<Throughput>,
+    /// Items in the index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item_count: Option<i64>,
+    /// Size of the index in bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<i64>,
+}
+
+/// Provisioned capacity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Throughput {
+    /// Read capacity units.
+    pub read_capacity_units: i64,
+    /// Write capacity units.
+    pub write_capacity_units: i64,
+}
+
+/// Stream settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stream {
+    /// Stream on.
+    pub enabled: bool,
+    /// `NEW_IMAGE`, `OLD_IMAGE`, `NEW_AND_OLD_IMAGES`, `KEYS_ONLY`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub view_type: Option<String>,
+    /// Latest stream ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+}
+
+/// Server-side encryption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sse {
+    /// `ENABLED`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `KMS` or `AES256`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sse_type: Option<String>,
+    /// KMS key ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
+}
+
+/// Time to live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ttl {
+    /// `ENABLED`, `DISABLED`, `ENABLING`, `DISABLING`.
+    pub status: String,
+    /// The expiry attribute.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+}
+
+impl TableDescription {
+    /// Key attributes in column order (hash, then range), typed for inference.
+    pub fn key_attributes(&self) -> Vec<KeyAttribute> {
+        [&self.hash_key, &self.range_key]
+            .into_iter()
+            .flatten()
+            .map(|k| KeyAttribute {
+                name: k.name.clone(),
+                kind: match k.attribute_type.as_str() {
+                    "N" => KeyKind::Number,
+                    "B" => KeyKind::Binary,
+                    _ => KeyKind::String,
+                },
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,78 @@
+//! The run summary, like OpenMetadata's workflow status.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// What a run did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Tables in the region.
+    pub tables_listed: usize,
+    /// Tables described, sampled and written.
+    pub tables_processed: usize,
+    /// Tables dropped by the filters.
+    pub filtered: Vec<String>,
+    /// Problems that did not fail a table.
+    pub warnings: Vec<String>,
+    /// Tables (or steps) that failed, with why.
+    pub failures: Vec<Failure>,
+    /// Items read for inference.
+    pub items_sampled: u64,
+    /// Read capacity consumed by sampling.
+    pub consumed_read_units: f64,
+    /// Records written by the sink.
+    pub records_written: u64,
+    /// Wall time.
+    #[serde(serialize_with = "seconds")]
+    pub elapsed: Duration,
+}
+
+/// One failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The table, or `(listing)` / `(sink)`.
+    pub name: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0).round() / 1000.0)
+}
+
+impl Summary {
+    /// Renders the human summary.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str("Workflow summary\n");
+        out.push_str(&format!("  Tables listed:    {}\n", self.tables_listed));
+        out.push_str(&format!("  Processed:        {}\n", self.tables_processed));
+        out.push_str(&format!("  Filtered:         {}\n", self.filtered.len()));
+        out.push_str(&format!("  Warnings:         {}\n", self.warnings.len()));
+        out.push_str(&format!("  Failures:         {}\n", self.failures.len()));
+        out.push_str(&format!(
+            "  Items sampled:    {} ({:.1} read units)\n",
+            self.items_sampled, self.consumed_read_units
+        ));
+        out.push_str(&format!("  Records written:  {}\n", self.records_written));
+        out.push_str(&format!(
+            "  Elapsed:          {:.2}s\n",
+            self.elapsed.as_secs_f64()
+        ));
+        for w in self.warnings.iter().take(20) {
+            out.push_str(&format!("  warning: {w}\n"));
+        }
+        if self.warnings.len() > 20 {
+            out.push_str(&format!(
+                "  ... and {} more warnings\n",
+                self.warnings.len() - 20
+            ));
+        }
+        for f in &self.failures {
+            out.push_str(&format!("  FAILED {}: {}\n", f.name, f.reason));
+        }
+        out
+    }
+}
