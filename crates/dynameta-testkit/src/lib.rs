@@ -25,7 +25,7 @@ pub fn dynamodb_local() -> &'static Server {
         let dir = server::tool_path("DYNAMETA_DYNAMODB_LOCAL_DIR");
         let lib = format!("-Djava.library.path={dir}/DynamoDBLocal_lib");
         let jar = format!("{dir}/DynamoDBLocal.jar");
-        Server::start("DynamoDB Local", |port| {
+        Server::start("DynamoDB Local", &[], |port| {
             vec![
                 "java".to_string(),
                 lib.clone(),
@@ -39,22 +39,80 @@ pub fn dynamodb_local() -> &'static Server {
     })
 }
 
-/// The shared moto server of this test process (STS, DynamoDB with tags and PITR).
-/// moto keeps state per account; tests isolate themselves with unique table names.
+/// The shared moto server of this test process (STS, DynamoDB with tags and PITR),
+/// with request recording on, so tests can check what was sent ([`moto_requests`]).
+/// moto keeps state per account; tests isolate themselves with unique names.
 pub fn moto() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
-        let bin = server::tool_path("DYNAMETA_MOTO_SERVER");
-        Server::start("moto_server", |port| {
-            vec![
-                bin.clone(),
-                "-H".into(),
-                "127.0.0.1".into(),
-                "-p".into(),
-                port.to_string(),
-            ]
-        })
+        let server = start_moto(&[("MOTO_ENABLE_RECORDING", "True")]);
+        server::http(
+            &server.endpoint,
+            "POST",
+            "/moto-api/recorder/start-recording",
+        );
+        server
     })
+}
+
+/// A moto server that authenticates every request (`INITIAL_NO_AUTH_ACTION_COUNT=0`):
+/// unknown credentials are refused, as real STS refuses them.
+pub fn moto_strict() -> &'static Server {
+    static SERVER: OnceLock<Server> = OnceLock::new();
+    SERVER.get_or_init(|| start_moto(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]))
+}
+
+fn start_moto(env: &[(&str, &str)]) -> Server {
+    let bin = server::tool_path("DYNAMETA_MOTO_SERVER");
+    Server::start("moto_server", env, |port| {
+        vec![
+            bin.clone(),
+            "-H".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+        ]
+    })
+}
+
+/// Requests [`moto`] has received so far, decoded: one JSON object per request with
+/// `method`, `headers` and the form/JSON `body` as text.
+pub fn moto_requests() -> Vec<serde_json::Value> {
+    let server = moto();
+    let text = server::http(
+        &server.endpoint,
+        "GET",
+        "/moto-api/recorder/download-recording",
+    );
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .map(|mut v| {
+            if let Some(body) = v.get("body").and_then(|b| b.as_str()) {
+                let decoded = base64_decode(body).unwrap_or_else(|| body.as_bytes().to_vec());
+                v["body"] =
+                    serde_json::Value::String(String::from_utf8_lossy(&decoded).into_owned());
+            }
+            v
+        })
+        .collect()
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for c in text.bytes().filter(|c| *c != b'=') {
+        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
+        buf = (buf << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// An access key id no other test in this process uses: a private DynamoDB Local namespace.

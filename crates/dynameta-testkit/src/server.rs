@@ -19,11 +19,11 @@ pub struct Server {
 
 impl Server {
     /// Starts `argv(port)` and waits (polling the port) until it accepts connections.
-    pub fn start(name: &str, argv: impl Fn(u16) -> Vec<String>) -> Server {
+    pub fn start(name: &str, env: &[(&str, &str)], argv: impl Fn(u16) -> Vec<String>) -> Server {
         let mut last_error = String::new();
         for _attempt in 0..3 {
             let port = free_port();
-            match Self::try_start(name, port, &argv(port)) {
+            match Self::try_start(name, port, env, &argv(port)) {
                 Ok(server) => return server,
                 Err(e) => last_error = e,
             }
@@ -31,7 +31,12 @@ impl Server {
         panic!("could not start {name}: {last_error}. Run scripts/install-test-deps first.");
     }
 
-    fn try_start(name: &str, port: u16, argv: &[String]) -> Result<Server, String> {
+    fn try_start(
+        name: &str,
+        port: u16,
+        env: &[(&str, &str)],
+        argv: &[String],
+    ) -> Result<Server, String> {
         let log =
             std::env::temp_dir().join(format!("dynameta-{}-{port}.log", name.replace(' ', "-")));
         // The guard: start the server in the background, wait for stdin to close (our
@@ -43,6 +48,7 @@ impl Server {
             .arg("guard")
             .arg(&log)
             .args(argv)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -120,4 +126,22 @@ pub fn tool_path(var: &str) -> String {
                 file.display()
             )
         })
+}
+
+/// A plain HTTP/1.0 request to a loopback server; returns the body.
+pub fn http(endpoint: &str, method: &str, path: &str) -> String {
+    use std::io::Write;
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .expect("send request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default()
 }

@@ -58,11 +58,19 @@ where
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
+            // Some endpoints (emulators, proxies) answer in a shape the SDK cannot parse;
+            // then read the code and message from the raw body ourselves.
+            let raw = format!("{:?}", service.raw());
             CallFailure {
-                code: e.code().unwrap_or("ServiceError").to_string(),
+                code: e
+                    .code()
+                    .map(str::to_string)
+                    .or_else(|| raw_field(&raw, &["Code", "__type"]))
+                    .unwrap_or_else(|| "ServiceError".into()),
                 message: e
                     .message()
                     .map(str::to_string)
+                    .or_else(|| raw_field(&raw, &["Message", "message"]))
                     .unwrap_or_else(|| error_chain(e)),
             }
         }
@@ -103,6 +111,30 @@ where
             message: error_chain(err),
         },
     }
+}
+
+/// Finds `<Name>value</Name>` or `"name":"value"` in a raw response rendering.
+fn raw_field(raw: &str, names: &[&str]) -> Option<String> {
+    for name in names {
+        let open = format!("<{name}>");
+        if let Some(start) = raw.find(&open) {
+            let rest = &raw[start + open.len()..];
+            if let Some(end) = rest.find("</") {
+                return Some(rest[..end].trim().to_string());
+            }
+        }
+        for quote in ["\\\"", "\""] {
+            let key = format!("{quote}{name}{quote}:{quote}");
+            if let Some(start) = raw.find(&key) {
+                let rest = &raw[start + key.len()..];
+                if let Some(end) = rest.find(quote) {
+                    let value = &rest[..end];
+                    return Some(value.rsplit('#').next().unwrap_or(value).to_string());
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Short message for an SDK error, used inside other errors.

@@ -1,0 +1,10 @@
+//! Integration tests: the `dynameta` binary against real DynamoDB Local and moto.
+//! One test binary, so each server starts once per run.
+
+mod config_errors;
+mod examples;
+mod ingest;
+mod moto;
+mod sampling;
+mod support;
+mod test_connection;

@@ -1,0 +1,54 @@
+//! The inference sampler against DynamoDB Local: exact counts, segments, redistribution.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
+use dynameta::source::sample_table;
+use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
+
+async fn table_with(items: usize) -> (aws_sdk_dynamodb::Client, String) {
+    let key = unique_access_key("sampling");
+    let client = dynameta_testkit::client(&dynamodb_local().endpoint, &key, "us-east-1").await;
+    corpus::create_table(&client, "sample_t", ("id", ScalarAttributeType::S), None).await;
+    let rows = (0..items)
+        .map(|i| HashMap::from([("id".to_string(), AttributeValue::S(format!("id-{i}")))]))
+        .collect();
+    corpus::put_items(&client, "sample_t", rows).await;
+    (client, "sample_t".to_string())
+}
+
+#[tokio::test]
+async fn reads_exactly_the_sample_size_from_every_segment() {
+    let (client, table) = table_with(1000).await;
+    let out = sample_table(&client, &table, 100, 8, Some(1000))
+        .await
+        .unwrap();
+    assert_eq!(out.items, 100);
+    assert_eq!(out.segments, 8);
+    assert!(
+        out.requests >= 8,
+        "one scan per segment at least: {}",
+        out.requests
+    );
+    assert_eq!(out.sample.items, 100);
+}
+
+#[tokio::test]
+async fn small_table_is_read_whole_with_one_plain_scan() {
+    let (client, table) = table_with(30).await;
+    let out = sample_table(&client, &table, 100, 8, Some(30))
+        .await
+        .unwrap();
+    assert_eq!((out.items, out.segments, out.requests), (30, 1, 1));
+}
+
+#[tokio::test]
+async fn unused_shares_of_empty_segments_go_to_the_others() {
+    // ItemCount unknown (None), so the table is segmented although it is tiny: most of
+    // the 16 segments hold 0 or 1 item, and the sampler must still find 12 of 13.
+    let (client, table) = table_with(13).await;
+    let out = sample_table(&client, &table, 12, 16, None).await.unwrap();
+    assert_eq!(out.items, 12);
+    let all = sample_table(&client, &table, 50, 16, None).await.unwrap();
+    assert_eq!(all.items, 13, "stops when the table is exhausted");
+}

@@ -1,0 +1,218 @@
+//! `dynameta test-connection`: passes on DynamoDB Local; fails fast and clearly otherwise.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::ScalarAttributeType;
+use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
+
+use super::support::*;
+
+fn seed_one_table(key: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = dynameta_testkit::client(&dynamodb_local().endpoint, key, "us-east-1").await;
+        corpus::create_table(&client, "probe_table", ("id", ScalarAttributeType::S), None).await;
+    });
+}
+
+fn step_line<'a>(output: &'a str, step: &str) -> &'a str {
+    output
+        .lines()
+        .find(|l| l.starts_with(step))
+        .unwrap_or_else(|| panic!("no step {step} in\n{output}"))
+}
+
+/// Runs with a clean environment: no AWS variables, an empty HOME, no IMDS.
+fn clean_env(home: &std::path::Path) -> Vec<(String, String)> {
+    vec![
+        ("HOME".into(), home.display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        (
+            "AWS_CONFIG_FILE".into(),
+            home.join(".aws/config").display().to_string(),
+        ),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            home.join(".aws/credentials").display().to_string(),
+        ),
+    ]
+}
+
+fn run_clean(args: &[&str], home: &std::path::Path, extra: &[(&str, &str)]) -> Run {
+    let started = std::time::Instant::now();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_dynameta"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in clean_env(home) {
+        cmd.env(k, v);
+    }
+    cmd.envs(extra.iter().copied());
+    let out = cmd.args(args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// A workflow without keys (credentials from profile or environment).
+fn keyless(endpoint: &str, aws_extra: &str) -> String {
+    format!(
+        "source:\n  type: dynamodb\n  serviceName: s\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: us-east-1\n        endPointURL: {endpoint}\n{aws_extra}  sourceConfig:\n    config:\n      type: DatabaseMetadata\n"
+    )
+}
+
+#[test]
+fn all_steps_pass_against_dynamodb_local() {
+    let key = unique_access_key("tcpass");
+    seed_one_table(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &workflow(
+            &dynamodb_local().endpoint,
+            &key,
+            "",
+            "",
+            &dir.path().join("o.jsonl"),
+        ),
+    );
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    for step in [
+        "Resolve credentials",
+        "ListTables",
+        "DescribeTable",
+        "Scan (1 item)",
+    ] {
+        assert!(
+            step_line(&run.stdout, step).contains("PASS"),
+            "{step}: {}",
+            run.stdout
+        );
+    }
+    assert!(step_line(&run.stdout, "ListTables").contains("1 tables"));
+    assert!(
+        step_line(&run.stdout, "ListTagsOfResource").contains("WARN"),
+        "DynamoDB Local has no tagging"
+    );
+    assert_no_secrets(&run.output(), "test-connection output");
+}
+
+#[test]
+fn wrong_port_fails_within_seconds_naming_the_step() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &workflow(
+            &endpoint,
+            "AKIDWRONGPORT",
+            "",
+            "",
+            &dir.path().join("o.jsonl"),
+        ),
+    );
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "took {:?}",
+        run.elapsed
+    );
+    let line = step_line(&run.stdout, "ListTables");
+    assert!(line.contains("FAIL"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("endPointURL"),
+        "hint names the key: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn no_credentials_anywhere_fails_naming_credentials() {
+    let home = tempfile::tempdir().unwrap();
+    let wf = write(
+        home.path(),
+        "wf.yaml",
+        &keyless(&dynamodb_local().endpoint, ""),
+    );
+    let run = run_clean(
+        &["test-connection", "-c", wf.to_str().unwrap()],
+        home.path(),
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        step_line(&run.stdout, "Resolve credentials").contains("FAIL"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("CredentialsError"), "{}", run.stdout);
+    assert!(step_line(&run.stdout, "ListTables").contains("SKIP"));
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "took {:?}",
+        run.elapsed
+    );
+}
+
+#[test]
+fn named_profile_and_environment_credentials_are_used() {
+    let key = unique_access_key("tcprofile");
+    seed_one_table(&key);
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!(
+            "[analytics]\naws_access_key_id = {key}\naws_secret_access_key = {SECRET_MARKER}\n"
+        ),
+    )
+    .unwrap();
+    let endpoint = &dynamodb_local().endpoint;
+    let wf = write(
+        home.path(),
+        "wf.yaml",
+        &keyless(endpoint, "        profileName: analytics\n"),
+    );
+    let run = run_clean(
+        &["test-connection", "-c", wf.to_str().unwrap()],
+        home.path(),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(step_line(&run.stdout, "Resolve credentials").contains("profile `analytics`"));
+    // DynamoDB Local namespaces tables by access key: seeing the table proves the key was used.
+    assert!(
+        step_line(&run.stdout, "ListTables").contains("1 tables"),
+        "{}",
+        run.stdout
+    );
+    assert_no_secrets(&run.output(), "profile run");
+
+    let wf = write(home.path(), "wf2.yaml", &keyless(endpoint, ""));
+    let run = run_clean(
+        &["test-connection", "-c", wf.to_str().unwrap()],
+        home.path(),
+        &[
+            ("AWS_ACCESS_KEY_ID", &key),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_MARKER),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(step_line(&run.stdout, "Resolve credentials").contains("default credential chain"));
+    assert!(
+        step_line(&run.stdout, "ListTables").contains("1 tables"),
+        "{}",
+        run.stdout
+    );
+}
