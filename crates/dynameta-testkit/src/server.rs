@@ -42,6 +42,8 @@ impl Server {
         // The guard: start the server in the background, wait for stdin to close (our
         // exit), then kill it. `exec` would lose the kill, so the shell stays.
         let script = r#"log="$1"; shift; "$@" >"$log" 2>&1 & pid=$!; cat >/dev/null; kill $pid 2>/dev/null; sleep 0.2; kill -9 $pid 2>/dev/null"#;
+        let workdir = std::env::temp_dir().join(format!("dynameta-{}-{port}", name.replace(' ', "-")));
+        std::fs::create_dir_all(&workdir).map_err(|e| format!("create {}: {e}", workdir.display()))?;
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(script)
@@ -49,6 +51,9 @@ impl Server {
             .arg(&log)
             .args(argv)
             .envs(env.iter().copied())
+            // Servers write state files (DynamoDB Local's metadata, moto's recording)
+            // into their working directory: keep them out of the source tree.
+            .current_dir(&workdir)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
