@@ -42,8 +42,10 @@ impl Server {
         // The guard: start the server in the background, wait for stdin to close (our
         // exit), then kill it. `exec` would lose the kill, so the shell stays.
         let script = r#"log="$1"; shift; "$@" >"$log" 2>&1 & pid=$!; cat >/dev/null; kill $pid 2>/dev/null; sleep 0.2; kill -9 $pid 2>/dev/null"#;
-        let workdir = std::env::temp_dir().join(format!("dynameta-{}-{port}", name.replace(' ', "-")));
-        std::fs::create_dir_all(&workdir).map_err(|e| format!("create {}: {e}", workdir.display()))?;
+        let workdir =
+            std::env::temp_dir().join(format!("dynameta-{}-{port}", name.replace(' ', "-")));
+        std::fs::create_dir_all(&workdir)
+            .map_err(|e| format!("create {}: {e}", workdir.display()))?;
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(script)

@@ -45,7 +45,7 @@ pub struct RunArgs {
     /// Workflow YAML (OpenMetadata's format).
     #[arg(short, long, value_name = "FILE")]
     pub config: PathBuf,
-    /// No progress bar.
+    /// No progress bar, and logs only for warnings and errors.
     #[arg(short, long)]
     pub quiet: bool,
     /// Log and summary format.

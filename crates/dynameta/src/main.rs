@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    init_logging(&workflow, args.log_format);
+    init_logging(&workflow, args.log_format, args.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -105,8 +105,9 @@ fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
     out
 }
 
-fn init_logging(workflow: &Workflow, format: LogFormat) {
+fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool) {
     let level = match workflow.log_level {
+        _ if quiet => "warn",
         LogLevel::Debug => "debug",
         LogLevel::Info => "info",
         LogLevel::Warn => "warn",

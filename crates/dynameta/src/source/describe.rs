@@ -3,6 +3,7 @@
 //! recorded in `unavailable` and reported as a warning.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_sdk_dynamodb::types::{
     GlobalSecondaryIndexDescription, KeySchemaElement, KeyType, LocalSecondaryIndexDescription,
@@ -22,18 +23,79 @@ pub struct Described {
     pub warnings: Vec<String>,
 }
 
-/// Describes `name`: `DescribeTable`, then tags, TTL and PITR concurrently.
+/// Side operations the endpoint answered "unknown operation" to. Once one does, it is
+/// not asked again in this run (DynamoDB Local has no tagging or PITR): an endpoint
+/// does not grow an operation between two tables. Access denials are not remembered,
+/// since IAM policies can differ per table.
+#[derive(Debug, Default)]
+pub struct Capabilities {
+    no_tags: AtomicBool,
+    no_ttl: AtomicBool,
+    no_pitr: AtomicBool,
+}
+
+impl Capabilities {
+    fn flag(&self, op: &str) -> &AtomicBool {
+        match op {
+            "ListTagsOfResource" => &self.no_tags,
+            "DescribeTimeToLive" => &self.no_ttl,
+            _ => &self.no_pitr,
+        }
+    }
+
+    fn unsupported(&self, op: &str) -> bool {
+        self.flag(op).load(Ordering::Relaxed)
+    }
+
+    fn mark_unsupported(&self, op: &str) {
+        self.flag(op).store(true, Ordering::Relaxed);
+    }
+}
+
+const UNSUPPORTED: &str = "UnknownOperationException";
+
+fn known_unsupported(op: &str) -> CallFailure {
+    CallFailure {
+        code: UNSUPPORTED.into(),
+        message: format!("{op} is not supported by this endpoint"),
+    }
+}
+
+/// Describes `name`: `DescribeTable` with TTL and PITR concurrently, then tags (which
+/// need the table ARN).
 pub async fn describe_table(
     client: &aws_sdk_dynamodb::Client,
     name: &str,
     include_tags: bool,
+    capabilities: &Capabilities,
 ) -> Result<Described, SourceError> {
-    let out = client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .map_err(|e| SourceError::new("DescribeTable", name, describe_sdk_error(&e)))?;
+    let side = |op: &'static str| !capabilities.unsupported(op);
+    let (out, ttl, pitr) = tokio::join!(
+        client.describe_table().table_name(name).send(),
+        async {
+            if !side("DescribeTimeToLive") {
+                return Err(known_unsupported("DescribeTimeToLive"));
+            }
+            client
+                .describe_time_to_live()
+                .table_name(name)
+                .send()
+                .await
+                .map_err(|e| describe_sdk_error(&e))
+        },
+        async {
+            if !side("DescribeContinuousBackups") {
+                return Err(known_unsupported("DescribeContinuousBackups"));
+            }
+            client
+                .describe_continuous_backups()
+                .table_name(name)
+                .send()
+                .await
+                .map_err(|e| describe_sdk_error(&e))
+        },
+    );
+    let out = out.map_err(|e| SourceError::new("DescribeTable", name, describe_sdk_error(&e)))?;
     let Some(sdk) = out.table else {
         return Err(SourceError::new(
             "DescribeTable",
@@ -48,18 +110,19 @@ pub async fn describe_table(
     let mut warnings = Vec::new();
 
     let arn = table.arn.clone().unwrap_or_default();
-    let (tags, ttl, pitr) = tokio::join!(
-        async {
-            if include_tags && !arn.is_empty() {
-                Some(list_tags(client, &arn).await)
-            } else {
-                None
-            }
-        },
-        client.describe_time_to_live().table_name(name).send(),
-        client.describe_continuous_backups().table_name(name).send(),
-    );
+    let tags = if include_tags && !arn.is_empty() {
+        if side("ListTagsOfResource") {
+            Some(list_tags(client, &arn).await)
+        } else {
+            Some(Err(known_unsupported("ListTagsOfResource")))
+        }
+    } else {
+        None
+    };
     let mut unavailable = |what: &str, op: &str, failure: CallFailure| {
+        if failure.code == UNSUPPORTED {
+            capabilities.mark_unsupported(op);
+        }
         let why = if failure.is_unsupported() {
             format!("{op} is not supported by this endpoint")
         } else if failure.is_access_denied() {
@@ -85,7 +148,7 @@ pub async fn describe_table(
                 attribute: d.attribute_name,
             })
         }
-        Err(e) => unavailable("ttl", "DescribeTimeToLive", describe_sdk_error(&e)),
+        Err(f) => unavailable("ttl", "DescribeTimeToLive", f),
     }
     match pitr {
         Ok(out) => {
@@ -95,11 +158,7 @@ pub async fn describe_table(
                 .and_then(|p| p.point_in_time_recovery_status)
                 .map(|s| s.as_str().to_string())
         }
-        Err(e) => unavailable(
-            "pointInTimeRecovery",
-            "DescribeContinuousBackups",
-            describe_sdk_error(&e),
-        ),
+        Err(f) => unavailable("pointInTimeRecovery", "DescribeContinuousBackups", f),
     }
     Ok(Described { table, warnings })
 }

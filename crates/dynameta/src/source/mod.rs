@@ -6,7 +6,7 @@ mod list;
 mod sample;
 mod table;
 
-pub use describe::{describe_table, Described};
+pub use describe::{describe_table, Capabilities, Described};
 pub use list::list_tables;
 pub use sample::{sample_table, SampleOutcome};
 pub use table::*;

@@ -47,9 +47,12 @@ struct Segment {
 
 /// Reads up to `size` items of `table` spread over `segments` Scan segments.
 ///
-/// `item_count` (DescribeTable's estimate) lets a small table be read with one plain
-/// scan. When some segments run dry, their unused share goes to the others, so a
-/// table with at least `size` items always yields `size` items.
+/// `item_count` (DescribeTable's estimate) sizes the read. While the sample is at
+/// least half of the table, one plain scan already covers half the key space and
+/// splitting it only adds requests; beyond that, one segment per two samples' worth of
+/// items, up to `segments`, so each segment gives a real share of its items. An
+/// unknown count uses `segments`. When some segments run dry, their unused share goes
+/// to the others, so a table with at least `size` items always yields `size` items.
 pub async fn sample_table(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
@@ -57,12 +60,7 @@ pub async fn sample_table(
     segments: u32,
     item_count: Option<i64>,
 ) -> Result<SampleOutcome, SourceError> {
-    let small = item_count.is_some_and(|n| n <= i64::from(size));
-    let total = if small {
-        1
-    } else {
-        segments.clamp(1, size.max(1))
-    };
+    let total = segment_count(size, segments, item_count);
     let mut states: Vec<Segment> = (0..total)
         .map(|index| Segment {
             index,
@@ -104,6 +102,19 @@ pub async fn sample_table(
         outcome.consumed_read_units += s.consumed;
     }
     Ok(outcome)
+}
+
+/// Segments for a sample of `size` out of about `item_count` items, at most `segments`.
+fn segment_count(size: u32, segments: u32, item_count: Option<i64>) -> u32 {
+    let cap = segments.clamp(1, size.max(1));
+    match item_count {
+        Some(n) => {
+            let per_segment = 2 * u64::from(size.max(1));
+            let wanted = u64::try_from(n).unwrap_or(0) / per_segment;
+            cap.min(u32::try_from(wanted).unwrap_or(u32::MAX)).max(1)
+        }
+        None => cap,
+    }
 }
 
 async fn read_segment(
@@ -151,4 +162,29 @@ async fn read_segment(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment_count;
+
+    #[test]
+    fn segments_grow_with_table_to_sample_ratio() {
+        assert_eq!(segment_count(100, 8, Some(50)), 1);
+        assert_eq!(segment_count(100, 8, Some(100)), 1);
+        assert_eq!(
+            segment_count(100, 8, Some(399)),
+            1,
+            "sample is over half the table"
+        );
+        assert_eq!(segment_count(100, 8, Some(400)), 2);
+        assert_eq!(segment_count(100, 8, Some(1000)), 5);
+        assert_eq!(segment_count(100, 8, Some(1_000_000)), 8);
+        assert_eq!(segment_count(100, 8, None), 8);
+        assert_eq!(
+            segment_count(3, 8, None),
+            3,
+            "never more segments than items wanted"
+        );
+    }
 }

@@ -15,7 +15,7 @@ use crate::openmetadata::mapping::{self, Scope};
 use crate::processors::inference::ColumnOptions;
 use crate::sinks::file::FileSink;
 use crate::sinks::{Record, SamplingStats};
-use crate::source::{self, Described, SampleOutcome, SourceError};
+use crate::source::{self, Capabilities, Described, SampleOutcome, SourceError};
 
 /// Tables processed at once when the workflow does not set `threads`.
 pub const DEFAULT_THREADS: usize = 16;
@@ -112,43 +112,58 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
         json_schema: workflow.metadata.extract_json_schema.unwrap_or(false),
     };
     let progress = Progress::new(selected.len() as u64, quiet);
-    let mut results = stream::iter(selected)
-        .map(|name| process_table(&connection, workflow, name, include_tags))
-        .buffered(threads);
+    let capabilities = Capabilities::default();
+    let (conn, caps) = (&connection, &capabilities);
+    // Tables finish out of order; every slot stays busy (unordered), and a small
+    // reorder buffer writes them in listing order, so the output is deterministic.
+    let mut results = stream::iter(selected.into_iter().enumerate())
+        .map(|(i, name)| async move {
+            (
+                i,
+                process_table(conn, workflow, name, include_tags, caps).await,
+            )
+        })
+        .buffer_unordered(threads);
+    let mut pending: BTreeMap<usize, TableResult> = BTreeMap::new();
+    let mut next_index = 0;
     let mut side_warnings: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    while let Some(result) = results.next().await {
+    while let Some((i, result)) = results.next().await {
         progress.table_done(&result.name);
-        match result.outcome {
-            Ok((described, sampled)) => {
-                for (what, why) in &described.table.unavailable {
-                    side_warnings
-                        .entry(format!("{what} not read: {why}"))
-                        .or_default()
-                        .push(result.name.clone());
-                }
-                summary.tables_processed += 1;
-                summary.items_sampled += sampled.items;
-                summary.consumed_read_units += sampled.consumed_read_units;
-                let records = table_records(
-                    &scope,
-                    &connection,
-                    workflow,
-                    described,
-                    sampled,
-                    column_options,
-                );
-                for record in &records {
-                    if let Err(e) = sink.write(record) {
-                        sink_error.get_or_insert(e.to_string());
+        pending.insert(i, result);
+        while let Some(result) = pending.remove(&next_index) {
+            next_index += 1;
+            match result.outcome {
+                Ok((described, sampled)) => {
+                    for (what, why) in &described.table.unavailable {
+                        side_warnings
+                            .entry(format!("{what} not read: {why}"))
+                            .or_default()
+                            .push(result.name.clone());
+                    }
+                    summary.tables_processed += 1;
+                    summary.items_sampled += sampled.items;
+                    summary.consumed_read_units += sampled.consumed_read_units;
+                    let records = table_records(
+                        &scope,
+                        &connection,
+                        workflow,
+                        described,
+                        sampled,
+                        column_options,
+                    );
+                    for record in &records {
+                        if let Err(e) = sink.write(record) {
+                            sink_error.get_or_insert(e.to_string());
+                        }
                     }
                 }
-            }
-            Err(e) => {
-                tracing::warn!("{e}");
-                summary.failures.push(Failure {
-                    name: result.name,
-                    reason: e.to_string(),
-                });
+                Err(e) => {
+                    tracing::warn!("{e}");
+                    summary.failures.push(Failure {
+                        name: result.name,
+                        reason: e.to_string(),
+                    });
+                }
             }
         }
     }
@@ -223,9 +238,11 @@ async fn process_table(
     workflow: &Workflow,
     name: String,
     include_tags: bool,
+    capabilities: &Capabilities,
 ) -> TableResult {
     let outcome = async {
-        let described = source::describe_table(&connection.dynamodb, &name, include_tags).await?;
+        let described =
+            source::describe_table(&connection.dynamodb, &name, include_tags, capabilities).await?;
         let sampled = source::sample_table(
             &connection.dynamodb,
             &name,

@@ -167,9 +167,7 @@ impl Shape {
                 let map = self.map.get_or_insert_with(Default::default);
                 map.count += 1;
                 for (key, v) in fields {
-                    let field = map.fields.entry(key.clone()).or_default();
-                    field.present += 1;
-                    field.shape.observe(v, depth + 1);
+                    field_mut(&mut map.fields, key).observe(v, depth + 1);
                 }
             }
             // A type added to DynamoDB after this SDK: counted as too deep to describe.
@@ -229,6 +227,17 @@ impl Shape {
     }
 }
 
+/// Counts one more presence of `name` and returns its shape; the key is cloned only
+/// the first time it is seen (this runs for every attribute of every sampled item).
+fn field_mut<'a>(fields: &'a mut BTreeMap<String, Field>, name: &str) -> &'a mut Shape {
+    if !fields.contains_key(name) {
+        fields.insert(name.to_string(), Field::default());
+    }
+    let field = fields.get_mut(name).expect("inserted above");
+    field.present += 1;
+    &mut field.shape
+}
+
 fn merge_fields(into: &mut BTreeMap<String, Field>, from: &BTreeMap<String, Field>) {
     for (key, field) in from {
         let mine = into.entry(key.clone()).or_default();
@@ -265,9 +274,7 @@ impl Sample {
     pub fn observe(&mut self, item: &HashMap<String, AttributeValue>) {
         self.items += 1;
         for (name, value) in item {
-            let field = self.attributes.entry(name.clone()).or_default();
-            field.present += 1;
-            field.shape.observe(value, 1);
+            field_mut(&mut self.attributes, name).observe(value, 1);
         }
     }
 
