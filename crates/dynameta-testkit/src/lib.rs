@@ -7,6 +7,7 @@
 //! exits, so no server outlives a test run.
 
 pub mod corpus;
+pub mod fault_proxy;
 pub mod schema;
 mod server;
 

@@ -32,9 +32,25 @@ impl CallFailure {
     pub fn is_unsupported(&self) -> bool {
         matches!(
             self.code.as_str(),
-            "UnknownOperationException" | "UnrecognizedClientException" | "NotImplemented"
+            "UnknownOperationException" | "NotImplemented"
         ) || self.message.contains("not currently supported")
             || self.message.contains("not yet implemented")
+    }
+
+    /// True when the endpoint rejected the credentials themselves (unknown key, bad
+    /// secret, expired token, clock skew).
+    pub fn is_bad_credentials(&self) -> bool {
+        matches!(
+            self.code.as_str(),
+            "UnrecognizedClientException"
+                | "InvalidClientTokenId"
+                | "InvalidSignatureException"
+                | "SignatureDoesNotMatch"
+                | "ExpiredTokenException"
+                | "ExpiredToken"
+                | "MissingAuthenticationToken"
+                | "CredentialsError"
+        )
     }
 
     /// True for IAM denials.

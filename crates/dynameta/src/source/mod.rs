@@ -32,6 +32,9 @@ impl SourceError {
     pub fn new(operation: &'static str, target: impl Into<String>, failure: CallFailure) -> Self {
         let hint = if failure.is_access_denied() {
             format!(". Grant `dynamodb:{operation}` to the credentials dynameta uses")
+        } else if failure.is_bad_credentials() {
+            ". The credentials were rejected: check awsConfig keys, session token, profile or role"
+                .to_string()
         } else if failure.code == "ResourceNotFoundException" {
             ". The table was deleted while dynameta ran, or the region is wrong".to_string()
         } else if failure.code == "ConnectionError" || failure.code == "Timeout" {

@@ -136,10 +136,7 @@ fn failed(mut s: Step, action: &str, failure: &CallFailure) -> Step {
         s.hint = Some(
             "check awsConfig.endPointURL and awsRegion, and that the endpoint is reachable".into(),
         );
-    } else if matches!(
-        failure.code.as_str(),
-        "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException"
-    ) {
+    } else if failure.is_bad_credentials() {
         s.hint = Some(
             "the credentials were rejected: check the access key, secret and session token".into(),
         );
@@ -299,4 +296,44 @@ pub async fn run(workflow: &Workflow) -> Report {
         None => steps.push(skipped("ListTagsOfResource", false)),
     }
     Report { steps }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: &str, message: &str) -> CallFailure {
+        CallFailure {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn access_denied_names_the_missing_iam_action() {
+        let s = failed(
+            step("Scan (1 item)", true, Instant::now()),
+            "Scan",
+            &failure("AccessDeniedException", "User is not authorized to perform dynamodb:Scan"),
+        );
+        assert_eq!(s.status, Status::Fail);
+        assert_eq!(s.missing_action.as_deref(), Some("dynamodb:Scan"));
+        let report = Report { steps: vec![s] };
+        let text = report.render();
+        assert!(text.contains("missing IAM permission: dynamodb:Scan"), "{text}");
+        assert!(text.contains("error code: AccessDeniedException"), "{text}");
+        assert_eq!(report.outcome(), Outcome::Failures);
+    }
+
+    #[test]
+    fn optional_steps_only_warn() {
+        let s = failed(
+            step("ListTagsOfResource", false, Instant::now()),
+            "ListTagsOfResource",
+            &failure("AccessDeniedException", "denied"),
+        );
+        assert_eq!(s.status, Status::Warn);
+        let pass = step("ListTables", true, Instant::now());
+        assert_eq!(Report { steps: vec![pass, s] }.outcome(), Outcome::Success);
+    }
 }

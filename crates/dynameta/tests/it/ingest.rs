@@ -358,3 +358,119 @@ fn same_data_same_output() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+#[test]
+fn a_failing_table_is_a_failure_and_the_rest_is_published() {
+    use dynameta_testkit::fault_proxy::{Fault, FaultProxy};
+    let dir = tempfile::tempdir().unwrap();
+    let key = unique_access_key("faults");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = dynameta_testkit::client(&dynamodb_local().endpoint, &key, "us-east-1").await;
+        for name in ["alpha", "forbidden", "omega", "throttled"] {
+            corpus::create_table(&client, name, ("id", ScalarAttributeType::S), None).await;
+            corpus::put_items(
+                &client,
+                name,
+                (0..5)
+                    .map(corpus::order_item)
+                    .map(|mut i| {
+                        let id = i.remove("customerId").unwrap();
+                        i.insert("id".into(), id);
+                        i
+                    })
+                    .collect(),
+            )
+            .await;
+        }
+    });
+    let proxy = FaultProxy::start(
+        &dynamodb_local().endpoint,
+        vec![
+            Fault {
+                operation: "DescribeTable".into(),
+                table: "forbidden".into(),
+                status: 400,
+                code: "AccessDeniedException".into(),
+            },
+            Fault {
+                operation: "Scan".into(),
+                table: "throttled".into(),
+                status: 400,
+                code: "ProvisionedThroughputExceededException".into(),
+            },
+        ],
+    );
+    let out = dir.path().join("out.jsonl");
+    let yaml =
+        workflow(&proxy.endpoint, &key, "", "", &out).replace("maxAttempts: 3", "maxAttempts: 2");
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(
+        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    let s = summary(&run);
+    assert_eq!(s["tablesProcessed"], 2);
+    let failures = s["failures"].as_array().unwrap();
+    let reason = |name: &str| {
+        failures
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {failures:?}"))["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let denied = reason("forbidden");
+    assert!(
+        denied.contains("AccessDeniedException") && denied.contains("dynamodb:DescribeTable"),
+        "{denied}"
+    );
+    let throttled = reason("throttled");
+    assert!(
+        throttled.contains("ProvisionedThroughputExceededException") && throttled.contains("Scan"),
+        "{throttled}"
+    );
+    let mut names: Vec<String> = records(&out)
+        .iter()
+        .filter(|r| r["kind"] == "createTable")
+        .map(|r| r["payload"]["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["alpha", "omega"]);
+    assert_no_secrets(&run.output(), "failure run");
+}
+
+#[test]
+fn schema_filter_can_drop_every_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = unique_access_key("schemafilter");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = dynameta_testkit::client(&dynamodb_local().endpoint, &key, "us-east-1").await;
+        corpus::create_table(&client, "kept_maybe", ("id", ScalarAttributeType::S), None).await;
+    });
+    let out = dir.path().join("out.jsonl");
+    let yaml = workflow(
+        &dynamodb_local().endpoint,
+        &key,
+        "",
+        "      schemaFilterPattern:\n        excludes: [\"default\"]",
+        &out,
+    );
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(
+        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(summary(&run)["filtered"], serde_json::json!(["kept_maybe"]));
+    assert_eq!(
+        records(&out)
+            .iter()
+            .filter(|r| r["kind"] == "createTable")
+            .count(),
+        0
+    );
+}

@@ -216,3 +216,39 @@ fn named_profile_and_environment_credentials_are_used() {
         run.stdout
     );
 }
+
+#[test]
+fn credentials_the_endpoint_rejects_fail_fast_with_a_credentials_hint() {
+    // moto_strict authenticates every request, as AWS does: unknown keys are refused.
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = &dynameta_testkit::moto_strict().endpoint;
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &workflow(
+            endpoint,
+            "AKIDNOSUCHUSER",
+            "",
+            "",
+            &dir.path().join("o.jsonl"),
+        ),
+    );
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        step_line(&run.stdout, "ListTables").contains("FAIL"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("credentials were rejected"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(10),
+        "took {:?}",
+        run.elapsed
+    );
+    assert_no_secrets(&run.output(), "rejected credentials");
+}
