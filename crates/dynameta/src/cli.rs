@@ -32,6 +32,11 @@ pub enum Command {
         after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
     )]
     Classify(RunArgs),
+    /// Publish a file sink's output to OpenMetadata (scan in one place, publish from another).
+    #[command(
+        after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink must be `metadata-rest`.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup."
+    )]
+    Publish(PublishArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
         after_help = "Example:\n  dynameta test-connection -c examples/local-file.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."
@@ -51,6 +56,17 @@ pub struct RunArgs {
     /// Log and summary format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// Options of `publish`.
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// JSON Lines file written by `dynameta ingest` with the file sink.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Workflow options (config, quiet, log format).
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// How logs and the summary are printed.

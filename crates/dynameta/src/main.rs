@@ -6,14 +6,19 @@ use clap::Parser;
 use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact, Secret};
-use dynameta::workflow::{ingest, test_connection};
+use dynameta::workflow::{ingest, publish, summary::Summary, test_connection, Outcome};
 
 /// Exit code for bad usage or configuration.
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let mut from = None;
     let (args, command) = match &cli.command {
+        Command::Publish(p) => {
+            from = Some(p.from.clone());
+            (&p.run, config::Command::Publish)
+        }
         Command::Ingest(a) => (a, config::Command::Ingest),
         Command::Profile(a) => (a, config::Command::Profile),
         Command::Classify(a) => (a, config::Command::Classify),
@@ -37,33 +42,59 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(run(command, &workflow, args));
+    let code = runtime.block_on(run(command, &workflow, args, from.as_deref()));
     ExitCode::from(code)
 }
 
-async fn run(command: config::Command, workflow: &Workflow, args: &RunArgs) -> u8 {
+/// Prints a run summary and returns the exit code, or prints a start-up error.
+fn report(
+    result: Result<(Summary, Outcome), ingest::IngestError>,
+    format: LogFormat,
+    secrets: &[&Secret],
+) -> u8 {
+    match result {
+        Ok((summary, outcome)) => {
+            match format {
+                LogFormat::Text => print!("{}", redact(&summary.render(), secrets)),
+                LogFormat::Json => println!(
+                    "{}",
+                    redact(
+                        &serde_json::json!({"summary": summary}).to_string(),
+                        secrets
+                    )
+                ),
+            }
+            outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {}", redact(&e.to_string(), secrets));
+            EXIT_CONFIG
+        }
+    }
+}
+
+async fn run(
+    command: config::Command,
+    workflow: &Workflow,
+    args: &RunArgs,
+    from: Option<&std::path::Path>,
+) -> u8 {
     let secrets = secrets_of(workflow);
     let secrets: Vec<&Secret> = secrets.iter().collect();
     match command {
-        config::Command::Ingest => match ingest::run(workflow, args.quiet).await {
-            Ok((summary, outcome)) => {
-                match args.log_format {
-                    LogFormat::Text => print!("{}", redact(&summary.render(), &secrets)),
-                    LogFormat::Json => println!(
-                        "{}",
-                        redact(
-                            &serde_json::json!({"summary": summary}).to_string(),
-                            &secrets
-                        )
-                    ),
-                }
-                outcome.exit_code()
-            }
-            Err(e) => {
-                eprintln!("error: {}", redact(&e.to_string(), &secrets));
-                EXIT_CONFIG
-            }
-        },
+        config::Command::Ingest => report(
+            ingest::run(workflow, args.quiet).await,
+            args.log_format,
+            &secrets,
+        ),
+        config::Command::Publish => {
+            let from = from.unwrap_or_else(|| std::path::Path::new("out.jsonl"));
+            report(
+                publish::run(workflow, from).await,
+                args.log_format,
+                &secrets,
+            )
+        }
         config::Command::TestConnection => {
             let report = test_connection::run(workflow).await;
             match args.log_format {

@@ -14,7 +14,7 @@ use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls;
 
 pub use assume_role::AssumeRoleProvider;
-pub use error::{describe_sdk_error, AwsError, CallFailure};
+pub use error::{describe_sdk_error, error_chain, AwsError, CallFailure};
 
 use crate::config::{AwsConfig, ConnectionArguments, DEFAULT_SESSION_NAME};
 

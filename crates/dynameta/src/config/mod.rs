@@ -40,12 +40,14 @@ pub enum Command {
     Classify,
     /// `dynameta test-connection`: any pipeline; no sink needed.
     TestConnection,
+    /// `dynameta publish`: `DatabaseMetadata` (its filters decide stale tables).
+    Publish,
 }
 
 impl Command {
     fn pipeline_type(self) -> Option<&'static str> {
         match self {
-            Command::Ingest => Some("DatabaseMetadata"),
+            Command::Ingest | Command::Publish => Some("DatabaseMetadata"),
             Command::Profile => Some("Profiler"),
             Command::Classify => Some("AutoClassification"),
             Command::TestConnection => None,
@@ -58,6 +60,7 @@ impl Command {
             Command::Profile => "profile",
             Command::Classify => "classify",
             Command::TestConnection => "test-connection",
+            Command::Publish => "publish",
         }
     }
 }

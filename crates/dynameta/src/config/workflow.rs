@@ -318,6 +318,16 @@ pub struct FileSinkConfig {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RestSinkConfig {
-    /// Entities per bulk request.
+    /// Entities per bulk request (default 100).
     pub bulk_size: Option<u32>,
+    /// Requests in flight at once against 1.x servers (default 8).
+    pub concurrency: Option<u32>,
+    /// Attempts per request on 429, 5xx, timeouts and dropped connections (default 6).
+    pub max_attempts: Option<u32>,
+    /// First retry backoff in milliseconds, doubled per attempt with jitter (default 200).
+    pub retry_base_millis: Option<u64>,
+    /// Longest backoff, and longest `Retry-After` honoured, in milliseconds (default 10000).
+    pub retry_cap_millis: Option<u64>,
+    /// Timeout of one request attempt in seconds (default 60).
+    pub timeout_seconds: Option<f64>,
 }

@@ -1,7 +1,109 @@
 //! Where results go. Each sink is a folder with its component; records are the same
-//! for all sinks (see [`Record`]).
+//! for all sinks (see [`Record`]), and [`Sink`] hides which one runs.
 
 pub mod file;
+pub mod openmetadata;
 mod record;
 
+use std::collections::HashSet;
+use std::path::Path;
+
 pub use record::{Record, SamplingStats};
+
+use self::file::FileSink;
+use self::openmetadata::{RestConfig, RestError, RestSink, TableFailure};
+use crate::config::{OpenMetadataServerConfig, RestSinkConfig};
+use crate::openmetadata::CreateDatabaseService;
+
+/// The configured sink.
+pub enum Sink {
+    /// JSON Lines file.
+    File(FileSink),
+    /// OpenMetadata REST API.
+    Rest(Box<RestSink>, Option<(String, HashSet<String>)>),
+}
+
+/// What a sink did, for the run summary.
+#[derive(Debug, Default)]
+pub struct SinkReport {
+    /// Records written (file) or tables accepted (REST).
+    pub written: u64,
+    /// Tables soft-deleted in OpenMetadata.
+    pub deleted: Vec<String>,
+    /// Tables the sink could not publish.
+    pub table_failures: Vec<TableFailure>,
+    /// A failure of the sink as a whole.
+    pub error: Option<String>,
+}
+
+impl Sink {
+    /// Opens a file sink.
+    pub fn file(path: &Path) -> Result<Sink, file::FileSinkError> {
+        FileSink::create(path).map(Sink::File)
+    }
+
+    /// Connects to OpenMetadata and makes sure the service exists: a bad URL, token or
+    /// server version fails here, before any DynamoDB work.
+    pub async fn rest(
+        server: &OpenMetadataServerConfig,
+        config: &RestSinkConfig,
+        service: &CreateDatabaseService,
+    ) -> Result<Sink, RestError> {
+        let mut sink = RestSink::connect(RestConfig::new(server, config)).await?;
+        sink.ensure_service(service).await?;
+        Ok(Sink::Rest(Box::new(sink), None))
+    }
+
+    /// Takes one record. A REST error on the database or schema is returned (nothing
+    /// else can be published then); table problems are collected for [`Sink::finish`].
+    pub async fn write(&mut self, record: &Record) -> Result<(), String> {
+        match self {
+            Sink::File(file) => file.write(record).map_err(|e| e.to_string()),
+            Sink::Rest(rest, listing) => match record {
+                // Created (or found) when the sink was opened.
+                Record::CreateDatabaseService { .. } => Ok(()),
+                Record::CreateDatabase { payload } => {
+                    rest.put_database(payload).await.map_err(|e| e.to_string())
+                }
+                Record::CreateDatabaseSchema { payload } => {
+                    rest.put_schema(payload).await.map_err(|e| e.to_string())
+                }
+                Record::CreateTable { payload } => {
+                    rest.add_table(payload.clone()).await;
+                    Ok(())
+                }
+                Record::TableListing { schema, tables } => {
+                    *listing = Some((schema.clone(), tables.iter().cloned().collect()));
+                    Ok(())
+                }
+                // Its facts reach OpenMetadata in the table description.
+                Record::DynamodbTable { .. } => Ok(()),
+            },
+        }
+    }
+
+    /// Finishes: renames the file into place, or sends the last batch and (with
+    /// `mark_deleted` and a listing) soft-deletes tables gone from DynamoDB among those
+    /// `selected` by the current filter.
+    pub async fn finish(self, mark_deleted: bool, selected: &dyn Fn(&str) -> bool) -> SinkReport {
+        let mut report = SinkReport::default();
+        match self {
+            Sink::File(file) => match file.finish() {
+                Ok(n) => report.written = n,
+                Err(e) => report.error = Some(e.to_string()),
+            },
+            Sink::Rest(mut rest, listing) => {
+                rest.flush().await;
+                if let (true, Some((schema, existing))) = (mark_deleted, listing) {
+                    if let Err(e) = rest.mark_deleted(&schema, &existing, selected).await {
+                        report.error = Some(format!("marking deleted tables: {e}"));
+                    }
+                }
+                report.written = rest.published.tables;
+                report.deleted = std::mem::take(&mut rest.published.deleted);
+                report.table_failures = std::mem::take(&mut rest.failures);
+            }
+        }
+        report
+    }
+}

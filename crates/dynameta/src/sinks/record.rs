@@ -33,6 +33,15 @@ pub enum Record {
         /// The request body.
         payload: CreateTable,
     },
+    /// Every table DynamoDB listed (filtered or not), written after a successful
+    /// listing; `publish` uses it to soft-delete tables that are gone.
+    #[serde(rename_all = "camelCase")]
+    TableListing {
+        /// Schema FQN the tables belong to.
+        schema: String,
+        /// Table names, as listed.
+        tables: Vec<String>,
+    },
     /// Everything DynamoDB told about a table, and the inference statistics.
     #[serde(rename = "dynamodbTable", rename_all = "camelCase")]
     DynamodbTable {

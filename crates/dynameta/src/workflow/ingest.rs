@@ -13,17 +13,16 @@ use crate::aws::{self, Connection};
 use crate::config::{SinkConfig, Workflow};
 use crate::openmetadata::mapping::{self, Scope};
 use crate::processors::inference::ColumnOptions;
-use crate::sinks::file::FileSink;
-use crate::sinks::{Record, SamplingStats};
+use crate::sinks::{Record, SamplingStats, Sink};
 use crate::source::{self, Capabilities, Described, SampleOutcome, SourceError};
 
 /// Tables processed at once when the workflow does not set `threads`.
 pub const DEFAULT_THREADS: usize = 16;
 
-/// Why ingestion could not start at all.
+/// Why ingestion could not start at all (exit code 2: fix the setup and rerun).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// The sink is configured but not available.
+    /// The sink cannot be used (OpenMetadata unreachable, token refused, bad version).
     #[error("{0}")]
     Sink(String),
 }
@@ -38,21 +37,18 @@ struct TableResult {
 pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome), IngestError> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let path = match &workflow.sink {
-        Some(SinkConfig::File(f)) => f.filename.clone(),
-        Some(SinkConfig::MetadataRest(_)) => {
-            return Err(IngestError::Sink(
-                "sink.type: `metadata-rest` is not available in this build of dynameta yet; use `sink: {type: file, config: {filename: out.jsonl}}` and publish later.".into(),
-            ))
-        }
-        None => return Err(IngestError::Sink("sink: required for ingest".into())),
-    };
-    let mut sink = match FileSink::create(Path::new(&path)) {
+    let scope = Scope::of(workflow);
+    let service = mapping::database_service(
+        &scope,
+        workflow.aws(),
+        workflow.connection.database_name.as_deref(),
+    );
+    let mut sink = match open_sink(workflow, &service).await? {
         Ok(sink) => sink,
-        Err(e) => {
+        Err(reason) => {
             summary.failures.push(Failure {
                 name: "(sink)".into(),
-                reason: e.to_string(),
+                reason,
             });
             summary.elapsed = started.elapsed();
             return Ok((summary, Outcome::Failures));
@@ -75,32 +71,39 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     summary.tables_listed = names.len();
     tracing::info!(tables = names.len(), region = %connection.region, "listed tables");
 
-    let scope = Scope::of(workflow);
+    let listed: Vec<String> = names.clone();
     let selected = select(workflow, &scope, names, &mut summary.filtered);
     for name in &summary.filtered {
         tracing::debug!(table = %name, "filtered out");
     }
 
     let header = [
-        Record::CreateDatabaseService {
-            payload: mapping::database_service(
-                &scope,
-                workflow.aws(),
-                workflow.connection.database_name.as_deref(),
-            ),
-        },
+        Record::CreateDatabaseService { payload: service },
         Record::CreateDatabase {
             payload: mapping::database(&scope),
         },
         Record::CreateDatabaseSchema {
             payload: mapping::database_schema(&scope),
         },
+        Record::TableListing {
+            schema: scope.schema_fqn(),
+            tables: listed,
+        },
     ];
     let mut sink_error = None;
     for record in &header {
-        if let Err(e) = sink.write(record) {
-            sink_error.get_or_insert(e.to_string());
+        if let Err(e) = sink.write(record).await {
+            sink_error.get_or_insert(e);
         }
+    }
+    if let Some(e) = sink_error {
+        // Without its database and schema no table can be published.
+        summary.failures.push(Failure {
+            name: "(sink)".into(),
+            reason: e,
+        });
+        summary.elapsed = started.elapsed();
+        return Ok((summary, Outcome::Failures));
     }
 
     let threads = workflow
@@ -152,8 +155,8 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
                         column_options,
                     );
                     for record in &records {
-                        if let Err(e) = sink.write(record) {
-                            sink_error.get_or_insert(e.to_string());
+                        if let Err(e) = sink.write(record).await {
+                            sink_error.get_or_insert(e);
                         }
                     }
                 }
@@ -178,18 +181,23 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
         ));
     }
 
-    match sink_error {
-        Some(e) => summary.failures.push(Failure {
+    let mark_deleted = workflow.metadata.mark_deleted_tables.unwrap_or(true);
+    let report = sink
+        .finish(mark_deleted, &|name| selects(workflow, &scope, name))
+        .await;
+    summary.records_written = report.written;
+    summary.tables_deleted = report.deleted;
+    for f in report.table_failures {
+        summary.failures.push(Failure {
+            name: f.table,
+            reason: f.reason,
+        });
+    }
+    if let Some(e) = sink_error.or(report.error) {
+        summary.failures.push(Failure {
             name: "(sink)".into(),
             reason: e,
-        }),
-        None => match sink.finish() {
-            Ok(n) => summary.records_written = n,
-            Err(e) => summary.failures.push(Failure {
-                name: "(sink)".into(),
-                reason: e.to_string(),
-            }),
-        },
+        });
     }
     summary.elapsed = started.elapsed();
     let outcome = if summary.failures.is_empty() {
@@ -207,30 +215,58 @@ fn select(
     names: Vec<String>,
     filtered: &mut Vec<String>,
 ) -> Vec<String> {
-    let filters = &workflow.filters;
-    let (db_key, schema_key) = if filters.use_fqn {
-        (scope.database_fqn(), scope.schema_fqn())
-    } else {
-        (scope.database.clone(), scope.schema.clone())
-    };
-    if filters.database.excludes(&db_key) || filters.schema.excludes(&schema_key) {
-        filtered.extend(names);
-        return Vec::new();
-    }
-    let mut kept = Vec::with_capacity(names.len());
-    for name in names {
-        let key = if filters.use_fqn {
-            scope.table_fqn(&name)
-        } else {
-            name.clone()
-        };
-        if filters.table.excludes(&key) {
-            filtered.push(name);
-        } else {
-            kept.push(name);
-        }
-    }
+    let (kept, dropped): (Vec<String>, Vec<String>) =
+        names.into_iter().partition(|n| selects(workflow, scope, n));
+    filtered.extend(dropped);
     kept
+}
+
+/// True when the filters keep table `name` (OpenMetadata semantics, with
+/// `useFqnForFiltering` matching fully qualified names).
+pub fn selects(workflow: &Workflow, scope: &Scope, name: &str) -> bool {
+    let filters = &workflow.filters;
+    let (db, schema, table) = if filters.use_fqn {
+        (
+            scope.database_fqn(),
+            scope.schema_fqn(),
+            scope.table_fqn(name),
+        )
+    } else {
+        (
+            scope.database.clone(),
+            scope.schema.clone(),
+            name.to_string(),
+        )
+    };
+    !(filters.database.excludes(&db)
+        || filters.schema.excludes(&schema)
+        || filters.table.excludes(&table))
+}
+
+/// Opens the configured sink. `Err` = cannot start (exit 2); `Ok(Err)` = a failure
+/// to report (exit 1, e.g. the output directory is missing).
+async fn open_sink(
+    workflow: &Workflow,
+    service: &crate::openmetadata::CreateDatabaseService,
+) -> Result<Result<Sink, String>, IngestError> {
+    match &workflow.sink {
+        Some(SinkConfig::File(f)) => {
+            Ok(Sink::file(Path::new(&f.filename)).map_err(|e| e.to_string()))
+        }
+        Some(SinkConfig::MetadataRest(rest)) => {
+            let Some(server) = &workflow.server else {
+                return Err(IngestError::Sink(
+                    "workflowConfig.openMetadataServerConfig: required by the metadata-rest sink"
+                        .into(),
+                ));
+            };
+            Sink::rest(server, rest, service)
+                .await
+                .map(Ok)
+                .map_err(|e| IngestError::Sink(e.to_string()))
+        }
+        None => Err(IngestError::Sink("sink: required for ingest".into())),
+    }
 }
 
 async fn process_table(

@@ -2,6 +2,7 @@
 
 pub mod ingest;
 mod progress;
+pub mod publish;
 pub mod summary;
 pub mod test_connection;
 

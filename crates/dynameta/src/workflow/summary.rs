@@ -22,8 +22,10 @@ pub struct Summary {
     pub items_sampled: u64,
     /// Read capacity consumed by sampling.
     pub consumed_read_units: f64,
-    /// Records written by the sink.
+    /// Records written (file sink) or tables published (REST sink).
     pub records_written: u64,
+    /// Tables soft-deleted in OpenMetadata because DynamoDB no longer has them.
+    pub tables_deleted: Vec<String>,
     /// Wall time.
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
@@ -57,6 +59,13 @@ impl Summary {
             self.items_sampled, self.consumed_read_units
         ));
         out.push_str(&format!("  Records written:  {}\n", self.records_written));
+        if !self.tables_deleted.is_empty() {
+            out.push_str(&format!(
+                "  Marked deleted:   {} ({})\n",
+                self.tables_deleted.len(),
+                self.tables_deleted.join(", ")
+            ));
+        }
         out.push_str(&format!(
             "  Elapsed:          {:.2}s\n",
             self.elapsed.as_secs_f64()

@@ -314,13 +314,19 @@ mod tests {
         let s = failed(
             step("Scan (1 item)", true, Instant::now()),
             "Scan",
-            &failure("AccessDeniedException", "User is not authorized to perform dynamodb:Scan"),
+            &failure(
+                "AccessDeniedException",
+                "User is not authorized to perform dynamodb:Scan",
+            ),
         );
         assert_eq!(s.status, Status::Fail);
         assert_eq!(s.missing_action.as_deref(), Some("dynamodb:Scan"));
         let report = Report { steps: vec![s] };
         let text = report.render();
-        assert!(text.contains("missing IAM permission: dynamodb:Scan"), "{text}");
+        assert!(
+            text.contains("missing IAM permission: dynamodb:Scan"),
+            "{text}"
+        );
         assert!(text.contains("error code: AccessDeniedException"), "{text}");
         assert_eq!(report.outcome(), Outcome::Failures);
     }
@@ -334,6 +340,12 @@ mod tests {
         );
         assert_eq!(s.status, Status::Warn);
         let pass = step("ListTables", true, Instant::now());
-        assert_eq!(Report { steps: vec![pass, s] }.outcome(), Outcome::Success);
+        assert_eq!(
+            Report {
+                steps: vec![pass, s]
+            }
+            .outcome(),
+            Outcome::Success
+        );
     }
 }

@@ -1,0 +1,342 @@
+//! The OpenMetadata REST client: bearer token, TLS settings, and retries with
+//! exponential backoff and full jitter on 429, 5xx, timeouts and dropped connections
+//! (honouring `Retry-After`); other 4xx answers are final.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+use serde_json::Value;
+
+use super::config::{RestConfig, Tls};
+
+/// Why a call to OpenMetadata failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    /// No connection could be made.
+    #[error("cannot reach the OpenMetadata server at {url}: {detail}. Check workflowConfig.openMetadataServerConfig.hostPort and that the server is up.")]
+    Unreachable {
+        /// The URL tried.
+        url: String,
+        /// The transport error.
+        detail: String,
+    },
+    /// 401 or 403.
+    #[error("the OpenMetadata server refused the token ({status} on {method} {path}). Check workflowConfig.openMetadataServerConfig.securityConfig.jwtToken: it must be a valid, unexpired token of a bot allowed to create and edit entities.")]
+    Unauthorized {
+        /// 401 or 403.
+        status: u16,
+        /// HTTP method.
+        method: String,
+        /// Path called.
+        path: String,
+    },
+    /// The server is a version dynameta does not publish to.
+    #[error("OpenMetadata server version {found} is not supported: dynameta publishes to OpenMetadata 1.9 and 2.x. Upgrade the server or use the file sink.")]
+    IncompatibleVersion {
+        /// The version the server reported.
+        found: String,
+    },
+    /// A final error answer (4xx other than 401/403/429).
+    #[error("{method} {path} answered {status}: {message}")]
+    Status {
+        /// HTTP method.
+        method: String,
+        /// Path called.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// The server's `message`.
+        message: String,
+    },
+    /// Retries ran out on a retryable problem.
+    #[error("{method} {path} failed after {attempts} attempts: {detail}")]
+    Exhausted {
+        /// HTTP method.
+        method: String,
+        /// Path called.
+        path: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last problem.
+        detail: String,
+    },
+    /// Bad TLS settings.
+    #[error("workflowConfig.openMetadataServerConfig.sslConfig: {0}")]
+    Tls(String),
+}
+
+impl RestError {
+    /// HTTP status of a final error answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RestError::Status { status, .. } | RestError::Unauthorized { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A JSON answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status (2xx).
+    pub status: u16,
+    /// Parsed body (`Null` when empty or not JSON).
+    pub body: Value,
+}
+
+/// OpenMetadata REST client.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: Arc<RestConfig>,
+    rng: Arc<Mutex<u64>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.config.base)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Builds the client (no request is made).
+    pub fn new(config: RestConfig) -> Result<Client, RestError> {
+        let tls = tls_config(&config.tls)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .timeout(config.timeout)
+            .connect_timeout(Duration::from_secs(5))
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .build()
+            .map_err(|e| RestError::Tls(e.to_string()))?;
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9E37_79B9_7F4A_7C15)
+            | 1;
+        Ok(Client {
+            http,
+            config: Arc::new(config),
+            rng: Arc::new(Mutex::new(seed)),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &RestConfig {
+        &self.config
+    }
+
+    /// Sends `method path?query` with an optional JSON body, retrying what can be
+    /// retried. `path` starts with `/v1/`.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        content_type: &str,
+    ) -> Result<Answer, RestError> {
+        let mut url = format!("{}{path}", self.config.base);
+        for (i, (k, v)) in query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&super::encode(k));
+            url.push('=');
+            url.push_str(&super::encode(v));
+        }
+        let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        let attempts = self.config.max_attempts.max(1);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .header("Accept", "application/json");
+            if let Some(jwt) = &self.config.jwt {
+                request = request.bearer_auth(jwt.expose());
+            }
+            for (k, v) in &self.config.extra_headers {
+                request = request.header(k, v);
+            }
+            if let Some(bytes) = &payload {
+                request = request
+                    .header("Content-Type", content_type)
+                    .body(bytes.clone());
+            }
+            let mut retry_after = None;
+            match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    retry_after = response
+                        .headers()
+                        .get("Retry-After")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let text = response.text().await;
+                    match text {
+                        Ok(text) if status.is_success() => {
+                            return Ok(Answer {
+                                status: status.as_u16(),
+                                body: serde_json::from_str(&text).unwrap_or(Value::Null),
+                            })
+                        }
+                        Ok(text) => {
+                            if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN
+                            {
+                                return Err(RestError::Unauthorized {
+                                    status: status.as_u16(),
+                                    method: method.to_string(),
+                                    path: path.to_string(),
+                                });
+                            }
+                            let message = serde_json::from_str::<Value>(&text)
+                                .ok()
+                                .and_then(|v| {
+                                    v.get("message").and_then(Value::as_str).map(str::to_string)
+                                })
+                                .unwrap_or_else(|| text.chars().take(500).collect());
+                            if !retryable(status) {
+                                return Err(RestError::Status {
+                                    method: method.to_string(),
+                                    path: path.to_string(),
+                                    status: status.as_u16(),
+                                    message,
+                                });
+                            }
+                            last = format!("{}: {message}", status.as_u16());
+                        }
+                        Err(e) => last = format!("reading the answer: {e}"),
+                    }
+                }
+                Err(e) => {
+                    if e.is_connect() && attempt == attempts {
+                        return Err(RestError::Unreachable {
+                            url: url.clone(),
+                            detail: crate::aws::error_chain(&e),
+                        });
+                    }
+                    last = crate::aws::error_chain(&e);
+                }
+            }
+            if attempt < attempts {
+                let wait = retry_after
+                    .map(|d| d.min(self.config.retry_cap))
+                    .unwrap_or_else(|| self.backoff(attempt));
+                tracing::debug!(%method, path, attempt, wait_ms = wait.as_millis() as u64, problem = %last, "retrying");
+                tokio::time::sleep(wait).await;
+            }
+        }
+        Err(RestError::Exhausted {
+            method: method.to_string(),
+            path: path.to_string(),
+            attempts,
+            detail: last,
+        })
+    }
+
+    /// Full-jitter exponential backoff for `attempt` (1-based).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .config
+            .retry_base
+            .saturating_mul(1u32 << (attempt - 1).min(16))
+            .min(self.config.retry_cap);
+        let mut state = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let fraction = (*state % 10_000) as f64 / 10_000.0;
+        ceiling.mul_f64(0.1 + 0.9 * fraction)
+    }
+}
+
+fn retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+fn tls_config(tls: &Tls) -> Result<rustls::ClientConfig, RestError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| RestError::Tls(e.to_string()))?;
+    match tls {
+        Tls::Ignore => Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
+            .with_no_client_auth()),
+        Tls::Validate { ca_certificate } => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+            if let Some(path) = ca_certificate {
+                let certs = CertificateDer::pem_file_iter(path)
+                    .map_err(|e| RestError::Tls(format!("caCertificate {path}: {e}")))?;
+                for cert in certs {
+                    let cert =
+                        cert.map_err(|e| RestError::Tls(format!("caCertificate {path}: {e}")))?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| RestError::Tls(format!("caCertificate {path}: {e}")))?;
+                }
+            }
+            Ok(builder.with_root_certificates(roots).with_no_client_auth())
+        }
+    }
+}
+
+/// `verifySSL: ignore`: accepts any server certificate, still checks signatures.
+#[derive(Debug)]
+struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

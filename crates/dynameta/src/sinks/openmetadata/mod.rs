@@ -1,0 +1,423 @@
+//! OpenMetadata REST sink (`sink: {type: metadata-rest}`): publishes the create
+//! requests in OpenMetadata's own order — service, database, schema, tables — with the
+//! bulk API on 2.x servers and per-entity PUTs on 1.9, then soft-deletes tables that
+//! DynamoDB no longer has.
+
+mod client;
+mod config;
+
+use std::collections::{BTreeMap, HashSet};
+
+use futures_util::stream::{self, StreamExt};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+pub use client::{Answer, Client, RestError};
+pub use config::{RestConfig, Tls};
+
+use crate::openmetadata::{
+    fqn, CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
+};
+
+const JSON: &str = "application/json";
+
+/// What the server said about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerVersion {
+    /// e.g. `2.0.7`.
+    pub version: String,
+    /// Major version.
+    pub major: u32,
+    /// Minor version.
+    pub minor: u32,
+}
+
+impl ServerVersion {
+    /// Parses `1.9.4`, `2.0.7-SNAPSHOT`, ...
+    pub fn parse(version: &str) -> Option<ServerVersion> {
+        let mut parts = version.trim().split(['.', '-']);
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some(ServerVersion {
+            version: version.trim().to_string(),
+            major,
+            minor,
+        })
+    }
+
+    /// Bulk create APIs exist from 2.0.
+    pub fn has_bulk(&self) -> bool {
+        self.major >= 2
+    }
+
+    fn supported(&self) -> bool {
+        (self.major == 1 && self.minor >= 9) || self.major == 2
+    }
+}
+
+/// A table that could not be published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableFailure {
+    /// Table name.
+    pub table: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Counts of what the server did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Published {
+    /// Tables accepted by the server.
+    pub tables: u64,
+    /// Tables soft-deleted because DynamoDB no longer has them.
+    pub deleted: Vec<String>,
+}
+
+/// The REST sink.
+pub struct RestSink {
+    client: Client,
+    server: ServerVersion,
+    pending: Vec<CreateTable>,
+    /// Tables that failed to publish.
+    pub failures: Vec<TableFailure>,
+    /// What was published.
+    pub published: Published,
+}
+
+impl RestSink {
+    /// Connects: asks the server's version and refuses unsupported ones. Run before
+    /// any DynamoDB work so that a wrong URL, token or version stops the run early.
+    pub async fn connect(config: RestConfig) -> Result<RestSink, RestError> {
+        let client = Client::new(config)?;
+        let answer = client
+            .send(Method::GET, "/v1/system/version", &[], None, JSON)
+            .await?;
+        let found = answer
+            .body
+            .get("version")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_string();
+        let server = ServerVersion::parse(&found)
+            .filter(ServerVersion::supported)
+            .ok_or(RestError::IncompatibleVersion { found })?;
+        tracing::info!(version = %server.version, bulk = server.has_bulk(), "connected to OpenMetadata");
+        Ok(RestSink {
+            client,
+            server,
+            pending: Vec::new(),
+            failures: Vec::new(),
+            published: Published::default(),
+        })
+    }
+
+    /// The server's version.
+    pub fn server(&self) -> &ServerVersion {
+        &self.server
+    }
+
+    /// Finds the service by name, creating it from `service` when absent. Also proves
+    /// the token works (the version endpoint needs none).
+    pub async fn ensure_service(
+        &mut self,
+        service: &CreateDatabaseService,
+    ) -> Result<(), RestError> {
+        let path = format!(
+            "/v1/services/databaseServices/name/{}",
+            encode(&fqn::quote(&service.name))
+        );
+        match self
+            .client
+            .send(Method::GET, &path, &[("fields", "*")], None, JSON)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.status() == Some(404) => {
+                let body = to_value(service);
+                self.client
+                    .send(
+                        Method::PUT,
+                        "/v1/services/databaseServices",
+                        &[],
+                        Some(&body),
+                        JSON,
+                    )
+                    .await
+                    .map(|_| ())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Creates or updates the database.
+    pub async fn put_database(&mut self, database: &CreateDatabase) -> Result<(), RestError> {
+        self.put_one("databases", to_value(database)).await
+    }
+
+    /// Creates or updates the schema.
+    pub async fn put_schema(&mut self, schema: &CreateDatabaseSchema) -> Result<(), RestError> {
+        self.put_one("databaseSchemas", to_value(schema)).await
+    }
+
+    async fn put_one(&self, collection: &str, body: Value) -> Result<(), RestError> {
+        if self.server.has_bulk() {
+            let answer = self.bulk(collection, &[body]).await?;
+            if let Some((_, reason)) = bulk_failures(&answer.body).into_iter().next() {
+                return Err(RestError::Status {
+                    method: "PUT".into(),
+                    path: format!("/v1/{collection}/bulk"),
+                    status: 200,
+                    message: reason,
+                });
+            }
+            Ok(())
+        } else {
+            self.client
+                .send(
+                    Method::PUT,
+                    &format!("/v1/{collection}"),
+                    &[],
+                    Some(&body),
+                    JSON,
+                )
+                .await
+                .map(|_| ())
+        }
+    }
+
+    async fn bulk(&self, collection: &str, items: &[Value]) -> Result<Answer, RestError> {
+        let body = Value::Array(items.to_vec());
+        self.client
+            .send(
+                Method::PUT,
+                &format!("/v1/{collection}/bulk"),
+                &[("async", "false"), ("overrideMetadata", "false")],
+                Some(&body),
+                JSON,
+            )
+            .await
+    }
+
+    /// Queues a table; a full batch is sent at once.
+    pub async fn add_table(&mut self, table: CreateTable) {
+        self.pending.push(table);
+        if self.pending.len() >= self.client.config().bulk_size.max(1) {
+            self.flush().await;
+        }
+    }
+
+    /// Sends queued tables: one bulk request on 2.x, concurrent PUTs on 1.9.
+    pub async fn flush(&mut self) {
+        let batch = std::mem::take(&mut self.pending);
+        if batch.is_empty() {
+            return;
+        }
+        if self.server.has_bulk() {
+            let bodies: Vec<Value> = batch.iter().map(to_value).collect();
+            match self.bulk("tables", &bodies).await {
+                Ok(answer) => {
+                    let failed: BTreeMap<String, String> =
+                        bulk_failures(&answer.body).into_iter().collect();
+                    for t in &batch {
+                        match failed.get(&t.name) {
+                            Some(reason) => self.failures.push(TableFailure {
+                                table: t.name.clone(),
+                                reason: format!("OpenMetadata rejected the table: {reason}"),
+                            }),
+                            None => self.published.tables += 1,
+                        }
+                    }
+                }
+                Err(e) => {
+                    for t in &batch {
+                        self.failures.push(TableFailure {
+                            table: t.name.clone(),
+                            reason: e.to_string(),
+                        });
+                    }
+                }
+            }
+        } else {
+            let client = &self.client;
+            let results: Vec<(String, Result<Answer, RestError>)> = stream::iter(batch.iter())
+                .map(|t| async move {
+                    let body = to_value(t);
+                    (
+                        t.name.clone(),
+                        client
+                            .send(Method::PUT, "/v1/tables", &[], Some(&body), JSON)
+                            .await,
+                    )
+                })
+                .buffer_unordered(client.config().concurrency.max(1))
+                .collect()
+                .await;
+            for (table, result) in results {
+                match result {
+                    Ok(_) => self.published.tables += 1,
+                    Err(e) => self.failures.push(TableFailure {
+                        table,
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Soft-deletes the tables of `schema_fqn` that OpenMetadata has, DynamoDB no longer
+    /// has (`existing` holds every table name DynamoDB listed), and that the current
+    /// filter selects (`selected(name)`). Call only after a successful listing.
+    pub async fn mark_deleted(
+        &mut self,
+        schema_fqn: &str,
+        existing: &HashSet<String>,
+        selected: &dyn Fn(&str) -> bool,
+    ) -> Result<(), RestError> {
+        let known = self.list_tables(schema_fqn).await?;
+        let stale: Vec<&(String, String, String)> = known
+            .iter()
+            .filter(|(name, _, _)| !existing.contains(name) && selected(name))
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        if self.server.has_bulk() {
+            let stale_fqns: HashSet<&str> = stale.iter().map(|(_, f, _)| f.as_str()).collect();
+            let seen: Vec<&str> = known
+                .iter()
+                .map(|(_, f, _)| f.as_str())
+                .filter(|f| !stale_fqns.contains(f))
+                .collect();
+            let body = json!({
+                "scopeFqn": schema_fqn,
+                "scopeEntityType": "databaseSchema",
+                "seenFqns": seen,
+            });
+            self.client
+                .send(
+                    Method::DELETE,
+                    "/v1/tables/deleteStale",
+                    &[],
+                    Some(&body),
+                    JSON,
+                )
+                .await?;
+        } else {
+            for (_, _, id) in &stale {
+                self.client
+                    .send(
+                        Method::DELETE,
+                        &format!("/v1/tables/{id}"),
+                        &[("hardDelete", "false"), ("recursive", "false")],
+                        None,
+                        JSON,
+                    )
+                    .await?;
+            }
+        }
+        self.published.deleted = stale.iter().map(|(_, f, _)| f.clone()).collect();
+        Ok(())
+    }
+
+    /// (name, FQN, id) of every non-deleted table of the schema, all pages.
+    async fn list_tables(
+        &self,
+        schema_fqn: &str,
+    ) -> Result<Vec<(String, String, String)>, RestError> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut query = vec![
+                ("databaseSchema", schema_fqn),
+                ("limit", "1000"),
+                ("include", "non-deleted"),
+            ];
+            if let Some(a) = &after {
+                query.push(("after", a.as_str()));
+            }
+            let answer = self
+                .client
+                .send(Method::GET, "/v1/tables", &query, None, JSON)
+                .await?;
+            for t in answer.body["data"].as_array().into_iter().flatten() {
+                let field = |k: &str| {
+                    t.get(k)
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                out.push((field("name"), field("fullyQualifiedName"), field("id")));
+            }
+            match answer.body["paging"]["after"].as_str() {
+                Some(next) if !next.is_empty() => after = Some(next.to_string()),
+                _ => return Ok(out),
+            }
+        }
+    }
+}
+
+fn to_value(v: &impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// (entity name, reason) of every failed request in a bulk answer.
+fn bulk_failures(body: &Value) -> Vec<(String, String)> {
+    body.get("failedRequest")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let name = f
+                .pointer("/request/name")
+                .and_then(Value::as_str)
+                .or_else(|| f.get("request").and_then(Value::as_str))
+                .unwrap_or_default()
+                .to_string();
+            let reason = f
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("rejected")
+                .to_string();
+            (name, reason)
+        })
+        .collect()
+}
+
+/// Percent-encodes one path segment.
+fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_and_gate_bulk() {
+        let v = ServerVersion::parse("2.0.7").unwrap();
+        assert!(v.has_bulk() && v.supported());
+        let v = ServerVersion::parse("1.9.4-SNAPSHOT").unwrap();
+        assert!(!v.has_bulk() && v.supported());
+        assert!(!ServerVersion::parse("1.8.0").unwrap().supported());
+        assert!(!ServerVersion::parse("3.0.0").unwrap().supported());
+        assert!(ServerVersion::parse("garbage").is_none());
+    }
+
+    #[test]
+    fn bulk_failures_name_the_entity() {
+        let body = json!({"failedRequest": [{"request": {"name": "t1"}, "message": "bad column"}]});
+        assert_eq!(
+            bulk_failures(&body),
+            vec![("t1".to_string(), "bad column".to_string())]
+        );
+    }
+}
