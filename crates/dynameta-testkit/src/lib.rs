@@ -8,6 +8,7 @@
 
 pub mod corpus;
 pub mod fault_proxy;
+pub mod openmetadata_server;
 pub mod schema;
 mod server;
 

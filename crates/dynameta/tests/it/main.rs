@@ -5,6 +5,7 @@ mod config_errors;
 mod examples;
 mod ingest;
 mod moto;
+mod rest;
 mod sampling;
 mod support;
 mod test_connection;

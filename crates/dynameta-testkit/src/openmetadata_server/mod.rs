@@ -1,0 +1,346 @@
+//! An in-process OpenMetadata contract server: answers the REST endpoints dynameta
+//! uses the way OpenMetadata 2.0 (or 1.x) does, and validates every request body against
+//! the upstream JSON Schemas in `openmetadata-spec/`, so integration tests can run the
+//! connector against it without a real OpenMetadata.
+//!
+//! HTTP/1.1 on `127.0.0.1`, keep-alive, `Content-Length` or chunked request bodies, one
+//! thread per connection. The server lives until the test process exits.
+//!
+//! ```no_run
+//! use dynameta_testkit::openmetadata_server::{ContractServer, Fault, FaultKind};
+//!
+//! let om = ContractServer::start("2.0.7", Some("test-jwt"));
+//! om.inject(Fault {
+//!     method: "PUT".into(),
+//!     path_prefix: "/api/v1/tables".into(),
+//!     kind: FaultKind::Status { code: 503, retry_after: Some(1) },
+//!     times: Some(1),
+//!     probability: 1.0,
+//! });
+//! // ... run dynameta with hostPort = format!("{}/api", om.endpoint()) ...
+//! let tables = om.entities("table");
+//! # let _ = tables;
+//! ```
+
+mod http;
+mod patch;
+mod routes;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::io::BufReader;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use state::{Kind, Store};
+
+/// One request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Method, e.g. `PUT`.
+    pub method: String,
+    /// Path as sent (percent-encoded), without the query, e.g. `/api/v1/tables`.
+    pub path: String,
+    /// Query string as sent, without the `?`; empty when there is none.
+    pub query: String,
+    /// The body parsed as JSON; `None` when empty; a JSON string holding the text when
+    /// the body is not JSON.
+    pub body: Option<Value>,
+    /// The status answered; `0` while unanswered or when a [`FaultKind::Drop`] closed
+    /// the connection instead.
+    pub status: u16,
+    /// Headers in the order sent, names lowercased, values trimmed.
+    pub headers: Vec<(String, String)>,
+}
+
+/// A fault rule: matching requests get `kind` instead of (or before) the normal answer.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// Method to match, e.g. `PUT` (case-insensitive); `*` or empty matches any.
+    pub method: String,
+    /// Prefix of the request path (without query), e.g. `/api/v1/tables`.
+    pub path_prefix: String,
+    /// What happens.
+    pub kind: FaultKind,
+    /// How many times the rule applies; `None` = forever.
+    pub times: Option<u32>,
+    /// Chance (0..=1) that a matching request is faulted, drawn from a deterministic
+    /// xorshift generator seeded per server.
+    pub probability: f64,
+}
+
+/// What a fault does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// Answer `code` with an OpenMetadata error body (and `Retry-After` when set).
+    Status {
+        /// HTTP status.
+        code: u16,
+        /// `Retry-After` seconds.
+        retry_after: Option<u32>,
+    },
+    /// Close the connection without answering.
+    Drop,
+    /// Wait, then answer normally.
+    Delay {
+        /// How long to wait.
+        millis: u64,
+    },
+}
+
+struct Rule {
+    fault: Fault,
+    applied: u32,
+}
+
+struct Faults {
+    rules: Vec<Rule>,
+    rng: u64,
+}
+
+/// State shared by the connection threads.
+struct Shared {
+    version: String,
+    major: u64,
+    jwt: Option<String>,
+    store: Mutex<Store>,
+    faults: Mutex<Faults>,
+    requests: Mutex<Vec<Recorded>>,
+}
+
+/// Locks `mutex`, ignoring poisoning (a panicking handler leaves consistent data: every
+/// change is a whole-entity replacement).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A running contract server; it lives as long as the test process.
+pub struct ContractServer {
+    shared: Arc<Shared>,
+    endpoint: String,
+}
+
+impl ContractServer {
+    /// Starts a server answering as OpenMetadata `version` (e.g. "2.0.7" or "1.9.4").
+    /// `jwt`: when Some, every request must carry `Authorization: Bearer <jwt>`, else 401.
+    pub fn start(version: &str, jwt: Option<&str>) -> ContractServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the contract server");
+        let port = listener
+            .local_addr()
+            .expect("contract server address")
+            .port();
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let major = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        let shared = Arc::new(Shared {
+            version: version.to_string(),
+            major,
+            jwt: jwt.map(str::to_string),
+            store: Mutex::new(Store::new(format!("{endpoint}/api/v1"))),
+            faults: Mutex::new(Faults {
+                rules: Vec::new(),
+                rng: 0x9E37_79B9_7F4A_7C15,
+            }),
+            requests: Mutex::new(Vec::new()),
+        });
+        let accepting = shared.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let shared = accepting.clone();
+                std::thread::spawn(move || {
+                    let _ = serve(&shared, conn);
+                });
+            }
+        });
+        ContractServer { shared, endpoint }
+    }
+
+    /// `http://127.0.0.1:PORT` (no /api suffix).
+    pub fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    /// Adds a fault rule (see [`Fault`]); rules are tried in the order added.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults)
+            .rules
+            .push(Rule { fault, applied: 0 });
+    }
+
+    /// Removes all fault rules.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).rules.clear();
+    }
+
+    /// Stored entities of a kind: "databaseService", "database", "databaseSchema",
+    /// "table" (including soft-deleted ones, with "deleted": true), sorted by FQN.
+    ///
+    /// Panics on any other kind.
+    pub fn entities(&self, kind: &str) -> Vec<Value> {
+        let kind = known_kind(kind);
+        lock(&self.shared.store).all(kind).cloned().collect()
+    }
+
+    /// The entity of `kind` with this fullyQualifiedName (deleted or not).
+    ///
+    /// Panics on an unknown kind.
+    pub fn entity(&self, kind: &str, fqn: &str) -> Option<Value> {
+        let kind = known_kind(kind);
+        lock(&self.shared.store).get(kind, fqn).cloned()
+    }
+
+    /// Every request received so far, in arrival order (including rejected/faulted ones).
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.shared.requests).clone()
+    }
+}
+
+fn known_kind(kind: &str) -> Kind {
+    Kind::from_name(kind).unwrap_or_else(|| {
+        panic!(
+            "unknown entity kind {kind:?}: use databaseService, database, databaseSchema or table"
+        )
+    })
+}
+
+impl Shared {
+    /// Records a request (status 0 until answered); returns its index.
+    fn record(
+        &self,
+        method: &str,
+        path: &str,
+        query: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> usize {
+        let body = if body.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_slice(body)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned())),
+            )
+        };
+        let mut requests = lock(&self.requests);
+        requests.push(Recorded {
+            method: method.to_string(),
+            path: path.to_string(),
+            query: query.to_string(),
+            body,
+            status: 0,
+            headers: headers.to_vec(),
+        });
+        requests.len() - 1
+    }
+
+    fn set_status(&self, index: usize, status: u16) {
+        if let Some(r) = lock(&self.requests).get_mut(index) {
+            r.status = status;
+        }
+    }
+
+    /// The fault for this request, if a rule applies (consuming one of its `times`).
+    fn pick_fault(&self, method: &str, path: &str) -> Option<FaultKind> {
+        let mut faults = lock(&self.faults);
+        let Faults { rules, rng } = &mut *faults;
+        for rule in rules.iter_mut() {
+            let f = &rule.fault;
+            let method_matches =
+                f.method.is_empty() || f.method == "*" || f.method.eq_ignore_ascii_case(method);
+            let exhausted = f.times.is_some_and(|t| rule.applied >= t);
+            if !method_matches || !path.starts_with(&f.path_prefix) || exhausted {
+                continue;
+            }
+            if next_unit(rng) < f.probability {
+                rule.applied += 1;
+                return Some(f.kind.clone());
+            }
+        }
+        None
+    }
+}
+
+/// A draw in `[0, 1)` from the xorshift64 generator `state`.
+fn next_unit(state: &mut u64) -> f64 {
+    let mut x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Serves one connection until the client closes it, an answer closes it, or a fault
+/// drops it.
+fn serve(shared: &Shared, stream: TcpStream) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut writer = stream;
+    loop {
+        let request = match http::read_request(&mut reader, &mut writer) {
+            Ok(Some(request)) => request,
+            Ok(None) => return Ok(()),
+            Err(http::ReadError::Io(e)) => return Err(e),
+            Err(http::ReadError::Bad {
+                status,
+                message,
+                head,
+            }) => {
+                if let Some((method, target)) = head {
+                    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+                    let index = shared.record(&method, path, query, &[], &[]);
+                    shared.set_status(index, status);
+                }
+                let body = routes::error(status, &message).body;
+                http::write_response(&mut writer, status, &body, &[], false)?;
+                return Ok(());
+            }
+        };
+        let index = shared.record(
+            &request.method,
+            &request.path,
+            &request.query,
+            &request.headers,
+            &request.body,
+        );
+        match shared.pick_fault(&request.method, &request.path) {
+            Some(FaultKind::Drop) => {
+                let _ = writer.shutdown(Shutdown::Both);
+                return Ok(());
+            }
+            Some(FaultKind::Status { code, retry_after }) => {
+                shared.set_status(index, code);
+                let body = routes::error(code, "injected fault").body;
+                let extra: Vec<(&str, String)> = retry_after
+                    .map(|s| ("Retry-After", s.to_string()))
+                    .into_iter()
+                    .collect();
+                http::write_response(&mut writer, code, &body, &extra, request.keep_alive)?;
+                if !request.keep_alive {
+                    return Ok(());
+                }
+                continue;
+            }
+            Some(FaultKind::Delay { millis }) => std::thread::sleep(Duration::from_millis(millis)),
+            None => {}
+        }
+        let response = routes::handle(shared, &request);
+        shared.set_status(index, response.status);
+        http::write_response(
+            &mut writer,
+            response.status,
+            &response.body,
+            &[],
+            request.keep_alive,
+        )?;
+        if !request.keep_alive {
+            return Ok(());
+        }
+    }
+}

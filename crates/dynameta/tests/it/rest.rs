@@ -1,0 +1,499 @@
+//! DynamoDB Local → dynameta → OpenMetadata contract server (validates every body
+//! against the upstream JSON Schemas and answers like OpenMetadata).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::ScalarAttributeType;
+use dynameta_testkit::openmetadata_server::{ContractServer, Fault, FaultKind};
+use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
+use serde_json::Value;
+
+use super::support::*;
+
+/// A namespace on DynamoDB Local holding the corpus (no filler tables) plus `extra` tables.
+fn seed(key: &str, extra: &[&str]) {
+    let endpoint = dynamodb_local().endpoint.clone();
+    let (key, extra): (String, Vec<String>) = (
+        key.to_string(),
+        extra.iter().map(|s| s.to_string()).collect(),
+    );
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            corpus::seed(&client, 0).await;
+            for name in extra {
+                corpus::create_table(&client, &name, ("id", ScalarAttributeType::S), None).await;
+            }
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+fn delete_table(key: &str, name: &str) {
+    let endpoint = dynamodb_local().endpoint.clone();
+    let (key, name) = (key.to_string(), name.to_string());
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            client
+                .delete_table()
+                .table_name(&name)
+                .send()
+                .await
+                .unwrap();
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+/// The workflow with a metadata-rest sink pointed at `server`.
+fn rest_workflow(
+    dynamodb: &str,
+    key: &str,
+    server: &ContractServer,
+    sink_config: &str,
+    source_config: &str,
+) -> String {
+    workflow(dynamodb, key, "", source_config, Path::new("unused.jsonl"))
+        .replace(
+            "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n",
+            &format!("sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n{sink_config}"),
+        )
+        .replace("hostPort: http://localhost:8585/api", &format!("hostPort: {}", server.endpoint()))
+}
+
+fn ingest(dir: &Path, name: &str, yaml: &str) -> Run {
+    let wf = write(dir, name, yaml);
+    dynameta(
+        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
+        &[],
+    )
+}
+
+fn summary(run: &Run) -> Value {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("{\"summary\""))
+        .unwrap_or_else(|| panic!("no summary: {}", run.output()));
+    serde_json::from_str::<Value>(line).unwrap()["summary"].clone()
+}
+
+/// Removes what the server adds, so a stored entity can be compared with a request.
+fn strip_server_fields(v: &mut Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.remove("fullyQualifiedName");
+        for c in o
+            .get_mut("children")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            strip_server_fields(c);
+        }
+    }
+}
+
+fn versions(server: &ContractServer) -> BTreeMap<String, Value> {
+    ["databaseService", "database", "databaseSchema", "table"]
+        .iter()
+        .flat_map(|k| server.entities(k))
+        .map(|e| {
+            (
+                e["fullyQualifiedName"].as_str().unwrap().to_string(),
+                e["version"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn publishes_what_the_file_sink_writes_and_a_second_run_changes_nothing() {
+    let key = unique_access_key("rest");
+    seed(&key, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+
+    let out = dir.path().join("out.jsonl");
+    let file_run = ingest(dir.path(), "file.yaml", &workflow(ddb, &key, "", "", &out));
+    assert_eq!(file_run.code, 0, "{}", file_run.output());
+    let run = ingest(
+        dir.path(),
+        "rest.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_no_secrets(&run.output(), "rest run");
+
+    let written = records(&out);
+    let tables: Vec<&Value> = written
+        .iter()
+        .filter(|r| r["kind"] == "createTable")
+        .map(|r| &r["payload"])
+        .collect();
+    assert_eq!(server.entities("table").len(), tables.len());
+    for t in tables {
+        let fqn = format!(
+            "{}.\"{}\"",
+            t["databaseSchema"].as_str().unwrap(),
+            t["name"].as_str().unwrap()
+        )
+        .replace(".\"orders\"", ".orders");
+        let stored = server
+            .entities("table")
+            .into_iter()
+            .find(|e| e["name"] == t["name"])
+            .unwrap_or_else(|| panic!("{fqn} not stored"));
+        for field in [
+            "description",
+            "tableType",
+            "tableConstraints",
+            "sourceUrl",
+            "sourceHash",
+        ] {
+            assert_eq!(stored[field], t[field], "{field} of {}", t["name"]);
+        }
+        let mut columns = stored["columns"].clone();
+        for c in columns.as_array_mut().unwrap() {
+            strip_server_fields(c);
+        }
+        assert_eq!(columns, t["columns"], "columns of {}", t["name"]);
+    }
+    let dotted = server
+        .entity("table", "test_svc.default.default.\"acct.users-v2\"")
+        .expect("dotted FQN quoted");
+    assert_eq!(dotted["name"], "acct.users-v2");
+    assert!(server.entity("databaseService", "test_svc").is_some());
+
+    let paths: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    let position = |p: &str| {
+        paths
+            .iter()
+            .position(|x| x == p)
+            .unwrap_or_else(|| panic!("{p} not in {paths:#?}"))
+    };
+    assert_eq!(paths[0], "GET /api/v1/system/version");
+    assert!(
+        position("GET /api/v1/services/databaseServices/name/test_svc")
+            < position("PUT /api/v1/services/databaseServices")
+    );
+    assert!(
+        position("PUT /api/v1/services/databaseServices") < position("PUT /api/v1/databases/bulk")
+    );
+    assert!(position("PUT /api/v1/databases/bulk") < position("PUT /api/v1/databaseSchemas/bulk"));
+    assert!(position("PUT /api/v1/databaseSchemas/bulk") < position("PUT /api/v1/tables/bulk"));
+    let bulk = server
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/api/v1/tables/bulk")
+        .unwrap();
+    assert!(
+        bulk.query.contains("async=false") && bulk.query.contains("overrideMetadata=false"),
+        "{}",
+        bulk.query
+    );
+    assert!(bulk
+        .body
+        .as_ref()
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["sourceHash"].is_string()));
+
+    let before = versions(&server);
+    let again = ingest(
+        dir.path(),
+        "rest2.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(again.code, 0, "{}", again.output());
+    assert_eq!(versions(&server), before, "a second run is a no-op");
+}
+
+#[test]
+fn a_deleted_dynamodb_table_is_soft_deleted_and_filtered_tables_are_left_alone() {
+    let key = unique_access_key("stale");
+    seed(&key, &["gone_soon", "archive_gone"]);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let run = ingest(
+        dir.path(),
+        "a.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let count = server.entities("table").len();
+
+    delete_table(&key, "gone_soon");
+    delete_table(&key, "archive_gone");
+    // archive_* is now filtered out: it is gone from DynamoDB too, but not a candidate.
+    let filter = "      tableFilterPattern:\n        excludes: [\"archive.*\"]";
+    let run = ingest(
+        dir.path(),
+        "b.yaml",
+        &rest_workflow(ddb, &key, &server, "", filter),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        summary(&run)["tablesDeleted"],
+        serde_json::json!(["test_svc.default.default.gone_soon"])
+    );
+    let deleted: Vec<String> = server
+        .entities("table")
+        .into_iter()
+        .filter(|t| t["deleted"] == true)
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(deleted, ["gone_soon"]);
+    assert_eq!(server.entities("table").len(), count);
+    assert!(server
+        .requests()
+        .iter()
+        .any(|r| r.method == "DELETE" && r.path == "/api/v1/tables/deleteStale"));
+}
+
+#[test]
+fn a_1_9_server_gets_per_entity_puts_and_deletes() {
+    let key = unique_access_key("om19");
+    seed(&key, &["old_table"]);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("1.9.4", Some(JWT_MARKER));
+    let run = ingest(
+        dir.path(),
+        "a.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    delete_table(&key, "old_table");
+    let run = ingest(
+        dir.path(),
+        "b.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let requests = server.requests();
+    assert!(
+        requests.iter().all(|r| !r.path.ends_with("/bulk")),
+        "no bulk calls on 1.9"
+    );
+    assert!(requests
+        .iter()
+        .any(|r| r.method == "PUT" && r.path == "/api/v1/tables"));
+    assert!(requests.iter().any(|r| r.method == "DELETE"
+        && r.path.starts_with("/api/v1/tables/")
+        && !r.path.ends_with("deleteStale")));
+    let old = server
+        .entity("table", "test_svc.default.default.old_table")
+        .unwrap();
+    assert_eq!(old["deleted"], true);
+}
+
+#[test]
+fn flaky_server_still_gets_every_entity_exactly_once() {
+    let key = unique_access_key("flaky");
+    seed(&key, &["t_a", "t_b", "t_c", "t_d", "t_e", "t_f"]);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    for version in ["2.0.7", "1.9.4"] {
+        let server = ContractServer::start(version, Some(JWT_MARKER));
+        for (kind, probability) in [
+            (
+                FaultKind::Status {
+                    code: 503,
+                    retry_after: None,
+                },
+                0.15,
+            ),
+            (FaultKind::Drop, 0.15),
+        ] {
+            server.inject(Fault {
+                method: "PUT".into(),
+                path_prefix: "/api/v1/".into(),
+                kind,
+                times: None,
+                probability,
+            });
+        }
+        server.inject(Fault {
+            method: "PUT".into(),
+            path_prefix: "/api/v1/".into(),
+            kind: FaultKind::Status {
+                code: 429,
+                retry_after: Some(0),
+            },
+            times: Some(2),
+            probability: 1.0,
+        });
+        let run = ingest(
+            dir.path(),
+            "wf.yaml",
+            &rest_workflow(
+                ddb,
+                &key,
+                &server,
+                "    maxAttempts: 12\n    bulkSize: 3\n",
+                "",
+            ),
+        );
+        assert_eq!(run.code, 0, "{version}: {}", run.output());
+        let faulted = server
+            .requests()
+            .iter()
+            .filter(|r| r.status >= 500 || r.status == 429 || r.status == 0)
+            .count();
+        assert!(faulted > 0, "{version}: faults were injected");
+        let tables = server.entities("table");
+        let mut names: Vec<&str> = tables.iter().map(|t| t["name"].as_str().unwrap()).collect();
+        let total = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), total, "{version}: each table once");
+        assert_eq!(total, 4 + 6, "{version}: every table present");
+        assert_eq!(server.entities("databaseService").len(), 1);
+        assert_eq!(server.entities("database").len(), 1);
+        assert_eq!(server.entities("databaseSchema").len(), 1);
+    }
+}
+
+#[test]
+fn a_refused_token_stops_the_run_before_any_dynamodb_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ContractServer::start("2.0.7", Some("the-real-token"));
+    // DynamoDB endpoint on a closed port: touching it would fail the listing (exit 1).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let yaml = rest_workflow(
+        &format!("http://127.0.0.1:{port}"),
+        "AKIDTOKEN",
+        &server,
+        "",
+        "",
+    );
+    let run = ingest(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains("jwtToken"), "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(10));
+    assert_no_secrets(&run.output(), "refused token");
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| !r.path.starts_with("/api/v1/tables")));
+}
+
+#[test]
+fn unreachable_server_and_old_version_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let closed = format!("http://127.0.0.1:{port}");
+    let server = ContractServer::start("1.8.2", None);
+    let yaml = rest_workflow(&closed, "AKIDX", &server, "    maxAttempts: 2\n", "");
+    let run = ingest(dir.path(), "old.yaml", &yaml);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("1.8.2") && run.stderr.contains("not supported"),
+        "{}",
+        run.stderr
+    );
+    let yaml = yaml.replace(&server.endpoint(), &closed);
+    let run = ingest(dir.path(), "down.yaml", &yaml);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(run.stderr.contains("hostPort"), "{}", run.stderr);
+}
+
+#[test]
+fn a_rejected_table_is_a_failure_and_the_others_are_published() {
+    let key = unique_access_key("reject");
+    seed(&key, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let server = ContractServer::start("1.9.4", Some(JWT_MARKER));
+    server.inject(Fault {
+        method: "PUT".into(),
+        path_prefix: "/api/v1/tables".into(),
+        kind: FaultKind::Status {
+            code: 400,
+            retry_after: None,
+        },
+        times: Some(1),
+        probability: 1.0,
+    });
+    let yaml = rest_workflow(
+        &dynamodb_local().endpoint,
+        &key,
+        &server,
+        "    concurrency: 1\n",
+        "",
+    );
+    let run = ingest(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let s = summary(&run);
+    assert_eq!(s["failures"].as_array().unwrap().len(), 1, "{s}");
+    assert!(s["failures"][0]["reason"].as_str().unwrap().contains("400"));
+    assert_eq!(
+        server.entities("table").len(),
+        3,
+        "the other tables are published"
+    );
+    let table_puts = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path == "/api/v1/tables")
+        .count();
+    assert_eq!(table_puts, 4, "a 400 is not retried");
+}
+
+#[test]
+fn publish_replays_a_file_to_openmetadata() {
+    let key = unique_access_key("replay");
+    seed(&key, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let out = dir.path().join("out.jsonl");
+    let run = ingest(dir.path(), "file.yaml", &workflow(ddb, &key, "", "", &out));
+    assert_eq!(run.code, 0, "{}", run.output());
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    // Publishing needs no DynamoDB access: point it at a closed port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let wf = write(
+        dir.path(),
+        "rest.yaml",
+        &rest_workflow(&format!("http://127.0.0.1:{port}"), &key, &server, "", ""),
+    );
+    let run = dynameta(
+        &[
+            "publish",
+            "--from",
+            out.to_str().unwrap(),
+            "-c",
+            wf.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(server.entities("table").len(), 4);
+    assert!(server
+        .entity("table", "test_svc.default.default.orders")
+        .is_some());
+}
