@@ -497,3 +497,33 @@ fn publish_replays_a_file_to_openmetadata() {
         .entity("table", "test_svc.default.default.orders")
         .is_some());
 }
+
+#[test]
+fn a_failed_listing_deletes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let yaml = rest_workflow(
+        &format!("http://127.0.0.1:{port}"),
+        "AKIDNOLIST",
+        &server,
+        "",
+        "",
+    )
+    .replace("maxAttempts: 3", "maxAttempts: 1");
+    let run = ingest(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        summary(&run)["failures"][0]["name"] == "(listing)",
+        "{}",
+        run.stdout
+    );
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| r.method != "DELETE" && !r.path.starts_with("/api/v1/tables")));
+}

@@ -340,3 +340,26 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAny {
         self.0.signature_verification_algorithms.supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_ca_certificate_names_the_key_and_file() {
+        let err = tls_config(&Tls::Validate {
+            ca_certificate: Some("/nonexistent/ca.pem".into()),
+        })
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("sslConfig") && text.contains("/nonexistent/ca.pem"),
+            "{text}"
+        );
+        assert!(tls_config(&Tls::Ignore).is_ok());
+        assert!(tls_config(&Tls::Validate {
+            ca_certificate: None
+        })
+        .is_ok());
+    }
+}
