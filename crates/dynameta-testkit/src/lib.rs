@@ -6,6 +6,7 @@
 //! run under a tiny shell guard that kills it when the test process exits, however it
 //! exits, so no server outlives a test run.
 
+mod base64;
 pub mod corpus;
 pub mod fault_proxy;
 pub mod openmetadata_server;
@@ -90,31 +91,14 @@ pub fn moto_requests() -> Vec<serde_json::Value> {
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .map(|mut v| {
             if let Some(body) = v.get("body").and_then(|b| b.as_str()) {
-                let decoded = base64_decode(body).unwrap_or_else(|| body.as_bytes().to_vec());
+                let decoded = base64::decode(body, base64::STANDARD)
+                    .unwrap_or_else(|| body.as_bytes().to_vec());
                 v["body"] =
                     serde_json::Value::String(String::from_utf8_lossy(&decoded).into_owned());
             }
             v
         })
         .collect()
-}
-
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = Vec::new();
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for c in text.bytes().filter(|c| *c != b'=') {
-        let v = ALPHABET.iter().position(|a| *a == c)? as u32;
-        buf = (buf << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-            buf &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 /// An access key id no other test in this process uses: a private DynamoDB Local namespace.

@@ -185,26 +185,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let report = sink
         .finish(mark_deleted, &|name| selects(workflow, &scope, name))
         .await;
-    summary.records_written = report.written;
-    summary.tables_deleted = report.deleted;
-    for f in report.table_failures {
-        summary.failures.push(Failure {
-            name: f.table,
-            reason: f.reason,
-        });
-    }
-    if let Some(e) = sink_error.or(report.error) {
-        summary.failures.push(Failure {
-            name: "(sink)".into(),
-            reason: e,
-        });
-    }
-    summary.elapsed = started.elapsed();
-    let outcome = if summary.failures.is_empty() {
-        Outcome::Success
-    } else {
-        Outcome::Failures
-    };
+    let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))
 }
 

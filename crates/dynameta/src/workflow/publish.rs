@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::ingest::{selects, IngestError};
-use super::summary::{Failure, Summary};
+use super::summary::Summary;
 use super::Outcome;
 use crate::config::{SinkConfig, Workflow};
 use crate::openmetadata::mapping::Scope;
@@ -117,25 +117,6 @@ pub async fn run(workflow: &Workflow, from: &Path) -> Result<(Summary, Outcome),
             &|name| selects(workflow, &scope, name),
         )
         .await;
-    summary.records_written = report.written;
-    summary.tables_deleted = report.deleted;
-    for f in report.table_failures {
-        summary.failures.push(Failure {
-            name: f.table,
-            reason: f.reason,
-        });
-    }
-    if let Some(e) = sink_error.or(report.error) {
-        summary.failures.push(Failure {
-            name: "(sink)".into(),
-            reason: e,
-        });
-    }
-    summary.elapsed = started.elapsed();
-    let outcome = if summary.failures.is_empty() {
-        Outcome::Success
-    } else {
-        Outcome::Failures
-    };
+    let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))
 }

@@ -45,6 +45,36 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl Summary {
+    /// Takes in what the sink reported at the end of a run (and a sink error met
+    /// earlier), and returns how the run ends.
+    pub fn close(
+        &mut self,
+        report: crate::sinks::SinkReport,
+        sink_error: Option<String>,
+        elapsed: Duration,
+    ) -> super::Outcome {
+        self.records_written = report.written;
+        self.tables_deleted = report.deleted;
+        for f in report.table_failures {
+            self.failures.push(Failure {
+                name: f.table,
+                reason: f.reason,
+            });
+        }
+        if let Some(e) = sink_error.or(report.error) {
+            self.failures.push(Failure {
+                name: "(sink)".into(),
+                reason: e,
+            });
+        }
+        self.elapsed = elapsed;
+        if self.failures.is_empty() {
+            super::Outcome::Success
+        } else {
+            super::Outcome::Failures
+        }
+    }
+
     /// Renders the human summary.
     pub fn render(&self) -> String {
         let mut out = String::new();
