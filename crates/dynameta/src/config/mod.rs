@@ -21,7 +21,8 @@ pub use filter::{Filter, FilterPattern};
 pub use options::ConnectionArguments;
 pub use workflow::{
     AwsConfig, DynamoDbConnection, FileSinkConfig, JwtConfig, LogLevel, MetadataPipeline,
-    OpenMetadataServerConfig, RawWorkflow, RestSinkConfig,
+    OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawWorkflow, RestSinkConfig,
+    SampleSettings, SampleThreshold,
 };
 
 /// Default `assumeRoleSessionName`, as in OpenMetadata.
@@ -98,6 +99,8 @@ pub struct Workflow {
     pub options: ConnectionArguments,
     /// Metadata pipeline settings (defaults when the file holds another pipeline).
     pub metadata: MetadataPipeline,
+    /// Profiler pipeline settings (defaults when the file holds another pipeline).
+    pub profiler: ProfilerPipeline,
     /// Compiled filters.
     pub filters: Filters,
     /// Database name in OpenMetadata.
@@ -224,7 +227,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         let v = if pipeline_value.is_null() {
             Value::Object(Default::default())
         } else {
-            pipeline_value
+            pipeline_value.clone()
         };
         decode(v, "source.sourceConfig.config")?
     } else {
@@ -232,6 +235,14 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             Value::Object(Default::default()),
             "source.sourceConfig.config",
         )?
+    };
+    let profiler: ProfilerPipeline = if pipeline_type == "Profiler" {
+        let profiler: ProfilerPipeline =
+            decode(pipeline_value.clone(), "source.sourceConfig.config")?;
+        check_profiler(&profiler)?;
+        profiler
+    } else {
+        ProfilerPipeline::default()
     };
     if metadata.threads == Some(0) {
         return Err(ConfigError::invalid(
@@ -252,23 +263,38 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             (None, Some(c)) => Filter::compile(Some(c), &format!("{conn_key}.{name}")),
             (None, None) => Ok(Filter::default()),
         };
+    let (db_pattern, schema_pattern, table_pattern, use_fqn) = if pipeline_type == "Profiler" {
+        (
+            &profiler.database_filter_pattern,
+            &profiler.schema_filter_pattern,
+            &profiler.table_filter_pattern,
+            profiler.use_fqn_for_filtering,
+        )
+    } else {
+        (
+            &metadata.database_filter_pattern,
+            &metadata.schema_filter_pattern,
+            &metadata.table_filter_pattern,
+            metadata.use_fqn_for_filtering,
+        )
+    };
     let filters = Filters {
         database: pick(
-            &metadata.database_filter_pattern,
+            db_pattern,
             &connection.database_filter_pattern,
             "databaseFilterPattern",
         )?,
         schema: pick(
-            &metadata.schema_filter_pattern,
+            schema_pattern,
             &connection.schema_filter_pattern,
             "schemaFilterPattern",
         )?,
         table: pick(
-            &metadata.table_filter_pattern,
+            table_pattern,
             &connection.table_filter_pattern,
             "tableFilterPattern",
         )?,
-        use_fqn: metadata.use_fqn_for_filtering.unwrap_or(false),
+        use_fqn: use_fqn.unwrap_or(false),
     };
 
     let workflow_config = raw.workflow_config;
@@ -318,6 +344,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         connection,
         options,
         metadata,
+        profiler,
         filters,
         database_name,
         sink,
@@ -406,9 +433,98 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
             ));
         }
     }
+    if !(1..=1_000_000).contains(&options.scan_segments) {
+        return Err(ConfigError::invalid(
+            format!("{key}.scanSegments"),
+            "must be between 1 and 1000000 (DynamoDB's TotalSegments limit).",
+        ));
+    }
+    if options.scan_workers == 0 {
+        return Err(ConfigError::invalid(
+            format!("{key}.scanWorkers"),
+            "must be at least 1.",
+        ));
+    }
+    if let Some(p) = options.max_read_capacity_percent {
+        if !(p > 0.0 && p <= 100.0) {
+            return Err(ConfigError::invalid(
+                format!("{key}.maxReadCapacityPercent"),
+                "must be a percentage in (0, 100].",
+            ));
+        }
+    }
+    if let Some(u) = options.max_read_units_per_second {
+        if !(u > 0.0 && u.is_finite()) {
+            return Err(ConfigError::invalid(
+                format!("{key}.maxReadUnitsPerSecond"),
+                "must be a positive number.",
+            ));
+        }
+    }
     if options.max_attempts == 0 {
         return Err(ConfigError::invalid(
             format!("{key}.maxAttempts"),
+            "must be at least 1.",
+        ));
+    }
+    Ok(())
+}
+
+fn check_sample(value: Option<f64>, kind: Option<&str>, key: &str) -> Result<(), ConfigError> {
+    let kind = kind.unwrap_or("PERCENTAGE");
+    if kind != "PERCENTAGE" && kind != "ROWS" {
+        return Err(ConfigError::invalid(
+            format!("{key}.profileSampleType"),
+            format!("`{kind}` is not `PERCENTAGE` or `ROWS`."),
+        ));
+    }
+    if let Some(v) = value {
+        let ok = match kind {
+            "ROWS" => v >= 1.0 && v.fract() == 0.0,
+            _ => v > 0.0 && v <= 100.0,
+        };
+        if !ok {
+            return Err(ConfigError::invalid(
+                format!("{key}.profileSample"),
+                format!("`{v}` is not a valid {kind} sample: a percentage in (0, 100], or a whole number of rows >= 1."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_profiler(p: &ProfilerPipeline) -> Result<(), ConfigError> {
+    let key = "source.sourceConfig.config";
+    check_sample(p.profile_sample, p.profile_sample_type.as_deref(), key)?;
+    if let Some(cfg) = &p.profile_sample_config {
+        let key = format!("{key}.profileSampleConfig");
+        if let Some(t) = &cfg.sample_config_type {
+            if t != "STATIC" && t != "DYNAMIC" {
+                return Err(ConfigError::invalid(
+                    format!("{key}.sampleConfigType"),
+                    format!("`{t}` is not `STATIC` or `DYNAMIC`."),
+                ));
+            }
+        }
+        if let Some(settings) = &cfg.config {
+            let key = format!("{key}.config");
+            check_sample(
+                settings.profile_sample,
+                settings.profile_sample_type.as_deref(),
+                &key,
+            )?;
+            for (i, t) in settings.thresholds.iter().flatten().enumerate() {
+                check_sample(
+                    Some(t.profile_sample),
+                    t.profile_sample_type.as_deref(),
+                    &format!("{key}.thresholds[{i}]"),
+                )?;
+            }
+        }
+    }
+    if p.thread_count == Some(0) {
+        return Err(ConfigError::invalid(
+            format!("{key}.threadCount"),
             "must be at least 1.",
         ));
     }

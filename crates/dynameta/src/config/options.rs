@@ -19,6 +19,16 @@ pub struct ConnectionArguments {
     pub max_attempts: u32,
     /// STS endpoint for AssumeRole (VPC endpoint, or an emulator in tests).
     pub sts_endpoint_url: Option<String>,
+    /// Profiler: Scan segments a table is divided into (sampling picks among them).
+    pub scan_segments: u32,
+    /// Profiler: Scan requests in flight per table.
+    pub scan_workers: u32,
+    /// Profiler: most read capacity to use, as a percentage of a provisioned table's RCU.
+    pub max_read_capacity_percent: Option<f64>,
+    /// Profiler: most read units per second (on-demand tables, or a hard cap).
+    pub max_read_units_per_second: Option<f64>,
+    /// Profiler: seed choosing which segments a sample reads (same seed, same sample).
+    pub sample_seed: u64,
 }
 
 impl Default for ConnectionArguments {
@@ -30,6 +40,11 @@ impl Default for ConnectionArguments {
             request_timeout_seconds: 30.0,
             max_attempts: 5,
             sts_endpoint_url: None,
+            scan_segments: 64,
+            scan_workers: 8,
+            max_read_capacity_percent: None,
+            max_read_units_per_second: None,
+            sample_seed: 42,
         }
     }
 }

@@ -331,3 +331,103 @@ pub struct RestSinkConfig {
     /// Timeout of one request attempt in seconds (default 60).
     pub timeout_seconds: Option<f64>,
 }
+
+/// `sourceConfig.config` with `type: Profiler` (databaseServiceProfilerPipeline.json,
+/// plus the flat 1.x sampling keys most existing files have).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProfilerPipeline {
+    /// `Profiler`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Upstream (dynameta is its own engine).
+    pub processing_engine: Option<IgnoredAny>,
+    /// Upstream (classification runs with `dynameta classify`).
+    pub classification_filter_pattern: Option<IgnoredAny>,
+    /// Schema filter.
+    pub schema_filter_pattern: Option<FilterPattern>,
+    /// Table filter.
+    pub table_filter_pattern: Option<FilterPattern>,
+    /// Database filter.
+    pub database_filter_pattern: Option<FilterPattern>,
+    /// Upstream (DynamoDB has no views).
+    pub include_views: Option<IgnoredAny>,
+    /// Match filters against fully qualified names.
+    pub use_fqn_for_filtering: Option<bool>,
+    /// Table metrics (default true).
+    pub compute_table_metrics: Option<bool>,
+    /// Column metrics (default true).
+    pub compute_column_metrics: Option<bool>,
+    /// Upstream.
+    pub use_statistics: Option<IgnoredAny>,
+    /// OpenMetadata 2.0 sampling.
+    pub profile_sample_config: Option<ProfileSampleConfig>,
+    /// Upstream.
+    pub randomized_sample: Option<IgnoredAny>,
+    /// Tables profiled at once.
+    pub thread_count: Option<u32>,
+    /// Longest time one table may take, in seconds (default 43200).
+    pub timeout_seconds: Option<u64>,
+    /// Metrics to compute (default: all).
+    pub metrics: Option<Vec<String>>,
+    /// 1.x: sample size (percent or rows).
+    pub profile_sample: Option<f64>,
+    /// 1.x: `PERCENTAGE` or `ROWS`.
+    pub profile_sample_type: Option<String>,
+    /// 1.x (upstream).
+    pub sampling_method_type: Option<IgnoredAny>,
+    /// 1.x (upstream).
+    pub profile_query: Option<IgnoredAny>,
+    /// 1.x (upstream).
+    pub generate_sample_data: Option<IgnoredAny>,
+    /// 1.x (upstream).
+    pub process_pii_sensitive: Option<IgnoredAny>,
+    /// 1.x (upstream).
+    pub confidence: Option<IgnoredAny>,
+    /// 1.x (upstream).
+    pub store_sample_data: Option<IgnoredAny>,
+    /// 1.x (upstream).
+    pub sample_data_count: Option<IgnoredAny>,
+    /// 1.x (upstream).
+    pub enable_auto_classification: Option<IgnoredAny>,
+}
+
+/// `profileSampleConfig` (OpenMetadata 2.0).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProfileSampleConfig {
+    /// `STATIC` or `DYNAMIC` (default).
+    pub sample_config_type: Option<String>,
+    /// The settings of that type.
+    pub config: Option<SampleSettings>,
+}
+
+/// `StaticSamplingConfig` or `DynamicSamplingConfig` (their keys do not overlap).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SampleSettings {
+    /// STATIC: percent or rows.
+    pub profile_sample: Option<f64>,
+    /// STATIC: `PERCENTAGE` (default) or `ROWS`.
+    pub profile_sample_type: Option<String>,
+    /// Upstream.
+    pub sampling_method_type: Option<IgnoredAny>,
+    /// DYNAMIC: pick the sample from the row count (default true).
+    pub smart_sampling: Option<bool>,
+    /// DYNAMIC: tiers, highest threshold first.
+    pub thresholds: Option<Vec<SampleThreshold>>,
+}
+
+/// One DYNAMIC tier.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SampleThreshold {
+    /// Applies to tables with at least this many rows.
+    pub row_count_threshold: u64,
+    /// Percent or rows.
+    pub profile_sample: f64,
+    /// `PERCENTAGE` (default) or `ROWS`.
+    pub profile_sample_type: Option<String>,
+    /// Upstream.
+    pub sampling_method_type: Option<IgnoredAny>,
+}

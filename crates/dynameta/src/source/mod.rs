@@ -4,11 +4,13 @@
 mod describe;
 mod list;
 mod sample;
+mod scan;
 mod table;
 
 pub use describe::{describe_table, Capabilities, Described};
 pub use list::list_tables;
 pub use sample::{sample_table, SampleOutcome};
+pub use scan::{scan, shuffled_segments, ScanPlan, ScanStats, TokenBucket};
 pub use table::*;
 
 use crate::aws::CallFailure;

@@ -1,0 +1,44 @@
+//! The data profiler's processing side: per-column statistics folded item by item into
+//! mergeable state ([`TableStats`]), so each scan worker keeps its own and the results
+//! are merged at the end — whatever the number of segments or workers, exact metrics
+//! come out the same and sketched ones within their error.
+
+mod column;
+pub mod decimal;
+mod profile;
+pub mod sketch;
+
+pub use column::{ColumnStats, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
+pub use profile::{column_profiles, ColumnSummary, Sampling};
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+/// Statistics of the items of one table (or of one worker's share of them).
+#[derive(Debug, Clone, Default)]
+pub struct TableStats {
+    /// Items seen.
+    pub rows: u64,
+    /// Top-level attributes.
+    pub columns: BTreeMap<String, ColumnStats>,
+}
+
+impl TableStats {
+    /// Folds one item in.
+    pub fn observe(&mut self, item: &HashMap<String, AttributeValue>) {
+        self.rows += 1;
+        for (name, value) in item {
+            column::stats_mut(&mut self.columns, name).observe(value, 1);
+        }
+    }
+
+    /// Adds another worker's statistics of the same table.
+    pub fn merge(&mut self, other: TableStats) {
+        self.rows += other.rows;
+        column::merge_columns(&mut self.columns, other.columns);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,272 @@
+//! From merged statistics to OpenMetadata `ColumnProfile`s (top-level attributes) and
+//! our own fuller summaries (every nested map field, exact decimals, top values).
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::column::ColumnStats;
+
+/// How the profiled items were chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sampling {
+    /// `profileSample` as configured (percent or rows), when sampling.
+    pub profile_sample: Option<f64>,
+    /// `PERCENTAGE` or `ROWS`, when sampling.
+    pub profile_sample_type: Option<&'static str>,
+    /// Share of the table's items that were read (1 for a full scan; estimated otherwise).
+    pub fraction: f64,
+}
+
+/// Our fuller summary of one attribute path.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnSummary {
+    /// Path from the top-level attribute down through map fields.
+    pub path: Vec<String>,
+    /// Values that were not NULL.
+    pub values_count: u64,
+    /// NULL values.
+    pub null_values: u64,
+    /// Parents (items or maps) without the attribute.
+    pub missing_count: u64,
+    /// Distinct non-null values.
+    pub distinct_count: u64,
+    /// Whether `distinctCount` is exact (else HyperLogLog++, ≤ 2 % error).
+    pub distinct_exact: bool,
+    /// Exact minimum of numbers, as DynamoDB writes them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<String>,
+    /// Exact maximum of numbers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+    /// Exact sum of numbers (no rounding, no overflow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sum: Option<String>,
+    /// Most frequent strings (low-cardinality columns only), at most 10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_values: Option<Vec<(String, u64)>>,
+}
+
+fn round(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 1e6).round() / 1e6
+    } else {
+        0.0
+    }
+}
+
+fn finite(x: f64) -> Value {
+    if x.is_finite() {
+        json!(x)
+    } else {
+        Value::Null
+    }
+}
+
+/// OpenMetadata `ColumnProfile`s of the top-level attributes, named by `column_name`
+/// (attribute → OpenMetadata column name; attributes it returns `None` for are left out),
+/// and our summaries of every path. `rows` is the number of items profiled; `metrics`,
+/// when given, limits the OpenMetadata metrics to those names.
+pub fn column_profiles(
+    columns: &std::collections::BTreeMap<String, ColumnStats>,
+    rows: u64,
+    timestamp: i64,
+    metrics: Option<&[String]>,
+    column_name: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<Value>, Vec<ColumnSummary>) {
+    let mut profiles = Vec::new();
+    let mut summaries = Vec::new();
+    for (attr, stats) in columns {
+        if let Some(name) = column_name(attr) {
+            profiles.push(om_profile(&name, stats, rows, timestamp, metrics));
+        }
+        summarize(stats, rows, &mut vec![attr.clone()], &mut summaries);
+    }
+    (profiles, summaries)
+}
+
+fn summarize(
+    stats: &ColumnStats,
+    parent: u64,
+    path: &mut Vec<String>,
+    out: &mut Vec<ColumnSummary>,
+) {
+    let (distinct, exact) = stats.distinct();
+    let numbers = stats.numbers.as_deref();
+    out.push(ColumnSummary {
+        path: path.clone(),
+        values_count: stats.values(),
+        null_values: stats.nulls,
+        missing_count: parent.saturating_sub(stats.present),
+        distinct_count: distinct,
+        distinct_exact: exact,
+        min: numbers.map(|n| n.min.to_string()),
+        max: numbers.map(|n| n.max.to_string()),
+        sum: numbers.map(|n| n.sum.to_string()),
+        top_values: stats.top_values().map(|v| v.into_iter().take(10).collect()),
+    });
+    // Children are counted against the maps at this position.
+    let maps = stats.values();
+    for (name, child) in &stats.children {
+        path.push(name.clone());
+        summarize(child, maps, path, out);
+        path.pop();
+    }
+}
+
+fn om_profile(
+    name: &str,
+    s: &ColumnStats,
+    rows: u64,
+    timestamp: i64,
+    metrics: Option<&[String]>,
+) -> Value {
+    let mut p = Map::new();
+    let want = |m: &str| metrics.is_none_or(|list| list.iter().any(|x| x.eq_ignore_ascii_case(m)));
+    let mut put = |key: &str, metric: &str, value: Value| {
+        if want(metric) && !value.is_null() {
+            p.insert(key.to_string(), value);
+        }
+    };
+    let rows_f = rows.max(1) as f64;
+    let values = s.values();
+    let missing = rows.saturating_sub(s.present);
+    let null_count = missing + s.nulls;
+    let (distinct, _) = s.distinct();
+    put("valuesCount", "valuesCount", json!(values));
+    put(
+        "valuesPercentage",
+        "valuesCount",
+        json!(round(values as f64 / rows_f * 100.0)),
+    );
+    put("nullCount", "nullCount", json!(null_count));
+    put(
+        "nullProportion",
+        "nullProportion",
+        json!(round(null_count as f64 / rows_f)),
+    );
+    put("missingCount", "missingCount", json!(missing));
+    put(
+        "missingPercentage",
+        "missingPercentage",
+        json!(round(missing as f64 / rows_f * 100.0)),
+    );
+    put("distinctCount", "distinctCount", json!(distinct));
+    if values > 0 {
+        put(
+            "distinctProportion",
+            "distinctProportion",
+            json!(round(distinct as f64 / values as f64)),
+        );
+    }
+    if let Some(unique) = s.unique() {
+        put("uniqueCount", "uniqueCount", json!(unique));
+        if values > 0 {
+            put(
+                "uniqueProportion",
+                "uniqueProportion",
+                json!(round(unique as f64 / values as f64)),
+            );
+        }
+        put(
+            "duplicateCount",
+            "duplicateCount",
+            json!(values - distinct.min(values)),
+        );
+    }
+    if let Some((lo, hi)) = s.lengths {
+        put("minLength", "minLength", json!(lo));
+        put("maxLength", "maxLength", json!(hi));
+    }
+    if let Some(n) = s.numbers.as_deref().filter(|n| n.count > 0) {
+        let stddev = n.variance().sqrt();
+        put("min", "min", finite(n.min.to_f64()));
+        put("max", "max", finite(n.max.to_f64()));
+        put("sum", "sum", finite(n.sum.to_f64()));
+        put("mean", "mean", finite(n.mean()));
+        put("variance", "variance", finite(n.variance()));
+        put("stddev", "stddev", finite(stddev));
+        let q = |x: f64| n.kll.quantile(x).unwrap_or(0.0);
+        let (q1, median, q3) = (q(0.25), q(0.5), q(0.75));
+        put("firstQuartile", "firstQuartile", finite(q1));
+        put("median", "median", finite(median));
+        put("thirdQuartile", "thirdQuartile", finite(q3));
+        put("interQuartileRange", "interQuartileRange", finite(q3 - q1));
+        if stddev > 0.0 {
+            put(
+                "nonParametricSkew",
+                "nonParametricSkew",
+                finite((n.mean() - median) / stddev),
+            );
+        }
+        put("histogram", "histogram", histogram(n));
+    }
+    if let Some(top) = s.top_values() {
+        let mut categories = Vec::new();
+        let mut counts = Vec::new();
+        let total: u64 = top.iter().map(|(_, c)| c).sum();
+        for (value, count) in top.iter().take(10) {
+            categories.push(json!(value));
+            counts.push(json!(count));
+        }
+        let shown: u64 = top.iter().take(10).map(|(_, c)| c).sum();
+        if top.len() > 10 {
+            categories.push(json!("Others"));
+            counts.push(json!(total - shown));
+        }
+        let percentages: Vec<Value> = counts
+            .iter()
+            .map(|c| {
+                json!(round(
+                    c.as_u64().unwrap_or(0) as f64 / total.max(1) as f64 * 100.0
+                ))
+            })
+            .collect();
+        put(
+            "cardinalityDistribution",
+            "cardinalityDistribution",
+            json!({
+                "categories": categories,
+                "counts": counts,
+                "percentages": percentages,
+                "allValuesUnique": top.iter().all(|(_, c)| *c == 1),
+            }),
+        );
+    }
+    p.insert("name".into(), json!(name));
+    p.insert("timestamp".into(), json!(timestamp));
+    Value::Object(p)
+}
+
+/// Ten equal-width bins from min to max, counts estimated from the quantile sketch.
+fn histogram(n: &super::column::Numbers) -> Value {
+    let (lo, hi) = (n.min.to_f64(), n.max.to_f64());
+    if !(lo.is_finite() && hi.is_finite()) || n.count == 0 {
+        return Value::Null;
+    }
+    let bins = if hi > lo { 10 } else { 1 };
+    let width = (hi - lo) / bins as f64;
+    let mut boundaries = Vec::new();
+    let mut frequencies = Vec::new();
+    let mut previous = 0u64;
+    for i in 0..bins {
+        let (a, b) = (
+            lo + width * i as f64,
+            if i + 1 == bins {
+                hi
+            } else {
+                lo + width * (i + 1) as f64
+            },
+        );
+        let upto = if i + 1 == bins {
+            n.count
+        } else {
+            (n.kll.rank(b) * n.count as f64).round() as u64
+        };
+        boundaries.push(json!(format!("{a:.3} to {b:.3}")));
+        frequencies.push(json!(upto.saturating_sub(previous)));
+        previous = upto.max(previous);
+    }
+    json!({"boundaries": boundaries, "frequencies": frequencies})
+}
