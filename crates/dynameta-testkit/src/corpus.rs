@@ -94,6 +94,22 @@ pub async fn put_items(client: &Client, table: &str, items: Vec<Item>) {
     }
 }
 
+/// Writes many items with `concurrency` batch writes in flight (large test tables).
+pub async fn put_items_parallel(
+    client: &Client,
+    table: &str,
+    items: Vec<Item>,
+    concurrency: usize,
+) {
+    use futures_util::stream::{self, StreamExt};
+    let chunks: Vec<Vec<Item>> = items.chunks(25 * 8).map(|c| c.to_vec()).collect();
+    stream::iter(chunks)
+        .for_each_concurrent(concurrency, |chunk| async move {
+            put_items(client, table, chunk).await
+        })
+        .await;
+}
+
 /// An `orders` item: composite key, nested maps 6 levels deep, list of maps, sets,
 /// binary, booleans, nulls, optional attributes, an attribute with 4 types, and
 /// attribute names with a dot, a space and non-ASCII characters.

@@ -6,7 +6,7 @@ use clap::Parser;
 use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact, Secret};
-use dynameta::workflow::{ingest, publish, summary::Summary, test_connection, Outcome};
+use dynameta::workflow::{ingest, profile, publish, summary::Summary, test_connection, Outcome};
 
 /// Exit code for bad usage or configuration.
 const EXIT_CONFIG: u8 = 2;
@@ -109,10 +109,14 @@ async fn run(
             }
             report.outcome().exit_code()
         }
-        config::Command::Profile | config::Command::Classify => {
+        config::Command::Profile => report(
+            profile::run(workflow, args.quiet).await,
+            args.log_format,
+            &secrets,
+        ),
+        config::Command::Classify => {
             eprintln!(
-                "error: `dynameta {}` is not available in this build yet; the workflow file is valid. Use `dynameta ingest` for metadata.",
-                if command == config::Command::Profile { "profile" } else { "classify" }
+                "error: `dynameta classify` is not available in this build yet; the workflow file is valid."
             );
             EXIT_CONFIG
         }

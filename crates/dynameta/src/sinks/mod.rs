@@ -37,6 +37,18 @@ pub struct SinkReport {
 }
 
 impl Sink {
+    /// Connects to OpenMetadata for a run that adds to tables already ingested (profile,
+    /// classify): the service must exist.
+    pub async fn rest_existing(
+        server: &OpenMetadataServerConfig,
+        config: &RestSinkConfig,
+        service: &str,
+    ) -> Result<Sink, RestError> {
+        let mut sink = RestSink::connect(RestConfig::new(server, config)).await?;
+        sink.require_service(service).await?;
+        Ok(Sink::Rest(Box::new(sink), None))
+    }
+
     /// Opens a file sink.
     pub fn file(path: &Path) -> Result<Sink, file::FileSinkError> {
         FileSink::create(path).map(Sink::File)
@@ -78,6 +90,10 @@ impl Sink {
                 }
                 // Its facts reach OpenMetadata in the table description.
                 Record::DynamodbTable { .. } => Ok(()),
+                Record::CreateTableProfile { table, payload, .. } => {
+                    rest.put_profile(table, payload).await;
+                    Ok(())
+                }
             },
         }
     }

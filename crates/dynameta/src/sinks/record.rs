@@ -42,6 +42,17 @@ pub enum Record {
         /// Table names, as listed.
         tables: Vec<String>,
     },
+    /// `PUT /api/v1/tables/{id}/tableProfile` body of table `table`, with our fuller
+    /// statistics beside it.
+    #[serde(rename_all = "camelCase")]
+    CreateTableProfile {
+        /// Table FQN.
+        table: String,
+        /// The `CreateTableProfileRequest`.
+        payload: serde_json::Value,
+        /// How the profile was read and every attribute path's exact statistics.
+        dynamodb: serde_json::Value,
+    },
     /// Everything DynamoDB told about a table, and the inference statistics.
     #[serde(rename = "dynamodbTable", rename_all = "camelCase")]
     DynamodbTable {

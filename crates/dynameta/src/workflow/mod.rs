@@ -1,6 +1,7 @@
 //! The commands: what runs when, and what the user is told at the end.
 
 pub mod ingest;
+pub mod profile;
 mod progress;
 pub mod publish;
 pub mod summary;

@@ -40,7 +40,15 @@ fn examples_validate_upstream_and_load() {
                 errors.join("\n")
             );
         }
-        config::parse(&text, &file, Command::Ingest, &fake_env)
+        let command = match value
+            .pointer("/source/sourceConfig/config/type")
+            .and_then(|t| t.as_str())
+        {
+            Some("Profiler") => Command::Profile,
+            Some("AutoClassification") => Command::Classify,
+            _ => Command::Ingest,
+        };
+        config::parse(&text, &file, command, &fake_env)
             .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
 }

@@ -5,6 +5,7 @@ mod config_errors;
 mod examples;
 mod ingest;
 mod moto;
+mod profile;
 mod rest;
 mod sampling;
 mod support;

@@ -129,6 +129,15 @@ fn allocate_names<'a>(
         .collect()
 }
 
+/// Column names for a set of sibling attributes, as [`columns`] gives them: unchanged
+/// where OpenMetadata accepts the name, else a safe name (see `allocate_names`).
+pub fn column_names<'a>(attributes: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    allocate_names(attributes)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// The attribute name with what OpenMetadata rejects replaced (quotes, empty, too long).
 fn safe_name(attribute: &str) -> String {
     let mut base: String = attribute.replace('"', "'");

@@ -9,7 +9,7 @@ mod columns;
 mod number;
 mod shape;
 
-pub use columns::{columns, key_type, ColumnOptions, KeyAttribute, KeyKind};
+pub use columns::{column_names, columns, key_type, ColumnOptions, KeyAttribute, KeyKind};
 pub use number::{parse_number, NumberInfo};
 pub use shape::{AttributeSummary, Field, ListShape, MapShape, NumberShape, Sample, Shape};
 

@@ -75,8 +75,11 @@ impl Decimal {
         let last = digits.iter().rposition(|&d| d != 0).unwrap_or(first);
         let significant = &digits[first..=last];
         // Power of ten of the last significant digit.
-        let low = exponent - frac_part.len() as i64 + (digits.len() - 1 - last) as i64;
-        let high = low + significant.len() as i64 - 1;
+        // Saturating: a saturated position is far out of range and rejected below.
+        let low = exponent
+            .saturating_sub(frac_part.len() as i64)
+            .saturating_add((digits.len() - 1 - last) as i64);
+        let high = low.saturating_add(significant.len() as i64 - 1);
         if low < -MAX_DIGIT_POWER || high > MAX_DIGIT_POWER {
             return None;
         }
@@ -211,8 +214,8 @@ impl Decimal {
     }
 }
 
-/// Reads an exponent such as `+125`, `-130` or `7`; saturates far beyond any accepted
-/// digit power so that huge exponents are rejected rather than overflowing.
+/// Reads an exponent such as `+125`, `-130` or `7`; `None` if it has no digits or
+/// does not fit an `i64` (its digits would be far beyond the accepted range anyway).
 fn parse_exponent(text: &str) -> Option<i64> {
     let (negative, digits) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
@@ -222,10 +225,9 @@ fn parse_exponent(text: &str) -> Option<i64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let cap = 4 * MAX_DIGIT_POWER;
-    let value = digits
-        .bytes()
-        .fold(0i64, |acc, b| (acc * 10 + i64::from(b - b'0')).min(cap));
+    let value = digits.bytes().try_fold(0i64, |acc, b| {
+        acc.checked_mul(10)?.checked_add(i64::from(b - b'0'))
+    })?;
     Some(if negative { -value } else { value })
 }
 
@@ -404,6 +406,10 @@ mod tests {
         }
         assert_eq!(d("-0"), Decimal::zero());
         assert_eq!(d("1.50"), d("15E-1"));
+        // A long fraction and a large exponent that cancel out.
+        assert_eq!(d(&format!("0.{}1e200000", "0".repeat(199_999))), d("1"));
+        assert_eq!(d("1e100000").to_string(), "1E+100000");
+        assert_eq!(d("1e-100000").to_string(), "1E-100000");
         assert_eq!(d("100"), d("1e2"));
     }
 
@@ -433,6 +439,9 @@ mod tests {
             "1e1.5",
             "1e999999999999999999999",
             "1e-999999",
+            "1e100001",
+            "1e-100001",
+            "-9223372036854775808e-9223372036854775808",
         ] {
             assert_eq!(Decimal::parse(text), None, "{text:?} should not parse");
         }

@@ -150,6 +150,88 @@ impl RestSink {
         }
     }
 
+    /// Checks that the service exists (profile and classify add to ingested tables).
+    pub async fn require_service(&mut self, name: &str) -> Result<(), RestError> {
+        let path = format!(
+            "/v1/services/databaseServices/name/{}",
+            encode(&fqn::quote(name))
+        );
+        match self.client.send(Method::GET, &path, &[], None, JSON).await {
+            Err(e) if e.status() == Some(404) => Err(RestError::Status {
+                method: "GET".into(),
+                path,
+                status: 404,
+                message: format!("service `{name}` is not in OpenMetadata: run `dynameta ingest` with this workflow's serviceName first"),
+            }),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// Publishes a table profile: finds the table by FQN (a table not ingested yet is a
+    /// failure, not a crash), keeps column profiles of columns the table has, and PUTs
+    /// the `CreateTableProfileRequest`.
+    pub async fn put_profile(&mut self, table_fqn: &str, payload: &Value) {
+        let name = fqn::split(table_fqn).pop().unwrap_or_default();
+        let path = format!("/v1/tables/name/{}", encode(table_fqn));
+        let table = match self
+            .client
+            .send(Method::GET, &path, &[("fields", "columns")], None, JSON)
+            .await
+        {
+            Ok(answer) => answer.body,
+            Err(e) => {
+                let reason = if e.status() == Some(404) {
+                    format!("{table_fqn} is not in OpenMetadata yet: run `dynameta ingest` first")
+                } else {
+                    e.to_string()
+                };
+                self.failures.push(TableFailure {
+                    table: name,
+                    reason,
+                });
+                return;
+            }
+        };
+        let Some(id) = table.get("id").and_then(Value::as_str) else {
+            self.failures.push(TableFailure {
+                table: name,
+                reason: format!("OpenMetadata answered {path} without an id"),
+            });
+            return;
+        };
+        let known: HashSet<&str> = table["columns"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("name").and_then(Value::as_str))
+            .collect();
+        let mut body = payload.clone();
+        if let Some(columns) = body.get_mut("columnProfile").and_then(Value::as_array_mut) {
+            columns.retain(|c| {
+                c.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| known.contains(n))
+            });
+        }
+        match self
+            .client
+            .send(
+                Method::PUT,
+                &format!("/v1/tables/{id}/tableProfile"),
+                &[],
+                Some(&body),
+                JSON,
+            )
+            .await
+        {
+            Ok(_) => self.published.tables += 1,
+            Err(e) => self.failures.push(TableFailure {
+                table: name,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
     /// Creates or updates the database.
     pub async fn put_database(&mut self, database: &CreateDatabase) -> Result<(), RestError> {
         self.put_one("databases", to_value(database)).await

@@ -1,0 +1,430 @@
+//! `dynameta profile`: list → filter → per table: describe, choose the sample, scan
+//! (budgeted, parallel), fold statistics, build the `CreateTableProfileRequest` → sink.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures_util::stream::{self, StreamExt};
+use serde_json::json;
+
+use super::ingest::{selects, IngestError};
+use super::summary::{Failure, Summary};
+use super::{Outcome, Progress};
+use crate::aws::{self, Connection};
+use crate::config::{ProfilerPipeline, SinkConfig, Workflow};
+use crate::openmetadata::mapping::Scope;
+use crate::processors::inference::column_names;
+use crate::processors::profiler::{column_profiles, Sampling, TableStats};
+use crate::sinks::{Record, Sink};
+use crate::source::{self, Capabilities, ScanPlan, SourceError, TableDescription, TokenBucket};
+
+/// Tables profiled at once when `threadCount` is not set.
+pub const DEFAULT_TABLE_THREADS: usize = 2;
+
+/// Which items of a table are profiled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Sample {
+    /// Every item.
+    Full,
+    /// About this percentage of the items (whole random segments).
+    Percentage(f64),
+    /// This many items (random segments, stopping at the count).
+    Rows(u64),
+}
+
+fn sample_of(value: f64, kind: Option<&str>) -> Sample {
+    match kind {
+        Some("ROWS") => Sample::Rows(value as u64),
+        _ if value >= 100.0 => Sample::Full,
+        _ => Sample::Percentage(value),
+    }
+}
+
+/// The sample for a table of about `rows` items, from OpenMetadata 2.0's
+/// `profileSampleConfig` or the 1.x flat `profileSample` / `profileSampleType`.
+/// DYNAMIC uses the first threshold (highest first) the row count reaches; with
+/// `smartSampling` and no thresholds: ≥ 10M rows 1 %, ≥ 1M rows 10 %, ≥ 100k rows 50 %,
+/// smaller tables in full.
+pub fn choose_sample(p: &ProfilerPipeline, rows: Option<i64>) -> Sample {
+    if let Some(cfg) = &p.profile_sample_config {
+        let settings = cfg.config.clone().unwrap_or_default();
+        let is_static = cfg.sample_config_type.as_deref() == Some("STATIC")
+            || (cfg.sample_config_type.is_none() && settings.profile_sample.is_some());
+        if is_static {
+            return settings.profile_sample.map_or(Sample::Full, |v| {
+                sample_of(v, settings.profile_sample_type.as_deref())
+            });
+        }
+        let rows = rows.unwrap_or(0).max(0) as u64;
+        let mut tiers: Vec<(u64, Sample)> = match &settings.thresholds {
+            Some(t) if !t.is_empty() => t
+                .iter()
+                .map(|t| {
+                    (
+                        t.row_count_threshold,
+                        sample_of(t.profile_sample, t.profile_sample_type.as_deref()),
+                    )
+                })
+                .collect(),
+            _ if settings.smart_sampling != Some(false) => vec![
+                (10_000_000, Sample::Percentage(1.0)),
+                (1_000_000, Sample::Percentage(10.0)),
+                (100_000, Sample::Percentage(50.0)),
+            ],
+            _ => Vec::new(),
+        };
+        tiers.sort_by_key(|t| std::cmp::Reverse(t.0));
+        return tiers
+            .into_iter()
+            .find(|(threshold, _)| rows >= *threshold)
+            .map_or(Sample::Full, |(_, s)| s);
+    }
+    p.profile_sample.map_or(Sample::Full, |v| {
+        sample_of(v, p.profile_sample_type.as_deref())
+    })
+}
+
+/// The scan plan for `sample` of a table of about `rows` items.
+pub fn plan(
+    sample: Sample,
+    rows: Option<i64>,
+    max_segments: u32,
+    workers: u32,
+    seed: u64,
+) -> ScanPlan {
+    let total = match rows {
+        Some(n) => ((n.max(0) / 100) as u32).clamp(1, max_segments),
+        None => max_segments,
+    };
+    let order = source::shuffled_segments(total, seed);
+    let (segments, row_limit) = match sample {
+        Sample::Full => ((0..total).collect(), None),
+        Sample::Percentage(p) => {
+            let k = ((f64::from(total) * p / 100.0).round() as u32).clamp(1, total);
+            (order[..k as usize].to_vec(), None)
+        }
+        Sample::Rows(n) => (order, Some(n)),
+    };
+    ScanPlan {
+        total_segments: total,
+        segments,
+        row_limit,
+        workers: workers.max(1) as usize,
+    }
+}
+
+/// The read budget of a table: `maxReadCapacityPercent` of provisioned RCU and/or
+/// `maxReadUnitsPerSecond`, the smaller when both apply.
+fn budget(workflow: &Workflow, table: &TableDescription) -> Option<f64> {
+    let provisioned = table
+        .provisioned_throughput
+        .map(|t| t.read_capacity_units as f64)
+        .filter(|r| *r > 0.0);
+    let from_percent = workflow
+        .options
+        .max_read_capacity_percent
+        .zip(provisioned)
+        .map(|(p, rcu)| rcu * p / 100.0);
+    match (from_percent, workflow.options.max_read_units_per_second) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Runs the profiler workflow.
+pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome), IngestError> {
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let mut sink = match &workflow.sink {
+        Some(SinkConfig::File(f)) => match Sink::file(std::path::Path::new(&f.filename)) {
+            Ok(s) => s,
+            Err(e) => {
+                summary.failures.push(Failure {
+                    name: "(sink)".into(),
+                    reason: e.to_string(),
+                });
+                summary.elapsed = started.elapsed();
+                return Ok((summary, Outcome::Failures));
+            }
+        },
+        Some(SinkConfig::MetadataRest(rest)) => {
+            let server = workflow.server.as_ref().ok_or_else(|| {
+                IngestError::Sink(
+                    "workflowConfig.openMetadataServerConfig: required by the metadata-rest sink"
+                        .into(),
+                )
+            })?;
+            Sink::rest_existing(server, rest, &workflow.service_name)
+                .await
+                .map_err(|e| IngestError::Sink(e.to_string()))?
+        }
+        None => return Err(IngestError::Sink("sink: required for profile".into())),
+    };
+    let connection = aws::connect(workflow.aws(), &workflow.options).await;
+    let names = match source::list_tables(&connection.dynamodb).await {
+        Ok(n) => n,
+        Err(e) => {
+            summary.failures.push(Failure {
+                name: "(listing)".into(),
+                reason: e.to_string(),
+            });
+            summary.elapsed = started.elapsed();
+            return Ok((summary, Outcome::Failures));
+        }
+    };
+    summary.tables_listed = names.len();
+    let scope = Scope::of(workflow);
+    let (selected, filtered): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .partition(|n| selects(workflow, &scope, n));
+    summary.filtered = filtered;
+
+    let threads = workflow
+        .profiler
+        .thread_count
+        .map_or(DEFAULT_TABLE_THREADS, |t| t as usize);
+    let timeout = Duration::from_secs(workflow.profiler.timeout_seconds.unwrap_or(43_200));
+    let capabilities = Capabilities::default();
+    let progress = Progress::new(selected.len() as u64, quiet);
+    let (conn, caps, scope_ref, bars) = (&connection, &capabilities, &scope, &progress);
+    let mut results = stream::iter(selected)
+        .map(|name| async move {
+            let outcome = tokio::time::timeout(
+                timeout,
+                profile_table(conn, workflow, scope_ref, &name, caps, bars),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "profiling took longer than timeoutSeconds ({}s)",
+                    timeout.as_secs()
+                ))
+            });
+            (name, outcome)
+        })
+        .buffer_unordered(threads.max(1));
+    let mut sink_error = None;
+    while let Some((name, outcome)) = results.next().await {
+        progress.table_done(&name);
+        match outcome {
+            Ok((record, items, units)) => {
+                summary.tables_processed += 1;
+                summary.items_sampled += items;
+                summary.consumed_read_units += units;
+                if let Err(e) = sink.write(&record).await {
+                    sink_error.get_or_insert(e);
+                }
+            }
+            Err(reason) => summary.failures.push(Failure { name, reason }),
+        }
+    }
+    progress.finish();
+    let report = sink.finish(false, &|_| false).await;
+    let outcome = summary.close(report, sink_error, started.elapsed());
+    Ok((summary, outcome))
+}
+
+async fn profile_table(
+    connection: &Connection,
+    workflow: &Workflow,
+    scope: &Scope,
+    name: &str,
+    capabilities: &Capabilities,
+    progress: &Progress,
+) -> Result<(Record, u64, f64), String> {
+    let err = |e: SourceError| e.to_string();
+    let described = source::describe_table(&connection.dynamodb, name, false, capabilities)
+        .await
+        .map_err(err)?;
+    let table = described.table;
+    let profiler = &workflow.profiler;
+    let sample = choose_sample(profiler, table.item_count);
+    let options = &workflow.options;
+    let plan = plan(
+        sample,
+        table.item_count,
+        options.scan_segments,
+        options.scan_workers,
+        options.sample_seed,
+    );
+    let bucket = budget(workflow, &table).map(TokenBucket::new);
+    let states = vec![TableStats::default(); plan.workers];
+    let observe = |s: &mut TableStats, item: &HashMap<String, AttributeValue>| s.observe(item);
+    let expected = table.item_count.unwrap_or(0).max(0) as f64
+        * (plan.segments.len() as f64 / f64::from(plan.total_segments));
+    let expected = plan.row_limit.map_or(expected, |n| expected.min(n as f64));
+    let bar = progress.scan_bar(name, expected as u64);
+    let report = |items: u64, units: f64| {
+        bar.set_position(items);
+        bar.set_message(format!("{units:.0} RCU"));
+    };
+    let (states, stats) = source::scan(
+        &connection.dynamodb,
+        name,
+        &plan,
+        bucket.as_ref(),
+        states,
+        &observe,
+        &report,
+    )
+    .await
+    .map_err(err)?;
+    bar.finish_and_clear();
+    let mut merged = TableStats::default();
+    for s in states {
+        merged.merge(s);
+    }
+
+    let total = f64::from(plan.total_segments);
+    let (fraction, row_count, exact) = match sample {
+        Sample::Full => (1.0, merged.rows as f64, true),
+        Sample::Percentage(_) => {
+            let f = plan.segments.len() as f64 / total;
+            (
+                f,
+                merged.rows as f64 / f,
+                plan.segments.len() as u32 == plan.total_segments,
+            )
+        }
+        Sample::Rows(_) if stats.segments_completed == plan.total_segments => {
+            (1.0, merged.rows as f64, true)
+        }
+        Sample::Rows(_) => {
+            let f = ((f64::from(stats.segments_completed)
+                + 0.5 * f64::from(stats.segments_partial))
+                / total)
+                .max(1.0 / total);
+            (f, merged.rows as f64 / f, false)
+        }
+    };
+    let sampling = Sampling {
+        profile_sample: match sample {
+            Sample::Full => None,
+            Sample::Percentage(p) => Some(p),
+            Sample::Rows(n) => Some(n as f64),
+        },
+        profile_sample_type: match sample {
+            Sample::Full => None,
+            Sample::Percentage(_) => Some("PERCENTAGE"),
+            Sample::Rows(_) => Some("ROWS"),
+        },
+        fraction,
+    };
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let attrs: Vec<&str> = merged.columns.keys().map(String::as_str).collect();
+    let names: HashMap<&str, String> = attrs
+        .iter()
+        .copied()
+        .zip(column_names(attrs.iter().copied()))
+        .collect();
+    let metrics = profiler.metrics.as_deref();
+    let (mut columns, summaries) =
+        column_profiles(&merged.columns, merged.rows, timestamp, metrics, &|a| {
+            names.get(a).cloned()
+        });
+    if profiler.compute_column_metrics == Some(false) {
+        columns.clear();
+    }
+    let mut table_profile = json!({"timestamp": timestamp});
+    if profiler.compute_table_metrics != Some(false) {
+        let key_count = [&table.hash_key, &table.range_key]
+            .iter()
+            .filter(|k| k.is_some())
+            .count();
+        let column_count = merged.columns.len().max(key_count);
+        table_profile["rowCount"] = json!(row_count.round());
+        table_profile["columnCount"] = json!(column_count);
+        if let Some(size) = table.size_bytes {
+            table_profile["sizeInByte"] = json!(size);
+        }
+        if let Some(created) = &table.created_at {
+            table_profile["createDateTime"] = json!(created);
+        }
+        if let (Some(p), Some(t)) = (sampling.profile_sample, sampling.profile_sample_type) {
+            table_profile["profileSample"] = json!(p);
+            table_profile["profileSampleType"] = json!(t);
+        }
+    }
+    let payload = json!({"tableProfile": table_profile, "columnProfile": columns});
+    let dynamodb = json!({
+        "rowCountExact": exact,
+        "itemCountReported": table.item_count,
+        "sampling": sampling,
+        "itemsRead": stats.items,
+        "requests": stats.requests,
+        "segments": {"total": plan.total_segments, "planned": plan.segments.len(), "completed": stats.segments_completed},
+        "consumedReadUnits": stats.consumed_read_units,
+        "readBudget": bucket.as_ref().map(|b| b.rate()),
+        "seconds": stats.elapsed.as_secs_f64(),
+        "columns": summaries,
+    });
+    let record = Record::CreateTableProfile {
+        table: scope.table_fqn(name),
+        payload,
+        dynamodb,
+    };
+    Ok((record, stats.items, stats.consumed_read_units))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProfilerPipeline;
+    use serde_json::Value;
+
+    fn pipeline(v: Value) -> ProfilerPipeline {
+        serde_json::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn samples_from_2_0_and_1_x_configs() {
+        let flat = pipeline(json!({"profileSample": 10, "profileSampleType": "PERCENTAGE"}));
+        assert_eq!(choose_sample(&flat, Some(1000)), Sample::Percentage(10.0));
+        let rows = pipeline(json!({"profileSample": 5000, "profileSampleType": "ROWS"}));
+        assert_eq!(choose_sample(&rows, None), Sample::Rows(5000));
+        let stat = pipeline(
+            json!({"profileSampleConfig": {"sampleConfigType": "STATIC", "config": {"profileSample": 25}}}),
+        );
+        assert_eq!(choose_sample(&stat, None), Sample::Percentage(25.0));
+        let dynamic = pipeline(
+            json!({"profileSampleConfig": {"sampleConfigType": "DYNAMIC", "config": {"thresholds": [
+                {"rowCountThreshold": 1000, "profileSample": 50},
+                {"rowCountThreshold": 100000, "profileSample": 2000, "profileSampleType": "ROWS"}
+            ]}}}),
+        );
+        assert_eq!(choose_sample(&dynamic, Some(500)), Sample::Full);
+        assert_eq!(
+            choose_sample(&dynamic, Some(5000)),
+            Sample::Percentage(50.0)
+        );
+        assert_eq!(choose_sample(&dynamic, Some(200_000)), Sample::Rows(2000));
+        let smart = pipeline(json!({"profileSampleConfig": {}}));
+        assert_eq!(
+            choose_sample(&smart, Some(2_000_000)),
+            Sample::Percentage(10.0)
+        );
+        assert_eq!(
+            choose_sample(&ProfilerPipeline::default(), Some(5)),
+            Sample::Full
+        );
+    }
+
+    #[test]
+    fn plans_pick_seeded_segments() {
+        let p = plan(Sample::Percentage(10.0), Some(100_000), 100, 8, 42);
+        assert_eq!(p.total_segments, 100);
+        assert_eq!(p.segments.len(), 10);
+        assert_eq!(p, plan(Sample::Percentage(10.0), Some(100_000), 100, 8, 42));
+        assert_ne!(
+            p.segments,
+            plan(Sample::Percentage(10.0), Some(100_000), 100, 8, 43).segments
+        );
+        let r = plan(Sample::Rows(5000), Some(100_000), 100, 8, 42);
+        assert_eq!((r.segments.len(), r.row_limit), (100, Some(5000)));
+        assert_eq!(plan(Sample::Full, Some(250), 100, 8, 1).total_segments, 2);
+    }
+}
