@@ -10,7 +10,9 @@ mod table;
 pub use describe::{describe_table, Capabilities, Described};
 pub use list::list_tables;
 pub use sample::{sample_table, SampleOutcome};
-pub use scan::{scan, shuffled_segments, ScanPlan, ScanStats, TokenBucket};
+pub use scan::{
+    scan, shuffled_segments, Observe, Progress as ScanProgress, ScanPlan, ScanStats, TokenBucket,
+};
 pub use table::*;
 
 use crate::aws::CallFailure;

@@ -5,13 +5,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::time::Instant as TokioInstant;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
-use futures_util::future::join_all;
 
 use super::SourceError;
 use crate::aws::describe_sdk_error;
@@ -102,46 +101,83 @@ impl TokenBucket {
     }
 }
 
-struct Shared<'a> {
+struct Shared {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+    plan: ScanPlan,
     queue: Mutex<VecDeque<u32>>,
     reserved: AtomicU64,
     stop: AtomicBool,
     items: AtomicU64,
     consumed: Mutex<f64>,
-    budget: Option<&'a TokenBucket>,
+    budget: Option<Arc<TokenBucket>>,
+    progress: Progress,
 }
 
-/// Scans `plan` of `table`. Each worker folds the items it reads into its own state
-/// (`states` has one per worker) with `observe`; the caller merges the states.
-/// `progress(items, read_units)` is called after every page.
-pub async fn scan<S>(
+/// How a folded item is observed: a plain function, so workers can run on any thread.
+pub type Observe<S> = fn(&mut S, &HashMap<String, AttributeValue>);
+/// Called after every page with (items so far, read units so far).
+pub type Progress = Arc<dyn Fn(u64, f64) + Send + Sync>;
+
+/// Scans `plan` of `table`. Each worker runs as its own task (so parsing and folding
+/// use every core) and folds the items it reads into its own state (`states` has one
+/// per worker) with `observe`; the caller merges the states.
+pub async fn scan<S: Send + 'static>(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     plan: &ScanPlan,
-    budget: Option<&TokenBucket>,
-    mut states: Vec<S>,
-    observe: &(dyn Fn(&mut S, &HashMap<String, AttributeValue>) + Sync),
-    progress: &(dyn Fn(u64, f64) + Sync),
+    budget: Option<Arc<TokenBucket>>,
+    states: Vec<S>,
+    observe: Observe<S>,
+    progress: Progress,
 ) -> Result<(Vec<S>, ScanStats), SourceError> {
     let started = Instant::now();
-    let shared = Shared {
+    let shared = Arc::new(Shared {
+        client: client.clone(),
+        table: table.to_string(),
+        plan: plan.clone(),
         queue: Mutex::new(plan.segments.iter().copied().collect()),
         reserved: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         items: AtomicU64::new(0),
         consumed: Mutex::new(0.0),
         budget,
-    };
-    let workers = states
-        .iter_mut()
+        progress,
+    });
+    let handles: Vec<_> = states
+        .into_iter()
         .take(plan.workers.max(1))
-        .map(|state| worker(client, table, plan, &shared, state, observe, progress));
+        .map(|state| tokio::spawn(worker(shared.clone(), state, observe)))
+        .collect();
     let mut stats = ScanStats::default();
-    for result in join_all(workers).await {
-        let (requests, completed, partial) = result?;
-        stats.requests += requests;
-        stats.segments_completed += completed;
-        stats.segments_partial += partial;
+    let mut states = Vec::with_capacity(handles.len());
+    let mut first_error = None;
+    for handle in handles {
+        match handle.await {
+            Ok(Ok((state, requests, completed, partial))) => {
+                states.push(state);
+                stats.requests += requests;
+                stats.segments_completed += completed;
+                stats.segments_partial += partial;
+            }
+            Ok(Err(e)) => {
+                shared.stop.store(true, Ordering::Relaxed);
+                first_error.get_or_insert(e);
+            }
+            Err(join) => {
+                first_error.get_or_insert(SourceError::new(
+                    "Scan",
+                    table,
+                    crate::aws::CallFailure {
+                        code: "WorkerFailed".into(),
+                        message: join.to_string(),
+                    },
+                ));
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
     }
     stats.items = shared.items.load(Ordering::Relaxed);
     stats.consumed_read_units = *shared.consumed.lock().unwrap_or_else(|e| e.into_inner());
@@ -150,7 +186,7 @@ pub async fn scan<S>(
 }
 
 /// Reserves up to `want` of the row limit; 0 when it is used up.
-fn reserve(shared: &Shared<'_>, limit: u64, want: u64) -> u64 {
+fn reserve(shared: &Shared, limit: u64, want: u64) -> u64 {
     let mut current = shared.reserved.load(Ordering::Relaxed);
     loop {
         let take = want.min(limit.saturating_sub(current));
@@ -170,14 +206,11 @@ fn reserve(shared: &Shared<'_>, limit: u64, want: u64) -> u64 {
 }
 
 async fn worker<S>(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    plan: &ScanPlan,
-    shared: &Shared<'_>,
-    state: &mut S,
-    observe: &(dyn Fn(&mut S, &HashMap<String, AttributeValue>) + Sync),
-    progress: &(dyn Fn(u64, f64) + Sync),
-) -> Result<(u64, u32, u32), SourceError> {
+    shared: Arc<Shared>,
+    mut state: S,
+    observe: Observe<S>,
+) -> Result<(S, u64, u32, u32), SourceError> {
+    let (client, table, plan) = (&shared.client, shared.table.as_str(), &shared.plan);
     let (mut requests, mut completed, mut partial) = (0u64, 0u32, 0u32);
     // Read units per item seen so far: sizes pages to the budget.
     let mut units_per_item = 0.0f64;
@@ -191,7 +224,7 @@ async fn worker<S>(
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
             let mut limit = MAX_PAGE;
-            if let Some(budget) = shared.budget {
+            if let Some(budget) = &shared.budget {
                 budget.wait().await;
                 if units_per_item > 0.0 {
                     let fit = (budget.rate() * 0.25 / units_per_item) as u32;
@@ -200,7 +233,7 @@ async fn worker<S>(
             }
             let reserved = match plan.row_limit {
                 Some(rows) => {
-                    let got = reserve(shared, rows, u64::from(limit));
+                    let got = reserve(&shared, rows, u64::from(limit));
                     if got == 0 {
                         shared.stop.store(true, Ordering::Relaxed);
                         partial += u32::from(start.is_some());
@@ -234,7 +267,7 @@ async fn worker<S>(
                 .as_ref()
                 .and_then(|c| c.capacity_units)
                 .unwrap_or(0.0);
-            if let Some(budget) = shared.budget {
+            if let Some(budget) = &shared.budget {
                 budget.spend(units).await;
             }
             let n = page.items().len() as u64;
@@ -245,7 +278,7 @@ async fn worker<S>(
                 shared.reserved.fetch_sub(reserved - n, Ordering::Relaxed);
             }
             for item in page.items() {
-                observe(state, item);
+                observe(&mut state, item);
             }
             let items = shared.items.fetch_add(n, Ordering::Relaxed) + n;
             let consumed = {
@@ -253,7 +286,7 @@ async fn worker<S>(
                 *c += units;
                 *c
             };
-            progress(items, consumed);
+            (shared.progress)(items, consumed);
             match page.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),
                 _ => {
@@ -263,7 +296,7 @@ async fn worker<S>(
             }
         }
     }
-    Ok((requests, completed, partial))
+    Ok((state, requests, completed, partial))
 }
 
 /// A seeded shuffle of `0..total` (SplitMix64-driven Fisher–Yates): the same seed

@@ -248,25 +248,29 @@ async fn profile_table(
         options.scan_workers,
         options.sample_seed,
     );
-    let bucket = budget(workflow, &table).map(TokenBucket::new);
+    let bucket = budget(workflow, &table).map(|rate| std::sync::Arc::new(TokenBucket::new(rate)));
     let states = vec![TableStats::default(); plan.workers];
-    let observe = |s: &mut TableStats, item: &HashMap<String, AttributeValue>| s.observe(item);
+    let observe: source::Observe<TableStats> =
+        |s: &mut TableStats, item: &HashMap<String, AttributeValue>| s.observe(item);
     let expected = table.item_count.unwrap_or(0).max(0) as f64
         * (plan.segments.len() as f64 / f64::from(plan.total_segments));
     let expected = plan.row_limit.map_or(expected, |n| expected.min(n as f64));
     let bar = progress.scan_bar(name, expected as u64);
-    let report = |items: u64, units: f64| {
-        bar.set_position(items);
-        bar.set_message(format!("{units:.0} RCU"));
+    let report: source::ScanProgress = {
+        let bar = bar.clone();
+        std::sync::Arc::new(move |items: u64, units: f64| {
+            bar.set_position(items);
+            bar.set_message(format!("{units:.0} RCU"));
+        })
     };
     let (states, stats) = source::scan(
         &connection.dynamodb,
         name,
         &plan,
-        bucket.as_ref(),
+        bucket.clone(),
         states,
-        &observe,
-        &report,
+        observe,
+        report,
     )
     .await
     .map_err(err)?;
@@ -315,7 +319,8 @@ async fn profile_table(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let attrs: Vec<&str> = merged.columns.keys().map(String::as_str).collect();
+    let mut attrs: Vec<&str> = merged.columns.keys().map(String::as_str).collect();
+    attrs.sort_unstable();
     let names: HashMap<&str, String> = attrs
         .iter()
         .copied()

@@ -1,6 +1,6 @@
 //! Statistics of one attribute (and, through `children`, of the fields of its maps).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -15,16 +15,54 @@ pub const TOP_VALUES_LIMIT: usize = 256;
 /// Longer strings are not kept as top values.
 const TOP_VALUE_MAX_LEN: usize = 200;
 
+/// Keys that are already good 64-bit hashes need no second hashing.
+#[derive(Debug, Clone, Copy, Default)]
+struct PrehashedKey(u64);
+
+impl std::hash::Hasher for PrehashedKey {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type HashCounts = HashMap<u64, u64, std::hash::BuildHasherDefault<PrehashedKey>>;
+
+/// A fast hasher for short strings (attribute names, top values), built on [`hash_bytes`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StrHasher(u64);
+
+impl std::hash::Hasher for StrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = self.0.rotate_left(5) ^ hash_bytes(bytes);
+    }
+}
+
+type TopCounts = HashMap<String, u64, std::hash::BuildHasherDefault<StrHasher>>;
+
+/// Attribute name → statistics (unordered; outputs sort by name).
+pub type Columns = HashMap<String, ColumnStats, std::hash::BuildHasherDefault<StrHasher>>;
+
 #[derive(Debug, Clone)]
 enum Distinct {
     /// Value hash → occurrences.
-    Exact(HashMap<u64, u64>),
+    Exact(HashCounts),
     Sketch(Box<Hll>),
 }
 
 impl Default for Distinct {
     fn default() -> Self {
-        Distinct::Exact(HashMap::new())
+        Distinct::Exact(HashCounts::default())
     }
 }
 
@@ -75,6 +113,89 @@ impl Distinct {
     }
 }
 
+/// A plain decimal (`-123.45`, no exponent) as mantissa and scale, when it fits i128.
+fn parse_fixed(text: &str) -> Option<(i128, u32)> {
+    let t = text.trim();
+    if t.len() > 36 || t.contains(['e', 'E']) {
+        return None;
+    }
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut m: i128 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        m = m * 10 + i128::from(b - b'0');
+    }
+    Some((if neg { -m } else { m }, frac.len() as u32))
+}
+
+/// An exact running sum: an i128 fast path at a common scale, spilling into an
+/// arbitrary-precision [`Decimal`] on overflow or for numbers with exponents.
+#[derive(Debug, Clone, Default)]
+struct ExactSum {
+    small: i128,
+    scale: u32,
+    big: Decimal,
+}
+
+impl ExactSum {
+    fn add_text(&mut self, text: &str, parsed: &Decimal) {
+        if let Some((m, sc)) = parse_fixed(text) {
+            if self.add_fixed(m, sc) {
+                return;
+            }
+        }
+        self.big = self.big.add(parsed);
+    }
+
+    fn add_fixed(&mut self, m: i128, sc: u32) -> bool {
+        let (mut a, mut b, scale) = (self.small, m, self.scale.max(sc));
+        if scale > 38 {
+            return false;
+        }
+        let pow = |k: u32| 10i128.checked_pow(k);
+        a = match pow(scale - self.scale).and_then(|p| a.checked_mul(p)) {
+            Some(v) => v,
+            None => return false,
+        };
+        b = match pow(scale - sc).and_then(|p| b.checked_mul(p)) {
+            Some(v) => v,
+            None => return false,
+        };
+        match a.checked_add(b) {
+            Some(sum) => {
+                self.small = sum;
+                self.scale = scale;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn merge(&mut self, other: &ExactSum) {
+        if !self.add_fixed(other.small, other.scale) {
+            self.big = self.big.add(&other.small_decimal());
+        }
+        self.big = self.big.add(&other.big);
+    }
+
+    fn small_decimal(&self) -> Decimal {
+        Decimal::parse(&format!("{}E-{}", self.small, self.scale)).unwrap_or_default()
+    }
+
+    fn total(&self) -> Decimal {
+        self.big.add(&self.small_decimal())
+    }
+}
+
 /// Numbers seen: exact min, max and sum (38-digit decimals, never rounded), f64
 /// moments (Welford) and a quantile sketch.
 #[derive(Debug, Clone)]
@@ -85,8 +206,9 @@ pub struct Numbers {
     pub min: Decimal,
     /// Exact largest.
     pub max: Decimal,
-    /// Exact sum.
-    pub sum: Decimal,
+    min_f64: f64,
+    max_f64: f64,
+    sum: ExactSum,
     mean: f64,
     m2: f64,
     /// Quantiles.
@@ -94,31 +216,60 @@ pub struct Numbers {
 }
 
 impl Numbers {
-    fn new(first: Decimal) -> Numbers {
+    fn new(first: Decimal, x: f64) -> Numbers {
         Numbers {
             count: 0,
             min: first.clone(),
             max: first,
-            sum: Decimal::zero(),
+            min_f64: x,
+            max_f64: x,
+            sum: ExactSum::default(),
             mean: 0.0,
             m2: 0.0,
             kll: Kll::new(),
         }
     }
 
-    fn add(&mut self, d: Decimal) {
-        let x = d.to_f64();
+    /// Adds the number written `text` with f64 value `x`. The exact decimal is parsed
+    /// only when it can matter: for the sum's slow path and near the current extremes.
+    fn add_text(&mut self, text: &str, x: f64) {
+        let exact = || Decimal::parse(text);
+        let fast = parse_fixed(text);
+        let mut parsed: Option<Decimal> = None;
+        // f64 rounding is monotonic: a value whose f64 is above the minimum's f64 is
+        // above the minimum, so the exact comparison runs only near the extremes.
+        if x <= self.min_f64 {
+            let d = parsed
+                .get_or_insert_with(|| exact().unwrap_or_default())
+                .clone();
+            if d < self.min {
+                self.min = d;
+                self.min_f64 = x;
+            }
+        }
+        if x >= self.max_f64 {
+            let d = parsed
+                .get_or_insert_with(|| exact().unwrap_or_default())
+                .clone();
+            if d > self.max {
+                self.max = d;
+                self.max_f64 = x;
+            }
+        }
+        match fast {
+            Some((m, sc)) if self.sum.add_fixed(m, sc) => {}
+            _ => {
+                let d = parsed
+                    .get_or_insert_with(|| exact().unwrap_or_default())
+                    .clone();
+                self.sum.add_text(text, &d);
+            }
+        }
         self.count += 1;
         let delta = x - self.mean;
         self.mean += delta / self.count as f64;
         self.m2 += delta * (x - self.mean);
         self.kll.add(x);
-        self.sum = self.sum.add(&d);
-        if d < self.min {
-            self.min = d;
-        } else if d > self.max {
-            self.max = d;
-        }
     }
 
     fn merge(&mut self, other: Numbers) {
@@ -130,14 +281,21 @@ impl Numbers {
         self.m2 += other.m2 + delta * delta * (self.count as f64) * (other.count as f64) / n as f64;
         self.mean += delta * other.count as f64 / n as f64;
         self.count = n;
-        self.sum = self.sum.add(&other.sum);
+        self.sum.merge(&other.sum);
         self.kll.merge(&other.kll);
         if other.min < self.min {
             self.min = other.min;
+            self.min_f64 = other.min_f64;
         }
         if other.max > self.max {
             self.max = other.max;
+            self.max_f64 = other.max_f64;
         }
+    }
+
+    /// Exact sum.
+    pub fn sum(&self) -> Decimal {
+        self.sum.total()
     }
 
     /// Mean (f64).
@@ -167,27 +325,31 @@ pub struct ColumnStats {
     pub numbers: Option<Box<Numbers>>,
     /// Smallest and largest length of strings, binaries, sets and lists.
     pub lengths: Option<(u64, u64)>,
-    top: Option<HashMap<String, u64>>,
+    top: Option<TopCounts>,
     top_overflow: bool,
     /// Fields of the maps at this position.
-    pub children: BTreeMap<String, ColumnStats>,
+    pub children: Columns,
 }
 
-/// Stats of `name`, created on first sight (the key is cloned only then).
-pub(super) fn stats_mut<'a>(
-    columns: &'a mut BTreeMap<String, ColumnStats>,
+/// Folds `value` into the stats of `name`, created on first sight (one lookup per
+/// value; the key is cloned only the first time).
+pub(super) fn observe_into(
+    columns: &mut Columns,
     name: &str,
-) -> &'a mut ColumnStats {
-    if !columns.contains_key(name) {
-        columns.insert(name.to_string(), ColumnStats::default());
+    value: &AttributeValue,
+    depth: usize,
+) {
+    match columns.get_mut(name) {
+        Some(stats) => stats.observe(value, depth),
+        None => {
+            let mut stats = ColumnStats::default();
+            stats.observe(value, depth);
+            columns.insert(name.to_string(), stats);
+        }
     }
-    columns.get_mut(name).expect("inserted above")
 }
 
-pub(super) fn merge_columns(
-    into: &mut BTreeMap<String, ColumnStats>,
-    from: BTreeMap<String, ColumnStats>,
-) {
+pub(super) fn merge_columns(into: &mut Columns, from: Columns) {
     for (name, stats) in from {
         match into.get_mut(&name) {
             Some(mine) => mine.merge(stats),
@@ -206,9 +368,12 @@ impl ColumnStats {
             self.nulls += 1;
             return;
         }
-        let mut buf = Vec::new();
-        encode(value, &mut buf, 0);
-        self.distinct.add(hash_bytes(&buf));
+        SCRATCH.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            buf.clear();
+            encode(value, &mut buf, 0);
+            self.distinct.add(hash_bytes(&buf));
+        });
         let length = match value {
             AttributeValue::S(s) => {
                 self.count_top(s);
@@ -229,15 +394,22 @@ impl ColumnStats {
         }
         match value {
             AttributeValue::N(text) => {
-                if let Some(d) = Decimal::parse(text) {
-                    self.numbers
-                        .get_or_insert_with(|| Box::new(Numbers::new(d.clone())))
-                        .add(d);
+                if let Ok(x) = text.trim().parse::<f64>() {
+                    match &mut self.numbers {
+                        Some(n) => n.add_text(text, x),
+                        None => {
+                            if let Some(d) = Decimal::parse(text) {
+                                let mut n = Numbers::new(d, x);
+                                n.add_text(text, x);
+                                self.numbers = Some(Box::new(n));
+                            }
+                        }
+                    }
                 }
             }
             AttributeValue::M(fields) if depth < MAX_DEPTH => {
                 for (name, v) in fields {
-                    stats_mut(&mut self.children, name).observe(v, depth + 1);
+                    observe_into(&mut self.children, name, v, depth + 1);
                 }
             }
             _ => {}
@@ -248,7 +420,7 @@ impl ColumnStats {
         if self.top_overflow || s.len() > TOP_VALUE_MAX_LEN {
             return;
         }
-        let top = self.top.get_or_insert_with(HashMap::new);
+        let top = self.top.get_or_insert_with(TopCounts::default);
         if let Some(n) = top.get_mut(s) {
             *n += 1;
         } else if top.len() < TOP_VALUES_LIMIT {
@@ -278,7 +450,7 @@ impl ColumnStats {
         if self.top_overflow {
             self.top = None;
         } else if let Some(theirs) = other.top {
-            let mine = self.top.get_or_insert_with(HashMap::new);
+            let mine = self.top.get_or_insert_with(TopCounts::default);
             for (k, n) in theirs {
                 *mine.entry(k).or_insert(0) += n;
             }
@@ -320,6 +492,11 @@ impl ColumnStats {
     }
 }
 
+thread_local! {
+    /// Reused encoding buffer: hashing runs for every value of every item.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// A canonical byte encoding of a value, for hashing (type tag + content; set elements
 /// sorted, map keys sorted, so equal values hash equal).
 fn encode(value: &AttributeValue, out: &mut Vec<u8>, depth: usize) {
@@ -330,10 +507,8 @@ fn encode(value: &AttributeValue, out: &mut Vec<u8>, depth: usize) {
     };
     match value {
         AttributeValue::S(s) => put(b'S', s.as_bytes(), out),
-        AttributeValue::N(n) => match Decimal::parse(n) {
-            Some(d) => put(b'N', d.to_string().as_bytes(), out),
-            None => put(b'N', n.as_bytes(), out),
-        },
+        // DynamoDB stores numbers normalized ("1.50" comes back "1.5"), so the text is canonical.
+        AttributeValue::N(n) => put(b'N', n.as_bytes(), out),
         AttributeValue::B(b) => put(b'B', b.as_ref(), out),
         AttributeValue::Bool(b) => put(b'T', &[u8::from(*b)], out),
         AttributeValue::Null(_) => put(b'Z', &[], out),

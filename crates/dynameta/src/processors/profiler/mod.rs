@@ -8,10 +8,10 @@ pub mod decimal;
 mod profile;
 pub mod sketch;
 
-pub use column::{ColumnStats, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
+pub use column::{ColumnStats, Columns, StrHasher, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
 pub use profile::{column_profiles, ColumnSummary, Sampling};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -21,7 +21,7 @@ pub struct TableStats {
     /// Items seen.
     pub rows: u64,
     /// Top-level attributes.
-    pub columns: BTreeMap<String, ColumnStats>,
+    pub columns: Columns,
 }
 
 impl TableStats {
@@ -29,7 +29,7 @@ impl TableStats {
     pub fn observe(&mut self, item: &HashMap<String, AttributeValue>) {
         self.rows += 1;
         for (name, value) in item {
-            column::stats_mut(&mut self.columns, name).observe(value, 1);
+            column::observe_into(&mut self.columns, name, value, 1);
         }
     }
 

@@ -69,7 +69,7 @@ fn finite(x: f64) -> Value {
 /// and our summaries of every path. `rows` is the number of items profiled; `metrics`,
 /// when given, limits the OpenMetadata metrics to those names.
 pub fn column_profiles(
-    columns: &std::collections::BTreeMap<String, ColumnStats>,
+    columns: &super::Columns,
     rows: u64,
     timestamp: i64,
     metrics: Option<&[String]>,
@@ -77,7 +77,9 @@ pub fn column_profiles(
 ) -> (Vec<Value>, Vec<ColumnSummary>) {
     let mut profiles = Vec::new();
     let mut summaries = Vec::new();
-    for (attr, stats) in columns {
+    let mut sorted: Vec<(&String, &ColumnStats)> = columns.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (attr, stats) in sorted {
         if let Some(name) = column_name(attr) {
             profiles.push(om_profile(&name, stats, rows, timestamp, metrics));
         }
@@ -103,12 +105,14 @@ fn summarize(
         distinct_exact: exact,
         min: numbers.map(|n| n.min.to_string()),
         max: numbers.map(|n| n.max.to_string()),
-        sum: numbers.map(|n| n.sum.to_string()),
+        sum: numbers.map(|n| n.sum().to_string()),
         top_values: stats.top_values().map(|v| v.into_iter().take(10).collect()),
     });
     // Children are counted against the maps at this position.
     let maps = stats.values();
-    for (name, child) in &stats.children {
+    let mut children: Vec<(&String, &ColumnStats)> = stats.children.iter().collect();
+    children.sort_by(|a, b| a.0.cmp(b.0));
+    for (name, child) in children {
         path.push(name.clone());
         summarize(child, maps, path, out);
         path.pop();
@@ -183,7 +187,7 @@ fn om_profile(
         let stddev = n.variance().sqrt();
         put("min", "min", finite(n.min.to_f64()));
         put("max", "max", finite(n.max.to_f64()));
-        put("sum", "sum", finite(n.sum.to_f64()));
+        put("sum", "sum", finite(n.sum().to_f64()));
         put("mean", "mean", finite(n.mean()));
         put("variance", "variance", finite(n.variance()));
         put("stddev", "stddev", finite(stddev));

@@ -44,13 +44,13 @@ fn exact_counts_min_max_sum_and_nesting() {
     let n = t.columns["n"].numbers.as_deref().unwrap();
     assert_eq!(n.min.to_string(), "0");
     assert_eq!(n.max.to_string(), "999");
-    assert_eq!(n.sum.to_string(), "499500");
+    assert_eq!(n.sum().to_string(), "499500");
     assert!((n.mean() - 499.5).abs() < 1e-9);
     let opt = &t.columns["opt"];
     assert_eq!((opt.present, opt.nulls, opt.values()), (500, 250, 250));
     let big = opt.numbers.as_deref().unwrap();
     assert_eq!(
-        big.sum.to_string(),
+        big.sum().to_string(),
         "2.499999999999999999999999999999999999975E+128"
     );
     assert_eq!(t.columns["cat"].distinct(), (5, true));

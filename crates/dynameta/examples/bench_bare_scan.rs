@@ -1,0 +1,86 @@
+//! Profiler benchmark baseline: a bare parallel segmented Scan of a table with no
+//! dynameta code — TOTAL segments, WORKERS tasks each with one request in flight (on
+//! the multi-threaded runtime, like dynameta's scan engine), items only counted.
+//!
+//! ```text
+//! cargo run --release --example bench_bare_scan -- http://127.0.0.1:8000 KEY us-east-1 TABLE 64 8
+//! ```
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use aws_config::BehaviorVersion;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [endpoint, key, region, table, total, workers] = args.as_slice() else {
+        eprintln!(
+            "usage: bench_bare_scan ENDPOINT ACCESS_KEY_ID REGION TABLE TOTAL_SEGMENTS WORKERS"
+        );
+        std::process::exit(2);
+    };
+    let (Ok(total), Ok(workers)) = (total.parse::<u32>(), workers.parse::<usize>()) else {
+        eprintln!("TOTAL_SEGMENTS and WORKERS must be numbers");
+        std::process::exit(2);
+    };
+    let Ok(runtime) = tokio::runtime::Runtime::new() else {
+        eprintln!("cannot start runtime");
+        std::process::exit(1);
+    };
+    let items: u64 = runtime.block_on(async {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.clone()))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                key.as_str(),
+                "bench-secret",
+                None,
+                None,
+                "bench",
+            ))
+            .endpoint_url(endpoint)
+            .http_client(dynameta::aws::http_client())
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let next = Arc::new(AtomicU32::new(0));
+        let table: Arc<str> = Arc::from(table.as_str());
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (client, next, table) = (client.clone(), next.clone(), table.clone());
+                tokio::spawn(async move {
+                    let mut count = 0u64;
+                    loop {
+                        let segment = next.fetch_add(1, Ordering::Relaxed);
+                        if segment >= total {
+                            return count;
+                        }
+                        let mut start = None;
+                        loop {
+                            let page = client
+                                .scan()
+                                .table_name(&*table)
+                                .segment(segment as i32)
+                                .total_segments(total as i32)
+                                .limit(1000)
+                                .set_exclusive_start_key(start.take())
+                                .send()
+                                .await
+                                .expect("Scan");
+                            count += page.items().len() as u64;
+                            match page.last_evaluated_key {
+                                Some(k) if !k.is_empty() => start = Some(k),
+                                _ => break,
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut total_items = 0;
+        for h in handles {
+            total_items += h.await.expect("worker");
+        }
+        total_items
+    });
+    println!("bare scan read {items} items");
+}
