@@ -17,6 +17,8 @@ use crate::aws::describe_sdk_error;
 
 /// Largest page asked for; DynamoDB also stops a page at 1 MB.
 const MAX_PAGE: u32 = 1000;
+/// First page of a budgeted scan, before the cost of an item is known.
+const FIRST_BUDGETED_PAGE: u32 = 25;
 
 /// What to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,40 +146,36 @@ pub async fn scan<S: Send + 'static>(
         budget,
         progress,
     });
-    let handles: Vec<_> = states
-        .into_iter()
-        .take(plan.workers.max(1))
-        .map(|state| tokio::spawn(worker(shared.clone(), state, observe)))
-        .collect();
+    // A JoinSet aborts its tasks when dropped: a timed-out or failed scan stops reading.
+    let mut workers = tokio::task::JoinSet::new();
+    for state in states.into_iter().take(plan.workers.max(1)) {
+        workers.spawn(worker(shared.clone(), state, observe));
+    }
     let mut stats = ScanStats::default();
-    let mut states = Vec::with_capacity(handles.len());
-    let mut first_error = None;
-    for handle in handles {
-        match handle.await {
+    let mut states = Vec::with_capacity(workers.len());
+    while let Some(joined) = workers.join_next().await {
+        let failure = match joined {
             Ok(Ok((state, requests, completed, partial))) => {
                 states.push(state);
                 stats.requests += requests;
                 stats.segments_completed += completed;
                 stats.segments_partial += partial;
+                continue;
             }
-            Ok(Err(e)) => {
-                shared.stop.store(true, Ordering::Relaxed);
-                first_error.get_or_insert(e);
-            }
-            Err(join) => {
-                first_error.get_or_insert(SourceError::new(
-                    "Scan",
-                    table,
-                    crate::aws::CallFailure {
-                        code: "WorkerFailed".into(),
-                        message: join.to_string(),
-                    },
-                ));
-            }
-        }
-    }
-    if let Some(e) = first_error {
-        return Err(e);
+            Ok(Err(e)) => e,
+            Err(join) => SourceError::new(
+                "Scan",
+                table,
+                crate::aws::CallFailure {
+                    code: "WorkerFailed".into(),
+                    message: join.to_string(),
+                },
+            ),
+        };
+        // The first failure ends the scan at once; the other workers are aborted.
+        shared.stop.store(true, Ordering::Relaxed);
+        workers.abort_all();
+        return Err(failure);
     }
     stats.items = shared.items.load(Ordering::Relaxed);
     stats.consumed_read_units = *shared.consumed.lock().unwrap_or_else(|e| e.into_inner());
@@ -226,19 +224,35 @@ async fn worker<S>(
             let mut limit = MAX_PAGE;
             if let Some(budget) = &shared.budget {
                 budget.wait().await;
-                if units_per_item > 0.0 {
-                    let fit = (budget.rate() * 0.25 / units_per_item) as u32;
-                    limit = limit.min(fit.max(1));
-                }
+                // Until the cost of an item is known, pages stay small, so the workers'
+                // first requests cannot overspend the budget in a burst.
+                let fit = if units_per_item > 0.0 {
+                    (budget.rate() * 0.25 / units_per_item) as u32
+                } else {
+                    FIRST_BUDGETED_PAGE
+                };
+                limit = limit.min(fit.max(1));
             }
             let reserved = match plan.row_limit {
                 Some(rows) => {
-                    let got = reserve(&shared, rows, u64::from(limit));
-                    if got == 0 {
-                        shared.stop.store(true, Ordering::Relaxed);
-                        partial += u32::from(start.is_some());
-                        break 'segments;
-                    }
+                    // A fair share per booking, so one worker cannot hold the whole limit.
+                    let share = rows.div_ceil(plan.workers.max(1) as u64).max(1);
+                    let got = loop {
+                        let got = reserve(&shared, rows, u64::from(limit).min(share));
+                        if got > 0 {
+                            break got;
+                        }
+                        if shared.items.load(Ordering::Relaxed) >= rows
+                            || shared.stop.load(Ordering::Relaxed)
+                        {
+                            shared.stop.store(true, Ordering::Relaxed);
+                            partial += u32::from(start.is_some());
+                            break 'segments;
+                        }
+                        // The rest is booked by requests in flight; they hand back what
+                        // their segment did not have. Check again shortly.
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    };
                     limit = got as u32;
                     got
                 }

@@ -211,7 +211,11 @@ pub async fn run(workflow: &Workflow) -> Report {
             };
             s.detail = format!("{}{more} tables in {}", names.len(), connection.region);
             steps.push(s);
-            names.into_iter().next()
+            // Test with a table the filters select: IAM may grant only those.
+            let scope = crate::openmetadata::mapping::Scope::of(workflow);
+            names
+                .into_iter()
+                .find(|n| super::ingest::selects(workflow, &scope, n))
         }
         Err(e) => {
             steps.push(failed(
@@ -236,7 +240,7 @@ pub async fn run(workflow: &Workflow) -> Report {
             ("ListTagsOfResource", false),
         ] {
             let mut s = step(name, mandatory, Instant::now());
-            s.detail = "no table to test with (the region has no tables)".into();
+            s.detail = "no table to test with (no table, or none the filters select, in the first 100 listed)".into();
             steps.push(s);
         }
         return Report { steps };

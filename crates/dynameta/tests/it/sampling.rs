@@ -54,3 +54,36 @@ async fn unused_shares_of_empty_segments_go_to_the_others() {
     let all = sample_table(&client, &table, 50, 16, None).await.unwrap();
     assert_eq!(all.items, 13, "stops when the table is exhausted");
 }
+
+#[tokio::test]
+async fn a_rows_limit_is_reached_even_when_segments_are_small_or_empty() {
+    use std::sync::Arc;
+
+    use dynameta::processors::profiler::TableStats;
+    use dynameta::source::{scan, shuffled_segments, ScanPlan};
+
+    let (client, table) = table_with(300).await;
+    // 64 segments of about 5 items: most bookings come back unused.
+    for (rows, workers) in [(100u64, 8usize), (250, 3), (299, 16)] {
+        let plan = ScanPlan {
+            total_segments: 64,
+            segments: shuffled_segments(64, 9),
+            row_limit: Some(rows),
+            workers,
+        };
+        let states = vec![TableStats::default(); workers];
+        let (states, stats) = scan(
+            &client,
+            &table,
+            &plan,
+            None,
+            states,
+            |s, item| s.observe(item),
+            Arc::new(|_, _| {}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(stats.items, rows, "{rows} rows with {workers} workers");
+        assert_eq!(states.iter().map(|s| s.rows).sum::<u64>(), rows);
+    }
+}

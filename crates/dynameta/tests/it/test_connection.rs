@@ -252,3 +252,42 @@ fn credentials_the_endpoint_rejects_fail_fast_with_a_credentials_hint() {
     );
     assert_no_secrets(&run.output(), "rejected credentials");
 }
+
+#[test]
+fn the_tested_table_is_one_the_filters_select() {
+    use dynameta_testkit::fault_proxy::{Fault, FaultProxy};
+    let key = unique_access_key("tcfilter");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = dynameta_testkit::client(&dynamodb_local().endpoint, &key, "us-east-1").await;
+        for name in ["aaa_secret", "orders"] {
+            corpus::create_table(&client, name, ("id", ScalarAttributeType::S), None).await;
+        }
+    });
+    // The role may not read aaa_secret, which the filters exclude anyway.
+    let proxy = FaultProxy::start(
+        &dynamodb_local().endpoint,
+        vec![Fault {
+            operation: "DescribeTable".into(),
+            table: "aaa_secret".into(),
+            status: 400,
+            code: "AccessDeniedException".into(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = workflow(
+        &proxy.endpoint,
+        &key,
+        "",
+        "      tableFilterPattern:\n        includes: [\"orders\"]",
+        &dir.path().join("o.jsonl"),
+    );
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        step_line(&run.stdout, "DescribeTable").contains("table orders"),
+        "{}",
+        run.stdout
+    );
+}

@@ -28,6 +28,7 @@ pub struct FileSink {
     temp: PathBuf,
     writer: Option<BufWriter<File>>,
     records: u64,
+    failed: bool,
 }
 
 impl FileSink {
@@ -48,28 +49,44 @@ impl FileSink {
             temp,
             writer: Some(BufWriter::new(file)),
             records: 0,
+            failed: false,
         })
     }
 
     /// Appends one record as one line.
     pub fn write(&mut self, record: &Record) -> Result<(), FileSinkError> {
+        let target = self.target.clone();
         let err = |source| FileSinkError {
-            path: self.target.clone(),
+            path: target.clone(),
             action: "writing",
             source,
         };
         let Some(writer) = self.writer.as_mut() else {
             return Err(err(std::io::Error::other("sink already finished")));
         };
-        serde_json::to_writer(&mut *writer, record).map_err(|e| err(e.into()))?;
-        writer.write_all(b"\n").map_err(err)?;
+        let written = serde_json::to_writer(&mut *writer, record)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writer.write_all(b"\n"));
+        if let Err(e) = written {
+            // A file with a record missing must never replace the previous output.
+            self.failed = true;
+            return Err(err(e));
+        }
         self.records += 1;
         Ok(())
     }
 
-    /// Flushes, syncs and renames the temporary file over the target.
+    /// Flushes, syncs and renames the temporary file over the target. After a failed
+    /// write nothing is renamed: the temporary file is removed and the error returned.
     pub fn finish(mut self) -> Result<u64, FileSinkError> {
         let target = self.target.clone();
+        if self.failed {
+            return Err(FileSinkError {
+                path: target,
+                action: "finishing after a failed write (previous output left in place)",
+                source: std::io::Error::other("a record could not be written"),
+            });
+        }
         let err = |action, source| FileSinkError {
             path: target.clone(),
             action,
