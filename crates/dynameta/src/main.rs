@@ -31,7 +31,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    init_logging(&workflow, args.log_format, args.quiet);
+    init_logging(
+        &workflow,
+        args.log_format,
+        args.quiet,
+        secrets_of(&workflow),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -123,6 +128,8 @@ async fn run(
     }
 }
 
+/// Every secret the run may know: from the workflow, and the AWS ones of the
+/// environment (the default credential chain reads them).
 fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
     let aws = workflow.aws();
     let mut out: Vec<Secret> = [&aws.aws_secret_access_key, &aws.aws_session_token]
@@ -130,6 +137,11 @@ fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
         .flatten()
         .cloned()
         .collect();
+    for var in ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        if let Ok(v) = std::env::var(var) {
+            out.push(Secret::new(v));
+        }
+    }
     if let Some(jwt) = workflow
         .server
         .as_ref()
@@ -140,7 +152,25 @@ fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
     out
 }
 
-fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool) {
+/// Log output to stderr with every known secret masked (a message from AWS or a
+/// server could echo one back).
+#[derive(Clone)]
+struct RedactingStderr(std::sync::Arc<Vec<Secret>>);
+
+impl std::io::Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let secrets: Vec<&Secret> = self.0.iter().collect();
+        std::io::stderr().write_all(redact(&text, &secrets).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Vec<Secret>) {
     let level = match workflow.log_level {
         _ if quiet => "warn",
         LogLevel::Debug => "debug",
@@ -153,7 +183,10 @@ fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer({
+            let writer = RedactingStderr(std::sync::Arc::new(secrets));
+            move || writer.clone()
+        })
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false);
     match format {

@@ -48,7 +48,8 @@ impl std::hash::Hasher for StrHasher {
     }
 }
 
-type TopCounts = HashMap<String, u64, std::hash::BuildHasherDefault<StrHasher>>;
+/// Value hash → (value, occurrences), for top values.
+type TopCounts = HashMap<u64, (String, u64), std::hash::BuildHasherDefault<PrehashedKey>>;
 
 /// Attribute name → statistics (unordered; outputs sort by name).
 pub type Columns = HashMap<String, ColumnStats, std::hash::BuildHasherDefault<StrHasher>>;
@@ -368,15 +369,11 @@ impl ColumnStats {
             self.nulls += 1;
             return;
         }
-        SCRATCH.with(|cell| {
-            let mut buf = cell.borrow_mut();
-            buf.clear();
-            encode(value, &mut buf, 0);
-            self.distinct.add(hash_bytes(&buf));
-        });
+        let hash = value_hash(value);
+        self.distinct.add(hash);
         let length = match value {
             AttributeValue::S(s) => {
-                self.count_top(s);
+                self.count_top(s, hash);
                 Some(s.chars().count() as u64)
             }
             AttributeValue::B(b) => Some(b.as_ref().len() as u64),
@@ -416,15 +413,15 @@ impl ColumnStats {
         }
     }
 
-    fn count_top(&mut self, s: &str) {
+    fn count_top(&mut self, s: &str, hash: u64) {
         if self.top_overflow || s.len() > TOP_VALUE_MAX_LEN {
             return;
         }
         let top = self.top.get_or_insert_with(TopCounts::default);
-        if let Some(n) = top.get_mut(s) {
+        if let Some((_, n)) = top.get_mut(&hash) {
             *n += 1;
         } else if top.len() < TOP_VALUES_LIMIT {
-            top.insert(s.to_string(), 1);
+            top.insert(hash, (s.to_string(), 1));
         } else {
             self.top = None;
             self.top_overflow = true;
@@ -451,8 +448,8 @@ impl ColumnStats {
             self.top = None;
         } else if let Some(theirs) = other.top {
             let mine = self.top.get_or_insert_with(TopCounts::default);
-            for (k, n) in theirs {
-                *mine.entry(k).or_insert(0) += n;
+            for (hash, (value, n)) in theirs {
+                mine.entry(hash).or_insert((value, 0)).1 += n;
             }
             if mine.len() > TOP_VALUES_LIMIT {
                 self.top = None;
@@ -486,7 +483,7 @@ impl ColumnStats {
     /// String values by count, most frequent first (only for low-cardinality strings).
     pub fn top_values(&self) -> Option<Vec<(String, u64)>> {
         let top = self.top.as_ref()?;
-        let mut v: Vec<(String, u64)> = top.iter().map(|(k, n)| (k.clone(), *n)).collect();
+        let mut v: Vec<(String, u64)> = top.values().cloned().collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Some(v)
     }
@@ -495,6 +492,29 @@ impl ColumnStats {
 thread_local! {
     /// Reused encoding buffer: hashing runs for every value of every item.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The hash of a value for distinct counting and top values: scalars hashed in place
+/// (with their type, so `S "1"` and `N 1` differ), containers through a canonical
+/// encoding.
+fn value_hash(value: &AttributeValue) -> u64 {
+    let tagged = |tag: u8, bytes: &[u8]| {
+        let h = hash_bytes(bytes) ^ u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+    };
+    match value {
+        // DynamoDB stores numbers normalized ("1.50" comes back "1.5"): the text is canonical.
+        AttributeValue::S(s) => tagged(b'S', s.as_bytes()),
+        AttributeValue::N(n) => tagged(b'N', n.as_bytes()),
+        AttributeValue::B(b) => tagged(b'B', b.as_ref()),
+        AttributeValue::Bool(b) => tagged(b'T', &[u8::from(*b)]),
+        _ => SCRATCH.with(|cell| {
+            let mut buf = cell.borrow_mut();
+            buf.clear();
+            encode(value, &mut buf, 0);
+            tagged(b'C', &buf)
+        }),
+    }
 }
 
 /// A canonical byte encoding of a value, for hashing (type tag + content; set elements
