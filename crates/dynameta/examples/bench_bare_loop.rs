@@ -6,7 +6,6 @@
 //! cargo run --release --example bench_bare_loop -- http://127.0.0.1:8000 BENCHKEY us-east-1 100 16
 //! ```
 
-use aws_config::BehaviorVersion;
 use futures_util::stream::{self, StreamExt};
 
 fn main() {
@@ -25,20 +24,7 @@ fn main() {
         std::process::exit(1);
     };
     let items = runtime.block_on(async {
-        let config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.clone()))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                key.as_str(),
-                "bench-secret",
-                None,
-                None,
-                "bench",
-            ))
-            .endpoint_url(endpoint)
-            .http_client(dynameta::aws::http_client())
-            .build();
-        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let client = dynameta_testkit::client(endpoint, key, region).await;
         let mut names = Vec::new();
         let mut start = None;
         loop {

@@ -9,8 +9,6 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [endpoint, key, region, table, total, workers] = args.as_slice() else {
@@ -28,20 +26,7 @@ fn main() {
         std::process::exit(1);
     };
     let items: u64 = runtime.block_on(async {
-        let config = aws_sdk_dynamodb::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(aws_config::Region::new(region.clone()))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                key.as_str(),
-                "bench-secret",
-                None,
-                None,
-                "bench",
-            ))
-            .endpoint_url(endpoint)
-            .http_client(dynameta::aws::http_client())
-            .build();
-        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        let client = dynameta_testkit::client(endpoint, key, region).await;
         let next = Arc::new(AtomicU32::new(0));
         let table: Arc<str> = Arc::from(table.as_str());
         let handles: Vec<_> = (0..workers)

@@ -48,15 +48,6 @@ fn corpus_run() -> &'static CorpusRun {
     })
 }
 
-fn summary(run: &Run) -> Value {
-    let line = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("{\"summary\""))
-        .unwrap_or_else(|| panic!("no JSON summary in {}", run.stdout));
-    serde_json::from_str::<Value>(line).unwrap()["summary"].clone()
-}
-
 #[test]
 fn lists_every_table_across_pages() {
     let c = corpus_run();
@@ -285,11 +276,7 @@ fn filters_follow_openmetadata_semantics_and_are_counted() {
         "      tableFilterPattern:\n        includes: [\"orders\", \"users\"]\n        excludes: [\"orders_tmp\"]",
         &out,
     );
-    let wf = write(dir.path(), "wf.yaml", &yaml);
-    let run = dynameta(
-        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
-        &[],
-    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
     let s = summary(&run);
     assert_eq!(s["tablesListed"], 5);
@@ -404,11 +391,7 @@ fn a_failing_table_is_a_failure_and_the_rest_is_published() {
     let out = dir.path().join("out.jsonl");
     let yaml =
         workflow(&proxy.endpoint, &key, "", "", &out).replace("maxAttempts: 3", "maxAttempts: 2");
-    let wf = write(dir.path(), "wf.yaml", &yaml);
-    let run = dynameta(
-        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
-        &[],
-    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 1, "{}", run.output());
     let s = summary(&run);
     assert_eq!(s["tablesProcessed"], 2);
@@ -459,11 +442,7 @@ fn schema_filter_can_drop_every_table() {
         "      schemaFilterPattern:\n        excludes: [\"default\"]",
         &out,
     );
-    let wf = write(dir.path(), "wf.yaml", &yaml);
-    let run = dynameta(
-        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
-        &[],
-    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
     assert_eq!(summary(&run)["filtered"], serde_json::json!(["kept_maybe"]));
     assert_eq!(

@@ -66,23 +66,6 @@ fn rest_workflow(
         .replace("hostPort: http://localhost:8585/api", &format!("hostPort: {}", server.endpoint()))
 }
 
-fn ingest(dir: &Path, name: &str, yaml: &str) -> Run {
-    let wf = write(dir, name, yaml);
-    dynameta(
-        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
-        &[],
-    )
-}
-
-fn summary(run: &Run) -> Value {
-    let line = run
-        .stdout
-        .lines()
-        .find(|l| l.starts_with("{\"summary\""))
-        .unwrap_or_else(|| panic!("no summary: {}", run.output()));
-    serde_json::from_str::<Value>(line).unwrap()["summary"].clone()
-}
-
 /// Removes what the server adds, so a stored entity can be compared with a request.
 fn strip_server_fields(v: &mut Value) {
     if let Some(o) = v.as_object_mut() {
@@ -120,9 +103,9 @@ fn publishes_what_the_file_sink_writes_and_a_second_run_changes_nothing() {
     let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
 
     let out = dir.path().join("out.jsonl");
-    let file_run = ingest(dir.path(), "file.yaml", &workflow(ddb, &key, "", "", &out));
+    let file_run = ingest_json(dir.path(), "file.yaml", &workflow(ddb, &key, "", "", &out));
     assert_eq!(file_run.code, 0, "{}", file_run.output());
-    let run = ingest(
+    let run = ingest_json(
         dir.path(),
         "rest.yaml",
         &rest_workflow(ddb, &key, &server, "", ""),
@@ -211,7 +194,7 @@ fn publishes_what_the_file_sink_writes_and_a_second_run_changes_nothing() {
         .all(|t| t["sourceHash"].is_string()));
 
     let before = versions(&server);
-    let again = ingest(
+    let again = ingest_json(
         dir.path(),
         "rest2.yaml",
         &rest_workflow(ddb, &key, &server, "", ""),
@@ -227,7 +210,7 @@ fn a_deleted_dynamodb_table_is_soft_deleted_and_filtered_tables_are_left_alone()
     let dir = tempfile::tempdir().unwrap();
     let ddb = &dynamodb_local().endpoint;
     let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
-    let run = ingest(
+    let run = ingest_json(
         dir.path(),
         "a.yaml",
         &rest_workflow(ddb, &key, &server, "", ""),
@@ -239,7 +222,7 @@ fn a_deleted_dynamodb_table_is_soft_deleted_and_filtered_tables_are_left_alone()
     delete_table(&key, "archive_gone");
     // archive_* is now filtered out: it is gone from DynamoDB too, but not a candidate.
     let filter = "      tableFilterPattern:\n        excludes: [\"archive.*\"]";
-    let run = ingest(
+    let run = ingest_json(
         dir.path(),
         "b.yaml",
         &rest_workflow(ddb, &key, &server, "", filter),
@@ -270,14 +253,14 @@ fn a_1_9_server_gets_per_entity_puts_and_deletes() {
     let dir = tempfile::tempdir().unwrap();
     let ddb = &dynamodb_local().endpoint;
     let server = ContractServer::start("1.9.4", Some(JWT_MARKER));
-    let run = ingest(
+    let run = ingest_json(
         dir.path(),
         "a.yaml",
         &rest_workflow(ddb, &key, &server, "", ""),
     );
     assert_eq!(run.code, 0, "{}", run.output());
     delete_table(&key, "old_table");
-    let run = ingest(
+    let run = ingest_json(
         dir.path(),
         "b.yaml",
         &rest_workflow(ddb, &key, &server, "", ""),
@@ -336,7 +319,7 @@ fn flaky_server_still_gets_every_entity_exactly_once() {
             times: Some(2),
             probability: 1.0,
         });
-        let run = ingest(
+        let run = ingest_json(
             dir.path(),
             "wf.yaml",
             &rest_workflow(
@@ -384,7 +367,7 @@ fn a_refused_token_stops_the_run_before_any_dynamodb_call() {
         "",
         "",
     );
-    let run = ingest(dir.path(), "wf.yaml", &yaml);
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 2, "{}", run.output());
     assert!(run.stderr.contains("jwtToken"), "{}", run.stderr);
     assert!(run.elapsed < Duration::from_secs(10));
@@ -406,7 +389,7 @@ fn unreachable_server_and_old_version_stop_the_run() {
     let closed = format!("http://127.0.0.1:{port}");
     let server = ContractServer::start("1.8.2", None);
     let yaml = rest_workflow(&closed, "AKIDX", &server, "    maxAttempts: 2\n", "");
-    let run = ingest(dir.path(), "old.yaml", &yaml);
+    let run = ingest_json(dir.path(), "old.yaml", &yaml);
     assert_eq!(run.code, 2, "{}", run.output());
     assert!(
         run.stderr.contains("1.8.2") && run.stderr.contains("not supported"),
@@ -414,7 +397,7 @@ fn unreachable_server_and_old_version_stop_the_run() {
         run.stderr
     );
     let yaml = yaml.replace(&server.endpoint(), &closed);
-    let run = ingest(dir.path(), "down.yaml", &yaml);
+    let run = ingest_json(dir.path(), "down.yaml", &yaml);
     assert_eq!(run.code, 2, "{}", run.output());
     assert!(run.stderr.contains("hostPort"), "{}", run.stderr);
 }
@@ -442,7 +425,7 @@ fn a_rejected_table_is_a_failure_and_the_others_are_published() {
         "    concurrency: 1\n",
         "",
     );
-    let run = ingest(dir.path(), "wf.yaml", &yaml);
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 1, "{}", run.output());
     let s = summary(&run);
     assert_eq!(s["failures"].as_array().unwrap().len(), 1, "{s}");
@@ -467,7 +450,7 @@ fn publish_replays_a_file_to_openmetadata() {
     let dir = tempfile::tempdir().unwrap();
     let ddb = &dynamodb_local().endpoint;
     let out = dir.path().join("out.jsonl");
-    let run = ingest(dir.path(), "file.yaml", &workflow(ddb, &key, "", "", &out));
+    let run = ingest_json(dir.path(), "file.yaml", &workflow(ddb, &key, "", "", &out));
     assert_eq!(run.code, 0, "{}", run.output());
     let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
     // Publishing needs no DynamoDB access: point it at a closed port.
@@ -515,7 +498,7 @@ fn a_failed_listing_deletes_nothing() {
         "",
     )
     .replace("maxAttempts: 3", "maxAttempts: 1");
-    let run = ingest(dir.path(), "wf.yaml", &yaml);
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 1, "{}", run.output());
     assert!(
         summary(&run)["failures"][0]["name"] == "(listing)",

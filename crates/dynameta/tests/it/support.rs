@@ -133,3 +133,22 @@ pub fn assert_no_secrets(text: &str, what: &str) {
         );
     }
 }
+
+/// Writes `yaml` as `name` in `dir` and runs `dynameta ingest` on it with JSON logs.
+pub fn ingest_json(dir: &Path, name: &str, yaml: &str) -> Run {
+    let wf = write(dir, name, yaml);
+    dynameta(
+        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
+        &[],
+    )
+}
+
+/// The run summary a `--log-format json` run printed.
+pub fn summary(run: &Run) -> Value {
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("{\"summary\""))
+        .unwrap_or_else(|| panic!("no JSON summary in {}", run.output()));
+    serde_json::from_str::<Value>(line).unwrap()["summary"].clone()
+}
