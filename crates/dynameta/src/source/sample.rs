@@ -8,15 +8,12 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::future::join_all;
 
+use super::scan::{scan_page, MAX_PAGE};
 use super::SourceError;
-use crate::aws::describe_sdk_error;
 use crate::processors::inference::Sample;
-
-/// Largest page asked for; DynamoDB also stops a page at 1 MB.
-const MAX_PAGE: u32 = 1000;
 
 /// The inference sample of one table and what reading it cost.
 #[derive(Debug, Clone, Default)]
@@ -126,40 +123,18 @@ async fn read_segment(
 ) -> Result<(), SourceError> {
     let mut got = 0u64;
     while got < quota && !seg.exhausted {
-        let limit = (quota - got).min(u64::from(MAX_PAGE)) as i32;
-        let mut request = client
-            .scan()
-            .table_name(table)
-            .select(Select::AllAttributes)
-            .consistent_read(false)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .limit(limit)
-            .set_exclusive_start_key(seg.next.take());
-        if total > 1 {
-            request = request
-                .segment(seg.index as i32)
-                .total_segments(total as i32);
-        }
-        let page = request
-            .send()
-            .await
-            .map_err(|e| SourceError::new("Scan", table, describe_sdk_error(&e)))?;
+        let limit = (quota - got).min(u64::from(MAX_PAGE)) as u32;
+        let page = scan_page(client, table, seg.index, total, limit, seg.next.take()).await?;
         seg.requests += 1;
-        seg.consumed += page
-            .consumed_capacity
-            .as_ref()
-            .and_then(|c| c.capacity_units)
-            .unwrap_or(0.0);
-        for item in page.items() {
+        seg.consumed += page.units;
+        for item in &page.items {
             seg.sample.observe(item);
         }
-        let n = page.items().len() as u64;
+        let n = page.items.len() as u64;
         got += n;
         seg.items += n;
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => seg.next = Some(key),
-            _ => seg.exhausted = true,
-        }
+        seg.exhausted = page.next.is_none();
+        seg.next = page.next;
     }
     Ok(())
 }

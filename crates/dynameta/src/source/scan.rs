@@ -16,7 +16,7 @@ use super::SourceError;
 use crate::aws::describe_sdk_error;
 
 /// Largest page asked for; DynamoDB also stops a page at 1 MB.
-const MAX_PAGE: u32 = 1000;
+pub(crate) const MAX_PAGE: u32 = 1000;
 /// First page of a budgeted scan, before the cost of an item is known.
 const FIRST_BUDGETED_PAGE: u32 = 25;
 
@@ -258,40 +258,28 @@ async fn worker<S>(
                 }
                 None => 0,
             };
-            let mut request = client
-                .scan()
-                .table_name(table)
-                .select(Select::AllAttributes)
-                .consistent_read(false)
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .limit(limit as i32)
-                .set_exclusive_start_key(start.take());
-            if plan.total_segments > 1 {
-                request = request
-                    .segment(segment as i32)
-                    .total_segments(plan.total_segments as i32);
-            }
-            let page = request
-                .send()
-                .await
-                .map_err(|e| SourceError::new("Scan", table, describe_sdk_error(&e)))?;
+            let page = scan_page(
+                client,
+                table,
+                segment,
+                plan.total_segments,
+                limit,
+                start.take(),
+            )
+            .await?;
             requests += 1;
-            let units = page
-                .consumed_capacity
-                .as_ref()
-                .and_then(|c| c.capacity_units)
-                .unwrap_or(0.0);
+            let units = page.units;
             if let Some(budget) = &shared.budget {
                 budget.spend(units).await;
             }
-            let n = page.items().len() as u64;
+            let n = page.items.len() as u64;
             if n > 0 {
                 units_per_item = units / n as f64;
             }
             if plan.row_limit.is_some() && n < reserved {
                 shared.reserved.fetch_sub(reserved - n, Ordering::Relaxed);
             }
-            for item in page.items() {
+            for item in &page.items {
                 observe(&mut state, item);
             }
             let items = shared.items.fetch_add(n, Ordering::Relaxed) + n;
@@ -301,9 +289,9 @@ async fn worker<S>(
                 *c
             };
             (shared.progress)(items, consumed);
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => {
+            match page.next {
+                Some(key) => start = Some(key),
+                None => {
                     completed += 1;
                     break;
                 }
@@ -311,6 +299,53 @@ async fn worker<S>(
         }
     }
     Ok((state, requests, completed, partial))
+}
+
+/// One answered Scan request.
+pub(crate) struct Page {
+    /// The items.
+    pub items: Vec<HashMap<String, AttributeValue>>,
+    /// Read units it consumed.
+    pub units: f64,
+    /// Where the segment continues; `None` at its end.
+    pub next: Option<HashMap<String, AttributeValue>>,
+}
+
+/// Reads one page of `segment` of `total` (a plain Scan when `total` is 1): all
+/// attributes, eventually consistent, at most `limit` items, consumed capacity returned.
+/// The sampler and the scan engine both read through here.
+pub(crate) async fn scan_page(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    segment: u32,
+    total: u32,
+    limit: u32,
+    start: Option<HashMap<String, AttributeValue>>,
+) -> Result<Page, SourceError> {
+    let mut request = client
+        .scan()
+        .table_name(table)
+        .select(Select::AllAttributes)
+        .consistent_read(false)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .limit(limit.min(MAX_PAGE) as i32)
+        .set_exclusive_start_key(start);
+    if total > 1 {
+        request = request.segment(segment as i32).total_segments(total as i32);
+    }
+    let out = request
+        .send()
+        .await
+        .map_err(|e| SourceError::new("Scan", table, describe_sdk_error(&e)))?;
+    Ok(Page {
+        units: out
+            .consumed_capacity
+            .as_ref()
+            .and_then(|c| c.capacity_units)
+            .unwrap_or(0.0),
+        next: out.last_evaluated_key.filter(|k| !k.is_empty()),
+        items: out.items.unwrap_or_default(),
+    })
 }
 
 /// A seeded shuffle of `0..total` (SplitMix64-driven Fisher–Yates): the same seed

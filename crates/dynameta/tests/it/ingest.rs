@@ -261,13 +261,10 @@ fn filters_follow_openmetadata_semantics_and_are_counted() {
     let dir = tempfile::tempdir().unwrap();
     let key = unique_access_key("filters");
     let endpoint = &dynamodb_local().endpoint;
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let client = dynameta_testkit::client(endpoint, &key, "us-east-1").await;
-        for name in ["orders", "orders_tmp", "Orders_archive", "users", "audit"] {
-            corpus::create_table(&client, name, ("id", ScalarAttributeType::S), None).await;
-        }
-    });
+    create_tables(
+        &key,
+        &["orders", "orders_tmp", "Orders_archive", "users", "audit"],
+    );
     let out = dir.path().join("out.jsonl");
     let yaml = workflow(
         endpoint,
@@ -288,14 +285,8 @@ fn filters_follow_openmetadata_semantics_and_are_counted() {
         .collect();
     filtered.sort();
     assert_eq!(filtered, ["audit", "orders_tmp"]);
-    let mut names: Vec<String> = records(&out)
-        .iter()
-        .filter(|r| r["kind"] == "createTable")
-        .map(|r| r["payload"]["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
     assert_eq!(
-        names,
+        table_names(&records(&out)),
         ["Orders_archive", "orders", "users"],
         "prefix match, case-insensitive"
     );
@@ -415,13 +406,7 @@ fn a_failing_table_is_a_failure_and_the_rest_is_published() {
         throttled.contains("ProvisionedThroughputExceededException") && throttled.contains("Scan"),
         "{throttled}"
     );
-    let mut names: Vec<String> = records(&out)
-        .iter()
-        .filter(|r| r["kind"] == "createTable")
-        .map(|r| r["payload"]["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["alpha", "omega"]);
+    assert_eq!(table_names(&records(&out)), ["alpha", "omega"]);
     assert_no_secrets(&run.output(), "failure run");
 }
 
@@ -429,11 +414,7 @@ fn a_failing_table_is_a_failure_and_the_rest_is_published() {
 fn schema_filter_can_drop_every_table() {
     let dir = tempfile::tempdir().unwrap();
     let key = unique_access_key("schemafilter");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let client = dynameta_testkit::client(&dynamodb_local().endpoint, &key, "us-east-1").await;
-        corpus::create_table(&client, "kept_maybe", ("id", ScalarAttributeType::S), None).await;
-    });
+    create_tables(&key, &["kept_maybe"]);
     let out = dir.path().join("out.jsonl");
     let yaml = workflow(
         &dynamodb_local().endpoint,
@@ -445,11 +426,5 @@ fn schema_filter_can_drop_every_table() {
     let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
     assert_eq!(summary(&run)["filtered"], serde_json::json!(["kept_maybe"]));
-    assert_eq!(
-        records(&out)
-            .iter()
-            .filter(|r| r["kind"] == "createTable")
-            .count(),
-        0
-    );
+    assert!(table_names(&records(&out)).is_empty());
 }

@@ -121,17 +121,11 @@ fn publishes_what_the_file_sink_writes_and_a_second_run_changes_nothing() {
         .collect();
     assert_eq!(server.entities("table").len(), tables.len());
     for t in tables {
-        let fqn = format!(
-            "{}.\"{}\"",
-            t["databaseSchema"].as_str().unwrap(),
-            t["name"].as_str().unwrap()
-        )
-        .replace(".\"orders\"", ".orders");
         let stored = server
             .entities("table")
             .into_iter()
             .find(|e| e["name"] == t["name"])
-            .unwrap_or_else(|| panic!("{fqn} not stored"));
+            .unwrap_or_else(|| panic!("table {} not stored", t["name"]));
         for field in [
             "description",
             "tableType",

@@ -152,3 +152,39 @@ pub fn summary(run: &Run) -> Value {
         .unwrap_or_else(|| panic!("no JSON summary in {}", run.output()));
     serde_json::from_str::<Value>(line).unwrap()["summary"].clone()
 }
+
+/// Creates empty tables keyed by `id` (S) in DynamoDB Local's namespace of `key`.
+pub fn create_tables(key: &str, names: &[&str]) {
+    let (endpoint, key) = (
+        dynameta_testkit::dynamodb_local().endpoint.clone(),
+        key.to_string(),
+    );
+    let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            for name in &names {
+                dynameta_testkit::corpus::create_table(
+                    &client,
+                    name,
+                    ("id", aws_sdk_dynamodb::types::ScalarAttributeType::S),
+                    None,
+                )
+                .await;
+            }
+        })
+    })
+    .join()
+    .expect("create tables");
+}
+
+/// Names of the `createTable` records, sorted.
+pub fn table_names(records: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = records
+        .iter()
+        .filter(|r| r["kind"] == "createTable")
+        .map(|r| r["payload"]["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}

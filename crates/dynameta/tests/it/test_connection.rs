@@ -2,18 +2,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::ScalarAttributeType;
-use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
+use dynameta_testkit::{dynamodb_local, unique_access_key};
 
 use super::support::*;
-
-fn seed_one_table(key: &str) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let client = dynameta_testkit::client(&dynamodb_local().endpoint, key, "us-east-1").await;
-        corpus::create_table(&client, "probe_table", ("id", ScalarAttributeType::S), None).await;
-    });
-}
 
 fn step_line<'a>(output: &'a str, step: &str) -> &'a str {
     output
@@ -66,7 +57,7 @@ fn keyless(endpoint: &str, aws_extra: &str) -> String {
 #[test]
 fn all_steps_pass_against_dynamodb_local() {
     let key = unique_access_key("tcpass");
-    seed_one_table(&key);
+    create_tables(&key, &["probe_table"]);
     let dir = tempfile::tempdir().unwrap();
     let wf = write(
         dir.path(),
@@ -168,7 +159,7 @@ fn no_credentials_anywhere_fails_naming_credentials() {
 #[test]
 fn named_profile_and_environment_credentials_are_used() {
     let key = unique_access_key("tcprofile");
-    seed_one_table(&key);
+    create_tables(&key, &["probe_table"]);
     let home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(home.path().join(".aws")).unwrap();
     std::fs::write(
@@ -257,13 +248,7 @@ fn credentials_the_endpoint_rejects_fail_fast_with_a_credentials_hint() {
 fn the_tested_table_is_one_the_filters_select() {
     use dynameta_testkit::fault_proxy::{Fault, FaultProxy};
     let key = unique_access_key("tcfilter");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let client = dynameta_testkit::client(&dynamodb_local().endpoint, &key, "us-east-1").await;
-        for name in ["aaa_secret", "orders"] {
-            corpus::create_table(&client, name, ("id", ScalarAttributeType::S), None).await;
-        }
-    });
+    create_tables(&key, &["aaa_secret", "orders"]);
     // The role may not read aaa_secret, which the filters exclude anyway.
     let proxy = FaultProxy::start(
         &dynamodb_local().endpoint,

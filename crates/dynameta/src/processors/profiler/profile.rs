@@ -128,7 +128,13 @@ fn om_profile(
 ) -> Value {
     let mut p = Map::new();
     let want = |m: &str| metrics.is_none_or(|list| list.iter().any(|x| x.eq_ignore_ascii_case(m)));
-    let mut put = |key: &str, metric: &str, value: Value| {
+    // A field follows the metric it derives from (`valuesPercentage` comes with
+    // `valuesCount`); the others are their own metric.
+    let mut put = |key: &str, value: Value| {
+        let metric = match key {
+            "valuesPercentage" => "valuesCount",
+            other => other,
+        };
         if want(metric) && !value.is_null() {
             p.insert(key.to_string(), value);
         }
@@ -138,73 +144,57 @@ fn om_profile(
     let missing = rows.saturating_sub(s.present);
     let null_count = missing + s.nulls;
     let (distinct, _) = s.distinct();
-    put("valuesCount", "valuesCount", json!(values));
+    put("valuesCount", json!(values));
     put(
         "valuesPercentage",
-        "valuesCount",
         json!(round(values as f64 / rows_f * 100.0)),
     );
-    put("nullCount", "nullCount", json!(null_count));
+    put("nullCount", json!(null_count));
+    put("nullProportion", json!(round(null_count as f64 / rows_f)));
+    put("missingCount", json!(missing));
     put(
-        "nullProportion",
-        "nullProportion",
-        json!(round(null_count as f64 / rows_f)),
-    );
-    put("missingCount", "missingCount", json!(missing));
-    put(
-        "missingPercentage",
         "missingPercentage",
         json!(round(missing as f64 / rows_f * 100.0)),
     );
-    put("distinctCount", "distinctCount", json!(distinct));
+    put("distinctCount", json!(distinct));
     if values > 0 {
         put(
-            "distinctProportion",
             "distinctProportion",
             json!(round(distinct as f64 / values as f64)),
         );
     }
     if let Some(unique) = s.unique() {
-        put("uniqueCount", "uniqueCount", json!(unique));
+        put("uniqueCount", json!(unique));
         if values > 0 {
             put(
-                "uniqueProportion",
                 "uniqueProportion",
                 json!(round(unique as f64 / values as f64)),
             );
         }
-        put(
-            "duplicateCount",
-            "duplicateCount",
-            json!(values - distinct.min(values)),
-        );
+        put("duplicateCount", json!(values - distinct.min(values)));
     }
     if let Some((lo, hi)) = s.lengths {
-        put("minLength", "minLength", json!(lo));
-        put("maxLength", "maxLength", json!(hi));
+        put("minLength", json!(lo));
+        put("maxLength", json!(hi));
     }
     if let Some(n) = s.numbers.as_deref().filter(|n| n.count > 0) {
         let stddev = n.variance().sqrt();
-        put("min", "min", finite(n.min.to_f64()));
-        put("max", "max", finite(n.max.to_f64()));
-        put("sum", "sum", finite(n.sum().to_f64()));
-        put("mean", "mean", finite(n.mean()));
-        put("variance", "variance", finite(n.variance()));
-        put("stddev", "stddev", finite(stddev));
+        put("min", finite(n.min.to_f64()));
+        put("max", finite(n.max.to_f64()));
+        put("sum", finite(n.sum().to_f64()));
+        put("mean", finite(n.mean()));
+        put("variance", finite(n.variance()));
+        put("stddev", finite(stddev));
         let q = |x: f64| n.kll.quantile(x).unwrap_or(0.0);
         let (q1, median, q3) = (q(0.25), q(0.5), q(0.75));
-        put("firstQuartile", "firstQuartile", finite(q1));
-        put("median", "median", finite(median));
-        put("thirdQuartile", "thirdQuartile", finite(q3));
-        put("interQuartileRange", "interQuartileRange", finite(q3 - q1));
+        put("firstQuartile", finite(q1));
+        put("median", finite(median));
+        put("thirdQuartile", finite(q3));
+        put("interQuartileRange", finite(q3 - q1));
         if stddev > 0.0 {
-            put(
-                "nonParametricSkew",
-                "nonParametricSkew",
-                finite((n.mean() - median) / stddev),
-            );
+            put("nonParametricSkew", finite((n.mean() - median) / stddev));
         }
-        put("histogram", "histogram", histogram(n));
+        put("histogram", histogram(n));
     }
     if let Some(top) = s.top_values() {
         let mut categories = Vec::new();
@@ -228,7 +218,6 @@ fn om_profile(
             })
             .collect();
         put(
-            "cardinalityDistribution",
             "cardinalityDistribution",
             json!({
                 "categories": categories,
