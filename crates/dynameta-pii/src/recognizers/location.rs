@@ -1,0 +1,383 @@
+//! Street addresses and postal locations.
+//!
+//! Accepted without name context:
+//! * number-first street lines: `123 Main St`, `4 Elm Street Apt. 5`, optionally followed by
+//!   comma-separated city / state+ZIP / country parts;
+//! * street-word-first lines (French, Italian, Portuguese, Spanish): `12 rue de la Paix`,
+//!   `Via Roma 5`, `Rua Augusta, 123`;
+//! * German-style `Hauptstraße 5`, `Berliner Str. 12`;
+//! * US `City, ST 12345` / `ST 12345-6789`.
+//!
+//! With name context (`city`, `zip`, `country`, `address`) postal codes and plain place names
+//! (1–4 capitalised words) are accepted too, with a lower weight.
+
+use super::Accept;
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+static SUFFIXES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    include_str!("../../data/street_suffixes.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.trim_end_matches('.').to_lowercase())
+        .collect()
+});
+
+/// Street words that come before the name (`rue de la Paix`, `Via Roma`).
+const LEADING: &[&str] = &[
+    "rue",
+    "avenue",
+    "av",
+    "allée",
+    "allee",
+    "boulevard",
+    "bd",
+    "place",
+    "impasse",
+    "chemin",
+    "quai",
+    "cours",
+    "via",
+    "viale",
+    "piazza",
+    "piazzale",
+    "corso",
+    "strada",
+    "largo",
+    "rua",
+    "avenida",
+    "travessa",
+    "alameda",
+    "praça",
+    "calle",
+    "carrer",
+    "paseo",
+    "camino",
+    "estrada",
+    "venelle",
+    "circonvallazione",
+    "calçada",
+];
+
+const UNITS: &[&str] = &[
+    "apt",
+    "apartment",
+    "suite",
+    "ste",
+    "suit",
+    "unit",
+    "floor",
+    "fl",
+    "room",
+    "rm",
+    "bldg",
+    "building",
+    "#",
+    "no",
+    "nº",
+    "etage",
+    "dept",
+    "box",
+    "po",
+];
+
+const DIRECTIONS: &[&str] = &[
+    "n", "s", "e", "w", "ne", "nw", "se", "sw", "north", "south", "east", "west",
+];
+
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC", "PR",
+];
+
+fn low(t: &str) -> String {
+    t.trim_end_matches([',', '.']).to_lowercase()
+}
+
+fn is_suffix(t: &str) -> bool {
+    SUFFIXES.contains(&low(t))
+}
+
+fn house_number(t: &str) -> bool {
+    let t = t.trim_end_matches(',');
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 6 {
+        return false;
+    }
+    let rest = &t[digits..];
+    rest.is_empty()
+        || (rest.len() == 1 && rest.as_bytes()[0].is_ascii_alphabetic())
+        || (rest.starts_with('-')
+            && rest[1..].bytes().all(|c| c.is_ascii_alphanumeric())
+            && rest.len() <= 5)
+        || matches!(
+            rest.to_ascii_lowercase().as_str(),
+            "bis" | "ter" | "st" | "nd" | "rd" | "th"
+        )
+}
+
+fn name_word(t: &str) -> bool {
+    let t = t.trim_end_matches([',', '.']);
+    let mut c = t.chars();
+    c.next()
+        .is_some_and(|f| f.is_alphabetic() || f.is_ascii_digit())
+        && t.chars()
+            .all(|ch| ch.is_alphanumeric() || ch == '\'' || ch == '-' || ch == '.')
+}
+
+fn capitalised(t: &str) -> bool {
+    t.chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// `Apt. 5`, `Suite 200`, `#12`, `Hof 3` at the end of a street line.
+fn unit_tail(toks: &[&str]) -> bool {
+    match toks {
+        [] => true,
+        [u] => {
+            u.starts_with('#') && u.len() > 1 && u[1..].bytes().all(|c| c.is_ascii_alphanumeric())
+        }
+        [u, n] => {
+            UNITS.contains(&low(u).as_str())
+                && n.trim_end_matches(',').bytes().any(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// `123 [N] Name Name Suffix [N] [Apt 5]`.
+fn number_first(toks: &[&str]) -> bool {
+    if toks.len() < 3 || !house_number(toks[0]) {
+        return false;
+    }
+    let mut end = toks.len();
+    // Find the last street suffix such that what follows is a direction and/or a unit.
+    for i in (2..end).rev() {
+        if is_suffix(toks[i]) && capitalised(toks[i]) {
+            let mut rest = &toks[i + 1..];
+            if rest
+                .first()
+                .is_some_and(|t| DIRECTIONS.contains(&low(t).as_str()))
+            {
+                rest = &rest[1..];
+            }
+            if unit_tail(rest) {
+                end = i;
+                break;
+            }
+        }
+    }
+    if end == toks.len() {
+        return false;
+    }
+    let name = &toks[1..end];
+    !name.is_empty()
+        && name.len() <= 5
+        && name.iter().all(|t| name_word(t))
+        && name.iter().any(|t| capitalised(t))
+}
+
+/// `[12[,]] rue de la Paix [12]`, `Via Roma 5`.
+fn word_first(toks: &[&str]) -> bool {
+    let mut toks = toks;
+    let mut numbered = false;
+    if toks.first().is_some_and(|t| house_number(t)) {
+        toks = &toks[1..];
+        numbered = true;
+    }
+    if toks.last().is_some_and(|t| house_number(t)) {
+        toks = &toks[..toks.len() - 1];
+        numbered = true;
+    }
+    if toks.len() < 2 || !LEADING.contains(&low(toks[0]).as_str()) {
+        return false;
+    }
+    let name = &toks[1..];
+    numbered
+        && name.len() <= 6
+        && name.iter().all(|t| name_word(t))
+        && name.iter().any(|t| capitalised(t))
+}
+
+/// `Hauptstraße 5`, `Berliner Str. 12`, `Am Markt weg 3` (German / Dutch / Nordic).
+fn compound_first(toks: &[&str]) -> bool {
+    let Some((num, street)) = toks.split_last() else {
+        return false;
+    };
+    if !house_number(num) || street.is_empty() || street.len() > 4 || !capitalised(street[0]) {
+        return false;
+    }
+    let last = low(street[street.len() - 1]);
+    const ENDINGS: &[&str] = &[
+        "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer",
+        "straat", "laan", "gracht", "plein", "vej", "gatan", "vägen", "veien", "pfad", "steg",
+        "gang", "steeg", "pad", "plaats", "kade", "singel",
+    ];
+    street.iter().all(|t| name_word(t)) && ENDINGS.iter().any(|e| last.ends_with(e))
+}
+
+fn street_line(line: &str) -> bool {
+    let toks: Vec<&str> = line.split_whitespace().collect();
+    number_first(&toks) || word_first(&toks) || compound_first(&toks)
+}
+
+fn state_zip(part: &str) -> bool {
+    let toks: Vec<&str> = part.split_whitespace().collect();
+    let [st, zip] = toks.as_slice() else {
+        return false;
+    };
+    US_STATES.contains(st) && us_zip(zip)
+}
+
+fn us_zip(z: &str) -> bool {
+    let b = z.as_bytes();
+    (b.len() == 5 && b.iter().all(u8::is_ascii_digit))
+        || (b.len() == 10 && b[5] == b'-' && b[..5].iter().chain(&b[6..]).all(u8::is_ascii_digit))
+}
+
+fn postal_code(v: &str) -> bool {
+    let b = v.as_bytes();
+    if us_zip(v)
+        || (b.len() == 9 && b[5] == b'-' && b[..5].iter().chain(&b[6..]).all(u8::is_ascii_digit))
+        || (b.len() == 4 && b.iter().all(u8::is_ascii_digit))
+    {
+        return true;
+    }
+    // UK postcode: outward (A9, A99, AA9, AA99, A9A, AA9A) + space + inward (9AA).
+    if let Some((out, inw)) = v.split_once(' ') {
+        let ob = out.as_bytes();
+        let ib = inw.as_bytes();
+        let outward = (2..=4).contains(&ob.len())
+            && ob[0].is_ascii_uppercase()
+            && ob.iter().any(u8::is_ascii_digit)
+            && ob
+                .iter()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let inward = ib.len() == 3
+            && ib[0].is_ascii_digit()
+            && ib[1].is_ascii_uppercase()
+            && ib[2].is_ascii_uppercase();
+        if outward && inward {
+            return true;
+        }
+        // Canadian A9A 9A9.
+        if ob.len() == 3
+            && ib.len() == 3
+            && ob[0].is_ascii_uppercase()
+            && ob[1].is_ascii_digit()
+            && ob[2].is_ascii_uppercase()
+            && ib[0].is_ascii_digit()
+            && ib[1].is_ascii_uppercase()
+            && ib[2].is_ascii_digit()
+        {
+            return true;
+        }
+    }
+    false
+}
+
+fn place_name(v: &str) -> bool {
+    let toks: Vec<&str> = v.split_whitespace().collect();
+    (1..=4).contains(&toks.len())
+        && capitalised(toks[0])
+        && toks
+            .iter()
+            .all(|t| t.chars().all(|c| c.is_alphabetic() || "'-.,()".contains(c)))
+}
+
+/// Accepts addresses and postal locations.
+pub(crate) fn check(v: &str, name: bool) -> Accept {
+    let b = v.as_bytes();
+    if b.len() < 4 || b.len() > 200 {
+        return None;
+    }
+    let has_digit = b.iter().any(u8::is_ascii_digit);
+    let has_alpha = b.iter().any(u8::is_ascii_alphabetic);
+    if has_digit && has_alpha && b.iter().all(|c| !b"@/:_=<>{}[]|\\".contains(c)) {
+        let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+        // The street line may be split by a comma ("Rua Augusta, 123" / "12, rue X").
+        let joined_first_two = if parts.len() >= 2 {
+            format!("{} {}", parts[0], parts[1])
+        } else {
+            String::new()
+        };
+        let street = street_line(parts[0]) || (parts.len() >= 2 && street_line(&joined_first_two));
+        if street {
+            return Some(("street-address", 0.9));
+        }
+        if parts.len() >= 2
+            && parts[0].len() >= 2
+            && capitalised(parts[0])
+            && parts[0]
+                .chars()
+                .all(|c| c.is_alphabetic() || c == ' ' || c == '.' || c == '-')
+            && state_zip(parts[parts.len() - 1])
+        {
+            return Some(("city-state-zip", 0.85));
+        }
+        if state_zip(v) {
+            return Some(("state-zip", 0.85));
+        }
+    }
+    if name {
+        if postal_code(v) {
+            return Some(("postal-code-with-name-context", 0.7));
+        }
+        if place_name(v) {
+            return Some(("place-name-with-name-context", 0.6));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        for v in [
+            "123 Main St",
+            "123 Main Street",
+            "4 Elm Street Apt. 5",
+            "1600 Pennsylvania Avenue NW, Washington, DC 20500",
+            "742 Evergreen Terrace",
+            "55 Kuhn Bypass Suit. 817, Port Jaylen, OR 97201",
+            "12 rue de la Paix",
+            "Via Roma 5",
+            "Rua Augusta, 123",
+            "Hauptstraße 5",
+            "Berliner Str. 12",
+            "Springfield, IL 62704",
+            "10 Downing Street, London",
+            "221B Baker Street",
+            "350 Fifth Ave #3400",
+        ] {
+            assert!(check(v, false).is_some(), "{v}");
+        }
+        for v in [
+            "2 Way Switch",
+            "ORD-2024-000123",
+            "3 Piece Set",
+            "Order 123 shipped",
+            "123",
+            "Main Street",
+            "SKU-XJ-2231",
+            "Version 2 Drive",
+            "lorem ipsum 12 dolor",
+            "5 Star Review",
+            "12 items",
+            "10 Best Street Foods",
+        ] {
+            assert!(check(v, false).is_none(), "{v}");
+        }
+        assert!(check("94103", true).is_some());
+        assert!(check("SW1A 1AA", true).is_some());
+        assert!(check("San Francisco", true).is_some());
+        assert!(check("94103", false).is_none());
+    }
+}
