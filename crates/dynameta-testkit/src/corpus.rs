@@ -322,3 +322,129 @@ pub async fn seed(client: &Client, filler: usize) {
         .await;
     }
 }
+
+/// A Luhn-valid 16-digit Visa number derived from `i`.
+pub fn visa_number(i: u32) -> String {
+    let body = format!("4{:014}", 5_319_000_000_000u64 + u64::from(i) * 7_919);
+    let digits: Vec<u32> = body.chars().filter_map(|c| c.to_digit(10)).collect();
+    // Luhn: double every second digit from the right of the full number, whose
+    // check digit is still to come (so the body's last digit is doubled).
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(k, d)| {
+            if k % 2 == 0 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                *d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+const FIRST: [&str; 8] = [
+    "James", "Maria", "Robert", "Linda", "Michael", "Patricia", "David", "Jennifer",
+];
+const LAST: [&str; 8] = [
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
+];
+const STREETS: [&str; 6] = [
+    "Main Street",
+    "Oak Avenue",
+    "Pine Road",
+    "Maple Lane",
+    "Cedar Drive",
+    "Elm Street",
+];
+
+/// A customer with personal data in top-level, nested and list attributes, beside
+/// innocent look-alikes (order numbers, SKUs) and a binary attribute.
+pub fn customer_item(i: u32) -> Item {
+    let mut item: Item = HashMap::new();
+    let first = FIRST[i as usize % FIRST.len()];
+    let last = LAST[(i as usize / FIRST.len()) % LAST.len()];
+    item.insert("customerId".into(), s(format!("CUST-{i:06}")));
+    item.insert("fullName".into(), s(format!("{first} {last}")));
+    item.insert(
+        "email".into(),
+        s(format!(
+            "{}.{}{i}@example.com",
+            first.to_lowercase(),
+            last.to_lowercase()
+        )),
+    );
+    item.insert("phone".into(), s(format!("+44 20 7946 {:04}", i % 1000)));
+    item.insert("cardNumber".into(), s(visa_number(i)));
+    item.insert(
+        "ssn".into(),
+        s(format!(
+            "{:03}-{:02}-{:04}",
+            100 + i % 500,
+            10 + i % 80,
+            1000 + i
+        )),
+    );
+    item.insert(
+        "lastLoginIp".into(),
+        s(format!("10.{}.{}.{}", i % 200, (i / 7) % 250, 1 + i % 250)),
+    );
+    item.insert(
+        "orderNumber".into(),
+        s(format!("ORD-{:08}", 20_240_000 + i)),
+    );
+    item.insert(
+        "sku".into(),
+        s(format!(
+            "SKU-{}-{:04}",
+            ["XJ", "QP", "ZR"][i as usize % 3],
+            i % 977
+        )),
+    );
+    item.insert("loyaltyPoints".into(), n(i * 13 % 5000));
+    item.insert(
+        "avatar".into(),
+        AV::B(Blob::new(vec![0x89, 0x50, 0x4e, 0x47, i as u8])),
+    );
+    item.insert(
+        "profile".into(),
+        AV::M(HashMap::from([(
+            "address".to_string(),
+            AV::M(HashMap::from([
+                (
+                    "street".to_string(),
+                    s(format!(
+                        "{} {}",
+                        1 + i % 400,
+                        STREETS[i as usize % STREETS.len()]
+                    )),
+                ),
+                (
+                    "city".to_string(),
+                    s(["London", "Leeds", "York"][i as usize % 3]),
+                ),
+            ])),
+        )])),
+    );
+    item.insert(
+        "contacts".into(),
+        AV::L(vec![AV::M(HashMap::from([
+            ("kind".to_string(), s("mobile")),
+            (
+                "phone".to_string(),
+                s(format!("+1 415 555 {:04}", 100 + i % 100)),
+            ),
+        ]))]),
+    );
+    item.insert(
+        "signupDate".into(),
+        s(format!("2025-{:02}-{:02}", 1 + i % 12, 1 + i % 28)),
+    );
+    item
+}

@@ -1,7 +1,9 @@
-//! Seeds the benchmark corpus: TABLES tables of ITEMS order-like items each.
+//! Seeds the benchmark corpus: TABLES tables of ITEMS items each. KIND `orders`
+//! (default) gives order-like items; `mixed` alternates order tables with customer
+//! tables full of personal data (the classification benchmark).
 //!
 //! ```text
-//! cargo run --release --example seed_bench -- http://127.0.0.1:8000 BENCHKEY us-east-1 200 200
+//! cargo run --release --example seed_bench -- http://127.0.0.1:8000 BENCHKEY us-east-1 200 200 [orders|mixed]
 //! ```
 
 use aws_sdk_dynamodb::types::ScalarAttributeType;
@@ -9,9 +11,17 @@ use dynameta_testkit::corpus;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [endpoint, key, region, tables, items] = args.as_slice() else {
-        eprintln!("usage: seed_bench ENDPOINT ACCESS_KEY_ID REGION TABLES ITEMS");
-        std::process::exit(2);
+    let (endpoint, key, region, tables, items, mixed) = match args.as_slice() {
+        [e, k, r, t, i] => (e, k, r, t, i, false),
+        [e, k, r, t, i, kind] if kind == "orders" || kind == "mixed" => {
+            (e, k, r, t, i, kind == "mixed")
+        }
+        _ => {
+            eprintln!(
+                "usage: seed_bench ENDPOINT ACCESS_KEY_ID REGION TABLES ITEMS [orders|mixed]"
+            );
+            std::process::exit(2);
+        }
     };
     let (Ok(tables), Ok(items)) = (tables.parse::<usize>(), items.parse::<u32>()) else {
         eprintln!("TABLES and ITEMS must be numbers");
@@ -28,6 +38,22 @@ fn main() {
             let client = client.clone();
             pending.push(tokio::spawn(async move {
                 let name = format!("bench_{t:04}");
+                if mixed && t % 2 == 1 {
+                    corpus::create_table(
+                        &client,
+                        &name,
+                        ("customerId", ScalarAttributeType::S),
+                        None,
+                    )
+                    .await;
+                    corpus::put_items(
+                        &client,
+                        &name,
+                        (0..items).map(corpus::customer_item).collect(),
+                    )
+                    .await;
+                    return;
+                }
                 corpus::create_table(
                     &client,
                     &name,

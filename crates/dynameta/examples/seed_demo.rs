@@ -30,6 +30,25 @@ fn main() {
     runtime.block_on(async {
         let client = dynameta_testkit::client(endpoint, access_key, region).await;
         dynameta_testkit::corpus::seed(&client, filler).await;
+        // Personal data for the classification demo.
+        dynameta_testkit::corpus::create_table(
+            &client,
+            "customers",
+            (
+                "customerId",
+                aws_sdk_dynamodb::types::ScalarAttributeType::S,
+            ),
+            None,
+        )
+        .await;
+        dynameta_testkit::corpus::put_items(
+            &client,
+            "customers",
+            (0..300)
+                .map(dynameta_testkit::corpus::customer_item)
+                .collect(),
+        )
+        .await;
     });
-    println!("seeded {endpoint} ({region}) with the demo corpus and {filler} filler tables");
+    println!("seeded {endpoint} ({region}) with the demo corpus, a customers table and {filler} filler tables");
 }

@@ -29,9 +29,9 @@ pub enum Command {
     Profile(RunArgs),
     /// Classify PII in columns (sourceConfig.config.type: AutoClassification).
     #[command(
-        after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+        after_help = "Examples:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
     )]
-    Classify(RunArgs),
+    Classify(ClassifyArgs),
     /// Publish a file sink's output to OpenMetadata (scan in one place, publish from another).
     #[command(
         after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink must be `metadata-rest`.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup."
@@ -64,6 +64,18 @@ pub struct PublishArgs {
     /// JSON Lines file written by `dynameta ingest` with the file sink.
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
+    /// Workflow options (config, quiet, log format).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Print, for this one table, every recognizer's score per column, masked
+    /// examples and why each column was or was not tagged; write nothing.
+    #[arg(long, value_name = "TABLE")]
+    pub explain: Option<String>,
     /// Workflow options (config, quiet, log format).
     #[command(flatten)]
     pub run: RunArgs,

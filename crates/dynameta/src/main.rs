@@ -6,7 +6,9 @@ use clap::Parser;
 use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact, Secret};
-use dynameta::workflow::{ingest, profile, publish, summary::Summary, test_connection, Outcome};
+use dynameta::workflow::{
+    classify, ingest, profile, publish, summary::Summary, test_connection, Outcome,
+};
 
 /// Exit code for bad usage or configuration.
 const EXIT_CONFIG: u8 = 2;
@@ -14,6 +16,7 @@ const EXIT_CONFIG: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut from = None;
+    let mut explain = None;
     let (args, command) = match &cli.command {
         Command::Publish(p) => {
             from = Some(p.from.clone());
@@ -21,7 +24,10 @@ fn main() -> ExitCode {
         }
         Command::Ingest(a) => (a, config::Command::Ingest),
         Command::Profile(a) => (a, config::Command::Profile),
-        Command::Classify(a) => (a, config::Command::Classify),
+        Command::Classify(c) => {
+            explain = c.explain.clone();
+            (&c.run, config::Command::Classify)
+        }
         Command::TestConnection(a) => (a, config::Command::TestConnection),
     };
     let workflow = match config::load(&args.config, command) {
@@ -47,7 +53,13 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(run(command, &workflow, args, from.as_deref()));
+    let code = runtime.block_on(run(
+        command,
+        &workflow,
+        args,
+        from.as_deref(),
+        explain.as_deref(),
+    ));
     ExitCode::from(code)
 }
 
@@ -83,6 +95,7 @@ async fn run(
     workflow: &Workflow,
     args: &RunArgs,
     from: Option<&std::path::Path>,
+    explain: Option<&str>,
 ) -> u8 {
     let secrets = secrets_of(workflow);
     let secrets: Vec<&Secret> = secrets.iter().collect();
@@ -119,12 +132,23 @@ async fn run(
             args.log_format,
             &secrets,
         ),
-        config::Command::Classify => {
-            eprintln!(
-                "error: `dynameta classify` is not available in this build yet; the workflow file is valid."
-            );
-            EXIT_CONFIG
-        }
+        config::Command::Classify => match explain {
+            Some(table) => match classify::explain(workflow, table).await {
+                Ok(text) => {
+                    print!("{}", redact(&text, &secrets));
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {}", redact(&e.to_string(), &secrets));
+                    1
+                }
+            },
+            None => report(
+                classify::run(workflow, args.quiet).await,
+                args.log_format,
+                &secrets,
+            ),
+        },
     }
 }
 

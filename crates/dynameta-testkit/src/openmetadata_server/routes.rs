@@ -456,6 +456,9 @@ fn patch_table(shared: &Shared, req: &Request, id: &str) -> Handled {
             ));
         }
     }
+    if let Some(message) = mutually_exclusive(doc.get("columns")) {
+        return Err(error(400, &message));
+    }
     if doc == original {
         return Ok(Response::ok(original));
     }
@@ -468,6 +471,31 @@ fn patch_table(shared: &Shared, req: &Request, id: &str) -> Handled {
     }
     store.put(Kind::Table, doc.clone());
     Ok(Response::ok(doc))
+}
+
+/// OpenMetadata's PII classification is mutually exclusive: a column (at any depth)
+/// may carry one of its tags only.
+fn mutually_exclusive(columns: Option<&Value>) -> Option<String> {
+    for column in columns.and_then(Value::as_array).into_iter().flatten() {
+        let pii: Vec<&str> = column
+            .get("tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.get("tagFQN").and_then(Value::as_str))
+            .filter(|f| f.starts_with("PII."))
+            .collect();
+        if pii.len() > 1 {
+            return Some(format!(
+                "Tag labels {} are mutually exclusive and can't be assigned together",
+                pii.join(" and ")
+            ));
+        }
+        if let Some(message) = mutually_exclusive(column.get("children")) {
+            return Some(message);
+        }
+    }
+    None
 }
 
 /// Names of a table's top-level columns.

@@ -667,6 +667,16 @@ fn patch_adds_tags_and_rejects_invalid_ones() {
     assert_eq!(r.status, 400);
     let r = c.patch(
         &path,
+        json!([{ "op": "add", "path": "/columns/0/tags/-", "value": tag("PII.NonSensitive") }]),
+    );
+    assert_eq!(r.status, 400, "PII tags are mutually exclusive");
+    assert!(
+        r.message().contains("mutually exclusive"),
+        "{}",
+        r.message()
+    );
+    let r = c.patch(
+        &path,
         json!([{ "op": "test", "path": "/name", "value": "other" }]),
     );
     assert_eq!(r.status, 400);

@@ -20,9 +20,9 @@ pub use error::ConfigError;
 pub use filter::{Filter, FilterPattern};
 pub use options::ConnectionArguments;
 pub use workflow::{
-    AwsConfig, DynamoDbConnection, FileSinkConfig, JwtConfig, LogLevel, MetadataPipeline,
-    OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawWorkflow, RestSinkConfig,
-    SampleSettings, SampleThreshold,
+    AutoClassificationPipeline, AwsConfig, DynamoDbConnection, FileSinkConfig, JwtConfig, LogLevel,
+    MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawWorkflow,
+    RestSinkConfig, SampleSettings, SampleThreshold,
 };
 
 /// Default `assumeRoleSessionName`, as in OpenMetadata.
@@ -41,17 +41,19 @@ pub enum Command {
     Classify,
     /// `dynameta test-connection`: any pipeline; no sink needed.
     TestConnection,
-    /// `dynameta publish`: `DatabaseMetadata` (its filters decide stale tables).
+    /// `dynameta publish`: any pipeline (a `DatabaseMetadata` one's filters decide
+    /// stale tables).
     Publish,
 }
 
 impl Command {
     fn pipeline_type(self) -> Option<&'static str> {
         match self {
-            Command::Ingest | Command::Publish => Some("DatabaseMetadata"),
+            Command::Ingest => Some("DatabaseMetadata"),
             Command::Profile => Some("Profiler"),
             Command::Classify => Some("AutoClassification"),
-            Command::TestConnection => None,
+            // Any pipeline: the file may come from ingest, profile or classify.
+            Command::TestConnection | Command::Publish => None,
         }
     }
 
@@ -101,6 +103,10 @@ pub struct Workflow {
     pub metadata: MetadataPipeline,
     /// Profiler pipeline settings (defaults when the file holds another pipeline).
     pub profiler: ProfilerPipeline,
+    /// Auto-classification settings (defaults when the file holds another pipeline).
+    pub classification: AutoClassificationPipeline,
+    /// `classificationFilterPattern`, compiled (matched against table tag FQNs).
+    pub classification_filter: Filter,
     /// Compiled filters.
     pub filters: Filters,
     /// Database name in OpenMetadata.
@@ -244,6 +250,18 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
     } else {
         ProfilerPipeline::default()
     };
+    let classification: AutoClassificationPipeline = if pipeline_type == "AutoClassification" {
+        let c: AutoClassificationPipeline =
+            decode(pipeline_value.clone(), "source.sourceConfig.config")?;
+        check_classification(&c)?;
+        c
+    } else {
+        AutoClassificationPipeline::default()
+    };
+    let classification_filter = Filter::compile(
+        classification.classification_filter_pattern.as_ref(),
+        "source.sourceConfig.config.classificationFilterPattern",
+    )?;
     if metadata.threads == Some(0) {
         return Err(ConfigError::invalid(
             "source.sourceConfig.config.threads",
@@ -269,6 +287,13 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             &profiler.schema_filter_pattern,
             &profiler.table_filter_pattern,
             profiler.use_fqn_for_filtering,
+        )
+    } else if pipeline_type == "AutoClassification" {
+        (
+            &classification.database_filter_pattern,
+            &classification.schema_filter_pattern,
+            &classification.table_filter_pattern,
+            classification.use_fqn_for_filtering,
         )
     } else {
         (
@@ -345,6 +370,8 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         options,
         metadata,
         profiler,
+        classification,
+        classification_filter,
         filters,
         database_name,
         sink,
@@ -439,6 +466,12 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
             "must be between 1 and 1000000 (DynamoDB's TotalSegments limit).",
         ));
     }
+    if options.classification_values_per_column == 0 {
+        return Err(ConfigError::invalid(
+            format!("{key}.classificationValuesPerColumn"),
+            "must be at least 1.",
+        ));
+    }
     if options.scan_workers == 0 {
         return Err(ConfigError::invalid(
             format!("{key}.scanWorkers"),
@@ -489,6 +522,25 @@ fn check_sample(value: Option<f64>, kind: Option<&str>, key: &str) -> Result<(),
                 format!("`{v}` is not a valid {kind} sample: a percentage in (0, 100], or a whole number of rows >= 1."),
             ));
         }
+    }
+    Ok(())
+}
+
+fn check_classification(c: &AutoClassificationPipeline) -> Result<(), ConfigError> {
+    let key = "source.sourceConfig.config";
+    if let Some(v) = c.confidence {
+        if !(0.0..=100.0).contains(&v) {
+            return Err(ConfigError::invalid(
+                format!("{key}.confidence"),
+                format!("`{v}` is outside 0-100. Use e.g. 80 (the default): higher gives fewer false positives, lower fewer misses."),
+            ));
+        }
+    }
+    if c.sample_data_count == Some(0) {
+        return Err(ConfigError::invalid(
+            format!("{key}.sampleDataCount"),
+            "must be at least 1 (OpenMetadata caps it at 1000).",
+        ));
     }
     Ok(())
 }

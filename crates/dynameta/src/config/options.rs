@@ -29,6 +29,10 @@ pub struct ConnectionArguments {
     pub max_read_units_per_second: Option<f64>,
     /// Profiler: seed choosing which segments a sample reads (same seed, same sample).
     pub sample_seed: u64,
+    /// Classification: mask the values of `PII.Sensitive` columns in stored sample data.
+    pub mask_sensitive_sample_data: bool,
+    /// Classification: values per column handed to the recognizers (at most).
+    pub classification_values_per_column: u32,
 }
 
 impl Default for ConnectionArguments {
@@ -45,6 +49,8 @@ impl Default for ConnectionArguments {
             max_read_capacity_percent: None,
             max_read_units_per_second: None,
             sample_seed: 42,
+            mask_sensitive_sample_data: false,
+            classification_values_per_column: 1000,
         }
     }
 }

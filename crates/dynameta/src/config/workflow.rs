@@ -431,3 +431,35 @@ pub struct SampleThreshold {
     /// Upstream.
     pub sampling_method_type: Option<IgnoredAny>,
 }
+
+/// `sourceConfig.config` with `type: AutoClassification`
+/// (databaseServiceAutoClassificationPipeline.json).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AutoClassificationPipeline {
+    /// `AutoClassification`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// Only tables whose OpenMetadata tags match (metadata-rest sink only).
+    pub classification_filter_pattern: Option<FilterPattern>,
+    /// Schema filter.
+    pub schema_filter_pattern: Option<FilterPattern>,
+    /// Table filter.
+    pub table_filter_pattern: Option<FilterPattern>,
+    /// Database filter.
+    pub database_filter_pattern: Option<FilterPattern>,
+    /// Upstream (DynamoDB has no views).
+    pub include_views: Option<IgnoredAny>,
+    /// Match filters against fully qualified names.
+    pub use_fqn_for_filtering: Option<bool>,
+    /// Store `sampleDataCount` rows as the table's sample data (default false).
+    pub store_sample_data: Option<bool>,
+    /// Tag columns (default true).
+    pub enable_auto_classification: Option<bool>,
+    /// Lowest confidence (0-100) that tags a column (default 80).
+    pub confidence: Option<f64>,
+    /// Rows of sample data to store (default 50, at most 1000).
+    pub sample_data_count: Option<u32>,
+    /// Upstream: dynameta's recognizers are language-independent validators.
+    pub classification_language: Option<IgnoredAny>,
+}

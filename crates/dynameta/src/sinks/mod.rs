@@ -32,6 +32,12 @@ pub struct SinkReport {
     pub deleted: Vec<String>,
     /// Tables the sink could not publish.
     pub table_failures: Vec<TableFailure>,
+    /// Problems that did not fail a table.
+    pub warnings: Vec<String>,
+    /// Column tags added and left as they were (REST sink, classification).
+    pub tags: (u64, u64),
+    /// Sample data sets stored (REST sink).
+    pub sample_data: u64,
     /// A failure of the sink as a whole.
     pub error: Option<String>,
 }
@@ -94,6 +100,14 @@ impl Sink {
                     rest.put_profile(table, payload).await;
                     Ok(())
                 }
+                Record::ColumnTags { table, payload } => {
+                    rest.apply_tags(table, payload).await;
+                    Ok(())
+                }
+                Record::SampleData { table, payload } => {
+                    rest.put_sample_data(table, payload).await;
+                    Ok(())
+                }
             },
         }
     }
@@ -118,6 +132,9 @@ impl Sink {
                 report.written = rest.published.tables;
                 report.deleted = std::mem::take(&mut rest.published.deleted);
                 report.table_failures = std::mem::take(&mut rest.failures);
+                report.warnings = std::mem::take(&mut rest.warnings);
+                report.tags = (rest.published.tags_added, rest.published.tags_kept);
+                report.sample_data = rest.published.sample_data;
             }
         }
         report

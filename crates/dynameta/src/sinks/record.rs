@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::openmetadata::{
     CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
 };
+use crate::processors::classifier::ColumnTag;
 use crate::processors::inference::AttributeSummary;
 use crate::source::TableDescription;
 
@@ -52,6 +53,23 @@ pub enum Record {
         payload: serde_json::Value,
         /// How the profile was read and every attribute path's exact statistics.
         dynamodb: serde_json::Value,
+    },
+    /// PII tags chosen for a table's columns (`dynameta classify`); the REST sink
+    /// patches them onto the columns.
+    #[serde(rename_all = "camelCase")]
+    ColumnTags {
+        /// Table FQN.
+        table: String,
+        /// One entry per tagged column.
+        payload: Vec<ColumnTag>,
+    },
+    /// `PUT /api/v1/tables/{id}/sampleData` body (`TableData`) of table `table`.
+    #[serde(rename_all = "camelCase")]
+    SampleData {
+        /// Table FQN.
+        table: String,
+        /// The `TableData`.
+        payload: serde_json::Value,
     },
     /// Everything DynamoDB told about a table, and the inference statistics.
     #[serde(rename = "dynamodbTable", rename_all = "camelCase")]

@@ -28,7 +28,12 @@ pub struct SampleOutcome {
     pub requests: u32,
     /// Read capacity units consumed, as DynamoDB reported.
     pub consumed_read_units: f64,
+    /// The items themselves, segment by segment, when asked for (classification).
+    pub kept: Vec<Item>,
 }
+
+/// One DynamoDB item.
+pub type Item = HashMap<String, AttributeValue>;
 
 type Key = HashMap<String, AttributeValue>;
 
@@ -40,6 +45,7 @@ struct Segment {
     items: u64,
     requests: u32,
     consumed: f64,
+    kept: Option<Vec<Item>>,
 }
 
 /// Reads up to `size` items of `table` spread over `segments` Scan segments.
@@ -50,12 +56,16 @@ struct Segment {
 /// items, up to `segments`, so each segment gives a real share of its items. An
 /// unknown count uses `segments`. When some segments run dry, their unused share goes
 /// to the others, so a table with at least `size` items always yields `size` items.
+///
+/// With `keep_items` the items are also returned (in segment order, so the same data
+/// gives the same list); memory stays bounded by `size`.
 pub async fn sample_table(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     size: u32,
     segments: u32,
     item_count: Option<i64>,
+    keep_items: bool,
 ) -> Result<SampleOutcome, SourceError> {
     let total = segment_count(size, segments, item_count);
     let mut states: Vec<Segment> = (0..total)
@@ -67,6 +77,7 @@ pub async fn sample_table(
             items: 0,
             requests: 0,
             consumed: 0.0,
+            kept: keep_items.then(Vec::new),
         })
         .collect();
     let mut wanted = u64::from(size);
@@ -92,11 +103,14 @@ pub async fn sample_table(
         segments: total,
         ..SampleOutcome::default()
     };
-    for s in &states {
+    for s in &mut states {
         outcome.sample.merge(&s.sample);
         outcome.items += s.items;
         outcome.requests += s.requests;
         outcome.consumed_read_units += s.consumed;
+        if let Some(kept) = s.kept.take() {
+            outcome.kept.extend(kept);
+        }
     }
     Ok(outcome)
 }
@@ -131,6 +145,9 @@ async fn read_segment(
             seg.sample.observe(item);
         }
         let n = page.items.len() as u64;
+        if let Some(kept) = &mut seg.kept {
+            kept.extend(page.items);
+        }
         got += n;
         seg.items += n;
         seg.exhausted = page.next.is_none();

@@ -266,6 +266,7 @@ async fn process_table(
             workflow.options.sample_size,
             workflow.options.sample_segments,
             described.table.item_count,
+            false,
         )
         .await?;
         Ok((described, sampled))

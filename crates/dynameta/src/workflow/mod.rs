@@ -1,5 +1,6 @@
 //! The commands: what runs when, and what the user is told at the end.
 
+pub mod classify;
 pub mod ingest;
 pub mod profile;
 mod progress;
@@ -8,6 +9,10 @@ pub mod summary;
 pub mod test_connection;
 
 pub use progress::Progress;
+
+use crate::config::{SinkConfig, Workflow};
+use crate::sinks::Sink;
+use ingest::IngestError;
 pub use summary::Summary;
 
 /// How a finished run ends.
@@ -26,5 +31,31 @@ impl Outcome {
             Outcome::Success => 0,
             Outcome::Failures => 1,
         }
+    }
+}
+
+/// Opens the sink of a run that adds to tables already ingested (profile, classify).
+/// `Err` = cannot start (exit 2); `Ok(Err)` = a failure to report (exit 1).
+pub async fn open_existing_sink(
+    workflow: &Workflow,
+    command: &str,
+) -> Result<Result<Sink, String>, IngestError> {
+    match &workflow.sink {
+        Some(SinkConfig::File(f)) => {
+            Ok(Sink::file(std::path::Path::new(&f.filename)).map_err(|e| e.to_string()))
+        }
+        Some(SinkConfig::MetadataRest(rest)) => {
+            let server = workflow.server.as_ref().ok_or_else(|| {
+                IngestError::Sink(
+                    "workflowConfig.openMetadataServerConfig: required by the metadata-rest sink"
+                        .into(),
+                )
+            })?;
+            Sink::rest_existing(server, rest, &workflow.service_name)
+                .await
+                .map(Ok)
+                .map_err(|e| IngestError::Sink(e.to_string()))
+        }
+        None => Err(IngestError::Sink(format!("sink: required for {command}"))),
     }
 }

@@ -12,11 +12,11 @@ use super::ingest::{selects, IngestError};
 use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
-use crate::config::{ProfilerPipeline, SinkConfig, Workflow};
+use crate::config::{ProfilerPipeline, Workflow};
 use crate::openmetadata::mapping::Scope;
 use crate::processors::inference::column_names;
 use crate::processors::profiler::{column_profiles, Sampling, TableStats};
-use crate::sinks::{Record, Sink};
+use crate::sinks::Record;
 use crate::source::{self, Capabilities, ScanPlan, SourceError, TableDescription, TokenBucket};
 
 /// Tables profiled at once when `threadCount` is not set.
@@ -136,30 +136,16 @@ fn budget(workflow: &Workflow, table: &TableDescription) -> Option<f64> {
 pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome), IngestError> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let mut sink = match &workflow.sink {
-        Some(SinkConfig::File(f)) => match Sink::file(std::path::Path::new(&f.filename)) {
-            Ok(s) => s,
-            Err(e) => {
-                summary.failures.push(Failure {
-                    name: "(sink)".into(),
-                    reason: e.to_string(),
-                });
-                summary.elapsed = started.elapsed();
-                return Ok((summary, Outcome::Failures));
-            }
-        },
-        Some(SinkConfig::MetadataRest(rest)) => {
-            let server = workflow.server.as_ref().ok_or_else(|| {
-                IngestError::Sink(
-                    "workflowConfig.openMetadataServerConfig: required by the metadata-rest sink"
-                        .into(),
-                )
-            })?;
-            Sink::rest_existing(server, rest, &workflow.service_name)
-                .await
-                .map_err(|e| IngestError::Sink(e.to_string()))?
+    let mut sink = match super::open_existing_sink(workflow, "profile").await? {
+        Ok(sink) => sink,
+        Err(reason) => {
+            summary.failures.push(Failure {
+                name: "(sink)".into(),
+                reason,
+            });
+            summary.elapsed = started.elapsed();
+            return Ok((summary, Outcome::Failures));
         }
-        None => return Err(IngestError::Sink("sink: required for profile".into())),
     };
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let names = match source::list_tables(&connection.dynamodb).await {

@@ -23,6 +23,13 @@ fn payload<T: DeserializeOwned>(value: &Value, origin: &str) -> Result<T, Ingest
     })
 }
 
+fn table(value: &Value, origin: &str) -> Result<String, IngestError> {
+    value["table"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| IngestError::Sink(format!("{origin}: `table` (the table FQN) is missing")))
+}
+
 /// Reads the records of a file sink output (the `dynamodbTable` ones are not needed).
 pub fn read_records(path: &Path) -> Result<Vec<Record>, IngestError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -58,6 +65,19 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, IngestError> {
                 tables: serde_json::from_value(value["tables"].clone())
                     .map_err(|e| IngestError::Sink(format!("{origin}: tables: {e}")))?,
             },
+            "createTableProfile" => Record::CreateTableProfile {
+                table: table(&value, &origin)?,
+                payload: value["payload"].clone(),
+                dynamodb: value["dynamodb"].clone(),
+            },
+            "columnTags" => Record::ColumnTags {
+                table: table(&value, &origin)?,
+                payload: payload(&value, &origin)?,
+            },
+            "sampleData" => Record::SampleData {
+                table: table(&value, &origin)?,
+                payload: value["payload"].clone(),
+            },
             "dynamodbTable" => continue,
             other => {
                 return Err(IngestError::Sink(format!(
@@ -84,22 +104,24 @@ pub async fn run(workflow: &Workflow, from: &Path) -> Result<(Summary, Outcome),
             "workflowConfig.openMetadataServerConfig: required to publish".into(),
         ));
     };
-    let Some(service) = records.iter().find_map(|r| match r {
+    // An ingest output creates its service; profile and classify outputs add to
+    // tables that must already be there.
+    let service = records.iter().find_map(|r| match r {
         Record::CreateDatabaseService { payload } => Some(payload.clone()),
         _ => None,
-    }) else {
-        return Err(IngestError::Sink(format!(
-            "{}: no createDatabaseService record; is it the output of `dynameta ingest`?",
-            from.display()
-        )));
-    };
-    let mut sink = Sink::rest(server, rest, &service)
-        .await
-        .map_err(|e| IngestError::Sink(e.to_string()))?;
+    });
+    let mut sink = match &service {
+        Some(service) => Sink::rest(server, rest, service).await,
+        None => Sink::rest_existing(server, rest, &workflow.service_name).await,
+    }
+    .map_err(|e| IngestError::Sink(e.to_string()))?;
     let mut summary = Summary::default();
     let mut sink_error = None;
     for record in &records {
-        if let Record::CreateTable { .. } = record {
+        if let Record::CreateTable { .. }
+        | Record::CreateTableProfile { .. }
+        | Record::ColumnTags { .. } = record
+        {
             summary.tables_processed += 1;
         }
         if let Record::TableListing { tables, .. } = record {

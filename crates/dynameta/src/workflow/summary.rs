@@ -26,9 +26,30 @@ pub struct Summary {
     pub records_written: u64,
     /// Tables soft-deleted in OpenMetadata because DynamoDB no longer has them.
     pub tables_deleted: Vec<String>,
+    /// What classification found and did (`dynameta classify` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classification: Option<ClassificationCounts>,
     /// Wall time.
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
+}
+
+/// Classification counts.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassificationCounts {
+    /// Leaf columns scored.
+    pub columns_classified: u64,
+    /// Columns given `PII.Sensitive`.
+    pub sensitive: u64,
+    /// Columns given `PII.NonSensitive`.
+    pub non_sensitive: u64,
+    /// Tags added in OpenMetadata (REST sink).
+    pub tags_added: u64,
+    /// Tags left as they were in OpenMetadata (already there, or set by a person).
+    pub tags_kept: u64,
+    /// Tables whose sample data was stored or written.
+    pub sample_data: u64,
 }
 
 /// One failure.
@@ -55,6 +76,12 @@ impl Summary {
     ) -> super::Outcome {
         self.records_written = report.written;
         self.tables_deleted = report.deleted;
+        self.warnings.extend(report.warnings);
+        if let Some(c) = &mut self.classification {
+            c.tags_added += report.tags.0;
+            c.tags_kept += report.tags.1;
+            c.sample_data += report.sample_data;
+        }
         for f in report.table_failures {
             self.failures.push(Failure {
                 name: f.table,
@@ -89,6 +116,21 @@ impl Summary {
             self.items_sampled, self.consumed_read_units
         ));
         out.push_str(&format!("  Records written:  {}\n", self.records_written));
+        if let Some(c) = &self.classification {
+            out.push_str(&format!(
+                "  Columns:          {} classified, {} PII.Sensitive, {} PII.NonSensitive\n",
+                c.columns_classified, c.sensitive, c.non_sensitive
+            ));
+            if c.tags_added + c.tags_kept > 0 {
+                out.push_str(&format!(
+                    "  Tags:             {} added, {} already there\n",
+                    c.tags_added, c.tags_kept
+                ));
+            }
+            if c.sample_data > 0 {
+                out.push_str(&format!("  Sample data:      {} tables\n", c.sample_data));
+            }
+        }
         if !self.tables_deleted.is_empty() {
             out.push_str(&format!(
                 "  Marked deleted:   {} ({})\n",

@@ -20,7 +20,7 @@ async fn table_with(items: usize) -> (aws_sdk_dynamodb::Client, String) {
 #[tokio::test]
 async fn reads_exactly_the_sample_size_from_every_segment() {
     let (client, table) = table_with(1000).await;
-    let out = sample_table(&client, &table, 100, 8, Some(1000))
+    let out = sample_table(&client, &table, 100, 8, Some(1000), false)
         .await
         .unwrap();
     assert_eq!(out.items, 100);
@@ -30,7 +30,9 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
         "one scan per segment at least: {}",
         out.requests
     );
-    let unknown_size = sample_table(&client, &table, 100, 8, None).await.unwrap();
+    let unknown_size = sample_table(&client, &table, 100, 8, None, false)
+        .await
+        .unwrap();
     assert_eq!((unknown_size.items, unknown_size.segments), (100, 8));
     assert_eq!(out.sample.items, 100);
 }
@@ -38,7 +40,7 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
 #[tokio::test]
 async fn small_table_is_read_whole_with_one_plain_scan() {
     let (client, table) = table_with(30).await;
-    let out = sample_table(&client, &table, 100, 8, Some(30))
+    let out = sample_table(&client, &table, 100, 8, Some(30), false)
         .await
         .unwrap();
     assert_eq!((out.items, out.segments, out.requests), (30, 1, 1));
@@ -49,9 +51,13 @@ async fn unused_shares_of_empty_segments_go_to_the_others() {
     // ItemCount unknown (None), so the table is segmented although it is tiny: most of
     // the 16 segments hold 0 or 1 item, and the sampler must still find 12 of 13.
     let (client, table) = table_with(13).await;
-    let out = sample_table(&client, &table, 12, 16, None).await.unwrap();
+    let out = sample_table(&client, &table, 12, 16, None, false)
+        .await
+        .unwrap();
     assert_eq!(out.items, 12);
-    let all = sample_table(&client, &table, 50, 16, None).await.unwrap();
+    let all = sample_table(&client, &table, 50, 16, None, false)
+        .await
+        .unwrap();
     assert_eq!(all.items, 13, "stops when the table is exhausted");
 }
 

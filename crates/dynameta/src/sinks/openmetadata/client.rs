@@ -143,6 +143,22 @@ impl Client {
         body: Option<&Value>,
         content_type: &str,
     ) -> Result<Answer, RestError> {
+        let attempts = self.config.max_attempts.max(1);
+        self.send_attempts(method, path, query, body, content_type, attempts)
+            .await
+    }
+
+    /// [`Client::send`] with at most `attempts` tries: 1 for requests that are not
+    /// idempotent (a JSON Patch that appends), whose caller re-reads and recomputes.
+    pub async fn send_attempts(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<&Value>,
+        content_type: &str,
+        attempts: u32,
+    ) -> Result<Answer, RestError> {
         let mut url = format!("{}{path}", self.config.base);
         for (i, (k, v)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
@@ -151,7 +167,7 @@ impl Client {
             url.push_str(&super::encode(v));
         }
         let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
-        let attempts = self.config.max_attempts.max(1);
+        let attempts = attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
             let mut request = self
@@ -242,7 +258,7 @@ impl Client {
     }
 
     /// Full-jitter exponential backoff for `attempt` (1-based).
-    fn backoff(&self, attempt: u32) -> Duration {
+    pub fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self
             .config
             .retry_base

@@ -3,6 +3,7 @@
 //! bulk API on 2.x servers and per-entity PUTs on 1.9, then soft-deletes tables that
 //! DynamoDB no longer has.
 
+mod classification;
 mod client;
 mod config;
 
@@ -72,6 +73,12 @@ pub struct Published {
     pub tables: u64,
     /// Tables soft-deleted because DynamoDB no longer has them.
     pub deleted: Vec<String>,
+    /// Column tags added (classification).
+    pub tags_added: u64,
+    /// Column tags left as they were (already there, or a person's PII tag).
+    pub tags_kept: u64,
+    /// Sample data sets stored.
+    pub sample_data: u64,
 }
 
 /// The REST sink.
@@ -81,6 +88,8 @@ pub struct RestSink {
     pending: Vec<CreateTable>,
     /// Tables that failed to publish.
     pub failures: Vec<TableFailure>,
+    /// Problems that did not fail a table (e.g. a column OpenMetadata does not have).
+    pub warnings: Vec<String>,
     /// What was published.
     pub published: Published,
 }
@@ -108,6 +117,7 @@ impl RestSink {
             server,
             pending: Vec::new(),
             failures: Vec::new(),
+            warnings: Vec::new(),
             published: Published::default(),
         })
     }

@@ -1,0 +1,159 @@
+use std::collections::{HashMap, HashSet};
+
+use aws_sdk_dynamodb::types::AttributeValue as AV;
+use serde_json::json;
+
+use super::*;
+use crate::processors::inference::{columns, ColumnOptions, Sample};
+
+fn s(v: &str) -> AV {
+    AV::S(v.into())
+}
+
+fn item(pairs: Vec<(&str, AV)>) -> HashMap<String, AV> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn path(p: &[&str]) -> Vec<String> {
+    p.iter().map(|s| s.to_string()).collect()
+}
+
+fn nested_items() -> Vec<HashMap<String, AV>> {
+    vec![
+        item(vec![
+            ("id", s("1")),
+            ("email", s("ada@example.com")),
+            (
+                "profile",
+                AV::M(HashMap::from([(
+                    "address".to_string(),
+                    AV::M(HashMap::from([("street".to_string(), s("12 Main St"))])),
+                )])),
+            ),
+            (
+                "contacts",
+                AV::L(vec![
+                    AV::M(HashMap::from([("phone".to_string(), s("+14155552671"))])),
+                    AV::M(HashMap::from([("phone".to_string(), s("+442071838750"))])),
+                ]),
+            ),
+            ("ips", AV::Ss(vec!["10.0.0.1".into(), "10.0.0.2".into()])),
+            ("n", AV::N("12".into())),
+            ("flag", AV::Bool(true)),
+            ("blob", AV::B(vec![1u8, 2, 3].into())),
+        ]),
+        item(vec![("id", s("2")), ("email", AV::Null(true))]),
+    ]
+}
+
+#[test]
+fn values_follow_maps_lists_and_sets() {
+    let values = ColumnValues::collect(&nested_items(), 100);
+    assert_eq!(values.get(&path(&["email"])), ["ada@example.com"]);
+    assert_eq!(
+        values.get(&path(&["profile", "address", "street"])),
+        ["12 Main St"]
+    );
+    assert_eq!(
+        values.get(&path(&["contacts", "phone"])),
+        ["+14155552671", "+442071838750"]
+    );
+    let mut ips = values.get(&path(&["ips"])).to_vec();
+    ips.sort();
+    assert_eq!(ips, ["10.0.0.1", "10.0.0.2"]);
+    assert_eq!(values.get(&path(&["n"])), ["12"]);
+    assert!(
+        values.get(&path(&["flag"])).is_empty(),
+        "booleans are not text"
+    );
+    assert!(
+        values.get(&path(&["blob"])).is_empty(),
+        "binary is skipped, not crashed on"
+    );
+    assert!(
+        values.get(&path(&["profile"])).is_empty(),
+        "a map has no values of its own"
+    );
+}
+
+#[test]
+fn values_are_capped_per_path() {
+    let items: Vec<_> = (0..50)
+        .map(|i| item(vec![("id", s(&i.to_string()))]))
+        .collect();
+    assert_eq!(
+        ColumnValues::collect(&items, 7).get(&path(&["id"])).len(),
+        7
+    );
+}
+
+#[test]
+fn targets_are_leaves_with_fqns_and_attribute_paths() {
+    let items = nested_items();
+    let mut sample = Sample::default();
+    for i in &items {
+        sample.observe(i);
+    }
+    let cols = columns(&sample, &[], ColumnOptions::default());
+    let found = targets("svc.default.default.users", &cols);
+    let fqns: Vec<&str> = found.iter().map(|t| t.fqn.as_str()).collect();
+    assert!(
+        fqns.contains(&"svc.default.default.users.profile.address.street"),
+        "{fqns:?}"
+    );
+    assert!(
+        fqns.contains(&"svc.default.default.users.contacts.phone"),
+        "{fqns:?}"
+    );
+    assert!(
+        !fqns.contains(&"svc.default.default.users.profile"),
+        "structs are not leaves"
+    );
+    let street = found.iter().find(|t| t.fqn.ends_with("street")).unwrap();
+    assert_eq!(street.display_path(), "profile.address.street");
+}
+
+#[test]
+fn a_dotted_attribute_is_quoted_in_the_fqn() {
+    let items = [item(vec![("user.email", s("a@b.co"))])];
+    let mut sample = Sample::default();
+    sample.observe(&items[0]);
+    let cols = columns(&sample, &[], ColumnOptions::default());
+    let found = targets("svc.db.sc.t", &cols);
+    assert_eq!(found[0].fqn, "svc.db.sc.t.\"user.email\"");
+    assert_eq!(found[0].path, ["user.email"]);
+}
+
+#[test]
+fn sample_data_renders_json_and_masks_sensitive_columns() {
+    let items = nested_items();
+    let mut sample = Sample::default();
+    for i in &items {
+        sample.observe(i);
+    }
+    let cols = columns(&sample, &[], ColumnOptions::default());
+    let masked = HashSet::from(["email".to_string()]);
+    let data = sample_data(&cols, &items, 50, &masked);
+    let names: Vec<&str> = data["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let at = |row: usize, col: &str| {
+        data["rows"][row][names.iter().position(|n| *n == col).unwrap()].clone()
+    };
+    assert_eq!(at(0, "n"), json!(12));
+    assert_eq!(at(0, "flag"), json!(true));
+    assert_eq!(at(0, "blob"), json!("AQID"));
+    assert_eq!(
+        at(0, "profile"),
+        json!("{\"address\":{\"street\":\"12 Main St\"}}")
+    );
+    let email = at(0, "email");
+    assert_ne!(email, json!("ada@example.com"));
+    assert!(email.as_str().unwrap().contains('*'));
+    assert_eq!(at(1, "email"), json!(null), "NULL stays null when masked");
+    assert_eq!(at(1, "profile"), json!(null), "absent is null");
+    assert_eq!(data["rows"].as_array().unwrap().len(), 2);
+}

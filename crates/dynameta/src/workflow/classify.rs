@@ -1,0 +1,342 @@
+//! `dynameta classify`: list → filter → per table: describe, sample (the metadata
+//! sampler, keeping the items), infer columns, score every leaf column with the PII
+//! recognizers → `columnTags` (and `sampleData`) records → sink.
+//!
+//! `--explain TABLE` runs the same steps for one table and prints every recognizer's
+//! evidence per column instead of writing anything.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use dynameta_pii::{Classification, Sensitivity};
+use futures_util::stream::{self, StreamExt};
+
+use super::ingest::{selects, IngestError, DEFAULT_THREADS};
+use super::summary::{ClassificationCounts, Failure, Summary};
+use super::{Outcome, Progress};
+use crate::aws::{self, Connection};
+use crate::config::Workflow;
+use crate::openmetadata::mapping::{self, Scope};
+use crate::openmetadata::Column;
+use crate::processors::classifier::{
+    classify_table, sample_data, tag_label, targets, ColumnResult, ColumnTag, ColumnValues,
+};
+use crate::processors::inference::ColumnOptions;
+use crate::sinks::{Record, Sink};
+use crate::source::{self, Capabilities, Item, SourceError};
+
+/// OpenMetadata's default `confidence`.
+pub const DEFAULT_CONFIDENCE: f64 = 80.0;
+/// OpenMetadata's default `sampleDataCount`.
+pub const DEFAULT_SAMPLE_ROWS: u32 = 50;
+
+/// One table, sampled and scored.
+pub struct ClassifiedTable {
+    /// Table FQN.
+    pub fqn: String,
+    /// Inferred top-level columns (for sample data).
+    pub columns: Vec<Column>,
+    /// Every leaf column's scores.
+    pub results: Vec<ColumnResult>,
+    /// The sampled items.
+    pub items: Vec<Item>,
+    /// Read capacity the sample used.
+    pub consumed_read_units: f64,
+}
+
+/// Samples and scores one table.
+pub async fn classify_one(
+    connection: &Connection,
+    workflow: &Workflow,
+    scope: &Scope,
+    name: &str,
+    capabilities: &Capabilities,
+) -> Result<ClassifiedTable, String> {
+    let err = |e: SourceError| e.to_string();
+    let described = source::describe_table(&connection.dynamodb, name, false, capabilities)
+        .await
+        .map_err(err)?;
+    let sampled = source::sample_table(
+        &connection.dynamodb,
+        name,
+        workflow.options.sample_size,
+        workflow.options.sample_segments,
+        described.table.item_count,
+        true,
+    )
+    .await
+    .map_err(err)?;
+    let table = mapping::table(
+        scope,
+        &connection.region,
+        &described.table,
+        &sampled.sample,
+        ColumnOptions::default(),
+    );
+    let fqn = scope.table_fqn(name);
+    let leaves = targets(&fqn, &table.columns);
+    let cap = workflow.options.classification_values_per_column as usize;
+    let items = sampled.kept;
+    // Scoring is CPU work: keep it off the threads that drive the network.
+    let (results, items) = tokio::task::spawn_blocking(move || {
+        let values = ColumnValues::collect(&items, cap);
+        (classify_table(&leaves, &values), items)
+    })
+    .await
+    .map_err(|e| format!("classification of {name} stopped: {e}"))?;
+    Ok(ClassifiedTable {
+        fqn,
+        columns: table.columns,
+        results,
+        items,
+        consumed_read_units: sampled.consumed_read_units,
+    })
+}
+
+/// The confidence threshold of the workflow (0-100).
+fn threshold(workflow: &Workflow) -> f64 {
+    workflow
+        .classification
+        .confidence
+        .unwrap_or(DEFAULT_CONFIDENCE)
+}
+
+/// Records for one classified table, counting tags into `counts`.
+pub fn table_records(
+    workflow: &Workflow,
+    table: &ClassifiedTable,
+    counts: &mut ClassificationCounts,
+) -> Vec<Record> {
+    let pipeline = &workflow.classification;
+    let threshold = threshold(workflow);
+    let mut records = Vec::new();
+    let mut sensitive_tops = HashSet::new();
+    let mut tags = Vec::new();
+    for result in &table.results {
+        counts.columns_classified += 1;
+        let Some(winner) = result.classification.decide(threshold) else {
+            continue;
+        };
+        match winner.recognizer.sensitivity {
+            Sensitivity::Sensitive => {
+                counts.sensitive += 1;
+                if let Some(top) = result.target.names.first() {
+                    sensitive_tops.insert(top.clone());
+                }
+            }
+            Sensitivity::NonSensitive => counts.non_sensitive += 1,
+        }
+        tags.push(ColumnTag {
+            column: result.target.fqn.clone(),
+            tags: vec![tag_label(winner)],
+            recognizer: winner.recognizer.name.to_string(),
+            confidence: (winner.confidence * 100.0).round() / 100.0,
+        });
+    }
+    if pipeline.enable_auto_classification != Some(false) {
+        records.push(Record::ColumnTags {
+            table: table.fqn.clone(),
+            payload: tags,
+        });
+    }
+    if pipeline.store_sample_data == Some(true) {
+        let rows = pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize;
+        let masked = if workflow.options.mask_sensitive_sample_data {
+            sensitive_tops
+        } else {
+            HashSet::new()
+        };
+        records.push(Record::SampleData {
+            table: table.fqn.clone(),
+            payload: sample_data(&table.columns, &table.items, rows, &masked),
+        });
+    }
+    records
+}
+
+/// Runs the classification workflow.
+pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome), IngestError> {
+    let started = Instant::now();
+    let mut summary = Summary {
+        classification: Some(ClassificationCounts::default()),
+        ..Summary::default()
+    };
+    let mut sink = match super::open_existing_sink(workflow, "classify").await? {
+        Ok(sink) => sink,
+        Err(reason) => {
+            summary.failures.push(Failure {
+                name: "(sink)".into(),
+                reason,
+            });
+            summary.elapsed = started.elapsed();
+            return Ok((summary, Outcome::Failures));
+        }
+    };
+    if workflow
+        .classification
+        .classification_filter_pattern
+        .is_some()
+    {
+        summary.warnings.push(
+            "source.sourceConfig.config.classificationFilterPattern: not applied (it filters by OpenMetadata tags; use tableFilterPattern to choose tables)".into(),
+        );
+    }
+    let connection = aws::connect(workflow.aws(), &workflow.options).await;
+    let names = match source::list_tables(&connection.dynamodb).await {
+        Ok(names) => names,
+        Err(e) => {
+            summary.failures.push(Failure {
+                name: "(listing)".into(),
+                reason: e.to_string(),
+            });
+            summary.elapsed = started.elapsed();
+            return Ok((summary, Outcome::Failures));
+        }
+    };
+    summary.tables_listed = names.len();
+    let scope = Scope::of(workflow);
+    let (selected, filtered): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .partition(|n| selects(workflow, &scope, n));
+    summary.filtered = filtered;
+
+    let threads = workflow
+        .metadata
+        .threads
+        .map_or(DEFAULT_THREADS, |t| t as usize);
+    let progress = Progress::new(selected.len() as u64, quiet);
+    let capabilities = Capabilities::default();
+    let (conn, caps, scope_ref) = (&connection, &capabilities, &scope);
+    let mut results = stream::iter(selected.into_iter().enumerate())
+        .map(|(i, name)| async move {
+            let outcome = classify_one(conn, workflow, scope_ref, &name, caps).await;
+            (i, name, outcome)
+        })
+        .buffer_unordered(threads);
+    // Written in listing order, so the same data gives the same file.
+    let mut pending = BTreeMap::new();
+    let mut next_index = 0;
+    let mut sink_error = None;
+    let is_file = matches!(sink, Sink::File(_));
+    let mut counts = ClassificationCounts::default();
+    while let Some((i, name, outcome)) = results.next().await {
+        progress.table_done(&name);
+        pending.insert(i, (name, outcome));
+        while let Some((name, outcome)) = pending.remove(&next_index) {
+            next_index += 1;
+            match outcome {
+                Ok(table) => {
+                    summary.tables_processed += 1;
+                    summary.items_sampled += table.items.len() as u64;
+                    summary.consumed_read_units += table.consumed_read_units;
+                    for record in table_records(workflow, &table, &mut counts) {
+                        if is_file && matches!(record, Record::SampleData { .. }) {
+                            counts.sample_data += 1;
+                        }
+                        if let Err(e) = sink.write(&record).await {
+                            sink_error.get_or_insert(e);
+                        }
+                    }
+                }
+                Err(reason) => summary.failures.push(Failure { name, reason }),
+            }
+        }
+    }
+    progress.finish();
+    summary.classification = Some(counts);
+    let report = sink.finish(false, &|_| false).await;
+    let outcome = summary.close(report, sink_error, started.elapsed());
+    Ok((summary, outcome))
+}
+
+/// `--explain TABLE`: samples and scores one table and renders why each column was
+/// or was not tagged. Values shown are masked. Nothing is written.
+pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, IngestError> {
+    let connection = aws::connect(workflow.aws(), &workflow.options).await;
+    let scope = Scope::of(workflow);
+    let classified = classify_one(
+        &connection,
+        workflow,
+        &scope,
+        table,
+        &Capabilities::default(),
+    )
+    .await
+    .map_err(|e| IngestError::Sink(format!("--explain {table}: {e}")))?;
+    Ok(render_explanation(&classified, threshold(workflow)))
+}
+
+/// The `--explain` report of one table.
+pub fn render_explanation(table: &ClassifiedTable, threshold: f64) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Table {} ({} items sampled, tag threshold {threshold})",
+        table.fqn,
+        table.items.len()
+    );
+    for result in &table.results {
+        explain_column(&mut out, result, threshold);
+    }
+    out
+}
+
+fn explain_column(out: &mut String, result: &ColumnResult, threshold: f64) {
+    let c: &Classification = &result.classification;
+    let _ = writeln!(
+        out,
+        "\n{}  ({} values)",
+        result.target.display_path(),
+        c.values_seen
+    );
+    match c.decide(threshold) {
+        Some(w) => {
+            let _ = writeln!(
+                out,
+                "  => {} by {} ({}, confidence {:.1} >= {threshold})",
+                w.recognizer.sensitivity.tag_fqn(),
+                w.recognizer.name,
+                w.recognizer.entity,
+                w.confidence
+            );
+        }
+        None => match c.candidates.first() {
+            Some(best) => {
+                let _ = writeln!(
+                    out,
+                    "  => not tagged: best is {} at {:.1} < {threshold}",
+                    best.recognizer.name, best.confidence
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  => not tagged: no recognizer found evidence");
+            }
+        },
+    }
+    for cand in &c.candidates {
+        let _ = writeln!(
+            out,
+            "  {:<28} {:>5.1}  {:<13} {}",
+            cand.recognizer.name,
+            cand.confidence,
+            cand.recognizer
+                .sensitivity
+                .tag_fqn()
+                .trim_start_matches("PII."),
+            cand.reason
+        );
+        if let Some(content) = &cand.content {
+            if !content.examples.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  {:<28}        matched {}/{}: {}",
+                    "",
+                    content.matched,
+                    content.total,
+                    content.examples.join(", ")
+                );
+            }
+        }
+    }
+}
