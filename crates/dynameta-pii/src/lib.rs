@@ -22,6 +22,46 @@ use score::Tally;
 
 /// Maximum number of masked examples kept per recognizer.
 const MAX_EXAMPLES: usize = 3;
+/// After this many values, recognizers that accepted almost none of them stop looking.
+pub const PRUNE_AFTER: usize = 64;
+/// ... "almost none": fewer than this share. A recognizer needs about 68 % of a
+/// column's values to reach the default threshold on content alone, and the values come
+/// in random key order, so a column below 10 % after 64 values cannot get there.
+const PRUNE_BELOW: f64 = 0.10;
+
+/// After this many values, a column whose every looking recognizer accepts at least
+/// [`SETTLED`] or at most 1 − [`SETTLED`] of the values is decided: more values would
+/// move no share by more than a few points (± 2.7 % at 128 values and 90 %).
+pub const SETTLE_AFTER: usize = 128;
+const SETTLED: f64 = 0.9;
+
+fn settled(active: &[bool], tallies: &[Option<Tally>], seen: &[usize]) -> bool {
+    active
+        .iter()
+        .zip(tallies)
+        .zip(seen)
+        .all(|((&on, tally), &looked)| {
+            if !on || looked == 0 {
+                return true;
+            }
+            let share = tally.as_ref().map_or(0, |t| t.matched) as f64 / looked as f64;
+            share >= SETTLED || share <= 1.0 - SETTLED
+        })
+}
+
+/// Stops recognizers whose share of accepted values is below [`PRUNE_BELOW`], unless the
+/// column name points at their entity (then every value counts for the reason shown).
+fn prune(active: &mut [bool], tallies: &[Option<Tally>], hints: &[bool], seen: &[usize]) {
+    for i in 0..active.len() {
+        if !active[i] || hints[i] || seen[i] == 0 {
+            continue;
+        }
+        let matched = tallies[i].as_ref().map_or(0, |t| t.matched);
+        if (matched as f64) < PRUNE_BELOW * seen[i] as f64 {
+            active[i] = false;
+        }
+    }
+}
 
 /// Scores every recognizer against one column.
 ///
@@ -38,13 +78,29 @@ pub fn classify(path: &[&str], values: &[&str]) -> Classification {
         .iter()
         .map(|s| name_for(s.info.entity).is_some())
         .collect();
-    for raw in values {
-        let v = raw.trim();
-        if v.is_empty() {
-            continue;
+    // Values each recognizer looked at, and whether it still looks.
+    let mut seen = vec![0usize; SPECS.len()];
+    let mut active: Vec<bool> = SPECS.iter().map(|s| s.check.is_some()).collect();
+    // Values looked at (all of them, unless the column settled early).
+    let mut total = 0;
+    for (n, raw) in values.iter().enumerate() {
+        if n == PRUNE_AFTER {
+            prune(&mut active, &tallies, &hints, &seen);
         }
+        if n == SETTLE_AFTER && settled(&active, &tallies, &seen) {
+            break;
+        }
+        total += 1;
+        let v = raw.trim();
         for (i, spec) in SPECS.iter().enumerate() {
+            if !active[i] {
+                continue;
+            }
+            seen[i] += 1;
             let Some(check) = spec.check else { continue };
+            if v.is_empty() {
+                continue;
+            }
             if let Some((pattern, weight)) = check(v, hints[i]) {
                 let t = tallies[i].get_or_insert_with(Tally::default);
                 t.matched += 1;
@@ -58,12 +114,14 @@ pub fn classify(path: &[&str], values: &[&str]) -> Classification {
             }
         }
     }
-    let total = values.len();
     let mut candidates: Vec<Candidate> = SPECS
         .iter()
         .zip(tallies)
-        .filter_map(|(spec, tally)| {
-            score::candidate(spec, total, tally, name_for(spec.info.entity))
+        .zip(&seen)
+        .filter_map(|((spec, tally), &looked)| {
+            // A recognizer that stopped early is judged on the values it looked at.
+            let looked = if spec.check.is_some() { looked } else { total };
+            score::candidate(spec, looked, tally, name_for(spec.info.entity))
         })
         .collect();
     candidates.sort_by(|a, b| {

@@ -29,7 +29,7 @@ pub enum Command {
     Profile(RunArgs),
     /// Classify PII in columns (sourceConfig.config.type: AutoClassification).
     #[command(
-        after_help = "Examples:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+        after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
     )]
     Classify(ClassifyArgs),
     /// Publish a file sink's output to OpenMetadata (scan in one place, publish from another).

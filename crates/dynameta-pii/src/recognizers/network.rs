@@ -12,7 +12,7 @@ pub(crate) fn check_ip(v: &str, _name: bool) -> Accept {
         Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
         None => (v, None),
     };
-    let first = addr.as_bytes()[0];
+    let first = *addr.as_bytes().first()?;
     if first.is_ascii_digit()
         && addr.bytes().filter(|&c| c == b'.').count() == 3
         && !addr.contains(':')

@@ -50,7 +50,7 @@ impl Default for ConnectionArguments {
             max_read_units_per_second: None,
             sample_seed: 42,
             mask_sensitive_sample_data: false,
-            classification_values_per_column: 1000,
+            classification_values_per_column: 256,
         }
     }
 }

@@ -21,6 +21,7 @@ use crate::openmetadata::mapping::{self, Scope};
 use crate::openmetadata::Column;
 use crate::processors::classifier::{
     classify_table, sample_data, tag_label, targets, ColumnResult, ColumnTag, ColumnValues,
+    MAX_SAMPLE_ROWS,
 };
 use crate::processors::inference::ColumnOptions;
 use crate::sinks::{Record, Sink};
@@ -39,7 +40,9 @@ pub struct ClassifiedTable {
     pub columns: Vec<Column>,
     /// Every leaf column's scores.
     pub results: Vec<ColumnResult>,
-    /// The sampled items.
+    /// Items sampled.
+    pub items_sampled: u64,
+    /// The first sampled items, as many as the sample data needs.
     pub items: Vec<Item>,
     /// Read capacity the sample used.
     pub consumed_read_units: f64,
@@ -78,10 +81,18 @@ pub async fn classify_one(
     let leaves = targets(&fqn, &table.columns);
     let cap = workflow.options.classification_values_per_column as usize;
     let items = sampled.kept;
+    let pipeline = &workflow.classification;
+    let rows_kept = match pipeline.store_sample_data {
+        Some(true) => (pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize)
+            .min(MAX_SAMPLE_ROWS),
+        _ => 0,
+    };
     // Scoring is CPU work: keep it off the threads that drive the network.
     let (results, items) = tokio::task::spawn_blocking(move || {
-        let values = ColumnValues::collect(&items, cap);
-        (classify_table(&leaves, &values), items)
+        let results = classify_table(&leaves, &ColumnValues::collect(&items, cap));
+        let mut items = items;
+        items.truncate(rows_kept);
+        (results, items)
     })
     .await
     .map_err(|e| format!("classification of {name} stopped: {e}"))?;
@@ -90,6 +101,7 @@ pub async fn classify_one(
         columns: table.columns,
         results,
         items,
+        items_sampled: sampled.items,
         consumed_read_units: sampled.consumed_read_units,
     })
 }
@@ -228,7 +240,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
             match outcome {
                 Ok(table) => {
                     summary.tables_processed += 1;
-                    summary.items_sampled += table.items.len() as u64;
+                    summary.items_sampled += table.items_sampled;
                     summary.consumed_read_units += table.consumed_read_units;
                     for record in table_records(workflow, &table, &mut counts) {
                         if is_file && matches!(record, Record::SampleData { .. }) {
@@ -273,8 +285,7 @@ pub fn render_explanation(table: &ClassifiedTable, threshold: f64) -> String {
     let _ = writeln!(
         out,
         "Table {} ({} items sampled, tag threshold {threshold})",
-        table.fqn,
-        table.items.len()
+        table.fqn, table.items_sampled
     );
     for result in &table.results {
         explain_column(&mut out, result, threshold);

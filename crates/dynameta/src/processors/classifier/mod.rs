@@ -28,17 +28,23 @@ pub struct ColumnResult {
 }
 
 /// Scores every leaf column of a table. `values` must come from the same items the
-/// columns were inferred from.
+/// columns were inferred from. A recognizer that panics on some strange value costs
+/// that column its classification (with a warning), not the table.
 pub fn classify_table(columns: &[ColumnTarget], values: &ColumnValues) -> Vec<ColumnResult> {
     columns
         .iter()
         .map(|target| {
             let path: Vec<&str> = target.path.iter().map(String::as_str).collect();
-            let found = values.get(&target.path);
-            let texts: Vec<&str> = found.iter().map(String::as_str).collect();
+            let texts = values.get(&path);
+            let classification =
+                std::panic::catch_unwind(|| dynameta_pii::classify(&path, texts))
+                    .unwrap_or_else(|_| {
+                        tracing::warn!(column = %target.fqn, "a PII recognizer failed on this column's values; column not classified");
+                        Classification::default()
+                    });
             ColumnResult {
                 target: target.clone(),
-                classification: dynameta_pii::classify(&path, &texts),
+                classification,
             }
         })
         .collect()

@@ -14,8 +14,8 @@ fn item(pairs: Vec<(&str, AV)>) -> HashMap<String, AV> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-fn path(p: &[&str]) -> Vec<String> {
-    p.iter().map(|s| s.to_string()).collect()
+fn path<'a>(p: &[&'a str]) -> Vec<&'a str> {
+    p.to_vec()
 }
 
 fn nested_items() -> Vec<HashMap<String, AV>> {
@@ -48,7 +48,8 @@ fn nested_items() -> Vec<HashMap<String, AV>> {
 
 #[test]
 fn values_follow_maps_lists_and_sets() {
-    let values = ColumnValues::collect(&nested_items(), 100);
+    let items = nested_items();
+    let values = ColumnValues::collect(&items, 100);
     assert_eq!(values.get(&path(&["email"])), ["ada@example.com"]);
     assert_eq!(
         values.get(&path(&["profile", "address", "street"])),
