@@ -58,6 +58,24 @@ impl Filter {
             !self.includes.is_empty() && !self.includes.iter().any(|r| r.is_match(name));
         not_included || self.excludes.iter().any(|r| r.is_match(name))
     }
+
+    /// True when the filter has any pattern at all.
+    pub fn is_set(&self) -> bool {
+        !self.includes.is_empty() || !self.excludes.is_empty()
+    }
+
+    /// For a set of names (a table's tag FQNs): kept when one of them matches an include
+    /// (or there are no includes) and none matches an exclude.
+    pub fn keeps_any(&self, names: &[String]) -> bool {
+        let included = self.includes.is_empty()
+            || names
+                .iter()
+                .any(|n| self.includes.iter().any(|r| r.is_match(n)));
+        included
+            && !names
+                .iter()
+                .any(|n| self.excludes.iter().any(|r| r.is_match(n)))
+    }
 }
 
 fn first_line(s: &str) -> String {
@@ -89,6 +107,21 @@ mod tests {
         assert!(f.excludes("orders_tmp_1"), "exclude wins");
         assert!(f.excludes("audit"), "not included");
         assert!(!Filter::default().excludes("anything"));
+    }
+
+    #[test]
+    fn tag_sets_need_one_include_and_no_exclude() {
+        let f = filter(&["PII", "Tier.Tier1"], &["Tier.Tier3"]);
+        let tags = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(f.keeps_any(&tags(&["Tier.Tier1"])));
+        assert!(f.keeps_any(&tags(&["Other.X", "PII.Sensitive"])));
+        assert!(!f.keeps_any(&tags(&[])), "no tag matches an include");
+        assert!(
+            !f.keeps_any(&tags(&["Tier.Tier1", "Tier.Tier3"])),
+            "exclude wins"
+        );
+        assert!(filter(&[], &["Tier.Tier3"]).keeps_any(&tags(&[])));
+        assert!(!Filter::default().is_set());
     }
 
     #[test]

@@ -55,6 +55,18 @@ impl Sink {
         Ok(Sink::Rest(Box::new(sink), None))
     }
 
+    /// Table name → OpenMetadata tag FQNs of the schema's tables (REST sink; `None`
+    /// for the file sink, which knows no OpenMetadata tags).
+    pub async fn table_tags(
+        &self,
+        schema_fqn: &str,
+    ) -> Option<Result<std::collections::HashMap<String, Vec<String>>, RestError>> {
+        match self {
+            Sink::File(_) => None,
+            Sink::Rest(rest, _) => Some(rest.table_tags(schema_fqn).await),
+        }
+    }
+
     /// Opens a file sink.
     pub fn file(path: &Path) -> Result<Sink, file::FileSinkError> {
         FileSink::create(path).map(Sink::File)

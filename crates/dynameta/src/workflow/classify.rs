@@ -185,15 +185,6 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
             return Ok((summary, Outcome::Failures));
         }
     };
-    if workflow
-        .classification
-        .classification_filter_pattern
-        .is_some()
-    {
-        summary.warnings.push(
-            "source.sourceConfig.config.classificationFilterPattern: not applied (it filters by OpenMetadata tags; use tableFilterPattern to choose tables)".into(),
-        );
-    }
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let names = match source::list_tables(&connection.dynamodb).await {
         Ok(names) => names,
@@ -208,10 +199,36 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     };
     summary.tables_listed = names.len();
     let scope = Scope::of(workflow);
-    let (selected, filtered): (Vec<String>, Vec<String>) = names
+    let (mut selected, filtered): (Vec<String>, Vec<String>) = names
         .into_iter()
         .partition(|n| selects(workflow, &scope, n));
     summary.filtered = filtered;
+    // classificationFilterPattern selects tables by their OpenMetadata tags.
+    if workflow.classification_filter.is_set() {
+        match sink.table_tags(&scope.schema_fqn()).await {
+            Some(Ok(tags)) => {
+                let (kept, dropped): (Vec<String>, Vec<String>) =
+                    selected.into_iter().partition(|n| {
+                        workflow
+                            .classification_filter
+                            .keeps_any(tags.get(n).map_or(&[][..], Vec::as_slice))
+                    });
+                selected = kept;
+                summary.filtered.extend(dropped);
+            }
+            Some(Err(e)) => {
+                summary.failures.push(Failure {
+                    name: "(sink)".into(),
+                    reason: format!("reading table tags for classificationFilterPattern: {e}"),
+                });
+                summary.elapsed = started.elapsed();
+                return Ok((summary, Outcome::Failures));
+            }
+            None => summary.warnings.push(
+                "source.sourceConfig.config.classificationFilterPattern: not applied with the file sink (it selects tables by their OpenMetadata tags; use tableFilterPattern)".into(),
+            ),
+        }
+    }
 
     let threads = workflow
         .metadata

@@ -505,4 +505,30 @@ fn publishes_tags_and_sample_data_without_duplicates_or_overriding_people() {
     assert_eq!(after["columns"], stored["columns"]);
     let s = summary(&again);
     assert_eq!(s["classification"]["tagsAdded"], 0, "{s}");
+
+    // classificationFilterPattern selects tables by their OpenMetadata tags.
+    let orders_id = server
+        .entity("table", "test_svc.default.default.orders")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, answer) = http(
+        &server,
+        "PATCH",
+        &format!("/v1/tables/{orders_id}"),
+        "application/json-patch+json",
+        &json!([{"op": "add", "path": "/tags", "value": [manual("Tier.Tier1")]}]),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let tiered = "      classificationFilterPattern:\n        includes: [\"Tier.Tier1\"]\n";
+    let run = classify(
+        dir.path(),
+        &rest(classify_workflow(&key, "", tiered, unused)),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let s = summary(&run);
+    assert_eq!(s["tablesProcessed"], 1, "{s}");
+    assert_eq!(s["filtered"], json!(["customers"]), "{s}");
 }

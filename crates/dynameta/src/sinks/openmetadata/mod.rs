@@ -417,6 +417,55 @@ impl RestSink {
         &self,
         schema_fqn: &str,
     ) -> Result<Vec<(String, String, String)>, RestError> {
+        let field = |t: &Value, k: &str| {
+            t.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(self
+            .list_table_entities(schema_fqn, None)
+            .await?
+            .iter()
+            .map(|t| {
+                (
+                    field(t, "name"),
+                    field(t, "fullyQualifiedName"),
+                    field(t, "id"),
+                )
+            })
+            .collect())
+    }
+
+    /// Table name → tag FQNs of every non-deleted table of the schema.
+    pub async fn table_tags(
+        &self,
+        schema_fqn: &str,
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, RestError> {
+        Ok(self
+            .list_table_entities(schema_fqn, Some("tags"))
+            .await?
+            .iter()
+            .map(|t| {
+                let name = t.get("name").and_then(Value::as_str).unwrap_or_default();
+                let tags = t["tags"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|tag| tag.get("tagFQN").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect();
+                (name.to_string(), tags)
+            })
+            .collect())
+    }
+
+    /// Every non-deleted table entity of the schema, all pages, with `fields`.
+    async fn list_table_entities(
+        &self,
+        schema_fqn: &str,
+        fields: Option<&str>,
+    ) -> Result<Vec<Value>, RestError> {
         let mut out = Vec::new();
         let mut after: Option<String> = None;
         loop {
@@ -425,6 +474,9 @@ impl RestSink {
                 ("limit", "1000"),
                 ("include", "non-deleted"),
             ];
+            if let Some(f) = fields {
+                query.push(("fields", f));
+            }
             if let Some(a) = &after {
                 query.push(("after", a.as_str()));
             }
@@ -432,15 +484,13 @@ impl RestSink {
                 .client
                 .send(Method::GET, "/v1/tables", &query, None, JSON)
                 .await?;
-            for t in answer.body["data"].as_array().into_iter().flatten() {
-                let field = |k: &str| {
-                    t.get(k)
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string()
-                };
-                out.push((field("name"), field("fullyQualifiedName"), field("id")));
-            }
+            out.extend(
+                answer.body["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
             match answer.body["paging"]["after"].as_str() {
                 Some(next) if !next.is_empty() => after = Some(next.to_string()),
                 _ => return Ok(out),
