@@ -532,3 +532,77 @@ fn publishes_tags_and_sample_data_without_duplicates_or_overriding_people() {
     assert_eq!(s["tablesProcessed"], 1, "{s}");
     assert_eq!(s["filtered"], json!(["customers"]), "{s}");
 }
+
+#[test]
+fn a_classification_file_publishes_later() {
+    let key = unique_access_key("classify-publish");
+    seed(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let server = ContractServer::start("2.0.7", None);
+    let rest = |yaml: String| {
+        yaml.replace(
+            "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n",
+            "sink:\n  type: metadata-rest\n  config: {}\n",
+        )
+        .replace(
+            "hostPort: http://localhost:8585/api",
+            &format!("hostPort: {}", server.endpoint()),
+        )
+    };
+    let unused = Path::new("unused.jsonl");
+    let endpoint = &dynamodb_local().endpoint;
+    let ingest = ingest_json(
+        dir.path(),
+        "ingest.yaml",
+        &rest(workflow(endpoint, &key, "", "", unused)),
+    );
+    assert_eq!(ingest.code, 0, "{}", ingest.output());
+
+    let out = dir.path().join("classified.jsonl");
+    let file_run = classify(
+        dir.path(),
+        &classify_workflow(&key, "", "      storeSampleData: true\n", &out),
+        &[],
+    );
+    assert_eq!(file_run.code, 0, "{}", file_run.output());
+    assert!(server
+        .entity("table", "test_svc.default.default.customers")
+        .unwrap()["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c
+            .get("tags")
+            .is_none_or(|t| t.as_array().is_some_and(Vec::is_empty))));
+
+    let wf = write(
+        dir.path(),
+        "publish.yaml",
+        &rest(classify_workflow(&key, "", "", unused)),
+    );
+    let run = dynameta(
+        &[
+            "publish",
+            "--from",
+            out.to_str().unwrap(),
+            "-c",
+            wf.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let stored = server
+        .entity("table", "test_svc.default.default.customers")
+        .unwrap();
+    assert_eq!(
+        column_tags(&stored, &["email"])[0]["tagFQN"],
+        "PII.Sensitive"
+    );
+    assert_eq!(
+        column_tags(&stored, &["contacts", "phone"])[0]["tagFQN"],
+        "PII.NonSensitive"
+    );
+    assert_eq!(stored["sampleData"]["rows"].as_array().unwrap().len(), 50);
+}
