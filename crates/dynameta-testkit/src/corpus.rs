@@ -399,6 +399,14 @@ pub fn customer_item(i: u32) -> Item {
         "orderNumber".into(),
         s(format!("ORD-{:08}", 20_240_000 + i)),
     );
+    // An access key id someone stored with the customer: a secret in the data.
+    let key: String = (0..16u32)
+        .map(|k| {
+            let x = (i.wrapping_mul(2_654_435_761) >> (k % 24)).wrapping_add(k * 7) % 36;
+            char::from_digit(x, 36).unwrap_or('X').to_ascii_uppercase()
+        })
+        .collect();
+    item.insert("apiKey".into(), s(format!("AKIA{key}")));
     item.insert(
         "sku".into(),
         s(format!(

@@ -124,12 +124,19 @@ pub fn table_records(
     let threshold = threshold(workflow);
     let mut records = Vec::new();
     let mut sensitive_tops = HashSet::new();
+    // Secrets found in the data are masked in sample data whatever the options say.
+    let mut credential_tops = HashSet::new();
     let mut tags = Vec::new();
     for result in &table.results {
         counts.columns_classified += 1;
         let Some(winner) = result.classification.decide(threshold) else {
             continue;
         };
+        if winner.recognizer.entity == "CREDENTIAL" {
+            if let Some(top) = result.target.names.first() {
+                credential_tops.insert(top.clone());
+            }
+        }
         match winner.recognizer.sensitivity {
             Sensitivity::Sensitive => {
                 counts.sensitive += 1;
@@ -157,7 +164,7 @@ pub fn table_records(
         let masked = if workflow.options.mask_sensitive_sample_data {
             sensitive_tops
         } else {
-            HashSet::new()
+            credential_tops
         };
         records.push(Record::SampleData {
             table: table.fqn.clone(),

@@ -110,6 +110,7 @@ fn tags_of(records: &[Value], table: &str) -> Vec<(String, String)> {
 
 fn expected_customer_tags() -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = [
+        ("apiKey", "PII.Sensitive"),
         ("cardNumber", "PII.Sensitive"),
         ("contacts.phone", "PII.NonSensitive"),
         ("email", "PII.Sensitive"),
@@ -164,7 +165,7 @@ fn tags_personal_columns_at_every_depth_and_leaves_look_alikes_alone() {
         "storeSampleData defaults to false"
     );
     let s = summary(&run);
-    assert_eq!(s["classification"]["sensitive"], 5, "{s}");
+    assert_eq!(s["classification"]["sensitive"], 6, "{s}");
     assert_eq!(s["tablesProcessed"], 2);
 
     // Same data, same output.
@@ -250,6 +251,11 @@ fn sample_data_is_json_and_can_be_masked() {
         assert!(
             at(row, "avatar").as_str().unwrap().starts_with("iVBOR"),
             "binary as base64"
+        );
+        let key = at(row, "apiKey");
+        assert!(
+            key.as_str().unwrap().contains('*'),
+            "secrets are always masked: {key}"
         );
     }
 
