@@ -3,6 +3,7 @@
 
 mod assume_role;
 mod error;
+mod throttle;
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use aws_smithy_http_client::tls;
 
 pub use assume_role::AssumeRoleProvider;
 pub use error::{describe_sdk_error, error_chain, AwsError, CallFailure};
+pub use throttle::{is_throttle_body, ThrottleCounter};
 
 use crate::config::{AwsConfig, ConnectionArguments, DEFAULT_SESSION_NAME};
 
@@ -56,6 +58,8 @@ pub struct Connection {
     pub region: String,
     /// Custom endpoint, if any.
     pub endpoint: Option<String>,
+    /// Attempts DynamoDB throttled (retried by the SDK), for the run summary.
+    pub throttled: ThrottleCounter,
 }
 
 /// Builds the HTTPS client all AWS clients share: rustls with ring, native roots.
@@ -135,7 +139,10 @@ pub async fn connect(aws: &AwsConfig, options: &ConnectionArguments) -> Connecti
     if let Some(url) = &aws.end_point_url {
         ddb = ddb.endpoint_url(url.trim_end_matches('/'));
     }
+    let throttled = ThrottleCounter::default();
+    ddb = ddb.interceptor(throttled.clone());
     Connection {
+        throttled,
         dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
         credentials,
         source,

@@ -282,6 +282,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     progress.finish();
     summary.classification = Some(counts);
     let report = sink.finish(false, &|_| false).await;
+    summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))
 }

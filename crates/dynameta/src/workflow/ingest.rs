@@ -185,6 +185,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let report = sink
         .finish(mark_deleted, &|name| selects(workflow, &scope, name))
         .await;
+    summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))
 }

@@ -22,6 +22,8 @@ pub struct Summary {
     pub items_sampled: u64,
     /// Read capacity consumed by sampling.
     pub consumed_read_units: f64,
+    /// DynamoDB requests answered with throttling (retried with backoff by the SDK).
+    pub throttled_requests: u64,
     /// Records written (file sink) or tables published (REST sink).
     pub records_written: u64,
     /// Tables soft-deleted in OpenMetadata because DynamoDB no longer has them.
@@ -115,6 +117,12 @@ impl Summary {
             "  Items sampled:    {} ({:.1} read units)\n",
             self.items_sampled, self.consumed_read_units
         ));
+        if self.throttled_requests > 0 {
+            out.push_str(&format!(
+                "  Throttled:        {} requests (retried with backoff)\n",
+                self.throttled_requests
+            ));
+        }
         out.push_str(&format!("  Records written:  {}\n", self.records_written));
         if let Some(c) = &self.classification {
             out.push_str(&format!(

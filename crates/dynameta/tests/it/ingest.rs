@@ -401,6 +401,10 @@ fn a_failing_table_is_a_failure_and_the_rest_is_published() {
         denied.contains("AccessDeniedException") && denied.contains("dynamodb:DescribeTable"),
         "{denied}"
     );
+    assert!(
+        s["throttledRequests"].as_u64().unwrap() >= 2,
+        "both attempts at the throttled Scan are counted: {s}"
+    );
     let throttled = reason("throttled");
     assert!(
         throttled.contains("ProvisionedThroughputExceededException") && throttled.contains("Scan"),
