@@ -151,9 +151,11 @@ mod tests {
 
     #[test]
     fn secrets() {
+        // Dummies only: AWS's documented example key id, an `EXAMPLE` session key id, and
+        // a JWT signed with a made-up key (header {"alg":"HS256","typ":"JWT"}).
         for v in [
             "AKIAIOSFODNN7EXAMPLE",
-            "ASIAY34FZKBOKMUTVV7A",
+            "ASIAEXAMPLEEXAMPLE12",
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEow...",
             "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",

@@ -12,7 +12,7 @@ use std::time::Instant;
 use dynameta_pii::{Classification, Sensitivity};
 use futures_util::stream::{self, StreamExt};
 
-use super::ingest::{selects, IngestError, DEFAULT_THREADS};
+use super::ingest::{IngestError, DEFAULT_THREADS};
 use super::summary::{ClassificationCounts, Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
@@ -184,32 +184,16 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let mut sink = match super::open_existing_sink(workflow, "classify").await? {
         Ok(sink) => sink,
         Err(reason) => {
-            summary.failures.push(Failure {
-                name: "(sink)".into(),
-                reason,
-            });
-            summary.elapsed = started.elapsed();
-            return Ok((summary, Outcome::Failures));
+            return Ok(summary.failed("(sink)", reason, started.elapsed()));
         }
     };
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let names = match source::list_tables(&connection.dynamodb).await {
-        Ok(names) => names,
-        Err(e) => {
-            summary.failures.push(Failure {
-                name: "(listing)".into(),
-                reason: e.to_string(),
-            });
-            summary.elapsed = started.elapsed();
-            return Ok((summary, Outcome::Failures));
-        }
-    };
-    summary.tables_listed = names.len();
     let scope = Scope::of(workflow);
-    let (mut selected, filtered): (Vec<String>, Vec<String>) = names
-        .into_iter()
-        .partition(|n| selects(workflow, &scope, n));
-    summary.filtered = filtered;
+    let (_, mut selected) =
+        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
+            Ok(found) => found,
+            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+        };
     // classificationFilterPattern selects tables by their OpenMetadata tags.
     if workflow.classification_filter.is_set() {
         match sink.table_tags(&scope.schema_fqn()).await {
@@ -224,12 +208,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
                 summary.filtered.extend(dropped);
             }
             Some(Err(e)) => {
-                summary.failures.push(Failure {
-                    name: "(sink)".into(),
-                    reason: format!("reading table tags for classificationFilterPattern: {e}"),
-                });
-                summary.elapsed = started.elapsed();
-                return Ok((summary, Outcome::Failures));
+                return Ok(summary.failed("(sink)", format!("reading table tags for classificationFilterPattern: {e}"), started.elapsed()));
             }
             None => summary.warnings.push(
                 "source.sourceConfig.config.classificationFilterPattern: not applied with the file sink (it selects tables by their OpenMetadata tags; use tableFilterPattern)".into(),

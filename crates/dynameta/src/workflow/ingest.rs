@@ -46,36 +46,16 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let mut sink = match open_sink(workflow, &service).await? {
         Ok(sink) => sink,
         Err(reason) => {
-            summary.failures.push(Failure {
-                name: "(sink)".into(),
-                reason,
-            });
-            summary.elapsed = started.elapsed();
-            return Ok((summary, Outcome::Failures));
+            return Ok(summary.failed("(sink)", reason, started.elapsed()));
         }
     };
 
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let names = match source::list_tables(&connection.dynamodb).await {
-        Ok(names) => names,
-        Err(e) => {
-            tracing::error!("{e}");
-            summary.failures.push(Failure {
-                name: "(listing)".into(),
-                reason: e.to_string(),
-            });
-            summary.elapsed = started.elapsed();
-            return Ok((summary, Outcome::Failures));
-        }
-    };
-    summary.tables_listed = names.len();
-    tracing::info!(tables = names.len(), region = %connection.region, "listed tables");
-
-    let listed: Vec<String> = names.clone();
-    let selected = select(workflow, &scope, names, &mut summary.filtered);
-    for name in &summary.filtered {
-        tracing::debug!(table = %name, "filtered out");
-    }
+    let (listed, selected) =
+        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
+            Ok(found) => found,
+            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+        };
 
     let header = [
         Record::CreateDatabaseService { payload: service },
@@ -98,12 +78,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     }
     if let Some(e) = sink_error {
         // Without its database and schema no table can be published.
-        summary.failures.push(Failure {
-            name: "(sink)".into(),
-            reason: e,
-        });
-        summary.elapsed = started.elapsed();
-        return Ok((summary, Outcome::Failures));
+        return Ok(summary.failed("(sink)", e, started.elapsed()));
     }
 
     let threads = workflow
@@ -188,19 +163,6 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))
-}
-
-/// Applies database, schema and table filters; returns kept names, records dropped ones.
-fn select(
-    workflow: &Workflow,
-    scope: &Scope,
-    names: Vec<String>,
-    filtered: &mut Vec<String>,
-) -> Vec<String> {
-    let (kept, dropped): (Vec<String>, Vec<String>) =
-        names.into_iter().partition(|n| selects(workflow, scope, n));
-    filtered.extend(dropped);
-    kept
 }
 
 /// True when the filters keep table `name` (OpenMetadata semantics, with

@@ -10,7 +10,9 @@ pub mod test_connection;
 
 pub use progress::Progress;
 
+use crate::aws::Connection;
 use crate::config::{SinkConfig, Workflow};
+use crate::openmetadata::mapping::Scope;
 use crate::sinks::Sink;
 use ingest::IngestError;
 pub use summary::Summary;
@@ -58,4 +60,31 @@ pub async fn open_existing_sink(
         }
         None => Err(IngestError::Sink(format!("sink: required for {command}"))),
     }
+}
+
+/// Lists the region's tables and applies the workflow's filters. Returns every listed
+/// name and the selected ones; the dropped ones go to `summary.filtered`.
+pub async fn list_and_select(
+    connection: &Connection,
+    workflow: &Workflow,
+    scope: &Scope,
+    summary: &mut Summary,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    let names = crate::source::list_tables(&connection.dynamodb)
+        .await
+        .map_err(|e| {
+            tracing::error!("{e}");
+            e.to_string()
+        })?;
+    summary.tables_listed = names.len();
+    tracing::info!(tables = names.len(), region = %connection.region, "listed tables");
+    let (selected, filtered): (Vec<String>, Vec<String>) = names
+        .iter()
+        .cloned()
+        .partition(|n| ingest::selects(workflow, scope, n));
+    for name in &filtered {
+        tracing::debug!(table = %name, "filtered out");
+    }
+    summary.filtered.extend(filtered);
+    Ok((names, selected))
 }

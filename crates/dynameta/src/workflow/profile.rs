@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 
-use super::ingest::{selects, IngestError};
+use super::ingest::IngestError;
 use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
@@ -139,32 +139,16 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let mut sink = match super::open_existing_sink(workflow, "profile").await? {
         Ok(sink) => sink,
         Err(reason) => {
-            summary.failures.push(Failure {
-                name: "(sink)".into(),
-                reason,
-            });
-            summary.elapsed = started.elapsed();
-            return Ok((summary, Outcome::Failures));
+            return Ok(summary.failed("(sink)", reason, started.elapsed()));
         }
     };
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let names = match source::list_tables(&connection.dynamodb).await {
-        Ok(n) => n,
-        Err(e) => {
-            summary.failures.push(Failure {
-                name: "(listing)".into(),
-                reason: e.to_string(),
-            });
-            summary.elapsed = started.elapsed();
-            return Ok((summary, Outcome::Failures));
-        }
-    };
-    summary.tables_listed = names.len();
     let scope = Scope::of(workflow);
-    let (selected, filtered): (Vec<String>, Vec<String>) = names
-        .into_iter()
-        .partition(|n| selects(workflow, &scope, n));
-    summary.filtered = filtered;
+    let (_, selected) =
+        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
+            Ok(found) => found,
+            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+        };
 
     let threads = workflow
         .profiler

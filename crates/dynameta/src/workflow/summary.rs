@@ -68,6 +68,21 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
 }
 
 impl Summary {
+    /// Ends a run that could not go on: records `name` failing for `reason`.
+    pub fn failed(
+        mut self,
+        name: &str,
+        reason: String,
+        elapsed: Duration,
+    ) -> (Summary, super::Outcome) {
+        self.failures.push(Failure {
+            name: name.to_string(),
+            reason,
+        });
+        self.elapsed = elapsed;
+        (self, super::Outcome::Failures)
+    }
+
     /// Takes in what the sink reported at the end of a run (and a sink error met
     /// earlier), and returns how the run ends.
     pub fn close(

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{encode, RestError, RestSink, TableFailure, JSON};
+use super::{RestError, RestSink, TableFailure, JSON};
 use crate::openmetadata::fqn;
 use crate::processors::classifier::{ColumnTag, PII_CLASSIFICATION};
 
@@ -150,40 +150,6 @@ fn index_columns(
 }
 
 impl RestSink {
-    /// Looks a table up by FQN with `fields`; a failure is recorded for the table.
-    async fn table_by_name(&mut self, table_fqn: &str, fields: &str) -> Option<Value> {
-        let name = fqn::split(table_fqn).pop().unwrap_or_default();
-        let path = format!("/v1/tables/name/{}", encode(table_fqn));
-        match self
-            .client
-            .send(Method::GET, &path, &[("fields", fields)], None, JSON)
-            .await
-        {
-            Ok(answer) if answer.body.get("id").and_then(Value::as_str).is_some() => {
-                Some(answer.body)
-            }
-            Ok(_) => {
-                self.failures.push(TableFailure {
-                    table: name,
-                    reason: format!("OpenMetadata answered {path} without an id"),
-                });
-                None
-            }
-            Err(e) => {
-                let reason = if e.status() == Some(404) {
-                    format!("{table_fqn} is not in OpenMetadata yet: run `dynameta ingest` first")
-                } else {
-                    e.to_string()
-                };
-                self.failures.push(TableFailure {
-                    table: name,
-                    reason,
-                });
-                None
-            }
-        }
-    }
-
     /// Adds the PII `tags` to the table's columns with one JSON Patch. The patch is
     /// sent once per round: when it fails in a way worth retrying, the table is read
     /// again and the patch recomputed, so a patch that did land is never doubled.

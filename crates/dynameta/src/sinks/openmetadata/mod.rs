@@ -177,18 +177,25 @@ impl RestSink {
         }
     }
 
-    /// Publishes a table profile: finds the table by FQN (a table not ingested yet is a
-    /// failure, not a crash), keeps column profiles of columns the table has, and PUTs
-    /// the `CreateTableProfileRequest`.
-    pub async fn put_profile(&mut self, table_fqn: &str, payload: &Value) {
+    /// Looks a table up by FQN with `fields`; a failure is recorded for the table.
+    async fn table_by_name(&mut self, table_fqn: &str, fields: &str) -> Option<Value> {
         let name = fqn::split(table_fqn).pop().unwrap_or_default();
         let path = format!("/v1/tables/name/{}", encode(table_fqn));
-        let table = match self
+        match self
             .client
-            .send(Method::GET, &path, &[("fields", "columns")], None, JSON)
+            .send(Method::GET, &path, &[("fields", fields)], None, JSON)
             .await
         {
-            Ok(answer) => answer.body,
+            Ok(answer) if answer.body.get("id").and_then(Value::as_str).is_some() => {
+                Some(answer.body)
+            }
+            Ok(_) => {
+                self.failures.push(TableFailure {
+                    table: name,
+                    reason: format!("OpenMetadata answered {path} without an id"),
+                });
+                None
+            }
             Err(e) => {
                 let reason = if e.status() == Some(404) {
                     format!("{table_fqn} is not in OpenMetadata yet: run `dynameta ingest` first")
@@ -199,16 +206,20 @@ impl RestSink {
                     table: name,
                     reason,
                 });
-                return;
+                None
             }
-        };
-        let Some(id) = table.get("id").and_then(Value::as_str) else {
-            self.failures.push(TableFailure {
-                table: name,
-                reason: format!("OpenMetadata answered {path} without an id"),
-            });
+        }
+    }
+
+    /// Publishes a table profile: finds the table by FQN (a table not ingested yet is a
+    /// failure, not a crash), keeps column profiles of columns the table has, and PUTs
+    /// the `CreateTableProfileRequest`.
+    pub async fn put_profile(&mut self, table_fqn: &str, payload: &Value) {
+        let name = fqn::split(table_fqn).pop().unwrap_or_default();
+        let Some(table) = self.table_by_name(table_fqn, "columns").await else {
             return;
         };
+        let id = table["id"].as_str().unwrap_or_default().to_string();
         let known: HashSet<&str> = table["columns"]
             .as_array()
             .into_iter()
