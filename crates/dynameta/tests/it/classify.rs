@@ -609,3 +609,32 @@ fn a_classification_file_publishes_later() {
     );
     assert_eq!(stored["sampleData"]["rows"].as_array().unwrap().len(), 50);
 }
+
+#[test]
+fn a_1_9_server_gets_labels_without_2_0_metadata() {
+    let key = unique_access_key("classify-19");
+    seed(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let server = ContractServer::start("1.9.10", None);
+    let unused = Path::new("unused.jsonl");
+    let only = "      tableFilterPattern:\n        includes: [customers]\n";
+    let endpoint = &dynamodb_local().endpoint;
+    let ingest = ingest_json(
+        dir.path(),
+        "ingest.yaml",
+        &to_rest(&workflow(endpoint, &key, "", only, unused), &server),
+    );
+    assert_eq!(ingest.code, 0, "{}", ingest.output());
+    let run = classify(
+        dir.path(),
+        &to_rest(&classify_workflow(&key, "", only, unused), &server),
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let stored = server
+        .entity("table", "test_svc.default.default.customers")
+        .unwrap();
+    let email = column_tags(&stored, &["email"]);
+    assert_eq!(email[0]["tagFQN"], "PII.Sensitive");
+    assert!(email[0].get("metadata").is_none(), "{email:?}");
+}

@@ -102,6 +102,19 @@ pub fn tag_patch(table: &Value, tags: &[ColumnTag]) -> TagPlan {
     plan
 }
 
+/// The tags without `metadata` (added to `TagLabel` in OpenMetadata 2.0).
+fn without_metadata(tags: &[ColumnTag]) -> Vec<ColumnTag> {
+    let mut out = tags.to_vec();
+    for column in &mut out {
+        for tag in &mut column.tags {
+            if let Some(label) = tag.as_object_mut() {
+                label.remove("metadata");
+            }
+        }
+    }
+    out
+}
+
 /// A column's FQN as the server gave it (or built from the names when it did not).
 fn column_fqn(column: &(Value, Vec<String>)) -> Option<String> {
     match column.0.get("fullyQualifiedName").and_then(Value::as_str) {
@@ -155,6 +168,14 @@ impl RestSink {
     /// again and the patch recomputed, so a patch that did land is never doubled.
     pub async fn apply_tags(&mut self, table_fqn: &str, tags: &[ColumnTag]) {
         let name = fqn::split(table_fqn).pop().unwrap_or_default();
+        // 1.x servers reject labels with the 2.0 recognizer metadata.
+        let stripped;
+        let tags = if self.server.has_tag_metadata() {
+            tags
+        } else {
+            stripped = without_metadata(tags);
+            &stripped[..]
+        };
         for round in 1..=PATCH_ROUNDS {
             let Some(table) = self.table_by_name(table_fqn, "columns,tags").await else {
                 return;
@@ -322,6 +343,15 @@ mod tests {
         assert_eq!(plan.added, 3);
         assert_eq!(plan.kept, 1);
         assert_eq!(plan.missing, ["svc.db.sc.users.gone"]);
+    }
+
+    #[test]
+    fn labels_for_1x_servers_have_no_metadata() {
+        let mut tag = want("email", "PII.Sensitive");
+        tag.tags[0]["metadata"] = json!({"recognizer": {"recognizerName": "R"}});
+        let stripped = without_metadata(&[tag]);
+        assert!(stripped[0].tags[0].get("metadata").is_none());
+        assert_eq!(stripped[0].tags[0]["tagFQN"], "PII.Sensitive");
     }
 
     #[test]

@@ -51,6 +51,11 @@ impl ServerVersion {
         self.major >= 2
     }
 
+    /// `TagLabel.metadata` (recognizer details) exists from 2.0.
+    pub fn has_tag_metadata(&self) -> bool {
+        self.major >= 2
+    }
+
     fn supported(&self) -> bool {
         (self.major == 1 && self.minor >= 9) || self.major == 2
     }
