@@ -637,4 +637,5 @@ fn a_1_9_server_gets_labels_without_2_0_metadata() {
     let email = column_tags(&stored, &["email"]);
     assert_eq!(email[0]["tagFQN"], "PII.Sensitive");
     assert!(email[0].get("metadata").is_none(), "{email:?}");
+    assert!(email[0].get("reason").is_none(), "{email:?}");
 }

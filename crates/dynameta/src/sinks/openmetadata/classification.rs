@@ -102,13 +102,16 @@ pub fn tag_patch(table: &Value, tags: &[ColumnTag]) -> TagPlan {
     plan
 }
 
-/// The tags without `metadata` (added to `TagLabel` in OpenMetadata 2.0).
+/// The tags without `metadata` (added to `TagLabel` in OpenMetadata 2.0) and without
+/// `reason` (not sure to exist on every 1.x server: a label it rejects is worth less than
+/// a label without its explanation).
 fn without_metadata(tags: &[ColumnTag]) -> Vec<ColumnTag> {
     let mut out = tags.to_vec();
     for column in &mut out {
         for tag in &mut column.tags {
             if let Some(label) = tag.as_object_mut() {
                 label.remove("metadata");
+                label.remove("reason");
             }
         }
     }
