@@ -45,7 +45,8 @@ struct Segment {
     items: u64,
     requests: u32,
     consumed: f64,
-    kept: Option<Vec<Item>>,
+    kept: Vec<Item>,
+    keep: usize,
 }
 
 /// Reads up to `size` items of `table` spread over `segments` Scan segments.
@@ -57,15 +58,15 @@ struct Segment {
 /// unknown count uses `segments`. When some segments run dry, their unused share goes
 /// to the others, so a table with at least `size` items always yields `size` items.
 ///
-/// With `keep_items` the items are also returned (in segment order, so the same data
-/// gives the same list); memory stays bounded by `size`.
+/// Up to `keep` of the items are also returned (an even share of every segment, in
+/// segment order, so the same data gives the same list); 0 keeps none.
 pub async fn sample_table(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     size: u32,
     segments: u32,
     item_count: Option<i64>,
-    keep_items: bool,
+    keep: u32,
 ) -> Result<SampleOutcome, SourceError> {
     let total = segment_count(size, segments, item_count);
     let mut states: Vec<Segment> = (0..total)
@@ -77,7 +78,8 @@ pub async fn sample_table(
             items: 0,
             requests: 0,
             consumed: 0.0,
-            kept: keep_items.then(Vec::new),
+            kept: Vec::new(),
+            keep: (keep as usize).div_ceil(total as usize),
         })
         .collect();
     let mut wanted = u64::from(size);
@@ -108,10 +110,9 @@ pub async fn sample_table(
         outcome.items += s.items;
         outcome.requests += s.requests;
         outcome.consumed_read_units += s.consumed;
-        if let Some(kept) = s.kept.take() {
-            outcome.kept.extend(kept);
-        }
+        outcome.kept.append(&mut s.kept);
     }
+    outcome.kept.truncate(keep as usize);
     Ok(outcome)
 }
 
@@ -145,9 +146,8 @@ async fn read_segment(
             seg.sample.observe(item);
         }
         let n = page.items.len() as u64;
-        if let Some(kept) = &mut seg.kept {
-            kept.extend(page.items);
-        }
+        let room = seg.keep.saturating_sub(seg.kept.len());
+        seg.kept.extend(page.items.into_iter().take(room));
         got += n;
         seg.items += n;
         seg.exhausted = page.next.is_none();

@@ -60,13 +60,22 @@ pub async fn classify_one(
     let described = source::describe_table(&connection.dynamodb, name, false, capabilities)
         .await
         .map_err(err)?;
+    let pipeline = &workflow.classification;
+    let rows_kept = match pipeline.store_sample_data {
+        Some(true) => (pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize)
+            .min(MAX_SAMPLE_ROWS),
+        _ => 0,
+    };
+    let cap = workflow.options.classification_values_per_column as usize;
+    // Only the items the recognizers and the sample data use are kept in memory.
+    let keep = u32::try_from(cap.max(rows_kept)).unwrap_or(u32::MAX);
     let sampled = source::sample_table(
         &connection.dynamodb,
         name,
         workflow.options.sample_size,
         workflow.options.sample_segments,
         described.table.item_count,
-        true,
+        keep,
     )
     .await
     .map_err(err)?;
@@ -79,14 +88,7 @@ pub async fn classify_one(
     );
     let fqn = scope.table_fqn(name);
     let leaves = targets(&fqn, &table.columns);
-    let cap = workflow.options.classification_values_per_column as usize;
     let items = sampled.kept;
-    let pipeline = &workflow.classification;
-    let rows_kept = match pipeline.store_sample_data {
-        Some(true) => (pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize)
-            .min(MAX_SAMPLE_ROWS),
-        _ => 0,
-    };
     // Scoring is CPU work: keep it off the threads that drive the network.
     let (results, items) = tokio::task::spawn_blocking(move || {
         let results = classify_table(&leaves, &ColumnValues::collect(&items, cap));

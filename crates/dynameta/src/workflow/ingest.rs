@@ -229,7 +229,7 @@ async fn process_table(
             workflow.options.sample_size,
             workflow.options.sample_segments,
             described.table.item_count,
-            false,
+            0,
         )
         .await?;
         Ok((described, sampled))
