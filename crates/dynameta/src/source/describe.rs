@@ -61,38 +61,62 @@ fn known_unsupported(op: &str) -> CallFailure {
     }
 }
 
-/// Describes `name`: `DescribeTable` with TTL and PITR concurrently, then tags (which
-/// need the table ARN).
+/// How much of a table to describe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// `DescribeTable` only (keys, size, capacity): what sampling and profiling need.
+    Table,
+    /// Also TTL and PITR, and AWS tags when `tags` (the metadata run).
+    Full {
+        /// Read AWS tags too.
+        tags: bool,
+    },
+}
+
+/// Describes `name`: `DescribeTable`, with TTL and PITR concurrently for [`Depth::Full`],
+/// then tags (which need the table ARN).
 pub async fn describe_table(
     client: &aws_sdk_dynamodb::Client,
     name: &str,
-    include_tags: bool,
+    depth: Depth,
     capabilities: &Capabilities,
 ) -> Result<Described, SourceError> {
+    let full = matches!(depth, Depth::Full { .. });
+    let include_tags = depth == Depth::Full { tags: true };
     let side = |op: &'static str| !capabilities.unsupported(op);
     let (out, ttl, pitr) = tokio::join!(
         client.describe_table().table_name(name).send(),
         async {
-            if !side("DescribeTimeToLive") {
-                return Err(known_unsupported("DescribeTimeToLive"));
+            if !full {
+                return None;
             }
-            client
-                .describe_time_to_live()
-                .table_name(name)
-                .send()
-                .await
-                .map_err(|e| describe_sdk_error(&e))
+            if !side("DescribeTimeToLive") {
+                return Some(Err(known_unsupported("DescribeTimeToLive")));
+            }
+            Some(
+                client
+                    .describe_time_to_live()
+                    .table_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| describe_sdk_error(&e)),
+            )
         },
         async {
-            if !side("DescribeContinuousBackups") {
-                return Err(known_unsupported("DescribeContinuousBackups"));
+            if !full {
+                return None;
             }
-            client
-                .describe_continuous_backups()
-                .table_name(name)
-                .send()
-                .await
-                .map_err(|e| describe_sdk_error(&e))
+            if !side("DescribeContinuousBackups") {
+                return Some(Err(known_unsupported("DescribeContinuousBackups")));
+            }
+            Some(
+                client
+                    .describe_continuous_backups()
+                    .table_name(name)
+                    .send()
+                    .await
+                    .map_err(|e| describe_sdk_error(&e)),
+            )
         },
     );
     let out = out.map_err(|e| SourceError::new("DescribeTable", name, describe_sdk_error(&e)))?;
@@ -139,7 +163,8 @@ pub async fn describe_table(
         None => {}
     }
     match ttl {
-        Ok(out) => {
+        None => {}
+        Some(Ok(out)) => {
             table.ttl = out.time_to_live_description.map(|d| Ttl {
                 status: d
                     .time_to_live_status
@@ -148,17 +173,18 @@ pub async fn describe_table(
                 attribute: d.attribute_name,
             })
         }
-        Err(f) => unavailable("ttl", "DescribeTimeToLive", f),
+        Some(Err(f)) => unavailable("ttl", "DescribeTimeToLive", f),
     }
     match pitr {
-        Ok(out) => {
+        None => {}
+        Some(Ok(out)) => {
             table.point_in_time_recovery = out
                 .continuous_backups_description
                 .and_then(|d| d.point_in_time_recovery_description)
                 .and_then(|p| p.point_in_time_recovery_status)
                 .map(|s| s.as_str().to_string())
         }
-        Err(f) => unavailable("pointInTimeRecovery", "DescribeContinuousBackups", f),
+        Some(Err(f)) => unavailable("pointInTimeRecovery", "DescribeContinuousBackups", f),
     }
     Ok(Described { table, warnings })
 }

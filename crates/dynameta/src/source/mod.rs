@@ -7,7 +7,7 @@ mod sample;
 mod scan;
 mod table;
 
-pub use describe::{describe_table, Capabilities, Described};
+pub use describe::{describe_table, Capabilities, Depth, Described};
 pub use list::list_tables;
 pub use sample::{sample_table, Item, SampleOutcome};
 pub use scan::{

@@ -57,9 +57,14 @@ pub async fn classify_one(
     capabilities: &Capabilities,
 ) -> Result<ClassifiedTable, String> {
     let err = |e: SourceError| e.to_string();
-    let described = source::describe_table(&connection.dynamodb, name, false, capabilities)
-        .await
-        .map_err(err)?;
+    let described = source::describe_table(
+        &connection.dynamodb,
+        name,
+        source::Depth::Table,
+        capabilities,
+    )
+    .await
+    .map_err(err)?;
     let pipeline = &workflow.classification;
     let rows_kept = match pipeline.store_sample_data {
         Some(true) => (pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize)

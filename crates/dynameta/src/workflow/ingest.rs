@@ -221,8 +221,13 @@ async fn process_table(
     capabilities: &Capabilities,
 ) -> TableResult {
     let outcome = async {
-        let described =
-            source::describe_table(&connection.dynamodb, &name, include_tags, capabilities).await?;
+        let described = source::describe_table(
+            &connection.dynamodb,
+            &name,
+            source::Depth::Full { tags: include_tags },
+            capabilities,
+        )
+        .await?;
         let sampled = source::sample_table(
             &connection.dynamodb,
             &name,

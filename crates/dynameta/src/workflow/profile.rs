@@ -205,9 +205,14 @@ async fn profile_table(
     progress: &Progress,
 ) -> Result<(Record, u64, f64), String> {
     let err = |e: SourceError| e.to_string();
-    let described = source::describe_table(&connection.dynamodb, name, false, capabilities)
-        .await
-        .map_err(err)?;
+    let described = source::describe_table(
+        &connection.dynamodb,
+        name,
+        source::Depth::Table,
+        capabilities,
+    )
+    .await
+    .map_err(err)?;
     let table = described.table;
     let profiler = &workflow.profiler;
     let sample = choose_sample(profiler, table.item_count);
