@@ -103,12 +103,22 @@ impl TokenBucket {
     }
 }
 
+/// One segment to read: from `start` (or its beginning), at most `quota` items.
+struct Task {
+    segment: u32,
+    quota: Option<u64>,
+    start: Option<HashMap<String, AttributeValue>>,
+}
+
+/// A segment left at its quota, and where it continues.
+type Partial = (u32, HashMap<String, AttributeValue>);
+
 struct Shared {
     client: aws_sdk_dynamodb::Client,
     table: String,
     plan: ScanPlan,
-    queue: Mutex<VecDeque<u32>>,
-    reserved: AtomicU64,
+    queue: Mutex<VecDeque<Task>>,
+    partials: Mutex<Vec<Partial>>,
     stop: AtomicBool,
     items: AtomicU64,
     consumed: Mutex<f64>,
@@ -124,6 +134,11 @@ pub type Progress = Arc<dyn Fn(u64, f64) + Send + Sync>;
 /// Scans `plan` of `table`. Each worker runs as its own task (so parsing and folding
 /// use every core) and folds the items it reads into its own state (`states` has one
 /// per worker) with `observe`; the caller merges the states.
+///
+/// With a row limit the scan goes in rounds, each reading the shortfall as equal
+/// quotas of a few segments (segments left at their quota first, then fresh ones, in
+/// plan order): every segment contributes its first items in key order, so the items
+/// read depend on the data and the plan only, not on timing, and never exceed the limit.
 pub async fn scan<S: Send + 'static>(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
@@ -138,34 +153,110 @@ pub async fn scan<S: Send + 'static>(
         client: client.clone(),
         table: table.to_string(),
         plan: plan.clone(),
-        queue: Mutex::new(plan.segments.iter().copied().collect()),
-        reserved: AtomicU64::new(0),
+        queue: Mutex::new(VecDeque::new()),
+        partials: Mutex::new(Vec::new()),
         stop: AtomicBool::new(false),
         items: AtomicU64::new(0),
         consumed: Mutex::new(0.0),
         budget,
         progress,
     });
+    let mut stats = ScanStats::default();
+    let mut states = states;
+    let Some(rows) = plan.row_limit else {
+        lock(&shared.queue).extend(plan.segments.iter().map(|&segment| Task {
+            segment,
+            quota: None,
+            start: None,
+        }));
+        states = run_round(&shared, states, observe, &mut stats).await?;
+        return Ok(finish(&shared, states, stats, started));
+    };
+    let mut fresh = plan.segments.iter().copied();
+    let position = |segment: u32| plan.segments.iter().position(|&s| s == segment);
+    loop {
+        let got = shared.items.load(Ordering::Relaxed);
+        let short = rows.saturating_sub(got);
+        if short == 0 {
+            break;
+        }
+        let width = (plan.workers.max(1) as u64).min(short) as usize;
+        // Segments left at their quota continue first, in plan order; then fresh ones.
+        let mut partials = std::mem::take(&mut *lock(&shared.partials));
+        partials.sort_by_key(|(segment, _)| position(*segment));
+        let mut picked: Vec<(u32, Option<HashMap<String, AttributeValue>>)> = Vec::new();
+        let mut partials = partials.into_iter();
+        while picked.len() < width {
+            match partials.next() {
+                Some((segment, key)) => picked.push((segment, Some(key))),
+                None => match fresh.next() {
+                    Some(segment) => picked.push((segment, None)),
+                    None => break,
+                },
+            }
+        }
+        lock(&shared.partials).extend(partials);
+        if picked.is_empty() {
+            break;
+        }
+        let (base, extra) = (short / picked.len() as u64, short % picked.len() as u64);
+        lock(&shared.queue).extend(picked.into_iter().enumerate().map(|(i, (segment, start))| {
+            Task {
+                segment,
+                quota: Some(base + u64::from((i as u64) < extra)),
+                start,
+            }
+        }));
+        states = run_round(&shared, states, observe, &mut stats).await?;
+    }
+    stats.segments_partial = lock(&shared.partials).len() as u32;
+    Ok(finish(&shared, states, stats, started))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn finish<S>(
+    shared: &Shared,
+    states: Vec<S>,
+    mut stats: ScanStats,
+    started: Instant,
+) -> (Vec<S>, ScanStats) {
+    stats.items = shared.items.load(Ordering::Relaxed);
+    stats.consumed_read_units = *lock(&shared.consumed);
+    stats.elapsed = started.elapsed();
+    (states, stats)
+}
+
+/// Runs the workers until the task queue is empty; returns their states.
+async fn run_round<S: Send + 'static>(
+    shared: &Arc<Shared>,
+    states: Vec<S>,
+    observe: Observe<S>,
+    stats: &mut ScanStats,
+) -> Result<Vec<S>, SourceError> {
+    let count = states.len();
+    let mut states = states.into_iter();
     // A JoinSet aborts its tasks when dropped: a timed-out or failed scan stops reading.
     let mut workers = tokio::task::JoinSet::new();
-    for state in states.into_iter().take(plan.workers.max(1)) {
+    for state in states.by_ref().take(shared.plan.workers.max(1)) {
         workers.spawn(worker(shared.clone(), state, observe));
     }
-    let mut stats = ScanStats::default();
-    let mut states = Vec::with_capacity(workers.len());
+    let mut out: Vec<S> = states.collect();
+    out.reserve(count);
     while let Some(joined) = workers.join_next().await {
         let failure = match joined {
-            Ok(Ok((state, requests, completed, partial))) => {
-                states.push(state);
+            Ok(Ok((state, requests, completed))) => {
+                out.push(state);
                 stats.requests += requests;
                 stats.segments_completed += completed;
-                stats.segments_partial += partial;
                 continue;
             }
             Ok(Err(e)) => e,
             Err(join) => SourceError::new(
                 "Scan",
-                table,
+                &shared.table,
                 crate::aws::CallFailure {
                     code: "WorkerFailed".into(),
                     message: join.to_string(),
@@ -177,49 +268,29 @@ pub async fn scan<S: Send + 'static>(
         workers.abort_all();
         return Err(failure);
     }
-    stats.items = shared.items.load(Ordering::Relaxed);
-    stats.consumed_read_units = *shared.consumed.lock().unwrap_or_else(|e| e.into_inner());
-    stats.elapsed = started.elapsed();
-    Ok((states, stats))
-}
-
-/// Reserves up to `want` of the row limit; 0 when it is used up.
-fn reserve(shared: &Shared, limit: u64, want: u64) -> u64 {
-    let mut current = shared.reserved.load(Ordering::Relaxed);
-    loop {
-        let take = want.min(limit.saturating_sub(current));
-        if take == 0 {
-            return 0;
-        }
-        match shared.reserved.compare_exchange(
-            current,
-            current + take,
-            Ordering::Relaxed,
-            Ordering::Relaxed,
-        ) {
-            Ok(_) => return take,
-            Err(now) => current = now,
-        }
-    }
+    Ok(out)
 }
 
 async fn worker<S>(
     shared: Arc<Shared>,
     mut state: S,
     observe: Observe<S>,
-) -> Result<(S, u64, u32, u32), SourceError> {
+) -> Result<(S, u64, u32), SourceError> {
     let (client, table, plan) = (&shared.client, shared.table.as_str(), &shared.plan);
-    let (mut requests, mut completed, mut partial) = (0u64, 0u32, 0u32);
+    let (mut requests, mut completed) = (0u64, 0u32);
     // Read units per item seen so far: sizes pages to the budget.
     let mut units_per_item = 0.0f64;
-    'segments: while !shared.stop.load(Ordering::Relaxed) {
-        let next = shared
-            .queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop_front();
-        let Some(segment) = next else { break };
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
+    while !shared.stop.load(Ordering::Relaxed) {
+        let next = lock(&shared.queue).pop_front();
+        let Some(Task {
+            segment,
+            quota,
+            mut start,
+        }) = next
+        else {
+            break;
+        };
+        let mut taken = 0u64;
         loop {
             let mut limit = MAX_PAGE;
             if let Some(budget) = &shared.budget {
@@ -233,31 +304,9 @@ async fn worker<S>(
                 };
                 limit = limit.min(fit.max(1));
             }
-            let reserved = match plan.row_limit {
-                Some(rows) => {
-                    // A fair share per booking, so one worker cannot hold the whole limit.
-                    let share = rows.div_ceil(plan.workers.max(1) as u64).max(1);
-                    let got = loop {
-                        let got = reserve(&shared, rows, u64::from(limit).min(share));
-                        if got > 0 {
-                            break got;
-                        }
-                        if shared.items.load(Ordering::Relaxed) >= rows
-                            || shared.stop.load(Ordering::Relaxed)
-                        {
-                            shared.stop.store(true, Ordering::Relaxed);
-                            partial += u32::from(start.is_some());
-                            break 'segments;
-                        }
-                        // The rest is booked by requests in flight; they hand back what
-                        // their segment did not have. Check again shortly.
-                        tokio::time::sleep(Duration::from_millis(2)).await;
-                    };
-                    limit = got as u32;
-                    got
-                }
-                None => 0,
-            };
+            if let Some(q) = quota {
+                limit = limit.min(u32::try_from(q - taken).unwrap_or(u32::MAX));
+            }
             let page = scan_page(
                 client,
                 table,
@@ -276,29 +325,31 @@ async fn worker<S>(
             if n > 0 {
                 units_per_item = units / n as f64;
             }
-            if plan.row_limit.is_some() && n < reserved {
-                shared.reserved.fetch_sub(reserved - n, Ordering::Relaxed);
-            }
             for item in &page.items {
                 observe(&mut state, item);
             }
+            taken += n;
             let items = shared.items.fetch_add(n, Ordering::Relaxed) + n;
             let consumed = {
-                let mut c = shared.consumed.lock().unwrap_or_else(|e| e.into_inner());
+                let mut c = lock(&shared.consumed);
                 *c += units;
                 *c
             };
             (shared.progress)(items, consumed);
             match page.next {
-                Some(key) => start = Some(key),
                 None => {
                     completed += 1;
                     break;
                 }
+                Some(key) if quota.is_some_and(|q| taken >= q) => {
+                    lock(&shared.partials).push((segment, key));
+                    break;
+                }
+                Some(key) => start = Some(key),
             }
         }
     }
-    Ok((state, requests, completed, partial))
+    Ok((state, requests, completed))
 }
 
 /// One answered Scan request.

@@ -270,13 +270,21 @@ async fn profile_table(
         Sample::Rows(_) if stats.segments_completed == plan.total_segments => {
             (1.0, merged.rows as f64, true)
         }
-        Sample::Rows(_) => {
-            let f = ((f64::from(stats.segments_completed)
-                + 0.5 * f64::from(stats.segments_partial))
-                / total)
-                .max(1.0 / total);
-            (f, merged.rows as f64 / f, false)
-        }
+        // Segments are read only up to their quotas, so the share of the table read is
+        // not known from the segments: DescribeTable's ItemCount is the row count then.
+        Sample::Rows(_) => match table.item_count.filter(|&n| n > 0) {
+            Some(n) => {
+                let n = (n as f64).max(merged.rows as f64);
+                (merged.rows as f64 / n, n, false)
+            }
+            None => {
+                let f = ((f64::from(stats.segments_completed)
+                    + 0.5 * f64::from(stats.segments_partial))
+                    / total)
+                    .max(1.0 / total);
+                (f, merged.rows as f64 / f, false)
+            }
+        },
     };
     let sampling = Sampling {
         profile_sample: match sample {
