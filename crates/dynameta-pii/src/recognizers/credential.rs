@@ -151,16 +151,18 @@ mod tests {
 
     #[test]
     fn secrets() {
-        // Dummies only: AWS's documented example key id, an `EXAMPLE` session key id, and
-        // a JWT signed with a made-up key (header {"alg":"HS256","typ":"JWT"}).
+        // Dummies only, none of them a credential: AWS's documented example key id, an
+        // `EXAMPLE` session key id, a JWT whose signature part is the text
+        // `dummysignaturenotasecret` (header {"alg":"HS256","typ":"JWT"}), and tokens
+        // spelled EXAMPLE.
         for v in [
             "AKIAIOSFODNN7EXAMPLE",
             "ASIAEXAMPLEEXAMPLE12",
-            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJleGFtcGxlIn0.dummysignaturenotasecret",
             "-----BEGIN RSA PRIVATE KEY-----\nMIIEow...",
-            "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
-            "xoxb-123456789012-abcdefABCDEF",
-            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "ghp_EXAMPLEexampleEXAMPLEexampleEXAMPLE0",
+            "xoxb-000000000000-EXAMPLEexample",
+            "sk_live_EXAMPLEexampleEXAMPLE00",
         ] {
             assert!(check(v, false).is_some(), "{v}");
         }
