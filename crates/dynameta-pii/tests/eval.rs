@@ -43,27 +43,28 @@ fn digits(rng: &mut StdRng, n: usize) -> String {
         .collect()
 }
 
-fn luhn_complete(prefix: &str, len: usize, rng: &mut StdRng) -> String {
-    let mut s = prefix.to_string();
-    s.push_str(&digits(rng, len - prefix.len() - 1));
-    let sum: u32 = s
-        .bytes()
+/// Luhn sum of `s`, doubling the digits at `doubled` parity counted from the right
+/// (0 while the check digit is still missing, 1 for a complete number). The eval's own
+/// copy, independent of the recognizer it checks.
+fn luhn_sum(s: &str, doubled: usize) -> u32 {
+    s.bytes()
         .rev()
         .enumerate()
         .map(|(i, b)| {
             let x = u32::from(b - b'0');
-            if i % 2 == 0 {
-                let y = x * 2;
-                if y > 9 {
-                    y - 9
-                } else {
-                    y
-                }
-            } else {
-                x
+            match (i % 2 == doubled, x * 2) {
+                (true, y) if y > 9 => y - 9,
+                (true, y) => y,
+                (false, _) => x,
             }
         })
-        .sum();
+        .sum()
+}
+
+fn luhn_complete(prefix: &str, len: usize, rng: &mut StdRng) -> String {
+    let mut s = prefix.to_string();
+    s.push_str(&digits(rng, len - prefix.len() - 1));
+    let sum = luhn_sum(&s, 0);
     s.push(char::from(b'0' + ((10 - sum % 10) % 10) as u8));
     s
 }
@@ -573,25 +574,7 @@ fn nrp(rng: &mut StdRng) -> String {
 // ---------------------------------------------------------------------------------------------
 
 fn luhn_ok(s: &str) -> bool {
-    let sum: u32 = s
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let x = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let y = x * 2;
-                if y > 9 {
-                    y - 9
-                } else {
-                    y
-                }
-            } else {
-                x
-            }
-        })
-        .sum();
-    sum % 10 == 0
+    luhn_sum(s, 1) % 10 == 0
 }
 
 fn neg_order_id(rng: &mut StdRng) -> String {
