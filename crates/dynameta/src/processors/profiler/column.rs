@@ -46,6 +46,14 @@ impl std::hash::Hasher for StrHasher {
     fn write(&mut self, bytes: &[u8]) {
         self.0 = self.0.rotate_left(5) ^ hash_bytes(bytes);
     }
+    // `str` ends its hash with a 0xff byte and `Vec` starts with its length: mix those
+    // in cheaply instead of hashing them as byte slices.
+    fn write_u8(&mut self, i: u8) {
+        self.0 = self.0.rotate_left(5) ^ u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = self.0.rotate_left(5) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// Value hash → (value, occurrences), for top values.
@@ -489,88 +497,64 @@ impl ColumnStats {
     }
 }
 
-thread_local! {
-    /// Reused encoding buffer: hashing runs for every value of every item.
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+/// Mixes a type tag into a content hash, so `S "1"` and `N 1` differ.
+fn tagged(tag: u8, hash: u64) -> u64 {
+    let h = hash ^ u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9)
 }
 
-/// The hash of a value for distinct counting and top values: scalars hashed in place
-/// (with their type, so `S "1"` and `N 1` differ), containers through a canonical
-/// encoding.
-fn value_hash(value: &AttributeValue) -> u64 {
-    let tagged = |tag: u8, bytes: &[u8]| {
-        let h = hash_bytes(bytes) ^ u64::from(tag).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9)
+/// The hash of a value for distinct counting and top values. Scalars hash their bytes
+/// with their type. Containers combine their elements' hashes without allocating:
+/// lists in order; sets and maps by a wrapping sum (DynamoDB returns neither in a
+/// fixed order, and equal sets or maps must hash equal).
+pub(super) fn value_hash(value: &AttributeValue) -> u64 {
+    container_hash(value, 0)
+}
+
+fn container_hash(value: &AttributeValue, depth: usize) -> u64 {
+    let unordered = |tag: u8, elements: &mut dyn Iterator<Item = u64>| {
+        let (mut sum, mut count) = (0u64, 0u64);
+        for h in elements {
+            sum = sum.wrapping_add(h);
+            count += 1;
+        }
+        tagged(tag, sum ^ count.wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
     };
     match value {
         // DynamoDB stores numbers normalized ("1.50" comes back "1.5"): the text is canonical.
-        AttributeValue::S(s) => tagged(b'S', s.as_bytes()),
-        AttributeValue::N(n) => tagged(b'N', n.as_bytes()),
-        AttributeValue::B(b) => tagged(b'B', b.as_ref()),
-        AttributeValue::Bool(b) => tagged(b'T', &[u8::from(*b)]),
-        _ => SCRATCH.with(|cell| {
-            let mut buf = cell.borrow_mut();
-            buf.clear();
-            encode(value, &mut buf, 0);
-            tagged(b'C', &buf)
-        }),
-    }
-}
-
-/// A canonical byte encoding of a value, for hashing (type tag + content; set elements
-/// sorted, map keys sorted, so equal values hash equal).
-fn encode(value: &AttributeValue, out: &mut Vec<u8>, depth: usize) {
-    let put = |tag: u8, bytes: &[u8], out: &mut Vec<u8>| {
-        out.push(tag);
-        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(bytes);
-    };
-    match value {
-        AttributeValue::S(s) => put(b'S', s.as_bytes(), out),
-        // DynamoDB stores numbers normalized ("1.50" comes back "1.5"), so the text is canonical.
-        AttributeValue::N(n) => put(b'N', n.as_bytes(), out),
-        AttributeValue::B(b) => put(b'B', b.as_ref(), out),
-        AttributeValue::Bool(b) => put(b'T', &[u8::from(*b)], out),
-        AttributeValue::Null(_) => put(b'Z', &[], out),
-        AttributeValue::Ss(v) | AttributeValue::Ns(v) => {
-            let mut v: Vec<&String> = v.iter().collect();
-            v.sort();
-            out.push(if matches!(value, AttributeValue::Ss(_)) {
-                b's'
-            } else {
-                b'n'
-            });
-            for s in v {
-                put(b'.', s.as_bytes(), out);
-            }
-        }
-        AttributeValue::Bs(v) => {
-            let mut v: Vec<&[u8]> = v.iter().map(|b| b.as_ref()).collect();
-            v.sort();
-            out.push(b'b');
-            for b in v {
-                put(b'.', b, out);
-            }
-        }
+        AttributeValue::S(s) => tagged(b'S', hash_bytes(s.as_bytes())),
+        AttributeValue::N(n) => tagged(b'N', hash_bytes(n.as_bytes())),
+        AttributeValue::B(b) => tagged(b'B', hash_bytes(b.as_ref())),
+        AttributeValue::Bool(b) => tagged(b'T', u64::from(*b)),
+        AttributeValue::Null(_) => tagged(b'Z', 0),
+        AttributeValue::Ss(v) => unordered(
+            b's',
+            &mut v.iter().map(|s| tagged(b'S', hash_bytes(s.as_bytes()))),
+        ),
+        AttributeValue::Ns(v) => unordered(
+            b'n',
+            &mut v.iter().map(|s| tagged(b'N', hash_bytes(s.as_bytes()))),
+        ),
+        AttributeValue::Bs(v) => unordered(
+            b'b',
+            &mut v.iter().map(|b| tagged(b'B', hash_bytes(b.as_ref()))),
+        ),
         AttributeValue::L(items) if depth < MAX_DEPTH => {
-            out.push(b'L');
-            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            let mut h = tagged(b'L', items.len() as u64);
             for item in items {
-                encode(item, out, depth + 1);
+                h = tagged(b'l', h.rotate_left(23) ^ container_hash(item, depth + 1));
             }
+            h
         }
-        AttributeValue::M(fields) if depth < MAX_DEPTH => {
-            let mut keys: Vec<&String> = fields.keys().collect();
-            keys.sort();
-            out.push(b'M');
-            out.extend_from_slice(&(keys.len() as u64).to_le_bytes());
-            for k in keys {
-                put(b'k', k.as_bytes(), out);
-                if let Some(v) = fields.get(k) {
-                    encode(v, out, depth + 1);
-                }
-            }
-        }
-        _ => out.push(b'?'),
+        AttributeValue::M(fields) if depth < MAX_DEPTH => unordered(
+            b'M',
+            &mut fields.iter().map(|(k, v)| {
+                tagged(
+                    b'k',
+                    hash_bytes(k.as_bytes()).rotate_left(17) ^ container_hash(v, depth + 1),
+                )
+            }),
+        ),
+        _ => tagged(b'?', 0),
     }
 }

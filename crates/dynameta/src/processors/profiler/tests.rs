@@ -143,3 +143,53 @@ proptest! {
 }
 
 use serde_json::Value;
+
+#[test]
+fn equal_values_hash_equal_and_different_ones_do_not() {
+    use super::column::value_hash;
+    let s = |v: &str| AV::S(v.into());
+    let n = |v: &str| AV::N(v.into());
+    let map = |pairs: &[(&str, AV)]| {
+        AV::M(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    };
+    // Sets and maps: element order does not matter.
+    assert_eq!(
+        value_hash(&AV::Ss(vec!["a".into(), "b".into()])),
+        value_hash(&AV::Ss(vec!["b".into(), "a".into()]))
+    );
+    let ab = map(&[("a", n("1")), ("b", s("x"))]);
+    let mut ba = HashMap::new();
+    ba.insert("b".to_string(), s("x"));
+    ba.insert("a".to_string(), n("1"));
+    assert_eq!(value_hash(&ab), value_hash(&AV::M(ba)));
+    // Everything else tells values apart.
+    let distinct = [
+        s("1"),
+        n("1"),
+        AV::B(aws_sdk_dynamodb::primitives::Blob::new("1")),
+        AV::Bool(true),
+        AV::Bool(false),
+        AV::Null(true),
+        AV::Ss(vec!["1".into()]),
+        AV::Ns(vec!["1".into()]),
+        AV::Ss(vec!["a".into(), "b".into()]),
+        AV::Ss(vec!["a".into()]),
+        AV::L(vec![s("a"), s("b")]),
+        AV::L(vec![s("b"), s("a")]),
+        AV::L(vec![s("a")]),
+        AV::L(vec![]),
+        AV::M(HashMap::new()),
+        ab,
+        map(&[("a", s("1")), ("b", s("x"))]),
+        map(&[("a", n("1"))]),
+        map(&[("b", n("1")), ("a", s("x"))]),
+        map(&[("a", map(&[("b", s("x"))]))]),
+    ];
+    let hashes: std::collections::HashSet<u64> = distinct.iter().map(value_hash).collect();
+    assert_eq!(hashes.len(), distinct.len());
+}
