@@ -132,19 +132,23 @@ pub type Observe<S> = fn(&mut S, &HashMap<String, AttributeValue>);
 pub type Progress = Arc<dyn Fn(u64, f64) + Send + Sync>;
 
 /// Scans `plan` of `table`. Each worker runs as its own task (so parsing and folding
-/// use every core) and folds the items it reads into its own state (`states` has one
-/// per worker) with `observe`; the caller merges the states.
+/// use every core) and folds every page it reads into a state with `observe`; the
+/// caller merges the states it gets back.
+///
+/// States are pooled rather than owned by workers: a page is folded synchronously, so at
+/// most one state per runtime thread is ever in use, and a thread takes back the state
+/// it used last. Two cores fold into two states however many requests are in flight,
+/// which keeps the states (hash tables, sketches) in that core's cache.
 ///
 /// With a row limit the scan goes in rounds, each reading the shortfall as equal
 /// quotas of a few segments (segments left at their quota first, then fresh ones, in
 /// plan order): every segment contributes its first items in key order, so the items
 /// read depend on the data and the plan only, not on timing, and never exceed the limit.
-pub async fn scan<S: Send + 'static>(
+pub async fn scan<S: Default + Send + 'static>(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     plan: &ScanPlan,
     budget: Option<Arc<TokenBucket>>,
-    states: Vec<S>,
     observe: Observe<S>,
     progress: Progress,
 ) -> Result<(Vec<S>, ScanStats), SourceError> {
@@ -162,15 +166,15 @@ pub async fn scan<S: Send + 'static>(
         progress,
     });
     let mut stats = ScanStats::default();
-    let mut states = states;
+    let states = Arc::new(StatePool::default());
     let Some(rows) = plan.row_limit else {
         lock(&shared.queue).extend(plan.segments.iter().map(|&segment| Task {
             segment,
             quota: None,
             start: None,
         }));
-        states = run_round(&shared, states, observe, &mut stats).await?;
-        return Ok(finish(&shared, states, stats, started));
+        run_round(&shared, &states, observe, &mut stats).await?;
+        return Ok(finish(&shared, &states, stats, started));
     };
     let mut fresh = plan.segments.iter().copied();
     let position = |segment: u32| plan.segments.iter().position(|&s| s == segment);
@@ -207,10 +211,10 @@ pub async fn scan<S: Send + 'static>(
                 start,
             }
         }));
-        states = run_round(&shared, states, observe, &mut stats).await?;
+        run_round(&shared, &states, observe, &mut stats).await?;
     }
     stats.segments_partial = lock(&shared.partials).len() as u32;
-    Ok(finish(&shared, states, stats, started))
+    Ok(finish(&shared, &states, stats, started))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -219,36 +223,65 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn finish<S>(
     shared: &Shared,
-    states: Vec<S>,
+    states: &StatePool<S>,
     mut stats: ScanStats,
     started: Instant,
 ) -> (Vec<S>, ScanStats) {
     stats.items = shared.items.load(Ordering::Relaxed);
     stats.consumed_read_units = *lock(&shared.consumed);
     stats.elapsed = started.elapsed();
-    (states, stats)
+    let states = std::mem::take(&mut *lock(&states.free));
+    (states.into_iter().map(|(_, s)| s).collect(), stats)
 }
 
-/// Runs the workers until the task queue is empty; returns their states.
-async fn run_round<S: Send + 'static>(
+/// Fold states not in use, each with the thread that used it last.
+struct StatePool<S> {
+    free: Mutex<Vec<(std::thread::ThreadId, S)>>,
+}
+
+impl<S> Default for StatePool<S> {
+    fn default() -> Self {
+        StatePool {
+            free: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+impl<S: Default> StatePool<S> {
+    /// The state this thread used last, else any free one, else a new one.
+    fn take(&self) -> S {
+        let me = std::thread::current().id();
+        let mut free = lock(&self.free);
+        let at = free
+            .iter()
+            .position(|(thread, _)| *thread == me)
+            .or_else(|| free.len().checked_sub(1));
+        match at {
+            Some(i) => free.swap_remove(i).1,
+            None => S::default(),
+        }
+    }
+
+    fn put(&self, state: S) {
+        lock(&self.free).push((std::thread::current().id(), state));
+    }
+}
+
+/// Runs the workers until the task queue is empty.
+async fn run_round<S: Default + Send + 'static>(
     shared: &Arc<Shared>,
-    states: Vec<S>,
+    states: &Arc<StatePool<S>>,
     observe: Observe<S>,
     stats: &mut ScanStats,
-) -> Result<Vec<S>, SourceError> {
-    let count = states.len();
-    let mut states = states.into_iter();
+) -> Result<(), SourceError> {
     // A JoinSet aborts its tasks when dropped: a timed-out or failed scan stops reading.
     let mut workers = tokio::task::JoinSet::new();
-    for state in states.by_ref().take(shared.plan.workers.max(1)) {
-        workers.spawn(worker(shared.clone(), state, observe));
+    for _ in 0..shared.plan.workers.max(1) {
+        workers.spawn(worker(shared.clone(), states.clone(), observe));
     }
-    let mut out: Vec<S> = states.collect();
-    out.reserve(count);
     while let Some(joined) = workers.join_next().await {
         let failure = match joined {
-            Ok(Ok((state, requests, completed))) => {
-                out.push(state);
+            Ok(Ok((requests, completed))) => {
                 stats.requests += requests;
                 stats.segments_completed += completed;
                 continue;
@@ -268,14 +301,14 @@ async fn run_round<S: Send + 'static>(
         workers.abort_all();
         return Err(failure);
     }
-    Ok(out)
+    Ok(())
 }
 
-async fn worker<S>(
+async fn worker<S: Default>(
     shared: Arc<Shared>,
-    mut state: S,
+    states: Arc<StatePool<S>>,
     observe: Observe<S>,
-) -> Result<(S, u64, u32), SourceError> {
+) -> Result<(u64, u32), SourceError> {
     let (client, table, plan) = (&shared.client, shared.table.as_str(), &shared.plan);
     let (mut requests, mut completed) = (0u64, 0u32);
     // Read units per item seen so far: sizes pages to the budget.
@@ -325,9 +358,12 @@ async fn worker<S>(
             if n > 0 {
                 units_per_item = units / n as f64;
             }
-            for item in &page.items {
-                observe(&mut state, item);
+            // Each item is dropped right after it is folded, while it is still in cache.
+            let mut state = states.take();
+            for item in page.items {
+                observe(&mut state, &item);
             }
+            states.put(state);
             taken += n;
             let items = shared.items.fetch_add(n, Ordering::Relaxed) + n;
             let consumed = {
@@ -349,7 +385,7 @@ async fn worker<S>(
             }
         }
     }
-    Ok((state, requests, completed))
+    Ok((requests, completed))
 }
 
 /// One answered Scan request.

@@ -225,7 +225,6 @@ async fn profile_table(
         options.sample_seed,
     );
     let bucket = budget(workflow, &table).map(|rate| std::sync::Arc::new(TokenBucket::new(rate)));
-    let states = vec![TableStats::default(); plan.workers];
     let observe: source::Observe<TableStats> =
         |s: &mut TableStats, item: &HashMap<String, AttributeValue>| s.observe(item);
     let expected = table.item_count.unwrap_or(0).max(0) as f64
@@ -244,7 +243,6 @@ async fn profile_table(
         name,
         &plan,
         bucket.clone(),
-        states,
         observe,
         report,
     )

@@ -91,19 +91,20 @@ async fn a_rows_limit_is_reached_even_when_segments_are_small_or_empty() {
             row_limit: Some(rows),
             workers,
         };
-        let states = vec![TableStats::default(); workers];
         let (states, stats) = scan(
             &client,
             &table,
             &plan,
             None,
-            states,
-            |s, item| s.observe(item),
+            |s: &mut TableStats, item| s.observe(item),
             Arc::new(|_, _| {}),
         )
         .await
         .unwrap();
         assert_eq!(stats.items, rows, "{rows} rows with {workers} workers");
         assert_eq!(states.iter().map(|s| s.rows).sum::<u64>(), rows);
+        // Folding is synchronous: one state per runtime thread (this test runtime has
+        // one), however many requests were in flight.
+        assert_eq!(states.len(), 1, "{workers} workers");
     }
 }
