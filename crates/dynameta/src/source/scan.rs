@@ -19,6 +19,11 @@ use crate::aws::describe_sdk_error;
 pub(crate) const MAX_PAGE: u32 = 1000;
 /// First page of a budgeted scan, before the cost of an item is known.
 const FIRST_BUDGETED_PAGE: u32 = 25;
+/// Cost assumed for an item before any is read: one read unit (a 4 KB strongly
+/// consistent read; an eventually consistent Scan costs at most half that).
+const UNKNOWN_ITEM_COST: f64 = 1.0;
+/// Seconds of budget one page of a budgeted scan may cost.
+const PAGE_SHARE_OF_BUDGET: f64 = 0.1;
 
 /// What to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,9 +55,12 @@ pub struct ScanStats {
     pub elapsed: Duration,
 }
 
-/// A read budget in read units per second, shared by all workers of a scan. Requests
-/// wait while the bucket is empty; each answer's consumed capacity is then taken out,
-/// so the average rate converges on the budget whatever the item size.
+/// A read budget in read units per second, shared by all workers of a scan. A request
+/// first takes its estimated cost out (waiting while the bucket is in debt), and the
+/// difference to the cost DynamoDB reports is settled when the answer arrives. Workers
+/// therefore queue behind each other's estimates instead of all passing an empty
+/// bucket at once, and the average rate converges on the budget whatever the item size
+/// and however slow the answers.
 #[derive(Debug)]
 pub struct TokenBucket {
     rate: f64,
@@ -73,13 +81,14 @@ impl TokenBucket {
         self.rate
     }
 
-    /// Waits until the bucket is not in debt.
-    pub async fn wait(&self) {
+    /// Waits until the bucket is not in debt, then takes `estimate` units out.
+    pub async fn acquire(&self, estimate: f64) {
         loop {
             let wait = {
                 let mut state = self.state.lock().await;
                 self.refill(&mut state);
                 if state.0 > 0.0 {
+                    state.0 -= estimate;
                     return;
                 }
                 Duration::from_secs_f64((-state.0 + 0.01) / self.rate)
@@ -88,11 +97,11 @@ impl TokenBucket {
         }
     }
 
-    /// Takes `units` out (the bucket may go into debt).
-    pub async fn spend(&self, units: f64) {
+    /// Settles a request that was acquired with `estimate` and cost `actual`.
+    pub async fn settle(&self, estimate: f64, actual: f64) {
         let mut state = self.state.lock().await;
         self.refill(&mut state);
-        state.0 -= units;
+        state.0 += estimate - actual;
     }
 
     fn refill(&self, state: &mut (f64, TokioInstant)) {
@@ -326,19 +335,28 @@ async fn worker<S: Default>(
         let mut taken = 0u64;
         loop {
             let mut limit = MAX_PAGE;
+            if let Some(q) = quota {
+                limit = limit.min(u32::try_from(q - taken).unwrap_or(u32::MAX));
+            }
+            // What this page is expected to cost, taken from the budget before it is sent.
+            let mut estimate = 0.0;
             if let Some(budget) = &shared.budget {
-                budget.wait().await;
-                // Until the cost of an item is known, pages stay small, so the workers'
-                // first requests cannot overspend the budget in a burst.
+                // Pages cost about a tenth of a second of budget, so the last one cannot
+                // overshoot by much. Until the cost of an item is known, pages are small
+                // and priced at a full read unit an item, refunded when the answer comes.
+                let per_item = if units_per_item > 0.0 {
+                    units_per_item
+                } else {
+                    UNKNOWN_ITEM_COST
+                };
                 let fit = if units_per_item > 0.0 {
-                    (budget.rate() * 0.25 / units_per_item) as u32
+                    (budget.rate() * PAGE_SHARE_OF_BUDGET / per_item) as u32
                 } else {
                     FIRST_BUDGETED_PAGE
                 };
                 limit = limit.min(fit.max(1));
-            }
-            if let Some(q) = quota {
-                limit = limit.min(u32::try_from(q - taken).unwrap_or(u32::MAX));
+                estimate = per_item * f64::from(limit);
+                budget.acquire(estimate).await;
             }
             let page = scan_page(
                 client,
@@ -352,7 +370,7 @@ async fn worker<S: Default>(
             requests += 1;
             let units = page.units;
             if let Some(budget) = &shared.budget {
-                budget.spend(units).await;
+                budget.settle(estimate, units).await;
             }
             let n = page.items.len() as u64;
             if n > 0 {
@@ -475,12 +493,37 @@ mod tests {
         let started = TokioInstant::now();
         let mut spent = 0.0;
         while spent < 100.0 {
-            bucket.wait().await;
-            bucket.spend(10.0).await;
+            bucket.acquire(10.0).await;
             spent += 10.0;
         }
-        // 100 units at 200/s, minus the initial unit of credit: just under half a second.
+        // The tenth request goes once the bucket is out of debt again: 90 units at
+        // 200/s, minus the initial unit of credit.
         let secs = started.elapsed().as_secs_f64();
         assert!((0.44..0.52).contains(&secs), "{secs}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slow_answers_and_underestimates_do_not_overspend() {
+        // 8 workers whose answers cost 20 % more than estimated. Had they paid only when
+        // the answer came, all 8 would pass the bucket together each time it refilled
+        // (about 126 units/s here); paying the estimate up front queues them.
+        let bucket = Arc::new(TokenBucket::new(100.0));
+        let spent = Arc::new(Mutex::new(0.0f64));
+        let started = TokioInstant::now();
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (bucket, spent) = (bucket.clone(), spent.clone());
+            workers.spawn(async move {
+                for _ in 0..10 {
+                    bucket.acquire(10.0).await;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    bucket.settle(10.0, 12.0).await;
+                    *lock(&spent) += 12.0;
+                }
+            });
+        }
+        while workers.join_next().await.is_some() {}
+        let rate = *lock(&spent) / started.elapsed().as_secs_f64();
+        assert!((90.0..=105.0).contains(&rate), "{rate:.1} units/s");
     }
 }
