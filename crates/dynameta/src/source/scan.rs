@@ -81,15 +81,18 @@ impl TokenBucket {
         self.rate
     }
 
-    /// Waits until the bucket is not in debt, then takes `estimate` units out.
-    pub async fn acquire(&self, estimate: f64) {
+    /// Waits until the bucket is not in debt, then prices the request with `price`
+    /// (its estimated cost, and whatever the caller sized with it) at that moment and
+    /// takes the estimate out. Pricing after the wait uses the freshest cost per item.
+    pub async fn acquire<T>(&self, price: impl Fn() -> (f64, T)) -> T {
         loop {
             let wait = {
                 let mut state = self.state.lock().await;
                 self.refill(&mut state);
                 if state.0 > 0.0 {
+                    let (estimate, sized) = price();
                     state.0 -= estimate;
-                    return;
+                    return sized;
                 }
                 Duration::from_secs_f64((-state.0 + 0.01) / self.rate)
             };
@@ -132,6 +135,9 @@ struct Shared {
     items: AtomicU64,
     consumed: Mutex<f64>,
     budget: Option<Arc<TokenBucket>>,
+    /// Read units per item of the latest page (0 until one is known): prices budgeted
+    /// pages, so only the scan's first request is priced blind, not every worker's.
+    item_cost: Mutex<f64>,
     progress: Progress,
 }
 
@@ -171,6 +177,7 @@ pub async fn scan<S: Default + Send + 'static>(
         stop: AtomicBool::new(false),
         items: AtomicU64::new(0),
         consumed: Mutex::new(0.0),
+        item_cost: Mutex::new(0.0),
         budget,
         progress,
     });
@@ -320,8 +327,6 @@ async fn worker<S: Default>(
 ) -> Result<(u64, u32), SourceError> {
     let (client, table, plan) = (&shared.client, shared.table.as_str(), &shared.plan);
     let (mut requests, mut completed) = (0u64, 0u32);
-    // Read units per item seen so far: sizes pages to the budget.
-    let mut units_per_item = 0.0f64;
     while !shared.stop.load(Ordering::Relaxed) {
         let next = lock(&shared.queue).pop_front();
         let Some(Task {
@@ -344,19 +349,20 @@ async fn worker<S: Default>(
                 // Pages cost about a tenth of a second of budget, so the last one cannot
                 // overshoot by much. Until the cost of an item is known, pages are small
                 // and priced at a full read unit an item, refunded when the answer comes.
-                let per_item = if units_per_item > 0.0 {
-                    units_per_item
-                } else {
-                    UNKNOWN_ITEM_COST
-                };
-                let fit = if units_per_item > 0.0 {
-                    (budget.rate() * PAGE_SHARE_OF_BUDGET / per_item) as u32
-                } else {
-                    FIRST_BUDGETED_PAGE
-                };
-                limit = limit.min(fit.max(1));
-                estimate = per_item * f64::from(limit);
-                budget.acquire(estimate).await;
+                let most = limit;
+                (limit, estimate) = budget
+                    .acquire(|| {
+                        let known = *lock(&shared.item_cost);
+                        let (per_item, fit) = if known > 0.0 {
+                            (known, (budget.rate() * PAGE_SHARE_OF_BUDGET / known) as u32)
+                        } else {
+                            (UNKNOWN_ITEM_COST, FIRST_BUDGETED_PAGE)
+                        };
+                        let limit = most.min(fit.max(1));
+                        let estimate = per_item * f64::from(limit);
+                        (estimate, (limit, estimate))
+                    })
+                    .await;
             }
             let page = scan_page(
                 client,
@@ -369,12 +375,12 @@ async fn worker<S: Default>(
             .await?;
             requests += 1;
             let units = page.units;
+            let n = page.items.len() as u64;
             if let Some(budget) = &shared.budget {
                 budget.settle(estimate, units).await;
-            }
-            let n = page.items.len() as u64;
-            if n > 0 {
-                units_per_item = units / n as f64;
+                if n > 0 {
+                    *lock(&shared.item_cost) = units / n as f64;
+                }
             }
             // Each item is dropped right after it is folded, while it is still in cache.
             let mut state = states.take();
@@ -493,7 +499,7 @@ mod tests {
         let started = TokioInstant::now();
         let mut spent = 0.0;
         while spent < 100.0 {
-            bucket.acquire(10.0).await;
+            bucket.acquire(|| (10.0, ())).await;
             spent += 10.0;
         }
         // The tenth request goes once the bucket is out of debt again: 90 units at
@@ -515,7 +521,7 @@ mod tests {
             let (bucket, spent) = (bucket.clone(), spent.clone());
             workers.spawn(async move {
                 for _ in 0..10 {
-                    bucket.acquire(10.0).await;
+                    bucket.acquire(|| (10.0, ())).await;
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     bucket.settle(10.0, 12.0).await;
                     *lock(&spent) += 12.0;
