@@ -100,17 +100,23 @@ impl TokenBucket {
         }
     }
 
-    /// Settles a request that was acquired with `estimate` and cost `actual`.
+    /// Settles a request that was acquired with `estimate` and cost `actual` (a refund
+    /// never lifts the bucket above one second's worth).
     pub async fn settle(&self, estimate: f64, actual: f64) {
         let mut state = self.state.lock().await;
         self.refill(&mut state);
-        state.0 += estimate - actual;
+        state.0 = (state.0 + estimate - actual).min(self.capacity());
+    }
+
+    /// The most the bucket holds: one second's worth.
+    fn capacity(&self) -> f64 {
+        self.rate.max(1.0)
     }
 
     fn refill(&self, state: &mut (f64, TokioInstant)) {
         let now = TokioInstant::now();
         let earned = now.duration_since(state.1).as_secs_f64() * self.rate;
-        state.0 = (state.0 + earned).min(self.rate.max(1.0));
+        state.0 = (state.0 + earned).min(self.capacity());
         state.1 = now;
     }
 }
