@@ -399,7 +399,9 @@ pub fn customer_item(i: u32) -> Item {
         "orderNumber".into(),
         s(format!("ORD-{:08}", 20_240_000 + i)),
     );
-    // An access key id someone stored with the customer: a secret in the data.
+    // An access key id someone stored with the customer: a secret in the data. The
+    // value is a generated dummy (AKIA + 16 characters derived from the row number),
+    // never a real key.
     let key: String = (0..16u32)
         .map(|k| {
             let x = (i.wrapping_mul(2_654_435_761) >> (k % 24)).wrapping_add(k * 7) % 36;

@@ -57,14 +57,7 @@ pub async fn classify_one(
     capabilities: &Capabilities,
 ) -> Result<ClassifiedTable, String> {
     let err = |e: SourceError| e.to_string();
-    let described = source::describe_table(
-        &connection.dynamodb,
-        name,
-        source::Depth::Table,
-        capabilities,
-    )
-    .await
-    .map_err(err)?;
+    let table = super::describe_for_scan(connection, name, capabilities).await?;
     let pipeline = &workflow.classification;
     let rows_kept = match pipeline.store_sample_data {
         Some(true) => (pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize)
@@ -79,7 +72,7 @@ pub async fn classify_one(
         name,
         workflow.options.sample_size,
         workflow.options.sample_segments,
-        described.table.item_count,
+        table.item_count,
         keep,
     )
     .await
@@ -87,7 +80,7 @@ pub async fn classify_one(
     let table = mapping::table(
         scope,
         &connection.region,
-        &described.table,
+        &table,
         &sampled.sample,
         ColumnOptions::default(),
     );

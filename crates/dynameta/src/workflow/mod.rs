@@ -62,6 +62,24 @@ pub async fn open_existing_sink(
     }
 }
 
+/// DescribeTable alone (no TTL, PITR or tags): what profiling and classification need
+/// before they scan. The error is the user-facing message for the table's failure.
+pub async fn describe_for_scan(
+    connection: &Connection,
+    name: &str,
+    capabilities: &crate::source::Capabilities,
+) -> Result<crate::source::TableDescription, String> {
+    crate::source::describe_table(
+        &connection.dynamodb,
+        name,
+        crate::source::Depth::Table,
+        capabilities,
+    )
+    .await
+    .map(|described| described.table)
+    .map_err(|e| e.to_string())
+}
+
 /// Lists the region's tables and applies the workflow's filters. Returns every listed
 /// name and the selected ones; the dropped ones go to `summary.filtered`.
 pub async fn list_and_select(

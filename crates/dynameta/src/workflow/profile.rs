@@ -205,15 +205,7 @@ async fn profile_table(
     progress: &Progress,
 ) -> Result<(Record, u64, f64), String> {
     let err = |e: SourceError| e.to_string();
-    let described = source::describe_table(
-        &connection.dynamodb,
-        name,
-        source::Depth::Table,
-        capabilities,
-    )
-    .await
-    .map_err(err)?;
-    let table = described.table;
+    let table = super::describe_for_scan(connection, name, capabilities).await?;
     let profiler = &workflow.profiler;
     let sample = choose_sample(profiler, table.item_count);
     let options = &workflow.options;
