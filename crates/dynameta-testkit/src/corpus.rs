@@ -180,8 +180,45 @@ pub fn order_item(i: u32) -> Item {
     item
 }
 
+/// A `shapes` item: the shapes OpenMetadata's server refuses unless mapped with care
+/// (its `DatabaseUtil` and `FullyQualifiedName` rules): a binary partition key alone,
+/// a binary attribute, empty maps and lists (also nested and in a list), a top-level
+/// set of each kind, and attribute names with a line break, a quote, `::` and a
+/// Unicode line separator next to a name they could collide with once made safe.
+pub fn shapes_item(i: u32) -> Item {
+    let mut item: Item = HashMap::new();
+    item.insert("bin".into(), AV::B(Blob::new(vec![0xff, 0x00, i as u8])));
+    item.insert(
+        "payload".into(),
+        AV::B(Blob::new(format!("p{i}").into_bytes())),
+    );
+    item.insert("emptyMap".into(), AV::M(HashMap::new()));
+    item.insert("emptyList".into(), AV::L(vec![]));
+    item.insert("listOfEmptyMaps".into(), AV::L(vec![AV::M(HashMap::new())]));
+    item.insert(
+        "nested".into(),
+        m(vec![("inner", AV::M(HashMap::new())), ("n", n(i))]),
+    );
+    item.insert(
+        "tags".into(),
+        AV::Ss(vec!["a".into(), format!("t{}", i % 3)]),
+    );
+    item.insert(
+        "scores".into(),
+        AV::Ns(vec!["1".into(), format!("{}.5", i)]),
+    );
+    item.insert("hashes".into(), AV::Bs(vec![Blob::new(vec![i as u8, 1])]));
+    item.insert("line\nbreak".into(), s("two\nlines"));
+    item.insert("line break".into(), s("one line"));
+    item.insert("say \"hi\"".into(), s("quoted"));
+    item.insert("a::b".into(), s("colons"));
+    item.insert("sep\u{2028}arator".into(), s("unicode line separator"));
+    item
+}
+
 /// Creates the corpus: `orders` (GSI + LSI), `users` (hash-only, TTL), `empty_composite`
-/// (no items), `acct.users-v2` (dot in name), plus `filler` small tables `bulk_NNN`.
+/// (no items), `acct.users-v2` (dot in name), `shapes` (see [`shapes_item`]), plus
+/// `filler` small tables `bulk_NNN`.
 pub async fn seed(client: &Client, filler: usize) {
     client
         .create_table()
@@ -303,6 +340,9 @@ pub async fn seed(client: &Client, filler: usize) {
             .collect(),
     )
     .await;
+
+    create_table(client, "shapes", ("bin", ScalarAttributeType::B), None).await;
+    put_items(client, "shapes", (0..12).map(shapes_item).collect()).await;
 
     for i in 0..filler {
         let name = format!("bulk_{i:03}");

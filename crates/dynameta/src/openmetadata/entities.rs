@@ -16,8 +16,10 @@ pub enum DataType {
     Decimal,
     /// DynamoDB N where the values are unknown (key of an empty table) or in a set.
     Number,
-    /// DynamoDB B.
-    Binary,
+    /// DynamoDB B. Not `BINARY`: OpenMetadata requires a `dataLength` for BINARY
+    /// (`DatabaseUtil.validateColumnDataLength`), and DynamoDB binaries have none; its
+    /// own DynamoDB connector types B as BYTES too.
+    Bytes,
     /// DynamoDB BOOL.
     Boolean,
     /// DynamoDB NULL seen alone.
@@ -26,8 +28,11 @@ pub enum DataType {
     Set,
     /// DynamoDB L.
     Array,
-    /// DynamoDB M.
+    /// DynamoDB M with fields seen.
     Struct,
+    /// DynamoDB M that was always empty: OpenMetadata refuses a STRUCT without
+    /// `children` (`DatabaseUtil.validateStructColumn`), and no field is known.
+    Map,
     /// Several DynamoDB types at one attribute.
     Union,
     /// Nothing observed (an always-empty list).
@@ -45,7 +50,7 @@ pub struct Column {
     pub display_name: Option<String>,
     /// OpenMetadata type.
     pub data_type: DataType,
-    /// Element type for ARRAY and SET.
+    /// Element type of an ARRAY (OpenMetadata drops it from any other type).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub array_data_type: Option<DataType>,
     /// Readable full type, e.g. `list<map<id:string>>`.

@@ -146,21 +146,27 @@ pub fn table(
         .take(keys.len())
         .map(|c| c.name.clone())
         .collect();
+    // OpenMetadata refuses a table whose primary key is both a column constraint and a
+    // table constraint (`DatabaseUtil.validateConstraints`: "A column already tagged as
+    // a primary key and table constraint also includes primary key"). As OpenMetadata's
+    // own DynamoDB connector does: a lone partition key is marked on its column, a
+    // composite key is a table constraint (plus SORT_KEY for the range key), its
+    // columns NOT_NULL.
     let mut constraints = Vec::new();
-    if !key_columns.is_empty() {
-        constraints.push(TableConstraint {
-            constraint_type: "PRIMARY_KEY".into(),
-            columns: key_columns.clone(),
-        });
-        if key_columns.len() == 1 {
-            cols[0].constraint = Some("PRIMARY_KEY".into());
-        } else {
+    match key_columns.as_slice() {
+        [] => {}
+        [_] => cols[0].constraint = Some("PRIMARY_KEY".into()),
+        [_, range @ ..] => {
             for c in cols.iter_mut().take(key_columns.len()) {
                 c.constraint = Some("NOT_NULL".into());
             }
             constraints.push(TableConstraint {
+                constraint_type: "PRIMARY_KEY".into(),
+                columns: key_columns.clone(),
+            });
+            constraints.push(TableConstraint {
                 constraint_type: "SORT_KEY".into(),
-                columns: key_columns[1..].to_vec(),
+                columns: range.to_vec(),
             });
         }
     }

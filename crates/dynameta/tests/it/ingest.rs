@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::support::*;
 
-/// Filler tables on top of the 4 corpus tables: 154 in all, so ListTables pages.
+/// Filler tables on top of the 5 corpus tables: 155 in all, so ListTables pages.
 const FILLER: usize = 150;
 
 struct CorpusRun {
@@ -52,15 +52,15 @@ fn corpus_run() -> &'static CorpusRun {
 fn lists_every_table_across_pages() {
     let c = corpus_run();
     let s = summary(&c.run);
-    assert_eq!(s["tablesListed"], 154);
-    assert_eq!(s["tablesProcessed"], 154);
+    assert_eq!(s["tablesListed"], 155);
+    assert_eq!(s["tablesProcessed"], 155);
     assert_eq!(s["failures"].as_array().unwrap().len(), 0);
     let tables = c
         .records
         .iter()
         .filter(|r| r["kind"] == "createTable")
         .count();
-    assert_eq!(tables, 154);
+    assert_eq!(tables, 155);
     let kinds: Vec<&str> = c
         .records
         .iter()
@@ -98,15 +98,16 @@ fn orders_columns_types_children_and_constraints() {
     assert_eq!(ty("total"), "DECIMAL");
     assert_eq!(ty("paid"), "BOOLEAN");
     assert_eq!(ty("giftMessage"), "NULL");
-    assert_eq!(ty("signature"), "BINARY");
+    assert_eq!(ty("signature"), "BYTES");
     assert_eq!(ty("couponCode"), "STRING");
-    for (name, elem) in [
-        ("labels", "STRING"),
-        ("ratings", "NUMBER"),
-        ("blobs", "BINARY"),
+    for (name, display) in [
+        ("labels", "set<string>"),
+        ("ratings", "set<number>"),
+        ("blobs", "set<binary>"),
     ] {
         assert_eq!(ty(name), "SET");
-        assert_eq!(column(cols, name)["arrayDataType"], elem);
+        assert!(column(cols, name).get("arrayDataType").is_none());
+        assert_eq!(column(cols, name)["dataTypeDisplay"], display);
     }
     let lines = column(cols, "lines");
     assert_eq!(lines["dataType"], "ARRAY");
@@ -157,7 +158,7 @@ fn empty_and_dotted_tables() {
     let cols = empty["columns"].as_array().unwrap();
     assert_eq!(cols.len(), 2, "key columns even without items");
     assert_eq!(cols[0]["name"], "pk");
-    assert_eq!(cols[0]["dataType"], "BINARY");
+    assert_eq!(cols[0]["dataType"], "BYTES");
     assert_eq!(cols[1]["dataType"], "NUMBER");
     let dotted = c
         .records
@@ -173,6 +174,60 @@ fn empty_and_dotted_tables() {
         column(&users["columns"], "userId")["constraint"],
         "PRIMARY_KEY"
     );
+    // A lone key is on its column only (OpenMetadata refuses it in both places).
+    assert!(users.get("tableConstraints").is_none(), "{users}");
+}
+
+#[test]
+fn shapes_openmetadata_refuses_are_mapped_to_ones_it_accepts() {
+    let c = corpus_run();
+    let t = create_table(&c.records, "shapes");
+    assert!(t.get("tableConstraints").is_none());
+    let cols = &t["columns"];
+    let bin = column(cols, "bin");
+    assert_eq!(
+        (&bin["dataType"], &bin["constraint"]),
+        (
+            &serde_json::json!("BYTES"),
+            &serde_json::json!("PRIMARY_KEY")
+        )
+    );
+    assert_eq!(column(cols, "payload")["dataType"], "BYTES");
+    assert_eq!(column(cols, "emptyMap")["dataType"], "MAP");
+    assert!(column(cols, "emptyMap").get("children").is_none());
+    assert_eq!(column(cols, "emptyList")["arrayDataType"], "UNKNOWN");
+    assert_eq!(column(cols, "listOfEmptyMaps")["arrayDataType"], "MAP");
+    assert_eq!(
+        column(&column(cols, "nested")["children"], "inner")["dataType"],
+        "MAP"
+    );
+    for set in ["tags", "scores", "hashes"] {
+        assert_eq!(column(cols, set)["dataType"], "SET");
+    }
+    // Unsafe names get a safe one, the original in displayName, and never collide.
+    let mut names = Vec::new();
+    for col in cols.as_array().unwrap() {
+        let name = col["name"].as_str().unwrap();
+        assert!(
+            !name.contains(['\n', '"', '\u{2028}']) && !name.contains("::"),
+            "{name:?}"
+        );
+        names.push(name);
+    }
+    let total = names.len();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), total, "{names:?}");
+    for original in ["line\nbreak", "say \"hi\"", "a::b", "sep\u{2028}arator"] {
+        let renamed = cols
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["displayName"] == original)
+            .unwrap_or_else(|| panic!("{original:?} has no column"));
+        assert_ne!(renamed["name"], original);
+    }
+    assert_eq!(column(cols, "line break")["dataType"], "STRING");
 }
 
 #[test]
@@ -243,7 +298,7 @@ fn every_payload_validates_against_upstream_schemas() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 3 + 154);
+    assert_eq!(checked, 3 + 155);
 }
 
 #[test]

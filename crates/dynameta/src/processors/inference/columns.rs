@@ -43,7 +43,7 @@ pub struct ColumnOptions {
 pub fn key_type(kind: KeyKind, observed: Option<&Shape>) -> (DataType, String) {
     match kind {
         KeyKind::String => (DataType::String, "string".into()),
-        KeyKind::Binary => (DataType::Binary, "binary".into()),
+        KeyKind::Binary => (DataType::Bytes, "binary".into()),
         KeyKind::Number => match observed.and_then(|s| s.number) {
             Some(n) => number_type(&n),
             None => (DataType::Number, "number".into()),
@@ -138,9 +138,24 @@ pub fn column_names<'a>(attributes: impl IntoIterator<Item = &'a str>) -> Vec<St
         .collect()
 }
 
-/// The attribute name with what OpenMetadata rejects replaced (quotes, empty, too long).
+/// The attribute name with what OpenMetadata rejects replaced:
+/// - a line terminator (`\n`, `\r`, U+0085, U+2028, U+2029) or `::` anywhere: the
+///   column name pattern `^((?!::).)*$` of `table.json#/definitions/columnName` is a
+///   Java regex whose `.` matches no line terminator; a terminator becomes a space and
+///   `::` becomes `:_:`;
+/// - `"`: `FullyQualifiedName.quoteName` escapes quotes in some versions and refuses
+///   them in others, and FQNs holding them are ambiguous to split; it becomes `'`;
+/// - empty, or over 256 characters (`columnName` `minLength`/`maxLength`).
 fn safe_name(attribute: &str) -> String {
-    let mut base: String = attribute.replace('"', "'");
+    let mut base = String::with_capacity(attribute.len());
+    for c in attribute.chars() {
+        match c {
+            '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => base.push(' '),
+            '"' => base.push('\''),
+            ':' if base.ends_with(':') => base.push_str("_:"),
+            c => base.push(c),
+        }
+    }
     if base.is_empty() {
         base = "_empty_".into();
     }
@@ -222,10 +237,11 @@ fn kind_type(kind: Kind, shape: &Shape) -> DataType {
     match kind {
         Kind::String => DataType::String,
         Kind::Number => shape.number.map_or(DataType::Number, |n| number_type(&n).0),
-        Kind::Binary => DataType::Binary,
+        Kind::Binary => DataType::Bytes,
         Kind::Boolean => DataType::Boolean,
         Kind::StringSet | Kind::NumberSet | Kind::BinarySet => DataType::Set,
         Kind::List => DataType::Array,
+        Kind::Map if shape.map.as_ref().is_some_and(|m| m.fields.is_empty()) => DataType::Map,
         Kind::Map => DataType::Struct,
     }
 }
@@ -300,13 +316,12 @@ fn kind_display(kind: Kind, shape: &Shape) -> String {
     }
 }
 
-/// Element type for ARRAY and SET columns.
+/// Element type of an ARRAY column. A SET's element type is in its `dataTypeDisplay`
+/// (`set<string>`) only: OpenMetadata drops `arrayDataType` from every column whose
+/// type is not ARRAY (`DatabaseUtil.validateArrayColumn`), so sending it would make
+/// what we write differ from what the server keeps.
 fn array_data_type(shape: &Shape) -> Option<DataType> {
-    let ks = kinds(shape);
-    match ks.as_slice() {
-        [Kind::StringSet] => Some(DataType::String),
-        [Kind::NumberSet] => Some(DataType::Number),
-        [Kind::BinarySet] => Some(DataType::Binary),
+    match kinds(shape).as_slice() {
         [Kind::List] => shape.list.as_ref().map(|l| data_type(&l.elements)),
         _ => None,
     }

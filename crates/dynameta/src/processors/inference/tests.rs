@@ -105,17 +105,22 @@ fn scalar_types_map_to_openmetadata_types() {
     assert_eq!(find(&cols, "d").precision, Some(3));
     assert_eq!(find(&cols, "d").scale, Some(2));
     assert_eq!(t("big"), DataType::Decimal);
-    assert_eq!(t("b"), DataType::Binary);
+    assert_eq!(t("b"), DataType::Bytes);
+    assert_eq!(
+        find(&cols, "b").data_type_display.as_deref(),
+        Some("binary")
+    );
     assert_eq!(t("t"), DataType::Boolean);
     assert_eq!(t("z"), DataType::Null);
-    for (name, elem, display) in [
-        ("ss", DataType::String, "set<string>"),
-        ("ns", DataType::Number, "set<number>"),
-        ("bs", DataType::Binary, "set<binary>"),
+    // OpenMetadata drops arrayDataType from a SET: the element type is in the display.
+    for (name, display) in [
+        ("ss", "set<string>"),
+        ("ns", "set<number>"),
+        ("bs", "set<binary>"),
     ] {
         let c = find(&cols, name);
         assert_eq!(c.data_type, DataType::Set);
-        assert_eq!(c.array_data_type, Some(elem));
+        assert_eq!(c.array_data_type, None);
         assert_eq!(c.data_type_display.as_deref(), Some(display));
     }
 }
@@ -255,6 +260,120 @@ fn awkward_names_never_collide() {
 }
 
 #[test]
+fn empty_maps_and_lists_have_types_openmetadata_accepts() {
+    let items = [item(&[
+        ("m", AV::M(HashMap::new())),
+        ("l", AV::L(vec![])),
+        ("lm", AV::L(vec![AV::M(HashMap::new())])),
+        (
+            "nested",
+            AV::M(HashMap::from([(
+                "inner".to_string(),
+                AV::M(HashMap::new()),
+            )])),
+        ),
+    ])];
+    let cols = columns(&sample(&items), &[], ColumnOptions::default());
+    // A STRUCT needs children (DatabaseUtil.validateStructColumn): an always-empty map
+    // is a MAP, whose keys are unknown.
+    let m = find(&cols, "m");
+    assert_eq!((m.data_type, m.children.is_none()), (DataType::Map, true));
+    assert_eq!(m.data_type_display.as_deref(), Some("map<>"));
+    let l = find(&cols, "l");
+    assert_eq!(l.data_type, DataType::Array);
+    assert_eq!(l.array_data_type, Some(DataType::Unknown));
+    assert_eq!(find(&cols, "lm").array_data_type, Some(DataType::Map));
+    let nested = find(&cols, "nested");
+    assert_eq!(nested.data_type, DataType::Struct);
+    assert_eq!(
+        nested.children.as_ref().unwrap()[0].data_type,
+        DataType::Map
+    );
+}
+
+#[test]
+fn names_openmetadata_refuses_get_safe_names_that_never_collide() {
+    let hostile = [
+        "line\nbreak",
+        "line break",
+        "cr\rlf",
+        "nel\u{85}x",
+        "ls\u{2028}x",
+        "ps\u{2029}x",
+        "a::b",
+        "a:_:b",
+        ":::",
+        "\"quoted\"",
+        "",
+    ];
+    let items = [hostile.iter().map(|k| (k.to_string(), s("v"))).collect()];
+    let cols = columns(&sample(&items), &[], ColumnOptions::default());
+    assert_eq!(cols.len(), hostile.len());
+    let mut names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+    for c in &cols {
+        assert!(server_accepts_name(&c.name), "{:?}", c.name);
+        if let Some(original) = &c.display_name {
+            assert!(hostile.contains(&original.as_str()), "{original:?}");
+        }
+    }
+    // Names OpenMetadata takes as they are stay unchanged.
+    for kept in ["line break", "a:_:b"] {
+        assert!(cols
+            .iter()
+            .any(|c| c.name == kept && c.display_name.is_none()));
+    }
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), hostile.len(), "{names:?}");
+}
+
+/// What OpenMetadata 2.0.7 takes as a column name: 1 to 256 characters matching the
+/// Java regex `^((?!::).)*$` (`.` matches no line terminator), and no `"` (the
+/// `quote_name` of its 2.0.7 Python client refuses one).
+fn server_accepts_name(name: &str) -> bool {
+    let count = name.chars().count();
+    (1..=256).contains(&count)
+        && !name.contains("::")
+        && !name.contains('"')
+        && !name.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+}
+
+/// Checks every column, at any depth, against the rules OpenMetadata's server applies
+/// (`DatabaseUtil.validateColumns` and friends) to top-level columns; we hold nested
+/// columns to them too.
+fn check_server_rules(cols: &[Column]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for c in cols {
+        if !server_accepts_name(&c.name) {
+            return Err(format!("name {:?}", c.name));
+        }
+        if !seen.insert(c.name.as_str()) {
+            return Err(format!("Column name {} is repeated", c.name));
+        }
+        if c.data_type == DataType::Struct && c.children.is_none() {
+            return Err(format!("STRUCT without children: {c:?}"));
+        }
+        if (c.data_type == DataType::Array) != c.array_data_type.is_some() {
+            return Err(format!("arrayDataType on {c:?}"));
+        }
+        if let (Some(p), Some(s)) = (c.precision, c.scale) {
+            if s > p {
+                return Err(format!("scale > precision: {c:?}"));
+            }
+        }
+        if let Some(d) = &c.data_type_display {
+            if *d != d.to_lowercase() {
+                return Err(format!("dataTypeDisplay not lower case: {d}"));
+            }
+        }
+        if let Some(children) = &c.children {
+            check_server_rules(children)?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
 fn summaries_report_presence_and_paths() {
     let items = [
         item(&[
@@ -294,7 +413,7 @@ fn attribute_value() -> impl Strategy<Value = AV> {
     leaf.prop_recursive(4, 24, 4, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(AV::L),
-            proptest::collection::hash_map("[a-d.]{1,3}", inner, 0..4).prop_map(AV::M),
+            proptest::collection::hash_map("[a-d.:\n\"]{0,3}", inner, 0..4).prop_map(AV::M),
         ]
     })
 }
@@ -330,14 +449,25 @@ proptest! {
         prop_assert_eq!(cols.len(), smp.attributes.len());
         for c in &cols {
             prop_assert!(!c.name.is_empty());
-            let is_container = matches!(c.data_type, DataType::Array | DataType::Set);
-            prop_assert_eq!(c.array_data_type.is_some(), is_container, "{:?}", c);
+            prop_assert_eq!(c.array_data_type.is_some(), c.data_type == DataType::Array, "{:?}", c);
         }
         for item in &items {
             for name in item.keys() {
                 prop_assert!(cols.iter().any(|c| &c.name == name));
             }
         }
+    }
+
+    #[test]
+    fn every_column_is_one_openmetadata_accepts(
+        items in proptest::collection::vec(
+            proptest::collection::hash_map("[a-c:.\n\"\u{2028}]{0,3}", attribute_value(), 0..5),
+            0..20,
+        ),
+        json_schema in any::<bool>(),
+    ) {
+        let cols = columns(&sample(&items), &[], ColumnOptions { json_schema });
+        prop_assert_eq!(check_server_rules(&cols), Ok(()));
     }
 
     #[test]
