@@ -10,6 +10,20 @@ use crate::openmetadata::Column;
 /// OpenMetadata stores at most this many sample rows.
 pub const MAX_SAMPLE_ROWS: usize = 1000;
 
+/// Longest cell, in UTF-8 bytes, before it is cut with [`truncation_marker`]. A single
+/// DynamoDB attribute can hold 400 KB; a sample shows what a value looks like.
+pub const MAX_CELL_BYTES: usize = 1024;
+
+/// Largest sample-data upload, in bytes of JSON: rows are dropped from the end until
+/// the body fits. Half of the 1 MiB request limit that reverse proxies in front of
+/// OpenMetadata commonly apply (nginx's default `client_max_body_size`).
+pub const MAX_UPLOAD_BYTES: usize = 512 * 1024;
+
+/// What ends a cut cell: the cell's full size, so a reader knows it is not the value.
+pub fn truncation_marker(full_bytes: usize) -> String {
+    format!("… [truncated by dynameta: {full_bytes} bytes]")
+}
+
 /// `TableData` with the top-level `columns` and the first `rows` of `items`.
 ///
 /// Cells are JSON: strings and booleans as such, numbers as JSON numbers when that
@@ -32,7 +46,7 @@ pub fn sample_data(
         .iter()
         .take(rows.min(MAX_SAMPLE_ROWS))
         .map(|item| {
-            let cells = names
+            let cells: Vec<Value> = names
                 .iter()
                 .zip(&attributes)
                 .map(|(name, attribute)| {
@@ -48,10 +62,39 @@ pub fn sample_data(
                     }
                 })
                 .collect();
-            Value::Array(cells)
+            Value::Array(cells.into_iter().map(bound_cell).collect())
         })
         .collect();
-    json!({"columns": names, "rows": rows})
+    json!({"columns": names, "rows": within_upload_limit(&names, rows)})
+}
+
+/// Cuts a cell longer than [`MAX_CELL_BYTES`] (as text) and marks it.
+fn bound_cell(cell: Value) -> Value {
+    let text = match &cell {
+        Value::String(s) if s.len() > MAX_CELL_BYTES => s.as_str(),
+        _ => return cell,
+    };
+    let mut cut = MAX_CELL_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Value::String(format!("{}{}", &text[..cut], truncation_marker(text.len())))
+}
+
+/// The leading rows whose `TableData` JSON fits in [`MAX_UPLOAD_BYTES`].
+fn within_upload_limit(names: &[&str], rows: Vec<Value>) -> Vec<Value> {
+    let size = |v: &Value| serde_json::to_vec(v).map_or(usize::MAX, |b| b.len());
+    // `{"columns":[...],"rows":[` + `]}`, then each row and its comma.
+    let mut total = size(&json!(names)) + 24;
+    let mut kept = Vec::with_capacity(rows.len());
+    for row in rows {
+        total = total.saturating_add(size(&row) + 1);
+        if total > MAX_UPLOAD_BYTES {
+            break;
+        }
+        kept.push(row);
+    }
+    kept
 }
 
 fn cell(value: &AttributeValue) -> Value {
@@ -147,6 +190,57 @@ mod tests {
         ] {
             assert_eq!(base64(input.as_bytes()), expected);
         }
+    }
+
+    #[test]
+    fn long_cells_are_cut_and_marked_and_the_upload_is_bounded() {
+        use crate::openmetadata::{Column, DataType};
+        let column = |name: &str| Column {
+            name: name.into(),
+            display_name: None,
+            data_type: DataType::String,
+            array_data_type: None,
+            data_type_display: None,
+            description: None,
+            constraint: None,
+            ordinal_position: None,
+            precision: None,
+            scale: None,
+            json_schema: None,
+            children: None,
+            tags: None,
+        };
+        // A 350 KB attribute (DynamoDB allows 400 KB) in every one of 50 items.
+        let big = "é".repeat(175_000);
+        let items: Vec<HashMap<String, AttributeValue>> = (0..50)
+            .map(|i| {
+                HashMap::from([
+                    ("id".to_string(), AttributeValue::S(format!("k{i}"))),
+                    ("blob".to_string(), AttributeValue::S(big.clone())),
+                ])
+            })
+            .collect();
+        let data = sample_data(&[column("id"), column("blob")], &items, 50, &HashSet::new());
+        let cell = data["rows"][0][1].as_str().unwrap();
+        assert!(cell.ends_with(&truncation_marker(big.len())), "{cell:.80}");
+        assert!(cell.len() <= MAX_CELL_BYTES + truncation_marker(big.len()).len());
+        assert_eq!(data["rows"].as_array().unwrap().len(), 50);
+        assert!(serde_json::to_vec(&data).unwrap().len() <= MAX_UPLOAD_BYTES);
+
+        // Many columns of cut cells: rows are dropped until the body fits.
+        let wide: Vec<Column> = (0..40).map(|i| column(&format!("c{i}"))).collect();
+        let items: Vec<HashMap<String, AttributeValue>> = (0..50)
+            .map(|_| {
+                (0..40)
+                    .map(|i| (format!("c{i}"), AttributeValue::S("x".repeat(5000))))
+                    .collect()
+            })
+            .collect();
+        let data = sample_data(&wide, &items, 50, &HashSet::new());
+        let body = serde_json::to_vec(&data).unwrap().len();
+        let rows = data["rows"].as_array().unwrap().len();
+        assert!(body <= MAX_UPLOAD_BYTES, "{body}");
+        assert!(rows > 0 && rows < 50, "{rows}");
     }
 
     #[test]
