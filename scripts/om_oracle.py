@@ -545,6 +545,8 @@ def read_table(client: Any, fqn: str, args: argparse.Namespace, logs: Collecting
         {
             "id": str(root_value(table.id)),
             "columns": len(table.columns),
+            # As the client gives them: OpenMetadata's reserved keywords decoded.
+            "columnNames": [root_value(c.name) for c in table.columns],
             "columnsIncludingNested": len(every),
             "constraintTypes": sorted({str(enum_value(c.constraintType)) for c in table.tableConstraints or []}),
             "taggedColumns": len(tagged),

@@ -18,6 +18,17 @@ use std::sync::OnceLock;
 
 pub use server::Server;
 
+/// The python of the venv holding OpenMetadata's own package (`openmetadata-ingestion`
+/// 2.0.7), which runs `scripts/om_oracle.py` (`DYNAMETA_OM_PYTHON` or `.tools/paths.env`).
+pub fn om_python() -> String {
+    server::tool_path("DYNAMETA_OM_PYTHON")
+}
+
+/// `scripts/om_oracle.py`: OpenMetadata's models and client as a second oracle.
+pub fn om_oracle_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/om_oracle.py")
+}
+
 /// The shared DynamoDB Local of this test process (started on first use).
 ///
 /// DynamoDB Local keeps one namespace per access key id and region, so tests isolate

@@ -6,6 +6,7 @@ mod config_errors;
 mod examples;
 mod ingest;
 mod moto;
+mod oracle;
 mod profile;
 mod rest;
 mod sampling;

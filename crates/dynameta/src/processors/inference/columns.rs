@@ -138,24 +138,28 @@ pub fn column_names<'a>(attributes: impl IntoIterator<Item = &'a str>) -> Vec<St
         .collect()
 }
 
-/// The attribute name with what OpenMetadata rejects replaced:
-/// - a line terminator (`\n`, `\r`, U+0085, U+2028, U+2029) or `::` anywhere: the
-///   column name pattern `^((?!::).)*$` of `table.json#/definitions/columnName` is a
-///   Java regex whose `.` matches no line terminator; a terminator becomes a space and
-///   `::` becomes `:_:`;
-/// - `"`: `FullyQualifiedName.quoteName` escapes quotes in some versions and refuses
-///   them in others, and FQNs holding them are ambiguous to split; it becomes `'`;
-/// - empty, or over 256 characters (`columnName` `minLength`/`maxLength`).
+/// The attribute name in the form OpenMetadata stores it. Its own ingestion encodes
+/// the characters its server or FQN grammar cannot take into reserved keywords, and its
+/// client decodes them when it reads a table back (2.0.7's
+/// `metadata/ingestion/models/custom_basemodel_validation.py`, `replace_separators`);
+/// dynameta does the same, so OpenMetadata's client, profiler and classifier name the
+/// same columns as we do:
+/// `::` → `__reserved__colon__` (the `columnName` pattern `^((?!::).)*$`), `>` →
+/// `__reserved__arrow__`, `"` → `__reserved__quote__` (`quote_name` refuses it), `\n`
+/// → `__reserved__newline__`, `\r` → `__reserved__carriage_return__`, `\t` →
+/// `__reserved__tab__`. The other line terminators the pattern's Java `.` does not
+/// match (U+0085, U+2028, U+2029), which OpenMetadata's own encoding misses, become a
+/// space. An empty name and one over 256 characters (`columnName` `minLength` /
+/// `maxLength`) are replaced too.
 fn safe_name(attribute: &str) -> String {
-    let mut base = String::with_capacity(attribute.len());
-    for c in attribute.chars() {
-        match c {
-            '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => base.push(' '),
-            '"' => base.push('\''),
-            ':' if base.ends_with(':') => base.push_str("_:"),
-            c => base.push(c),
-        }
-    }
+    let mut base = attribute
+        .replace("::", "__reserved__colon__")
+        .replace('>', "__reserved__arrow__")
+        .replace('"', "__reserved__quote__")
+        .replace('\n', "__reserved__newline__")
+        .replace('\r', "__reserved__carriage_return__")
+        .replace('\t', "__reserved__tab__")
+        .replace(['\u{85}', '\u{2028}', '\u{2029}'], " ");
     if base.is_empty() {
         base = "_empty_".into();
     }

@@ -322,6 +322,20 @@ fn names_openmetadata_refuses_get_safe_names_that_never_collide() {
             .iter()
             .any(|c| c.name == kept && c.display_name.is_none()));
     }
+    // OpenMetadata's own encoding, which its client decodes on read.
+    for (original, stored) in [
+        ("a::b", "a__reserved__colon__b"),
+        ("line\nbreak", "line__reserved__newline__break"),
+        ("cr\rlf", "cr__reserved__carriage_return__lf"),
+        ("\"quoted\"", "__reserved__quote__quoted__reserved__quote__"),
+        ("ls\u{2028}x", "ls x"),
+    ] {
+        let c = cols
+            .iter()
+            .find(|c| c.display_name.as_deref() == Some(original))
+            .unwrap();
+        assert_eq!(c.name, stored);
+    }
     names.sort();
     names.dedup();
     assert_eq!(names.len(), hostile.len(), "{names:?}");
