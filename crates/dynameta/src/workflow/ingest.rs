@@ -204,10 +204,15 @@ async fn open_sink(
                         .into(),
                 ));
             };
-            Sink::rest(server, rest, service)
-                .await
-                .map(Ok)
-                .map_err(|e| IngestError::Sink(e.to_string()))
+            Sink::rest(
+                server,
+                rest,
+                service,
+                workflow.metadata.override_metadata.unwrap_or(false),
+            )
+            .await
+            .map(Ok)
+            .map_err(|e| IngestError::Sink(e.to_string()))
         }
         None => Err(IngestError::Sink("sink: required for ingest".into())),
     }

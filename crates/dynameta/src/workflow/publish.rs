@@ -111,7 +111,10 @@ pub async fn run(workflow: &Workflow, from: &Path) -> Result<(Summary, Outcome),
         _ => None,
     });
     let mut sink = match &service {
-        Some(service) => Sink::rest(server, rest, service).await,
+        Some(service) => {
+            let override_metadata = workflow.metadata.override_metadata.unwrap_or(false);
+            Sink::rest(server, rest, service, override_metadata).await
+        }
         None => Sink::rest_existing(server, rest, &workflow.service_name).await,
     }
     .map_err(|e| IngestError::Sink(e.to_string()))?;

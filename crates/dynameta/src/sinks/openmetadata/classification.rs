@@ -255,6 +255,18 @@ impl RestSink {
                     .collect(),
             )
         };
+        let dropped: Vec<&str> = columns
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| !**k)
+            .map(|(c, _)| c.as_str().unwrap_or_default())
+            .collect();
+        if !dropped.is_empty() {
+            self.warnings.push(format!(
+                "{table_fqn}: sample data left out for {}, not a column of the table in OpenMetadata (OpenMetadata refuses sample data naming an unknown column; run `dynameta ingest` to add it)",
+                dropped.join(", ")
+            ));
+        }
         let rows: Vec<Value> = data["rows"]
             .as_array()
             .into_iter()

@@ -97,6 +97,9 @@ pub struct RestSink {
     pub warnings: Vec<String>,
     /// What was published.
     pub published: Published,
+    /// The pipeline's `overrideMetadata`: the source's description replaces one already
+    /// in OpenMetadata (by default OpenMetadata keeps a description that is there).
+    pub override_metadata: bool,
 }
 
 impl RestSink {
@@ -124,6 +127,7 @@ impl RestSink {
             failures: Vec::new(),
             warnings: Vec::new(),
             published: Published::default(),
+            override_metadata: false,
         })
     }
 
@@ -231,13 +235,27 @@ impl RestSink {
             .flatten()
             .filter_map(|c| c.get("name").and_then(Value::as_str))
             .collect();
+        // OpenMetadata refuses a whole profile naming a column the table does not have
+        // (`TableRepository.addTableProfileData`: "Invalid column name X"), e.g. an
+        // attribute the full scan found and ingest's sample did not: such a column's
+        // profile stays in dynameta's own record and is reported.
         let mut body = payload.clone();
+        let mut dropped = Vec::new();
         if let Some(columns) = body.get_mut("columnProfile").and_then(Value::as_array_mut) {
             columns.retain(|c| {
-                c.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|n| known.contains(n))
+                let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
+                let keep = known.contains(name);
+                if !keep {
+                    dropped.push(name.to_string());
+                }
+                keep
             });
+        }
+        if !dropped.is_empty() {
+            self.warnings.push(format!(
+                "{table_fqn}: profile left out for {}, not a column of the table in OpenMetadata (run `dynameta ingest` to add it)",
+                dropped.join(", ")
+            ));
         }
         match self
             .client
@@ -296,11 +314,16 @@ impl RestSink {
 
     async fn bulk(&self, collection: &str, items: &[Value]) -> Result<Answer, RestError> {
         let body = Value::Array(items.to_vec());
+        let override_metadata = if self.override_metadata {
+            "true"
+        } else {
+            "false"
+        };
         self.client
             .send(
                 Method::PUT,
                 &format!("/v1/{collection}/bulk"),
-                &[("async", "false"), ("overrideMetadata", "false")],
+                &[("async", "false"), ("overrideMetadata", override_metadata)],
                 Some(&body),
                 JSON,
             )
@@ -348,15 +371,19 @@ impl RestSink {
             }
         } else {
             let client = &self.client;
+            let override_metadata = self.override_metadata;
             let results: Vec<(String, Result<Answer, RestError>)> = stream::iter(batch.iter())
                 .map(|t| async move {
                     let body = to_value(t);
-                    (
-                        t.name.clone(),
-                        client
-                            .send(Method::PUT, "/v1/tables", &[], Some(&body), JSON)
-                            .await,
-                    )
+                    let mut result = client
+                        .send(Method::PUT, "/v1/tables", &[], Some(&body), JSON)
+                        .await;
+                    if let (true, Ok(answer)) = (override_metadata, &result) {
+                        if let Err(e) = override_description(client, &answer.body, t).await {
+                            result = Err(e);
+                        }
+                    }
+                    (t.name.clone(), result)
                 })
                 .buffer_unordered(client.config().concurrency.max(1))
                 .collect()
@@ -513,6 +540,39 @@ impl RestSink {
             }
         }
     }
+}
+
+/// 1.9 has no `overrideMetadata` on its PUT, under which a bot never replaces a
+/// description that is there (`EntityRepository.EntityUpdater.updateDescription`). As
+/// OpenMetadata's own ingestion does for `overrideMetadata: true`, the source's
+/// description is then set with a JSON Patch when the stored one differs.
+async fn override_description(
+    client: &Client,
+    stored: &Value,
+    table: &CreateTable,
+) -> Result<(), RestError> {
+    let (Some(wanted), Some(id)) = (&table.description, stored["id"].as_str()) else {
+        return Ok(());
+    };
+    if stored["description"].as_str() == Some(wanted.as_str()) {
+        return Ok(());
+    }
+    let op = if stored.get("description").is_some_and(|d| !d.is_null()) {
+        "replace"
+    } else {
+        "add"
+    };
+    let patch = json!([{ "op": op, "path": "/description", "value": wanted }]);
+    client
+        .send(
+            Method::PATCH,
+            &format!("/v1/tables/{id}"),
+            &[],
+            Some(&patch),
+            "application/json-patch+json",
+        )
+        .await
+        .map(|_| ())
 }
 
 fn to_value(v: &impl serde::Serialize) -> Value {
