@@ -16,7 +16,7 @@ mod server;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-pub use server::Server;
+pub use server::{free_port, Server};
 
 /// The python of the venv holding OpenMetadata's own package (`openmetadata-ingestion`
 /// 2.0.7), which runs `scripts/om_oracle.py` (`DYNAMETA_OM_PYTHON` or `.tools/paths.env`).

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use super::Outcome;
 use crate::aws::{self, describe_sdk_error, CallFailure};
-use crate::config::{ConnectionArguments, Workflow};
+use crate::config::{ConnectionArguments, SinkConfig, Workflow};
+use crate::sinks::openmetadata::{RestConfig, RestSink};
 
 /// Result of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -53,38 +54,83 @@ pub struct Step {
 pub struct Report {
     /// Steps in order.
     pub steps: Vec<Step>,
+    /// One line: what the steps add up to.
+    pub verdict: Verdict,
+}
+
+/// What the steps add up to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// Every step passed.
+    Passed,
+    /// Every mandatory step passed; an optional one warned.
+    PassedWithWarnings,
+    /// No mandatory step failed, but one could not run (e.g. no table to test with):
+    /// the connection is not proven.
+    Incomplete,
+    /// A mandatory step failed.
+    Failed,
 }
 
 impl Report {
-    /// 0 when every mandatory step passed.
-    pub fn outcome(&self) -> Outcome {
-        if self
-            .steps
-            .iter()
-            .all(|s| !s.mandatory || s.status == Status::Pass)
-        {
-            Outcome::Success
+    /// A report of `steps`, with its verdict.
+    pub fn new(steps: Vec<Step>) -> Report {
+        let mandatory = |status| steps.iter().any(|s| s.mandatory && s.status == status);
+        let verdict = if mandatory(Status::Fail) {
+            Verdict::Failed
+        } else if mandatory(Status::Skip) {
+            Verdict::Incomplete
+        } else if steps.iter().any(|s| s.status != Status::Pass) {
+            Verdict::PassedWithWarnings
         } else {
-            Outcome::Failures
+            Verdict::Passed
+        };
+        Report { steps, verdict }
+    }
+
+    /// Success only when every mandatory step ran and passed: a step that could not
+    /// run is never reported as passed.
+    pub fn outcome(&self) -> Outcome {
+        match self.verdict {
+            Verdict::Passed | Verdict::PassedWithWarnings => Outcome::Success,
+            Verdict::Incomplete | Verdict::Failed => Outcome::Failures,
         }
     }
 
-    /// A text table.
+    /// A text table, then the verdict line.
     pub fn render(&self) -> String {
-        let mut out = format!("{:<26} {:<6} {}\n", "STEP", "RESULT", "DETAIL");
+        let mut out = format!("{:<28} {:<6} {}\n", "STEP", "RESULT", "DETAIL");
         for s in &self.steps {
             let status = format!("{:?}", s.status).to_uppercase();
-            out.push_str(&format!("{:<26} {:<6} {}\n", s.name, status, s.detail));
+            out.push_str(&format!("{:<28} {:<6} {}\n", s.name, status, s.detail));
             if let Some(code) = &s.error_code {
-                out.push_str(&format!("{:<33} error code: {code}\n", ""));
+                out.push_str(&format!("{:<35} error code: {code}\n", ""));
             }
             if let Some(action) = &s.missing_action {
-                out.push_str(&format!("{:<33} missing IAM permission: {action}\n", ""));
+                out.push_str(&format!("{:<35} missing IAM permission: {action}\n", ""));
             }
             if let Some(hint) = &s.hint {
-                out.push_str(&format!("{:<33} hint: {hint}\n", ""));
+                out.push_str(&format!("{:<35} hint: {hint}\n", ""));
             }
         }
+        let count = |f: &dyn Fn(&Step) -> bool| self.steps.iter().filter(|s| f(s)).count();
+        let line = match self.verdict {
+            Verdict::Passed => "PASSED: every step passed".to_string(),
+            Verdict::PassedWithWarnings => format!(
+                "PASSED WITH WARNINGS: every mandatory step passed; {} optional step(s) warned (those facts will be recorded as unavailable)",
+                count(&|s| s.status == Status::Warn)
+            ),
+            Verdict::Incomplete => format!(
+                "INCOMPLETE: {} mandatory step(s) could not run, so the connection is not proven",
+                count(&|s| s.mandatory && s.status == Status::Skip)
+            ),
+            Verdict::Failed => format!(
+                "FAILED: {} mandatory step(s) failed",
+                count(&|s| s.mandatory && s.status == Status::Fail)
+            ),
+        };
+        out.push_str(&format!("\nResult: {line}\n"));
         out
     }
 }
@@ -146,20 +192,47 @@ fn failed(mut s: Step, action: &str, failure: &CallFailure) -> Step {
     s
 }
 
-fn skipped(name: &'static str, mandatory: bool) -> Step {
+fn skipped(name: &'static str, mandatory: bool, why: &str) -> Step {
     Step {
         status: Status::Skip,
-        detail: "skipped: an earlier step failed".into(),
+        detail: format!("not run: {why}"),
         ..step(name, mandatory, Instant::now())
     }
 }
 
-/// Runs the steps against the workflow's connection.
+/// The steps run on one table once ListTables found one the filters select: every call
+/// `ingest`, `profile` and `classify` make on a table (the optional ones record a fact
+/// as unavailable when refused).
+const TABLE_STEPS: [(&str, bool); 5] = [
+    ("DescribeTable", true),
+    ("Scan (1 item)", true),
+    ("DescribeTimeToLive", false),
+    ("DescribeContinuousBackups", false),
+    ("ListTagsOfResource", false),
+];
+
+fn skip_table_steps(steps: &mut Vec<Step>, why: &str) {
+    for (name, mandatory) in TABLE_STEPS {
+        steps.push(skipped(name, mandatory, why));
+    }
+}
+
+/// Runs the steps against the workflow's connection, and its OpenMetadata server when
+/// the sink is `metadata-rest`.
 pub async fn run(workflow: &Workflow) -> Report {
+    let mut steps = Vec::new();
+    dynamodb_steps(workflow, &mut steps).await;
+    if let (Some(SinkConfig::MetadataRest(rest)), Some(server)) = (&workflow.sink, &workflow.server)
+    {
+        openmetadata_steps(workflow, server, rest, &mut steps).await;
+    }
+    Report::new(steps)
+}
+
+async fn dynamodb_steps(workflow: &Workflow, steps: &mut Vec<Step>) {
     let options = fast(&workflow.options);
     let connection = aws::connect(workflow.aws(), &options).await;
     let client = &connection.dynamodb;
-    let mut steps = Vec::new();
 
     let t = Instant::now();
     let cred_name = if connection.assumed_role.is_some() {
@@ -182,68 +255,73 @@ pub async fn run(workflow: &Workflow) -> Report {
             s.error_code = Some("CredentialsError".into());
             s.detail = e.to_string();
             s.hint = Some(if connection.assumed_role.is_some() {
-                "STS refused AssumeRole: check assumeRoleArn, the role's trust policy, and the base credentials".into()
+                "check assumeRoleArn, the role's trust policy, the base credentials, and that STS is reachable".into()
             } else {
                 "set awsAccessKeyId/awsSecretAccessKey or profileName, or provide credentials in the environment".into()
             });
             steps.push(s);
-            for (name, mandatory) in [
-                ("ListTables", true),
-                ("DescribeTable", true),
-                ("Scan (1 item)", true),
-                ("ListTagsOfResource", false),
-            ] {
-                steps.push(skipped(name, mandatory));
-            }
-            return Report { steps };
+            steps.push(skipped("ListTables", true, "no credentials"));
+            skip_table_steps(steps, "no credentials");
+            return;
         }
     }
 
+    // Every page: the table to test with must be one the filters select (IAM may grant
+    // only those), wherever it is in the listing.
     let t = Instant::now();
-    let first = match client.list_tables().limit(100).send().await {
-        Ok(out) => {
-            let names = out.table_names.unwrap_or_default();
-            let mut s = step("ListTables", true, t);
-            let more = if out.last_evaluated_table_name.is_some() {
-                "+"
-            } else {
-                ""
-            };
-            s.detail = format!("{}{more} tables in {}", names.len(), connection.region);
-            steps.push(s);
-            // Test with a table the filters select: IAM may grant only those.
-            let scope = crate::openmetadata::mapping::Scope::of(workflow);
-            names
-                .into_iter()
-                .find(|n| super::ingest::selects(workflow, &scope, n))
-        }
-        Err(e) => {
-            steps.push(failed(
-                step("ListTables", true, t),
-                "ListTables",
-                &describe_sdk_error(&e),
-            ));
-            for (name, mandatory) in [
-                ("DescribeTable", true),
-                ("Scan (1 item)", true),
-                ("ListTagsOfResource", false),
-            ] {
-                steps.push(skipped(name, mandatory));
+    let scope = crate::openmetadata::mapping::Scope::of(workflow);
+    let mut listed = 0usize;
+    let mut selected = 0usize;
+    let mut first = None;
+    let mut start: Option<String> = None;
+    loop {
+        match client
+            .list_tables()
+            .set_exclusive_start_table_name(start.take())
+            .send()
+            .await
+        {
+            Ok(out) => {
+                for name in out.table_names.unwrap_or_default() {
+                    listed += 1;
+                    if super::ingest::selects(workflow, &scope, &name) {
+                        selected += 1;
+                        first.get_or_insert(name);
+                    }
+                }
+                match out.last_evaluated_table_name {
+                    Some(next) => start = Some(next),
+                    None => break,
+                }
             }
-            return Report { steps };
+            Err(e) => {
+                steps.push(failed(
+                    step("ListTables", true, t),
+                    "ListTables",
+                    &describe_sdk_error(&e),
+                ));
+                skip_table_steps(steps, "ListTables failed");
+                return;
+            }
         }
-    };
+    }
+    let mut s = step("ListTables", true, t);
+    s.detail = format!(
+        "{listed} tables in {}, {selected} selected by the filters",
+        connection.region
+    );
+    steps.push(s);
     let Some(table) = first else {
-        for (name, mandatory) in [
-            ("DescribeTable", true),
-            ("Scan (1 item)", true),
-            ("ListTagsOfResource", false),
-        ] {
-            let mut s = step(name, mandatory, Instant::now());
-            s.detail = "no table to test with (no table, or none the filters select, in the first 100 listed)".into();
-            steps.push(s);
-        }
-        return Report { steps };
+        let why = if listed == 0 {
+            format!(
+                "no table to test with: DynamoDB listed no table in {} (check awsRegion, the account of the credentials, and endPointURL)",
+                connection.region
+            )
+        } else {
+            format!("no table to test with: the filters select none of the {listed} tables listed (check tableFilterPattern)")
+        };
+        skip_table_steps(steps, &why);
+        return;
     };
 
     let t = Instant::now();
@@ -279,6 +357,48 @@ pub async fn run(workflow: &Workflow) -> Report {
     }
 
     let t = Instant::now();
+    match client
+        .describe_time_to_live()
+        .table_name(&table)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            let mut s = step("DescribeTimeToLive", false, t);
+            let status = out
+                .time_to_live_description
+                .and_then(|d| d.time_to_live_status)
+                .map_or("unknown".to_string(), |s| s.as_str().to_string());
+            s.detail = format!("TTL {status} on {table}");
+            steps.push(s);
+        }
+        Err(e) => steps.push(failed(
+            step("DescribeTimeToLive", false, t),
+            "DescribeTimeToLive",
+            &describe_sdk_error(&e),
+        )),
+    }
+
+    let t = Instant::now();
+    match client
+        .describe_continuous_backups()
+        .table_name(&table)
+        .send()
+        .await
+    {
+        Ok(_) => {
+            let mut s = step("DescribeContinuousBackups", false, t);
+            s.detail = format!("point-in-time recovery status of {table} read");
+            steps.push(s);
+        }
+        Err(e) => steps.push(failed(
+            step("DescribeContinuousBackups", false, t),
+            "DescribeContinuousBackups",
+            &describe_sdk_error(&e),
+        )),
+    }
+
+    let t = Instant::now();
     match arn {
         Some(arn) => match client
             .list_tags_of_resource()
@@ -297,9 +417,70 @@ pub async fn run(workflow: &Workflow) -> Report {
                 &describe_sdk_error(&e),
             )),
         },
-        None => steps.push(skipped("ListTagsOfResource", false)),
+        None => steps.push(skipped(
+            "ListTagsOfResource",
+            false,
+            "DescribeTable gave no table ARN",
+        )),
     }
-    Report { steps }
+}
+
+/// The OpenMetadata server of a `metadata-rest` sink: reachable, a version dynameta
+/// publishes to, and a token it accepts.
+async fn openmetadata_steps(
+    workflow: &Workflow,
+    server: &crate::config::OpenMetadataServerConfig,
+    rest: &crate::config::RestSinkConfig,
+    steps: &mut Vec<Step>,
+) {
+    let mut config = RestConfig::new(server, rest);
+    config.max_attempts = 1;
+    config.timeout = config.timeout.min(std::time::Duration::from_secs(10));
+    let t = Instant::now();
+    let sink = match RestSink::connect(config).await {
+        Ok(sink) => {
+            let mut s = step("OpenMetadata server", true, t);
+            s.detail = format!(
+                "OpenMetadata {} at {}",
+                sink.server().version,
+                server.host_port
+            );
+            steps.push(s);
+            sink
+        }
+        Err(e) => {
+            let mut s = step("OpenMetadata server", true, t);
+            s.status = Status::Fail;
+            s.detail = e.to_string();
+            steps.push(s);
+            steps.push(skipped(
+                "OpenMetadata token",
+                true,
+                "the server could not be reached",
+            ));
+            return;
+        }
+    };
+    let t = Instant::now();
+    let mut s = step("OpenMetadata token", true, t);
+    match sink.service_exists(&workflow.service_name).await {
+        Ok(exists) => {
+            s.detail = if exists {
+                format!("accepted; service `{}` exists", workflow.service_name)
+            } else {
+                format!(
+                    "accepted; service `{}` does not exist yet (ingest creates it)",
+                    workflow.service_name
+                )
+            };
+        }
+        Err(e) => {
+            s.status = Status::Fail;
+            s.detail = e.to_string();
+        }
+    }
+    s.millis = t.elapsed().as_millis();
+    steps.push(s);
 }
 
 #[cfg(test)]
@@ -325,7 +506,7 @@ mod tests {
         );
         assert_eq!(s.status, Status::Fail);
         assert_eq!(s.missing_action.as_deref(), Some("dynamodb:Scan"));
-        let report = Report { steps: vec![s] };
+        let report = Report::new(vec![s]);
         let text = report.render();
         assert!(
             text.contains("missing IAM permission: dynamodb:Scan"),
@@ -344,12 +525,19 @@ mod tests {
         );
         assert_eq!(s.status, Status::Warn);
         let pass = step("ListTables", true, Instant::now());
-        assert_eq!(
-            Report {
-                steps: vec![pass, s]
-            }
-            .outcome(),
-            Outcome::Success
-        );
+        let report = Report::new(vec![pass, s]);
+        assert_eq!(report.outcome(), Outcome::Success);
+        assert!(report.render().contains("Result: PASSED WITH WARNINGS"));
+    }
+
+    #[test]
+    fn a_mandatory_step_that_could_not_run_is_not_a_pass() {
+        let report = Report::new(vec![
+            step("ListTables", true, Instant::now()),
+            skipped("DescribeTable", true, "no table to test with"),
+        ]);
+        assert_eq!(report.verdict, Verdict::Incomplete);
+        assert_eq!(report.outcome(), Outcome::Failures);
+        assert!(report.render().contains("Result: INCOMPLETE"));
     }
 }

@@ -1,5 +1,6 @@
 //! `dynameta test-connection`: passes on DynamoDB Local; fails fast and clearly otherwise.
 
+use std::path::Path;
 use std::time::Duration;
 
 use dynameta_testkit::{dynamodb_local, unique_access_key};
@@ -275,4 +276,133 @@ fn the_tested_table_is_one_the_filters_select() {
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn a_selected_table_beyond_the_first_page_is_tested() {
+    let key = unique_access_key("tcpages");
+    let mut names: Vec<String> = (0..105).map(|i| format!("a{i:03}")).collect();
+    names.push("zzz_target".into());
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    create_tables(&key, &refs);
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = workflow(
+        &dynamodb_local().endpoint,
+        &key,
+        "",
+        "      tableFilterPattern:\n        includes: [\"zzz_target\"]",
+        &dir.path().join("o.jsonl"),
+    );
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        step_line(&run.stdout, "ListTables").contains("106 tables in us-east-1, 1 selected"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        step_line(&run.stdout, "DescribeTable").contains("table zzz_target"),
+        "{}",
+        run.stdout
+    );
+    for step in ["DescribeTimeToLive", "DescribeContinuousBackups"] {
+        assert!(!step_line(&run.stdout, step).contains("SKIP"), "{step}");
+    }
+}
+
+#[test]
+fn nothing_to_test_with_is_incomplete_not_a_pass() {
+    let key = unique_access_key("tcnone");
+    create_tables(&key, &["orders"]);
+    let dir = tempfile::tempdir().unwrap();
+    for (filter, why) in [
+        (
+            "      tableFilterPattern:\n        includes: [\"nothing_matches\"]",
+            "the filters select none of the 1 tables listed",
+        ),
+        ("", "DynamoDB listed no table in eu-west-3"),
+    ] {
+        let mut yaml = workflow(
+            &dynamodb_local().endpoint,
+            &key,
+            "",
+            filter,
+            &dir.path().join("o.jsonl"),
+        );
+        if filter.is_empty() {
+            // DynamoDB Local keeps tables per region: another region has none.
+            yaml = yaml.replace("awsRegion: us-east-1", "awsRegion: eu-west-3");
+        }
+        let wf = write(dir.path(), "wf.yaml", &yaml);
+        let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+        assert_eq!(run.code, 1, "{}", run.output());
+        for step in ["DescribeTable", "Scan (1 item)", "DescribeTimeToLive"] {
+            let line = step_line(&run.stdout, step);
+            assert!(line.contains("SKIP") && line.contains(why), "{line}");
+        }
+        assert!(run.stdout.contains("Result: INCOMPLETE"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn the_openmetadata_server_and_token_are_checked_for_a_rest_sink() {
+    use dynameta_testkit::openmetadata_server::ContractServer;
+    let key = unique_access_key("tcrest");
+    create_tables(&key, &["orders"]);
+    let dir = tempfile::tempdir().unwrap();
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let rest = |host: &str| {
+        workflow(
+            &dynamodb_local().endpoint,
+            &key,
+            "",
+            "",
+            Path::new("unused.jsonl"),
+        )
+        .replace(
+            "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n",
+            "sink:\n  type: metadata-rest\n  config: {}\n",
+        )
+        .replace(
+            "hostPort: http://localhost:8585/api",
+            &format!("hostPort: {host}"),
+        )
+    };
+    let wf = write(dir.path(), "ok.yaml", &rest(&server.endpoint()));
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(step_line(&run.stdout, "OpenMetadata server").contains("PASS"));
+    assert!(
+        step_line(&run.stdout, "OpenMetadata token").contains("does not exist yet"),
+        "{}",
+        run.stdout
+    );
+    assert_no_secrets(&run.output(), "rest test-connection");
+
+    // A token the server refuses.
+    let other = ContractServer::start("2.0.7", Some("another-token"));
+    let wf = write(dir.path(), "bad.yaml", &rest(&other.endpoint()));
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let line = step_line(&run.stdout, "OpenMetadata ");
+    assert!(line.contains("FAIL"), "{}", run.stdout);
+    assert!(run.stdout.contains("Result: FAILED"), "{}", run.stdout);
+    assert_no_secrets(&run.output(), "refused token");
+
+    // No server at all.
+    let port = dynameta_testkit::free_port();
+    let wf = write(
+        dir.path(),
+        "down.yaml",
+        &rest(&format!("http://127.0.0.1:{port}")),
+    );
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        step_line(&run.stdout, "OpenMetadata server").contains("FAIL"),
+        "{}",
+        run.stdout
+    );
+    assert!(step_line(&run.stdout, "OpenMetadata token").contains("SKIP"));
 }

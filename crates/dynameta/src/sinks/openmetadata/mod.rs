@@ -169,6 +169,20 @@ impl RestSink {
         }
     }
 
+    /// Whether the service exists: an authenticated call, so a refused token shows here
+    /// (the version endpoint needs none).
+    pub async fn service_exists(&self, name: &str) -> Result<bool, RestError> {
+        let path = format!(
+            "/v1/services/databaseServices/name/{}",
+            encode(&fqn::quote(name))
+        );
+        match self.client.send(Method::GET, &path, &[], None, JSON).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.status() == Some(404) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Checks that the service exists (profile and classify add to ingested tables).
     pub async fn require_service(&mut self, name: &str) -> Result<(), RestError> {
         let path = format!(
