@@ -19,17 +19,17 @@ pub struct Cli {
 pub enum Command {
     /// Ingest metadata: list tables, describe them, infer their columns, write to the sink.
     #[command(
-        after_help = "Example:\n  dynameta ingest -c examples/local-file.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+        after_help = "Example:\n  dynameta ingest -c examples/local-file.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
     Ingest(RunArgs),
     /// Profile tables (sourceConfig.config.type: Profiler).
     #[command(
-        after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+        after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
     Profile(RunArgs),
     /// Classify PII in columns (sourceConfig.config.type: AutoClassification).
     #[command(
-        after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config."
+        after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
     Classify(ClassifyArgs),
     /// Publish a file sink's output to OpenMetadata (scan in one place, publish from another).
@@ -56,6 +56,27 @@ pub struct RunArgs {
     /// Log and summary format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// A run that finds or selects no table succeeds (exit 0) and writes its empty
+    /// output. Without it such a run exits 3, writes nothing and keeps the previous
+    /// output. Either way no table is marked deleted because DynamoDB listed none.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Let markDeletedTables soft-delete more than half of the schema's tables in
+    /// OpenMetadata in one run (refused by default: a wrong region, account or filter
+    /// looks exactly like that).
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+}
+
+impl RunArgs {
+    /// The flags a run takes beside its workflow.
+    pub fn flags(&self) -> crate::workflow::RunFlags {
+        crate::workflow::RunFlags {
+            quiet: self.quiet,
+            allow_empty: self.allow_empty,
+            allow_mass_delete: self.allow_mass_delete,
+        }
+    }
 }
 
 /// Options of `publish`.

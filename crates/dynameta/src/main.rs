@@ -101,14 +101,14 @@ async fn run(
     let secrets: Vec<&Secret> = secrets.iter().collect();
     match command {
         config::Command::Ingest => report(
-            ingest::run(workflow, args.quiet).await,
+            ingest::run(workflow, &args.flags()).await,
             args.log_format,
             &secrets,
         ),
         config::Command::Publish => {
             let from = from.unwrap_or_else(|| std::path::Path::new("out.jsonl"));
             report(
-                publish::run(workflow, from).await,
+                publish::run(workflow, from, &args.flags()).await,
                 args.log_format,
                 &secrets,
             )
@@ -128,7 +128,7 @@ async fn run(
             report.outcome().exit_code()
         }
         config::Command::Profile => report(
-            profile::run(workflow, args.quiet).await,
+            profile::run(workflow, &args.flags()).await,
             args.log_format,
             &secrets,
         ),
@@ -144,7 +144,7 @@ async fn run(
                 }
             },
             None => report(
-                classify::run(workflow, args.quiet).await,
+                classify::run(workflow, &args.flags()).await,
                 args.log_format,
                 &secrets,
             ),

@@ -75,15 +75,18 @@ impl Sink {
     /// Connects to OpenMetadata and makes sure the service exists: a bad URL, token or
     /// server version fails here, before any DynamoDB work.
     /// `override_metadata` is the pipeline's `overrideMetadata`: whether the source's
-    /// description replaces one already in OpenMetadata.
+    /// description replaces one already in OpenMetadata; `allow_mass_delete` lets
+    /// `markDeletedTables` remove more than half of a schema's tables.
     pub async fn rest(
         server: &OpenMetadataServerConfig,
         config: &RestSinkConfig,
         service: &CreateDatabaseService,
         override_metadata: bool,
+        allow_mass_delete: bool,
     ) -> Result<Sink, RestError> {
         let mut sink = RestSink::connect(RestConfig::new(server, config)).await?;
         sink.override_metadata = override_metadata;
+        sink.allow_mass_delete = allow_mass_delete;
         sink.ensure_service(service).await?;
         Ok(Sink::Rest(Box::new(sink), None))
     }

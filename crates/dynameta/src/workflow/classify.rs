@@ -175,7 +175,10 @@ pub fn table_records(
 }
 
 /// Runs the classification workflow.
-pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome), IngestError> {
+pub async fn run(
+    workflow: &Workflow,
+    flags: &super::RunFlags,
+) -> Result<(Summary, Outcome), IngestError> {
     let started = Instant::now();
     let mut summary = Summary {
         classification: Some(ClassificationCounts::default()),
@@ -190,9 +193,9 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
     let (_, mut selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
+        match super::list_and_select(&connection, workflow, &scope, &mut summary, flags).await {
             Ok(found) => found,
-            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+            Err(e) => return Ok(summary.stopped(e, started.elapsed())),
         };
     // classificationFilterPattern selects tables by their OpenMetadata tags.
     if workflow.classification_filter.is_set() {
@@ -220,7 +223,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
         .metadata
         .threads
         .map_or(DEFAULT_THREADS, |t| t as usize);
-    let progress = Progress::new(selected.len() as u64, quiet);
+    let progress = Progress::new(selected.len() as u64, flags.quiet);
     let capabilities = Capabilities::default();
     let (conn, caps, scope_ref) = (&connection, &capabilities, &scope);
     let mut results = stream::iter(selected.into_iter().enumerate())

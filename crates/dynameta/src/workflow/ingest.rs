@@ -34,7 +34,10 @@ struct TableResult {
 }
 
 /// Runs the metadata workflow.
-pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome), IngestError> {
+pub async fn run(
+    workflow: &Workflow,
+    flags: &super::RunFlags,
+) -> Result<(Summary, Outcome), IngestError> {
     let started = Instant::now();
     let mut summary = Summary::default();
     let scope = Scope::of(workflow);
@@ -43,7 +46,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
         workflow.aws(),
         workflow.connection.database_name.as_deref(),
     );
-    let mut sink = match open_sink(workflow, &service).await? {
+    let mut sink = match open_sink(workflow, &service, flags).await? {
         Ok(sink) => sink,
         Err(reason) => {
             return Ok(summary.failed("(sink)", reason, started.elapsed()));
@@ -52,9 +55,9 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
 
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let (listed, selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
+        match super::list_and_select(&connection, workflow, &scope, &mut summary, flags).await {
             Ok(found) => found,
-            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+            Err(e) => return Ok(summary.stopped(e, started.elapsed())),
         };
 
     let header = [
@@ -89,7 +92,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let column_options = ColumnOptions {
         json_schema: workflow.metadata.extract_json_schema.unwrap_or(false),
     };
-    let progress = Progress::new(selected.len() as u64, quiet);
+    let progress = Progress::new(selected.len() as u64, flags.quiet);
     let capabilities = Capabilities::default();
     let (conn, caps) = (&connection, &capabilities);
     // Tables finish out of order; every slot stays busy (unordered), and a small
@@ -192,6 +195,7 @@ pub fn selects(workflow: &Workflow, scope: &Scope, name: &str) -> bool {
 async fn open_sink(
     workflow: &Workflow,
     service: &crate::openmetadata::CreateDatabaseService,
+    flags: &super::RunFlags,
 ) -> Result<Result<Sink, String>, IngestError> {
     match &workflow.sink {
         Some(SinkConfig::File(f)) => {
@@ -209,6 +213,7 @@ async fn open_sink(
                 rest,
                 service,
                 workflow.metadata.override_metadata.unwrap_or(false),
+                flags.allow_mass_delete,
             )
             .await
             .map(Ok)

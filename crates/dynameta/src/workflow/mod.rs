@@ -24,16 +24,46 @@ pub enum Outcome {
     Success,
     /// The run went through, but some tables (or the sink) failed.
     Failures,
+    /// DynamoDB listed no table, or the filters selected none: nothing was written
+    /// (see [`RunFlags::allow_empty`]).
+    Empty,
 }
 
+/// Exit code of a run that found or selected no table (without `--allow-empty`).
+pub const EXIT_EMPTY: u8 = 3;
+
 impl Outcome {
-    /// Process exit code: 0 or 1 (2 is for configuration errors, decided earlier).
+    /// Process exit code: 0, 1 or 3 (2 is for configuration errors, decided earlier).
     pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Success => 0,
             Outcome::Failures => 1,
+            Outcome::Empty => EXIT_EMPTY,
         }
     }
+}
+
+/// What the command line says about a run, beside the workflow file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunFlags {
+    /// No progress bar.
+    pub quiet: bool,
+    /// A run that finds or selects no table is a success (exit 0) that writes its
+    /// (empty) output, instead of exit 3 with the previous output left as it was. Even
+    /// then no table is ever marked deleted because DynamoDB listed none.
+    pub allow_empty: bool,
+    /// Allow `markDeletedTables` to soft-delete more than half of a schema's tables in
+    /// one run (refused by default: a wrong region, account or filter looks like that).
+    pub allow_mass_delete: bool,
+}
+
+/// Why a run stopped after listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListingStop {
+    /// ListTables failed.
+    Failed(String),
+    /// Nothing to do: no table listed, or none selected (the message says which).
+    Empty(String),
 }
 
 /// Opens the sink of a run that adds to tables already ingested (profile, classify).
@@ -82,17 +112,21 @@ pub async fn describe_for_scan(
 
 /// Lists the region's tables and applies the workflow's filters. Returns every listed
 /// name and the selected ones; the dropped ones go to `summary.filtered`.
+///
+/// A run that finds or selects no table stops here with [`ListingStop::Empty`] (the
+/// reason is also a summary warning), unless `flags.allow_empty`.
 pub async fn list_and_select(
     connection: &Connection,
     workflow: &Workflow,
     scope: &Scope,
     summary: &mut Summary,
-) -> Result<(Vec<String>, Vec<String>), String> {
+    flags: &RunFlags,
+) -> Result<(Vec<String>, Vec<String>), ListingStop> {
     let names = crate::source::list_tables(&connection.dynamodb)
         .await
         .map_err(|e| {
             tracing::error!("{e}");
-            e.to_string()
+            ListingStop::Failed(e.to_string())
         })?;
     summary.tables_listed = names.len();
     tracing::info!(tables = names.len(), region = %connection.region, "listed tables");
@@ -104,5 +138,47 @@ pub async fn list_and_select(
         tracing::debug!(table = %name, "filtered out");
     }
     summary.filtered.extend(filtered);
+    if let Some(why) = nothing_selected(connection, workflow, &names, selected.len()) {
+        tracing::warn!("{why}");
+        summary.warnings.push(why.clone());
+        if !flags.allow_empty {
+            return Err(ListingStop::Empty(why));
+        }
+    }
     Ok((names, selected))
+}
+
+/// What to tell a user whose run found (`listed`) or selected nothing.
+fn nothing_selected(
+    connection: &Connection,
+    workflow: &Workflow,
+    names: &[String],
+    selected: usize,
+) -> Option<String> {
+    let listed = names.len();
+    let endpoint = connection
+        .endpoint
+        .as_deref()
+        .map(|e| format!(" at {e}"))
+        .unwrap_or_default();
+    if listed == 0 {
+        return Some(format!(
+            "DynamoDB listed no table in region {}{endpoint}: check awsRegion, that the credentials belong to the account holding the tables, and endPointURL. Nothing was written; pass --allow-empty if an empty region is expected",
+            connection.region
+        ));
+    }
+    if selected == 0 {
+        let some: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+        let more = if names.len() > 3 { ", ..." } else { "" };
+        let fqn = if workflow.filters.use_fqn {
+            " (useFqnForFiltering: patterns see service.database.schema.table)"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "the filters selected none of the {listed} tables DynamoDB listed ({}{more}): check sourceConfig.config's tableFilterPattern, schemaFilterPattern and databaseFilterPattern, matched case-insensitively at the start of the name{fqn}. Nothing was written; pass --allow-empty if that is expected",
+            some.join(", ")
+        ));
+    }
+    None
 }

@@ -133,7 +133,10 @@ fn budget(workflow: &Workflow, table: &TableDescription) -> Option<f64> {
 }
 
 /// Runs the profiler workflow.
-pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome), IngestError> {
+pub async fn run(
+    workflow: &Workflow,
+    flags: &super::RunFlags,
+) -> Result<(Summary, Outcome), IngestError> {
     let started = Instant::now();
     let mut summary = Summary::default();
     let mut sink = match super::open_existing_sink(workflow, "profile").await? {
@@ -145,9 +148,9 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
     let (_, selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
+        match super::list_and_select(&connection, workflow, &scope, &mut summary, flags).await {
             Ok(found) => found,
-            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+            Err(e) => return Ok(summary.stopped(e, started.elapsed())),
         };
 
     let threads = workflow
@@ -156,7 +159,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
         .map_or(DEFAULT_TABLE_THREADS, |t| t as usize);
     let timeout = Duration::from_secs(workflow.profiler.timeout_seconds.unwrap_or(43_200));
     let capabilities = Capabilities::default();
-    let progress = Progress::new(selected.len() as u64, quiet);
+    let progress = Progress::new(selected.len() as u64, flags.quiet);
     let (conn, caps, scope_ref, bars) = (&connection, &capabilities, &scope, &progress);
     let mut results = stream::iter(selected)
         .map(|name| async move {

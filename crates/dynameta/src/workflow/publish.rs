@@ -91,7 +91,11 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, IngestError> {
 }
 
 /// Publishes `from` to the workflow's OpenMetadata server.
-pub async fn run(workflow: &Workflow, from: &Path) -> Result<(Summary, Outcome), IngestError> {
+pub async fn run(
+    workflow: &Workflow,
+    from: &Path,
+    flags: &super::RunFlags,
+) -> Result<(Summary, Outcome), IngestError> {
     let started = Instant::now();
     let records = read_records(from)?;
     let Some(SinkConfig::MetadataRest(rest)) = &workflow.sink else {
@@ -113,7 +117,14 @@ pub async fn run(workflow: &Workflow, from: &Path) -> Result<(Summary, Outcome),
     let mut sink = match &service {
         Some(service) => {
             let override_metadata = workflow.metadata.override_metadata.unwrap_or(false);
-            Sink::rest(server, rest, service, override_metadata).await
+            Sink::rest(
+                server,
+                rest,
+                service,
+                override_metadata,
+                flags.allow_mass_delete,
+            )
+            .await
         }
         None => Sink::rest_existing(server, rest, &workflow.service_name).await,
     }

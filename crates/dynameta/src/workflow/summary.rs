@@ -83,6 +83,19 @@ impl Summary {
         (self, super::Outcome::Failures)
     }
 
+    /// Ends a run that stopped after listing: a listing failure, or nothing to do
+    /// (already a warning; nothing written, exit 3).
+    pub fn stopped(self, stop: super::ListingStop, elapsed: Duration) -> (Summary, super::Outcome) {
+        match stop {
+            super::ListingStop::Failed(reason) => self.failed("(listing)", reason, elapsed),
+            super::ListingStop::Empty(_) => {
+                let mut summary = self;
+                summary.elapsed = elapsed;
+                (summary, super::Outcome::Empty)
+            }
+        }
+    }
+
     /// Takes in what the sink reported at the end of a run (and a sink error met
     /// earlier), and returns how the run ends.
     pub fn close(

@@ -482,8 +482,23 @@ fn schema_filter_can_drop_every_table() {
         "      schemaFilterPattern:\n        excludes: [\"default\"]",
         &out,
     );
+    // Selecting nothing is exit 3 (nothing written) unless --allow-empty.
     let run = ingest_json(dir.path(), "wf.yaml", &yaml);
-    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(run.code, 3, "{}", run.output());
     assert_eq!(summary(&run)["filtered"], serde_json::json!(["kept_maybe"]));
+    assert!(!out.exists());
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(
+        &[
+            "ingest",
+            "-c",
+            wf.to_str().unwrap(),
+            "--log-format",
+            "json",
+            "--allow-empty",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
     assert!(table_names(&records(&out)).is_empty());
 }

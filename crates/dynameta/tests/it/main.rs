@@ -3,6 +3,7 @@
 
 mod classify;
 mod config_errors;
+mod empty_runs;
 mod examples;
 mod ingest;
 mod moto;

@@ -33,6 +33,16 @@ pub enum RestError {
         /// Path called.
         path: String,
     },
+    /// `markDeletedTables` would soft-delete more than half of a schema's tables.
+    #[error("{stale} of the {known} tables of {schema} are no longer listed by DynamoDB: soft-deleting more than half of a schema at once is refused, since a wrong region, account, endpoint or filter looks exactly like that. If those tables really were deleted, rerun with --allow-mass-delete")]
+    MassDeletion {
+        /// The schema.
+        schema: String,
+        /// Tables that would be soft-deleted.
+        stale: usize,
+        /// Tables of the schema in OpenMetadata.
+        known: usize,
+    },
     /// The server is a version dynameta does not publish to.
     #[error("OpenMetadata server version {found} is not supported: dynameta publishes to OpenMetadata 1.9 and 2.x. Upgrade the server or use the file sink.")]
     IncompatibleVersion {

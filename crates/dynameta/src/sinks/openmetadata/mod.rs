@@ -100,6 +100,8 @@ pub struct RestSink {
     /// The pipeline's `overrideMetadata`: the source's description replaces one already
     /// in OpenMetadata (by default OpenMetadata keeps a description that is there).
     pub override_metadata: bool,
+    /// Soft-deleting more than half of a schema's tables in one run is allowed.
+    pub allow_mass_delete: bool,
 }
 
 impl RestSink {
@@ -128,6 +130,7 @@ impl RestSink {
             warnings: Vec::new(),
             published: Published::default(),
             override_metadata: false,
+            allow_mass_delete: false,
         })
     }
 
@@ -423,6 +426,14 @@ impl RestSink {
         existing: &HashSet<String>,
         selected: &dyn Fn(&str) -> bool,
     ) -> Result<(), RestError> {
+        if existing.is_empty() {
+            // A wrong region, account or endpoint lists nothing: an empty listing is never
+            // evidence that every table is gone.
+            self.warnings.push(format!(
+                "DynamoDB listed no table: no table of {schema_fqn} is marked deleted on an empty listing"
+            ));
+            return Ok(());
+        }
         let known = self.list_tables(schema_fqn).await?;
         let stale: Vec<&(String, String, String)> = known
             .iter()
@@ -430,6 +441,13 @@ impl RestSink {
             .collect();
         if stale.is_empty() {
             return Ok(());
+        }
+        if stale.len() * 2 > known.len() && !self.allow_mass_delete {
+            return Err(RestError::MassDeletion {
+                schema: schema_fqn.to_string(),
+                stale: stale.len(),
+                known: known.len(),
+            });
         }
         if self.server.has_bulk() {
             let stale_fqns: HashSet<&str> = stale.iter().map(|(_, f, _)| f.as_str()).collect();
