@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
-use dynameta::secret::{redact, Secret};
+use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
     classify, ingest, profile, publish, summary::Summary, test_connection, Outcome,
 };
@@ -64,27 +64,20 @@ fn main() -> ExitCode {
 }
 
 /// Prints a run summary and returns the exit code, or prints a start-up error.
-fn report(
-    result: Result<(Summary, Outcome), ingest::IngestError>,
-    format: LogFormat,
-    secrets: &[&Secret],
-) -> u8 {
+fn report(result: Result<(Summary, Outcome), ingest::IngestError>, format: LogFormat) -> u8 {
     match result {
         Ok((summary, outcome)) => {
             match format {
-                LogFormat::Text => print!("{}", redact(&summary.render(), secrets)),
+                LogFormat::Text => print!("{}", redact_registered(&summary.render())),
                 LogFormat::Json => println!(
                     "{}",
-                    redact(
-                        &serde_json::json!({"summary": summary}).to_string(),
-                        secrets
-                    )
+                    redact_registered(&serde_json::json!({"summary": summary}).to_string())
                 ),
             }
             outcome.exit_code()
         }
         Err(e) => {
-            eprintln!("error: {}", redact(&e.to_string(), secrets));
+            eprintln!("error: {}", redact_registered(&e.to_string()));
             EXIT_CONFIG
         }
     }
@@ -97,56 +90,45 @@ async fn run(
     from: Option<&std::path::Path>,
     explain: Option<&str>,
 ) -> u8 {
-    let secrets = secrets_of(workflow);
-    let secrets: Vec<&Secret> = secrets.iter().collect();
     match command {
-        config::Command::Ingest => report(
-            ingest::run(workflow, &args.flags()).await,
-            args.log_format,
-            &secrets,
-        ),
+        config::Command::Ingest => {
+            report(ingest::run(workflow, &args.flags()).await, args.log_format)
+        }
         config::Command::Publish => {
             let from = from.unwrap_or_else(|| std::path::Path::new("out.jsonl"));
             report(
                 publish::run(workflow, from, &args.flags()).await,
                 args.log_format,
-                &secrets,
             )
         }
         config::Command::TestConnection => {
             let report = test_connection::run(workflow).await;
             match args.log_format {
-                LogFormat::Text => print!("{}", redact(&report.render(), &secrets)),
+                LogFormat::Text => print!("{}", redact_registered(&report.render())),
                 LogFormat::Json => println!(
                     "{}",
-                    redact(
-                        &serde_json::to_string(&report).unwrap_or_default(),
-                        &secrets
-                    )
+                    redact_registered(&serde_json::to_string(&report).unwrap_or_default())
                 ),
             }
             report.outcome().exit_code()
         }
-        config::Command::Profile => report(
-            profile::run(workflow, &args.flags()).await,
-            args.log_format,
-            &secrets,
-        ),
+        config::Command::Profile => {
+            report(profile::run(workflow, &args.flags()).await, args.log_format)
+        }
         config::Command::Classify => match explain {
             Some(table) => match classify::explain(workflow, table).await {
                 Ok(text) => {
-                    print!("{}", redact(&text, &secrets));
+                    print!("{}", redact_registered(&text));
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {}", redact(&e.to_string(), &secrets));
+                    eprintln!("error: {}", redact_registered(&e.to_string()));
                     1
                 }
             },
             None => report(
                 classify::run(workflow, &args.flags()).await,
                 args.log_format,
-                &secrets,
             ),
         },
     }
@@ -176,16 +158,15 @@ fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
     out
 }
 
-/// Log output to stderr with every known secret masked (a message from AWS or a
-/// server could echo one back).
+/// Log output to stderr with every secret the process holds masked (a message from AWS
+/// or a server could echo one back), including credentials resolved after start-up.
 #[derive(Clone)]
-struct RedactingStderr(std::sync::Arc<Vec<Secret>>);
+struct RedactingStderr;
 
 impl std::io::Write for RedactingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        let secrets: Vec<&Secret> = self.0.iter().collect();
-        std::io::stderr().write_all(redact(&text, &secrets).as_bytes())?;
+        std::io::stderr().write_all(redact_registered(&text).as_bytes())?;
         Ok(buf.len())
     }
 
@@ -195,6 +176,9 @@ impl std::io::Write for RedactingStderr {
 }
 
 fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Vec<Secret>) {
+    for secret in &secrets {
+        register(secret);
+    }
     let level = match workflow.log_level {
         _ if quiet => "warn",
         LogLevel::Debug => "debug",
@@ -207,10 +191,7 @@ fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Ve
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer({
-            let writer = RedactingStderr(std::sync::Arc::new(secrets));
-            move || writer.clone()
-        })
+        .with_writer({ move || RedactingStderr })
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false);
     match format {

@@ -45,6 +45,35 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Every secret this process holds, from any source: the workflow file, the environment,
+/// and credentials resolved later (profile files, SSO, AssumeRole). Whatever is shown
+/// (logs, summaries, errors) passes through [`redact_registered`].
+static REGISTRY: std::sync::RwLock<Vec<Secret>> = std::sync::RwLock::new(Vec::new());
+
+/// Adds a secret to the process-wide redaction list (values under 4 characters are
+/// not masked: they would mask ordinary text).
+pub fn register(secret: &Secret) {
+    if secret.0.len() < 4 {
+        return;
+    }
+    if let Ok(read) = REGISTRY.read() {
+        if read.contains(secret) {
+            return;
+        }
+    }
+    let mut list = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+    if !list.contains(secret) {
+        list.push(secret.clone());
+    }
+}
+
+/// [`redact`] with every secret [`register`]ed so far.
+pub fn redact_registered(text: &str) -> String {
+    let list = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    let secrets: Vec<&Secret> = list.iter().collect();
+    redact(text, &secrets)
+}
+
 /// Replaces every occurrence of each non-empty secret in `text` with [`MASK`].
 ///
 /// Used on messages that come from elsewhere (AWS SDK errors, HTTP bodies) before they
@@ -70,6 +99,19 @@ mod tests {
         assert_eq!(format!("{s:?}"), MASK);
         assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{MASK}\""));
         assert_eq!(s.expose(), "wJalrXUtnFEMI/K7MDENG");
+    }
+
+    #[test]
+    fn registered_secrets_are_masked_wherever_they_came_from() {
+        let token = Secret::new("FwoGZXIvYXdzEFromStsSessionToken");
+        assert!(redact_registered("token FwoGZXIvYXdzEFromStsSessionToken").contains("FwoG"));
+        register(&token);
+        register(&token);
+        register(&Secret::new("abc"));
+        assert_eq!(
+            redact_registered("token FwoGZXIvYXdzEFromStsSessionToken, abc"),
+            format!("token {MASK}, abc")
+        );
     }
 
     #[test]

@@ -134,6 +134,7 @@ pub async fn connect(aws: &AwsConfig, options: &ConnectionArguments) -> Connecti
         None => base,
     };
 
+    let credentials = SharedCredentialsProvider::new(Registering(credentials));
     let mut ddb =
         aws_sdk_dynamodb::config::Builder::from(&sdk).credentials_provider(credentials.clone());
     if let Some(url) = &aws.end_point_url {
@@ -165,6 +166,30 @@ impl Connection {
                 },
                 detail,
             }
+        })
+    }
+}
+
+/// Registers every secret key and session token a provider hands out (from a profile
+/// file, SSO, `credential_process`, the environment or AssumeRole) for redaction, so
+/// none can be shown even if a service or error echoes it back.
+#[derive(Debug)]
+struct Registering(SharedCredentialsProvider);
+
+impl ProvideCredentials for Registering {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let credentials = self.0.provide_credentials().await?;
+            crate::secret::register(&crate::secret::Secret::new(credentials.secret_access_key()));
+            if let Some(token) = credentials.session_token() {
+                crate::secret::register(&crate::secret::Secret::new(token));
+            }
+            Ok(credentials)
         })
     }
 }

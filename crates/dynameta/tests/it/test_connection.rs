@@ -406,3 +406,73 @@ fn the_openmetadata_server_and_token_are_checked_for_a_rest_sink() {
     );
     assert!(step_line(&run.stdout, "OpenMetadata token").contains("SKIP"));
 }
+
+/// A fake DynamoDB endpoint that answers every request with an error echoing the
+/// request's session token header back, as a misbehaving proxy or service might.
+fn echoing_endpoint() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut token = String::new();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("x-amz-security-token:") {
+                    token = line[line.len() - v.len()..].trim().to_string();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0u8; length];
+            let _ = std::io::Read::read_exact(&mut reader, &mut body);
+            let answer = format!(
+                r#"{{"__type":"com.amazon.coral.service#UnrecognizedClientException","message":"The security token {token} is invalid."}}"#
+            );
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                answer.len()
+            );
+        }
+    });
+    endpoint
+}
+
+#[test]
+fn a_session_token_from_a_profile_file_is_never_shown_even_when_echoed() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        format!(
+            "[analytics]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = {SECRET_MARKER}\naws_session_token = {TOKEN_MARKER}\n"
+        ),
+    )
+    .unwrap();
+    let wf = write(
+        home.path(),
+        "wf.yaml",
+        &keyless(&echoing_endpoint(), "        profileName: analytics\n"),
+    );
+    let run = run_clean(
+        &["test-connection", "-c", wf.to_str().unwrap()],
+        home.path(),
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        step_line(&run.stdout, "ListTables").contains("The security token"),
+        "the endpoint's message is shown: {}",
+        run.stdout
+    );
+    assert_no_secrets(&run.output(), "an echoed session token");
+}
