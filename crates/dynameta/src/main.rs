@@ -191,7 +191,7 @@ fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Ve
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer({ move || RedactingStderr })
+        .with_writer(|| RedactingStderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false);
     match format {

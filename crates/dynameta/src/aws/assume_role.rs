@@ -39,7 +39,24 @@ impl AssumeRoleProvider {
             .set_source_identity(self.source_identity.clone())
             .send()
             .await
-            .map_err(|e| CredentialsError::provider_error(super::error::sdk_message(&e)))?;
+            .map_err(|e| {
+                let failure = super::error::describe_sdk_error(&e);
+                let problem = match failure.code.as_str() {
+                    "ConnectionError" | "Timeout" | "DispatchFailure" => format!(
+                        "STS could not be reached to assume `{}` ({failure}): check network access to STS (or stsEndpointURL)",
+                        self.role_arn
+                    ),
+                    "CredentialsError" => format!(
+                        "no base credentials to call STS AssumeRole `{}` with ({})",
+                        self.role_arn, failure.message.lines().next().unwrap_or_default()
+                    ),
+                    _ => format!(
+                        "STS refused AssumeRole `{}` ({failure}): check the role's trust policy and that the base credentials may assume it",
+                        self.role_arn
+                    ),
+                };
+                CredentialsError::provider_error(problem)
+            })?;
         let creds = out.credentials.ok_or_else(|| {
             CredentialsError::provider_error("STS AssumeRole answered without credentials")
         })?;

@@ -153,13 +153,22 @@ fn raw_field(raw: &str, names: &[&str]) -> Option<String> {
     None
 }
 
-/// Short message for an SDK error, used inside other errors.
-pub(crate) fn sdk_message<E, R>(err: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    describe_sdk_error(err).to_string()
+/// What went wrong resolving credentials, in one sentence instead of the SDK's dump
+/// of every provider tried (that goes to the debug log).
+pub fn credentials_problem(
+    err: &aws_credential_types::provider::error::CredentialsError,
+    assume_role: bool,
+) -> String {
+    use aws_credential_types::provider::error::CredentialsError as E;
+    let chain = error_chain(err);
+    match err {
+        E::CredentialsNotLoaded(_) => "none found (checked: AWS_* environment variables, ~/.aws/credentials and ~/.aws/config, web identity, ECS and EC2 instance roles)".to_string(),
+        E::ProviderTimedOut(_) => "the credentials provider did not answer in time".to_string(),
+        _ if assume_role => chain,
+        // A profile or process provider: its first line says what; the rest lists
+        // every source tried.
+        _ => chain.lines().next().unwrap_or_default().to_string(),
+    }
 }
 
 /// An error and all its sources on one line, without repeats.

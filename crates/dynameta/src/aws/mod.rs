@@ -158,7 +158,8 @@ impl Connection {
     /// credentials problem is reported as such and not as a failed DynamoDB call.
     pub async fn resolve_credentials(&self) -> Result<Credentials, AwsError> {
         self.credentials.provide_credentials().await.map_err(|e| {
-            let detail = error::error_chain(&e);
+            tracing::debug!(error = %error::error_chain(&e), "credentials not resolved");
+            let detail = error::credentials_problem(&e, self.assumed_role.is_some());
             AwsError::Credentials {
                 source_desc: match &self.assumed_role {
                     Some(role) => format!("AssumeRole `{role}` with {}", self.source),

@@ -36,6 +36,9 @@ impl SourceError {
     pub fn new(operation: &'static str, target: impl Into<String>, failure: CallFailure) -> Self {
         let hint = if failure.is_access_denied() {
             format!(". Grant `dynamodb:{operation}` to the credentials dynameta uses")
+        } else if failure.code == "CredentialsError" {
+            ". No usable AWS credentials: check awsConfig keys, profileName, assumeRoleArn or the environment"
+                .to_string()
         } else if failure.is_bad_credentials() {
             ". The credentials were rejected: check awsConfig keys, session token, profile or role"
                 .to_string()

@@ -60,6 +60,8 @@ pub struct RunFlags {
 /// Why a run stopped after listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListingStop {
+    /// No usable credentials (nothing was called).
+    Credentials(String),
     /// ListTables failed.
     Failed(String),
     /// Nothing to do: no table listed, or none selected (the message says which).
@@ -122,6 +124,11 @@ pub async fn list_and_select(
     summary: &mut Summary,
     flags: &RunFlags,
 ) -> Result<(Vec<String>, Vec<String>), ListingStop> {
+    // A credentials problem is reported as one, not as a failed DynamoDB call.
+    if let Err(e) = connection.resolve_credentials().await {
+        tracing::error!("{e}");
+        return Err(ListingStop::Credentials(e.to_string()));
+    }
     let names = crate::source::list_tables(&connection.dynamodb)
         .await
         .map_err(|e| {

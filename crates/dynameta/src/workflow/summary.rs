@@ -88,6 +88,9 @@ impl Summary {
     pub fn stopped(self, stop: super::ListingStop, elapsed: Duration) -> (Summary, super::Outcome) {
         match stop {
             super::ListingStop::Failed(reason) => self.failed("(listing)", reason, elapsed),
+            super::ListingStop::Credentials(reason) => {
+                self.failed("(credentials)", reason, elapsed)
+            }
             super::ListingStop::Empty(_) => {
                 let mut summary = self;
                 summary.elapsed = elapsed;

@@ -52,6 +52,31 @@ fn assume_role_sends_session_name_and_source_identity() {
 }
 
 #[test]
+fn sts_out_of_reach_is_not_called_a_refusal() {
+    let port = dynameta_testkit::free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = workflow(
+        &dynamodb_local().endpoint,
+        "AKIDASSUMEBASE",
+        &format!("        stsEndpointUrl: http://127.0.0.1:{port}"),
+        "",
+        &dir.path().join("o.jsonl"),
+    )
+    .replace(
+        "        awsRegion: us-east-1\n",
+        "        awsRegion: us-east-1\n        assumeRoleArn: arn:aws:iam::123456789012:role/reader\n",
+    );
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stdout.contains("STS could not be reached") && !run.stdout.contains("STS refused"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn assume_role_refused_by_sts_fails_naming_credentials() {
     let sts = &moto_strict().endpoint;
     let dir = tempfile::tempdir().unwrap();

@@ -155,6 +155,32 @@ fn no_credentials_anywhere_fails_naming_credentials() {
         "took {:?}",
         run.elapsed
     );
+
+    // ingest says so in one line: no SDK dump of every provider, no "rejected".
+    let wf = write(
+        home.path(),
+        "ingest.yaml",
+        &format!(
+            "{}sink:\n  type: file\n  config:\n    filename: out.jsonl\n",
+            keyless(&dynamodb_local().endpoint, "")
+        ),
+    );
+    let run = run_clean(
+        &["ingest", "-c", wf.to_str().unwrap(), "--log-format", "json"],
+        home.path(),
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    let failure = summary(&run)["failures"][0].clone();
+    assert_eq!(failure["name"], "(credentials)", "{failure}");
+    let reason = failure["reason"].as_str().unwrap();
+    assert!(reason.contains("none found"), "{reason}");
+    assert!(
+        !reason.contains("rejected")
+            && !reason.contains("dispatch failure")
+            && !reason.contains('\n'),
+        "{reason}"
+    );
 }
 
 #[test]
