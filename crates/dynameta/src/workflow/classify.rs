@@ -281,9 +281,45 @@ pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, IngestE
         table,
         &Capabilities::default(),
     )
-    .await
-    .map_err(|e| IngestError::Sink(format!("--explain {table}: {e}")))?;
-    Ok(render_explanation(&classified, threshold(workflow)))
+    .await;
+    match classified {
+        Ok(classified) => Ok(render_explanation(&classified, threshold(workflow))),
+        Err(e) if e.contains("ResourceNotFoundException") => {
+            let names = crate::source::list_tables(&connection.dynamodb)
+                .await
+                .unwrap_or_default();
+            Err(IngestError::Sink(no_such_table(table, &connection.region, &names)))
+        }
+        Err(e) => Err(IngestError::Sink(format!("--explain {table}: {e}"))),
+    }
+}
+
+/// `--explain` of a table DynamoDB does not have: the names it might have meant
+/// (DynamoDB names are case-sensitive, so `orders` is not `Orders`).
+fn no_such_table(table: &str, region: &str, names: &[String]) -> String {
+    let lower = table.to_lowercase();
+    let mut close: Vec<&str> = names
+        .iter()
+        .filter(|n| n.to_lowercase() == lower || n.to_lowercase().contains(&lower))
+        .map(String::as_str)
+        .collect();
+    close.truncate(5);
+    let hint = if close.is_empty() {
+        format!(
+            "{} tables are listed there; check the name and awsRegion",
+            names.len()
+        )
+    } else {
+        format!(
+            "did you mean {}? DynamoDB table names are case-sensitive",
+            close
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!("--explain {table}: DynamoDB has no table `{table}` in {region}: {hint}")
 }
 
 /// The `--explain` report of one table.

@@ -310,6 +310,21 @@ fn explain_shows_scores_masked_examples_and_reasons() {
         "examples are masked:\n{text}"
     );
     assert!(!out.exists(), "--explain writes nothing");
+
+    // A name in the wrong case is not "deleted, or the region is wrong".
+    let run = classify(
+        dir.path(),
+        &classify_workflow(&key, "", "", &out),
+        &["--explain", "Customers"],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stderr
+            .contains("no table `Customers` in us-east-1: did you mean `customers`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("region is wrong"), "{}", run.stderr);
 }
 
 /// Sends a raw HTTP request to the contract server (for a test to act as a person).
