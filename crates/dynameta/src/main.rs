@@ -186,8 +186,15 @@ fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Ve
         LogLevel::Warn => "warn",
         LogLevel::Error => "error",
     };
-    // Our own crate at the configured level; the AWS SDK only for real problems.
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DYNAMETA_LOG")
+    // Our own crate at the configured level; the AWS SDK only for real problems, unless
+    // DYNAMETA_LOG asks for `trace` (every SDK internal) or for its own directives.
+    let directives = match std::env::var("DYNAMETA_LOG").ok().as_deref().map(str::trim) {
+        Some(own @ ("error" | "warn" | "info" | "debug")) => format!("warn,dynameta={own}"),
+        Some("trace") => "trace".to_string(),
+        Some(other) if !other.is_empty() => other.to_string(),
+        _ => format!("warn,dynameta={level}"),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

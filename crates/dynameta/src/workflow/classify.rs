@@ -129,9 +129,26 @@ pub fn table_records(
     let mut tags = Vec::new();
     for result in &table.results {
         counts.columns_classified += 1;
+        let best = result.classification.candidates.first();
         let Some(winner) = result.classification.decide(threshold) else {
+            tracing::debug!(
+                table = %table.fqn,
+                column = %result.target.display_path(),
+                best = best.map_or("none", |c| c.recognizer.name),
+                confidence = best.map_or(0.0, |c| c.confidence),
+                threshold,
+                "not tagged"
+            );
             continue;
         };
+        tracing::debug!(
+            table = %table.fqn,
+            column = %result.target.display_path(),
+            recognizer = winner.recognizer.name,
+            confidence = winner.confidence,
+            reason = %winner.reason,
+            "tagged"
+        );
         if winner.recognizer.entity == "CREDENTIAL" {
             if let Some(top) = result.target.names.first() {
                 credential_tops.insert(top.clone());
@@ -288,7 +305,11 @@ pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, IngestE
             let names = crate::source::list_tables(&connection.dynamodb)
                 .await
                 .unwrap_or_default();
-            Err(IngestError::Sink(no_such_table(table, &connection.region, &names)))
+            Err(IngestError::Sink(no_such_table(
+                table,
+                &connection.region,
+                &names,
+            )))
         }
         Err(e) => Err(IngestError::Sink(format!("--explain {table}: {e}"))),
     }

@@ -238,6 +238,13 @@ async fn process_table(
             capabilities,
         )
         .await?;
+        tracing::debug!(
+            table = %name,
+            item_count = ?described.table.item_count,
+            size_bytes = ?described.table.size_bytes,
+            unavailable = ?described.table.unavailable.keys().collect::<Vec<_>>(),
+            "described"
+        );
         let sampled = source::sample_table(
             &connection.dynamodb,
             &name,
@@ -247,6 +254,15 @@ async fn process_table(
             0,
         )
         .await?;
+        tracing::debug!(
+            table = %name,
+            items = sampled.items,
+            segments = sampled.segments,
+            requests = sampled.requests,
+            read_units = sampled.consumed_read_units,
+            attributes = sampled.sample.attributes.len(),
+            "sampled"
+        );
         Ok((described, sampled))
     }
     .await;
@@ -263,6 +279,16 @@ fn table_records(
 ) -> [Record; 2] {
     let table = described.table;
     let payload = mapping::table(scope, &connection.region, &table, &sampled.sample, options);
+    for column in &payload.columns {
+        tracing::debug!(
+            table = %table.name,
+            column = %column.name,
+            attribute = column.display_name.as_deref().unwrap_or(&column.name),
+            data_type = ?column.data_type,
+            display = column.data_type_display.as_deref().unwrap_or_default(),
+            "column inferred"
+        );
+    }
     let fqn = scope.table_fqn(&table.name);
     [
         Record::CreateTable { payload },

@@ -502,3 +502,43 @@ fn schema_filter_can_drop_every_table() {
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(table_names(&records(&out)).is_empty());
 }
+
+#[test]
+fn debug_shows_our_per_table_decisions_and_the_sdk_only_at_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = unique_access_key("debuglog");
+    create_tables(&key, &["logged_a", "logged_b"]);
+    let out = dir.path().join("out.jsonl");
+    let yaml = workflow(&dynamodb_local().endpoint, &key, "", "", &out)
+        .replace("loggerLevel: INFO", "loggerLevel: DEBUG");
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let debug = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(debug.code, 0, "{}", debug.output());
+    for decision in ["described", "sampled", "column inferred"] {
+        assert!(
+            debug.stderr.contains(decision),
+            "{decision}: {}",
+            debug.stderr
+        );
+    }
+    let info = write(
+        dir.path(),
+        "info.yaml",
+        &yaml.replace("loggerLevel: DEBUG", "loggerLevel: INFO"),
+    );
+    let info = dynameta(&["ingest", "-c", info.to_str().unwrap()], &[]);
+    assert!(!info.stderr.contains("column inferred"), "{}", info.stderr);
+    // DYNAMETA_LOG=debug is dynameta's debug, not the SDK's thousands of lines.
+    let env = dynameta(
+        &["ingest", "-c", wf.to_str().unwrap()],
+        &[("DYNAMETA_LOG", "debug")],
+    );
+    let lines = env.stderr.lines().count();
+    assert!(lines < 100, "{lines} lines:\n{}", env.stderr);
+    let trace = dynameta(
+        &["ingest", "-c", wf.to_str().unwrap()],
+        &[("DYNAMETA_LOG", "trace")],
+    );
+    assert!(trace.stderr.lines().count() > 10 * lines.max(1));
+    assert_no_secrets(&trace.output(), "trace logs");
+}
