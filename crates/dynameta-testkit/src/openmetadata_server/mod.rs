@@ -1,7 +1,21 @@
 //! An in-process OpenMetadata contract server: answers the REST endpoints dynameta
-//! uses the way OpenMetadata 2.0 (or 1.x) does, and validates every request body against
-//! the upstream JSON Schemas in `openmetadata-spec/`, so integration tests can run the
-//! connector against it without a real OpenMetadata.
+//! uses the way OpenMetadata 2.0 (or 1.x) does, validates every request body against
+//! the upstream JSON Schemas in `openmetadata-spec/`, and enforces the rules the Java
+//! server adds (ported with citations of their upstream file and method), so
+//! integration tests can run the connector against it without a real OpenMetadata.
+//!
+//! * `names.rs`: entity/column name constraints, `FullyQualifiedName.quoteName`;
+//! * `rules.rs`: `DatabaseUtil`, `TableRepository` table constraint / profile / sample
+//!   data checks;
+//! * `tags.rs`: the tag registry (seeded like a fresh OpenMetadata) and `TagLabelUtil`;
+//! * `create.rs`, `updater.rs`: create-or-update (`EntityResource`, `EntityRepository`,
+//!   `EntityUpdater`: 201/200, `X-OpenMetadata-Change`, versions, bot guards, merges);
+//! * `bulk.rs`: `PUT /{collection}/bulk`, `DELETE /tables/deleteStale`;
+//! * `tables.rs`: PATCH, profiles, sample data, the columns API;
+//! * `fields.rs`: what reads return for `fields=`.
+//!
+//! Every caller is treated as OpenMetadata's `ingestion-bot` (a bot);
+//! [`ContractServer::edit_as_user`] changes an entity as a person would.
 //!
 //! HTTP/1.1 on `127.0.0.1`, keep-alive, `Content-Length` or chunked request bodies, one
 //! thread per connection. The server lives until the test process exits.
@@ -22,12 +36,20 @@
 //! # let _ = tables;
 //! ```
 
+mod bulk;
+mod create;
+mod fields;
 mod http;
+mod names;
 mod patch;
 mod routes;
+mod rules;
 mod state;
+mod tables;
+mod tags;
 #[cfg(test)]
 mod tests;
+mod updater;
 
 use std::io::BufReader;
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -196,6 +218,54 @@ impl ContractServer {
         lock(&self.shared.store).get(kind, fqn).cloned()
     }
 
+    /// Registers the tag `fqn` (e.g. `Custom.Thing`) so labels may name it. Its parent
+    /// classification (or parent tag, for `A.B.C`) is created when missing and gets
+    /// `mutuallyExclusive = mutually_exclusive_parent`. The server starts with OpenMetadata's
+    /// seeded tags: `PII.Sensitive`, `PII.NonSensitive`, `PII.None`, `Tier.Tier1`..`Tier.Tier5`,
+    /// `PersonalData.Personal`, `PersonalData.SpecialCategory` (all three classifications
+    /// mutually exclusive).
+    pub fn add_tag(&self, fqn: &str, mutually_exclusive_parent: bool) {
+        lock(&self.shared.store)
+            .tags
+            .add(fqn, mutually_exclusive_parent);
+    }
+
+    /// Changes a stored entity as a person would in the UI: applies `f` to it, then,
+    /// when it changed, stores it with `updatedBy: "admin"`, a fresh `updatedAt` and the
+    /// version bumped by 0.1 (column FQNs re-assigned). Returns the stored entity.
+    ///
+    /// Panics on an unknown kind or a missing entity.
+    pub fn edit_as_user(&self, kind: &str, fqn: &str, f: impl FnOnce(&mut Value)) -> Value {
+        let kind = known_kind(kind);
+        let mut store = lock(&self.shared.store);
+        let original = store
+            .get(kind, fqn)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {} with FQN {fqn:?}", kind.name()));
+        let mut edited = original.clone();
+        f(&mut edited);
+        if edited == original {
+            return original;
+        }
+        for key in ["id", "name", "fullyQualifiedName", "href"] {
+            if let Some(v) = original.get(key) {
+                edited[key] = v.clone();
+            }
+        }
+        if let Some(columns) = edited.get_mut("columns") {
+            create::assign_column_fqns(columns, fqn)
+                .unwrap_or_else(|e| panic!("edit_as_user: {}", e.message));
+        }
+        if let Some(id) = original.get("id").and_then(Value::as_str) {
+            store.previous.insert(id.to_string(), original.clone());
+        }
+        edited["version"] = updater::version_value(updater::tenths(&original) + 1);
+        edited["updatedAt"] = serde_json::json!(state::now_ms());
+        edited["updatedBy"] = serde_json::json!("admin");
+        store.put(kind, edited.clone());
+        edited
+    }
+
     /// Every request received so far, in arrival order (including rejected/faulted ones).
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.shared.requests).clone()
@@ -332,11 +402,16 @@ fn serve(shared: &Shared, stream: TcpStream) -> std::io::Result<()> {
         }
         let response = routes::handle(shared, &request);
         shared.set_status(index, response.status);
+        let extra: Vec<(&str, String)> = response
+            .headers
+            .iter()
+            .map(|(name, value)| (*name, value.clone()))
+            .collect();
         http::write_response(
             &mut writer,
             response.status,
             &response.body,
-            &[],
+            &extra,
             request.keep_alive,
         )?;
         if !request.keep_alive {

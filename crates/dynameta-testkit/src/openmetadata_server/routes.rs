@@ -2,25 +2,42 @@
 
 use serde_json::{json, Value};
 
+use super::bulk;
+use super::create;
+use super::fields::{self, Fields};
 use super::http::{self, Request};
-use super::patch;
-use super::state::{
-    all_tags, assign_column_fqns, bump, describe, fqn_of, is_deleted, ApiError, Include, Kind,
-    Store,
-};
+use super::names::Reporting;
+use super::state::{fqn_of, is_deleted, ApiError, Include, Kind, Store};
+use super::tables;
+use super::updater::{Change, Options};
 use super::{lock, Shared};
-use crate::schema;
 
-/// An answer: status and JSON body.
+/// An answer: status, JSON body and extra headers.
 #[derive(Debug)]
 pub(super) struct Response {
     pub status: u16,
     pub body: Value,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Response {
-    fn ok(body: Value) -> Response {
-        Response { status: 200, body }
+    /// 200 with `body`.
+    pub fn ok(body: Value) -> Response {
+        Response {
+            status: 200,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The answer to a write: its status (201 on create) and
+    /// `X-OpenMetadata-Change` header (`RestUtil.PutResponse` / `PatchResponse`).
+    pub fn changed(change: Change, status: u16, body: Value) -> Response {
+        Response {
+            status,
+            body,
+            headers: vec![("X-OpenMetadata-Change", change.header().to_string())],
+        }
     }
 }
 
@@ -35,6 +52,7 @@ pub(super) fn error(status: u16, message: &str) -> Response {
     Response {
         status,
         body: json!({ "code": status, "message": message }),
+        headers: Vec::new(),
     }
 }
 
@@ -43,11 +61,11 @@ fn not_found() -> Response {
 }
 
 /// Decoded query parameters.
-struct Params(Vec<(String, String)>);
+pub(super) struct Params(Vec<(String, String)>);
 
 impl Params {
     /// The first value of `name`.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(k, _)| k == name)
@@ -68,6 +86,10 @@ enum Route {
     PatchTable(String),
     TableProfile(String),
     SampleData(String),
+    LatestProfile(String),
+    GetSampleData(String),
+    /// `GET /tables/name/{fqn}/columns` (true) or `/tables/{id}/columns` (false).
+    Columns(String, bool),
 }
 
 /// Answers one request (faults already handled).
@@ -137,6 +159,8 @@ fn route(method: &str, segs: &[String], bulk_supported: bool) -> Result<Route, u
         ("DELETE", ["deleteStale"]) if table => Ok(Route::DeleteStale),
         (_, ["deleteStale"]) if table => Err(405),
         ("GET", ["name", fqn]) => Ok(Route::ByName(kind, fqn.to_string())),
+        ("GET", ["name", fqn, "columns"]) if table => Ok(Route::Columns(fqn.to_string(), true)),
+        (_, ["name", _, "columns"]) if table => Err(405),
         (_, ["name", _]) => Err(405),
         ("GET", [id]) => Ok(Route::ById(kind, id.to_string())),
         ("DELETE", [id]) if table => Ok(Route::DeleteTable(id.to_string())),
@@ -144,12 +168,19 @@ fn route(method: &str, segs: &[String], bulk_supported: bool) -> Result<Route, u
         (_, [_]) => Err(405),
         ("PUT", [id, "tableProfile"]) if table => Ok(Route::TableProfile(id.to_string())),
         ("PUT", [id, "sampleData"]) if table => Ok(Route::SampleData(id.to_string())),
+        ("GET", [id, "sampleData"]) if table => Ok(Route::GetSampleData(id.to_string())),
+        ("GET", [id, "columns"]) if table => Ok(Route::Columns(id.to_string(), false)),
+        (_, [_, "columns"]) if table => Err(405),
         (_, [_, "tableProfile" | "sampleData"]) if table => Err(405),
+        ("GET", [fqn, "tableProfile", "latest"]) if table => {
+            Ok(Route::LatestProfile(fqn.to_string()))
+        }
+        (_, [_, "tableProfile", "latest"]) if table => Err(405),
         _ => Err(404),
     }
 }
 
-type Handled = Result<Response, Response>;
+pub(super) type Handled = Result<Response, Response>;
 
 fn dispatch(shared: &Shared, req: &Request, route: Route, params: &Params) -> Handled {
     match route {
@@ -161,20 +192,24 @@ fn dispatch(shared: &Shared, req: &Request, route: Route, params: &Params) -> Ha
         Route::Upsert(kind) => {
             let body = json_body(req, "application/json")?;
             let mut store = lock(&shared.store);
-            let (outcome, entity) = store.upsert(kind, &body)?;
-            Ok(Response {
-                status: outcome.status(),
-                body: entity,
-            })
+            let prepared = create::prepare(&store, kind, &body, Reporting::QueryParam)?;
+            let (change, entity) =
+                create::apply(&mut store, prepared, Options::bot_put(false), false)?;
+            Ok(Response::changed(
+                change,
+                change.status(),
+                write_view(kind, &entity),
+            ))
         }
         Route::List(kind) => list(&lock(&shared.store), kind, params),
-        Route::Bulk(kind) => bulk(shared, req, kind, params),
-        Route::DeleteStale => delete_stale(shared, req),
+        Route::Bulk(kind) => bulk::bulk(shared, req, kind, params),
+        Route::DeleteStale => bulk::delete_stale(shared, req),
         Route::ByName(kind, fqn) => {
+            let fields = read_fields(kind, params)?;
             let include = include(params)?;
             let store = lock(&shared.store);
             match store.get(kind, &fqn) {
-                Some(e) if include.admits(e) => Ok(Response::ok(e.clone())),
+                Some(e) if include.admits(e) => Ok(Response::ok(read_view(kind, e, &fields))),
                 _ => Err(error(
                     404,
                     &format!("{} instance for {fqn} not found", kind.name()),
@@ -182,10 +217,11 @@ fn dispatch(shared: &Shared, req: &Request, route: Route, params: &Params) -> Ha
             }
         }
         Route::ById(kind, id) => {
+            let fields = read_fields(kind, params)?;
             let include = include(params)?;
             let store = lock(&shared.store);
             match store.by_id(kind, &id) {
-                Some(e) if include.admits(e) => Ok(Response::ok(e.clone())),
+                Some(e) if include.admits(e) => Ok(Response::ok(read_view(kind, e, &fields))),
                 _ => Err(id_not_found(kind, &id)),
             }
         }
@@ -210,17 +246,55 @@ fn dispatch(shared: &Shared, req: &Request, route: Route, params: &Params) -> Ha
             } else {
                 store.soft_delete(Kind::Table, &fqn)
             };
-            entity
-                .map(Response::ok)
-                .ok_or_else(|| id_not_found(Kind::Table, &id))
+            let header = if hard {
+                "entityDeleted"
+            } else {
+                "entitySoftDeleted"
+            };
+            match entity {
+                Some(e) => Ok(Response {
+                    status: 200,
+                    body: fields::write_view(&e),
+                    headers: vec![("X-OpenMetadata-Change", header.to_string())],
+                }),
+                None => Err(id_not_found(Kind::Table, &id)),
+            }
         }
-        Route::PatchTable(id) => patch_table(shared, req, &id),
-        Route::TableProfile(id) => table_profile(shared, req, &id),
-        Route::SampleData(id) => sample_data(shared, req, &id),
+        Route::PatchTable(id) => tables::patch_table(shared, req, &id),
+        Route::TableProfile(id) => tables::table_profile(shared, req, &id),
+        Route::SampleData(id) => tables::sample_data(shared, req, &id),
+        Route::LatestProfile(fqn) => tables::latest_profile(shared, &fqn, params),
+        Route::GetSampleData(id) => tables::get_sample_data(shared, &id),
+        Route::Columns(key, by_name) => tables::columns(shared, &key, by_name, params),
     }
 }
 
-fn id_not_found(kind: Kind, id: &str) -> Response {
+/// The `fields=` of a read: checked for tables (`Invalid field name X`); other kinds
+/// are answered whole.
+fn read_fields(kind: Kind, params: &Params) -> Result<Fields, Response> {
+    match kind {
+        Kind::Table => Fields::parse_table(params.get("fields")).map_err(Response::from),
+        _ => Ok(Fields::all()),
+    }
+}
+
+/// A stored entity as a read returns it.
+fn read_view(kind: Kind, entity: &Value, fields: &Fields) -> Value {
+    match kind {
+        Kind::Table => fields::table_view(entity, fields),
+        _ => entity.clone(),
+    }
+}
+
+/// A stored entity as a write (PUT, PATCH, bulk) returns it.
+pub(super) fn write_view(kind: Kind, entity: &Value) -> Value {
+    match kind {
+        Kind::Table => fields::write_view(entity),
+        _ => entity.clone(),
+    }
+}
+
+pub(super) fn id_not_found(kind: Kind, id: &str) -> Response {
     error(404, &format!("{} instance for {id} not found", kind.name()))
 }
 
@@ -237,7 +311,7 @@ fn include(params: &Params) -> Result<Include, Response> {
 }
 
 /// The JSON body of a request whose media type must be `media_type`.
-fn json_body(req: &Request, media_type: &str) -> Result<Value, Response> {
+pub(super) fn json_body(req: &Request, media_type: &str) -> Result<Value, Response> {
     let content_type = req
         .header("content-type")
         .and_then(|v| v.split(';').next())
@@ -252,15 +326,8 @@ fn json_body(req: &Request, media_type: &str) -> Result<Value, Response> {
         .map_err(|e| error(400, &format!("Unable to process JSON: {e}")))
 }
 
-/// The body as a stored table: the table of this id, not deleted.
-fn live_table(store: &Store, id: &str) -> Result<Value, Response> {
-    match store.by_id(Kind::Table, id) {
-        Some(t) if !is_deleted(t) => Ok(t.clone()),
-        _ => Err(id_not_found(Kind::Table, id)),
-    }
-}
-
 fn list(store: &Store, kind: Kind, params: &Params) -> Handled {
+    let fields = read_fields(kind, params)?;
     let include = include(params)?;
     let limit = match params.get("limit") {
         None => 10,
@@ -300,291 +367,13 @@ fn list(store: &Store, kind: Kind, params: &Params) -> Handled {
         .copied()
         .filter(|e| after.as_deref().is_none_or(|a| fqn_of(e) > a))
         .collect();
-    let page: Vec<Value> = rest.iter().take(limit).map(|e| (*e).clone()).collect();
+    let page: Vec<&Value> = rest.iter().take(limit).copied().collect();
     let mut paging = json!({ "total": matching.len() });
     if limit > 0 && rest.len() > page.len() {
         if let Some(last) = page.last() {
             paging["after"] = json!(http::base64url_encode(fqn_of(last).as_bytes()));
         }
     }
-    Ok(Response::ok(json!({ "data": page, "paging": paging })))
-}
-
-fn bulk(shared: &Shared, req: &Request, kind: Kind, params: &Params) -> Handled {
-    if params.get("async") != Some("false") {
-        return Err(error(
-            400,
-            "this server answers bulk requests synchronously only: send async=false",
-        ));
-    }
-    let body = json_body(req, "application/json")?;
-    let Some(rows) = body.as_array() else {
-        return Err(error(400, "a bulk request body must be a JSON array"));
-    };
-    let mut store = lock(&shared.store);
-    let mut passed = Vec::new();
-    let mut failed = Vec::new();
-    for row in rows {
-        match store.upsert(kind, row) {
-            Ok((outcome, entity)) => passed.push(json!({
-                "request": fqn_of(&entity),
-                "message": outcome.message(),
-            })),
-            Err(e) => failed.push(json!({ "request": row, "message": e.message })),
-        }
-    }
-    let status = if failed.is_empty() {
-        "success"
-    } else if passed.is_empty() {
-        "failure"
-    } else {
-        "partialSuccess"
-    };
-    Ok(Response::ok(json!({
-        "dryRun": false,
-        "status": status,
-        "numberOfRowsProcessed": rows.len(),
-        "numberOfRowsPassed": passed.len(),
-        "numberOfRowsFailed": failed.len(),
-        "successRequest": passed,
-        "failedRequest": failed,
-    })))
-}
-
-fn delete_stale(shared: &Shared, req: &Request) -> Handled {
-    let body = json_body(req, "application/json")?;
-    let bad = |message: &str| Err(error(400, message));
-    let Some(fields) = body.as_object() else {
-        return bad("deleteStale body must be a JSON object");
-    };
-    if let Some(unknown) = fields
-        .keys()
-        .find(|k| !["scopeFqn", "scopeEntityType", "seenFqns"].contains(&k.as_str()))
-    {
-        return bad(&format!("deleteStale body: unknown field {unknown:?}"));
-    }
-    let Some(scope) = fields.get("scopeFqn").and_then(Value::as_str) else {
-        return bad("deleteStale body: scopeFqn is required and must be a string");
-    };
-    match fields.get("scopeEntityType").and_then(Value::as_str) {
-        Some("databaseSchema") => {}
-        Some(other) => {
-            return bad(&format!(
-                "deleteStale body: scopeEntityType must be \"databaseSchema\", not {other:?}"
-            ))
-        }
-        None => return bad("deleteStale body: scopeEntityType is required and must be a string"),
-    }
-    let Some(seen) = fields
-        .get("seenFqns")
-        .and_then(Value::as_array)
-        .and_then(|a| a.iter().map(Value::as_str).collect::<Option<Vec<&str>>>())
-    else {
-        return bad("deleteStale body: seenFqns is required and must be an array of strings");
-    };
-    let mut store = lock(&shared.store);
-    if store.get(Kind::Schema, scope).is_none_or(is_deleted) {
-        return Err(error(
-            404,
-            &format!("databaseSchema instance for {scope} not found"),
-        ));
-    }
-    let stale: Vec<String> = store
-        .all(Kind::Table)
-        .filter(|t| !is_deleted(t))
-        .filter(|t| t["databaseSchema"]["fullyQualifiedName"] == scope)
-        .map(|t| fqn_of(t).to_string())
-        .filter(|fqn| !seen.contains(&fqn.as_str()))
-        .collect();
-    for fqn in &stale {
-        store.soft_delete(Kind::Table, fqn);
-    }
-    Ok(Response::ok(json!({
-        "deletedFqns": stale,
-        "deletedCount": stale.len(),
-    })))
-}
-
-/// Fields of a table that a PATCH cannot change (OpenMetadata restores them).
-const MANAGED: [&str; 12] = [
-    "id",
-    "name",
-    "fullyQualifiedName",
-    "service",
-    "database",
-    "databaseSchema",
-    "serviceType",
-    "href",
-    "version",
-    "updatedAt",
-    "updatedBy",
-    "deleted",
-];
-
-fn patch_table(shared: &Shared, req: &Request, id: &str) -> Handled {
-    let ops = json_body(req, "application/json-patch+json")?;
-    let mut store = lock(&shared.store);
-    let original = live_table(&store, id)?;
-    let mut doc = original.clone();
-    patch::apply(&mut doc, &ops).map_err(|e| error(400, &format!("Invalid JSON Patch: {e}")))?;
-    let Some(map) = doc.as_object_mut() else {
-        return Err(error(400, "the patched table is not a JSON object"));
-    };
-    for key in MANAGED {
-        match original.get(key) {
-            Some(v) => {
-                map.insert(key.to_string(), v.clone());
-            }
-            None => {
-                map.shift_remove(key);
-            }
-        }
-    }
-    let fqn = fqn_of(&original).to_string();
-    if let Some(columns) = doc.get_mut("columns") {
-        assign_column_fqns(columns, &fqn);
-    }
-    let before = all_tags(&original);
-    for tag in all_tags(&doc) {
-        if before.contains(&tag) {
-            continue;
-        }
-        if let Err(errors) = schema::validate("tagLabel.json", tag) {
-            return Err(error(
-                400,
-                &format!("Invalid tag label {tag}: {}", describe(&errors)),
-            ));
-        }
-    }
-    if let Some(message) = mutually_exclusive(doc.get("columns")) {
-        return Err(error(400, &message));
-    }
-    if doc == original {
-        return Ok(Response::ok(original));
-    }
-    bump(&mut doc);
-    if let Err(errors) = schema::validate("table.json", &doc) {
-        return Err(error(
-            400,
-            &format!("The patched table is invalid: {}", describe(&errors)),
-        ));
-    }
-    store.put(Kind::Table, doc.clone());
-    Ok(Response::ok(doc))
-}
-
-/// OpenMetadata's PII classification is mutually exclusive: a column (at any depth)
-/// may carry one of its tags only.
-fn mutually_exclusive(columns: Option<&Value>) -> Option<String> {
-    for column in columns.and_then(Value::as_array).into_iter().flatten() {
-        let pii: Vec<&str> = column
-            .get("tags")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.get("tagFQN").and_then(Value::as_str))
-            .filter(|f| f.starts_with("PII."))
-            .collect();
-        if pii.len() > 1 {
-            return Some(format!(
-                "Tag labels {} are mutually exclusive and can't be assigned together",
-                pii.join(" and ")
-            ));
-        }
-        if let Some(message) = mutually_exclusive(column.get("children")) {
-            return Some(message);
-        }
-    }
-    None
-}
-
-/// Names of a table's top-level columns.
-fn column_names(table: &Value) -> Vec<&str> {
-    table["columns"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.get("name").and_then(Value::as_str))
-        .collect()
-}
-
-fn table_profile(shared: &Shared, req: &Request, id: &str) -> Handled {
-    let body = json_body(req, "application/json")?;
-    if let Err(errors) = schema::validate("createTableProfile.json", &body) {
-        return Err(error(
-            400,
-            &format!("Invalid createTableProfile request: {}", describe(&errors)),
-        ));
-    }
-    let mut store = lock(&shared.store);
-    let mut table = live_table(&store, id)?;
-    let names: Vec<String> = column_names(&table)
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let column_profiles = body["columnProfile"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for profile in &column_profiles {
-        let name = profile["name"].as_str().unwrap_or_default();
-        if !names.iter().any(|n| n == name) {
-            return Err(error(400, &format!("Invalid column name {name}")));
-        }
-    }
-    table["profile"] = body["tableProfile"].clone();
-    for column in table["columns"].as_array_mut().into_iter().flatten() {
-        let name = column["name"].as_str().unwrap_or_default().to_string();
-        if let Some(profile) = column_profiles.iter().find(|p| p["name"] == name.as_str()) {
-            column["profile"] = profile.clone();
-        }
-    }
-    if let Err(errors) = schema::validate("table.json", &table) {
-        return Err(error(
-            500,
-            &format!(
-                "contract server bug: the profiled table would not match table.json: {}",
-                describe(&errors)
-            ),
-        ));
-    }
-    store.put(Kind::Table, table.clone());
-    Ok(Response::ok(table))
-}
-
-fn sample_data(shared: &Shared, req: &Request, id: &str) -> Handled {
-    let body = json_body(req, "application/json")?;
-    if let Err(errors) = schema::validate("tableData.json", &body) {
-        return Err(error(
-            400,
-            &format!("Invalid tableData: {}", describe(&errors)),
-        ));
-    }
-    let mut store = lock(&shared.store);
-    let mut table = live_table(&store, id)?;
-    let names = column_names(&table);
-    let sent: Vec<&str> = body["columns"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    if let Some(unknown) = sent.iter().find(|c| !names.contains(c)) {
-        return Err(error(400, &format!("Invalid column name {unknown}")));
-    }
-    for row in body["rows"].as_array().into_iter().flatten() {
-        let width = row.as_array().map_or(0, Vec::len);
-        if width != sent.len() {
-            return Err(error(
-                400,
-                &format!(
-                    "Number of columns is {} but row has {width} sample values",
-                    sent.len()
-                ),
-            ));
-        }
-    }
-    table["sampleData"] = body;
-    store.put(Kind::Table, table.clone());
-    Ok(Response::ok(table))
+    let data: Vec<Value> = page.iter().map(|e| read_view(kind, e, &fields)).collect();
+    Ok(Response::ok(json!({ "data": data, "paging": paging })))
 }

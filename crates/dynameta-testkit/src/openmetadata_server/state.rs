@@ -1,14 +1,14 @@
-//! The entity store of the contract server: upserts with OpenMetadata's FQN, version
-//! and merge rules, soft deletion, lookups.
+//! The entity store of the contract server: entities by kind and FQN, an id index, the
+//! tag registry, soft deletion, lookups.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::schema;
+use super::tags::TagRegistry;
 
 /// The entity kinds the server stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,33 +101,6 @@ pub(super) fn api_error(status: u16, message: impl Into<String>) -> ApiError {
     }
 }
 
-/// What an upsert did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Outcome {
-    Created,
-    Updated,
-    Unchanged,
-}
-
-impl Outcome {
-    /// HTTP status of a single PUT with this outcome.
-    pub fn status(self) -> u16 {
-        match self {
-            Outcome::Created => 201,
-            Outcome::Updated | Outcome::Unchanged => 200,
-        }
-    }
-
-    /// The bulk API's per-row message.
-    pub fn message(self) -> &'static str {
-        match self {
-            Outcome::Created => "Entity created",
-            Outcome::Updated => "Entity updated",
-            Outcome::Unchanged => "Entity unchanged",
-        }
-    }
-}
-
 /// Which entities a lookup or listing sees (`include=` query parameter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Include {
@@ -163,6 +136,11 @@ pub(super) struct Store {
     api_base: String,
     entities: [BTreeMap<String, Value>; 4],
     ids: HashMap<String, (Kind, String)>,
+    /// The classifications and tags labels may name.
+    pub tags: TagRegistry,
+    /// By entity id: the entity as it was before its current version (what a
+    /// consolidated PATCH is compared with).
+    pub previous: HashMap<String, Value>,
 }
 
 impl Store {
@@ -172,6 +150,8 @@ impl Store {
             api_base,
             entities: Default::default(),
             ids: HashMap::new(),
+            tags: TagRegistry::seeded(),
+            previous: HashMap::new(),
         }
     }
 
@@ -211,10 +191,16 @@ impl Store {
         Some(entity)
     }
 
-    /// Soft-deletes the entity of `kind` with this FQN: `deleted: true`, version bump.
+    /// Soft-deletes the entity of `kind` with this FQN: `deleted: true`, version bump,
+    /// `updatedBy` the ingestion bot.
     pub fn soft_delete(&mut self, kind: Kind, fqn: &str) -> Option<Value> {
-        let mut entity = self.get(kind, fqn)?.clone();
+        let original = self.get(kind, fqn)?.clone();
+        let mut entity = original.clone();
+        if let Some(id) = original.get("id").and_then(Value::as_str) {
+            self.previous.insert(id.to_string(), original.clone());
+        }
         entity["deleted"] = Value::Bool(true);
+        entity["updatedBy"] = json!(super::updater::BOT);
         bump(&mut entity);
         self.put(kind, entity.clone());
         Some(entity)
@@ -223,173 +209,6 @@ impl Store {
     /// The `href` of an entity of `kind` with this id.
     pub fn href(&self, kind: Kind, id: &str) -> String {
         format!("{}/{}/{id}", self.api_base, kind.collection())
-    }
-
-    /// Creates or updates an entity from a create request, as `PUT /{collection}` does:
-    /// validates the request against the upstream schema, resolves the parent, merges
-    /// the request over the stored entity and bumps the version when content changed.
-    pub fn upsert(&mut self, kind: Kind, request: &Value) -> Result<(Outcome, Value), ApiError> {
-        if let Err(errors) = schema::validate(kind.create_schema(), request) {
-            return Err(api_error(
-                400,
-                format!(
-                    "Invalid {} request: {}",
-                    kind.create_schema().trim_end_matches(".json"),
-                    describe(&errors)
-                ),
-            ));
-        }
-        let Some(fields) = request.as_object() else {
-            return Err(api_error(400, "request body must be a JSON object"));
-        };
-        let name = fields
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| api_error(400, "name is required"))?;
-        check_unresolvable_references(fields)?;
-
-        let parent_field = kind.parent().map(|(_, field)| field);
-        let parent = match kind.parent() {
-            None => None,
-            Some((parent_kind, field)) => {
-                let parent_fqn = fields.get(field).and_then(Value::as_str).unwrap_or("");
-                match self.get(parent_kind, parent_fqn) {
-                    Some(p) if !is_deleted(p) => Some(p.clone()),
-                    _ => {
-                        return Err(api_error(
-                            404,
-                            format!("{} instance for {parent_fqn} not found", parent_kind.name()),
-                        ))
-                    }
-                }
-            }
-        };
-        let fqn = match &parent {
-            Some(p) => format!("{}.{}", fqn_of(p), quote(name)),
-            None => quote(name),
-        };
-
-        let existing = self.get(kind, &fqn).cloned();
-        let mut entity = match &existing {
-            Some(e) => e.clone(),
-            None => json!({ "id": uuid_v4() }),
-        };
-        let id = entity
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        let href = self.href(kind, &id);
-        let Some(map) = entity.as_object_mut() else {
-            return Err(api_error(500, "stored entity is not an object"));
-        };
-        map.insert("name".into(), json!(name));
-        map.insert("fullyQualifiedName".into(), json!(fqn));
-        let stored = existing.as_ref().and_then(Value::as_object);
-        for (key, value) in fields {
-            if value.is_null() || Some(key.as_str()) == parent_field {
-                continue;
-            }
-            let value = match key.as_str() {
-                "tags" => merge_tags(value, stored.and_then(|s| s.get("tags"))),
-                "columns" => merge_columns(value, stored.and_then(|s| s.get("columns")), &fqn),
-                _ => value.clone(),
-            };
-            map.insert(key.clone(), value);
-        }
-        if let Some(parent) = &parent {
-            match kind {
-                Kind::Service => {}
-                Kind::Database => {
-                    map.insert("service".into(), reference(parent, Kind::Service));
-                }
-                Kind::Schema => {
-                    map.insert("service".into(), parent["service"].clone());
-                    map.insert("database".into(), reference(parent, Kind::Database));
-                }
-                Kind::Table => {
-                    map.insert("service".into(), parent["service"].clone());
-                    map.insert("database".into(), parent["database"].clone());
-                    map.insert("databaseSchema".into(), reference(parent, Kind::Schema));
-                }
-            }
-            if let Some(service_type) = parent.get("serviceType") {
-                map.insert("serviceType".into(), service_type.clone());
-            }
-        }
-        map.entry("version").or_insert(json!(0.1));
-        map.entry("updatedAt").or_insert(json!(now_ms()));
-        map.insert("updatedBy".into(), json!("ingestion-bot"));
-        map.insert("href".into(), json!(href));
-        map.insert("deleted".into(), json!(false));
-
-        let outcome = match &existing {
-            None => Outcome::Created,
-            Some(e) if *e == entity => Outcome::Unchanged,
-            Some(_) => {
-                bump(&mut entity);
-                Outcome::Updated
-            }
-        };
-        if outcome == Outcome::Unchanged {
-            return Ok((outcome, entity));
-        }
-        if kind == Kind::Table {
-            if let Err(errors) = schema::validate("table.json", &entity) {
-                return Err(api_error(
-                    500,
-                    format!(
-                        "contract server bug: the stored table would not match table.json: {}",
-                        describe(&errors)
-                    ),
-                ));
-            }
-        }
-        self.put(kind, entity.clone());
-        Ok((outcome, entity))
-    }
-}
-
-/// Owners, domains and data products name entities this server does not hold (users,
-/// teams, domains): OpenMetadata answers 404 for a reference it cannot resolve.
-fn check_unresolvable_references(fields: &Map<String, Value>) -> Result<(), ApiError> {
-    for field in ["owners", "domains", "dataProducts"] {
-        let Some(first) = fields
-            .get(field)
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-        else {
-            continue;
-        };
-        let (kind, what) = match field {
-            "owners" => (
-                first.get("type").and_then(Value::as_str).unwrap_or("user"),
-                first.get("id").map(text_of).unwrap_or_default(),
-            ),
-            "domains" => ("domain", text_of(first)),
-            _ => ("dataProduct", text_of(first)),
-        };
-        return Err(api_error(
-            404,
-            format!("{kind} instance for {what} not found"),
-        ));
-    }
-    Ok(())
-}
-
-fn text_of(value: &Value) -> String {
-    value
-        .as_str()
-        .map(str::to_string)
-        .unwrap_or_else(|| value.to_string())
-}
-
-/// Quotes one FQN part as OpenMetadata's `quote_name` does.
-pub(super) fn quote(name: &str) -> String {
-    if name.contains('.') {
-        format!("\"{name}\"")
-    } else {
-        name.to_string()
     }
 }
 
@@ -404,16 +223,6 @@ pub(super) fn fqn_of(entity: &Value) -> &str {
 /// Whether a stored entity is soft-deleted.
 pub(super) fn is_deleted(entity: &Value) -> bool {
     entity.get("deleted").and_then(Value::as_bool) == Some(true)
-}
-
-/// An EntityReference to a stored entity.
-fn reference(entity: &Value, kind: Kind) -> Value {
-    json!({
-        "id": entity["id"],
-        "type": kind.name(),
-        "name": entity["name"],
-        "fullyQualifiedName": entity["fullyQualifiedName"],
-    })
 }
 
 /// Adds 0.1 to `version` (rounded to one decimal) and stamps `updatedAt`.
@@ -456,102 +265,4 @@ pub(super) fn uuid_v4() -> String {
         &hex[16..20],
         &hex[20..32]
     )
-}
-
-/// A PUT merges the tags it sends with the stored ones (OpenMetadata's `mergeTags`):
-/// the request's tags, then stored tags whose `tagFQN` the request does not name.
-fn merge_tags(request: &Value, stored: Option<&Value>) -> Value {
-    let mut tags = request.as_array().cloned().unwrap_or_default();
-    for tag in stored.and_then(Value::as_array).into_iter().flatten() {
-        let fqn = tag.get("tagFQN");
-        if !tags.iter().any(|t| t.get("tagFQN") == fqn) {
-            tags.push(tag.clone());
-        }
-    }
-    Value::Array(tags)
-}
-
-/// The request's columns (the PUT defines which columns exist), keeping what other
-/// calls stored on a column of the same name: its profile, custom metrics, PATCHed
-/// tags and description when the request has none. Column FQNs are assigned.
-fn merge_columns(request: &Value, stored: Option<&Value>, parent_fqn: &str) -> Value {
-    let Some(columns) = request.as_array() else {
-        return request.clone();
-    };
-    let stored = stored.and_then(Value::as_array);
-    let merged = columns
-        .iter()
-        .map(|column| {
-            let Some(fields) = column.as_object() else {
-                return column.clone();
-            };
-            let name = fields.get("name").and_then(Value::as_str).unwrap_or("");
-            let fqn = format!("{parent_fqn}.{}", quote(name));
-            let old = stored
-                .and_then(|s| {
-                    s.iter()
-                        .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
-                })
-                .and_then(Value::as_object);
-            let mut out = fields.clone();
-            if let Some(old) = old {
-                for key in ["description", "profile", "customMetrics"] {
-                    let absent = out.get(key).is_none_or(Value::is_null);
-                    if let (true, Some(v)) = (absent, old.get(key)) {
-                        out.insert(key.to_string(), v.clone());
-                    }
-                }
-                if let Some(old_tags) = old.get("tags") {
-                    let tags = merge_tags(out.get("tags").unwrap_or(&Value::Null), Some(old_tags));
-                    out.insert("tags".into(), tags);
-                }
-            }
-            if let Some(children) = fields.get("children").filter(|c| !c.is_null()) {
-                let children = merge_columns(children, old.and_then(|o| o.get("children")), &fqn);
-                out.insert("children".into(), children);
-            }
-            out.insert("fullyQualifiedName".into(), json!(fqn));
-            Value::Object(out)
-        })
-        .collect();
-    Value::Array(merged)
-}
-
-/// Sets `fullyQualifiedName` on every column, recursively through `children`.
-pub(super) fn assign_column_fqns(columns: &mut Value, parent_fqn: &str) {
-    for column in columns.as_array_mut().into_iter().flatten() {
-        let Some(fields) = column.as_object_mut() else {
-            continue;
-        };
-        let name = fields.get("name").and_then(Value::as_str).unwrap_or("");
-        let fqn = format!("{parent_fqn}.{}", quote(name));
-        if let Some(children) = fields.get_mut("children") {
-            assign_column_fqns(children, &fqn);
-        }
-        fields.insert("fullyQualifiedName".into(), json!(fqn));
-    }
-}
-
-/// Every tag label on a table: its own and its columns', recursively.
-pub(super) fn all_tags(table: &Value) -> Vec<&Value> {
-    fn columns<'a>(cols: Option<&'a Value>, out: &mut Vec<&'a Value>) {
-        for column in cols.and_then(Value::as_array).into_iter().flatten() {
-            out.extend(
-                column
-                    .get("tags")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten(),
-            );
-            columns(column.get("children"), out);
-        }
-    }
-    let mut out: Vec<&Value> = table
-        .get("tags")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .collect();
-    columns(table.get("columns"), &mut out);
-    out
 }

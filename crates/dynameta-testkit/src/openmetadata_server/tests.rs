@@ -297,18 +297,25 @@ fn create_then_unchanged_then_updated_versions() {
     assert_eq!(same.status, 200);
     assert_eq!(same.body, created.body);
 
+    assert_eq!(
+        created.header("X-OpenMetadata-Change"),
+        Some("entityCreated")
+    );
+    assert_eq!(same.header("X-OpenMetadata-Change"), Some("entityNoChange"));
+
     // Many updates: every version stays a one-decimal multiple of 0.1 (table.json).
     for n in 1..=12 {
         let mut body = table("orders", &schema);
-        body["description"] = json!(format!("revision {n}"));
+        body["sourceUrl"] = json!(format!("https://example.com/revision/{n}"));
         let r = c.put("/api/v1/tables", body);
         assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.header("X-OpenMetadata-Change"), Some("entityUpdated"));
         let expected = format!("{:.1}", 0.1 + f64::from(n) / 10.0);
         assert_eq!(r.body["version"].to_string(), expected);
     }
     let stored = om.entity("table", "svc.default.default.orders").unwrap();
     assert_eq!(stored["version"], json!(1.3));
-    assert_eq!(stored["description"], "revision 12");
+    assert_eq!(stored["sourceUrl"], "https://example.com/revision/12");
     assert_eq!(om.entities("table").len(), 1);
 }
 
@@ -417,7 +424,7 @@ fn bulk_with_one_invalid_element_is_a_partial_success() {
     let path = "/api/v1/tables/bulk?async=false&overrideMetadata=false";
     let r = c.put(path, rows.clone());
     assert_eq!(r.status, 200, "{r:?}");
-    assert_eq!(r.body["dryRun"], false);
+    assert_eq!(r.body.get("dryRun"), None);
     assert_eq!(r.body["status"], "partialSuccess");
     assert_eq!(r.body["numberOfRowsProcessed"], 3);
     assert_eq!(r.body["numberOfRowsPassed"], 2);
@@ -425,11 +432,12 @@ fn bulk_with_one_invalid_element_is_a_partial_success() {
     assert_eq!(
         r.body["successRequest"],
         json!([
-            { "request": "svc.default.default.a", "message": "Entity created" },
-            { "request": "svc.default.default.b", "message": "Entity created" },
+            { "request": "svc.default.default.a", "status": 200 },
+            { "request": "svc.default.default.b", "status": 200 },
         ])
     );
     assert_eq!(r.body["failedRequest"][0]["request"], rows[1]);
+    assert_eq!(r.body["failedRequest"][0]["status"], 400);
     let message = r.body["failedRequest"][0]["message"].as_str().unwrap();
     assert!(message.contains("dataType"), "{message}");
     assert_eq!(
@@ -444,8 +452,12 @@ fn bulk_with_one_invalid_element_is_a_partial_success() {
     changed["description"] = json!("now described");
     let r = c.put(path, json!([table("a", &schema), changed]));
     assert_eq!(r.body["status"], "success");
-    assert_eq!(r.body["successRequest"][0]["message"], "Entity unchanged");
-    assert_eq!(r.body["successRequest"][1]["message"], "Entity updated");
+    assert_eq!(r.body["numberOfRowsPassed"], 2);
+    assert_eq!(
+        om.entity("table", "svc.default.default.a").unwrap()["version"],
+        json!(0.1),
+        "unchanged"
+    );
     assert_eq!(
         om.entity("table", "svc.default.default.b").unwrap()["version"],
         json!(0.2)
@@ -454,7 +466,10 @@ fn bulk_with_one_invalid_element_is_a_partial_success() {
     let r = c.put("/api/v1/tables/bulk", json!([table("c", &schema)]));
     assert_eq!(r.status, 400, "async=false is required");
     let r = c.put(path, json!([{ "name": "x" }]));
+    assert_eq!(r.status, 200);
     assert_eq!(r.body["status"], "failure");
+    assert_eq!(r.body["numberOfRowsFailed"], 1);
+    assert_eq!(r.body["successRequest"], json!([]));
     let r = c.put(
         "/api/v1/databaseSchemas/bulk?async=false",
         json!([{ "name": "other", "database": "svc.default" }]),
@@ -506,7 +521,18 @@ fn delete_stale_soft_deletes_exactly_the_unseen_tables_of_the_scope() {
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(
         r.body,
-        json!({ "deletedFqns": ["svc.default.a.t2", "svc.default.a.t4"], "deletedCount": 2 })
+        json!({
+            "dryRun": false,
+            "status": "success",
+            "numberOfRowsProcessed": 2,
+            "numberOfRowsPassed": 2,
+            "numberOfRowsFailed": 0,
+            "successRequest": [
+                { "request": "svc.default.a.t2", "status": 200 },
+                { "request": "svc.default.a.t4", "status": 200 },
+            ],
+            "failedRequest": [],
+        })
     );
     let state: Vec<(String, bool, f64)> = om
         .entities("table")
@@ -532,9 +558,10 @@ fn delete_stale_soft_deletes_exactly_the_unseen_tables_of_the_scope() {
     );
     let r = c.call("DELETE", "/api/v1/tables/deleteStale", Some(body));
     assert_eq!(
-        r.body["deletedCount"], 0,
+        r.body["numberOfRowsProcessed"], 0,
         "deleted tables are not deleted again"
     );
+    assert_eq!(r.body["successRequest"], json!([]));
 
     let listed = c.get("/api/v1/tables?databaseSchema=svc.default.a");
     assert_eq!(
@@ -550,11 +577,10 @@ fn delete_stale_soft_deletes_exactly_the_unseen_tables_of_the_scope() {
     assert_eq!(listed.body["paging"]["total"], 4);
 
     for bad in [
-        json!({ "scopeFqn": a, "scopeEntityType": "databaseSchema" }),
         json!({ "scopeFqn": a, "scopeEntityType": "databaseSchema", "seenFqns": "t1" }),
         json!({ "scopeFqn": a, "scopeEntityType": "databaseSchema", "seenFqns": [1] }),
         json!({ "scopeFqn": 7, "scopeEntityType": "databaseSchema", "seenFqns": [] }),
-        json!({ "scopeFqn": a, "seenFqns": [] }),
+        json!({ "scopeFqn": a, "scopeEntityType": "databaseSchema", "seenFqns": [], "dryRun": "yes" }),
         json!([]),
     ] {
         let r = c.call("DELETE", "/api/v1/tables/deleteStale", Some(bad.clone()));
@@ -659,7 +685,7 @@ fn patch_adds_tags_and_rejects_invalid_ones() {
         json!([{ "op": "add", "path": "/columns/1/tags", "value": [invalid] }]),
     );
     assert_eq!(r.status, 400);
-    assert!(r.message().contains("labelType"), "{}", r.message());
+    assert!(r.message().contains("/columns/1/tags"), "{}", r.message());
     let r = c.patch(
         &path,
         json!([{ "op": "add", "path": "/tags/-", "value": { "tagFQN": "x" } }]),
@@ -670,10 +696,9 @@ fn patch_adds_tags_and_rejects_invalid_ones() {
         json!([{ "op": "add", "path": "/columns/0/tags/-", "value": tag("PII.NonSensitive") }]),
     );
     assert_eq!(r.status, 400, "PII tags are mutually exclusive");
-    assert!(
-        r.message().contains("mutually exclusive"),
-        "{}",
-        r.message()
+    assert_eq!(
+        r.message(),
+        "Tag labels PII.Sensitive and PII.NonSensitive are mutually exclusive and can't be assigned together"
     );
     let r = c.patch(
         &path,
@@ -741,7 +766,10 @@ fn profiles_and_sample_data_survive_later_puts() {
     assert_eq!(r.body["columns"][1]["profile"]["nullCount"], 1);
     let r = c.put(
         &format!("/api/v1/tables/{id}/tableProfile"),
-        json!({ "tableProfile": { "timestamp": 1 }, "columnProfile": [{ "name": "nope", "timestamp": 1 }] }),
+        json!({
+            "tableProfile": { "timestamp": 1_600_000_000_000_u64 },
+            "columnProfile": [{ "name": "nope", "timestamp": 1_600_000_000_000_u64 }],
+        }),
     );
     assert_eq!(r.status, 400);
     assert_eq!(r.message(), "Invalid column name nope");
@@ -750,6 +778,7 @@ fn profiles_and_sample_data_survive_later_puts() {
         json!({ "tableProfile": { "rowCount": 1 } }),
     );
     assert_eq!(r.status, 400, "timestamp is required");
+    assert_eq!(r.message(), "[query param timestamp must not be null]");
 
     let sample = json!({ "columns": ["pk", "qty"], "rows": [["a", 1], ["b", null]] });
     let r = c.put(&format!("/api/v1/tables/{id}/sampleData"), sample.clone());
@@ -979,4 +1008,1181 @@ fn keep_alive_chunked_bodies_and_http_1_0() {
         .unwrap();
     assert_eq!(r.status, 400);
     assert_eq!(om.requests().pop().unwrap().status, 400);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ported upstream rules: one test (at least) per rule.
+// ---------------------------------------------------------------------------------------
+
+const PATTERN_MESSAGE: &str = "must match \"^((?!::).)*$\"";
+
+/// A server with service `svc`, database `default`, schema `default`; the client and
+/// the schema FQN.
+fn server() -> (ContractServer, Client, String) {
+    let om = ContractServer::start("2.0.7", None);
+    let mut c = Client::connect(&om);
+    let schema = hierarchy(&mut c, "default");
+    (om, c, schema)
+}
+
+/// A table whose columns are `columns`.
+fn table_with(name: &str, schema: &str, columns: Value) -> Value {
+    let mut t = table(name, schema);
+    t["columns"] = columns;
+    t
+}
+
+fn assert_refused(r: &Reply, status: u16, message: &str) {
+    assert_eq!((r.status, r.message()), (status, message), "{r:?}");
+    assert_eq!(r.body["code"], status);
+}
+
+const BULK: &str = "/api/v1/tables/bulk?async=false";
+
+#[test]
+fn rule_names_put_refuses_entity_and_column_names_breaking_the_schema() {
+    let (om, mut c, schema) = server();
+    let pattern = format!("[query param name {PATTERN_MESSAGE}]");
+    let size = "[query param name size must be between 1 and 256]";
+    for name in [
+        "a::b",
+        "line\nbreak",
+        "carriage\rreturn",
+        "nel\u{85}",
+        "ls\u{2028}",
+        "ps\u{2029}",
+    ] {
+        assert_refused(
+            &c.put("/api/v1/tables", table(name, &schema)),
+            400,
+            &pattern,
+        );
+    }
+    assert_refused(&c.put("/api/v1/tables", table("", &schema)), 400, size);
+    assert_refused(
+        &c.put("/api/v1/tables", table(&"x".repeat(257), &schema)),
+        400,
+        size,
+    );
+    // 128 emoji are 256 UTF-16 code units (Java's String.length()); 129 are too many.
+    assert_eq!(
+        c.put("/api/v1/tables", table(&"😀".repeat(128), &schema))
+            .status,
+        201
+    );
+    assert_refused(
+        &c.put("/api/v1/tables", table(&"😀".repeat(129), &schema)),
+        400,
+        size,
+    );
+    assert_eq!(
+        c.put("/api/v1/tables", table(&"x".repeat(256), &schema))
+            .status,
+        201
+    );
+    // Column names at any depth, all violations together.
+    let body = table_with(
+        "t",
+        &schema,
+        json!([
+            { "name": "ok", "dataType": "STRING" },
+            { "name": "s", "dataType": "STRUCT", "children": [
+                { "name": "x::y", "dataType": "STRING" },
+                { "name": "", "dataType": "STRING" },
+            ]},
+        ]),
+    );
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        &format!(
+            "[query param name {PATTERN_MESSAGE}, query param name size must be between 1 and 256]"
+        ),
+    );
+    // Other entities' names too; a single dot or quote is fine.
+    assert_refused(
+        &c.put("/api/v1/services/databaseServices", service("s::1")),
+        400,
+        &pattern,
+    );
+    let r = c.put(
+        "/api/v1/databases",
+        json!({ "name": "d\nb", "service": "svc" }),
+    );
+    assert_refused(&r, 400, &pattern);
+    assert_eq!(om.entities("table").len(), 2);
+    assert_eq!(om.entities("database").len(), 1);
+}
+
+#[test]
+fn rule_names_bulk_reports_violations_with_the_full_property_path() {
+    let (om, mut c, schema) = server();
+    let bad = table_with(
+        "t",
+        &schema,
+        json!([
+            { "name": "ok", "dataType": "STRING" },
+            { "name": "s", "dataType": "STRUCT", "children": [{ "name": "x::y", "dataType": "STRING" }] },
+        ]),
+    );
+    let r = c.put(
+        BULK,
+        json!([bad.clone(), table("a::b", &schema), table("fine", &schema)]),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["status"], "partialSuccess");
+    assert_eq!(
+        r.body["failedRequest"],
+        json!([
+            { "request": bad, "message": format!("[columns[1].children[0].name {PATTERN_MESSAGE}]"), "status": 400 },
+            { "request": table("a::b", &schema), "message": format!("[name {PATTERN_MESSAGE}]"), "status": 400 },
+        ])
+    );
+    assert_eq!(
+        fqns(&json!(om.entities("table"))),
+        ["svc.default.default.fine"]
+    );
+}
+
+#[test]
+fn rule_fqn_quote_name() {
+    let (om, mut c, schema) = server();
+    let cases = [
+        ("plain", "plain"),
+        ("a.b", "\"a.b\""),
+        ("\"quoted\"", "quoted"),
+        ("\"x.y\"", "\"x.y\""),
+        ("say \"hi\"", "say \\\"hi\\\""),
+        ("a.\"b", "a.\\\"b"),
+    ];
+    for (name, part) in cases {
+        let mut body = table(name, &schema);
+        body["columns"] = json!([
+            { "name": name, "dataType": "STRUCT", "children": [{ "name": "c.d", "dataType": "INT" }] },
+        ]);
+        let r = c.put("/api/v1/tables", body);
+        assert_eq!(r.status, 201, "{name}: {r:?}");
+        let fqn = format!("svc.default.default.{part}");
+        assert_eq!(r.body["fullyQualifiedName"], fqn, "{name}");
+        assert_eq!(r.body["name"], name);
+        assert_eq!(
+            r.body["columns"][0]["fullyQualifiedName"],
+            format!("{fqn}.{part}")
+        );
+        assert_eq!(
+            r.body["columns"][0]["children"][0]["fullyQualifiedName"],
+            format!("{fqn}.{part}.\"c.d\"")
+        );
+        let encoded: String = fqn
+            .bytes()
+            .map(|b| match b {
+                b'"' | b'\\' | b' ' => format!("%{b:02X}"),
+                _ => (b as char).to_string(),
+            })
+            .collect();
+        let got = c.get(&format!("/api/v1/tables/name/{encoded}"));
+        assert_eq!(got.status, 200, "{fqn}");
+        assert!(om.entity("table", &fqn).is_some());
+    }
+    // A line terminator in a name that reaches FQN building (a PATCHed column name:
+    // PATCH runs no Bean Validation) is `Invalid name`.
+    let id = om.entity("table", "svc.default.default.plain").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "replace", "path": "/columns/0/name", "value": "a\nb" }]),
+    );
+    assert_refused(&r, 400, "Invalid name a\nb");
+}
+
+#[test]
+fn rule_database_util_validate_constraints() {
+    let (om, mut c, schema) = server();
+    let pk = |name: &str| json!({ "name": name, "dataType": "INT", "constraint": "PRIMARY_KEY" });
+    let body = table_with("t", &schema, json!([pk("a"), pk("b")]));
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        "Multiple columns tagged with primary key constraints",
+    );
+    let mut body = table_with(
+        "t",
+        &schema,
+        json!([pk("a"), { "name": "b", "dataType": "INT" }]),
+    );
+    body["tableConstraints"] = json!([{ "constraintType": "PRIMARY_KEY", "columns": ["b"] }]);
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        "A column already tagged as a primary key and table constraint also includes primary key",
+    );
+    let mut body = table("t", &schema);
+    body["tableConstraints"] = json!([{ "constraintType": "UNIQUE", "columns": ["nope"] }]);
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        "Invalid column name found in table constraint",
+    );
+    let mut body = table("t", &schema);
+    body["tablePartition"] =
+        json!({ "columns": [{ "columnName": "nope", "intervalType": "COLUMN-VALUE" }] });
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        "Invalid column name found in table partition",
+    );
+    // In a bulk, the same refusal is a failed item.
+    let mut body = table("t", &schema);
+    body["tableConstraints"] = json!([{ "constraintType": "UNIQUE", "columns": ["nope"] }]);
+    let r = c.put(BULK, json!([body]));
+    assert_eq!(r.body["status"], "failure");
+    assert_eq!(
+        r.body["failedRequest"][0]["message"],
+        "Invalid column name found in table constraint"
+    );
+    assert!(om.entities("table").is_empty());
+}
+
+#[test]
+fn rule_database_util_validate_columns() {
+    let (om, mut c, schema) = server();
+    let cases = [
+        (
+            json!([{ "name": "a", "dataType": "INT" }, { "name": "a", "dataType": "STRING" }]),
+            "Column name a is repeated",
+        ),
+        (
+            json!([{ "name": "s", "dataType": "STRUCT", "children": [
+                { "name": "x", "dataType": "INT" }, { "name": "x", "dataType": "INT" }] }]),
+            "Column name x is repeated",
+        ),
+        (
+            json!([{ "name": "v", "dataType": "VARCHAR" }]),
+            "For column data types char, varchar, binary, varbinary dataLength must not be null",
+        ),
+        (
+            json!([{ "name": "v", "dataType": "BINARY", "dataLength": null }]),
+            "For column data types char, varchar, binary, varbinary dataLength must not be null",
+        ),
+        (
+            json!([{ "name": "l", "dataType": "ARRAY" }]),
+            "For column data type array, arrayDataType must not be null",
+        ),
+        (
+            json!([{ "name": "s", "dataType": "STRUCT" }]),
+            "For column data type struct, children must not be null",
+        ),
+        (
+            json!([{ "name": "n", "dataType": "DECIMAL", "scale": 2 }]),
+            "Scale is set but precision is not set for the column n",
+        ),
+        (
+            json!([{ "name": "n", "dataType": "STRING", "precision": 2, "scale": 3 }]),
+            "Scale can't be greater than the precision for the column n",
+        ),
+    ];
+    for (columns, message) in cases {
+        let r = c.put("/api/v1/tables", table_with("t", &schema, columns.clone()));
+        assert_refused(&r, 400, message);
+        let r = c.put(BULK, json!([table_with("t", &schema, columns)]));
+        assert_eq!(r.body["failedRequest"][0]["message"], message);
+    }
+    assert!(om.entities("table").is_empty());
+    // Top level only; the mutations are stored.
+    let r = c.put(
+        "/api/v1/tables",
+        table_with(
+            "t",
+            &schema,
+            json!([
+                { "name": "s", "dataType": "STRUCT", "children": [
+                    { "name": "v", "dataType": "VARCHAR" },
+                    { "name": "l", "dataType": "ARRAY" },
+                    { "name": "e", "dataType": "STRUCT" },
+                ]},
+                { "name": "empty", "dataType": "STRUCT", "children": [] },
+                { "name": "k", "dataType": "STRING", "arrayDataType": "INT" },
+                { "name": "d", "dataType": "VARCHAR", "dataLength": 3, "dataTypeDisplay": "VARCHAR(3)" },
+                { "name": "p", "dataType": "DECIMAL", "precision": 5 },
+            ]),
+        ),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let stored = om.entity("table", "svc.default.default.t").unwrap();
+    let columns = &stored["columns"];
+    assert_eq!(columns[0]["dataTypeDisplay"], "struct");
+    assert_eq!(columns[0]["children"][0].get("dataTypeDisplay"), None);
+    assert_eq!(
+        columns[2].get("arrayDataType"),
+        None,
+        "dropped unless ARRAY"
+    );
+    assert_eq!(columns[2]["dataTypeDisplay"], "string");
+    assert_eq!(columns[3]["dataTypeDisplay"], "varchar(3)");
+}
+
+#[test]
+fn rule_table_repository_validate_table_constraints() {
+    let (om, mut c, schema) = server();
+    let unique = json!({ "constraintType": "UNIQUE", "columns": ["pk"] });
+    let mut body = table("t", &schema);
+    body["tableConstraints"] = json!([unique, unique]);
+    let r = c.put("/api/v1/tables", body);
+    assert_eq!(r.status, 400);
+    assert!(
+        r.message().starts_with(
+            "Duplicate constraint found in request: org.openmetadata.schema.type.TableConstraint@"
+        ),
+        "{}",
+        r.message()
+    );
+    let mut body = table("t", &schema);
+    body["tableConstraints"] = json!([{
+        "constraintType": "FOREIGN_KEY", "columns": ["pk"],
+        "referredColumns": ["svc.default.default.nope.pk"],
+    }]);
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        "Table not found: svc.default.default.nope",
+    );
+    assert_eq!(c.put("/api/v1/tables", table("other", &schema)).status, 201);
+    let mut body = table("t", &schema);
+    body["tableConstraints"] = json!([{
+        "constraintType": "FOREIGN_KEY", "columns": ["pk"],
+        "referredColumns": ["svc.default.default.other.missing"],
+    }]);
+    assert_refused(
+        &c.put("/api/v1/tables", body.clone()),
+        400,
+        "Invalid column name missing",
+    );
+    body["tableConstraints"][0]["referredColumns"] = json!(["svc.default.default.other.qty"]);
+    assert_eq!(c.put("/api/v1/tables", body).status, 201);
+    // `Invalid column name X` for a constraint's own columns is reachable by PATCH,
+    // where DatabaseUtil.validateConstraints does not run first.
+    let id = om.entity("table", "svc.default.default.other").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "add", "path": "/tableConstraints", "value": [
+            { "constraintType": "UNIQUE", "columns": ["ghost"] }] }]),
+    );
+    assert_refused(&r, 400, "Invalid column name ghost");
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "add", "path": "/tableConstraints", "value": [unique, unique] }]),
+    );
+    assert_eq!(r.status, 400);
+    assert!(r
+        .message()
+        .starts_with("Duplicate constraint found in request: "));
+    // `all` is accepted as a column name (EntityRepository.validateColumn).
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "add", "path": "/tableConstraints", "value": [
+            { "constraintType": "UNIQUE", "columns": ["ALL"] }] }]),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[test]
+fn rule_tags_must_exist_and_come_from_classifications() {
+    let (om, mut c, schema) = server();
+    let mut body = table("t", &schema);
+    body["tags"] = json!([tag("Tier.Tier1"), tag("Nope.Tag")]);
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        404,
+        "tag instance for Nope.Tag not found",
+    );
+    let mut body = table("t", &schema);
+    body["columns"] = json!([{ "name": "s", "dataType": "STRUCT", "children": [
+        { "name": "x", "dataType": "INT", "tags": [tag("PII")] }] }]);
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        404,
+        "tag instance for PII not found",
+    );
+    let mut glossary = tag("Business.Term");
+    glossary["source"] = json!("Glossary");
+    let mut body = table("t", &schema);
+    body["columns"][0]["tags"] = json!([glossary]);
+    assert_refused(
+        &c.put("/api/v1/tables", body.clone()),
+        404,
+        "glossaryTerm instance for Business.Term not found",
+    );
+    let r = c.put(BULK, json!([body.clone()]));
+    assert_eq!(
+        r.body["failedRequest"],
+        json!([{ "request": body, "message": "glossaryTerm instance for Business.Term not found", "status": 400 }])
+    );
+    // Databases and schemas too.
+    let r = c.put(
+        "/api/v1/databaseSchemas",
+        json!({ "name": "x", "database": "svc.default", "tags": [tag("No.Such")] }),
+    );
+    assert_refused(&r, 404, "tag instance for No.Such not found");
+    // A registered tag works.
+    om.add_tag("Custom.Thing", false);
+    let mut body = table("t", &schema);
+    body["tags"] = json!([
+        tag("Custom.Thing"),
+        tag("PersonalData.Personal"),
+        tag("Tier.Tier5")
+    ]);
+    let r = c.put("/api/v1/tables", body);
+    assert_eq!(r.status, 201, "{r:?}");
+    let stored: Vec<&str> = r.body["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tagFQN"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stored,
+        ["Custom.Thing", "PersonalData.Personal", "Tier.Tier5"],
+        "sorted"
+    );
+}
+
+#[test]
+fn rule_tags_mutually_exclusive() {
+    let (om, mut c, schema) = server();
+    let message = "Tag labels PII.Sensitive and PII.NonSensitive are mutually exclusive and can't be assigned together";
+    // In one request: sorted by tagFQN, the later label named first; nested columns too.
+    let mut body = table("t", &schema);
+    body["columns"] = json!([{ "name": "s", "dataType": "STRUCT", "children": [
+        { "name": "x", "dataType": "INT", "tags": [tag("PII.Sensitive"), tag("PII.NonSensitive")] }] }]);
+    assert_refused(&c.put("/api/v1/tables", body), 400, message);
+    let mut body = table("t", &schema);
+    body["tags"] = json!([tag("Tier.Tier2"), tag("Tier.Tier1")]);
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        "Tag labels Tier.Tier2 and Tier.Tier1 are mutually exclusive and can't be assigned together",
+    );
+    // The same label twice is one label.
+    let mut body = table("t", &schema);
+    body["tags"] = json!([tag("PII.None"), tag("PII.None")]);
+    let r = c.put("/api/v1/tables", body);
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.body["tags"].as_array().unwrap().len(), 1);
+    // On a PUT update the stored tags are appended after the request's.
+    let mut body = table("u", &schema);
+    body["tags"] = json!([tag("PII.Sensitive")]);
+    assert_eq!(c.put("/api/v1/tables", body).status, 201);
+    let mut body = table("u", &schema);
+    body["tags"] = json!([tag("PII.NonSensitive")]);
+    assert_refused(&c.put("/api/v1/tables", body.clone()), 400, message);
+    let r = c.put(BULK, json!([body]));
+    assert_eq!(
+        r.body["failedRequest"],
+        json!([{ "request": "svc.default.default.u", "message": message, "status": 400 }])
+    );
+    // Column tags merge the same way.
+    let mut body = table("u", &schema);
+    body["columns"][0]["tags"] = json!([tag("PII.Sensitive")]);
+    assert_eq!(c.put("/api/v1/tables", body).status, 200);
+    let mut body = table("u", &schema);
+    body["columns"][0]["tags"] = json!([tag("PII.NonSensitive")]);
+    assert_refused(&c.put("/api/v1/tables", body), 400, message);
+    // A classification that is not mutually exclusive allows siblings.
+    om.add_tag("Loose.A", false);
+    om.add_tag("Loose.B", false);
+    om.add_tag("Strict.Group.A", true);
+    om.add_tag("Strict.Group.B", true);
+    let mut body = table("v", &schema);
+    body["tags"] = json!([tag("Loose.A"), tag("Loose.B")]);
+    assert_eq!(c.put("/api/v1/tables", body).status, 201);
+    let mut body = table("v", &schema);
+    body["tags"] = json!([tag("Strict.Group.A"), tag("Strict.Group.B")]);
+    assert_refused(
+        &c.put("/api/v1/tables", body),
+        400,
+        "Tag labels Strict.Group.B and Strict.Group.A are mutually exclusive and can't be assigned together",
+    );
+}
+
+#[test]
+fn rule_put_merges_tags_and_keeps_owners() {
+    let (om, mut c, schema) = server();
+    let mut body = table("t", &schema);
+    body["tags"] = json!([tag("Tier.Tier1")]);
+    body["columns"][0]["tags"] = json!([tag("PII.Sensitive")]);
+    assert_eq!(c.put("/api/v1/tables", body).status, 201);
+    let mut body = table("t", &schema);
+    body["tags"] = json!([tag("PersonalData.Personal")]);
+    let r = c.put("/api/v1/tables", body);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("X-OpenMetadata-Change"), Some("entityUpdated"));
+    let stored = om.entity("table", "svc.default.default.t").unwrap();
+    let tags: Vec<&str> = stored["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["tagFQN"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["PersonalData.Personal", "Tier.Tier1"]);
+    assert_eq!(
+        stored["columns"][0]["tags"][0]["tagFQN"], "PII.Sensitive",
+        "PUT can't remove tags"
+    );
+    assert_eq!(stored["version"], json!(0.2));
+}
+
+#[test]
+fn rule_create_or_update_statuses_headers_and_versions() {
+    let (om, mut c, schema) = server();
+    let fqn = "svc.default.default.t";
+    let version = |om: &ContractServer| om.entity("table", fqn).unwrap()["version"].clone();
+    let columns = |extra: Value| {
+        let mut cols = vec![
+            json!({ "name": "pk", "dataType": "STRING" }),
+            json!({ "name": "v", "dataType": "VARCHAR", "dataLength": 10 }),
+            json!({ "name": "n", "dataType": "DECIMAL", "precision": 10, "scale": 2 }),
+        ];
+        if let Some(more) = extra.as_array() {
+            cols.extend(more.iter().cloned());
+        }
+        Value::Array(cols)
+    };
+    let r = c.put(
+        "/api/v1/tables",
+        table_with("t", &schema, columns(json!([]))),
+    );
+    assert_eq!(
+        (r.status, r.header("X-OpenMetadata-Change")),
+        (201, Some("entityCreated"))
+    );
+    assert_eq!(r.body["version"], json!(0.1));
+    let r = c.put(
+        "/api/v1/tables",
+        table_with("t", &schema, columns(json!([]))),
+    );
+    assert_eq!(
+        (r.status, r.header("X-OpenMetadata-Change")),
+        (200, Some("entityNoChange"))
+    );
+    assert_eq!(version(&om), json!(0.1));
+    // A column added: minor.
+    let extra = json!([{ "name": "x", "dataType": "INT" }]);
+    let r = c.put(
+        "/api/v1/tables",
+        table_with("t", &schema, columns(extra.clone())),
+    );
+    assert_eq!(
+        (r.status, r.header("X-OpenMetadata-Change")),
+        (200, Some("entityUpdated"))
+    );
+    assert_eq!(version(&om), json!(0.2));
+    // dataLength increased: minor; reduced: major.
+    let mut cols = columns(extra.clone());
+    cols[1]["dataLength"] = json!(20);
+    c.put("/api/v1/tables", table_with("t", &schema, cols.clone()));
+    assert_eq!(version(&om), json!(0.3));
+    cols[1]["dataLength"] = json!(5);
+    c.put("/api/v1/tables", table_with("t", &schema, cols.clone()));
+    assert_eq!(version(&om), json!(1.3));
+    // precision reduced: major.
+    cols[2]["precision"] = json!(9);
+    c.put("/api/v1/tables", table_with("t", &schema, cols.clone()));
+    assert_eq!(version(&om), json!(2.3));
+    // Column name case is not identity-changing, a dataType change is.
+    cols[0]["name"] = json!("PK");
+    c.put("/api/v1/tables", table_with("t", &schema, cols.clone()));
+    assert_eq!(
+        version(&om),
+        json!(2.3),
+        "only the name's case: no recorded change"
+    );
+    cols[3]["dataType"] = json!("BIGINT");
+    c.put("/api/v1/tables", table_with("t", &schema, cols.clone()));
+    assert_eq!(version(&om), json!(3.3));
+    // A column deleted: major.
+    let r = c.put(
+        "/api/v1/tables",
+        table_with("t", &schema, columns(json!([]))),
+    );
+    assert_eq!(r.header("X-OpenMetadata-Change"), Some("entityUpdated"));
+    assert_eq!(version(&om), json!(4.3));
+    // PUT on a soft-deleted table restores it.
+    let id = om.entity("table", fqn).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = c.call("DELETE", &format!("/api/v1/tables/{id}"), None);
+    assert_eq!(r.header("X-OpenMetadata-Change"), Some("entitySoftDeleted"));
+    let r = c.put(
+        "/api/v1/tables",
+        table_with("t", &schema, columns(json!([]))),
+    );
+    assert_eq!(
+        (r.status, r.header("X-OpenMetadata-Change")),
+        (200, Some("entityRestored"))
+    );
+    assert_eq!(r.body["deleted"], false);
+    assert_eq!(version(&om), json!(4.5));
+}
+
+#[test]
+fn rule_a_bot_put_keeps_descriptions_a_person_wrote() {
+    let (om, mut c, schema) = server();
+    let fqn = "svc.default.default.t";
+    let mut body = table("t", &schema);
+    body["description"] = json!("from the source");
+    assert_eq!(c.put("/api/v1/tables", body).status, 201);
+    let edited = om.edit_as_user("table", fqn, |t| {
+        t["description"] = json!("curated by a person");
+        t["displayName"] = json!("Curated");
+        t["columns"][0]["description"] = json!("the key");
+        t["columns"][1]["displayName"] = json!("Quantity");
+    });
+    assert_eq!(edited["updatedBy"], "admin");
+    assert_eq!(edited["version"], json!(0.2));
+    let mut body = table("t", &schema);
+    body["description"] = json!("from the source, again");
+    body["displayName"] = json!("Source name");
+    body["columns"][0]["description"] = json!("bot text");
+    body["columns"][1]["displayName"] = json!("bot name");
+    let r = c.put("/api/v1/tables", body.clone());
+    assert_eq!(
+        (r.status, r.header("X-OpenMetadata-Change")),
+        (200, Some("entityNoChange"))
+    );
+    let stored = om.entity("table", fqn).unwrap();
+    assert_eq!(stored["description"], "curated by a person");
+    assert_eq!(stored["displayName"], "Curated");
+    assert_eq!(stored["columns"][0]["description"], "the key");
+    assert_eq!(stored["columns"][1]["displayName"], "Quantity");
+    assert_eq!(stored["version"], json!(0.2));
+    // overrideMetadata=true (bulk only) replaces them; a column description is never
+    // blanked by it.
+    let mut override_body = body.clone();
+    override_body["columns"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("displayName");
+    let r = c.put(
+        &format!("{BULK}&overrideMetadata=true"),
+        json!([override_body]),
+    );
+    assert_eq!(r.body["status"], "success", "{r:?}");
+    let stored = om.entity("table", fqn).unwrap();
+    assert_eq!(stored["description"], "from the source, again");
+    assert_eq!(stored["displayName"], "Source name");
+    assert_eq!(stored["columns"][0]["description"], "bot text");
+    assert_eq!(
+        stored["columns"][1]["displayName"], "Quantity",
+        "not blanked"
+    );
+    assert_eq!(stored["version"], json!(0.3));
+    assert_eq!(stored["updatedBy"], "ingestion-bot");
+    // Without overrideMetadata, a bulk is a bot's PUT.
+    let mut again = table("t", &schema);
+    again["description"] = json!("third");
+    c.put(BULK, json!([again]));
+    assert_eq!(
+        om.entity("table", fqn).unwrap()["description"],
+        "from the source, again"
+    );
+}
+
+#[test]
+fn rule_bulk_source_hash_fast_path_and_parent_lookup() {
+    let (om, mut c, schema) = server();
+    let fqn = "svc.default.default.t";
+    let mut body = table("t", &schema);
+    body["sourceHash"] = json!("h1");
+    let r = c.put(BULK, json!([body.clone()]));
+    assert_eq!(
+        r.body["successRequest"],
+        json!([{ "request": fqn, "status": 200 }])
+    );
+    // Same non-empty sourceHash: reported unchanged without comparing.
+    let mut changed = body.clone();
+    changed["columns"][1]["name"] = json!("renamed");
+    let r = c.put(BULK, json!([changed.clone()]));
+    assert_eq!(r.body["status"], "success");
+    let stored = om.entity("table", fqn).unwrap();
+    assert_eq!(
+        (
+            stored["version"].clone(),
+            stored["columns"][1]["name"].clone()
+        ),
+        (json!(0.1), json!("qty"))
+    );
+    // overrideMetadata=true disables the fast path (a deleted column: major).
+    c.put(
+        &format!("{BULK}&overrideMetadata=true"),
+        json!([changed.clone()]),
+    );
+    let stored = om.entity("table", fqn).unwrap();
+    assert_eq!(
+        (
+            stored["version"].clone(),
+            stored["columns"][1]["name"].clone()
+        ),
+        (json!(1.1), json!("renamed"))
+    );
+    // A missing parent is a failed item (status 400, the whole request).
+    let orphan = table("o", "svc.default.missing");
+    let r = c.put(BULK, json!([orphan.clone(), body]));
+    assert_eq!(r.body["status"], "partialSuccess");
+    assert_eq!(
+        r.body["failedRequest"],
+        json!([{ "request": orphan, "message": "databaseSchema instance for svc.default.missing not found", "status": 400 }])
+    );
+}
+
+#[test]
+fn rule_patch_validates_restores_and_consolidates() {
+    let (om, mut c, schema) = server();
+    let fqn = "svc.default.default.t";
+    let r = c.put("/api/v1/tables", table("t", &schema));
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/tables/{id}");
+    // DatabaseUtil.validateColumns runs on PATCH.
+    let r = c.patch(
+        &path,
+        json!([{ "op": "replace", "path": "/columns/0/dataType", "value": "VARCHAR" }]),
+    );
+    assert_refused(
+        &r,
+        400,
+        "For column data types char, varchar, binary, varbinary dataLength must not be null",
+    );
+    let r = c.patch(&path, json!([{ "op": "add", "path": "/columns/-", "value": { "name": "pk", "dataType": "INT" } }]));
+    assert_refused(&r, 400, "Column name pk is repeated");
+    // Tags are validated on PATCH.
+    let r = c.patch(
+        &path,
+        json!([{ "op": "add", "path": "/tags", "value": [tag("Nope.X")] }]),
+    );
+    assert_refused(&r, 404, "tag instance for Nope.X not found");
+    // validateConstraints does not run on PATCH: a PK table constraint beside a PK column.
+    let r = c.patch(
+        &path,
+        json!([
+            { "op": "add", "path": "/columns/0/constraint", "value": "PRIMARY_KEY" },
+            { "op": "add", "path": "/tableConstraints", "value": [{ "constraintType": "PRIMARY_KEY", "columns": ["qty"] }] },
+        ]),
+    );
+    assert_eq!(
+        (r.status, r.header("X-OpenMetadata-Change")),
+        (200, Some("entityUpdated")),
+        "{r:?}"
+    );
+    assert_eq!(r.body["version"], json!(0.2));
+    // Restored attributes are ignored; column FQNs re-assigned.
+    let r = c.patch(
+        &path,
+        json!([
+            { "op": "replace", "path": "/name", "value": "other" },
+            { "op": "replace", "path": "/fullyQualifiedName", "value": "x.y.z.other" },
+            { "op": "replace", "path": "/columns/0/name", "value": "key" },
+            { "op": "replace", "path": "/columns/0/fullyQualifiedName", "value": "nonsense" },
+        ]),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["name"], "t");
+    assert_eq!(r.body["fullyQualifiedName"], fqn);
+    assert_eq!(
+        r.body["columns"][0]["fullyQualifiedName"],
+        format!("{fqn}.key")
+    );
+    // Same user within 10 minutes, version > 0.1: consolidated into the last change,
+    // compared with the version before it (0.1): the rename deleted a column, so 1.1.
+    assert_eq!(r.body["version"], json!(1.1));
+    let r = c.patch(
+        &path,
+        json!([{ "op": "add", "path": "/description", "value": "d" }]),
+    );
+    assert_eq!(r.body["version"], json!(1.1));
+    // A no-op patch.
+    let r = c.patch(&path, json!([]));
+    assert_eq!(
+        (r.status, r.header("X-OpenMetadata-Change")),
+        (200, Some("entityNoChange"))
+    );
+    // After a person's edit, the bot's PATCH is a new version.
+    om.edit_as_user("table", fqn, |t| t["displayName"] = json!("T"));
+    let r = c.patch(
+        &path,
+        json!([{ "op": "replace", "path": "/description", "value": "e" }]),
+    );
+    assert_eq!(r.body["version"], json!(1.3));
+    // PATCH replaces tags (no merge) and may change a description a person wrote.
+    c.patch(
+        &path,
+        json!([{ "op": "add", "path": "/tags", "value": [tag("Tier.Tier1")] }]),
+    );
+    let r = c.patch(
+        &path,
+        json!([{ "op": "replace", "path": "/tags", "value": [tag("Tier.Tier2")] }]),
+    );
+    assert_eq!(r.body["tags"], json!([tag("Tier.Tier2")]));
+}
+
+#[test]
+fn rule_patch_removing_a_column_is_a_major_version() {
+    let (om, mut c, schema) = server();
+    let r = c.put("/api/v1/tables", table("t", &schema));
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "remove", "path": "/columns/1" }]),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["version"], json!(1.1));
+    assert_eq!(
+        om.entity("table", "svc.default.default.t").unwrap()["columns"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn rule_table_profile_timestamps_columns_and_latest() {
+    let (om, mut c, schema) = server();
+    let body = table_with(
+        "t",
+        &schema,
+        json!([
+            { "name": "pk", "dataType": "STRING" },
+            { "name": "address", "dataType": "STRUCT", "children": [
+                { "name": "street", "dataType": "STRING" },
+                { "name": "geo", "dataType": "STRUCT", "children": [{ "name": "lat", "dataType": "DOUBLE" }] },
+            ]},
+        ]),
+    );
+    let id = c.put("/api/v1/tables", body).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/tables/{id}/tableProfile");
+    const T1: u64 = 1_700_000_000_000;
+    let r = c.put(
+        &path,
+        json!({ "tableProfile": { "timestamp": 1_700_000_000_u64 } }),
+    );
+    assert_refused(
+        &r,
+        400,
+        "Timestamp 1700000000 is not valid, it should be in milliseconds since epoch",
+    );
+    let r = c.put(
+        &path,
+        json!({ "tableProfile": { "timestamp": T1 }, "columnProfile": [{ "name": "pk", "timestamp": 17 }] }),
+    );
+    assert_refused(
+        &r,
+        400,
+        "Timestamp 17 is not valid, it should be in milliseconds since epoch",
+    );
+    let r = c.put(
+        &path,
+        json!({ "tableProfile": { "timestamp": T1 }, "systemProfile": [{ "operation": "INSERT", "rowsAffected": 1 }] }),
+    );
+    assert_refused(&r, 400, "Timestamp is required");
+    let r = c.put(&path, json!({ "columnProfile": [{ "timestamp": T1 }] }));
+    assert_refused(
+        &r,
+        400,
+        "[query param tableProfile must not be null, query param name must not be null]",
+    );
+    assert_eq!(
+        om.entity("table", "svc.default.default.t")
+            .unwrap()
+            .get("profile"),
+        None
+    );
+    // Nested columns as parent.child; the table profile is stored before a bad column.
+    let r = c.put(
+        &path,
+        json!({
+            "tableProfile": { "timestamp": T1, "rowCount": 5 },
+            "columnProfile": [
+                { "name": "address.street", "timestamp": T1, "nullCount": 1 },
+                { "name": "address.geo.lat", "timestamp": T1, "nullCount": 2 },
+                { "name": "street", "timestamp": T1 },
+            ],
+        }),
+    );
+    assert_refused(&r, 400, "Invalid column name street");
+    let stored = om.entity("table", "svc.default.default.t").unwrap();
+    assert_eq!(stored["profile"]["rowCount"], 5);
+    assert_eq!(
+        stored["columns"][1]["children"][0]["profile"]["nullCount"],
+        1
+    );
+    assert_eq!(
+        stored["columns"][1]["children"][1]["children"][0]["profile"]["nullCount"],
+        2
+    );
+    assert_eq!(
+        stored["version"],
+        json!(0.1),
+        "profiles are no entity change"
+    );
+    // An older profile does not replace the latest.
+    let r = c.put(
+        &path,
+        json!({ "tableProfile": { "timestamp": T1 - 1000, "rowCount": 1 } }),
+    );
+    assert_eq!(r.status, 200);
+    let latest = c.get("/api/v1/tables/svc.default.default.t/tableProfile/latest");
+    assert_eq!(latest.status, 200);
+    assert_eq!(latest.body["profile"]["rowCount"], 5);
+    assert_eq!(
+        latest.body["columns"][1]["children"][0]["profile"]["nullCount"],
+        1
+    );
+    let latest = c
+        .get("/api/v1/tables/svc.default.default.t/tableProfile/latest?includeColumnProfile=false");
+    assert_eq!(
+        latest.body["columns"][1]["children"][0].get("profile"),
+        None
+    );
+    let r = c.get("/api/v1/tables/svc.default.default.nope/tableProfile/latest");
+    assert_refused(
+        &r,
+        404,
+        "table instance for svc.default.default.nope not found",
+    );
+    // A plain read has no profiles.
+    let r = c.get("/api/v1/tables/name/svc.default.default.t?fields=columns");
+    assert_eq!(r.body.get("profile"), None);
+    assert_eq!(r.body["columns"][1]["children"][0].get("profile"), None);
+}
+
+#[test]
+fn rule_sample_data_columns_and_rows() {
+    let (om, mut c, schema) = server();
+    let id = c.put("/api/v1/tables", table("t", &schema)).body["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/tables/{id}/sampleData");
+    for name in ["nope", "a::b", "", "PK"] {
+        let r = c.put(&path, json!({ "columns": ["pk", name], "rows": [] }));
+        assert_refused(&r, 400, &format!("Invalid column name {name}"));
+    }
+    let r = c.put(
+        &path,
+        json!({ "columns": ["pk", "qty"], "rows": [["a", 1], ["b"]] }),
+    );
+    assert_refused(
+        &r,
+        400,
+        "Number of columns is 2 but row has 1 sample values",
+    );
+    let first = json!({ "columns": ["pk", "ALL"], "rows": [["a", 1]] });
+    assert_eq!(
+        c.put(&path, first).status,
+        200,
+        "`all` is accepted in any case"
+    );
+    let second = json!({ "columns": ["qty"], "rows": [[1], [2]] });
+    let r = c.put(&path, second.clone());
+    assert_eq!((r.status, &r.body["sampleData"]), (200, &second));
+    assert_eq!(
+        om.entity("table", "svc.default.default.t").unwrap()["sampleData"],
+        second,
+        "replaced"
+    );
+    let r = c.get(&path);
+    assert_eq!((r.status, &r.body["sampleData"]), (200, &second));
+    assert_eq!(
+        c.get("/api/v1/tables/name/svc.default.default.t")
+            .body
+            .get("sampleData"),
+        None
+    );
+    let r = c.get("/api/v1/tables/name/svc.default.default.t?fields=sampleData");
+    assert_eq!(r.body["sampleData"], second);
+    let r = c.get("/api/v1/tables/00000000-0000-4000-8000-000000000000/sampleData");
+    assert_refused(
+        &r,
+        404,
+        "table instance for 00000000-0000-4000-8000-000000000000 not found",
+    );
+}
+
+#[test]
+fn rule_delete_stale_request_and_answer() {
+    let (om, mut c, schema) = server();
+    for name in ["t1", "t.2", "t3"] {
+        assert_eq!(c.put("/api/v1/tables", table(name, &schema)).status, 201);
+    }
+    let stale =
+        |c: &mut Client, body: Value| c.call("DELETE", "/api/v1/tables/deleteStale", Some(body));
+    let r = stale(
+        &mut c,
+        json!({ "scopeFqn": "", "scopeEntityType": "databaseSchema", "seenFqns": ["x"] }),
+    );
+    assert_refused(&r, 400, "scopeFqn is required for deleteStale");
+    let r = stale(
+        &mut c,
+        json!({ "scopeFqn": schema, "scopeEntityType": "", "seenFqns": ["x"] }),
+    );
+    assert_refused(&r, 400, "scopeEntityType is required for deleteStale");
+    let r = stale(
+        &mut c,
+        json!({ "scopeFqn": schema, "scopeEntityType": "schema", "seenFqns": ["x"] }),
+    );
+    assert_refused(
+        &r,
+        400,
+        "Unsupported scopeEntityType 'schema' for deleteStale",
+    );
+    let r = stale(
+        &mut c,
+        json!({ "scopeFqn": schema, "scopeEntityType": "databaseSchema" }),
+    );
+    assert_refused(&r, 400, "[query param seenFqns must not be null]");
+    let r = stale(
+        &mut c,
+        json!({ "scopeFqn": schema, "scopeEntityType": "databaseSchema", "seenFqns": [], "extra": 1 }),
+    );
+    assert_eq!(r.status, 400);
+    // Empty seenFqns, an unknown scope, a scope of a type not stored: nothing deleted.
+    let nothing = json!({
+        "dryRun": false, "status": "success", "numberOfRowsProcessed": 0, "numberOfRowsPassed": 0,
+        "numberOfRowsFailed": 0, "successRequest": [], "failedRequest": [],
+    });
+    for body in [
+        json!({ "scopeFqn": schema, "scopeEntityType": "databaseSchema", "seenFqns": [] }),
+        json!({ "scopeFqn": "svc.default.nope", "scopeEntityType": "databaseSchema", "seenFqns": ["x"] }),
+        json!({ "scopeFqn": "svc", "scopeEntityType": "dashboardService", "seenFqns": ["x"] }),
+    ] {
+        let r = stale(&mut c, body.clone());
+        assert_eq!((r.status, &r.body), (200, &nothing), "{body}");
+    }
+    // Dry run reports without deleting; quoting does not matter in seenFqns.
+    let body = json!({ "scopeFqn": "svc", "scopeEntityType": "service", "seenFqns": ["svc.default.default.\"t1\""], "dryRun": true });
+    let r = stale(&mut c, body);
+    assert_eq!(r.body["dryRun"], true);
+    assert_eq!(
+        r.body["successRequest"],
+        json!([{ "request": "svc.default.default.\"t.2\"", "status": 200 }, { "request": "svc.default.default.t3", "status": 200 }])
+    );
+    assert!(om.entities("table").iter().all(|t| t["deleted"] == false));
+    // hardDelete removes.
+    let body = json!({ "scopeFqn": schema, "scopeEntityType": "databaseSchema", "seenFqns": ["svc.default.default.t1", "svc.default.default.t3"], "hardDelete": true });
+    let r = stale(&mut c, body);
+    assert_eq!(r.body["numberOfRowsPassed"], 1);
+    assert_eq!(
+        fqns(&json!(om.entities("table"))),
+        ["svc.default.default.t1", "svc.default.default.t3"]
+    );
+}
+
+#[test]
+fn rule_read_fields() {
+    let (_om, mut c, schema) = server();
+    let mut body = table("t", &schema);
+    body["tags"] = json!([tag("Tier.Tier1")]);
+    body["columns"][0]["tags"] = json!([tag("PII.Sensitive")]);
+    body["tableConstraints"] = json!([{ "constraintType": "UNIQUE", "columns": ["pk"] }]);
+    let r = c.put("/api/v1/tables", body);
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        r.body["tags"][0]["tagFQN"], "Tier.Tier1",
+        "a PUT answers with what it stored"
+    );
+    let id = r.body["id"].as_str().unwrap().to_string();
+    for path in [
+        "/api/v1/tables/name/svc.default.default.t".to_string(),
+        format!("/api/v1/tables/{id}"),
+    ] {
+        let r = c.get(&path);
+        assert_eq!(r.status, 200);
+        assert!(r.body["columns"].is_array(), "columns always come back");
+        for absent in [
+            "tags",
+            "tableConstraints",
+            "owners",
+            "followers",
+            "extension",
+        ] {
+            assert_eq!(r.body.get(absent), None, "{absent}");
+        }
+        assert_eq!(r.body["columns"][0].get("tags"), None);
+        let r = c.get(&format!("{path}?fields=tags"));
+        assert_eq!(r.body["tags"][0]["tagFQN"], "Tier.Tier1");
+        assert_eq!(
+            r.body["columns"][0].get("tags"),
+            None,
+            "column tags need columns,tags"
+        );
+        let r = c.get(&format!("{path}?fields=columns,%20tags,tableConstraints"));
+        assert_eq!(r.body["columns"][0]["tags"][0]["tagFQN"], "PII.Sensitive");
+        assert_eq!(r.body["tableConstraints"][0]["constraintType"], "UNIQUE");
+        let r = c.get(&format!("{path}?fields=*"));
+        assert_eq!(r.body["columns"][0]["tags"][0]["tagFQN"], "PII.Sensitive");
+        let r = c.get(&format!("{path}?fields=columns,nope"));
+        assert_refused(&r, 400, "Invalid field name nope");
+    }
+    let r = c.get("/api/v1/tables?databaseSchema=svc.default.default");
+    assert_eq!(r.body["data"][0].get("tags"), None);
+    let r = c.get("/api/v1/tables?databaseSchema=svc.default.default&fields=columns,tags");
+    assert_eq!(
+        r.body["data"][0]["columns"][0]["tags"][0]["tagFQN"],
+        "PII.Sensitive"
+    );
+    assert_refused(
+        &c.get("/api/v1/tables?fields=bogus"),
+        400,
+        "Invalid field name bogus",
+    );
+}
+
+#[test]
+fn read_route_columns_pages_the_top_level_columns() {
+    let (om, mut c, schema) = server();
+    let columns: Vec<Value> = (0..120)
+        .map(|i| json!({ "name": format!("c{i:03}"), "dataType": "INT", "tags": if i == 0 { json!([tag("PII.None")]) } else { json!([]) } }))
+        .collect();
+    let r = c.put(
+        "/api/v1/tables",
+        table_with("t", &schema, Value::Array(columns)),
+    );
+    assert_eq!(r.status, 201);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = c.get("/api/v1/tables/name/svc.default.default.t/columns");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 50);
+    assert_eq!(r.body["paging"], json!({ "total": 120, "after": "50" }));
+    assert_eq!(r.body["data"][0].get("tags"), None);
+    let r = c.get(&format!(
+        "/api/v1/tables/{id}/columns?offset=100&limit=50&fields=tags"
+    ));
+    assert_eq!(r.body["data"].as_array().unwrap().len(), 20);
+    assert_eq!(r.body["paging"], json!({ "total": 120, "before": "50" }));
+    let r = c.get("/api/v1/tables/name/svc.default.default.t/columns?limit=1&fields=tags");
+    assert_eq!(r.body["data"][0]["tags"][0]["tagFQN"], "PII.None");
+    assert_refused(
+        &c.get("/api/v1/tables/name/svc.default.default.t/columns?limit=0"),
+        400,
+        "[query param limit must be greater than or equal to 1]",
+    );
+    assert_refused(
+        &c.get("/api/v1/tables/name/svc.default.default.t/columns?fields=owners"),
+        400,
+        "Invalid field name owners",
+    );
+    assert_refused(
+        &c.get("/api/v1/tables/name/svc.default.default.nope/columns"),
+        404,
+        "table instance for svc.default.default.nope not found",
+    );
+    let _ = om;
 }
