@@ -337,7 +337,7 @@ fn flaky_server_still_gets_every_entity_exactly_once() {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), total, "{version}: each table once");
-        assert_eq!(total, 4 + 6, "{version}: every table present");
+        assert_eq!(total, 5 + 6, "{version}: every table present");
         assert_eq!(server.entities("databaseService").len(), 1);
         assert_eq!(server.entities("database").len(), 1);
         assert_eq!(server.entities("databaseSchema").len(), 1);
@@ -426,7 +426,7 @@ fn a_rejected_table_is_a_failure_and_the_others_are_published() {
     assert!(s["failures"][0]["reason"].as_str().unwrap().contains("400"));
     assert_eq!(
         server.entities("table").len(),
-        3,
+        4,
         "the other tables are published"
     );
     let table_puts = server
@@ -434,7 +434,7 @@ fn a_rejected_table_is_a_failure_and_the_others_are_published() {
         .iter()
         .filter(|r| r.method == "PUT" && r.path == "/api/v1/tables")
         .count();
-    assert_eq!(table_puts, 4, "a 400 is not retried");
+    assert_eq!(table_puts, 5, "a 400 is not retried");
 }
 
 #[test]
@@ -469,7 +469,7 @@ fn publish_replays_a_file_to_openmetadata() {
         &[],
     );
     assert_eq!(run.code, 0, "{}", run.output());
-    assert_eq!(server.entities("table").len(), 4);
+    assert_eq!(server.entities("table").len(), 5);
     assert!(server
         .entity("table", "test_svc.default.default.orders")
         .is_some());
@@ -503,4 +503,139 @@ fn a_failed_listing_deletes_nothing() {
         .requests()
         .iter()
         .all(|r| r.method != "DELETE" && !r.path.starts_with("/api/v1/tables")));
+}
+
+/// Adds `items` items with an `extra` attribute ingest has not seen to table `name`.
+fn put_items_with_extra(key: &str, name: &str, items: u32) {
+    use aws_sdk_dynamodb::types::AttributeValue as AV;
+    use std::collections::HashMap;
+    let endpoint = dynamodb_local().endpoint.clone();
+    let (key, name) = (key.to_string(), name.to_string());
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            let rows = (0..items)
+                .map(|i| {
+                    HashMap::from([
+                        ("id".to_string(), AV::S(format!("x{i}"))),
+                        ("extra".to_string(), AV::N(i.to_string())),
+                    ])
+                })
+                .collect();
+            corpus::put_items(&client, &name, rows).await;
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn a_profile_names_only_columns_the_published_table_has() {
+    let key = unique_access_key("late-column");
+    seed(&key, &["late"]);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let only_late = "      tableFilterPattern:\n        includes: [late]\n";
+    let run = ingest_json(
+        dir.path(),
+        "a.yaml",
+        &rest_workflow(ddb, &key, &server, "", only_late),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    // An attribute the ingest sample never saw: OpenMetadata would refuse the whole
+    // profile naming it ("Invalid column name extra").
+    put_items_with_extra(&key, "late", 5);
+    let profile = rest_workflow(ddb, &key, &server, "", only_late)
+        .replace("      type: DatabaseMetadata\n", "      type: Profiler\n");
+    let wf = write(dir.path(), "p.yaml", &profile);
+    let run = dynameta(
+        &[
+            "profile",
+            "-c",
+            wf.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let s = summary(&run);
+    assert_eq!(s["failures"], serde_json::json!([]), "{s}");
+    let warnings = s["warnings"].to_string();
+    assert!(
+        warnings.contains("late") && warnings.contains("extra"),
+        "the left-out column is reported: {warnings}"
+    );
+    let put = server
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "PUT" && r.path.ends_with("/tableProfile"))
+        .unwrap();
+    assert_eq!(put.status, 200, "{:?}", put.body);
+    let names: Vec<&str> = put.body.as_ref().unwrap()["columnProfile"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["id"]);
+    assert_eq!(
+        put.body.as_ref().unwrap()["tableProfile"]["rowCount"].as_f64(),
+        Some(5.0)
+    );
+}
+
+#[test]
+fn override_metadata_decides_whether_a_persons_description_stays() {
+    let key = unique_access_key("override");
+    seed(&key, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let fqn = "test_svc.default.default.users";
+    let persons = "Written by a person in the UI";
+    for version in ["2.0.7", "1.9.4"] {
+        let server = ContractServer::start(version, Some(JWT_MARKER));
+        let run = ingest_json(
+            dir.path(),
+            "a.yaml",
+            &rest_workflow(ddb, &key, &server, "", ""),
+        );
+        assert_eq!(run.code, 0, "{version}: {}", run.output());
+        server.edit_as_user("table", fqn, |t| {
+            t["description"] = serde_json::json!(persons)
+        });
+        let description = || server.entity("table", fqn).unwrap()["description"].clone();
+
+        // Default (false): the bot's description never replaces the person's.
+        let run = ingest_json(
+            dir.path(),
+            "b.yaml",
+            &rest_workflow(ddb, &key, &server, "", ""),
+        );
+        assert_eq!(run.code, 0, "{version}: {}", run.output());
+        assert_eq!(description(), persons, "{version}");
+
+        // overrideMetadata: true — the source's description wins.
+        let run = ingest_json(
+            dir.path(),
+            "c.yaml",
+            &rest_workflow(ddb, &key, &server, "", "      overrideMetadata: true\n"),
+        );
+        assert_eq!(run.code, 0, "{version}: {}", run.output());
+        let now = description();
+        assert!(
+            now.as_str()
+                .unwrap()
+                .starts_with(dynameta::openmetadata::mapping::DESCRIPTION_HEADER),
+            "{version}: {now}"
+        );
+        if version.starts_with('2') {
+            assert!(server
+                .requests()
+                .iter()
+                .any(|r| r.path == "/api/v1/tables/bulk"
+                    && r.query.contains("overrideMetadata=true")));
+        }
+    }
 }
