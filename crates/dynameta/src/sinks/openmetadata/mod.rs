@@ -461,7 +461,8 @@ impl RestSink {
                 "scopeEntityType": "databaseSchema",
                 "seenFqns": seen,
             });
-            self.client
+            let answer = self
+                .client
                 .send(
                     Method::DELETE,
                     "/v1/tables/deleteStale",
@@ -470,6 +471,21 @@ impl RestSink {
                     JSON,
                 )
                 .await?;
+            // A BulkOperationResult: what the server says it deleted is what was deleted.
+            let deleted: Vec<String> = answer.body["successRequest"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["request"].as_str().map(str::to_string))
+                .collect();
+            for (fqn, reason) in bulk_failures(&answer.body) {
+                self.failures.push(TableFailure {
+                    table: fqn::split(&fqn).pop().unwrap_or(fqn),
+                    reason: format!("OpenMetadata did not soft-delete it: {reason}"),
+                });
+            }
+            self.published.deleted = deleted;
+            return Ok(());
         } else {
             for (_, _, id) in &stale {
                 self.client
