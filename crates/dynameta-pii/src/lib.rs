@@ -6,12 +6,11 @@
 //! picks the tag OpenMetadata would show (`PII.Sensitive` / `PII.NonSensitive`).
 //!
 //! Modules: `recognizers` (one content validator per entity), `names` (column-name
-//! patterns), `score` (combining evidence), `sha256` (for Bitcoin checksums).
+//! patterns), `score` (combining evidence).
 
 mod names;
 mod recognizers;
 mod score;
-pub mod sha256;
 mod types;
 
 pub use recognizers::recognizers;

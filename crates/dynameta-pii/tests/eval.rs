@@ -10,7 +10,8 @@
 //! names (a hash-based hold-out, see `data/NOTICE.md`), and names whose tokens are missing
 //! from the embedded lists are reported separately as "held-out" recall.
 
-use dynameta_pii::{classify, recognizers, sha256::sha256, Sensitivity};
+use dynameta_pii::{classify, recognizers, Sensitivity};
+use sha2::{Digest, Sha256};
 use fake::faker::address::raw::{
     BuildingNumber, CityName, SecondaryAddress, StateAbbr, StreetName, ZipCode,
 };
@@ -471,7 +472,7 @@ fn crypto(rng: &mut StdRng) -> String {
         0 => {
             let mut payload = vec![if rng.random_bool(0.5) { 0u8 } else { 5u8 }];
             payload.extend((0..20).map(|_| rng.random::<u8>()));
-            let check = sha256(&sha256(&payload));
+            let check = Sha256::digest(Sha256::digest(&payload));
             payload.extend(&check[..4]);
             base58(&payload)
         }

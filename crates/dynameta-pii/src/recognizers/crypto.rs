@@ -2,78 +2,20 @@
 //! and Ethereum `0x` + 40 hex (no EIP-55 checksum: that needs Keccak, so it weighs less).
 
 use super::Accept;
-use crate::sha256::sha256;
 
-const B58: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-const BECH32: &[u8] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
-
-/// Decodes base58 into bytes (leading `1`s become leading zero bytes).
-fn base58_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out: Vec<u8> = Vec::with_capacity(32);
-    for c in s.bytes() {
-        let mut carry = B58.iter().position(|&x| x == c)? as u32;
-        for byte in out.iter_mut().rev() {
-            carry += u32::from(*byte) * 58;
-            *byte = (carry & 0xff) as u8;
-            carry >>= 8;
-        }
-        while carry > 0 {
-            out.insert(0, (carry & 0xff) as u8);
-            carry >>= 8;
-        }
-    }
-    let zeros = s.bytes().take_while(|&c| c == b'1').count();
-    let mut v = vec![0u8; zeros];
-    v.extend(out);
-    Some(v)
-}
-
+/// A Bitcoin P2PKH (version 0x00) or P2SH (0x05) address: base58 with a double-SHA-256
+/// checksum, 20-byte payload.
 fn base58check(v: &str) -> bool {
-    let Some(raw) = base58_decode(v) else {
-        return false;
-    };
-    if raw.len() != 25 || !(raw[0] == 0x00 || raw[0] == 0x05) {
-        return false;
+    match bs58::decode(v).with_check(None).into_vec() {
+        Ok(raw) => raw.len() == 21 && (raw[0] == 0x00 || raw[0] == 0x05),
+        Err(_) => false,
     }
-    let hash = sha256(&sha256(&raw[..21]));
-    hash[..4] == raw[21..]
 }
 
-fn bech32_polymod(values: &[u8]) -> u32 {
-    const GEN: [u32; 5] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
-    let mut chk: u32 = 1;
-    for &v in values {
-        let top = chk >> 25;
-        chk = ((chk & 0x1ffffff) << 5) ^ u32::from(v);
-        for (i, g) in GEN.iter().enumerate() {
-            if (top >> i) & 1 == 1 {
-                chk ^= g;
-            }
-        }
-    }
-    chk
-}
-
+/// A mainnet segwit address (`bc1`, bech32 for v0, bech32m for v1+), with a valid
+/// witness version and program length.
 fn bech32_bc(v: &str) -> bool {
-    let lower = v.to_ascii_lowercase();
-    if lower != v && v.to_ascii_uppercase() != v {
-        return false; // mixed case is invalid
-    }
-    let Some(data) = lower.strip_prefix("bc1") else {
-        return false;
-    };
-    if data.len() < 6 {
-        return false;
-    }
-    let mut values: Vec<u8> = vec![3, 3, 0, 2, 3]; // hrp "bc" expanded
-    for c in data.bytes() {
-        match BECH32.iter().position(|&x| x == c) {
-            Some(p) => values.push(p as u8),
-            None => return false,
-        }
-    }
-    let pm = bech32_polymod(&values);
-    pm == 1 || pm == 0x2bc8_30a3
+    matches!(bech32::segwit::decode(v), Ok((hrp, _, _)) if hrp == bech32::hrp::BC)
 }
 
 /// Accepts Bitcoin and Ethereum addresses.
