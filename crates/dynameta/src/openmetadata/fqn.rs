@@ -1,6 +1,19 @@
 //! Fully qualified names by OpenMetadata's rules: parts joined with `.`, a part that
 //! contains a `.` wrapped in double quotes.
 
+/// What is percent-encoded in a URL path segment or fragment value: everything but
+/// RFC 3986's unreserved characters.
+pub const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes `text` as one URL path segment (an FQN in `/tables/name/{fqn}`).
+pub fn url_encode(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, URL_COMPONENT).to_string()
+}
+
 /// Quotes one FQN part the way OpenMetadata's `quote_name` does.
 pub fn quote(name: &str) -> String {
     if name.contains('.') {

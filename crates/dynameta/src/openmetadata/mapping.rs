@@ -116,20 +116,10 @@ pub fn console_url(region: &str, table: &str) -> String {
     };
     format!(
         "https://{domain}/dynamodbv2/home?region={region}#table?name={}",
-        percent_encode(table)
+        fqn::url_encode(table)
     )
 }
 
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 /// `CreateTableRequest`: keys first, inferred columns, key constraints, console URL.
 pub fn table(

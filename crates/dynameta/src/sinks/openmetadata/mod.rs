@@ -652,15 +652,7 @@ fn bulk_failures(body: &Value) -> Vec<(String, String)> {
 
 /// Percent-encodes one path segment.
 fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    fqn::url_encode(segment)
 }
 
 #[cfg(test)]
