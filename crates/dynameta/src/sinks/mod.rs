@@ -114,7 +114,7 @@ impl Sink {
                     Ok(())
                 }
                 // Its facts reach OpenMetadata in the table description.
-                Record::DynamodbTable { .. } => Ok(()),
+                Record::DynamodbTable { .. } | Record::DynamodbTableRead {} => Ok(()),
                 Record::CreateTableProfile { table, payload, .. } => {
                     rest.put_profile(table, payload).await;
                     Ok(())

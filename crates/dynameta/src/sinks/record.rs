@@ -1,7 +1,7 @@
 //! The records a run produces, in the order they are produced. In a JSON Lines file
 //! each is one line `{"kind": ..., ...}`, `kind` named after the OpenMetadata request.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::openmetadata::{
     CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
@@ -10,8 +10,9 @@ use crate::processors::classifier::ColumnTag;
 use crate::processors::inference::AttributeSummary;
 use crate::source::TableDescription;
 
-/// One output record.
-#[derive(Debug, Clone, Serialize)]
+/// One output record. `dynameta publish` reads a file of them back (serde derives both
+/// ways); the `dynamodbTable` facts are not needed to publish and are skipped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Record {
     /// `PUT /api/v1/services/databaseServices` body.
@@ -72,7 +73,7 @@ pub enum Record {
         payload: serde_json::Value,
     },
     /// Everything DynamoDB told about a table, and the inference statistics.
-    #[serde(rename = "dynamodbTable", rename_all = "camelCase")]
+    #[serde(rename = "dynamodbTable", rename_all = "camelCase", skip_deserializing)]
     DynamodbTable {
         /// Table FQN in OpenMetadata.
         table: String,
@@ -83,6 +84,9 @@ pub enum Record {
         /// Every attribute path with presence and types.
         attributes: Vec<AttributeSummary>,
     },
+    /// A `dynamodbTable` line read back: its content is not needed to publish.
+    #[serde(rename = "dynamodbTable", skip_serializing)]
+    DynamodbTableRead {},
 }
 
 /// How the inference sample of a table was read.

@@ -5,30 +5,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-
 use super::ingest::{selects, IngestError};
 use super::summary::Summary;
 use super::Outcome;
 use crate::config::{SinkConfig, Workflow};
 use crate::openmetadata::mapping::Scope;
 use crate::sinks::{Record, Sink};
-
-fn payload<T: DeserializeOwned>(value: &Value, origin: &str) -> Result<T, IngestError> {
-    serde_json::from_value(value["payload"].clone()).map_err(|e| {
-        IngestError::Sink(format!(
-            "{origin}: payload is not what dynameta writes: {e}"
-        ))
-    })
-}
-
-fn table(value: &Value, origin: &str) -> Result<String, IngestError> {
-    value["table"]
-        .as_str()
-        .map(str::to_string)
-        .ok_or_else(|| IngestError::Sink(format!("{origin}: `table` (the table FQN) is missing")))
-}
 
 /// Reads the records of a file sink output (the `dynamodbTable` ones are not needed).
 pub fn read_records(path: &Path) -> Result<Vec<Record>, IngestError> {
@@ -39,53 +21,20 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, IngestError> {
         ))
     })?;
     let mut records = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let origin = format!("{} line {}", path.display(), i + 1);
-        let value: Value = serde_json::from_str(line)
-            .map_err(|e| IngestError::Sink(format!("{origin}: not JSON: {e}")))?;
-        let record = match value["kind"].as_str().unwrap_or_default() {
-            "createDatabaseService" => Record::CreateDatabaseService {
-                payload: payload(&value, &origin)?,
-            },
-            "createDatabase" => Record::CreateDatabase {
-                payload: payload(&value, &origin)?,
-            },
-            "createDatabaseSchema" => Record::CreateDatabaseSchema {
-                payload: payload(&value, &origin)?,
-            },
-            "createTable" => Record::CreateTable {
-                payload: payload(&value, &origin)?,
-            },
-            "tableListing" => Record::TableListing {
-                schema: value["schema"].as_str().unwrap_or_default().to_string(),
-                tables: serde_json::from_value(value["tables"].clone())
-                    .map_err(|e| IngestError::Sink(format!("{origin}: tables: {e}")))?,
-            },
-            "createTableProfile" => Record::CreateTableProfile {
-                table: table(&value, &origin)?,
-                payload: value["payload"].clone(),
-                dynamodb: value["dynamodb"].clone(),
-            },
-            "columnTags" => Record::ColumnTags {
-                table: table(&value, &origin)?,
-                payload: payload(&value, &origin)?,
-            },
-            "sampleData" => Record::SampleData {
-                table: table(&value, &origin)?,
-                payload: value["payload"].clone(),
-            },
-            "dynamodbTable" => continue,
-            other => {
-                return Err(IngestError::Sink(format!(
-                    "{origin}: unknown record kind `{other}`"
-                )))
-            }
-        };
-        records.push(record);
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Record = serde_json::from_str(line).map_err(|e| {
+            IngestError::Sink(format!(
+                "{} line {}: not a record dynameta writes: {e}",
+                path.display(),
+                i + 1
+            ))
+        })?;
+        if !matches!(record, Record::DynamodbTableRead {}) {
+            records.push(record);
+        }
     }
     Ok(records)
 }
@@ -155,4 +104,46 @@ pub async fn run(
         .await;
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Record>, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("out.jsonl");
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        read_records(&path).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn records_read_back_and_broken_lines_are_named() {
+        let ok = read(concat!(
+            r#"{"kind":"tableListing","schema":"s.d.sc","tables":["a","b"]}"#,
+            "\n\n",
+            r#"{"kind":"dynamodbTable","table":"s.d.sc.a","properties":{},"sampling":{},"attributes":[]}"#,
+            "\n",
+            r#"{"kind":"sampleData","table":"s.d.sc.a","payload":{"columns":[],"rows":[]}}"#,
+            "\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.len(), 2, "dynamodbTable is skipped: {ok:?}");
+        assert!(matches!(&ok[0], Record::TableListing { tables, .. } if tables == &["a", "b"]));
+
+        for (text, expected) in [
+            (
+                "{\"kind\":\"nope\"}\n",
+                "line 1: not a record dynameta writes: unknown variant `nope`",
+            ),
+            ("\n{not json\n", "line 2: not a record dynameta writes"),
+            (
+                "{\"kind\":\"columnTags\",\"payload\":[]}\n",
+                "line 1: not a record dynameta writes: missing field `table`",
+            ),
+        ] {
+            let err = read(text).unwrap_err();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
 }
