@@ -11,7 +11,6 @@
 //! from the embedded lists are reported separately as "held-out" recall.
 
 use dynameta_pii::{classify, recognizers, Sensitivity};
-use sha2::{Digest, Sha256};
 use fake::faker::address::raw::{
     BuildingNumber, CityName, SecondaryAddress, StateAbbr, StreetName, ZipCode,
 };
@@ -27,6 +26,7 @@ use fake::Fake;
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{RngExt, SeedableRng};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
@@ -575,7 +575,7 @@ fn nrp(rng: &mut StdRng) -> String {
 // ---------------------------------------------------------------------------------------------
 
 fn luhn_ok(s: &str) -> bool {
-    luhn_sum(s, 1) % 10 == 0
+    luhn_sum(s, 1).is_multiple_of(10)
 }
 
 fn neg_order_id(rng: &mut StdRng) -> String {
@@ -993,7 +993,7 @@ fn build_corpus(rng: &mut StdRng) -> Vec<Column> {
                 }
             }
             let path = if i < neutral {
-                vec![if n % 2 == 0 {
+                vec![if n.is_multiple_of(2) {
                     format!("col_{n}")
                 } else {
                     format!("attr_{n}")

@@ -126,7 +126,7 @@ pub fn order_item(i: u32) -> Item {
         s(format!("2026-11-{:02}T10:00:00Z", 1 + i % 28)),
     );
     item.insert("total".into(), n(format!("{}.{:02}", 10 + i, i % 100)));
-    item.insert("paid".into(), AV::Bool(i % 2 == 0));
+    item.insert("paid".into(), AV::Bool(i.is_multiple_of(2)));
     item.insert("giftMessage".into(), AV::Null(true));
     item.insert(
         "labels".into(),
@@ -171,7 +171,7 @@ pub fn order_item(i: u32) -> Item {
         _ => m(vec![("k", s("v"))]),
     };
     item.insert("mixed".into(), mixed);
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         item.insert("couponCode".into(), s(format!("SAVE{i}")));
     }
     item.insert("meta.source".into(), s("web"));

@@ -28,7 +28,7 @@ fn item(i: u64) -> HashMap<String, AV> {
             "email".to_string(),
             AV::S(format!("user{}@example.com", i % 50_000)),
         ),
-        ("flag".to_string(), AV::Bool(i % 3 == 0)),
+        ("flag".to_string(), AV::Bool(i.is_multiple_of(3))),
         (
             "note".to_string(),
             AV::S("lorem ipsum dolor sit amet ".repeat(6)),

@@ -46,7 +46,7 @@ pub(crate) fn luhn(d: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Accepts card numbers of 12–19 digits, optionally grouped with spaces or dashes.

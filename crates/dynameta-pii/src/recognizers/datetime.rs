@@ -20,7 +20,7 @@ const MONTHS: &[&str] = &[
 ];
 
 fn is_leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 /// True when `y-m-d` is a real calendar day between 1800 and 2200.

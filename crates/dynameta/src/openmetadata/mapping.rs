@@ -120,7 +120,6 @@ pub fn console_url(region: &str, table: &str) -> String {
     )
 }
 
-
 /// `CreateTableRequest`: keys first, inferred columns, key constraints, console URL.
 pub fn table(
     scope: &Scope,

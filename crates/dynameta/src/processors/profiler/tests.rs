@@ -10,7 +10,7 @@ fn item(i: u64) -> HashMap<String, AV> {
     m.insert("id".to_string(), AV::S(format!("id-{i}")));
     m.insert("n".to_string(), AV::N(i.to_string()));
     m.insert("cat".to_string(), AV::S(format!("c{}", i % 5)));
-    if i % 4 == 0 {
+    if i.is_multiple_of(4) {
         m.insert("opt".to_string(), AV::Null(true));
     } else if i % 4 == 1 {
         m.insert(
