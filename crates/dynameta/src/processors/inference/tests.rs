@@ -514,19 +514,29 @@ fn numbers_beyond_decimal_38_are_number() {
     let cols = columns(&sample(&items), &[], ColumnOptions::default());
     let get = |name| {
         let c = find(&cols, name);
-        (c.data_type, c.data_type_display.clone().unwrap_or_default(), c.precision, c.scale)
+        (
+            c.data_type,
+            c.data_type_display.clone().unwrap_or_default(),
+            c.precision,
+            c.scale,
+        )
     };
-    let number = |name| (DataType::Number, "number".to_string(), None, None);
+    let number = || (DataType::Number, "number".to_string(), None, None);
     // 126 integer digits, 130 fraction digits, and both together: no DECIMAL(38,s) holds them.
-    assert_eq!(get("huge"), number("huge"));
-    assert_eq!(get("tiny"), number("tiny"));
-    assert_eq!(get("span"), number("span"));
+    assert_eq!(get("huge"), number());
+    assert_eq!(get("tiny"), number());
+    assert_eq!(get("span"), number());
     // 38 integer digits and one fraction digit: 39 digits.
-    assert_eq!(get("wide"), number("wide"));
+    assert_eq!(get("wide"), number());
     // Exactly 38 digits still fits.
     assert_eq!(
         get("d38"),
-        (DataType::Decimal, "decimal(38,18)".into(), Some(38), Some(18))
+        (
+            DataType::Decimal,
+            "decimal(38,18)".into(),
+            Some(38),
+            Some(18)
+        )
     );
     assert_eq!(
         get("frac"),
