@@ -370,3 +370,149 @@ fn profiles_publish_to_ingested_tables_and_missing_ones_fail() {
     assert_eq!(puts, 1);
     assert_no_secrets(&run.output(), "profile publish");
 }
+
+/// Customers (card numbers, SSNs, e-mails, names: corpus::customer_item) with a
+/// low-cardinality `status` beside them.
+fn seed_customers(key: &str, table: &str, items: u32) {
+    let (endpoint, key, table) = (
+        dynamodb_local().endpoint.clone(),
+        key.to_string(),
+        table.to_string(),
+    );
+    block_on(async move {
+        let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+        corpus::create_table(
+            &client,
+            &table,
+            ("customerId", ScalarAttributeType::S),
+            None,
+        )
+        .await;
+        let items = (0..items)
+            .map(|i| {
+                let mut item = corpus::customer_item(i);
+                item.insert(
+                    "status".into(),
+                    AV::S(["NEW", "PAID", "SHIPPED"][i as usize % 3].into()),
+                );
+                // The card number once more, stored as a number.
+                item.insert("cardNo".into(), AV::N(corpus::visa_number(i)));
+                item
+            })
+            .collect();
+        corpus::put_items_parallel(&client, &table, items, 8).await;
+    });
+}
+
+#[test]
+fn profile_never_writes_card_numbers_ssns_or_emails() {
+    let key = unique_access_key("profpii");
+    seed_customers(&key, "customers", 640);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pii.jsonl");
+    let (run, recs) = profile(
+        dir.path(),
+        &profile_workflow(&dynamodb_local().endpoint, &key, "", "", &out),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let text = std::fs::read_to_string(&out).unwrap();
+    for i in 0..640 {
+        let item = corpus::customer_item(i);
+        for attr in ["cardNumber", "ssn", "email", "fullName"] {
+            let AV::S(value) = &item[attr] else {
+                unreachable!()
+            };
+            assert!(
+                !text.contains(value.as_str()),
+                "{attr} {value} in the profile"
+            );
+        }
+    }
+    assert!(!run.output().contains(&corpus::visa_number(7)));
+    let rec = recs
+        .iter()
+        .find(|r| r["kind"] == "createTableProfile")
+        .unwrap();
+    let payload = &rec["payload"];
+    if let Err(e) = schema::validate("createTableProfile.json", payload) {
+        panic!("invalid CreateTableProfileRequest: {}", e.join("\n"));
+    }
+    // Unique columns show no values at all.
+    for name in ["cardNumber", "ssn", "email", "customerId"] {
+        assert!(
+            column(payload, name)
+                .get("cardinalityDistribution")
+                .is_none(),
+            "{name}: {}",
+            column(payload, name)
+        );
+    }
+    // Card numbers stored as numbers: no minimum, maximum or quantiles.
+    for metric in ["min", "max", "median", "histogram"] {
+        assert!(column(payload, "cardNo").get(metric).is_none(), "{metric}");
+    }
+    // Names repeat (64 of them, 10 times each): shown, but masked.
+    let names = &column(payload, "fullName")["cardinalityDistribution"]["categories"];
+    assert!(
+        names
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c == "Others" || c.as_str().unwrap().contains('*')),
+        "{names}"
+    );
+    // A low-cardinality column that is not personal data keeps its values.
+    let status = &column(payload, "status")["cardinalityDistribution"];
+    assert_eq!(
+        status["categories"],
+        serde_json::json!(["NEW", "PAID", "SHIPPED"])
+    );
+    let summary = |path: Value| {
+        rec["dynamodb"]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["path"] == path)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        summary(serde_json::json!(["status"]))["topValues"][0][0],
+        "NEW"
+    );
+    assert_eq!(
+        summary(serde_json::json!(["profile", "address", "city"]))["topValues"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+    assert_eq!(summary(serde_json::json!(["fullName"]))["masked"], true);
+}
+
+#[test]
+fn percentage_sample_of_a_small_table_reads_about_that_share() {
+    let key = unique_access_key("smallpct");
+    seed_known(&key, "small", 400);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s.jsonl");
+    let source = "      profileSample: 10\n      profileSampleType: PERCENTAGE\n";
+    let (run, recs) = profile(
+        dir.path(),
+        &profile_workflow(&dynamodb_local().endpoint, &key, "", source, &out),
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    let rec = recs
+        .iter()
+        .find(|r| r["kind"] == "createTableProfile")
+        .unwrap();
+    let read = rec["dynamodb"]["itemsRead"].as_f64().unwrap();
+    eprintln!("10 % of 400 items: read {read}");
+    assert!((20.0..=80.0).contains(&read), "read {read} of 400 for 10 %");
+    let rows = rec["payload"]["tableProfile"]["rowCount"].as_f64().unwrap();
+    assert!((rows - 400.0).abs() <= 40.0, "rowCount {rows}");
+    assert_eq!(rec["payload"]["tableProfile"]["profileSample"], 10.0);
+    assert_eq!(
+        column(&rec["payload"], "n")["valuesCount"].as_f64(),
+        Some(read)
+    );
+}

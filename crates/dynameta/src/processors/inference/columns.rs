@@ -170,13 +170,32 @@ fn safe_name(attribute: &str) -> String {
     base
 }
 
+/// Largest precision (and scale) of an SQL `DECIMAL`, and of OpenMetadata's column
+/// `precision`.
+const MAX_DECIMAL_PRECISION: u32 = 38;
+
+/// `(precision, scale)` of the `DECIMAL` that holds every number of `n`, or `None` when
+/// none does: DynamoDB numbers reach 9.99E+125 and 1E-130, far beyond `DECIMAL(38,s)`.
+/// Precision = most integer digits + most fraction digits (at least 1), so precision ≥
+/// scale always holds.
+fn decimal_precision(n: &NumberShape) -> Option<(u32, u32)> {
+    let precision = n.max_int_digits.saturating_add(n.max_scale).max(1);
+    (precision <= MAX_DECIMAL_PRECISION).then_some((precision, n.max_scale))
+}
+
+/// BIGINT for integers of up to 18 digits, `DECIMAL(p,s)` when one holds every value,
+/// else NUMBER (display `number`): a number type without precision, which is what a
+/// column whose values span more than 38 digits (`1E+125`, `1E-130`) is.
 fn number_type(n: &NumberShape) -> (DataType, String) {
     if n.integer && n.max_int_digits <= 18 {
         (DataType::Bigint, "bigint".into())
     } else {
-        let precision = (n.max_int_digits + n.max_scale).clamp(1, 38);
-        let scale = n.max_scale.min(precision);
-        (DataType::Decimal, format!("decimal({precision},{scale})"))
+        match decimal_precision(n) {
+            Some((precision, scale)) => {
+                (DataType::Decimal, format!("decimal({precision},{scale})"))
+            }
+            None => (DataType::Number, "number".into()),
+        }
     }
 }
 
@@ -361,10 +380,10 @@ fn column_for(shape: &Shape, name: String, options: ColumnOptions) -> Column {
             .collect::<Vec<_>>()
     });
     let (precision, scale) = match (data_type, shape.number) {
-        (DataType::Decimal, Some(n)) => {
-            let p = (n.max_int_digits + n.max_scale).clamp(1, 38);
-            (Some(p), Some(n.max_scale.min(p)))
-        }
+        (DataType::Decimal, Some(n)) => match decimal_precision(&n) {
+            Some((p, s)) => (Some(p), Some(s)),
+            None => (None, None),
+        },
         _ => (None, None),
     };
     let json_schema = (options.json_schema

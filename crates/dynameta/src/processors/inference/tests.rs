@@ -493,3 +493,106 @@ proptest! {
         prop_assert_eq!(info.int_digits, if v == 0 { 1 } else { digits });
     }
 }
+
+#[test]
+fn numbers_beyond_decimal_38_are_number() {
+    let items = [
+        item(&[
+            ("huge", n("1E+125")),
+            ("span", n("1E+125")),
+            ("tiny", n("1E-130")),
+            ("d38", n("12345678901234567890.123456789012345678")),
+            ("frac", n("0.5")),
+            ("wide", n("1E+37")),
+        ]),
+        item(&[
+            ("span", n("1E-130")),
+            ("wide", n("0.5")),
+            ("frac", n("0.25")),
+        ]),
+    ];
+    let cols = columns(&sample(&items), &[], ColumnOptions::default());
+    let get = |name| {
+        let c = find(&cols, name);
+        (
+            c.data_type,
+            c.data_type_display.clone().unwrap_or_default(),
+            c.precision,
+            c.scale,
+        )
+    };
+    let number = || (DataType::Number, "number".to_string(), None, None);
+    // 126 integer digits, 130 fraction digits, and both together: no DECIMAL(38,s) holds them.
+    assert_eq!(get("huge"), number());
+    assert_eq!(get("tiny"), number());
+    assert_eq!(get("span"), number());
+    // 38 integer digits and one fraction digit: 39 digits.
+    assert_eq!(get("wide"), number());
+    // Exactly 38 digits still fits.
+    assert_eq!(
+        get("d38"),
+        (
+            DataType::Decimal,
+            "decimal(38,18)".into(),
+            Some(38),
+            Some(18)
+        )
+    );
+    assert_eq!(
+        get("frac"),
+        (DataType::Decimal, "decimal(2,2)".into(), Some(2), Some(2))
+    );
+    // The same rule for elements of lists and sets, shown in the display.
+    let listed = [item(&[
+        ("l", AV::L(vec![n("1E+125"), n("2")])),
+        ("ns", AV::Ns(vec!["1E-130".into()])),
+    ])];
+    let cols = columns(&sample(&listed), &[], ColumnOptions::default());
+    assert_eq!(find(&cols, "l").array_data_type, Some(DataType::Number));
+    assert_eq!(
+        find(&cols, "l").data_type_display.as_deref(),
+        Some("list<number>")
+    );
+}
+
+/// A number of DynamoDB's whole range: up to 38 significant digits, exponent 1E-130
+/// to 9.99E+125.
+fn dynamodb_number() -> impl Strategy<Value = String> {
+    ("[1-9][0-9]{0,37}", -130i32..=88, any::<bool>()).prop_map(|(digits, exp, neg)| {
+        let exp = exp.max(-130 + digits.len() as i32 - 1);
+        format!("{}{digits}E{exp}", if neg { "-" } else { "" })
+    })
+}
+
+proptest! {
+    #[test]
+    fn number_columns_have_a_type_openmetadata_accepts(
+        values in proptest::collection::vec(dynamodb_number(), 1..6),
+    ) {
+        let items: Vec<_> = values.iter().map(|v| item(&[("x", n(v))])).collect();
+        let cols = columns(&sample(&items), &[], ColumnOptions::default());
+        let c = find(&cols, "x");
+        let display = c.data_type_display.clone().unwrap_or_default();
+        match c.data_type {
+            DataType::Decimal => {
+                let (p, s) = (c.precision.unwrap_or(0), c.scale.unwrap_or(u32::MAX));
+                prop_assert!((1..=38).contains(&p) && s <= p, "{:?}", c);
+                prop_assert_eq!(display, format!("decimal({p},{s})"));
+                // Every value fits: its integer digits within p - s, its fraction within s.
+                for v in &values {
+                    let info = parse_number(v).unwrap();
+                    prop_assert!(info.int_digits <= p - s && info.scale <= s, "{} in {:?}", v, c);
+                }
+            }
+            DataType::Bigint => prop_assert_eq!(display, "bigint"),
+            DataType::Number => {
+                prop_assert_eq!(display, "number");
+                prop_assert_eq!((c.precision, c.scale), (None, None));
+                // NUMBER only when no DECIMAL(38,s) holds every value.
+                let (int, scale) = values.iter().map(|v| parse_number(v).unwrap()).fold((0, 0), |(i, s), info| (info.int_digits.max(i), info.scale.max(s)));
+                prop_assert!(int + scale > 38, "{:?}", values);
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+}

@@ -147,7 +147,9 @@ fn parse_fixed(text: &str) -> Option<(i128, u32)> {
 }
 
 /// An exact running sum: an i128 fast path at a common scale, spilling into an
-/// arbitrary-precision [`Decimal`] on overflow or for numbers with exponents.
+/// arbitrary-precision [`Decimal`] when the i128 would overflow (then it starts again
+/// from zero, so an overflow costs one decimal addition, not one per value) or for
+/// numbers the fast path cannot take (exponents, more than 38 fraction digits).
 #[derive(Debug, Clone, Default)]
 struct ExactSum {
     small: i128,
@@ -156,16 +158,20 @@ struct ExactSum {
 }
 
 impl ExactSum {
-    fn add_text(&mut self, text: &str, parsed: &Decimal) {
-        if let Some((m, sc)) = parse_fixed(text) {
-            if self.add_fixed(m, sc) {
-                return;
-            }
+    /// Adds `m · 10^-sc`, spilling the fast path into the decimal when it is full.
+    /// False when the number cannot take the fast path at all.
+    fn add_fixed(&mut self, m: i128, sc: u32) -> bool {
+        if self.try_fixed(m, sc) {
+            return true;
         }
-        self.big = self.big.add(parsed);
+        if self.small == 0 {
+            return false;
+        }
+        self.spill();
+        self.try_fixed(m, sc)
     }
 
-    fn add_fixed(&mut self, m: i128, sc: u32) -> bool {
+    fn try_fixed(&mut self, m: i128, sc: u32) -> bool {
         let (mut a, mut b, scale) = (self.small, m, self.scale.max(sc));
         if scale > 38 {
             return false;
@@ -189,6 +195,17 @@ impl ExactSum {
         }
     }
 
+    /// Moves the fast path's total into the decimal.
+    fn spill(&mut self) {
+        self.big = self.big.add(&self.small_decimal());
+        self.small = 0;
+        self.scale = 0;
+    }
+
+    fn add_decimal(&mut self, d: &Decimal) {
+        self.big = self.big.add(d);
+    }
+
     fn merge(&mut self, other: &ExactSum) {
         if !self.add_fixed(other.small, other.scale) {
             self.big = self.big.add(&other.small_decimal());
@@ -205,8 +222,8 @@ impl ExactSum {
     }
 }
 
-/// Numbers seen: exact min, max and sum (38-digit decimals, never rounded), f64
-/// moments (Welford) and a quantile sketch.
+/// Numbers seen: exact min, max, sum and sum of squares (decimals, never rounded, so
+/// mean and variance come out the same whatever the merge order) and a quantile sketch.
 #[derive(Debug, Clone)]
 pub struct Numbers {
     /// How many.
@@ -218,8 +235,7 @@ pub struct Numbers {
     min_f64: f64,
     max_f64: f64,
     sum: ExactSum,
-    mean: f64,
-    m2: f64,
+    squares: ExactSum,
     /// Quantiles.
     pub kll: Kll,
 }
@@ -233,14 +249,13 @@ impl Numbers {
             min_f64: x,
             max_f64: x,
             sum: ExactSum::default(),
-            mean: 0.0,
-            m2: 0.0,
+            squares: ExactSum::default(),
             kll: Kll::new(),
         }
     }
 
     /// Adds the number written `text` with f64 value `x`. The exact decimal is parsed
-    /// only when it can matter: for the sum's slow path and near the current extremes.
+    /// only when it can matter: for the sums' slow paths and near the current extremes.
     fn add_text(&mut self, text: &str, x: f64) {
         let exact = || Decimal::parse(text);
         let fast = parse_fixed(text);
@@ -268,16 +283,19 @@ impl Numbers {
         match fast {
             Some((m, sc)) if self.sum.add_fixed(m, sc) => {}
             _ => {
-                let d = parsed
-                    .get_or_insert_with(|| exact().unwrap_or_default())
-                    .clone();
-                self.sum.add_text(text, &d);
+                let d = parsed.get_or_insert_with(|| exact().unwrap_or_default());
+                self.sum.add_decimal(d);
+            }
+        }
+        let square = fast.and_then(|(m, sc)| Some((m.checked_mul(m)?, sc.checked_mul(2)?)));
+        match square {
+            Some((m2, sc2)) if self.squares.add_fixed(m2, sc2) => {}
+            _ => {
+                let d = parsed.get_or_insert_with(|| exact().unwrap_or_default());
+                self.squares.add_decimal(&d.mul(d));
             }
         }
         self.count += 1;
-        let delta = x - self.mean;
-        self.mean += delta / self.count as f64;
-        self.m2 += delta * (x - self.mean);
         self.kll.add(x);
     }
 
@@ -285,12 +303,9 @@ impl Numbers {
         if other.count == 0 {
             return;
         }
-        let n = self.count + other.count;
-        let delta = other.mean - self.mean;
-        self.m2 += other.m2 + delta * delta * (self.count as f64) * (other.count as f64) / n as f64;
-        self.mean += delta * other.count as f64 / n as f64;
-        self.count = n;
+        self.count += other.count;
         self.sum.merge(&other.sum);
+        self.squares.merge(&other.squares);
         self.kll.merge(&other.kll);
         if other.min < self.min {
             self.min = other.min;
@@ -307,18 +322,31 @@ impl Numbers {
         self.sum.total()
     }
 
-    /// Mean (f64).
-    pub fn mean(&self) -> f64 {
-        self.mean
+    /// Exact sum of squares.
+    pub fn sum_of_squares(&self) -> Decimal {
+        self.squares.total()
     }
 
-    /// Population variance.
+    /// Mean: the exact sum divided by the count, rounded once (so the same numbers give
+    /// the same mean whatever the order they were read and merged in).
+    pub fn mean(&self) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        self.sum().to_f64() / self.count as f64
+    }
+
+    /// Population variance, (n·Σx² − (Σx)²) / n², its numerator exact (no cancellation,
+    /// never negative), rounded once.
     pub fn variance(&self) -> f64 {
         if self.count == 0 {
-            0.0
-        } else {
-            self.m2 / self.count as f64
+            return 0.0;
         }
+        let n = Decimal::from_u64(self.count);
+        let sum = self.sum();
+        let numerator = n.mul(&self.sum_of_squares()).add(&sum.mul(&sum).neg());
+        let n = self.count as f64;
+        numerator.to_f64() / n / n
     }
 }
 

@@ -116,6 +116,44 @@ impl Decimal {
         }
     }
 
+    /// The exact product `self × other` (schoolbook multiplication of the limbs).
+    pub fn mul(&self, other: &Decimal) -> Decimal {
+        if self.limbs.is_empty() || other.limbs.is_empty() {
+            return Decimal::zero();
+        }
+        let mut out = vec![0u32; self.limbs.len() + other.limbs.len()];
+        for (i, &a) in self.limbs.iter().enumerate() {
+            let mut carry = 0u64;
+            for (j, &b) in other.limbs.iter().enumerate() {
+                // < 10^18 + 2·10^9: fits u64.
+                let t = u64::from(out[i + j]) + u64::from(a) * u64::from(b) + carry;
+                out[i + j] = (t % u64::from(BASE)) as u32;
+                carry = t / u64::from(BASE);
+            }
+            // Row i has not written this limb yet, and the carry is below 10^9.
+            out[i + other.limbs.len()] = carry as u32;
+        }
+        Decimal::normalized(self.negative != other.negative, out, self.exp + other.exp)
+    }
+
+    /// The exact negation `-self`.
+    pub fn neg(&self) -> Decimal {
+        Decimal {
+            negative: !self.negative && !self.limbs.is_empty(),
+            ..self.clone()
+        }
+    }
+
+    /// The exact integer `n`.
+    pub fn from_u64(n: u64) -> Decimal {
+        let limbs = vec![
+            (n % u64::from(BASE)) as u32,
+            ((n / u64::from(BASE)) % u64::from(BASE)) as u32,
+            (n / u64::from(BASE) / u64::from(BASE)) as u32,
+        ];
+        Decimal::normalized(false, limbs, 0)
+    }
+
     /// The nearest `f64` (±infinity beyond its range, ±0 below it).
     pub fn to_f64(&self) -> f64 {
         // Rust's float parser rounds correctly, and the canonical string always parses.
@@ -491,6 +529,25 @@ mod tests {
     }
 
     #[test]
+    fn products_at_dynamodb_limits() {
+        assert_eq!(d("1E+125").mul(&d("1E+125")).to_string(), "1E+250");
+        assert_eq!(d("1E-130").mul(&d("-1E-130")).to_string(), "-1E-260");
+        let max = d("9.9999999999999999999999999999999999999E+125");
+        // (10^126 − 10^88)² = 10^252 − 2·10^214 + 10^176.
+        let expected = d("1E+252").add(&d("-2E+214")).add(&d("1E+176"));
+        assert_eq!(max.mul(&max), expected);
+        assert_eq!(
+            d("999999999").mul(&d("999999999")).to_string(),
+            "999999998000000001"
+        );
+        assert_eq!(
+            Decimal::from_u64(u64::MAX).to_string(),
+            u64::MAX.to_string()
+        );
+        assert_eq!(Decimal::from_u64(0), Decimal::zero());
+    }
+
+    #[test]
     fn sum_of_many_maximal_values_is_exact() {
         let max = d("9.9999999999999999999999999999999999999E+125");
         let mut sum = Decimal::zero();
@@ -596,6 +653,20 @@ mod tests {
             let negated = Decimal { negative: !b.negative && !b.limbs.is_empty(), ..b.clone() };
             prop_assert_eq!(b.add(&negated), Decimal::zero());
             prop_assert_eq!(a.cmp(&b), a.add(&negated).cmp(&Decimal::zero()));
+        }
+
+        #[test]
+        fn mul_matches_i128(a in any::<i64>(), b in any::<i64>(), sa in 0u32..20, sb in 0u32..20) {
+            let product = d(&format!("{a}E-{sa}")).mul(&d(&format!("{b}E-{sb}")));
+            prop_assert_eq!(product, d(&format!("{}E-{}", i128::from(a) * i128::from(b), sa + sb)));
+            prop_assert_eq!(d(&a.to_string()).neg(), d(&(-i128::from(a)).to_string()));
+            prop_assert_eq!(Decimal::from_u64(a.unsigned_abs()), d(&a.unsigned_abs().to_string()));
+        }
+
+        #[test]
+        fn mul_distributes_over_add(a in decimal(), b in decimal(), c in decimal()) {
+            prop_assert_eq!(a.mul(&b.add(&c)), a.mul(&b).add(&a.mul(&c)));
+            prop_assert_eq!(a.mul(&b), b.mul(&a));
         }
 
         #[test]

@@ -5,6 +5,7 @@
 
 mod column;
 pub mod decimal;
+pub mod disclosure;
 mod profile;
 pub mod sketch;
 

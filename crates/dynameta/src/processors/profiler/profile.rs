@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::column::ColumnStats;
+use super::disclosure::{disclose, Disclosure};
 
 /// How the profiled items were chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -43,9 +44,18 @@ pub struct ColumnSummary {
     /// Exact sum of numbers (no rounding, no overflow).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sum: Option<String>,
-    /// Most frequent strings (low-cardinality columns only), at most 10.
+    /// Most frequent strings, at most 10, each held by at least 5 items, for
+    /// low-cardinality columns only (see `disclosure`); masked for personal data.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_values: Option<Vec<(String, u64)>>,
+    /// True when values (`topValues`, `min`, `max`) were masked as personal data.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub masked: bool,
+}
+
+/// A share, clamped to [0, 1] (a sketched distinct count can exceed the values).
+fn proportion(part: f64, whole: f64) -> f64 {
+    round((part / whole.max(1.0)).clamp(0.0, 1.0))
 }
 
 fn round(x: f64) -> f64 {
@@ -80,33 +90,58 @@ pub fn column_profiles(
     let mut sorted: Vec<(&String, &ColumnStats)> = columns.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     for (attr, stats) in sorted {
+        let disclosure = disclose(stats, &[attr.as_str()]);
         if let Some(name) = column_name(attr) {
-            profiles.push(om_profile(&name, stats, rows, timestamp, metrics));
+            profiles.push(om_profile(
+                &name,
+                stats,
+                &disclosure,
+                rows,
+                timestamp,
+                metrics,
+            ));
         }
-        summarize(stats, rows, &mut vec![attr.clone()], &mut summaries);
+        summarize(
+            stats,
+            disclosure,
+            rows,
+            &mut vec![attr.clone()],
+            &mut summaries,
+        );
     }
     (profiles, summaries)
 }
 
 fn summarize(
     stats: &ColumnStats,
+    disclosure: Disclosure,
     parent: u64,
     path: &mut Vec<String>,
     out: &mut Vec<ColumnSummary>,
 ) {
     let (distinct, exact) = stats.distinct();
     let numbers = stats.numbers.as_deref();
+    let hide = disclosure.sensitive_numbers;
+    let shown = |d: &super::decimal::Decimal| {
+        let text = d.to_string();
+        if hide {
+            dynameta_pii::mask(&text)
+        } else {
+            text
+        }
+    };
     out.push(ColumnSummary {
         path: path.clone(),
         values_count: stats.values(),
         null_values: stats.nulls,
         missing_count: parent.saturating_sub(stats.present),
-        distinct_count: distinct,
+        distinct_count: distinct.min(stats.values()),
         distinct_exact: exact,
-        min: numbers.map(|n| n.min.to_string()),
-        max: numbers.map(|n| n.max.to_string()),
+        min: numbers.map(|n| shown(&n.min)),
+        max: numbers.map(|n| shown(&n.max)),
         sum: numbers.map(|n| n.sum().to_string()),
-        top_values: stats.top_values().map(|v| v.into_iter().take(10).collect()),
+        masked: hide || disclosure.top.as_ref().is_some_and(|t| t.masked),
+        top_values: disclosure.top.map(|t| t.shown),
     });
     // Children are counted against the maps at this position.
     let maps = stats.values();
@@ -114,7 +149,9 @@ fn summarize(
     children.sort_by(|a, b| a.0.cmp(b.0));
     for (name, child) in children {
         path.push(name.clone());
-        summarize(child, maps, path, out);
+        let names: Vec<&str> = path.iter().map(String::as_str).collect();
+        let disclosure = disclose(child, &names);
+        summarize(child, disclosure, maps, path, out);
         path.pop();
     }
 }
@@ -122,6 +159,7 @@ fn summarize(
 fn om_profile(
     name: &str,
     s: &ColumnStats,
+    disclosure: &Disclosure,
     rows: u64,
     timestamp: i64,
     metrics: Option<&[String]>,
@@ -143,71 +181,80 @@ fn om_profile(
     let values = s.values();
     let missing = rows.saturating_sub(s.present);
     let null_count = missing + s.nulls;
-    let (distinct, _) = s.distinct();
+    // A sketched distinct count can exceed the values it counts: never more than them.
+    let distinct = s.distinct().0.min(values);
     put("valuesCount", json!(values));
     put(
         "valuesPercentage",
-        json!(round(values as f64 / rows_f * 100.0)),
+        json!(proportion(values as f64, rows_f) * 100.0),
     );
     put("nullCount", json!(null_count));
-    put("nullProportion", json!(round(null_count as f64 / rows_f)));
+    put(
+        "nullProportion",
+        json!(proportion(null_count as f64, rows_f)),
+    );
     put("missingCount", json!(missing));
     put(
         "missingPercentage",
-        json!(round(missing as f64 / rows_f * 100.0)),
+        json!(proportion(missing as f64, rows_f) * 100.0),
     );
     put("distinctCount", json!(distinct));
     if values > 0 {
         put(
             "distinctProportion",
-            json!(round(distinct as f64 / values as f64)),
+            json!(proportion(distinct as f64, values as f64)),
         );
     }
     if let Some(unique) = s.unique() {
+        let unique = unique.min(values);
         put("uniqueCount", json!(unique));
         if values > 0 {
             put(
                 "uniqueProportion",
-                json!(round(unique as f64 / values as f64)),
+                json!(proportion(unique as f64, values as f64)),
             );
         }
-        put("duplicateCount", json!(values - distinct.min(values)));
+        put("duplicateCount", json!(values - distinct));
     }
     if let Some((lo, hi)) = s.lengths {
         put("minLength", json!(lo));
         put("maxLength", json!(hi));
     }
     if let Some(n) = s.numbers.as_deref().filter(|n| n.count > 0) {
-        let stddev = n.variance().sqrt();
-        put("min", finite(n.min.to_f64()));
-        put("max", finite(n.max.to_f64()));
+        // Mean and variance from the exact sums: the same whatever the merge order.
+        let (mean, variance) = (n.mean(), n.variance());
+        let stddev = variance.sqrt();
         put("sum", finite(n.sum().to_f64()));
-        put("mean", finite(n.mean()));
-        put("variance", finite(n.variance()));
+        put("mean", finite(mean));
+        put("variance", finite(variance));
         put("stddev", finite(stddev));
-        let q = |x: f64| n.kll.quantile(x).unwrap_or(0.0);
-        let (q1, median, q3) = (q(0.25), q(0.5), q(0.75));
-        put("firstQuartile", finite(q1));
-        put("median", finite(median));
-        put("thirdQuartile", finite(q3));
-        put("interQuartileRange", finite(q3 - q1));
-        if stddev > 0.0 {
-            put("nonParametricSkew", finite((n.mean() - median) / stddev));
+        // Minimum, maximum and quantiles are values of items: not shown for personal data.
+        if !disclosure.sensitive_numbers {
+            put("min", finite(n.min.to_f64()));
+            put("max", finite(n.max.to_f64()));
+            let q = |x: f64| n.kll.quantile(x).unwrap_or(0.0);
+            let (q1, median, q3) = (q(0.25), q(0.5), q(0.75));
+            put("firstQuartile", finite(q1));
+            put("median", finite(median));
+            put("thirdQuartile", finite(q3));
+            put("interQuartileRange", finite(q3 - q1));
+            if stddev > 0.0 {
+                put("nonParametricSkew", finite((mean - median) / stddev));
+            }
+            put("histogram", histogram(n));
         }
-        put("histogram", histogram(n));
     }
-    if let Some(top) = s.top_values() {
+    if let Some(top) = &disclosure.top {
         let mut categories = Vec::new();
         let mut counts = Vec::new();
-        let total: u64 = top.iter().map(|(_, c)| c).sum();
-        for (value, count) in top.iter().take(10) {
+        let total: u64 = top.shown.iter().map(|(_, c)| c).sum::<u64>() + top.others;
+        for (value, count) in &top.shown {
             categories.push(json!(value));
             counts.push(json!(count));
         }
-        let shown: u64 = top.iter().take(10).map(|(_, c)| c).sum();
-        if top.len() > 10 {
+        if top.others > 0 {
             categories.push(json!("Others"));
-            counts.push(json!(total - shown));
+            counts.push(json!(top.others));
         }
         let percentages: Vec<Value> = counts
             .iter()
@@ -223,7 +270,7 @@ fn om_profile(
                 "categories": categories,
                 "counts": counts,
                 "percentages": percentages,
-                "allValuesUnique": top.iter().all(|(_, c)| *c == 1),
+                "allValuesUnique": top.all_unique,
             }),
         );
     }
@@ -257,9 +304,59 @@ fn histogram(n: &super::column::Numbers) -> Value {
         } else {
             (n.kll.rank(b) * n.count as f64).round() as u64
         };
-        boundaries.push(json!(format!("{a:.3} to {b:.3}")));
+        boundaries.push(json!(format!(
+            "{} to {}",
+            boundary(a, width),
+            boundary(b, width)
+        )));
         frequencies.push(json!(upto.saturating_sub(previous)));
         previous = upto.max(previous);
     }
     json!({"boundaries": boundaries, "frequencies": frequencies})
+}
+
+/// A bin boundary as people read it: rounded to four significant digits of the bin
+/// width (enough to tell the boundaries apart, none of f64's artefacts such as
+/// `10.799999999999999`), plain from 1E-4 to 1E15, scientific (`1e125`) beyond.
+/// Without a width (one bin), the shortest text that reads back as the same f64.
+fn boundary(x: f64, width: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return if x.is_finite() {
+            "0".into()
+        } else {
+            x.to_string()
+        };
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let plain = (-4..15).contains(&magnitude);
+    if width <= 0.0 || !width.is_finite() {
+        return if plain {
+            format!("{x}")
+        } else {
+            format!("{x:e}")
+        };
+    }
+    // Power of ten of the last digit kept.
+    let last = width.log10().floor() as i32 - 3;
+    if plain {
+        let decimals = (-last).clamp(0, 17) as usize;
+        let text = format!("{x:.decimals$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
+    } else {
+        let digits = (magnitude - last).clamp(0, 16) as usize;
+        let text = format!("{x:.digits$e}");
+        match text.split_once('e') {
+            Some((mantissa, exp)) if mantissa.contains('.') => {
+                format!(
+                    "{}e{exp}",
+                    mantissa.trim_end_matches('0').trim_end_matches('.')
+                )
+            }
+            _ => text,
+        }
+    }
 }
