@@ -1,6 +1,8 @@
 //! Processors turn what the source read into catalog facts: schema inference, the
-//! profiler and the PII classifier.
+//! mapping of a DynamoDB table to OpenMetadata's create requests, the profiler and the
+//! PII classifier.
 
 pub mod classifier;
 pub mod inference;
+pub mod mapping;
 pub mod profiler;

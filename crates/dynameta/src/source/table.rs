@@ -4,8 +4,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::processors::inference::{KeyAttribute, KeyKind};
-
 /// A table as DynamoDB describes it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -159,22 +157,4 @@ pub struct Ttl {
     /// The expiry attribute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
-}
-
-impl TableDescription {
-    /// Key attributes in column order (hash, then range), typed for inference.
-    pub fn key_attributes(&self) -> Vec<KeyAttribute> {
-        [&self.hash_key, &self.range_key]
-            .into_iter()
-            .flatten()
-            .map(|k| KeyAttribute {
-                name: k.name.clone(),
-                kind: match k.attribute_type.as_str() {
-                    "N" => KeyKind::Number,
-                    "B" => KeyKind::Binary,
-                    _ => KeyKind::String,
-                },
-            })
-            .collect()
-    }
 }

@@ -17,13 +17,13 @@ use super::summary::{ClassificationCounts, Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
 use crate::config::Workflow;
-use crate::openmetadata::mapping::{self, Scope};
 use crate::openmetadata::Column;
 use crate::processors::classifier::{
     classify_table, sample_data, tag_label, targets, ColumnResult, ColumnTag, ColumnValues,
     MAX_SAMPLE_ROWS,
 };
 use crate::processors::inference::ColumnOptions;
+use crate::processors::mapping::{self, Scope};
 use crate::sinks::{Record, Sink};
 use crate::source::{self, Capabilities, Item, SourceError};
 

@@ -11,8 +11,8 @@ use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
 use crate::config::{SinkConfig, Workflow};
-use crate::openmetadata::mapping::{self, Scope};
 use crate::processors::inference::ColumnOptions;
+use crate::processors::mapping::{self, Scope};
 use crate::sinks::{Record, SamplingStats, Sink};
 use crate::source::{self, Capabilities, Described, SampleOutcome, SourceError};
 

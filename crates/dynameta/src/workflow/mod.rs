@@ -12,7 +12,7 @@ pub use progress::Progress;
 
 use crate::aws::Connection;
 use crate::config::{SinkConfig, Workflow};
-use crate::openmetadata::mapping::Scope;
+use crate::processors::mapping::Scope;
 use crate::sinks::Sink;
 use ingest::IngestError;
 pub use summary::Summary;

@@ -9,7 +9,7 @@ use super::ingest::{selects, IngestError};
 use super::summary::Summary;
 use super::Outcome;
 use crate::config::{SinkConfig, Workflow};
-use crate::openmetadata::mapping::Scope;
+use crate::processors::mapping::Scope;
 use crate::sinks::{Record, Sink};
 
 /// Reads the records of a file sink output (the `dynamodbTable` ones are not needed).

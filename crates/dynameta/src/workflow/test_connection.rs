@@ -269,7 +269,7 @@ async fn dynamodb_steps(workflow: &Workflow, steps: &mut Vec<Step>) {
     // Every page: the table to test with must be one the filters select (IAM may grant
     // only those), wherever it is in the listing.
     let t = Instant::now();
-    let scope = crate::openmetadata::mapping::Scope::of(workflow);
+    let scope = crate::processors::mapping::Scope::of(workflow);
     let mut listed = 0usize;
     let mut selected = 0usize;
     let mut first = None;

@@ -627,7 +627,7 @@ fn override_metadata_decides_whether_a_persons_description_stays() {
         assert!(
             now.as_str()
                 .unwrap()
-                .starts_with(dynameta::openmetadata::mapping::DESCRIPTION_HEADER),
+                .starts_with(dynameta::processors::mapping::DESCRIPTION_HEADER),
             "{version}: {now}"
         );
         if version.starts_with('2') {

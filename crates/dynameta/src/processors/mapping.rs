@@ -2,13 +2,13 @@
 
 use serde_json::{json, Map, Value};
 
-use super::entities::{
+use crate::config::{AwsConfig, Workflow, DEFAULT_NAME};
+use crate::openmetadata::entities::{
     source_hash, CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
     TableConstraint,
 };
-use super::fqn;
-use crate::config::{AwsConfig, Workflow, DEFAULT_NAME};
-use crate::processors::inference::{columns, ColumnOptions, Sample};
+use crate::openmetadata::fqn;
+use crate::processors::inference::{columns, ColumnOptions, KeyAttribute, KeyKind, Sample};
 use crate::source::TableDescription;
 
 /// Names of the service, database and schema every table of a run belongs to.
@@ -128,7 +128,7 @@ pub fn table(
     sample: &Sample,
     options: ColumnOptions,
 ) -> CreateTable {
-    let keys = description.key_attributes();
+    let keys = key_attributes(description);
     let mut cols = columns(sample, &keys, options);
     let key_columns: Vec<String> = cols
         .iter()
@@ -172,6 +172,23 @@ pub fn table(
     };
     t.source_hash = Some(source_hash(&t));
     t
+}
+
+/// Key attributes in column order (hash, then range), typed for inference from the
+/// table's `AttributeDefinitions`.
+pub fn key_attributes(description: &TableDescription) -> Vec<KeyAttribute> {
+    [&description.hash_key, &description.range_key]
+        .into_iter()
+        .flatten()
+        .map(|k| KeyAttribute {
+            name: k.name.clone(),
+            kind: match k.attribute_type.as_str() {
+                "N" => KeyKind::Number,
+                "B" => KeyKind::Binary,
+                _ => KeyKind::String,
+            },
+        })
+        .collect()
 }
 
 /// Marks the description dynameta generates (see [`describe`]).
