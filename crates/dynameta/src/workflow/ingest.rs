@@ -10,7 +10,7 @@ use futures_util::stream::{self, StreamExt};
 use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
-use crate::config::{SinkConfig, Workflow};
+use crate::config::{Command, SinkConfig, Workflow};
 use crate::openmetadata::mapping::{self, Scope};
 use crate::processors::inference::ColumnOptions;
 use crate::sinks::{Record, SamplingStats, Sink};
@@ -52,7 +52,9 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
 
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let (listed, selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
+        match super::list_and_select(&connection, workflow, &scope, &mut summary, Command::Ingest)
+            .await
+        {
             Ok(found) => found,
             Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
         };
@@ -231,6 +233,7 @@ async fn process_table(
             &name,
             source::Depth::Full { tags: include_tags },
             capabilities,
+            &connection.throttle_retry,
         )
         .await?;
         let sampled = source::sample_table(
@@ -240,12 +243,16 @@ async fn process_table(
             workflow.options.sample_segments,
             described.table.item_count,
             0,
+            &connection.throttle_retry,
         )
         .await?;
         Ok((described, sampled))
     }
     .await;
-    TableResult { name, outcome }
+    TableResult {
+        name,
+        outcome: outcome.map_err(|e: SourceError| e.for_command(Command::Ingest)),
+    }
 }
 
 fn table_records(

@@ -11,7 +11,7 @@ pub mod test_connection;
 pub use progress::Progress;
 
 use crate::aws::Connection;
-use crate::config::{SinkConfig, Workflow};
+use crate::config::{Command, SinkConfig, Workflow};
 use crate::openmetadata::mapping::Scope;
 use crate::sinks::Sink;
 use ingest::IngestError;
@@ -68,16 +68,18 @@ pub async fn describe_for_scan(
     connection: &Connection,
     name: &str,
     capabilities: &crate::source::Capabilities,
+    command: Command,
 ) -> Result<crate::source::TableDescription, String> {
     crate::source::describe_table(
         &connection.dynamodb,
         name,
         crate::source::Depth::Table,
         capabilities,
+        &connection.throttle_retry,
     )
     .await
     .map(|described| described.table)
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.for_command(command).to_string())
 }
 
 /// Lists the region's tables and applies the workflow's filters. Returns every listed
@@ -87,10 +89,12 @@ pub async fn list_and_select(
     workflow: &Workflow,
     scope: &Scope,
     summary: &mut Summary,
+    command: Command,
 ) -> Result<(Vec<String>, Vec<String>), String> {
-    let names = crate::source::list_tables(&connection.dynamodb)
+    let names = crate::source::list_tables(&connection.dynamodb, &connection.throttle_retry)
         .await
         .map_err(|e| {
+            let e = e.for_command(command);
             tracing::error!("{e}");
             e.to_string()
         })?;

@@ -12,7 +12,7 @@ use super::ingest::IngestError;
 use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
-use crate::config::{ProfilerPipeline, Workflow};
+use crate::config::{Command, ProfilerPipeline, Workflow};
 use crate::openmetadata::mapping::Scope;
 use crate::processors::inference::column_names;
 use crate::processors::profiler::{column_profiles, Sampling, TableStats};
@@ -144,11 +144,18 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     };
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
-    let (_, selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
-            Ok(found) => found,
-            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
-        };
+    let (_, selected) = match super::list_and_select(
+        &connection,
+        workflow,
+        &scope,
+        &mut summary,
+        Command::Profile,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+    };
 
     let threads = workflow
         .profiler
@@ -204,8 +211,8 @@ async fn profile_table(
     capabilities: &Capabilities,
     progress: &Progress,
 ) -> Result<(Record, u64, f64), String> {
-    let err = |e: SourceError| e.to_string();
-    let table = super::describe_for_scan(connection, name, capabilities).await?;
+    let err = |e: SourceError| e.for_command(Command::Profile).to_string();
+    let table = super::describe_for_scan(connection, name, capabilities, Command::Profile).await?;
     let profiler = &workflow.profiler;
     let sample = choose_sample(profiler, table.item_count);
     let options = &workflow.options;
@@ -237,6 +244,7 @@ async fn profile_table(
         bucket.clone(),
         observe,
         report,
+        &connection.throttle_retry,
     )
     .await
     .map_err(err)?;

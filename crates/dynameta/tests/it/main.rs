@@ -12,3 +12,4 @@ mod rest;
 mod sampling;
 mod support;
 mod test_connection;
+mod throttling;
