@@ -203,33 +203,6 @@ fn canonical(body: &str) -> String {
         .unwrap_or_else(|_| body.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn draws_are_uniform_and_depend_on_seed_key_and_attempt() {
-        let n = 20_000;
-        let below = (0..n)
-            .filter(|i| draw(7, &format!("Scan {{\"Segment\":{i}}}"), 0) < 0.3)
-            .count();
-        let share = below as f64 / n as f64;
-        assert!((0.28..0.32).contains(&share), "{share}");
-        assert_eq!(draw(7, "k", 1), draw(7, "k", 1));
-        assert_ne!(draw(7, "k", 1), draw(8, "k", 1));
-        assert_ne!(draw(7, "k", 1), draw(7, "k", 2));
-        assert_ne!(draw(7, "k", 1), draw(7, "j", 1));
-    }
-
-    #[test]
-    fn key_order_does_not_change_the_request() {
-        assert_eq!(
-            canonical(r#"{"b":1,"a":{"y":2,"x":[{"d":1,"c":2}]}}"#),
-            canonical(r#"{"a":{"x":[{"c":2,"d":1}],"y":2},"b":1}"#)
-        );
-    }
-}
-
 struct Message {
     head: String,
     body: Vec<u8>,
@@ -325,4 +298,31 @@ fn serve(client: TcpStream, upstream: &str, state: &State) -> std::io::Result<()
         writer.write_all(&response.body)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_uniform_and_depend_on_seed_key_and_attempt() {
+        let n = 20_000;
+        let below = (0..n)
+            .filter(|i| draw(7, &format!("Scan {{\"Segment\":{i}}}"), 0) < 0.3)
+            .count();
+        let share = below as f64 / n as f64;
+        assert!((0.28..0.32).contains(&share), "{share}");
+        assert_eq!(draw(7, "k", 1), draw(7, "k", 1));
+        assert_ne!(draw(7, "k", 1), draw(8, "k", 1));
+        assert_ne!(draw(7, "k", 1), draw(7, "k", 2));
+        assert_ne!(draw(7, "k", 1), draw(7, "j", 1));
+    }
+
+    #[test]
+    fn key_order_does_not_change_the_request() {
+        assert_eq!(
+            canonical(r#"{"b":1,"a":{"y":2,"x":[{"d":1,"c":2}]}}"#),
+            canonical(r#"{"a":{"x":[{"c":2,"d":1}],"y":2},"b":1}"#)
+        );
+    }
 }

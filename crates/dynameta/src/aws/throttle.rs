@@ -55,7 +55,7 @@ pub fn is_throttle_body(body: &[u8]) -> bool {
 
 /// True when `code` (an AWS error code) is a throttling error.
 pub fn is_throttle_code(code: &str) -> bool {
-    THROTTLE_CODES.iter().any(|c| code.as_bytes() == *c)
+    THROTTLE_CODES.contains(&code.as_bytes())
 }
 
 impl Intercept for ThrottleCounter {
