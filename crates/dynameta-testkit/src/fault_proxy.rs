@@ -1,10 +1,13 @@
 //! A loopback HTTP proxy in front of a DynamoDB endpoint that answers chosen requests
 //! with an AWS error instead of forwarding them: per-table faults (access denied,
-//! throttling) that no emulator produces on demand.
+//! throttling) and random throttling of a share of all requests, which no emulator
+//! produces on demand.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One injected fault: requests whose `X-Amz-Target` ends with `operation` and whose
 /// body names `table` get `status` with the AWS error `code`.
@@ -20,32 +23,184 @@ pub struct Fault {
     pub code: String,
 }
 
+/// Random throttling: each request for one of `operations` (any, when empty), on any
+/// table, is answered `400 ProvisionedThroughputExceededException` with probability
+/// `fraction`, as DynamoDB answers when it throttles.
+///
+/// The draw of a request is a seeded hash of the request (operation and body, JSON keys
+/// sorted) and of how many times this proxy has seen that same request before, not the
+/// next number of a shared RNG: which requests are throttled, and how many times in a
+/// row each one is, does not depend on the order concurrent requests arrive in. The same
+/// seed and the same requests give the same throttling in every run.
+#[derive(Debug, Clone)]
+pub struct Throttle {
+    /// Share of requests throttled, 0.0 to 1.0.
+    pub fraction: f64,
+    /// RNG seed.
+    pub seed: u64,
+    /// Operations throttled (`Scan`, `DescribeTable`, ...); empty = every operation.
+    pub operations: Vec<String>,
+}
+
+/// The body DynamoDB sends with a throttling answer.
+pub const THROTTLE_CODE: &str = "ProvisionedThroughputExceededException";
+
 /// A running proxy; it lives as long as the test process.
 pub struct FaultProxy {
     /// `http://127.0.0.1:PORT`, to use as the endpoint.
     pub endpoint: String,
+    state: Arc<State>,
+}
+
+struct State {
+    faults: Vec<Fault>,
+    throttle: Option<Throttle>,
+    /// Per request (operation + canonical body): times seen, and whether every one of
+    /// them was throttled so far.
+    seen: Mutex<HashMap<String, (u32, bool)>>,
+    /// Most throttled answers one request got in a row.
+    longest_streak: AtomicU32,
+    injected_throttles: AtomicU64,
+    forwarded: AtomicU64,
 }
 
 impl FaultProxy {
     /// Starts a proxy forwarding to `upstream` (`http://127.0.0.1:PORT`) except for `faults`.
     pub fn start(upstream: &str, faults: Vec<Fault>) -> FaultProxy {
+        FaultProxy::start_with(upstream, faults, None)
+    }
+
+    /// Starts a proxy forwarding to `upstream` that throttles as `throttle` says.
+    pub fn throttling(upstream: &str, throttle: Throttle) -> FaultProxy {
+        FaultProxy::start_with(upstream, Vec::new(), Some(throttle))
+    }
+
+    /// Starts a proxy with per-table `faults` (checked first) and random throttling.
+    pub fn start_with(
+        upstream: &str,
+        faults: Vec<Fault>,
+        throttle: Option<Throttle>,
+    ) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let upstream = upstream.trim_start_matches("http://").to_string();
-        let faults = Arc::new(faults);
+        let state = Arc::new(State {
+            faults,
+            throttle,
+            seen: Mutex::new(HashMap::new()),
+            longest_streak: AtomicU32::new(0),
+            injected_throttles: AtomicU64::new(0),
+            forwarded: AtomicU64::new(0),
+        });
+        let shared = state.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let upstream = upstream.clone();
-                let faults = faults.clone();
+                let state = shared.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(conn, &upstream, &faults);
+                    let _ = serve(conn, &upstream, &state);
                 });
             }
         });
         FaultProxy {
             endpoint: format!("http://127.0.0.1:{port}"),
+            state,
         }
     }
+
+    /// Requests answered with an injected throttling error so far (random throttling
+    /// and `Fault`s with a throttling code).
+    pub fn throttled(&self) -> u64 {
+        self.state.injected_throttles.load(Ordering::Relaxed)
+    }
+
+    /// The most times one request (same operation and body) was throttled in a row
+    /// before it passed or was given up on. A client that retries a request at most N
+    /// times loses it when this reaches N.
+    pub fn longest_streak(&self) -> u32 {
+        self.state.longest_streak.load(Ordering::Relaxed)
+    }
+
+    /// Forgets the requests seen (and the longest streak), for a new run through the
+    /// same proxy: its requests start from their first attempt again.
+    pub fn reset(&self) {
+        lock(&self.state.seen).clear();
+        self.state.longest_streak.store(0, Ordering::Relaxed);
+    }
+
+    /// Requests forwarded to the upstream so far.
+    pub fn forwarded(&self) -> u64 {
+        self.state.forwarded.load(Ordering::Relaxed)
+    }
+}
+
+impl State {
+    /// The error code to answer `target` (`DynamoDB_20120810.Scan`) with, if any.
+    fn fault(&self, target: &str, body: &str) -> Option<(u16, String)> {
+        let operation = target.rsplit('.').next().unwrap_or_default();
+        let fault = self.faults.iter().find(|f| {
+            operation == f.operation && body.contains(&format!("\"TableName\":\"{}\"", f.table))
+        });
+        if let Some(f) = fault {
+            return Some((f.status, f.code.clone()));
+        }
+        let throttle = self.throttle.as_ref()?;
+        if !throttle.operations.is_empty() && !throttle.operations.iter().any(|o| o == operation) {
+            return None;
+        }
+        let key = format!("{operation} {}", canonical(body));
+        let mut seen = lock(&self.seen);
+        let (times, all_throttled) = seen.entry(key.clone()).or_insert((0, true));
+        let throttled = draw(throttle.seed, &key, *times) < throttle.fraction;
+        *times += 1;
+        *all_throttled &= throttled;
+        if *all_throttled {
+            self.longest_streak.fetch_max(*times, Ordering::Relaxed);
+        }
+        throttled.then(|| (400, THROTTLE_CODE.to_string()))
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A uniform draw in [0, 1) from `seed`, the request `key` and its attempt number:
+/// FNV-1a of the key, mixed with the seed and attempt by SplitMix64's finalizer.
+fn draw(seed: u64, key: &str, attempt: u32) -> f64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut z = h ^ seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (u64::from(attempt) << 32);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The JSON `body` with object keys sorted at every level (the SDK writes maps such as
+/// `ExclusiveStartKey` in hash order, which changes from process to process); the body
+/// as it is when it is not JSON.
+fn canonical(body: &str) -> String {
+    fn sort(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, sort(v))).collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sort).collect())
+            }
+            other => other,
+        }
+    }
+    serde_json::from_str::<serde_json::Value>(body)
+        .map(|v| sort(v).to_string())
+        .unwrap_or_else(|_| body.to_string())
 }
 
 struct Message {
@@ -105,30 +260,28 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-fn serve(client: TcpStream, upstream: &str, faults: &[Fault]) -> std::io::Result<()> {
+fn serve(client: TcpStream, upstream: &str, state: &State) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut writer = client;
     let mut backend: Option<(BufReader<TcpStream>, TcpStream)> = None;
     while let Some(request) = read_message(&mut reader)? {
         let target = header(&request.head, "x-amz-target").unwrap_or_default();
         let body = String::from_utf8_lossy(&request.body);
-        let fault = faults.iter().find(|f| {
-            target.ends_with(&format!(".{}", f.operation))
-                && body.contains(&format!("\"TableName\":\"{}\"", f.table))
-        });
-        if let Some(f) = fault {
+        if let Some((status, code)) = state.fault(target, &body) {
+            if code.contains("Throttl") || code.contains("Exceeded") {
+                state.injected_throttles.fetch_add(1, Ordering::Relaxed);
+            }
             let payload = format!(
-                "{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{}\",\"message\":\"injected by the test proxy\"}}",
-                f.code
+                "{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{code}\",\"message\":\"injected by the test proxy\"}}"
             );
             write!(
                 writer,
-                "HTTP/1.1 {} Injected\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{payload}",
-                f.status,
+                "HTTP/1.1 {status} Injected\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{payload}",
                 payload.len()
             )?;
             continue;
         }
+        state.forwarded.fetch_add(1, Ordering::Relaxed);
         if backend.is_none() {
             let stream = TcpStream::connect(upstream)?;
             backend = Some((BufReader::new(stream.try_clone()?), stream));
@@ -145,4 +298,31 @@ fn serve(client: TcpStream, upstream: &str, faults: &[Fault]) -> std::io::Result
         writer.write_all(&response.body)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_uniform_and_depend_on_seed_key_and_attempt() {
+        let n = 20_000;
+        let below = (0..n)
+            .filter(|i| draw(7, &format!("Scan {{\"Segment\":{i}}}"), 0) < 0.3)
+            .count();
+        let share = below as f64 / n as f64;
+        assert!((0.28..0.32).contains(&share), "{share}");
+        assert_eq!(draw(7, "k", 1), draw(7, "k", 1));
+        assert_ne!(draw(7, "k", 1), draw(8, "k", 1));
+        assert_ne!(draw(7, "k", 1), draw(7, "k", 2));
+        assert_ne!(draw(7, "k", 1), draw(7, "j", 1));
+    }
+
+    #[test]
+    fn key_order_does_not_change_the_request() {
+        assert_eq!(
+            canonical(r#"{"b":1,"a":{"y":2,"x":[{"d":1,"c":2}]}}"#),
+            canonical(r#"{"a":{"x":[{"c":2,"d":1}],"y":2},"b":1}"#)
+        );
+    }
 }

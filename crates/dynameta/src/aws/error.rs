@@ -53,6 +53,12 @@ impl CallFailure {
         )
     }
 
+    /// True when DynamoDB throttled the call (`ProvisionedThroughputExceededException`,
+    /// `ThrottlingException`, `RequestLimitExceeded`, `LimitExceededException`).
+    pub fn is_throttling(&self) -> bool {
+        super::throttle::is_throttle_code(&self.code)
+    }
+
     /// True for IAM denials.
     pub fn is_access_denied(&self) -> bool {
         self.code.contains("AccessDenied") || self.code == "UnauthorizedOperation"

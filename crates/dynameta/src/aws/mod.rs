@@ -3,6 +3,8 @@
 
 mod assume_role;
 mod error;
+mod notice;
+mod retry;
 mod throttle;
 
 use std::time::Duration;
@@ -16,7 +18,8 @@ use aws_smithy_http_client::tls;
 
 pub use assume_role::AssumeRoleProvider;
 pub use error::{describe_sdk_error, error_chain, AwsError, CallFailure};
-pub use throttle::{is_throttle_body, ThrottleCounter};
+pub use retry::{AsThrottling, Backoff, ThrottleRetry, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use throttle::{is_throttle_body, is_throttle_code, ThrottleCounter};
 
 use crate::config::{AwsConfig, ConnectionArguments, DEFAULT_SESSION_NAME};
 
@@ -60,6 +63,9 @@ pub struct Connection {
     pub endpoint: Option<String>,
     /// Attempts DynamoDB throttled (retried by the SDK), for the run summary.
     pub throttled: ThrottleCounter,
+    /// How calls DynamoDB still throttles after the SDK's attempts are retried
+    /// (`throttleRetrySeconds`).
+    pub throttle_retry: ThrottleRetry,
 }
 
 /// Builds the HTTPS client all AWS clients share: rustls with ring, native roots.
@@ -140,10 +146,14 @@ pub async fn connect(aws: &AwsConfig, options: &ConnectionArguments) -> Connecti
     if let Some(url) = &aws.end_point_url {
         ddb = ddb.endpoint_url(url.trim_end_matches('/'));
     }
-    let throttled = ThrottleCounter::default();
+    let throttled = ThrottleCounter::new(match &aws.end_point_url {
+        Some(url) => format!("the DynamoDB endpoint {url}"),
+        None => format!("DynamoDB in {region}"),
+    });
     ddb = ddb.interceptor(throttled.clone());
     Connection {
         throttled,
+        throttle_retry: ThrottleRetry::from_seconds(options.throttle_retry_seconds),
         dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
         credentials,
         source,

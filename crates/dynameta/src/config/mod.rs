@@ -18,7 +18,7 @@ use serde_json::Value;
 pub use env::{substitute, substitute_with};
 pub use error::ConfigError;
 pub use filter::{Filter, FilterPattern};
-pub use options::ConnectionArguments;
+pub use options::{ConnectionArguments, DEFAULT_THROTTLE_RETRY_SECONDS};
 pub use workflow::{
     AutoClassificationPipeline, AwsConfig, DynamoDbConnection, FileSinkConfig, JwtConfig, LogLevel,
     MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawWorkflow,

@@ -17,6 +17,9 @@ pub struct ConnectionArguments {
     pub request_timeout_seconds: f64,
     /// Attempts per DynamoDB call (1 = no retry) for throttling and transient errors.
     pub max_attempts: u32,
+    /// Seconds a call DynamoDB still throttles after `max_attempts` keeps being retried
+    /// (full-jitter backoff) before its table fails.
+    pub throttle_retry_seconds: f64,
     /// STS endpoint for AssumeRole (VPC endpoint, or an emulator in tests).
     pub sts_endpoint_url: Option<String>,
     /// Profiler: Scan segments a table is divided into (sampling picks among them).
@@ -35,6 +38,10 @@ pub struct ConnectionArguments {
     pub classification_values_per_column: u32,
 }
 
+/// How long a DynamoDB call may stay throttled, beyond the SDK's `maxAttempts`, before the
+/// table fails (`throttleRetrySeconds`).
+pub const DEFAULT_THROTTLE_RETRY_SECONDS: f64 = 60.0;
+
 impl Default for ConnectionArguments {
     fn default() -> Self {
         ConnectionArguments {
@@ -43,6 +50,7 @@ impl Default for ConnectionArguments {
             connect_timeout_seconds: 3.0,
             request_timeout_seconds: 30.0,
             max_attempts: 5,
+            throttle_retry_seconds: DEFAULT_THROTTLE_RETRY_SECONDS,
             sts_endpoint_url: None,
             scan_segments: 64,
             scan_workers: 8,

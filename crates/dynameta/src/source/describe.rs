@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 
 use super::table::{Index, KeyDef, Sse, Stream, TableDescription, Throughput, Ttl};
 use super::SourceError;
-use crate::aws::{describe_sdk_error, CallFailure};
+use crate::aws::{describe_sdk_error, CallFailure, ThrottleRetry};
 
 /// What [`describe_table`] found, plus warnings for facts it could not read.
 #[derive(Debug, Clone)]
@@ -80,12 +80,16 @@ pub async fn describe_table(
     name: &str,
     depth: Depth,
     capabilities: &Capabilities,
+    throttle_retry: &ThrottleRetry,
 ) -> Result<Described, SourceError> {
     let full = matches!(depth, Depth::Full { .. });
     let include_tags = depth == Depth::Full { tags: true };
     let side = |op: &'static str| !capabilities.unsupported(op);
     let (out, ttl, pitr) = tokio::join!(
-        client.describe_table().table_name(name).send(),
+        throttle_retry.run(format!("DescribeTable on {name}"), || client
+            .describe_table()
+            .table_name(name)
+            .send()),
         async {
             if !full {
                 return None;
@@ -94,10 +98,10 @@ pub async fn describe_table(
                 return Some(Err(known_unsupported("DescribeTimeToLive")));
             }
             Some(
-                client
-                    .describe_time_to_live()
-                    .table_name(name)
-                    .send()
+                throttle_retry
+                    .run(format!("DescribeTimeToLive on {name}"), || {
+                        client.describe_time_to_live().table_name(name).send()
+                    })
                     .await
                     .map_err(|e| describe_sdk_error(&e)),
             )
@@ -110,10 +114,10 @@ pub async fn describe_table(
                 return Some(Err(known_unsupported("DescribeContinuousBackups")));
             }
             Some(
-                client
-                    .describe_continuous_backups()
-                    .table_name(name)
-                    .send()
+                throttle_retry
+                    .run(format!("DescribeContinuousBackups on {name}"), || {
+                        client.describe_continuous_backups().table_name(name).send()
+                    })
                     .await
                     .map_err(|e| describe_sdk_error(&e)),
             )
@@ -136,7 +140,7 @@ pub async fn describe_table(
     let arn = table.arn.clone().unwrap_or_default();
     let tags = if include_tags && !arn.is_empty() {
         if side("ListTagsOfResource") {
-            Some(list_tags(client, &arn).await)
+            Some(list_tags(client, &arn, throttle_retry).await)
         } else {
             Some(Err(known_unsupported("ListTagsOfResource")))
         }
@@ -192,15 +196,19 @@ pub async fn describe_table(
 async fn list_tags(
     client: &aws_sdk_dynamodb::Client,
     arn: &str,
+    throttle_retry: &ThrottleRetry,
 ) -> Result<BTreeMap<String, String>, CallFailure> {
     let mut tags = BTreeMap::new();
     let mut token: Option<String> = None;
     loop {
-        let page = client
-            .list_tags_of_resource()
-            .resource_arn(arn)
-            .set_next_token(token.take())
-            .send()
+        let page = throttle_retry
+            .run("ListTagsOfResource", || {
+                client
+                    .list_tags_of_resource()
+                    .resource_arn(arn)
+                    .set_next_token(token.clone())
+                    .send()
+            })
             .await
             .map_err(|e| describe_sdk_error(&e))?;
         for tag in page.tags.unwrap_or_default() {

@@ -1,18 +1,25 @@
 //! `ListTables`, all pages.
 
 use super::SourceError;
-use crate::aws::describe_sdk_error;
+use crate::aws::{describe_sdk_error, ThrottleRetry};
 
-/// Every table name of the client's region, in DynamoDB's (alphabetical) order.
-pub async fn list_tables(client: &aws_sdk_dynamodb::Client) -> Result<Vec<String>, SourceError> {
+/// Every table name of the client's region, in DynamoDB's (alphabetical) order. A page
+/// DynamoDB still throttles after the SDK's attempts is retried as `throttle_retry` says.
+pub async fn list_tables(
+    client: &aws_sdk_dynamodb::Client,
+    throttle_retry: &ThrottleRetry,
+) -> Result<Vec<String>, SourceError> {
     let mut names = Vec::new();
     let mut start: Option<String> = None;
     loop {
-        let page = client
-            .list_tables()
-            .set_exclusive_start_table_name(start.take())
-            .limit(100)
-            .send()
+        let page = throttle_retry
+            .run("ListTables", || {
+                client
+                    .list_tables()
+                    .set_exclusive_start_table_name(start.clone())
+                    .limit(100)
+                    .send()
+            })
             .await
             .map_err(|e| {
                 let region = client

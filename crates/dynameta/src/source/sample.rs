@@ -13,6 +13,7 @@ use futures_util::future::join_all;
 
 use super::scan::{scan_page, MAX_PAGE};
 use super::SourceError;
+use crate::aws::ThrottleRetry;
 use crate::processors::inference::Sample;
 
 /// The inference sample of one table and what reading it cost.
@@ -67,6 +68,7 @@ pub async fn sample_table(
     segments: u32,
     item_count: Option<i64>,
     keep: u32,
+    throttle_retry: &ThrottleRetry,
 ) -> Result<SampleOutcome, SourceError> {
     let total = segment_count(size, segments, item_count);
     let mut states: Vec<Segment> = (0..total)
@@ -93,7 +95,7 @@ pub async fn sample_table(
         let extra = wanted % open.len() as u64;
         let reads = open.into_iter().enumerate().map(|(i, seg)| {
             let quota = share + u64::from((i as u64) < extra);
-            read_segment(client, table, total, seg, quota)
+            read_segment(client, table, total, seg, quota, throttle_retry)
         });
         for result in join_all(reads).await {
             result?;
@@ -135,11 +137,18 @@ async fn read_segment(
     total: u32,
     seg: &mut Segment,
     quota: u64,
+    throttle_retry: &ThrottleRetry,
 ) -> Result<(), SourceError> {
     let mut got = 0u64;
     while got < quota && !seg.exhausted {
         let limit = (quota - got).min(u64::from(MAX_PAGE)) as u32;
-        let page = scan_page(client, table, seg.index, total, limit, seg.next.take()).await?;
+        let start = seg.next.take();
+        // A page DynamoDB still throttles after the SDK's attempts is retried, not lost.
+        let page = throttle_retry
+            .run(format!("Scan on {table}"), || {
+                scan_page(client, table, seg.index, total, limit, start.clone())
+            })
+            .await?;
         seg.requests += 1;
         seg.consumed += page.units;
         for item in &page.items {

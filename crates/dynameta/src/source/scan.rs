@@ -13,7 +13,7 @@ use tokio::time::Instant as TokioInstant;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity, Select};
 
 use super::SourceError;
-use crate::aws::describe_sdk_error;
+use crate::aws::{describe_sdk_error, ThrottleRetry};
 
 /// Largest page asked for; DynamoDB also stops a page at 1 MB.
 pub(crate) const MAX_PAGE: u32 = 1000;
@@ -145,6 +145,8 @@ struct Shared {
     /// pages, so only the scan's first request is priced blind, not every worker's.
     item_cost: Mutex<f64>,
     progress: Progress,
+    /// How a page DynamoDB still throttles after the SDK's attempts is retried.
+    throttle_retry: ThrottleRetry,
 }
 
 /// How a folded item is observed: a plain function, so workers can run on any thread.
@@ -172,6 +174,7 @@ pub async fn scan<S: Default + Send + 'static>(
     budget: Option<Arc<TokenBucket>>,
     observe: Observe<S>,
     progress: Progress,
+    throttle_retry: &ThrottleRetry,
 ) -> Result<(Vec<S>, ScanStats), SourceError> {
     let started = Instant::now();
     let shared = Arc::new(Shared {
@@ -186,6 +189,7 @@ pub async fn scan<S: Default + Send + 'static>(
         item_cost: Mutex::new(0.0),
         budget,
         progress,
+        throttle_retry: *throttle_retry,
     });
     let mut stats = ScanStats::default();
     let states = Arc::new(StatePool::default());
@@ -344,6 +348,7 @@ async fn worker<S: Default>(
             break;
         };
         let mut taken = 0u64;
+        let mut backoff = shared.throttle_retry.backoff();
         loop {
             let mut limit = MAX_PAGE;
             if let Some(q) = quota {
@@ -370,15 +375,34 @@ async fn worker<S: Default>(
                     })
                     .await;
             }
-            let page = scan_page(
+            let page = match scan_page(
                 client,
                 table,
                 segment,
                 plan.total_segments,
                 limit,
-                start.take(),
+                start.clone(),
             )
-            .await?;
+            .await
+            {
+                Ok(page) => page,
+                // Still throttled after the SDK's attempts: nothing was read, so the
+                // estimate goes back to the budget; after a full-jitter backoff the page
+                // is priced and queued for the budget again, like any other page.
+                Err(e) if e.failure.is_throttling() => {
+                    if let Some(budget) = &shared.budget {
+                        budget.settle(estimate, 0.0).await;
+                    }
+                    let Some(wait) = backoff.next_wait() else {
+                        return Err(e);
+                    };
+                    backoff.report(&format!("Scan on {table}"), wait);
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            backoff = shared.throttle_retry.backoff();
             requests += 1;
             let units = page.units;
             let n = page.items.len() as u64;

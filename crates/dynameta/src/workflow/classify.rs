@@ -16,7 +16,7 @@ use super::ingest::{IngestError, DEFAULT_THREADS};
 use super::summary::{ClassificationCounts, Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
-use crate::config::Workflow;
+use crate::config::{Command, Workflow};
 use crate::openmetadata::Column;
 use crate::processors::classifier::{
     classify_table, sample_data, tag_label, targets, ColumnResult, ColumnTag, ColumnValues,
@@ -56,8 +56,8 @@ pub async fn classify_one(
     name: &str,
     capabilities: &Capabilities,
 ) -> Result<ClassifiedTable, String> {
-    let err = |e: SourceError| e.to_string();
-    let table = super::describe_for_scan(connection, name, capabilities).await?;
+    let err = |e: SourceError| e.for_command(Command::Classify).to_string();
+    let table = super::describe_for_scan(connection, name, capabilities, Command::Classify).await?;
     let pipeline = &workflow.classification;
     let rows_kept = match pipeline.store_sample_data {
         Some(true) => (pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize)
@@ -74,6 +74,7 @@ pub async fn classify_one(
         workflow.options.sample_segments,
         table.item_count,
         keep,
+        &connection.throttle_retry,
     )
     .await
     .map_err(err)?;
@@ -209,11 +210,19 @@ pub async fn run(
     };
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
-    let (_, mut selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary, flags).await {
-            Ok(found) => found,
-            Err(e) => return Ok(summary.stopped(e, started.elapsed())),
-        };
+    let (_, mut selected) = match super::list_and_select(
+        &connection,
+        workflow,
+        &scope,
+        &mut summary,
+        flags,
+        Command::Classify,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return Ok(summary.stopped(e, started.elapsed())),
+    };
     // classificationFilterPattern selects tables by their OpenMetadata tags.
     if workflow.classification_filter.is_set() {
         match sink.table_tags(&scope.schema_fqn()).await {
@@ -302,9 +311,10 @@ pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, IngestE
     match classified {
         Ok(classified) => Ok(render_explanation(&classified, threshold(workflow))),
         Err(e) if e.contains("ResourceNotFoundException") => {
-            let names = crate::source::list_tables(&connection.dynamodb)
-                .await
-                .unwrap_or_default();
+            let names =
+                crate::source::list_tables(&connection.dynamodb, &connection.throttle_retry)
+                    .await
+                    .unwrap_or_default();
             Err(IngestError::Sink(no_such_table(
                 table,
                 &connection.region,

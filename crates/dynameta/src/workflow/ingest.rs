@@ -10,7 +10,7 @@ use futures_util::stream::{self, StreamExt};
 use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
-use crate::config::{SinkConfig, Workflow};
+use crate::config::{Command, SinkConfig, Workflow};
 use crate::processors::inference::ColumnOptions;
 use crate::processors::mapping::{self, Scope};
 use crate::sinks::{Record, SamplingStats, Sink};
@@ -54,11 +54,19 @@ pub async fn run(
     };
 
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let (listed, selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary, flags).await {
-            Ok(found) => found,
-            Err(e) => return Ok(summary.stopped(e, started.elapsed())),
-        };
+    let (listed, selected) = match super::list_and_select(
+        &connection,
+        workflow,
+        &scope,
+        &mut summary,
+        flags,
+        Command::Ingest,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return Ok(summary.stopped(e, started.elapsed())),
+    };
 
     let header = [
         Record::CreateDatabaseService { payload: service },
@@ -236,6 +244,7 @@ async fn process_table(
             &name,
             source::Depth::Full { tags: include_tags },
             capabilities,
+            &connection.throttle_retry,
         )
         .await?;
         tracing::debug!(
@@ -252,6 +261,7 @@ async fn process_table(
             workflow.options.sample_segments,
             described.table.item_count,
             0,
+            &connection.throttle_retry,
         )
         .await?;
         tracing::debug!(
@@ -266,7 +276,10 @@ async fn process_table(
         Ok((described, sampled))
     }
     .await;
-    TableResult { name, outcome }
+    TableResult {
+        name,
+        outcome: outcome.map_err(|e: SourceError| e.for_command(Command::Ingest)),
+    }
 }
 
 fn table_records(

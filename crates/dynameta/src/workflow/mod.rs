@@ -11,7 +11,7 @@ pub mod test_connection;
 pub use progress::Progress;
 
 use crate::aws::Connection;
-use crate::config::{SinkConfig, Workflow};
+use crate::config::{Command, SinkConfig, Workflow};
 use crate::processors::mapping::Scope;
 use crate::sinks::Sink;
 use ingest::IngestError;
@@ -100,16 +100,18 @@ pub async fn describe_for_scan(
     connection: &Connection,
     name: &str,
     capabilities: &crate::source::Capabilities,
+    command: Command,
 ) -> Result<crate::source::TableDescription, String> {
     crate::source::describe_table(
         &connection.dynamodb,
         name,
         crate::source::Depth::Table,
         capabilities,
+        &connection.throttle_retry,
     )
     .await
     .map(|described| described.table)
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.for_command(command).to_string())
 }
 
 /// Lists the region's tables and applies the workflow's filters. Returns every listed
@@ -123,15 +125,17 @@ pub async fn list_and_select(
     scope: &Scope,
     summary: &mut Summary,
     flags: &RunFlags,
+    command: Command,
 ) -> Result<(Vec<String>, Vec<String>), ListingStop> {
     // A credentials problem is reported as one, not as a failed DynamoDB call.
     if let Err(e) = connection.resolve_credentials().await {
         tracing::error!("{e}");
         return Err(ListingStop::Credentials(e.to_string()));
     }
-    let names = crate::source::list_tables(&connection.dynamodb)
+    let names = crate::source::list_tables(&connection.dynamodb, &connection.throttle_retry)
         .await
         .map_err(|e| {
+            let e = e.for_command(command);
             tracing::error!("{e}");
             ListingStop::Failed(e.to_string())
         })?;

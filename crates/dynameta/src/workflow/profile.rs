@@ -12,7 +12,7 @@ use super::ingest::IngestError;
 use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
-use crate::config::{ProfilerPipeline, Workflow};
+use crate::config::{Command, ProfilerPipeline, Workflow};
 use crate::processors::inference::column_names;
 use crate::processors::mapping::Scope;
 use crate::processors::profiler::{column_profiles, Sampling, TableStats};
@@ -178,11 +178,19 @@ pub async fn run(
     };
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
-    let (_, selected) =
-        match super::list_and_select(&connection, workflow, &scope, &mut summary, flags).await {
-            Ok(found) => found,
-            Err(e) => return Ok(summary.stopped(e, started.elapsed())),
-        };
+    let (_, selected) = match super::list_and_select(
+        &connection,
+        workflow,
+        &scope,
+        &mut summary,
+        flags,
+        Command::Profile,
+    )
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return Ok(summary.stopped(e, started.elapsed())),
+    };
 
     let threads = workflow
         .profiler
@@ -238,8 +246,8 @@ async fn profile_table(
     capabilities: &Capabilities,
     progress: &Progress,
 ) -> Result<(Record, u64, f64), String> {
-    let err = |e: SourceError| e.to_string();
-    let table = super::describe_for_scan(connection, name, capabilities).await?;
+    let err = |e: SourceError| e.for_command(Command::Profile).to_string();
+    let table = super::describe_for_scan(connection, name, capabilities, Command::Profile).await?;
     let profiler = &workflow.profiler;
     let sample = choose_sample(profiler, table.item_count);
     let options = &workflow.options;
@@ -271,6 +279,7 @@ async fn profile_table(
         bucket.clone(),
         observe,
         report,
+        &connection.throttle_retry,
     )
     .await
     .map_err(err)?;

@@ -435,8 +435,10 @@ fn a_failing_table_is_a_failure_and_the_rest_is_published() {
         ],
     );
     let out = dir.path().join("out.jsonl");
-    let yaml =
-        workflow(&proxy.endpoint, &key, "", "", &out).replace("maxAttempts: 3", "maxAttempts: 2");
+    let yaml = workflow(&proxy.endpoint, &key, "", "", &out).replace(
+        "maxAttempts: 3",
+        "maxAttempts: 2\n        throttleRetrySeconds: 1",
+    );
     let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 1, "{}", run.output());
     let s = summary(&run);

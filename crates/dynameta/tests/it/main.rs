@@ -13,3 +13,4 @@ mod rest;
 mod sampling;
 mod support;
 mod test_connection;
+mod throttling;
