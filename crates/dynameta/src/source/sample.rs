@@ -14,13 +14,21 @@ use futures_util::future::join_all;
 use super::scan::{scan_page, MAX_PAGE};
 use super::SourceError;
 use crate::aws::ThrottleRetry;
-use crate::processors::inference::Sample;
 
-/// The inference sample of one table and what reading it cost.
+/// What the sampler folds the items it reads into, segment by segment (the inference's
+/// shapes, for one): the source knows nothing of what is computed from the items.
+pub trait ItemFold: Default + Send {
+    /// Takes in one item.
+    fn observe(&mut self, item: &Item);
+    /// Adds what another fold (of other items) took in.
+    fn merge(&mut self, other: &Self);
+}
+
+/// The sample of one table, folded into `F`, and what reading it cost.
 #[derive(Debug, Clone, Default)]
-pub struct SampleOutcome {
-    /// Shapes of the sampled items.
-    pub sample: Sample,
+pub struct SampleOutcome<F> {
+    /// The fold of every sampled item.
+    pub sample: F,
     /// Items read.
     pub items: u64,
     /// Scan segments used (1 = a plain scan).
@@ -38,11 +46,11 @@ pub type Item = HashMap<String, AttributeValue>;
 
 type Key = HashMap<String, AttributeValue>;
 
-struct Segment {
+struct Segment<F> {
     index: u32,
     next: Option<Key>,
     exhausted: bool,
-    sample: Sample,
+    sample: F,
     items: u64,
     requests: u32,
     consumed: f64,
@@ -61,7 +69,7 @@ struct Segment {
 ///
 /// Up to `keep` of the items are also returned (an even share of every segment, in
 /// segment order, so the same data gives the same list); 0 keeps none.
-pub async fn sample_table(
+pub async fn sample_table<F: ItemFold>(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     size: u32,
@@ -69,14 +77,14 @@ pub async fn sample_table(
     item_count: Option<i64>,
     keep: u32,
     throttle_retry: &ThrottleRetry,
-) -> Result<SampleOutcome, SourceError> {
+) -> Result<SampleOutcome<F>, SourceError> {
     let total = segment_count(size, segments, item_count);
-    let mut states: Vec<Segment> = (0..total)
+    let mut states: Vec<Segment<F>> = (0..total)
         .map(|index| Segment {
             index,
             next: None,
             exhausted: false,
-            sample: Sample::default(),
+            sample: F::default(),
             items: 0,
             requests: 0,
             consumed: 0.0,
@@ -87,7 +95,7 @@ pub async fn sample_table(
     let mut wanted = u64::from(size);
     while wanted > 0 {
         let before: u64 = states.iter().map(|s| s.items).sum();
-        let open: Vec<&mut Segment> = states.iter_mut().filter(|s| !s.exhausted).collect();
+        let open: Vec<&mut Segment<F>> = states.iter_mut().filter(|s| !s.exhausted).collect();
         if open.is_empty() {
             break;
         }
@@ -105,7 +113,7 @@ pub async fn sample_table(
     }
     let mut outcome = SampleOutcome {
         segments: total,
-        ..SampleOutcome::default()
+        ..SampleOutcome::<F>::default()
     };
     for s in &mut states {
         outcome.sample.merge(&s.sample);
@@ -131,11 +139,11 @@ fn segment_count(size: u32, segments: u32, item_count: Option<i64>) -> u32 {
     }
 }
 
-async fn read_segment(
+async fn read_segment<F: ItemFold>(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
     total: u32,
-    seg: &mut Segment,
+    seg: &mut Segment<F>,
     quota: u64,
     throttle_retry: &ThrottleRetry,
 ) -> Result<(), SourceError> {

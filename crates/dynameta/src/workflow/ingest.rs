@@ -11,7 +11,7 @@ use super::summary::{Failure, Summary};
 use super::{Outcome, Progress};
 use crate::aws::{self, Connection};
 use crate::config::{Command, SinkConfig, Workflow};
-use crate::processors::inference::ColumnOptions;
+use crate::processors::inference::{ColumnOptions, Sample};
 use crate::processors::mapping::{self, Scope};
 use crate::sinks::{Record, SamplingStats, Sink};
 use crate::source::{self, Capabilities, Described, SampleOutcome, SourceError};
@@ -30,7 +30,7 @@ pub enum IngestError {
 /// One table's result, in listing order.
 struct TableResult {
     name: String,
-    outcome: Result<(Described, SampleOutcome), SourceError>,
+    outcome: Result<(Described, SampleOutcome<Sample>), SourceError>,
 }
 
 /// Runs the metadata workflow.
@@ -254,7 +254,7 @@ async fn process_table(
             unavailable = ?described.table.unavailable.keys().collect::<Vec<_>>(),
             "described"
         );
-        let sampled = source::sample_table(
+        let sampled: SampleOutcome<Sample> = source::sample_table(
             &connection.dynamodb,
             &name,
             workflow.options.sample_size,
@@ -287,7 +287,7 @@ fn table_records(
     connection: &Connection,
     workflow: &Workflow,
     described: Described,
-    sampled: SampleOutcome,
+    sampled: SampleOutcome<Sample>,
     options: ColumnOptions,
 ) -> [Record; 2] {
     let table = described.table;

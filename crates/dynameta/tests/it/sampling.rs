@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ScalarAttributeType};
+use dynameta::processors::inference::Sample;
 use dynameta::source::sample_table;
 use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
 
@@ -20,7 +21,7 @@ async fn table_with(items: usize) -> (aws_sdk_dynamodb::Client, String) {
 #[tokio::test]
 async fn reads_exactly_the_sample_size_from_every_segment() {
     let (client, table) = table_with(1000).await;
-    let out = sample_table(
+    let out = sample_table::<Sample>(
         &client,
         &table,
         100,
@@ -38,7 +39,7 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
         "one scan per segment at least: {}",
         out.requests
     );
-    let unknown_size = sample_table(
+    let unknown_size = sample_table::<Sample>(
         &client,
         &table,
         100,
@@ -55,7 +56,7 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
 
     // Classification keeps some of the items: a share of every segment, the same each time.
     let id = |item: &HashMap<String, AttributeValue>| item["id"].as_s().unwrap().clone();
-    let kept = sample_table(
+    let kept = sample_table::<Sample>(
         &client,
         &table,
         100,
@@ -68,7 +69,7 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
     .unwrap();
     assert_eq!(kept.items, 100, "keeping items does not change the sample");
     assert_eq!(kept.kept.len(), 30);
-    let again = sample_table(
+    let again = sample_table::<Sample>(
         &client,
         &table,
         100,
@@ -86,7 +87,7 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
 #[tokio::test]
 async fn small_table_is_read_whole_with_one_plain_scan() {
     let (client, table) = table_with(30).await;
-    let out = sample_table(
+    let out = sample_table::<Sample>(
         &client,
         &table,
         100,
@@ -105,7 +106,7 @@ async fn unused_shares_of_empty_segments_go_to_the_others() {
     // ItemCount unknown (None), so the table is segmented although it is tiny: most of
     // the 16 segments hold 0 or 1 item, and the sampler must still find 12 of 13.
     let (client, table) = table_with(13).await;
-    let out = sample_table(
+    let out = sample_table::<Sample>(
         &client,
         &table,
         12,
@@ -117,7 +118,7 @@ async fn unused_shares_of_empty_segments_go_to_the_others() {
     .await
     .unwrap();
     assert_eq!(out.items, 12);
-    let all = sample_table(
+    let all = sample_table::<Sample>(
         &client,
         &table,
         50,

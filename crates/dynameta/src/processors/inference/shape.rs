@@ -269,6 +269,17 @@ pub struct AttributeSummary {
     pub types: BTreeMap<&'static str, u64>,
 }
 
+/// The sampler folds items into shapes, segment by segment.
+impl crate::source::ItemFold for Sample {
+    fn observe(&mut self, item: &crate::source::Item) {
+        Sample::observe(self, item);
+    }
+
+    fn merge(&mut self, other: &Self) {
+        Sample::merge(self, other);
+    }
+}
+
 impl Sample {
     /// Records one item.
     pub fn observe(&mut self, item: &HashMap<String, AttributeValue>) {
