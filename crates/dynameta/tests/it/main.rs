@@ -4,6 +4,7 @@
 mod classify;
 mod config_errors;
 mod examples;
+mod hostile_config;
 mod ingest;
 mod moto;
 mod oracle;
