@@ -137,7 +137,12 @@ fn agree(
     let differs = |path: &str| {
         let names = refs
             .iter()
-            .filter(|(p, _)| p.as_str() == path || p.starts_with(&format!("{path}.")) || p.starts_with(&format!("{path}[")) || path.is_empty())
+            .filter(|(p, _)| {
+                p.as_str() == path
+                    || p.starts_with(&format!("{path}."))
+                    || p.starts_with(&format!("{path}["))
+                    || path.is_empty()
+            })
             .flat_map(|(_, n)| n.iter().map(|n| format!("`{n}`")))
             .collect::<Vec<_>>();
         let names = if names.is_empty() {

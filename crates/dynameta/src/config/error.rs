@@ -301,7 +301,8 @@ mod tests {
     fn unknown_key_is_named_once_with_a_suggestion() {
         let err = from_serde(
             "source.awsConfig.awsRegon".into(),
-            "unknown field `awsRegon`, expected one of `enabled`, `awsRegion`, `profileName`".into(),
+            "unknown field `awsRegon`, expected one of `enabled`, `awsRegion`, `profileName`"
+                .into(),
         );
         assert_eq!(err.key(), Some("source.awsConfig.awsRegon"));
         let text = err.to_string();
@@ -320,27 +321,52 @@ mod tests {
     #[test]
     fn values_of_secret_keys_are_never_quoted() {
         for (path, message) in [
-            ("w.securityConfig", "invalid type: string \"MARKER-123\", expected struct JwtConfig"),
-            ("a.awsSecretAccessKey", "invalid type: integer `987654321987654321`, expected a string"),
+            (
+                "w.securityConfig",
+                "invalid type: string \"MARKER-123\", expected struct JwtConfig",
+            ),
+            (
+                "a.awsSecretAccessKey",
+                "invalid type: integer `987654321987654321`, expected a string",
+            ),
             ("a.dbPassword", "unknown variant `MARKER-123`, expected `x`"),
         ] {
             let text = from_serde(path.into(), message.into()).to_string();
-            assert!(!text.contains("MARKER-123") && !text.contains("987654321987654321"), "{text}");
+            assert!(
+                !text.contains("MARKER-123") && !text.contains("987654321987654321"),
+                "{text}"
+            );
             assert!(text.contains("not shown"), "{text}");
         }
-        let text = from_serde("a.awsRegion".into(), "invalid type: integer `5`, expected a string".into()).to_string();
-        assert!(text.contains("`5`"), "non-secret values stay quoted: {text}");
+        let text = from_serde(
+            "a.awsRegion".into(),
+            "invalid type: integer `5`, expected a string".into(),
+        )
+        .to_string();
+        assert!(
+            text.contains("`5`"),
+            "non-secret values stay quoted: {text}"
+        );
     }
 
     #[test]
     fn secret_key_names() {
-        for k in ["awsSecretAccessKey", "awsSessionToken", "jwtToken", "securityConfig", "dbPassword", "apiKey"] {
+        for k in [
+            "awsSecretAccessKey",
+            "awsSessionToken",
+            "jwtToken",
+            "securityConfig",
+            "dbPassword",
+            "apiKey",
+        ] {
             assert!(is_secret_key(k), "{k}");
         }
         for k in ["awsAccessKeyId", "awsRegion", "hostPort", "sampleSize"] {
             assert!(!is_secret_key(k), "{k}");
         }
-        assert!(is_secret_path("w.openMetadataServerConfig.securityConfig.jwtToken"));
+        assert!(is_secret_path(
+            "w.openMetadataServerConfig.securityConfig.jwtToken"
+        ));
         assert!(is_secret_path("w.extraHeaders.Authorization"));
     }
 }

@@ -343,7 +343,13 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         "source.sourceConfig.config.classificationFilterPattern",
     )?;
     if let Some(threads) = metadata.threads {
-        in_range("source.sourceConfig.config.threads", threads, 1, 256, "tables at once")?;
+        in_range(
+            "source.sourceConfig.config.threads",
+            threads,
+            1,
+            256,
+            "tables at once",
+        )?;
     }
 
     let options = connection.connection_arguments.clone().unwrap_or_default();
@@ -534,7 +540,10 @@ fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
 /// Checks `url` at `key` is an absolute http(s) URL with a host. Credentials in the
 /// URL are masked in the message.
 fn check_url(key: &str, url: &str, example: &str) -> Result<(), ConfigError> {
-    let shown = match url.split_once("://").map(|(scheme, rest)| (scheme, rest.rsplit_once('@'))) {
+    let shown = match url
+        .split_once("://")
+        .map(|(scheme, rest)| (scheme, rest.rsplit_once('@')))
+    {
         Some((scheme, Some((_, host)))) => format!("{scheme}://{}@{host}", crate::secret::MASK),
         _ => url.to_string(),
     };
@@ -556,21 +565,79 @@ fn check_url(key: &str, url: &str, example: &str) -> Result<(), ConfigError> {
 fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
     let key = |name: &str| format!("source.serviceConnection.config.connectionArguments.{name}");
     let o = options;
-    in_range(&key("sampleSize"), o.sample_size, 1, 1_000_000, "items sampled per table")?;
-    in_range(&key("sampleSegments"), o.sample_segments, 1, 1_000_000, "DynamoDB's TotalSegments limit")?;
-    in_range(&key("connectTimeoutSeconds"), o.connect_timeout_seconds, 0.01, 3600.0, "seconds")?;
-    in_range(&key("requestTimeoutSeconds"), o.request_timeout_seconds, 0.01, 3600.0, "seconds")?;
-    in_range(&key("maxAttempts"), o.max_attempts, 1, 100, "attempts per AWS call")?;
+    in_range(
+        &key("sampleSize"),
+        o.sample_size,
+        1,
+        1_000_000,
+        "items sampled per table",
+    )?;
+    in_range(
+        &key("sampleSegments"),
+        o.sample_segments,
+        1,
+        1_000_000,
+        "DynamoDB's TotalSegments limit",
+    )?;
+    in_range(
+        &key("connectTimeoutSeconds"),
+        o.connect_timeout_seconds,
+        0.01,
+        3600.0,
+        "seconds",
+    )?;
+    in_range(
+        &key("requestTimeoutSeconds"),
+        o.request_timeout_seconds,
+        0.01,
+        3600.0,
+        "seconds",
+    )?;
+    in_range(
+        &key("maxAttempts"),
+        o.max_attempts,
+        1,
+        100,
+        "attempts per AWS call",
+    )?;
     if let Some(url) = &o.sts_endpoint_url {
-        check_url(&key("stsEndpointUrl"), url, "https://sts.us-east-1.amazonaws.com")?;
+        check_url(
+            &key("stsEndpointUrl"),
+            url,
+            "https://sts.us-east-1.amazonaws.com",
+        )?;
     }
-    in_range(&key("scanSegments"), o.scan_segments, 1, 1_000_000, "DynamoDB's TotalSegments limit")?;
-    in_range(&key("scanWorkers"), o.scan_workers, 1, 1024, "Scan requests in flight per table")?;
+    in_range(
+        &key("scanSegments"),
+        o.scan_segments,
+        1,
+        1_000_000,
+        "DynamoDB's TotalSegments limit",
+    )?;
+    in_range(
+        &key("scanWorkers"),
+        o.scan_workers,
+        1,
+        1024,
+        "Scan requests in flight per table",
+    )?;
     if let Some(p) = o.max_read_capacity_percent {
-        in_range(&key("maxReadCapacityPercent"), p, 0.01, 100.0, "percent of the table's read capacity")?;
+        in_range(
+            &key("maxReadCapacityPercent"),
+            p,
+            0.01,
+            100.0,
+            "percent of the table's read capacity",
+        )?;
     }
     if let Some(u) = o.max_read_units_per_second {
-        in_range(&key("maxReadUnitsPerSecond"), u, 1.0, 10_000_000.0, "read units per second; one Scan page can use 128")?;
+        in_range(
+            &key("maxReadUnitsPerSecond"),
+            u,
+            1.0,
+            10_000_000.0,
+            "read units per second; one Scan page can use 128",
+        )?;
     }
     in_range(
         &key("classificationValuesPerColumn"),
@@ -649,10 +716,22 @@ fn check_rest_sink(rest: &RestSinkConfig) -> Result<(), ConfigError> {
     }
     if let Some(v) = rest.retry_cap_millis {
         let lo = rest.retry_base_millis.unwrap_or(1).max(1);
-        in_range(&key("retryCapMillis"), v, lo, 3_600_000, "milliseconds, at least retryBaseMillis")?;
+        in_range(
+            &key("retryCapMillis"),
+            v,
+            lo,
+            3_600_000,
+            "milliseconds, at least retryBaseMillis",
+        )?;
     }
     if let Some(v) = rest.timeout_seconds {
-        in_range(&key("timeoutSeconds"), v, 0.1, 3600.0, "seconds per request attempt")?;
+        in_range(
+            &key("timeoutSeconds"),
+            v,
+            0.1,
+            3600.0,
+            "seconds per request attempt",
+        )?;
     }
     Ok(())
 }
@@ -691,7 +770,13 @@ fn check_classification(c: &AutoClassificationPipeline) -> Result<(), ConfigErro
         }
     }
     if let Some(n) = c.sample_data_count {
-        in_range(&format!("{key}.sampleDataCount"), n, 1, 1000, "rows; OpenMetadata's limit")?;
+        in_range(
+            &format!("{key}.sampleDataCount"),
+            n,
+            1,
+            1000,
+            "rows; OpenMetadata's limit",
+        )?;
     }
     Ok(())
 }
@@ -729,7 +814,13 @@ fn check_profiler(p: &ProfilerPipeline) -> Result<(), ConfigError> {
         in_range(&format!("{key}.threadCount"), n, 1, 256, "tables at once")?;
     }
     if let Some(t) = p.timeout_seconds {
-        in_range(&format!("{key}.timeoutSeconds"), t, 1, 604_800, "seconds per table, at most 7 days")?;
+        in_range(
+            &format!("{key}.timeoutSeconds"),
+            t,
+            1,
+            604_800,
+            "seconds per table, at most 7 days",
+        )?;
     }
     if let Some(metrics) = &p.metrics {
         check_metrics(metrics, key)?;

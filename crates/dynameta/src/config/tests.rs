@@ -130,7 +130,11 @@ fn unset_variable_still_names_its_key() {
 #[test]
 fn a_variable_that_changes_the_yaml_is_an_error_that_shows_no_value() {
     // ` #` would silently cut the secret short; `\n` would add keys.
-    for value in ["SECRETMARKER #tail", "SECRETMARKER\n        awsRegion: eu-west-1", "'SECRETMARKER"] {
+    for value in [
+        "SECRETMARKER #tail",
+        "SECRETMARKER\n        awsRegion: eu-west-1",
+        "'SECRETMARKER",
+    ] {
         let vars = [("SECRET", value)];
         let lookup = env_with(&vars);
         let err = parse(MINIMAL, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap_err();
@@ -151,8 +155,14 @@ fn secrets_in_the_wrong_place_are_never_quoted() {
     for text in [
         with_server("${OM_JWT_TOKEN}"),
         with_server("eyJMARKERJWT.payload.sig"),
-        MINIMAL.replace("awsSecretAccessKey: ${SECRET}", "awsSecretAccessKey: 987654321987654321"),
-        MINIMAL.replace("awsSecretAccessKey: ${SECRET}", "awsSecretAccessKey: [eyJMARKERJWT.payload.sig]"),
+        MINIMAL.replace(
+            "awsSecretAccessKey: ${SECRET}",
+            "awsSecretAccessKey: 987654321987654321",
+        ),
+        MINIMAL.replace(
+            "awsSecretAccessKey: ${SECRET}",
+            "awsSecretAccessKey: [eyJMARKERJWT.payload.sig]",
+        ),
     ] {
         let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap_err();
         let shown = format!("{err} {}", err.to_json(Path::new("wf.yaml")));
@@ -164,7 +174,10 @@ fn secrets_in_the_wrong_place_are_never_quoted() {
     }
     // A secret variable used where a region belongs is masked too.
     let lookup = env_with(&[("AWS_SECRET_ACCESS_KEY", "MARKERKEY/abc")]);
-    let text = MINIMAL.replace("awsRegion: us-east-1", "awsRegion: ${AWS_SECRET_ACCESS_KEY}");
+    let text = MINIMAL.replace(
+        "awsRegion: us-east-1",
+        "awsRegion: ${AWS_SECRET_ACCESS_KEY}",
+    );
     let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap_err();
     assert!(!err.to_string().contains("MARKERKEY"), "{err}");
 }
@@ -178,12 +191,18 @@ fn json_error_has_the_same_fields_as_the_text() {
         json["key"],
         "source.serviceConnection.config.connectionArguments.sampleSise"
     );
-    assert!(json["problem"].as_str().unwrap().contains("Did you mean `sampleSize`?"));
+    assert!(json["problem"]
+        .as_str()
+        .unwrap()
+        .contains("Did you mean `sampleSize`?"));
     assert!(json["hint"].as_str().unwrap().contains("`sampleSegments`"));
     assert_eq!(json["file"], "wf.yaml");
     let plain = err.to_string();
     for field in ["key", "problem", "hint"] {
-        assert!(plain.contains(json[field].as_str().unwrap()), "{field}: {plain}");
+        assert!(
+            plain.contains(json[field].as_str().unwrap()),
+            "{field}: {plain}"
+        );
     }
 }
 
@@ -226,9 +245,14 @@ mod properties {
         ];
         leaf.prop_recursive(3, 16, 4, |inner| {
             prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
                 prop::collection::vec(inner, 0..3).prop_map(|v| {
-                    let pairs: Vec<String> = v.iter().enumerate().map(|(i, x)| format!("k{i}: {x}")).collect();
+                    let pairs: Vec<String> = v
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| format!("k{i}: {x}"))
+                        .collect();
                     format!("{{{}}}", pairs.join(", "))
                 }),
             ]

@@ -11,7 +11,7 @@
 use std::mem::MaybeUninit;
 
 use serde_json::{Map, Number, Value};
-use unsafe_libyaml as sys;
+use unsafe_libyaml as unsafe_yaml;
 
 /// Largest workflow file read, in bytes (real files are a few KiB).
 pub const MAX_BYTES: usize = 1024 * 1024;
@@ -50,16 +50,16 @@ fn check_depth(text: &str, max: usize) -> Result<(), YamlProblem> {
     let mut depth = 0usize;
     while let Some((kind, line)) = parser.next() {
         match kind {
-            sys::YAML_SEQUENCE_START_EVENT | sys::YAML_MAPPING_START_EVENT => {
+            unsafe_yaml::YAML_SEQUENCE_START_EVENT | unsafe_yaml::YAML_MAPPING_START_EVENT => {
                 depth += 1;
                 if depth > max {
                     return Err(YamlProblem::TooDeep { line: line + 1 });
                 }
             }
-            sys::YAML_SEQUENCE_END_EVENT | sys::YAML_MAPPING_END_EVENT => {
+            unsafe_yaml::YAML_SEQUENCE_END_EVENT | unsafe_yaml::YAML_MAPPING_END_EVENT => {
                 depth = depth.saturating_sub(1);
             }
-            sys::YAML_STREAM_END_EVENT => break,
+            unsafe_yaml::YAML_STREAM_END_EVENT => break,
             _ => {}
         }
     }
@@ -69,7 +69,7 @@ fn check_depth(text: &str, max: usize) -> Result<(), YamlProblem> {
 /// A libyaml parser over a borrowed buffer, yielding event types and their lines.
 struct EventParser<'a> {
     // Boxed: libyaml keeps pointers into the parser struct itself, so it must not move.
-    sys: Box<MaybeUninit<sys::yaml_parser_t>>,
+    sys: Box<MaybeUninit<unsafe_yaml::yaml_parser_t>>,
     _input: &'a [u8],
     initialized: bool,
     failed: bool,
@@ -77,17 +77,21 @@ struct EventParser<'a> {
 
 impl<'a> EventParser<'a> {
     fn new(input: &'a [u8]) -> Self {
-        let mut sys = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
+        let mut sys = Box::new(MaybeUninit::<unsafe_yaml::yaml_parser_t>::uninit());
         // SAFETY: `sys` is heap-allocated and never moved until dropped; libyaml
         // initializes every field (memset) before use, and `input` outlives the parser
         // (it is borrowed for 'a, the parser's lifetime).
         let initialized = unsafe {
             let parser = sys.as_mut_ptr();
-            if sys::yaml_parser_initialize(parser).fail {
+            if unsafe_yaml::yaml_parser_initialize(parser).fail {
                 false
             } else {
-                sys::yaml_parser_set_encoding(parser, sys::YAML_UTF8_ENCODING);
-                sys::yaml_parser_set_input_string(parser, input.as_ptr(), input.len() as u64);
+                unsafe_yaml::yaml_parser_set_encoding(parser, unsafe_yaml::YAML_UTF8_ENCODING);
+                unsafe_yaml::yaml_parser_set_input_string(
+                    parser,
+                    input.as_ptr(),
+                    input.len() as u64,
+                );
                 true
             }
         };
@@ -100,23 +104,23 @@ impl<'a> EventParser<'a> {
     }
 
     /// The next event's type and 0-based line, or None at a syntax error or the end.
-    fn next(&mut self) -> Option<(sys::yaml_event_type_t, u64)> {
+    fn next(&mut self) -> Option<(unsafe_yaml::yaml_event_type_t, u64)> {
         if self.failed {
             return None;
         }
-        let mut event = MaybeUninit::<sys::yaml_event_t>::uninit();
+        let mut event = MaybeUninit::<unsafe_yaml::yaml_event_t>::uninit();
         // SAFETY: the parser was initialized in `new` (or `failed` is set); the event
         // is written by yaml_parser_parse before we read it and deleted right after.
         unsafe {
             let parser = self.sys.as_mut_ptr();
-            if sys::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
+            if unsafe_yaml::yaml_parser_parse(parser, event.as_mut_ptr()).fail {
                 self.failed = true;
                 return None;
             }
             let event = event.as_mut_ptr();
             let out = ((*event).type_, (*event).start_mark.line);
-            sys::yaml_event_delete(event);
-            if out.0 == sys::YAML_STREAM_END_EVENT {
+            unsafe_yaml::yaml_event_delete(event);
+            if out.0 == unsafe_yaml::YAML_STREAM_END_EVENT {
                 self.failed = true;
             }
             Some(out)
@@ -128,7 +132,7 @@ impl Drop for EventParser<'_> {
     fn drop(&mut self) {
         if self.initialized {
             // SAFETY: initialized in `new`; deleted once, here.
-            unsafe { sys::yaml_parser_delete(self.sys.as_mut_ptr()) }
+            unsafe { unsafe_yaml::yaml_parser_delete(self.sys.as_mut_ptr()) }
         }
     }
 }
@@ -152,8 +156,8 @@ fn convert(value: serde_yaml::Value, path: &str) -> Result<Value, YamlProblem> {
                         return Err(YamlProblem::Unsupported {
                             key: key_or_top(path),
                             message: format!(
-                                "`{n}` is not a finite number; write a plain number such as 30 or 0.5."
-                            ),
+                            "`{n}` is not a finite number; write a plain number such as 30 or 0.5."
+                        ),
                         })
                     }
                 }
@@ -241,11 +245,20 @@ mod tests {
     #[test]
     fn non_finite_numbers_and_odd_keys_are_named() {
         let err = to_json("a:\n  b: .nan\n").unwrap_err();
-        assert!(matches!(err, YamlProblem::Unsupported { ref key, .. } if key == "a.b"), "{err:?}");
+        assert!(
+            matches!(err, YamlProblem::Unsupported { ref key, .. } if key == "a.b"),
+            "{err:?}"
+        );
         let err = to_json("a:\n  b: [1, .inf]\n").unwrap_err();
-        assert!(matches!(err, YamlProblem::Unsupported { ref key, .. } if key == "a.b[1]"), "{err:?}");
+        assert!(
+            matches!(err, YamlProblem::Unsupported { ref key, .. } if key == "a.b[1]"),
+            "{err:?}"
+        );
         let err = to_json("a:\n  1: x\n").unwrap_err();
-        assert!(matches!(err, YamlProblem::Unsupported { ref key, .. } if key == "a"), "{err:?}");
+        assert!(
+            matches!(err, YamlProblem::Unsupported { ref key, .. } if key == "a"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod examples;
 mod hostile_config;
 mod ingest;
 mod moto;
+mod number_parsing;
 mod oracle;
 mod profile;
 mod rest;
