@@ -33,7 +33,10 @@ fn main() -> ExitCode {
     let workflow = match config::load(&args.config, command) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: {}: {e}", args.config.display());
+            match args.log_format {
+                LogFormat::Text => eprintln!("error: {}: {e}", args.config.display()),
+                LogFormat::Json => eprintln!("{}", e.to_json(&args.config)),
+            }
             return ExitCode::from(EXIT_CONFIG);
         }
     };

@@ -9,6 +9,7 @@ mod error;
 mod filter;
 mod options;
 mod workflow;
+mod yaml;
 
 use std::path::Path;
 
@@ -16,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use env::{substitute, substitute_with};
-pub use error::ConfigError;
+pub use error::{is_secret_key, is_secret_path, ConfigError};
 pub use filter::{Filter, FilterPattern};
 pub use options::{ConnectionArguments, DEFAULT_THROTTLE_RETRY_SECONDS};
 pub use workflow::{
@@ -128,38 +129,117 @@ impl Workflow {
 
 /// Reads and checks the workflow file at `path` for `command`.
 pub fn load(path: &Path, command: Command) -> Result<Workflow, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_file(path)?;
     parse(&text, path, command, &|name| std::env::var(name).ok())
 }
 
-/// Checks workflow `text` (named `origin` in messages) for `command`, reading
-/// environment variables through `lookup`.
+/// Reads the workflow file: a regular file (or a symlink to one) of at most
+/// [`yaml::MAX_BYTES`]. A FIFO or a device would block or never end.
+fn read_file(path: &Path) -> Result<String, ConfigError> {
+    use std::io::Read;
+    let read_error = |source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(ConfigError::File {
+            path: path.to_path_buf(),
+            problem: format!("is not a regular file (it is {}).", file_kind(&meta)),
+            hint: "Point -c/--config at a workflow YAML file; FIFOs, devices and directories are refused (reading them can block forever).".into(),
+        });
+    }
+    let too_large = |len: u64| ConfigError::File {
+        path: path.to_path_buf(),
+        problem: format!(
+            "is {len} bytes; a workflow file may have at most {} bytes.",
+            yaml::MAX_BYTES
+        ),
+        hint: "Check that -c/--config names the workflow YAML and not a data file.".into(),
+    };
+    if meta.len() > yaml::MAX_BYTES as u64 {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut text = String::new();
+    file.take(yaml::MAX_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(read_error)?;
+    if text.len() > yaml::MAX_BYTES {
+        return Err(too_large(text.len() as u64));
+    }
+    Ok(text)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
+}
+
+/// Checks workflow `text` for `command`, reading environment variables through `lookup`.
+/// `_origin` names the text's source (the caller prints it in front of the error).
 pub fn parse(
     text: &str,
-    origin: &Path,
+    _origin: &Path,
     command: Command,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Workflow, ConfigError> {
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| ConfigError::Yaml {
-        path: origin.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let mut value: Value = serde_json::to_value(yaml).map_err(|e| ConfigError::Yaml {
-        path: origin.to_path_buf(),
-        message: format!("{e} (keys must be strings)"),
-    })?;
-    if !value.is_object() {
+    let mut secrets = Vec::new();
+    parse_inner(text, command, lookup, &mut secrets).map_err(|e| e.redact(&secrets))
+}
+
+fn parse_inner(
+    text: &str,
+    command: Command,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    secrets: &mut Vec<String>,
+) -> Result<Workflow, ConfigError> {
+    let original = yaml_value(text)?;
+    if !original.is_object() {
         return Err(ConfigError::invalid(
             "(top level)",
             "the workflow file must be a mapping with `source`, `sink` and `workflowConfig`.",
         ));
     }
-    env::substitute_with(&mut value, "", lookup)?;
-    let raw: RawWorkflow = decode(value, "")?;
+    let expanded = env::expand_file(text, original, lookup, &yaml_value)?;
+    *secrets = expanded.secrets;
+    let raw: RawWorkflow = decode(expanded.value, "")?;
     resolve(raw, command)
+}
+
+/// YAML text to a JSON value, bounded in size and depth (see [`yaml`]).
+fn yaml_value(text: &str) -> Result<Value, ConfigError> {
+    yaml::to_json(text).map_err(|p| match p {
+        yaml::YamlProblem::TooLarge(n) => ConfigError::Yaml {
+            message: format!("the document is {n} bytes, more than the {} allowed", yaml::MAX_BYTES),
+            hint: "A workflow file is a few KiB; check that -c/--config names the right file.".into(),
+        },
+        yaml::YamlProblem::TooDeep { line } => ConfigError::Yaml {
+            message: format!(
+                "mappings and lists are nested more than {} levels deep at line {line}",
+                yaml::MAX_DEPTH
+            ),
+            hint: "A workflow file nests fewer than 10 levels; look for unclosed `[` or `{` or a runaway `- - -`.".into(),
+        },
+        yaml::YamlProblem::Syntax(message) => ConfigError::yaml(message),
+        yaml::YamlProblem::Unsupported { key, message } => ConfigError::invalid(key, message),
+    })
 }
 
 /// Deserializes `value` into `T`, reporting errors at `prefix` + the path inside `value`.
@@ -262,11 +342,14 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         classification.classification_filter_pattern.as_ref(),
         "source.sourceConfig.config.classificationFilterPattern",
     )?;
-    if metadata.threads == Some(0) {
-        return Err(ConfigError::invalid(
+    if let Some(threads) = metadata.threads {
+        in_range(
             "source.sourceConfig.config.threads",
-            "must be at least 1.",
-        ));
+            threads,
+            1,
+            256,
+            "tables at once",
+        )?;
     }
 
     let options = connection.connection_arguments.clone().unwrap_or_default();
@@ -323,6 +406,9 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
     };
 
     let workflow_config = raw.workflow_config;
+    if let Some(t) = workflow_config.as_ref().and_then(|w| w.success_threshold) {
+        in_range("workflowConfig.successThreshold", t, 0, 100, "percent")?;
+    }
     let log_level = workflow_config
         .as_ref()
         .and_then(|w| w.logger_level)
@@ -413,14 +499,11 @@ fn check_aws(aws: &AwsConfig, key: &str) -> Result<(), ConfigError> {
         _ => {}
     }
     if let Some(url) = &aws.end_point_url {
-        let ok = (url.starts_with("http://") || url.starts_with("https://"))
-            && url.split("://").nth(1).is_some_and(|h| !h.is_empty());
-        if !ok {
-            return Err(ConfigError::invalid(
-                format!("{key}.endPointURL"),
-                format!("`{url}` is not a URL; expected e.g. `http://localhost:8000` or `https://dynamodb.us-east-1.amazonaws.com`."),
-            ));
-        }
+        check_url(
+            &format!("{key}.endPointURL"),
+            url,
+            "http://localhost:8000` or `https://dynamodb.us-east-1.amazonaws.com",
+        )?;
     }
     if let Some(arn) = &aws.assume_role_arn {
         if !arn.starts_with("arn:") {
@@ -435,70 +518,227 @@ fn check_aws(aws: &AwsConfig, key: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Checks `value` at `key` is within `lo..=hi`; the error names the key and the range.
+fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+    key: &str,
+    value: T,
+    lo: T,
+    hi: T,
+    what: &str,
+) -> Result<(), ConfigError> {
+    // Written so that NaN is out of range.
+    if lo <= value && value <= hi {
+        return Ok(());
+    }
+    Err(ConfigError::invalid_hint(
+        key,
+        format!("`{value}` is out of range; allowed: {lo} to {hi} ({what})."),
+        format!("Set a value between {lo} and {hi}, or remove the key to use the default."),
+    ))
+}
+
+/// Checks `url` at `key` is an absolute http(s) URL with a host. Credentials in the
+/// URL are masked in the message.
+fn check_url(key: &str, url: &str, example: &str) -> Result<(), ConfigError> {
+    let shown = match url
+        .split_once("://")
+        .map(|(scheme, rest)| (scheme, rest.rsplit_once('@')))
+    {
+        Some((scheme, Some((_, host)))) => format!("{scheme}://{}@{host}", crate::secret::MASK),
+        _ => url.to_string(),
+    };
+    let problem = match url::Url::parse(url.trim()) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+            format!("`{shown}` is not an http:// or https:// URL.")
+        }
+        Ok(u) if u.host_str().is_none_or(str::is_empty) => format!("`{shown}` has no host."),
+        Ok(_) => return Ok(()),
+        Err(e) => format!("`{shown}` is not a URL ({e})."),
+    };
+    Err(ConfigError::invalid_hint(
+        key,
+        problem,
+        format!("Expected e.g. `{example}`."),
+    ))
+}
+
 fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
-    let key = "source.serviceConnection.config.connectionArguments";
-    if options.sample_size == 0 {
-        return Err(ConfigError::invalid(
-            format!("{key}.sampleSize"),
-            "must be at least 1.",
-        ));
+    let key = |name: &str| format!("source.serviceConnection.config.connectionArguments.{name}");
+    let o = options;
+    in_range(
+        &key("sampleSize"),
+        o.sample_size,
+        1,
+        1_000_000,
+        "items sampled per table",
+    )?;
+    in_range(
+        &key("sampleSegments"),
+        o.sample_segments,
+        1,
+        1_000_000,
+        "DynamoDB's TotalSegments limit",
+    )?;
+    in_range(
+        &key("connectTimeoutSeconds"),
+        o.connect_timeout_seconds,
+        0.01,
+        3600.0,
+        "seconds",
+    )?;
+    in_range(
+        &key("requestTimeoutSeconds"),
+        o.request_timeout_seconds,
+        0.01,
+        3600.0,
+        "seconds",
+    )?;
+    in_range(
+        &key("maxAttempts"),
+        o.max_attempts,
+        1,
+        100,
+        "attempts per AWS call",
+    )?;
+    in_range(
+        &key("throttleRetrySeconds"),
+        o.throttle_retry_seconds,
+        0.0,
+        3600.0,
+        "seconds a throttled call is retried beyond maxAttempts",
+    )?;
+    if let Some(url) = &o.sts_endpoint_url {
+        check_url(
+            &key("stsEndpointUrl"),
+            url,
+            "https://sts.us-east-1.amazonaws.com",
+        )?;
     }
-    if !(1..=1_000_000).contains(&options.sample_segments) {
-        return Err(ConfigError::invalid(
-            format!("{key}.sampleSegments"),
-            "must be between 1 and 1000000 (DynamoDB's TotalSegments limit).",
-        ));
+    in_range(
+        &key("scanSegments"),
+        o.scan_segments,
+        1,
+        1_000_000,
+        "DynamoDB's TotalSegments limit",
+    )?;
+    in_range(
+        &key("scanWorkers"),
+        o.scan_workers,
+        1,
+        1024,
+        "Scan requests in flight per table",
+    )?;
+    if let Some(p) = o.max_read_capacity_percent {
+        in_range(
+            &key("maxReadCapacityPercent"),
+            p,
+            0.01,
+            100.0,
+            "percent of the table's read capacity",
+        )?;
     }
-    for (name, v) in [
-        ("connectTimeoutSeconds", options.connect_timeout_seconds),
-        ("requestTimeoutSeconds", options.request_timeout_seconds),
-    ] {
-        if !(v > 0.0 && v.is_finite()) {
-            return Err(ConfigError::invalid(
-                format!("{key}.{name}"),
-                "must be a positive number of seconds.",
-            ));
+    if let Some(u) = o.max_read_units_per_second {
+        in_range(
+            &key("maxReadUnitsPerSecond"),
+            u,
+            1.0,
+            10_000_000.0,
+            "read units per second; one Scan page can use 128",
+        )?;
+    }
+    in_range(
+        &key("classificationValuesPerColumn"),
+        o.classification_values_per_column,
+        1,
+        100_000,
+        "values per column",
+    )?;
+    Ok(())
+}
+
+/// Metric names `metrics:` may list: the column metrics dynameta computes (see
+/// processors/profiler/profile.rs) and the table metrics it always reports.
+pub const PROFILER_METRICS: &[&str] = &[
+    "valuesCount",
+    "nullCount",
+    "nullProportion",
+    "missingCount",
+    "missingPercentage",
+    "distinctCount",
+    "distinctProportion",
+    "uniqueCount",
+    "uniqueProportion",
+    "duplicateCount",
+    "minLength",
+    "maxLength",
+    "min",
+    "max",
+    "sum",
+    "mean",
+    "variance",
+    "stddev",
+    "firstQuartile",
+    "median",
+    "thirdQuartile",
+    "interQuartileRange",
+    "nonParametricSkew",
+    "histogram",
+    "cardinalityDistribution",
+    "rowCount",
+    "columnCount",
+];
+
+fn check_metrics(metrics: &[String], key: &str) -> Result<(), ConfigError> {
+    for (i, m) in metrics.iter().enumerate() {
+        if PROFILER_METRICS.iter().any(|k| k.eq_ignore_ascii_case(m)) {
+            continue;
         }
-    }
-    if !(1..=1_000_000).contains(&options.scan_segments) {
-        return Err(ConfigError::invalid(
-            format!("{key}.scanSegments"),
-            "must be between 1 and 1000000 (DynamoDB's TotalSegments limit).",
-        ));
-    }
-    if options.classification_values_per_column == 0 {
-        return Err(ConfigError::invalid(
-            format!("{key}.classificationValuesPerColumn"),
-            "must be at least 1.",
-        ));
-    }
-    if options.scan_workers == 0 {
-        return Err(ConfigError::invalid(
-            format!("{key}.scanWorkers"),
-            "must be at least 1.",
-        ));
-    }
-    if let Some(p) = options.max_read_capacity_percent {
-        if !(p > 0.0 && p <= 100.0) {
-            return Err(ConfigError::invalid(
-                format!("{key}.maxReadCapacityPercent"),
-                "must be a percentage in (0, 100].",
-            ));
+        let known: Vec<String> = PROFILER_METRICS.iter().map(|s| s.to_string()).collect();
+        let mut problem = format!("`{m}` is not a metric dynameta computes.");
+        if let Some(best) = error::closest(m, &known) {
+            problem.push_str(&format!(" Did you mean `{best}`?"));
         }
-    }
-    if let Some(u) = options.max_read_units_per_second {
-        if !(u > 0.0 && u.is_finite()) {
-            return Err(ConfigError::invalid(
-                format!("{key}.maxReadUnitsPerSecond"),
-                "must be a positive number.",
-            ));
-        }
-    }
-    if options.max_attempts == 0 {
-        return Err(ConfigError::invalid(
-            format!("{key}.maxAttempts"),
-            "must be at least 1.",
+        return Err(ConfigError::invalid_hint(
+            format!("{key}.metrics[{i}]"),
+            problem,
+            format!("Valid metrics: {}.", PROFILER_METRICS.join(", ")),
         ));
+    }
+    Ok(())
+}
+
+fn check_rest_sink(rest: &RestSinkConfig) -> Result<(), ConfigError> {
+    let key = |name: &str| format!("sink.config.{name}");
+    if let Some(v) = rest.bulk_size {
+        in_range(&key("bulkSize"), v, 1, 1000, "entities per bulk request")?;
+    }
+    if let Some(v) = rest.concurrency {
+        in_range(&key("concurrency"), v, 1, 64, "requests in flight")?;
+    }
+    if let Some(v) = rest.max_attempts {
+        in_range(&key("maxAttempts"), v, 1, 100, "attempts per request")?;
+    }
+    if let Some(v) = rest.retry_base_millis {
+        in_range(&key("retryBaseMillis"), v, 1, 60_000, "milliseconds")?;
+    }
+    if let Some(v) = rest.retry_cap_millis {
+        let lo = rest.retry_base_millis.unwrap_or(1).max(1);
+        in_range(
+            &key("retryCapMillis"),
+            v,
+            lo,
+            3_600_000,
+            "milliseconds, at least retryBaseMillis",
+        )?;
+    }
+    if let Some(v) = rest.timeout_seconds {
+        in_range(
+            &key("timeoutSeconds"),
+            v,
+            0.1,
+            3600.0,
+            "seconds per request attempt",
+        )?;
     }
     Ok(())
 }
@@ -513,13 +753,13 @@ fn check_sample(value: Option<f64>, kind: Option<&str>, key: &str) -> Result<(),
     }
     if let Some(v) = value {
         let ok = match kind {
-            "ROWS" => v >= 1.0 && v.fract() == 0.0,
+            "ROWS" => (1.0..=1e12).contains(&v) && v.fract() == 0.0,
             _ => v > 0.0 && v <= 100.0,
         };
         if !ok {
             return Err(ConfigError::invalid(
                 format!("{key}.profileSample"),
-                format!("`{v}` is not a valid {kind} sample: a percentage in (0, 100], or a whole number of rows >= 1."),
+                format!("`{v}` is not a valid {kind} sample: a percentage in (0, 100], or a whole number of rows from 1 to 10^12."),
             ));
         }
     }
@@ -536,11 +776,14 @@ fn check_classification(c: &AutoClassificationPipeline) -> Result<(), ConfigErro
             ));
         }
     }
-    if c.sample_data_count == Some(0) {
-        return Err(ConfigError::invalid(
-            format!("{key}.sampleDataCount"),
-            "must be at least 1 (OpenMetadata caps it at 1000).",
-        ));
+    if let Some(n) = c.sample_data_count {
+        in_range(
+            &format!("{key}.sampleDataCount"),
+            n,
+            1,
+            1000,
+            "rows; OpenMetadata's limit",
+        )?;
     }
     Ok(())
 }
@@ -574,11 +817,20 @@ fn check_profiler(p: &ProfilerPipeline) -> Result<(), ConfigError> {
             }
         }
     }
-    if p.thread_count == Some(0) {
-        return Err(ConfigError::invalid(
-            format!("{key}.threadCount"),
-            "must be at least 1.",
-        ));
+    if let Some(n) = p.thread_count {
+        in_range(&format!("{key}.threadCount"), n, 1, 256, "tables at once")?;
+    }
+    if let Some(t) = p.timeout_seconds {
+        in_range(
+            &format!("{key}.timeoutSeconds"),
+            t,
+            1,
+            604_800,
+            "seconds per table, at most 7 days",
+        )?;
+    }
+    if let Some(metrics) = &p.metrics {
+        check_metrics(metrics, key)?;
     }
     Ok(())
 }
@@ -604,6 +856,7 @@ fn resolve_sink(
         }
         "metadata-rest" => {
             let rest: RestSinkConfig = decode(config, "sink.config")?;
+            check_rest_sink(&rest)?;
             if server.is_none() {
                 return Err(ConfigError::invalid(
                     "workflowConfig.openMetadataServerConfig",
@@ -621,13 +874,11 @@ fn resolve_sink(
 
 fn check_server(server: &OpenMetadataServerConfig) -> Result<(), ConfigError> {
     let key = "workflowConfig.openMetadataServerConfig";
-    let host = &server.host_port;
-    if !(host.starts_with("http://") || host.starts_with("https://")) {
-        return Err(ConfigError::invalid(
-            format!("{key}.hostPort"),
-            format!("`{host}` is not a URL. {}", error::hint("hostPort")),
-        ));
-    }
+    check_url(
+        &format!("{key}.hostPort"),
+        &server.host_port,
+        "http://localhost:8585/api",
+    )?;
     if let Some(provider) = &server.auth_provider {
         if provider != "openmetadata" && provider != "basic" {
             return Err(ConfigError::invalid(

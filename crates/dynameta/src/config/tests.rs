@@ -76,3 +76,210 @@ fn connection_arguments_are_typed_and_checked() {
     assert_eq!(wf.options.sample_size, 50);
     assert_eq!(wf.options.sample_segments, 4);
 }
+
+fn env_with<'a>(extra: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+            .or_else(|| env(name))
+    }
+}
+
+fn with_arguments(args: &str) -> String {
+    MINIMAL.replace(
+        "        endPointURL: http://127.0.0.1:8000\n",
+        &format!("        endPointURL: http://127.0.0.1:8000\n      connectionArguments:\n{args}"),
+    )
+}
+
+#[test]
+fn numbers_from_the_environment_are_numbers_as_in_openmetadata() {
+    let text = with_arguments("        sampleSize: ${N}\n        requestTimeoutSeconds: ${T}\n");
+    let lookup = env_with(&[("N", "50"), ("T", "2.5")]);
+    let wf = parse(&text, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap();
+    assert_eq!(wf.options.sample_size, 50);
+    assert_eq!(wf.options.request_timeout_seconds, 2.5);
+    // Quoted, the reference stays text, as in OpenMetadata.
+    let text = with_arguments("        sampleSize: \"${N}\"\n");
+    let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap_err();
+    assert_eq!(
+        err.key(),
+        Some("source.serviceConnection.config.connectionArguments.sampleSize")
+    );
+}
+
+#[test]
+fn references_in_comments_are_not_values() {
+    let text = format!("# jwtToken: ${{NOT_SET_ANYWHERE}}\n{MINIMAL}");
+    assert!(parse(&text, Path::new("wf.yaml"), Command::Ingest, &env).is_ok());
+}
+
+#[test]
+fn unset_variable_still_names_its_key() {
+    let text = with_arguments("        sampleSize: ${NOT_SET_ANYWHERE}\n");
+    let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &env).unwrap_err();
+    assert_eq!(
+        err.key(),
+        Some("source.serviceConnection.config.connectionArguments.sampleSize")
+    );
+    assert!(err.to_string().contains("NOT_SET_ANYWHERE"), "{err}");
+}
+
+#[test]
+fn a_variable_that_changes_the_yaml_is_an_error_that_shows_no_value() {
+    // ` #` would silently cut the secret short; `\n` would add keys.
+    for value in [
+        "SECRETMARKER #tail",
+        "SECRETMARKER\n        awsRegion: eu-west-1",
+        "'SECRETMARKER",
+    ] {
+        let vars = [("SECRET", value)];
+        let lookup = env_with(&vars);
+        let err = parse(MINIMAL, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("SECRETMARKER"), "{text}");
+        assert!(text.contains("SECRET"), "names the variable: {text}");
+    }
+}
+
+#[test]
+fn secrets_in_the_wrong_place_are_never_quoted() {
+    let with_server = |security: &str| {
+        format!(
+            "{MINIMAL}workflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n    authProvider: openmetadata\n    securityConfig: {security}\n"
+        )
+    };
+    let lookup = env_with(&[("OM_JWT_TOKEN", "eyJMARKERJWT.payload.sig")]);
+    for text in [
+        with_server("${OM_JWT_TOKEN}"),
+        with_server("eyJMARKERJWT.payload.sig"),
+        MINIMAL.replace(
+            "awsSecretAccessKey: ${SECRET}",
+            "awsSecretAccessKey: 987654321987654321",
+        ),
+        MINIMAL.replace(
+            "awsSecretAccessKey: ${SECRET}",
+            "awsSecretAccessKey: [eyJMARKERJWT.payload.sig]",
+        ),
+    ] {
+        let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap_err();
+        let shown = format!("{err} {}", err.to_json(Path::new("wf.yaml")));
+        assert!(
+            !shown.contains("MARKERJWT") && !shown.contains("987654321987654321"),
+            "{shown}"
+        );
+        assert!(err.key().is_some_and(is_secret_path), "{shown}");
+    }
+    // A secret variable used where a region belongs is masked too.
+    let lookup = env_with(&[("AWS_SECRET_ACCESS_KEY", "MARKERKEY/abc")]);
+    let text = MINIMAL.replace(
+        "awsRegion: us-east-1",
+        "awsRegion: ${AWS_SECRET_ACCESS_KEY}",
+    );
+    let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &lookup).unwrap_err();
+    assert!(!err.to_string().contains("MARKERKEY"), "{err}");
+}
+
+#[test]
+fn json_error_has_the_same_fields_as_the_text() {
+    let text = with_arguments("        sampleSise: 5\n");
+    let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &env).unwrap_err();
+    let json = err.to_json(Path::new("wf.yaml"));
+    assert_eq!(
+        json["key"],
+        "source.serviceConnection.config.connectionArguments.sampleSise"
+    );
+    assert!(json["problem"]
+        .as_str()
+        .unwrap()
+        .contains("Did you mean `sampleSize`?"));
+    assert!(json["hint"].as_str().unwrap().contains("`sampleSegments`"));
+    assert_eq!(json["file"], "wf.yaml");
+    let plain = err.to_string();
+    for field in ["key", "problem", "hint"] {
+        assert!(
+            plain.contains(json[field].as_str().unwrap()),
+            "{field}: {plain}"
+        );
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Keys whose values are typed (numbers, strings, lists, mappings).
+    const KEYS: &[&str] = &[
+        "sampleSize",
+        "sampleSegments",
+        "connectTimeoutSeconds",
+        "requestTimeoutSeconds",
+        "maxAttempts",
+        "stsEndpointUrl",
+        "scanSegments",
+        "scanWorkers",
+        "maxReadCapacityPercent",
+        "maxReadUnitsPerSecond",
+        "sampleSeed",
+        "maskSensitiveSampleData",
+        "classificationValuesPerColumn",
+    ];
+
+    /// YAML-ish values: numbers of every size and sign, special floats, strings,
+    /// references, flow collections, and raw fragments.
+    fn yaml_value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:e}")),
+            any::<f64>().prop_map(|f| f.to_string()),
+            Just(".nan".to_string()),
+            Just("-.inf".to_string()),
+            Just("~".to_string()),
+            Just("${N}".to_string()),
+            Just("${HUGE}".to_string()),
+            Just("\"${N}\"".to_string()),
+            "[a-z0-9:/.\\[\\]{}#&*!|>'\" -]{0,12}",
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4)
+                    .prop_map(|v| format!("[{}]", v.join(", "))),
+                prop::collection::vec(inner, 0..3).prop_map(|v| {
+                    let pairs: Vec<String> = v
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| format!("k{i}: {x}"))
+                        .collect();
+                    format!("{{{}}}", pairs.join(", "))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_value_in_a_known_key_gives_ok_or_a_typed_error(
+            key in prop::sample::select(KEYS),
+            value in yaml_value(),
+        ) {
+            let text = with_arguments(&format!("        {key}: {value}\n"));
+            let lookup = env_with(&[("N", "7"), ("HUGE", "1e308")]);
+            match parse(&text, Path::new("wf.yaml"), Command::Ingest, &lookup) {
+                Ok(_) => {}
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+
+        #[test]
+        fn any_text_gives_ok_or_a_typed_error(text in "[a-z:{}\\[\\]\\- \n#'\"$&*!|>.0-9]{0,80}") {
+            let _ = parse(&text, Path::new("wf.yaml"), Command::Ingest, &env);
+            let doc = format!("{MINIMAL}{text}");
+            let _ = parse(&doc, Path::new("wf.yaml"), Command::Ingest, &env);
+        }
+    }
+}

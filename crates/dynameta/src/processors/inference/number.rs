@@ -37,9 +37,12 @@ pub fn parse_number(text: &str) -> Option<NumberInfo> {
     }
     let frac = frac_part.trim_end_matches('0');
     let digits = format!("{int_part}{frac}");
-    let mut point = int_part.len() as i64 + exp;
+    // Saturating: an exponent near i64's limits is no DynamoDB number (they stay within
+    // 1E-130..1E+126), but input is input and must not overflow.
     let significant = digits.trim_start_matches('0');
-    point -= (digits.len() - significant.len()) as i64;
+    let point = (int_part.len() as i64)
+        .saturating_add(exp)
+        .saturating_sub((digits.len() - significant.len()) as i64);
     if significant.is_empty() {
         return Some(NumberInfo {
             integer: true,
@@ -48,7 +51,7 @@ pub fn parse_number(text: &str) -> Option<NumberInfo> {
         });
     }
     let len = significant.len() as i64;
-    let scale = (len - point).max(0);
+    let scale = len.saturating_sub(point).max(0);
     Some(NumberInfo {
         integer: scale == 0,
         int_digits: point.clamp(0, u32::MAX as i64) as u32,
