@@ -192,7 +192,10 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let (_, mut selected) =
         match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
             Ok(found) => found,
-            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+            Err(e) => {
+                summary.warnings.extend(sink.abandon());
+                return Ok(summary.failed("(listing)", e, started.elapsed()));
+            }
         };
     // classificationFilterPattern selects tables by their OpenMetadata tags.
     if workflow.classification_filter.is_set() {
@@ -208,6 +211,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
                 summary.filtered.extend(dropped);
             }
             Some(Err(e)) => {
+                summary.warnings.extend(sink.abandon());
                 return Ok(summary.failed("(sink)", format!("reading table tags for classificationFilterPattern: {e}"), started.elapsed()));
             }
             None => summary.warnings.push(
@@ -260,7 +264,9 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     }
     progress.finish();
     summary.classification = Some(counts);
-    let report = sink.finish(false, &|_| false).await;
+    // A failed run never replaces the previous output (file sink).
+    let commit = summary.failures.is_empty() && sink_error.is_none();
+    let report = sink.finish(commit, false, &|_| false).await;
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))

@@ -54,7 +54,10 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let (listed, selected) =
         match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
             Ok(found) => found,
-            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+            Err(e) => {
+                summary.warnings.extend(sink.abandon());
+                return Ok(summary.failed("(listing)", e, started.elapsed()));
+            }
         };
 
     let header = [
@@ -78,6 +81,7 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     }
     if let Some(e) = sink_error {
         // Without its database and schema no table can be published.
+        summary.warnings.extend(sink.abandon());
         return Ok(summary.failed("(sink)", e, started.elapsed()));
     }
 
@@ -157,8 +161,10 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     }
 
     let mark_deleted = workflow.metadata.mark_deleted_tables.unwrap_or(true);
+    // A failed run never replaces the previous output (file sink).
+    let commit = summary.failures.is_empty() && sink_error.is_none();
     let report = sink
-        .finish(mark_deleted, &|name| selects(workflow, &scope, name))
+        .finish(commit, mark_deleted, &|name| selects(workflow, &scope, name))
         .await;
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
@@ -187,15 +193,18 @@ pub fn selects(workflow: &Workflow, scope: &Scope, name: &str) -> bool {
         || filters.table.excludes(&table))
 }
 
-/// Opens the configured sink. `Err` = cannot start (exit 2); `Ok(Err)` = a failure
-/// to report (exit 1, e.g. the output directory is missing).
+/// Opens the configured sink. `Err` = cannot start (exit 2: a bad output path, an
+/// output another run holds, an unusable OpenMetadata server); `Ok(Err)` = a failure
+/// to report (exit 1).
 async fn open_sink(
     workflow: &Workflow,
     service: &crate::openmetadata::CreateDatabaseService,
 ) -> Result<Result<Sink, String>, IngestError> {
     match &workflow.sink {
         Some(SinkConfig::File(f)) => {
-            Ok(Sink::file(Path::new(&f.filename)).map_err(|e| e.to_string()))
+            Sink::file(Path::new(&f.filename))
+                .map(Ok)
+                .map_err(|e| IngestError::Sink(e.to_string()))
         }
         Some(SinkConfig::MetadataRest(rest)) => {
             let Some(server) = &workflow.server else {

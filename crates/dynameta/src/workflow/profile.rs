@@ -147,7 +147,10 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     let (_, selected) =
         match super::list_and_select(&connection, workflow, &scope, &mut summary).await {
             Ok(found) => found,
-            Err(e) => return Ok(summary.failed("(listing)", e, started.elapsed())),
+            Err(e) => {
+                summary.warnings.extend(sink.abandon());
+                return Ok(summary.failed("(listing)", e, started.elapsed()));
+            }
         };
 
     let threads = workflow
@@ -190,7 +193,9 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
         }
     }
     progress.finish();
-    let report = sink.finish(false, &|_| false).await;
+    // A failed run never replaces the previous output (file sink).
+    let commit = summary.failures.is_empty() && sink_error.is_none();
+    let report = sink.finish(commit, false, &|_| false).await;
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))
