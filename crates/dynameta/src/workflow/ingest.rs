@@ -164,7 +164,9 @@ pub async fn run(workflow: &Workflow, quiet: bool) -> Result<(Summary, Outcome),
     // A failed run never replaces the previous output (file sink).
     let commit = summary.failures.is_empty() && sink_error.is_none();
     let report = sink
-        .finish(commit, mark_deleted, &|name| selects(workflow, &scope, name))
+        .finish(commit, mark_deleted, &|name| {
+            selects(workflow, &scope, name)
+        })
         .await;
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
@@ -201,11 +203,9 @@ async fn open_sink(
     service: &crate::openmetadata::CreateDatabaseService,
 ) -> Result<Result<Sink, String>, IngestError> {
     match &workflow.sink {
-        Some(SinkConfig::File(f)) => {
-            Sink::file(Path::new(&f.filename))
-                .map(Ok)
-                .map_err(|e| IngestError::Sink(e.to_string()))
-        }
+        Some(SinkConfig::File(f)) => Sink::file(Path::new(&f.filename))
+            .map(Ok)
+            .map_err(|e| IngestError::Sink(e.to_string())),
         Some(SinkConfig::MetadataRest(rest)) => {
             let Some(server) = &workflow.server else {
                 return Err(IngestError::Sink(

@@ -44,11 +44,9 @@ pub async fn open_existing_sink(
     command: &str,
 ) -> Result<Result<Sink, String>, IngestError> {
     match &workflow.sink {
-        Some(SinkConfig::File(f)) => {
-            Sink::file(std::path::Path::new(&f.filename))
-                .map(Ok)
-                .map_err(|e| IngestError::Sink(e.to_string()))
-        }
+        Some(SinkConfig::File(f)) => Sink::file(std::path::Path::new(&f.filename))
+            .map(Ok)
+            .map_err(|e| IngestError::Sink(e.to_string())),
         Some(SinkConfig::MetadataRest(rest)) => {
             let server = workflow.server.as_ref().ok_or_else(|| {
                 IngestError::Sink(

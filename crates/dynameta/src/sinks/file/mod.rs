@@ -387,7 +387,10 @@ impl FileSink {
             source,
         };
         let Some(writer) = self.writer.take() else {
-            return Err(err("finishing", std::io::Error::other("sink already finished")));
+            return Err(err(
+                "finishing",
+                std::io::Error::other("sink already finished"),
+            ));
         };
         if self.failed {
             return Err(err(

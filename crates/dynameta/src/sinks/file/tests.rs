@@ -74,7 +74,10 @@ fn a_failed_run_leaves_the_output_and_writes_a_partial_file() {
         panic!("committed a failed run");
     };
     assert_eq!(records, 1);
-    assert!(note.contains("left as it was") && note.contains("out.jsonl.partial"), "{note}");
+    assert!(
+        note.contains("left as it was") && note.contains("out.jsonl.partial"),
+        "{note}"
+    );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "good\n");
     let partial = std::fs::read_to_string(dir.path().join("out.jsonl.partial")).unwrap();
     assert!(partial.contains("\"name\":\"a\""), "{partial}");
@@ -110,7 +113,9 @@ fn missing_directory_is_a_clear_config_error() {
     assert!(err.is_config());
     let text = err.to_string();
     assert!(
-        text.contains("sink.config.filename") && text.contains("/nonexistent-dir/x") && text.contains("does not exist"),
+        text.contains("sink.config.filename")
+            && text.contains("/nonexistent-dir/x")
+            && text.contains("does not exist"),
         "{text}"
     );
 }
