@@ -1,10 +1,13 @@
 //! A loopback HTTP proxy in front of a DynamoDB endpoint that answers chosen requests
 //! with an AWS error instead of forwarding them: per-table faults (access denied,
-//! throttling) that no emulator produces on demand.
+//! throttling) that no emulator produces on demand; and stalls: chosen requests are
+//! held unanswered until the test releases them, so a test can act (send a signal,
+//! start a second run) while a run is provably in the middle of its DynamoDB work.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// One injected fault: requests whose `X-Amz-Target` ends with `operation` and whose
 /// body names `table` get `status` with the AWS error `code`.
@@ -20,31 +23,110 @@ pub struct Fault {
     pub code: String,
 }
 
+/// Requests whose `X-Amz-Target` ends with `operation` and whose body names `table`
+/// are held, unanswered, until [`FaultProxy::release`]; then they are forwarded.
+#[derive(Debug, Clone)]
+pub struct Stall {
+    /// DynamoDB operation, e.g. `Scan`.
+    pub operation: String,
+    /// Table name the request must carry.
+    pub table: String,
+}
+
+#[derive(Default)]
+struct Counters {
+    requests: u64,
+    stalled: u64,
+    released: bool,
+}
+
+#[derive(Default)]
+struct State {
+    counters: Mutex<Counters>,
+    changed: Condvar,
+}
+
+impl State {
+    fn update(&self, f: impl FnOnce(&mut Counters)) {
+        let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut c);
+        self.changed.notify_all();
+    }
+}
+
 /// A running proxy; it lives as long as the test process.
 pub struct FaultProxy {
     /// `http://127.0.0.1:PORT`, to use as the endpoint.
     pub endpoint: String,
+    state: Arc<State>,
 }
 
 impl FaultProxy {
     /// Starts a proxy forwarding to `upstream` (`http://127.0.0.1:PORT`) except for `faults`.
     pub fn start(upstream: &str, faults: Vec<Fault>) -> FaultProxy {
+        FaultProxy::start_with_stalls(upstream, faults, Vec::new())
+    }
+
+    /// Like [`FaultProxy::start`], holding the requests `stalls` match until released.
+    pub fn start_with_stalls(upstream: &str, faults: Vec<Fault>, stalls: Vec<Stall>) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let upstream = upstream.trim_start_matches("http://").to_string();
-        let faults = Arc::new(faults);
+        let rules = Arc::new((faults, stalls));
+        let state = Arc::new(State::default());
+        let shared = state.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let upstream = upstream.clone();
-                let faults = faults.clone();
+                let rules = rules.clone();
+                let state = shared.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(conn, &upstream, &faults);
+                    let _ = serve(conn, &upstream, &rules.0, &rules.1, &state);
                 });
             }
         });
         FaultProxy {
             endpoint: format!("http://127.0.0.1:{port}"),
+            state,
         }
+    }
+
+    /// Requests received so far (answered, faulted or held).
+    pub fn requests(&self) -> u64 {
+        self.state
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .requests
+    }
+
+    /// Waits until at least `n` requests are being (or have been) held; false when
+    /// `timeout` passed first.
+    pub fn wait_for_stalled(&self, n: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut c = self
+            .state
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        while c.stalled < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            c = self
+                .state
+                .changed
+                .wait_timeout(c, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+
+    /// Lets held requests (and later matching ones) through.
+    pub fn release(&self) {
+        self.state.update(|c| c.released = true);
     }
 }
 
@@ -105,17 +187,32 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-fn serve(client: TcpStream, upstream: &str, faults: &[Fault]) -> std::io::Result<()> {
+fn serve(
+    client: TcpStream,
+    upstream: &str,
+    faults: &[Fault],
+    stalls: &[Stall],
+    state: &State,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut writer = client;
     let mut backend: Option<(BufReader<TcpStream>, TcpStream)> = None;
     while let Some(request) = read_message(&mut reader)? {
+        state.update(|c| c.requests += 1);
         let target = header(&request.head, "x-amz-target").unwrap_or_default();
         let body = String::from_utf8_lossy(&request.body);
-        let fault = faults.iter().find(|f| {
-            target.ends_with(&format!(".{}", f.operation))
-                && body.contains(&format!("\"TableName\":\"{}\"", f.table))
-        });
+        let matches = |operation: &str, table: &str| {
+            target.ends_with(&format!(".{operation}"))
+                && body.contains(&format!("\"TableName\":\"{table}\""))
+        };
+        if stalls.iter().any(|s| matches(&s.operation, &s.table)) {
+            state.update(|c| c.stalled += 1);
+            let mut c = state.counters.lock().unwrap_or_else(|e| e.into_inner());
+            while !c.released {
+                c = state.changed.wait(c).unwrap_or_else(|e| e.into_inner());
+            }
+        }
+        let fault = faults.iter().find(|f| matches(&f.operation, &f.table));
         if let Some(f) = fault {
             let payload = format!(
                 "{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{}\",\"message\":\"injected by the test proxy\"}}",

@@ -7,6 +7,7 @@ mod examples;
 mod ingest;
 mod moto;
 mod oracle;
+mod output_safety;
 mod profile;
 mod rest;
 mod sampling;
