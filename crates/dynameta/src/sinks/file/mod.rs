@@ -234,6 +234,30 @@ fn parent(path: &Path) -> PathBuf {
     }
 }
 
+/// Whether two metadata describe one file.
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        (a.dev(), a.ino()) == (b.dev(), b.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        a.len() == b.len() && a.modified().ok() == b.modified().ok()
+    }
+}
+
+/// [`kind_of`], naming a symbolic link as such.
+fn kind_of_link(meta: &std::fs::Metadata) -> String {
+    if meta.file_type().is_symlink() {
+        "a symbolic link".into()
+    } else if meta.is_file() {
+        "a file that changed while it was opened".into()
+    } else {
+        kind_of(meta)
+    }
+}
+
 fn kind_of(meta: &std::fs::Metadata) -> String {
     let t = meta.file_type();
     #[cfg(unix)]
@@ -258,13 +282,13 @@ fn kind_of(meta: &std::fs::Metadata) -> String {
     "a special file".into()
 }
 
-/// `dir/.name.suffix` beside `real`.
+/// `{prefix}{name}{suffix}` beside `real`.
 fn sibling(real: &Path, prefix: &str, suffix: &str) -> PathBuf {
     let name = real
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    parent(real).join(format!("{prefix}{name}{suffix}"))
+    real.with_file_name(format!("{prefix}{name}{suffix}"))
 }
 
 /// The file a failed run's records go to: `<name>.partial` beside the target.
@@ -292,6 +316,20 @@ fn lock(target: &Path, real: &Path) -> Result<File, FileSinkError> {
         .truncate(false)
         .open(&path)
         .map_err(|e| io(ACTION_LOCK, e))?;
+    // The lock file is written to: it must be the regular file at that path, never
+    // something a link planted there leads to.
+    let opened = file.metadata().map_err(|e| io(ACTION_LOCK, e))?;
+    let at_path = std::fs::symlink_metadata(&path).map_err(|e| io(ACTION_LOCK, e))?;
+    if !at_path.is_file() || !same_file(&opened, &at_path) {
+        return Err(FileSinkError::NotARegularFile {
+            path: path.clone(),
+            kind: format!(
+                "{} (the lock file of {})",
+                kind_of_link(&at_path),
+                target.display()
+            ),
+        });
+    }
     if !FileExt::try_lock_exclusive(&file).map_err(|e| io(ACTION_LOCK, e))? {
         let mut holder = String::new();
         let _ = file.read_to_string(&mut holder);

@@ -208,3 +208,32 @@ fn a_second_sink_on_the_same_output_is_refused_while_the_first_is_open() {
     drop(first);
     FileSink::create(&target).unwrap().finish(true).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_planted_as_the_lock_file_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let target = dir.path().join("out.jsonl");
+    std::os::unix::fs::symlink(&victim, lock_path(&target)).unwrap();
+    let err = FileSink::create(&target).err().unwrap();
+    assert!(
+        err.to_string()
+            .contains("a symbolic link (the lock file of"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+}
+
+#[test]
+fn side_files_of_a_relative_name_stay_relative() {
+    assert_eq!(
+        partial_path(Path::new("out.jsonl")),
+        Path::new("out.jsonl.partial")
+    );
+    assert_eq!(
+        lock_path(Path::new("d/out.jsonl")),
+        Path::new("d/.out.jsonl.lock")
+    );
+}
