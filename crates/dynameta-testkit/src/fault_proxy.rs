@@ -1,13 +1,16 @@
 //! A loopback HTTP proxy in front of a DynamoDB endpoint that answers chosen requests
 //! with an AWS error instead of forwarding them: per-table faults (access denied,
 //! throttling) and random throttling of a share of all requests, which no emulator
-//! produces on demand.
+//! produces on demand; and stalls: chosen requests are held unanswered until the test
+//! releases them, so a test can act (send a signal, start a second run) while a run is
+//! provably in the middle of its DynamoDB work.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// One injected fault: requests whose `X-Amz-Target` ends with `operation` and whose
 /// body names `table` get `status` with the AWS error `code`.
@@ -42,6 +45,24 @@ pub struct Throttle {
     pub operations: Vec<String>,
 }
 
+/// Requests whose `X-Amz-Target` ends with `operation` and whose body names `table`
+/// are held, unanswered, until [`FaultProxy::release`]; then they are forwarded.
+#[derive(Debug, Clone)]
+pub struct Stall {
+    /// DynamoDB operation, e.g. `Scan`.
+    pub operation: String,
+    /// Table name the request must carry.
+    pub table: String,
+}
+
+/// Requests seen and held, for tests that synchronise on the proxy (never on sleeps).
+#[derive(Default)]
+struct Counters {
+    requests: u64,
+    stalled: u64,
+    released: bool,
+}
+
 /// The body DynamoDB sends with a throttling answer.
 pub const THROTTLE_CODE: &str = "ProvisionedThroughputExceededException";
 
@@ -62,12 +83,20 @@ struct State {
     longest_streak: AtomicU32,
     injected_throttles: AtomicU64,
     forwarded: AtomicU64,
+    stalls: Vec<Stall>,
+    counters: Mutex<Counters>,
+    changed: Condvar,
 }
 
 impl FaultProxy {
     /// Starts a proxy forwarding to `upstream` (`http://127.0.0.1:PORT`) except for `faults`.
     pub fn start(upstream: &str, faults: Vec<Fault>) -> FaultProxy {
         FaultProxy::start_with(upstream, faults, None)
+    }
+
+    /// Like [`FaultProxy::start`], holding the requests `stalls` match until released.
+    pub fn start_with_stalls(upstream: &str, faults: Vec<Fault>, stalls: Vec<Stall>) -> FaultProxy {
+        FaultProxy::build(upstream, faults, None, stalls)
     }
 
     /// Starts a proxy forwarding to `upstream` that throttles as `throttle` says.
@@ -81,6 +110,15 @@ impl FaultProxy {
         faults: Vec<Fault>,
         throttle: Option<Throttle>,
     ) -> FaultProxy {
+        FaultProxy::build(upstream, faults, throttle, Vec::new())
+    }
+
+    fn build(
+        upstream: &str,
+        faults: Vec<Fault>,
+        throttle: Option<Throttle>,
+        stalls: Vec<Stall>,
+    ) -> FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
         let upstream = upstream.trim_start_matches("http://").to_string();
@@ -91,6 +129,9 @@ impl FaultProxy {
             longest_streak: AtomicU32::new(0),
             injected_throttles: AtomicU64::new(0),
             forwarded: AtomicU64::new(0),
+            stalls,
+            counters: Mutex::new(Counters::default()),
+            changed: Condvar::new(),
         });
         let shared = state.clone();
         std::thread::spawn(move || {
@@ -128,6 +169,36 @@ impl FaultProxy {
         self.state.longest_streak.store(0, Ordering::Relaxed);
     }
 
+    /// Requests received so far (answered, faulted or held).
+    pub fn requests(&self) -> u64 {
+        lock(&self.state.counters).requests
+    }
+
+    /// Waits until at least `n` requests are being (or have been) held; false when
+    /// `timeout` passed first.
+    pub fn wait_for_stalled(&self, n: u64, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut c = lock(&self.state.counters);
+        while c.stalled < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            c = self
+                .state
+                .changed
+                .wait_timeout(c, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        true
+    }
+
+    /// Lets held requests (and later matching ones) through.
+    pub fn release(&self) {
+        self.state.update(|c| c.released = true);
+    }
+
     /// Requests forwarded to the upstream so far.
     pub fn forwarded(&self) -> u64 {
         self.state.forwarded.load(Ordering::Relaxed)
@@ -135,6 +206,27 @@ impl FaultProxy {
 }
 
 impl State {
+    fn update(&self, f: impl FnOnce(&mut Counters)) {
+        f(&mut lock(&self.counters));
+        self.changed.notify_all();
+    }
+
+    /// Holds a request a stall matches until the test releases it.
+    fn hold_if_stalled(&self, target: &str, body: &str) {
+        let held = self.stalls.iter().any(|s| {
+            target.ends_with(&format!(".{}", s.operation))
+                && body.contains(&format!("\"TableName\":\"{}\"", s.table))
+        });
+        if !held {
+            return;
+        }
+        self.update(|c| c.stalled += 1);
+        let mut c = lock(&self.counters);
+        while !c.released {
+            c = self.changed.wait(c).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
     /// The error code to answer `target` (`DynamoDB_20120810.Scan`) with, if any.
     fn fault(&self, target: &str, body: &str) -> Option<(u16, String)> {
         let operation = target.rsplit('.').next().unwrap_or_default();
@@ -267,6 +359,8 @@ fn serve(client: TcpStream, upstream: &str, state: &State) -> std::io::Result<()
     while let Some(request) = read_message(&mut reader)? {
         let target = header(&request.head, "x-amz-target").unwrap_or_default();
         let body = String::from_utf8_lossy(&request.body);
+        state.update(|c| c.requests += 1);
+        state.hold_if_stalled(target, &body);
         if let Some((status, code)) = state.fault(target, &body) {
             if code.contains("Throttl") || code.contains("Exceeded") {
                 state.injected_throttles.fetch_add(1, Ordering::Relaxed);

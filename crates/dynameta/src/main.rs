@@ -56,14 +56,65 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let code = runtime.block_on(run(
-        command,
-        &workflow,
-        args,
-        from.as_deref(),
-        explain.as_deref(),
-    ));
-    ExitCode::from(code)
+    let stopped = runtime.block_on(async {
+        // Registered before any work, so SIGTERM/SIGINT never kill the process midway.
+        let stop = stop_signal();
+        let mut work = Box::pin(run(
+            command,
+            &workflow,
+            args,
+            from.as_deref(),
+            explain.as_deref(),
+        ));
+        let stopped = tokio::select! {
+            code = &mut work => Ok(code),
+            signal = stop => Err(signal),
+        };
+        // Dropping the run removes the file sink's temporary file and releases its lock;
+        // the previous output is left as it was.
+        drop(work);
+        stopped
+    });
+    match stopped {
+        Ok(code) => ExitCode::from(code),
+        Err((name, code)) => {
+            eprintln!(
+                "dynameta: stopped by {name}: the run was cut short, its output was not written (the previous output, if any, is as it was); exit code {code}"
+            );
+            // Scans still in flight are not waited for.
+            runtime.shutdown_background();
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Installs handlers for SIGINT (Ctrl-C) and SIGTERM (Kubernetes, Airflow, systemd)
+/// now, and returns a future that ends with the first one's name and the exit code to
+/// use: 130 and 143, as a shell reports a process killed by them. A handler that cannot
+/// be installed leaves that signal's default. Call it inside the runtime.
+fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut int = signal(SignalKind::interrupt()).ok();
+        async move {
+            tokio::select! {
+                Some(()) = async { term.as_mut()?.recv().await } => ("SIGTERM", 143),
+                Some(()) = async { int.as_mut()?.recv().await } => ("SIGINT", 130),
+                else => std::future::pending().await,
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => ("Ctrl-C", 130),
+                Err(_) => std::future::pending().await,
+            }
+        }
+    }
 }
 
 /// Prints a run summary and returns the exit code, or prints a start-up error.

@@ -67,9 +67,21 @@ impl Sink {
         }
     }
 
-    /// Opens a file sink.
+    /// Opens a file sink: checks the path, takes the output's lock and creates the
+    /// temporary file, so every problem with the path shows before any DynamoDB work.
     pub fn file(path: &Path) -> Result<Sink, file::FileSinkError> {
         FileSink::create(path).map(Sink::File)
+    }
+
+    /// Ends a run that stopped before [`Sink::finish`] (listing failed, the sink broke):
+    /// a file sink leaves the previous output as it was and removes its temporary file.
+    /// Returns the line for the summary (none for the REST sink, which has nothing
+    /// pending then).
+    pub fn abandon(self) -> Option<String> {
+        match self {
+            Sink::File(file) => Some(file.abandon()),
+            Sink::Rest(..) => None,
+        }
     }
 
     /// Connects to OpenMetadata and makes sure the service exists: a bad URL, token or
@@ -131,14 +143,26 @@ impl Sink {
         }
     }
 
-    /// Finishes: renames the file into place, or sends the last batch and (with
+    /// Finishes. `commit` says whether the run succeeded: the file sink renames its
+    /// output into place only then, and otherwise leaves the previous output as it was
+    /// (the run's records go to `<name>.partial`; the report's warnings say so). The
+    /// REST sink has published each table as it went: it sends the last batch and (with
     /// `mark_deleted` and a listing) soft-deletes tables gone from DynamoDB among those
-    /// `selected` by the current filter.
-    pub async fn finish(self, mark_deleted: bool, selected: &dyn Fn(&str) -> bool) -> SinkReport {
+    /// `selected` by the current filter, whatever `commit` says.
+    pub async fn finish(
+        self,
+        commit: bool,
+        mark_deleted: bool,
+        selected: &dyn Fn(&str) -> bool,
+    ) -> SinkReport {
         let mut report = SinkReport::default();
         match self {
-            Sink::File(file) => match file.finish() {
-                Ok(n) => report.written = n,
+            Sink::File(file) => match file.finish(commit) {
+                Ok(file::Finished::Committed { records }) => report.written = records,
+                Ok(file::Finished::LeftUntouched { records, note }) => {
+                    report.written = records;
+                    report.warnings.push(note);
+                }
                 Err(e) => report.error = Some(e.to_string()),
             },
             Sink::Rest(mut rest, listing) => {

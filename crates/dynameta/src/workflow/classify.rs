@@ -221,7 +221,10 @@ pub async fn run(
     .await
     {
         Ok(found) => found,
-        Err(e) => return Ok(summary.stopped(e, started.elapsed())),
+        Err(e) => {
+            summary.warnings.extend(sink.abandon());
+            return Ok(summary.stopped(e, started.elapsed()));
+        }
     };
     // classificationFilterPattern selects tables by their OpenMetadata tags.
     if workflow.classification_filter.is_set() {
@@ -237,6 +240,7 @@ pub async fn run(
                 summary.filtered.extend(dropped);
             }
             Some(Err(e)) => {
+                summary.warnings.extend(sink.abandon());
                 return Ok(summary.failed("(sink)", format!("reading table tags for classificationFilterPattern: {e}"), started.elapsed()));
             }
             None => summary.warnings.push(
@@ -289,7 +293,9 @@ pub async fn run(
     }
     progress.finish();
     summary.classification = Some(counts);
-    let report = sink.finish(false, &|_| false).await;
+    // A failed run never replaces the previous output (file sink).
+    let commit = summary.failures.is_empty() && sink_error.is_none();
+    let report = sink.finish(commit, false, &|_| false).await;
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))

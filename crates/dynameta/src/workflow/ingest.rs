@@ -65,7 +65,10 @@ pub async fn run(
     .await
     {
         Ok(found) => found,
-        Err(e) => return Ok(summary.stopped(e, started.elapsed())),
+        Err(e) => {
+            summary.warnings.extend(sink.abandon());
+            return Ok(summary.stopped(e, started.elapsed()));
+        }
     };
 
     let header = [
@@ -89,6 +92,7 @@ pub async fn run(
     }
     if let Some(e) = sink_error {
         // Without its database and schema no table can be published.
+        summary.warnings.extend(sink.abandon());
         return Ok(summary.failed("(sink)", e, started.elapsed()));
     }
 
@@ -168,8 +172,12 @@ pub async fn run(
     }
 
     let mark_deleted = workflow.metadata.mark_deleted_tables.unwrap_or(true);
+    // A failed run never replaces the previous output (file sink).
+    let commit = summary.failures.is_empty() && sink_error.is_none();
     let report = sink
-        .finish(mark_deleted, &|name| selects(workflow, &scope, name))
+        .finish(commit, mark_deleted, &|name| {
+            selects(workflow, &scope, name)
+        })
         .await;
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
@@ -198,17 +206,18 @@ pub fn selects(workflow: &Workflow, scope: &Scope, name: &str) -> bool {
         || filters.table.excludes(&table))
 }
 
-/// Opens the configured sink. `Err` = cannot start (exit 2); `Ok(Err)` = a failure
-/// to report (exit 1, e.g. the output directory is missing).
+/// Opens the configured sink. `Err` = cannot start (exit 2: a bad output path, an
+/// output another run holds, an unusable OpenMetadata server); `Ok(Err)` = a failure
+/// to report (exit 1).
 async fn open_sink(
     workflow: &Workflow,
     service: &crate::openmetadata::CreateDatabaseService,
     flags: &super::RunFlags,
 ) -> Result<Result<Sink, String>, IngestError> {
     match &workflow.sink {
-        Some(SinkConfig::File(f)) => {
-            Ok(Sink::file(Path::new(&f.filename)).map_err(|e| e.to_string()))
-        }
+        Some(SinkConfig::File(f)) => Sink::file(Path::new(&f.filename))
+            .map(Ok)
+            .map_err(|e| IngestError::Sink(e.to_string())),
         Some(SinkConfig::MetadataRest(rest)) => {
             let Some(server) = &workflow.server else {
                 return Err(IngestError::Sink(

@@ -69,15 +69,16 @@ pub enum ListingStop {
 }
 
 /// Opens the sink of a run that adds to tables already ingested (profile, classify).
-/// `Err` = cannot start (exit 2); `Ok(Err)` = a failure to report (exit 1).
+/// `Err` = cannot start (exit 2: a bad output path, an output another run holds, an
+/// unusable OpenMetadata server); `Ok(Err)` = a failure to report (exit 1).
 pub async fn open_existing_sink(
     workflow: &Workflow,
     command: &str,
 ) -> Result<Result<Sink, String>, IngestError> {
     match &workflow.sink {
-        Some(SinkConfig::File(f)) => {
-            Ok(Sink::file(std::path::Path::new(&f.filename)).map_err(|e| e.to_string()))
-        }
+        Some(SinkConfig::File(f)) => Sink::file(std::path::Path::new(&f.filename))
+            .map(Ok)
+            .map_err(|e| IngestError::Sink(e.to_string())),
         Some(SinkConfig::MetadataRest(rest)) => {
             let server = workflow.server.as_ref().ok_or_else(|| {
                 IngestError::Sink(

@@ -189,7 +189,10 @@ pub async fn run(
     .await
     {
         Ok(found) => found,
-        Err(e) => return Ok(summary.stopped(e, started.elapsed())),
+        Err(e) => {
+            summary.warnings.extend(sink.abandon());
+            return Ok(summary.stopped(e, started.elapsed()));
+        }
     };
 
     let threads = workflow
@@ -232,7 +235,9 @@ pub async fn run(
         }
     }
     progress.finish();
-    let report = sink.finish(false, &|_| false).await;
+    // A failed run never replaces the previous output (file sink).
+    let commit = summary.failures.is_empty() && sink_error.is_none();
+    let report = sink.finish(commit, false, &|_| false).await;
     summary.throttled_requests = connection.throttled.count();
     let outcome = summary.close(report, sink_error, started.elapsed());
     Ok((summary, outcome))

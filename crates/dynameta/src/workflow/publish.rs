@@ -98,6 +98,7 @@ pub async fn run(
     let scope = Scope::of(workflow);
     let report = sink
         .finish(
+            sink_error.is_none(),
             sink_error.is_none() && workflow.metadata.mark_deleted_tables.unwrap_or(true),
             &|name| selects(workflow, &scope, name),
         )

@@ -10,6 +10,7 @@ mod ingest;
 mod moto;
 mod number_parsing;
 mod oracle;
+mod output_safety;
 mod profile;
 mod rest;
 mod sampling;
