@@ -14,12 +14,20 @@ use super::support::*;
 fn assume_role_sends_session_name_and_source_identity() {
     let sts = &moto().endpoint;
     let identity = format!("dynameta-it-{}", std::process::id());
+    // DynamoDB on moto too: the role's fresh keys see moto's account, where a table to
+    // test with exists (DynamoDB Local would show the new key an empty namespace, and a
+    // test-connection with nothing to test is INCOMPLETE).
+    let table = format!("assumed_probe_{}", std::process::id());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = dynameta_testkit::client(sts, "AKIDMOTO", "us-east-1").await;
+        corpus::create_table(&client, &table, ("id", ScalarAttributeType::S), None).await;
+    });
     let dir = tempfile::tempdir().unwrap();
     let yaml = workflow(
-        &dynamodb_local().endpoint,
+        sts,
         "AKIDASSUMEBASE",
         &format!("        stsEndpointUrl: {sts}"),
-        "",
+        &format!("      tableFilterPattern:\n        includes: [\"{table}$\"]"),
         &dir.path().join("o.jsonl"),
     )
     .replace(
