@@ -356,18 +356,6 @@ fn http(
     (status, json)
 }
 
-/// `yaml` (written with `unused.jsonl` as its file sink) sending to `server` instead.
-fn to_rest(yaml: &str, server: &ContractServer) -> String {
-    yaml.replace(
-        "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n",
-        "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
-    )
-    .replace(
-        "hostPort: http://localhost:8585/api",
-        &format!("hostPort: {}", server.endpoint()),
-    )
-}
-
 fn column_tags(table: &Value, path: &[&str]) -> Vec<Value> {
     let mut columns = &table["columns"];
     let mut column = &Value::Null;
@@ -389,7 +377,7 @@ fn publishes_tags_and_sample_data_without_duplicates_or_overriding_people() {
     seed(&key);
     let dir = tempfile::tempdir().unwrap();
     let server = ContractServer::start("2.0.7", None);
-    let rest = |yaml: String| to_rest(&yaml, &server);
+    let rest = |yaml: String| to_rest(&yaml, &server.endpoint());
     let unused = Path::new("unused.jsonl");
 
     // No service yet: stops before reading DynamoDB.
@@ -566,7 +554,7 @@ fn a_classification_file_publishes_later() {
     seed(&key);
     let dir = tempfile::tempdir().unwrap();
     let server = ContractServer::start("2.0.7", None);
-    let rest = |yaml: String| to_rest(&yaml, &server);
+    let rest = |yaml: String| to_rest(&yaml, &server.endpoint());
     let unused = Path::new("unused.jsonl");
     let endpoint = &dynamodb_local().endpoint;
     let ingest = ingest_json(
@@ -637,12 +625,18 @@ fn a_1_9_server_gets_labels_without_2_0_metadata() {
     let ingest = ingest_json(
         dir.path(),
         "ingest.yaml",
-        &to_rest(&workflow(endpoint, &key, "", only, unused), &server),
+        &to_rest(
+            &workflow(endpoint, &key, "", only, unused),
+            &server.endpoint(),
+        ),
     );
     assert_eq!(ingest.code, 0, "{}", ingest.output());
     let run = classify(
         dir.path(),
-        &to_rest(&classify_workflow(&key, "", only, unused), &server),
+        &to_rest(
+            &classify_workflow(&key, "", only, unused),
+            &server.endpoint(),
+        ),
         &[],
     );
     assert_eq!(run.code, 0, "{}", run.output());

@@ -89,14 +89,7 @@ fn a_wrong_region_or_a_filter_that_selects_nothing_exits_3_and_keeps_the_output(
 }
 
 fn rest(yaml: String, server: &ContractServer) -> String {
-    yaml.replace(
-        "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n",
-        "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
-    )
-    .replace(
-        "hostPort: http://localhost:8585/api",
-        &format!("hostPort: {}", server.endpoint()),
-    )
+    to_rest(&yaml, &server.endpoint())
 }
 
 #[test]

@@ -133,16 +133,7 @@ fn openmetadata_client_reads_back_what_was_published() {
     let dir = tempfile::tempdir().unwrap();
     let endpoint = &dynamodb_local().endpoint;
     let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
-    let rest = |yaml: String| {
-        yaml.replace(
-            "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n",
-            "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
-        )
-        .replace(
-            "hostPort: http://localhost:8585/api",
-            &format!("hostPort: {}/api", server.endpoint()),
-        )
-    };
+    let rest = |yaml: String| to_rest(&yaml, &format!("{}/api", server.endpoint()));
     let unused = Path::new("unused.jsonl");
     for (command, pipeline, extra) in [
         ("ingest", "DatabaseMetadata", ""),

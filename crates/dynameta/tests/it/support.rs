@@ -188,3 +188,16 @@ pub fn table_names(records: &[Value]) -> Vec<String> {
     names.sort();
     names
 }
+
+/// `yaml` (written by [`workflow`] with `unused.jsonl` as its file sink) sending to the
+/// OpenMetadata contract server at `endpoint` instead, with fast retries.
+pub fn to_rest(yaml: &str, endpoint: &str) -> String {
+    yaml.replace(
+        "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n",
+        "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
+    )
+    .replace(
+        "hostPort: http://localhost:8585/api",
+        &format!("hostPort: {endpoint}"),
+    )
+}
