@@ -6,7 +6,6 @@
 //! run under a tiny shell guard that kills it when the test process exits, however it
 //! exits, so no server outlives a test run.
 
-mod base64;
 pub mod corpus;
 pub mod fault_proxy;
 pub mod openmetadata_server;
@@ -15,6 +14,9 @@ mod server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+
+use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
+use base64::Engine as _;
 
 pub use server::{free_port, Server};
 
@@ -102,8 +104,9 @@ pub fn moto_requests() -> Vec<serde_json::Value> {
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .map(|mut v| {
             if let Some(body) = v.get("body").and_then(|b| b.as_str()) {
-                let decoded = base64::decode(body, base64::STANDARD)
-                    .unwrap_or_else(|| body.as_bytes().to_vec());
+                let decoded = STANDARD_PAD_INDIFFERENT
+                    .decode(body)
+                    .unwrap_or_else(|_| body.as_bytes().to_vec());
                 v["body"] =
                     serde_json::Value::String(String::from_utf8_lossy(&decoded).into_owned());
             }
