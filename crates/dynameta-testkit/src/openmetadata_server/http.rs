@@ -122,13 +122,24 @@ async fn answer(
 ) -> axum::response::Response {
     let (parts, body) = request.into_parts();
     let keep_alive = keep_alive(parts.version, &parts.headers);
+    let mut request = Request {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or_default().to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                (name.as_str().to_string(), value.trim().to_string())
+            })
+            .collect(),
+        body: Bytes::new(),
+    };
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let method = parts.method.clone();
-    let uri = parts.uri.clone();
-    let headers = parts.headers.clone();
     // A declared length over the limit is refused before reading (or continuing) the body.
     let body = if declared.is_some_and(|n| n > MAX_BODY as u64) {
         Err((413, "request body too large".to_string()))
@@ -137,19 +148,9 @@ async fn answer(
             .await
             .map_err(|rejection| (rejection.status().as_u16(), rejection.body_text()))
     };
-    let request = Request {
-        method: method.as_str().to_string(),
-        path: uri.path().to_string(),
-        query: uri.query().unwrap_or_default().to_string(),
-        headers: headers
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes());
-                (name.as_str().to_string(), value.trim().to_string())
-            })
-            .collect(),
-        body: body.as_ref().cloned().unwrap_or_default(),
-    };
+    if let Ok(bytes) = &body {
+        request.body = bytes.clone();
+    }
     let index = shared.record(
         &request.method,
         &request.path,
