@@ -6,7 +6,6 @@
 //! run under a tiny shell guard that kills it when the test process exits, however it
 //! exits, so no server outlives a test run.
 
-mod base64;
 pub mod corpus;
 pub mod fault_proxy;
 pub mod openmetadata_server;
@@ -15,6 +14,9 @@ mod server;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+
+use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
+use base64::Engine as _;
 
 pub use server::{free_port, Server};
 
@@ -100,16 +102,19 @@ pub fn moto_requests() -> Vec<serde_json::Value> {
     );
     text.lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .map(|mut v| {
-            if let Some(body) = v.get("body").and_then(|b| b.as_str()) {
-                let decoded = base64::decode(body, base64::STANDARD)
-                    .unwrap_or_else(|| body.as_bytes().to_vec());
-                v["body"] =
-                    serde_json::Value::String(String::from_utf8_lossy(&decoded).into_owned());
-            }
-            v
-        })
+        .map(decode_recorded_body)
         .collect()
+}
+
+/// moto records bodies as base64 (padded or not); anything else is kept as sent.
+fn decode_recorded_body(mut request: serde_json::Value) -> serde_json::Value {
+    if let Some(body) = request.get("body").and_then(|b| b.as_str()) {
+        let decoded = STANDARD_PAD_INDIFFERENT
+            .decode(body)
+            .unwrap_or_else(|_| body.as_bytes().to_vec());
+        request["body"] = serde_json::Value::String(String::from_utf8_lossy(&decoded).into_owned());
+    }
+    request
 }
 
 /// An access key id no other test in this process uses: a private DynamoDB Local namespace.
@@ -147,4 +152,36 @@ pub async fn client(endpoint: &str, access_key: &str, region: &str) -> aws_sdk_d
         .http_client(http)
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::decode_recorded_body;
+
+    #[test]
+    fn recorded_bodies_are_base64_decoded_padded_or_not_else_kept() {
+        for body in [
+            "QWN0aW9uPUFzc3VtZVJvbGUmeD0x",
+            "QWN0aW9uPUFzc3VtZVJvbGU=",
+            "QWN0aW9uPUFzc3VtZVJvbGU",
+        ] {
+            let decoded = decode_recorded_body(json!({ "method": "POST", "body": body }));
+            assert!(
+                decoded["body"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Action=AssumeRole"),
+                "{body}"
+            );
+            assert_eq!(decoded["method"], "POST");
+        }
+        let text = json!({ "body": "{\"TableName\": \"t\"}" });
+        assert_eq!(decode_recorded_body(text.clone()), text);
+        assert_eq!(
+            decode_recorded_body(json!({ "body": null })),
+            json!({ "body": null })
+        );
+    }
 }

@@ -17,8 +17,9 @@
 //! Every caller is treated as OpenMetadata's `ingestion-bot` (a bot);
 //! [`ContractServer::edit_as_user`] changes an entity as a person would.
 //!
-//! HTTP/1.1 on `127.0.0.1`, keep-alive, `Content-Length` or chunked request bodies, one
-//! thread per connection. The server lives until the test process exits.
+//! HTTP/1.1 on `127.0.0.1` (axum on hyper, on the server's own tokio runtime in a
+//! background thread, so tests may be synchronous), keep-alive, `Content-Length` or
+//! chunked request bodies. The server lives until the test process exits.
 //!
 //! ```no_run
 //! use dynameta_testkit::openmetadata_server::{ContractServer, Fault, FaultKind};
@@ -51,10 +52,8 @@ mod tags;
 mod tests;
 mod updater;
 
-use std::io::BufReader;
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -172,15 +171,7 @@ impl ContractServer {
             }),
             requests: Mutex::new(Vec::new()),
         });
-        let accepting = shared.clone();
-        std::thread::spawn(move || {
-            for conn in listener.incoming().flatten() {
-                let shared = accepting.clone();
-                std::thread::spawn(move || {
-                    let _ = serve(&shared, conn);
-                });
-            }
-        });
+        http::spawn(listener, shared.clone());
         ContractServer { shared, endpoint }
     }
 
@@ -345,77 +336,4 @@ fn next_unit(state: &mut u64) -> f64 {
     x ^= x << 17;
     *state = x;
     (x >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// Serves one connection until the client closes it, an answer closes it, or a fault
-/// drops it.
-fn serve(shared: &Shared, stream: TcpStream) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut writer = stream;
-    loop {
-        let request = match http::read_request(&mut reader, &mut writer) {
-            Ok(Some(request)) => request,
-            Ok(None) => return Ok(()),
-            Err(http::ReadError::Io(e)) => return Err(e),
-            Err(http::ReadError::Bad {
-                status,
-                message,
-                head,
-            }) => {
-                if let Some((method, target)) = head {
-                    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-                    let index = shared.record(&method, path, query, &[], &[]);
-                    shared.set_status(index, status);
-                }
-                let body = routes::error(status, &message).body;
-                http::write_response(&mut writer, status, &body, &[], false)?;
-                return Ok(());
-            }
-        };
-        let index = shared.record(
-            &request.method,
-            &request.path,
-            &request.query,
-            &request.headers,
-            &request.body,
-        );
-        match shared.pick_fault(&request.method, &request.path) {
-            Some(FaultKind::Drop) => {
-                let _ = writer.shutdown(Shutdown::Both);
-                return Ok(());
-            }
-            Some(FaultKind::Status { code, retry_after }) => {
-                shared.set_status(index, code);
-                let body = routes::error(code, "injected fault").body;
-                let extra: Vec<(&str, String)> = retry_after
-                    .map(|s| ("Retry-After", s.to_string()))
-                    .into_iter()
-                    .collect();
-                http::write_response(&mut writer, code, &body, &extra, request.keep_alive)?;
-                if !request.keep_alive {
-                    return Ok(());
-                }
-                continue;
-            }
-            Some(FaultKind::Delay { millis }) => std::thread::sleep(Duration::from_millis(millis)),
-            None => {}
-        }
-        let response = routes::handle(shared, &request);
-        shared.set_status(index, response.status);
-        let extra: Vec<(&str, String)> = response
-            .headers
-            .iter()
-            .map(|(name, value)| (*name, value.clone()))
-            .collect();
-        http::write_response(
-            &mut writer,
-            response.status,
-            &response.body,
-            &extra,
-            request.keep_alive,
-        )?;
-        if !request.keep_alive {
-            return Ok(());
-        }
-    }
 }

@@ -1,5 +1,7 @@
 //! Routing and the endpoint handlers: what OpenMetadata 2.0 (or 1.x) answers.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT as CURSOR;
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::bulk;
@@ -346,7 +348,9 @@ fn list(store: &Store, kind: Kind, params: &Params) -> Handled {
     let after = match params.get("after") {
         None => None,
         Some(cursor) => Some(
-            http::base64url_decode(cursor)
+            CURSOR
+                .decode(cursor)
+                .ok()
                 .and_then(|b| String::from_utf8(b).ok())
                 .ok_or_else(|| error(400, &format!("invalid paging cursor {cursor:?}")))?,
         ),
@@ -371,7 +375,7 @@ fn list(store: &Store, kind: Kind, params: &Params) -> Handled {
     let mut paging = json!({ "total": matching.len() });
     if limit > 0 && rest.len() > page.len() {
         if let Some(last) = page.last() {
-            paging["after"] = json!(http::base64url_encode(fqn_of(last).as_bytes()));
+            paging["after"] = json!(CURSOR.encode(fqn_of(last)));
         }
     }
     let data: Vec<Value> = page.iter().map(|e| read_view(kind, e, &fields)).collect();

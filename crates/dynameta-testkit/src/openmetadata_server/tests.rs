@@ -40,6 +40,10 @@ impl Client {
     fn connect(server: &ContractServer) -> Client {
         let addr = server.endpoint().trim_start_matches("http://").to_string();
         let stream = TcpStream::connect(addr).unwrap();
+        // A server that never answers fails the test instead of hanging it.
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
         Client {
             reader: BufReader::new(stream.try_clone().unwrap()),
             writer: stream,
@@ -731,12 +735,26 @@ fn patch_adds_tags_and_rejects_invalid_ones() {
         json!([
             { "op": "test", "path": "/tags/0/tagFQN", "value": "Tier.Tier1" },
             { "op": "add", "path": "/extension", "value": { "a/b": { "c~d": 1 } } },
-            { "op": "test", "path": "/extension/a~1b/c~0d", "value": 1.0 },
+            { "op": "test", "path": "/extension/a~1b/c~0d", "value": 1 },
             { "op": "remove", "path": "/extension" },
         ]),
     );
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["version"], json!(0.2));
+    // `test` compares numbers as written, as JSON-P's JsonNumber.equals
+    // (BigDecimal.equals) does upstream: 1.0 is not 1.
+    let r = c.patch(
+        &path,
+        json!([
+            { "op": "add", "path": "/extension", "value": { "n": 1 } },
+            { "op": "test", "path": "/extension/n", "value": 1.0 },
+        ]),
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(
+        r.message(),
+        "Invalid JSON Patch: operation '/1' failed at path '/extension/n': value did not match"
+    );
 
     // A PUT of the original request keeps the PATCHed tags.
     let r = c.put("/api/v1/tables", table("orders", &schema));
@@ -1002,12 +1020,141 @@ fn keep_alive_chunked_bodies_and_http_1_0() {
         "HTTP/1.0 closes"
     );
 
+    // A request hyper cannot frame is answered 400 by hyper (no JSON body), then closed;
+    // it never reaches the routes, so it is not recorded.
+    let recorded = om.requests().len();
+    let mut c = Client::connect(&om);
+    c.writer
+        .write_all(b"PUT /api/v1/tables HTTP/1.1\r\nContent-Length: nope\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    c.reader.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400 "), "{answer:?}");
+    assert_eq!(om.requests().len(), recorded);
+
+    // A broken chunked body reaches the routes unread: 400 with OpenMetadata's error
+    // body, recorded, and the connection closed.
     let mut c = Client::connect(&om);
     let r = c
-        .raw(b"PUT /api/v1/tables HTTP/1.1\r\nContent-Length: nope\r\n\r\n")
+        .raw(b"PUT /api/v1/tables HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
         .unwrap();
-    assert_eq!(r.status, 400);
-    assert_eq!(om.requests().pop().unwrap().status, 400);
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.body["code"], 400);
+    assert_eq!(r.header("connection"), Some("close"));
+    let last = om.requests().pop().unwrap();
+    assert_eq!((last.method.as_str(), last.status), ("PUT", 400));
+}
+
+#[test]
+fn path_segments_are_decoded_after_splitting_and_query_plus_is_a_space() {
+    let om = ContractServer::start("2.0.7", None);
+    let mut c = Client::connect(&om);
+    let schema = hierarchy(&mut c, "my schema");
+    assert_eq!(schema, "svc.default.my schema");
+    let r = c.put("/api/v1/tables", table("a/b", &schema));
+    assert_eq!(r.status, 201, "{r:?}");
+    // `%2F` stays inside its segment: the FQN holds a '/'.
+    let r = c.get("/api/v1/tables/name/svc.default.my%20schema.a%2Fb");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["name"], "a/b");
+    let recorded = om.requests().pop().unwrap();
+    assert_eq!(
+        recorded.path, "/api/v1/tables/name/svc.default.my%20schema.a%2Fb",
+        "recorded as sent"
+    );
+    // An unencoded '/' splits the path: no such route.
+    assert_eq!(
+        c.get("/api/v1/tables/name/svc.default.my%20schema.a/b")
+            .status,
+        404
+    );
+    // In the query, '+' is a space and `%2B` a plus.
+    let r = c.get("/api/v1/tables?databaseSchema=svc.default.my+schema");
+    assert_eq!(fqns(&r.body["data"]), ["svc.default.my schema.a/b"]);
+    assert_eq!(
+        om.requests().pop().unwrap().query,
+        "databaseSchema=svc.default.my+schema"
+    );
+    let r = c.get("/api/v1/tables?databaseSchema=svc.default.my%2Bschema");
+    assert_eq!(r.body["data"], json!([]));
+    // Malformed escapes and escapes that are not UTF-8 are refused.
+    for (path, message) in [
+        (
+            "/api/v1/tables/name/a%zz",
+            "malformed percent-encoding in the path",
+        ),
+        (
+            "/api/v1/tables/name/a%2",
+            "malformed percent-encoding in the path",
+        ),
+        (
+            "/api/v1/tables/name/a%FF",
+            "malformed percent-encoding in the path",
+        ),
+        (
+            "/api/v1/tables?limit=%zz",
+            "malformed percent-encoding in the query",
+        ),
+        (
+            "/api/v1/tables?x%C3=1",
+            "malformed percent-encoding in the query",
+        ),
+    ] {
+        let r = c.get(path);
+        assert_eq!((r.status, r.message()), (400, message), "{path}");
+    }
+}
+
+#[test]
+fn expect_100_continue_and_bodies_over_the_limit() {
+    let om = ContractServer::start("2.0.7", None);
+    let mut c = Client::connect(&om);
+    let body = service("patient").to_string();
+    write!(
+        c.writer,
+        "PUT /api/v1/services/databaseServices HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let mut interim = String::new();
+    c.reader.read_line(&mut interim).unwrap();
+    assert!(interim.starts_with("HTTP/1.1 100 "), "{interim:?}");
+    c.reader.read_line(&mut interim).unwrap();
+    assert!(interim.ends_with("\r\n\r\n"), "{interim:?}");
+    let r = c.raw(body.as_bytes()).unwrap();
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(om.requests()[0].body, Some(service("patient")));
+
+    // A declared length over 64 MiB is refused before the body is read, then closed.
+    let r = c
+        .raw(b"PUT /api/v1/tables HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 67108865\r\n\r\n")
+        .unwrap();
+    assert_eq!(r.status, 413, "{r:?}");
+    assert_eq!(r.body["code"], 413);
+    assert_eq!(r.header("connection"), Some("close"));
+    assert_eq!(om.requests().pop().unwrap().status, 413);
+}
+
+#[test]
+fn a_drop_fault_on_a_kept_alive_connection_leaves_other_connections_alone() {
+    let om = ContractServer::start("2.0.7", None);
+    let mut dropped = Client::connect(&om);
+    let mut other = Client::connect(&om);
+    assert_eq!(dropped.get("/api/v1/system/version").status, 200);
+    om.inject(Fault {
+        method: "GET".into(),
+        path_prefix: "/api/v1/system".into(),
+        kind: FaultKind::Drop,
+        times: Some(1),
+        probability: 1.0,
+    });
+    let e = dropped
+        .send("GET", "/api/v1/system/version", None, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+    assert_eq!(other.get("/api/v1/system/version").status, 200);
+    let statuses: Vec<u16> = om.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [200, 0, 200]);
 }
 
 // ---------------------------------------------------------------------------------------
