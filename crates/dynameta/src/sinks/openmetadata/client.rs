@@ -172,9 +172,9 @@ impl Client {
         let mut url = format!("{}{path}", self.config.base);
         for (i, (k, v)) in query.iter().enumerate() {
             url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&super::encode(k));
+            url.push_str(&crate::openmetadata::fqn::url_encode(k));
             url.push('=');
-            url.push_str(&super::encode(v));
+            url.push_str(&crate::openmetadata::fqn::url_encode(v));
         }
         let payload = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
         let attempts = attempts.max(1);

@@ -145,41 +145,30 @@ impl RestSink {
         &mut self,
         service: &CreateDatabaseService,
     ) -> Result<(), RestError> {
-        let path = format!(
-            "/v1/services/databaseServices/name/{}",
-            encode(&fqn::quote(&service.name))
-        );
-        match self
-            .client
-            .send(Method::GET, &path, &[("fields", "*")], None, JSON)
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.status() == Some(404) => {
-                let body = to_value(service);
-                self.client
-                    .send(
-                        Method::PUT,
-                        "/v1/services/databaseServices",
-                        &[],
-                        Some(&body),
-                        JSON,
-                    )
-                    .await
-                    .map(|_| ())
-            }
-            Err(e) => Err(e),
+        if self.service_exists(&service.name).await? {
+            return Ok(());
         }
+        let body = to_value(service);
+        self.client
+            .send(
+                Method::PUT,
+                "/v1/services/databaseServices",
+                &[],
+                Some(&body),
+                JSON,
+            )
+            .await
+            .map(|_| ())
     }
 
     /// Whether the service exists: an authenticated call, so a refused token shows here
     /// (the version endpoint needs none).
     pub async fn service_exists(&self, name: &str) -> Result<bool, RestError> {
-        let path = format!(
-            "/v1/services/databaseServices/name/{}",
-            encode(&fqn::quote(name))
-        );
-        match self.client.send(Method::GET, &path, &[], None, JSON).await {
+        match self
+            .client
+            .send(Method::GET, &service_path(name), &[], None, JSON)
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) if e.status() == Some(404) => Ok(false),
             Err(e) => Err(e),
@@ -188,25 +177,21 @@ impl RestSink {
 
     /// Checks that the service exists (profile and classify add to ingested tables).
     pub async fn require_service(&mut self, name: &str) -> Result<(), RestError> {
-        let path = format!(
-            "/v1/services/databaseServices/name/{}",
-            encode(&fqn::quote(name))
-        );
-        match self.client.send(Method::GET, &path, &[], None, JSON).await {
-            Err(e) if e.status() == Some(404) => Err(RestError::Status {
-                method: "GET".into(),
-                path,
-                status: 404,
-                message: format!("service `{name}` is not in OpenMetadata: run `dynameta ingest` with this workflow's serviceName first"),
-            }),
-            other => other.map(|_| ()),
+        if self.service_exists(name).await? {
+            return Ok(());
         }
+        Err(RestError::Status {
+            method: "GET".into(),
+            path: service_path(name),
+            status: 404,
+            message: format!("service `{name}` is not in OpenMetadata: run `dynameta ingest` with this workflow's serviceName first"),
+        })
     }
 
     /// Looks a table up by FQN with `fields`; a failure is recorded for the table.
     async fn table_by_name(&mut self, table_fqn: &str, fields: &str) -> Option<Value> {
         let name = fqn::split(table_fqn).pop().unwrap_or_default();
-        let path = format!("/v1/tables/name/{}", encode(table_fqn));
+        let path = format!("/v1/tables/name/{}", fqn::url_encode(table_fqn));
         match self
             .client
             .send(Method::GET, &path, &[("fields", fields)], None, JSON)
@@ -650,9 +635,12 @@ fn bulk_failures(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Percent-encodes one path segment.
-fn encode(segment: &str) -> String {
-    fqn::url_encode(segment)
+/// `GET` path of a database service by name.
+fn service_path(name: &str) -> String {
+    format!(
+        "/v1/services/databaseServices/name/{}",
+        fqn::url_encode(&fqn::quote(name))
+    )
 }
 
 #[cfg(test)]
