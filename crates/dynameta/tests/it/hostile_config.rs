@@ -377,7 +377,11 @@ fn run_bounded(
     env: &[(&str, &str)],
     limit: Duration,
 ) -> Option<(i32, String, String)> {
+    // Relative outputs (`filename: out.jsonl`) land in a folder of the run's own, not in
+    // the crate folder, and concurrent cases never share one output (or its lock).
+    let cwd = tempfile::tempdir().expect("working folder");
     let mut child = Command::new(env!("CARGO_BIN_EXE_dynameta"))
+        .current_dir(cwd.path())
         .args(args)
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
