@@ -160,44 +160,25 @@ fn openmetadata_client_reads_back_what_was_published() {
         .collect();
     assert_eq!(tables.len(), 8, "{tables:?}");
     let base = format!("{}/api", server.endpoint());
-    let mut args = vec![
-        "readback",
-        "--server",
-        &base,
-        "--token",
-        JWT_MARKER,
-        "--expect-profile",
-    ];
-    for t in &tables {
-        args.push("--table");
-        args.push(t);
-    }
-    let (code, summary, stderr) = oracle(&args);
+    let readback = |tables: &[&str], expect: &[&str]| {
+        let mut args = vec!["readback", "--server", &base, "--token", JWT_MARKER];
+        args.extend_from_slice(expect);
+        for t in tables {
+            args.extend(["--table", *t]);
+        }
+        oracle(&args)
+    };
+    let all: Vec<&str> = tables.iter().map(String::as_str).collect();
+    let (code, summary, stderr) = readback(&all, &["--expect-profile"]);
     assert_eq!(code, 0, "OpenMetadata's client: {stderr}\n{summary}");
     // Sample data and tags where classify found something to store and tag.
-    let (code, summary, stderr) = oracle(&[
-        "readback",
-        "--server",
-        &base,
-        "--token",
-        JWT_MARKER,
-        "--expect-profile",
-        "--expect-sample-data",
-        "--expect-tags",
-        "--table",
-        "test_svc.default.default.users",
-    ]);
+    let (code, summary, stderr) = readback(
+        &["test_svc.default.default.users"],
+        &["--expect-profile", "--expect-sample-data", "--expect-tags"],
+    );
     assert_eq!(code, 0, "{stderr}\n{summary}");
     // The client decodes OpenMetadata's reserved-keyword names back to the attributes.
-    let (code, summary, stderr) = oracle(&[
-        "readback",
-        "--server",
-        &base,
-        "--token",
-        JWT_MARKER,
-        "--table",
-        "test_svc.default.default.shapes",
-    ]);
+    let (code, summary, stderr) = readback(&["test_svc.default.default.shapes"], &[]);
     assert_eq!(code, 0, "{stderr}");
     let text = summary.to_string();
     for original in ["a::b", "line\\nbreak", "say \\\"hi\\\""] {
@@ -205,14 +186,6 @@ fn openmetadata_client_reads_back_what_was_published() {
     }
 
     // Negative control: a table the server does not have fails the read-back.
-    let (code, _, stderr) = oracle(&[
-        "readback",
-        "--server",
-        &base,
-        "--token",
-        JWT_MARKER,
-        "--table",
-        "test_svc.default.default.no_such_table",
-    ]);
+    let (code, _, stderr) = readback(&["test_svc.default.default.no_such_table"], &[]);
     assert_eq!(code, 1, "{stderr}");
 }
