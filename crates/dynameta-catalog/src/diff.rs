@@ -1,0 +1,562 @@
+//! What changed between the latest two succeeded runs: for each service, its latest two
+//! ingest runs (tables, attributes, types, presence, keys, indexes, billing, TTL,
+//! stream) and its latest two classify runs (PII tags). Typed changes, rendered as
+//! text or JSON.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::read::StoredSnapshot;
+use crate::{Catalog, CatalogError, Column, IndexDef, KeyAttr, TableSnapshot};
+
+/// Diff settings.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffOptions {
+    /// A presence change smaller than this (0–1, absolute) is noise, not a change.
+    pub presence_threshold: f64,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            presence_threshold: 0.2,
+        }
+    }
+}
+
+/// Two runs compared.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Compared {
+    /// `ingest` (schema) or `classify` (PII tags).
+    pub command: String,
+    /// Database service.
+    pub service: String,
+    /// The older run.
+    pub from_run: i64,
+    /// When it started.
+    pub from_started_at: String,
+    /// The newer run.
+    pub to_run: i64,
+    /// When it started.
+    pub to_started_at: String,
+}
+
+/// One change to one table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// Table FQN.
+    pub table: String,
+    /// What changed.
+    #[serde(flatten)]
+    pub kind: ChangeKind,
+}
+
+/// The kinds of change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "change", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ChangeKind {
+    /// A table that was not there before.
+    TableCreated,
+    /// A table DynamoDB no longer lists.
+    TableDeleted,
+    /// An attribute (column path) that appeared.
+    AttributeAdded {
+        /// Dotted path.
+        path: String,
+        /// Its type.
+        data_type: String,
+    },
+    /// An attribute that is gone.
+    AttributeRemoved {
+        /// Dotted path.
+        path: String,
+        /// Its type before.
+        data_type: String,
+    },
+    /// An attribute whose type changed.
+    TypeChanged {
+        /// Dotted path.
+        path: String,
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// An attribute whose presence moved by at least the threshold.
+    PresenceChanged {
+        /// Dotted path.
+        path: String,
+        /// Before, 0–1.
+        from: f64,
+        /// After, 0–1.
+        to: f64,
+    },
+    /// The table's key.
+    KeyChanged {
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// A secondary index that appeared.
+    IndexAdded {
+        /// Index name.
+        name: String,
+        /// Its definition.
+        definition: String,
+    },
+    /// A secondary index that is gone.
+    IndexRemoved {
+        /// Index name.
+        name: String,
+        /// Its definition before.
+        definition: String,
+    },
+    /// A secondary index whose key, kind or projection changed.
+    IndexChanged {
+        /// Index name.
+        name: String,
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// Billing mode.
+    BillingChanged {
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// Time to live.
+    TtlChanged {
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// DynamoDB stream.
+    StreamChanged {
+        /// Before.
+        from: String,
+        /// After.
+        to: String,
+    },
+    /// A column got a PII tag (or a different one).
+    PiiTagGained {
+        /// Column path.
+        column: String,
+        /// The tag.
+        tag: String,
+    },
+    /// A column lost a PII tag.
+    PiiTagLost {
+        /// Column path.
+        column: String,
+        /// The tag.
+        tag: String,
+    },
+}
+
+/// The result of [`Catalog::diff`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    /// Whether anything changed.
+    pub changed: bool,
+    /// The run pairs compared.
+    pub compared: Vec<Compared>,
+    /// Why something could not be compared (one run only, ...).
+    pub notes: Vec<String>,
+    /// The changes, table by table.
+    pub changes: Vec<Change>,
+}
+
+impl Catalog {
+    /// Compares, per service, the latest two succeeded ingest runs and the latest two
+    /// succeeded classify runs.
+    pub fn diff(&self, options: DiffOptions) -> Result<Diff, CatalogError> {
+        let mut compared = Vec::new();
+        let mut notes = Vec::new();
+        let mut changes = Vec::new();
+        let services: BTreeSet<String> = self
+            .runs()?
+            .into_iter()
+            .filter(|r| r.status == crate::RunStatus::Succeeded)
+            .map(|r| r.service)
+            .collect();
+        if services.is_empty() {
+            notes.push("the catalog holds no succeeded run yet: nothing to compare".to_string());
+        }
+        for service in &services {
+            for command in ["ingest", "classify"] {
+                let runs: Vec<_> = self
+                    .latest_runs(command, usize::MAX)?
+                    .into_iter()
+                    .filter(|r| &r.service == service)
+                    .take(2)
+                    .collect();
+                let [to, from] = match runs.as_slice() {
+                    [to, from] => [to, from],
+                    [only] => {
+                        notes.push(format!(
+                            "service {service}: one succeeded {command} run (run {}) so far; its changes show from the next one",
+                            only.id
+                        ));
+                        continue;
+                    }
+                    _ => continue,
+                };
+                compared.push(Compared {
+                    command: command.to_string(),
+                    service: service.clone(),
+                    from_run: from.id,
+                    from_started_at: from.started_at.clone(),
+                    to_run: to.id,
+                    to_started_at: to.started_at.clone(),
+                });
+                if command == "ingest" {
+                    changes.extend(self.schema_changes(from.id, to.id, options)?);
+                } else {
+                    changes.extend(self.pii_changes(from.id, to.id)?);
+                }
+            }
+        }
+        Ok(Diff {
+            changed: !changes.is_empty(),
+            compared,
+            notes,
+            changes,
+        })
+    }
+
+    fn schema_changes(
+        &self,
+        from: i64,
+        to: i64,
+        options: DiffOptions,
+    ) -> Result<Vec<Change>, CatalogError> {
+        let by_fqn = |snaps: Vec<StoredSnapshot>| -> BTreeMap<String, TableSnapshot> {
+            snaps
+                .into_iter()
+                .map(|s| (s.snapshot.table.fqn.clone(), s.snapshot))
+                .collect()
+        };
+        let before = by_fqn(self.snapshots_of_run(from)?);
+        let after = by_fqn(self.snapshots_of_run(to)?);
+        let listed = |run| -> Result<BTreeSet<(String, String)>, CatalogError> {
+            Ok(self.listing(run)?.into_iter().collect())
+        };
+        let (listed_before, listed_after) = (listed(from)?, listed(to)?);
+        let schemas_after: BTreeSet<&String> = listed_after.iter().map(|(s, _)| s).collect();
+        let mut out = Vec::new();
+        let mut fqns: BTreeSet<&String> = before.keys().collect();
+        fqns.extend(after.keys());
+        for fqn in fqns {
+            match (before.get(fqn), after.get(fqn)) {
+                (None, Some(b)) => {
+                    // Listed before but not read: it existed, the filter did not select it.
+                    let key = (b.table.schema_fqn(), b.table.name.clone());
+                    if !listed_before.contains(&key) {
+                        out.push(change(fqn, ChangeKind::TableCreated));
+                    }
+                }
+                (Some(a), None) => {
+                    // Deleted only when the newer run listed that schema without it.
+                    let schema = a.table.schema_fqn();
+                    if schemas_after.contains(&schema)
+                        && !listed_after.contains(&(schema, a.table.name.clone()))
+                    {
+                        out.push(change(fqn, ChangeKind::TableDeleted));
+                    }
+                }
+                (Some(a), Some(b)) => {
+                    out.extend(table_changes(a, b, options).into_iter().map(|k| change(fqn, k)))
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn pii_changes(&self, from: i64, to: i64) -> Result<Vec<Change>, CatalogError> {
+        let before: BTreeSet<String> = self.classified_tables(from)?.into_iter().collect();
+        let mut out = Vec::new();
+        for fqn in self.classified_tables(to)? {
+            if !before.contains(&fqn) {
+                continue;
+            }
+            let tags = |run| -> Result<BTreeMap<String, String>, CatalogError> {
+                Ok(self
+                    .tags_of_run(run, &fqn)?
+                    .into_iter()
+                    .map(|t| (t.column, t.tag))
+                    .collect())
+            };
+            let (a, b) = (tags(from)?, tags(to)?);
+            for (column, tag) in &a {
+                if b.get(column) != Some(tag) {
+                    out.push(change(
+                        &fqn,
+                        ChangeKind::PiiTagLost {
+                            column: column.clone(),
+                            tag: tag.clone(),
+                        },
+                    ));
+                }
+            }
+            for (column, tag) in &b {
+                if a.get(column) != Some(tag) {
+                    out.push(change(
+                        &fqn,
+                        ChangeKind::PiiTagGained {
+                            column: column.clone(),
+                            tag: tag.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn change(fqn: &str, kind: ChangeKind) -> Change {
+    Change {
+        table: fqn.to_string(),
+        kind,
+    }
+}
+
+/// A key as text: `orderId (S) / createdAt (N)`.
+pub fn key_text(keys: &[KeyAttr]) -> String {
+    if keys.is_empty() {
+        return "none".to_string();
+    }
+    keys.iter()
+        .map(|k| format!("{} ({})", k.name, k.attribute_type))
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// An index as text: `GSI on status / createdAt, projection ALL`.
+pub fn index_text(i: &IndexDef) -> String {
+    let mut key = i.hash_key.clone().unwrap_or_else(|| "?".to_string());
+    if let Some(r) = &i.range_key {
+        key.push_str(" / ");
+        key.push_str(r);
+    }
+    match &i.projection {
+        Some(p) => format!("{} on {key}, projection {p}", i.kind),
+        None => format!("{} on {key}", i.kind),
+    }
+}
+
+/// A column flattened: path → (type as compared, presence).
+fn flatten(columns: &[Column]) -> BTreeMap<String, (String, Option<f64>)> {
+    fn walk(cols: &[Column], prefix: &str, out: &mut BTreeMap<String, (String, Option<f64>)>) {
+        for c in cols {
+            let path = if prefix.is_empty() {
+                c.name.clone()
+            } else {
+                format!("{prefix}.{}", c.name)
+            };
+            // A parent's display type spells its children's types: compare its kind
+            // only, so one changed field is one change, reported on the field.
+            let ty = if c.children.is_empty() {
+                c.display_type.clone()
+            } else {
+                c.data_type.to_lowercase()
+            };
+            out.insert(path.clone(), (ty, c.presence));
+            walk(&c.children, &path, out);
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(columns, "", &mut out);
+    out
+}
+
+/// Whether `path` lies under one of `parents` (so its parent's change covers it).
+fn under(path: &str, parents: &BTreeSet<String>) -> bool {
+    parents
+        .iter()
+        .any(|p| path.len() > p.len() && path.starts_with(p.as_str()) && path[p.len()..].starts_with('.'))
+}
+
+/// The changes between two snapshots of one table (pure; property-tested).
+pub fn table_changes(a: &TableSnapshot, b: &TableSnapshot, options: DiffOptions) -> Vec<ChangeKind> {
+    let mut out = Vec::new();
+    if a.keys != b.keys {
+        out.push(ChangeKind::KeyChanged {
+            from: key_text(&a.keys),
+            to: key_text(&b.keys),
+        });
+    }
+    let ia: BTreeMap<&str, &IndexDef> = a.indexes.iter().map(|i| (i.name.as_str(), i)).collect();
+    let ib: BTreeMap<&str, &IndexDef> = b.indexes.iter().map(|i| (i.name.as_str(), i)).collect();
+    for (name, i) in &ia {
+        match ib.get(name) {
+            None => out.push(ChangeKind::IndexRemoved {
+                name: name.to_string(),
+                definition: index_text(i),
+            }),
+            Some(j) if i != j => out.push(ChangeKind::IndexChanged {
+                name: name.to_string(),
+                from: index_text(i),
+                to: index_text(j),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, j) in &ib {
+        if !ia.contains_key(name) {
+            out.push(ChangeKind::IndexAdded {
+                name: name.to_string(),
+                definition: index_text(j),
+            });
+        }
+    }
+    // Unknown (None) on either side is not a change: the fact could not be read.
+    for (from, to, kind) in [
+        (&a.billing, &b.billing, 0),
+        (&a.ttl, &b.ttl, 1),
+        (&a.stream, &b.stream, 2),
+    ] {
+        if let (Some(from), Some(to)) = (from, to) {
+            if from != to {
+                let (from, to) = (from.clone(), to.clone());
+                out.push(match kind {
+                    0 => ChangeKind::BillingChanged { from, to },
+                    1 => ChangeKind::TtlChanged { from, to },
+                    _ => ChangeKind::StreamChanged { from, to },
+                });
+            }
+        }
+    }
+    let ca = flatten(&a.columns);
+    let cb = flatten(&b.columns);
+    let removed: BTreeSet<String> = ca.keys().filter(|p| !cb.contains_key(*p)).cloned().collect();
+    let added: BTreeSet<String> = cb.keys().filter(|p| !ca.contains_key(*p)).cloned().collect();
+    for path in &removed {
+        if !under(path, &removed) {
+            out.push(ChangeKind::AttributeRemoved {
+                path: path.clone(),
+                data_type: ca[path].0.clone(),
+            });
+        }
+    }
+    for path in &added {
+        if !under(path, &added) {
+            out.push(ChangeKind::AttributeAdded {
+                path: path.clone(),
+                data_type: cb[path].0.clone(),
+            });
+        }
+    }
+    for (path, (ty_a, pa)) in &ca {
+        let Some((ty_b, pb)) = cb.get(path) else {
+            continue;
+        };
+        if ty_a != ty_b {
+            out.push(ChangeKind::TypeChanged {
+                path: path.clone(),
+                from: ty_a.clone(),
+                to: ty_b.clone(),
+            });
+        }
+        if let (Some(pa), Some(pb)) = (pa, pb) {
+            if (pa - pb).abs() >= options.presence_threshold {
+                out.push(ChangeKind::PresenceChanged {
+                    path: path.clone(),
+                    from: *pa,
+                    to: *pb,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.0}%", v * 100.0)
+}
+
+/// One change as a line of text (without the table).
+pub fn change_text(kind: &ChangeKind) -> String {
+    match kind {
+        ChangeKind::TableCreated => "+ table created".to_string(),
+        ChangeKind::TableDeleted => "- table deleted".to_string(),
+        ChangeKind::AttributeAdded { path, data_type } => format!("+ attribute {path}: {data_type}"),
+        ChangeKind::AttributeRemoved { path, data_type } => {
+            format!("- attribute {path} (was {data_type})")
+        }
+        ChangeKind::TypeChanged { path, from, to } => format!("~ type of {path}: {from} -> {to}"),
+        ChangeKind::PresenceChanged { path, from, to } => {
+            format!("~ presence of {path}: {} -> {}", pct(*from), pct(*to))
+        }
+        ChangeKind::KeyChanged { from, to } => format!("~ key: {from} -> {to}"),
+        ChangeKind::IndexAdded { name, definition } => format!("+ index {name} ({definition})"),
+        ChangeKind::IndexRemoved { name, definition } => format!("- index {name} (was {definition})"),
+        ChangeKind::IndexChanged { name, from, to } => format!("~ index {name}: {from} -> {to}"),
+        ChangeKind::BillingChanged { from, to } => format!("~ billing: {from} -> {to}"),
+        ChangeKind::TtlChanged { from, to } => format!("~ TTL: {from} -> {to}"),
+        ChangeKind::StreamChanged { from, to } => format!("~ stream: {from} -> {to}"),
+        ChangeKind::PiiTagGained { column, tag } => format!("+ PII tag {tag} on {column}"),
+        ChangeKind::PiiTagLost { column, tag } => format!("- PII tag {tag} on {column}"),
+    }
+}
+
+impl Diff {
+    /// The diff for people.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        for c in &self.compared {
+            let what = if c.command == "ingest" { "schema" } else { "PII tags" };
+            let _ = writeln!(
+                out,
+                "{what} of service {}: {} run {} ({}) -> run {} ({})",
+                c.service, c.command, c.from_run, c.from_started_at, c.to_run, c.to_started_at
+            );
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "note: {note}");
+        }
+        let mut by_table: BTreeMap<&str, Vec<&ChangeKind>> = BTreeMap::new();
+        for c in &self.changes {
+            by_table.entry(&c.table).or_default().push(&c.kind);
+        }
+        for (table, kinds) in &by_table {
+            let _ = writeln!(out, "{table}");
+            for k in kinds {
+                let _ = writeln!(out, "  {}", change_text(k));
+            }
+        }
+        if self.changes.is_empty() {
+            if self.compared.is_empty() {
+                out.push_str("nothing to compare yet.\n");
+            } else {
+                out.push_str("no changes.\n");
+            }
+        } else {
+            let _ = writeln!(
+                out,
+                "{} change{} in {} table{}.",
+                self.changes.len(),
+                if self.changes.len() == 1 { "" } else { "s" },
+                by_table.len(),
+                if by_table.len() == 1 { "" } else { "s" }
+            );
+        }
+        out
+    }
+
+    /// The diff as JSON.
+    pub fn render_json(&self) -> String {
+        crate::to_json(self)
+    }
+}

@@ -1,0 +1,403 @@
+//! The read side: runs, the current tables, a table's snapshot, versions, profiles,
+//! tags and samples. Only succeeded runs are the catalog's state.
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::{
+    Catalog, CatalogError, Column, IndexDef, KeyAttr, PiiTag, Run, RunStatus, Sample, TableRef,
+    TableSnapshot,
+};
+
+/// A stored table snapshot with the run that wrote it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredSnapshot {
+    /// The run.
+    pub run_id: i64,
+    /// What it saw.
+    pub snapshot: TableSnapshot,
+}
+
+/// A schema version of a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct SchemaVersion {
+    /// 1, 2, ...
+    pub version: i64,
+    /// The run that first saw it.
+    pub first_run_id: i64,
+    /// When that run started.
+    pub started_at: String,
+}
+
+/// One profile of a table.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredProfile {
+    /// The profile run.
+    pub run_id: i64,
+    /// When it started.
+    pub started_at: String,
+    /// OpenMetadata's table profile.
+    pub table_profile: serde_json::Value,
+    /// OpenMetadata's column profiles.
+    pub columns: serde_json::Value,
+}
+
+const RUN_COLUMNS: &str =
+    "id, command, service, started_at, finished_at, status, tool_version, summary";
+
+impl Catalog {
+    fn run_from_row(&self, r: &Row<'_>) -> rusqlite::Result<(Run, Option<String>)> {
+        let summary: Option<String> = r.get(7)?;
+        Ok((
+            Run {
+                id: r.get(0)?,
+                command: r.get(1)?,
+                service: r.get(2)?,
+                started_at: r.get(3)?,
+                finished_at: r.get(4)?,
+                status: RunStatus::parse(&r.get::<_, String>(5)?),
+                tool_version: r.get(6)?,
+                summary: None,
+            },
+            summary,
+        ))
+    }
+
+    fn runs_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Run>, CatalogError> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs {filter}");
+        let what = "reading runs";
+        let mut stmt = self.conn().prepare(&sql).map_err(|e| self.sql(what, e))?;
+        let rows = stmt
+            .query_map(args, |r| self.run_from_row(r))
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        rows.into_iter()
+            .map(|(mut run, summary)| {
+                if let Some(text) = summary {
+                    run.summary = Some(
+                        serde_json::from_str(&text)
+                            .map_err(|e| self.json_err(format!("run {}'s summary", run.id), e))?,
+                    );
+                }
+                Ok(run)
+            })
+            .collect()
+    }
+
+    /// Every run, oldest first.
+    pub fn runs(&self) -> Result<Vec<Run>, CatalogError> {
+        self.runs_where("ORDER BY id", &[])
+    }
+
+    /// The latest `n` succeeded runs of `command`, newest first.
+    pub fn latest_runs(&self, command: &str, n: usize) -> Result<Vec<Run>, CatalogError> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        self.runs_where(
+            "WHERE command = ?1 AND status = 'succeeded' ORDER BY id DESC LIMIT ?2",
+            &[&command, &n],
+        )
+    }
+
+    /// A run by id.
+    pub fn run(&self, id: i64) -> Result<Option<Run>, CatalogError> {
+        Ok(self.runs_where("WHERE id = ?1", &[&id])?.into_iter().next())
+    }
+
+    /// The snapshots an ingest run wrote, by FQN.
+    pub fn snapshots_of_run(&self, run_id: i64) -> Result<Vec<StoredSnapshot>, CatalogError> {
+        self.snapshots_where("WHERE s.run_id = ?1 ORDER BY t.fqn", params![run_id])
+    }
+
+    /// A table's snapshots from succeeded runs, oldest first.
+    pub fn snapshots_of_table(&self, fqn: &str) -> Result<Vec<StoredSnapshot>, CatalogError> {
+        self.snapshots_where(
+            "WHERE t.fqn = ?1 AND s.run_id IN (SELECT id FROM runs WHERE status = 'succeeded') ORDER BY s.run_id",
+            params![fqn],
+        )
+    }
+
+    fn snapshots_where(
+        &self,
+        filter: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<StoredSnapshot>, CatalogError> {
+        let sql = format!(
+            "SELECT s.run_id, t.fqn, t.service, t.database, t.schema_name, t.name,
+                    s.keys, s.indexes, s.columns, s.billing, s.item_count, s.size_bytes, s.ttl, s.stream, s.properties
+             FROM snapshots s JOIN tables t ON t.id = s.table_id {filter}"
+        );
+        let what = "reading table snapshots";
+        let mut stmt = self.conn().prepare(&sql).map_err(|e| self.sql(what, e))?;
+        type Raw = (i64, TableRef, [String; 3], Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, String);
+        let rows: Vec<Raw> = stmt
+            .query_map(args, |r| {
+                Ok((
+                    r.get(0)?,
+                    TableRef {
+                        fqn: r.get(1)?,
+                        service: r.get(2)?,
+                        database: r.get(3)?,
+                        schema: r.get(4)?,
+                        name: r.get(5)?,
+                    },
+                    [r.get(6)?, r.get(7)?, r.get(8)?],
+                    r.get(9)?,
+                    r.get(10)?,
+                    r.get(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                    r.get(14)?,
+                ))
+            })
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        rows.into_iter()
+            .map(|(run_id, table, [keys, indexes, columns], billing, item_count, size_bytes, ttl, stream, properties)| {
+                let ctx = |part: &str| format!("the {part} of {} in run {run_id}", table.fqn);
+                let keys: Vec<KeyAttr> =
+                    serde_json::from_str(&keys).map_err(|e| self.json_err(ctx("keys"), e))?;
+                let indexes: Vec<IndexDef> =
+                    serde_json::from_str(&indexes).map_err(|e| self.json_err(ctx("indexes"), e))?;
+                let columns: Vec<Column> =
+                    serde_json::from_str(&columns).map_err(|e| self.json_err(ctx("columns"), e))?;
+                let properties = serde_json::from_str(&properties)
+                    .map_err(|e| self.json_err(ctx("properties"), e))?;
+                Ok(StoredSnapshot {
+                    run_id,
+                    snapshot: TableSnapshot {
+                        table,
+                        keys,
+                        indexes,
+                        billing,
+                        item_count,
+                        size_bytes,
+                        ttl,
+                        stream,
+                        properties,
+                        columns,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Every table name run `run_id` listed, per schema FQN (empty: the run recorded no
+    /// listing, so no table can be called deleted from it).
+    pub fn listing(&self, run_id: i64) -> Result<Vec<(String, String)>, CatalogError> {
+        let what = "reading a table listing";
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT schema_fqn, table_name FROM listings WHERE run_id = ?1 ORDER BY 1, 2")
+            .map_err(|e| self.sql(what, e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        Ok(rows)
+    }
+
+    /// The tables of the catalog's current state: those the latest succeeded ingest run
+    /// of each service saw; with no ingest run, every table anything was written for.
+    pub fn current_tables(&self) -> Result<Vec<TableRef>, CatalogError> {
+        let what = "reading the current tables";
+        let sql = "SELECT t.fqn, t.service, t.database, t.schema_name, t.name FROM tables t
+                   WHERE t.id IN (SELECT s.table_id FROM snapshots s WHERE s.run_id IN (
+                         SELECT MAX(id) FROM runs WHERE command = 'ingest' AND status = 'succeeded' GROUP BY service))
+                      OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.command = 'ingest' AND r.status = 'succeeded' AND r.service = t.service)
+                   ORDER BY t.name, t.fqn";
+        let mut stmt = self.conn().prepare(sql).map_err(|e| self.sql(what, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(TableRef {
+                    fqn: r.get(0)?,
+                    service: r.get(1)?,
+                    database: r.get(2)?,
+                    schema: r.get(3)?,
+                    name: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        Ok(rows)
+    }
+
+    /// Finds a table by FQN or by its DynamoDB name (which must then be unambiguous).
+    pub fn find_table(&self, name: &str) -> Result<TableRef, CatalogError> {
+        let what = "looking up a table";
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT fqn, service, database, schema_name, name FROM tables WHERE fqn = ?1 OR name = ?1 ORDER BY fqn = ?1 DESC, fqn")
+            .map_err(|e| self.sql(what, e))?;
+        let found: Vec<TableRef> = stmt
+            .query_map(params![name], |r| {
+                Ok(TableRef {
+                    fqn: r.get(0)?,
+                    service: r.get(1)?,
+                    database: r.get(2)?,
+                    schema: r.get(3)?,
+                    name: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        match found.as_slice() {
+            [] => Err(CatalogError::NotFound(format!(
+                "no table `{name}` in the catalog {}; `dynameta report` lists the tables it holds",
+                self.path().display()
+            ))),
+            [one, ..] if one.fqn == name => Ok(one.clone()),
+            [one] => Ok(one.clone()),
+            many => Err(CatalogError::NotFound(format!(
+                "`{name}` names {} tables in the catalog {} ({}); give the fully qualified name",
+                many.len(),
+                self.path().display(),
+                many.iter().map(|t| t.fqn.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        }
+    }
+
+    /// A table's schema versions, oldest first.
+    pub fn versions(&self, fqn: &str) -> Result<Vec<SchemaVersion>, CatalogError> {
+        let what = "reading schema versions";
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT v.version, v.first_run_id, r.started_at FROM schema_versions v
+                 JOIN tables t ON t.id = v.table_id JOIN runs r ON r.id = v.first_run_id
+                 WHERE t.fqn = ?1 ORDER BY v.version",
+            )
+            .map_err(|e| self.sql(what, e))?;
+        let rows = stmt
+            .query_map(params![fqn], |r| {
+                Ok(SchemaVersion {
+                    version: r.get(0)?,
+                    first_run_id: r.get(1)?,
+                    started_at: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        Ok(rows)
+    }
+
+    /// A table's profiles from succeeded runs, oldest first.
+    pub fn profiles(&self, fqn: &str) -> Result<Vec<StoredProfile>, CatalogError> {
+        let what = "reading profiles";
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT p.run_id, r.started_at, p.table_profile, p.columns FROM profiles p
+                 JOIN tables t ON t.id = p.table_id JOIN runs r ON r.id = p.run_id
+                 WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY p.run_id",
+            )
+            .map_err(|e| self.sql(what, e))?;
+        let rows: Vec<(i64, String, String, String)> = stmt
+            .query_map(params![fqn], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        rows.into_iter()
+            .map(|(run_id, started_at, table, columns)| {
+                let ctx = format!("the profile of {fqn} in run {run_id}");
+                Ok(StoredProfile {
+                    run_id,
+                    started_at,
+                    table_profile: serde_json::from_str(&table)
+                        .map_err(|e| self.json_err(ctx.clone(), e))?,
+                    columns: serde_json::from_str(&columns).map_err(|e| self.json_err(ctx, e))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The latest succeeded classify run that classified the table, and its tags.
+    pub fn tags(&self, fqn: &str) -> Result<Option<(i64, Vec<PiiTag>)>, CatalogError> {
+        let what = "reading PII tags";
+        let run: Option<i64> = self
+            .conn()
+            .query_row(
+                "SELECT MAX(c.run_id) FROM classified c JOIN tables t ON t.id = c.table_id
+                 JOIN runs r ON r.id = c.run_id WHERE t.fqn = ?1 AND r.status = 'succeeded'",
+                params![fqn],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.sql(what, e))?;
+        match run {
+            None => Ok(None),
+            Some(run) => Ok(Some((run, self.tags_of_run(run, fqn)?))),
+        }
+    }
+
+    /// The tags a run gave a table, by column.
+    pub fn tags_of_run(&self, run_id: i64, fqn: &str) -> Result<Vec<PiiTag>, CatalogError> {
+        let what = "reading PII tags";
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT p.column, p.tag, p.recognizer, p.confidence FROM pii_tags p
+                 JOIN tables t ON t.id = p.table_id WHERE p.run_id = ?1 AND t.fqn = ?2 ORDER BY p.column",
+            )
+            .map_err(|e| self.sql(what, e))?;
+        let rows = stmt
+            .query_map(params![run_id, fqn], |r| {
+                Ok(PiiTag {
+                    column: r.get(0)?,
+                    tag: r.get(1)?,
+                    recognizer: r.get(2)?,
+                    confidence: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        Ok(rows)
+    }
+
+    /// FQNs of the tables run `run_id` classified.
+    pub fn classified_tables(&self, run_id: i64) -> Result<Vec<String>, CatalogError> {
+        let what = "reading classified tables";
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT t.fqn FROM classified c JOIN tables t ON t.id = c.table_id WHERE c.run_id = ?1 ORDER BY 1")
+            .map_err(|e| self.sql(what, e))?;
+        let rows = stmt
+            .query_map(params![run_id], |r| r.get(0))
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        Ok(rows)
+    }
+
+    /// The latest sample rows of a table from a succeeded run.
+    pub fn sample(&self, fqn: &str) -> Result<Option<Sample>, CatalogError> {
+        let what = "reading sample data";
+        let row: Option<(String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT s.columns, s.rows FROM samples s JOIN tables t ON t.id = s.table_id
+                 JOIN runs r ON r.id = s.run_id WHERE t.fqn = ?1 AND r.status = 'succeeded'
+                 ORDER BY s.run_id DESC LIMIT 1",
+                params![fqn],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql(what, e))?;
+        match row {
+            None => Ok(None),
+            Some((columns, rows)) => {
+                let ctx = format!("the sample data of {fqn}");
+                Ok(Some(Sample {
+                    columns: serde_json::from_str(&columns)
+                        .map_err(|e| self.json_err(ctx.clone(), e))?,
+                    rows: serde_json::from_str(&rows).map_err(|e| self.json_err(ctx, e))?,
+                }))
+            }
+        }
+    }
+}

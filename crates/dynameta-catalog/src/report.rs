@@ -1,0 +1,639 @@
+//! The self-contained HTML report: one file, CSS and JavaScript inline, charts as inline
+//! SVG, no network and no external asset, so it opens from disk anywhere.
+//!
+//! HTML comes from `maud` (templates checked at compile time, every value escaped). The
+//! charts are drawn here: they are a few bars and a polyline, which a charting crate
+//! (plotters and the like) would bring fonts, raster backends and far more code for.
+
+use std::collections::BTreeMap;
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::diff::{change_text, table_changes, ChangeKind, Diff, DiffOptions};
+use crate::read::{SchemaVersion, StoredProfile, StoredSnapshot};
+use crate::show::{column_rows, human_bytes};
+use crate::{Catalog, CatalogError, PiiTag, Run, Sample, TableRef};
+
+/// Sample rows shown per table, and characters per cell (the catalog keeps them all).
+const SAMPLE_ROWS: usize = 10;
+const SAMPLE_CELL: usize = 80;
+
+/// Everything the report shows of one table.
+struct TableData {
+    table: TableRef,
+    snapshots: Vec<StoredSnapshot>,
+    versions: Vec<SchemaVersion>,
+    profiles: Vec<StoredProfile>,
+    tags: Vec<PiiTag>,
+    sample: Option<Sample>,
+    drift: Vec<ChangeKind>,
+}
+
+impl TableData {
+    fn latest(&self) -> Option<&StoredSnapshot> {
+        self.snapshots.last()
+    }
+
+    fn last_change(&self) -> Option<&SchemaVersion> {
+        self.versions.last()
+    }
+}
+
+impl Catalog {
+    /// The HTML report of the catalog's current state, its history and the drift since
+    /// the previous run.
+    pub fn report_html(&self) -> Result<String, CatalogError> {
+        let generated: String = self
+            .conn()
+            .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0))
+            .map_err(|e| self.sql("reading the clock", e))?;
+        let diff = self.diff(DiffOptions::default())?;
+        let mut drift: BTreeMap<String, Vec<ChangeKind>> = BTreeMap::new();
+        for c in &diff.changes {
+            drift.entry(c.table.clone()).or_default().push(c.kind.clone());
+        }
+        let mut tables = Vec::new();
+        for table in self.current_tables()? {
+            let fqn = table.fqn.clone();
+            tables.push(TableData {
+                snapshots: self.snapshots_of_table(&fqn)?,
+                versions: self.versions(&fqn)?,
+                profiles: self.profiles(&fqn)?,
+                tags: self.tags(&fqn)?.map(|(_, t)| t).unwrap_or_default(),
+                sample: self.sample(&fqn)?,
+                drift: drift.remove(&fqn).unwrap_or_default(),
+                table,
+            });
+        }
+        let runs = self.runs()?;
+        Ok(page(&self.path().display().to_string(), &generated, &tables, &runs, &diff).into_string())
+    }
+}
+
+const CSS: &str = r#"
+:root{--bg:#f6f7f9;--card:#fff;--ink:#1d2330;--mute:#5d6778;--line:#e2e6ec;--accent:#2f6fde;--ok:#1f8a4c;--warn:#b7791f;--bad:#c53030;--chip:#eef2f8}
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;background:var(--bg);color:var(--ink)}
+header{background:#17202f;color:#fff;padding:14px 20px}
+header h1{margin:0;font-size:18px;font-weight:600}
+header p{margin:2px 0 0;color:#b9c2d0;font-size:12px;word-break:break-all}
+main{max-width:1200px;margin:0 auto;padding:16px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;margin-bottom:16px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px}
+.card b{display:block;font-size:22px}
+.card span{color:var(--mute);font-size:12px}
+section,article{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px;margin-bottom:16px}
+h2{font-size:17px;margin:0 0 10px}
+h3{font-size:14px;margin:18px 0 8px;color:var(--mute);text-transform:uppercase;letter-spacing:.04em}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-size:12px;color:var(--mute);font-weight:600;white-space:nowrap}
+th.sort{cursor:pointer;user-select:none}
+th.sort::after{content:" ↕";color:#aab}
+th.asc::after{content:" ↑";color:var(--accent)}
+th.desc::after{content:" ↓";color:var(--accent)}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.row:hover{background:#f0f5ff}
+a{color:var(--accent);text-decoration:none}
+a:hover{text-decoration:underline}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:11px;background:var(--chip);color:var(--ink);margin:1px 2px 1px 0;white-space:nowrap}
+.badge.s{background:#fde8e8;color:var(--bad)}
+.badge.n{background:#fff4e0;color:var(--warn)}
+.badge.new{background:#e6f6ec;color:var(--ok)}
+.badge.chg{background:#e8efff;color:var(--accent)}
+#search{width:100%;padding:9px 12px;font-size:15px;border:1px solid var(--line);border-radius:6px;margin-bottom:10px}
+.bar{background:var(--chip);border-radius:3px;height:8px;width:80px;display:inline-block;vertical-align:middle;margin-right:6px}
+.bar i{display:block;height:8px;border-radius:3px;background:var(--accent)}
+dl.props{display:grid;grid-template-columns:max-content 1fr;gap:4px 14px;margin:0}
+dl.props dt{color:var(--mute)}
+dl.props dd{margin:0;word-break:break-word}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
+.chart{border:1px solid var(--line);border-radius:6px;padding:8px}
+.chart h4{margin:0 0 6px;font-size:13px}
+svg{display:block;width:100%;height:auto}
+svg text{font:11px system-ui,sans-serif;fill:var(--ink)}
+ul.changes{margin:0;padding-left:18px}
+ul.changes li{margin:2px 0}
+.add{color:var(--ok)}.del{color:var(--bad)}.mod{color:var(--accent)}
+.muted{color:var(--mute)}
+.back{display:inline-block;margin-bottom:10px}
+.indent{display:inline-block}
+@media (max-width:700px){
+ main{padding:8px}
+ .hide-sm{display:none}
+ section,article{padding:10px}
+ th,td{padding:5px 4px}
+ .charts{grid-template-columns:1fr}
+}
+"#;
+
+const JS: &str = r#"
+(function(){
+  var list=document.getElementById('overview');
+  function route(){
+    var id=decodeURIComponent(location.hash.slice(1));
+    var shown=null;
+    document.querySelectorAll('article.table').forEach(function(a){
+      var on=(a.id===id); a.hidden=!on; if(on){shown=a;}
+    });
+    list.hidden=!!shown;
+    if(shown){window.scrollTo(0,0);document.title=shown.dataset.name+' · dynameta report';}
+    else{document.title='dynameta report';}
+  }
+  window.addEventListener('hashchange',route);
+  route();
+  var search=document.getElementById('search');
+  var rows=Array.prototype.slice.call(document.querySelectorAll('#tables tbody tr'));
+  var count=document.getElementById('shown');
+  search.addEventListener('input',function(){
+    var q=search.value.trim().toLowerCase(); var n=0;
+    rows.forEach(function(r){var on=!q||r.dataset.search.indexOf(q)>=0; r.hidden=!on; if(on){n++;}});
+    count.textContent=n;
+  });
+  document.querySelectorAll('th.sort').forEach(function(th,col){
+    th.addEventListener('click',function(){
+      var asc=!th.classList.contains('asc');
+      document.querySelectorAll('th.sort').forEach(function(o){o.classList.remove('asc','desc');});
+      th.classList.add(asc?'asc':'desc');
+      var idx=Array.prototype.indexOf.call(th.parentNode.children,th);
+      var num=th.classList.contains('num');
+      var body=document.querySelector('#tables tbody');
+      rows.sort(function(a,b){
+        var x=a.children[idx].dataset.v, y=b.children[idx].dataset.v;
+        var c=num?(parseFloat(x)-parseFloat(y)):x.localeCompare(y);
+        return asc?c:-c;
+      });
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+})();
+"#;
+
+fn anchor(t: &TableRef) -> String {
+    format!("t:{}", t.fqn)
+}
+
+fn pii_badge(tag: &str) -> Markup {
+    let class = if tag.ends_with("NonSensitive") { "badge n" } else { "badge s" };
+    html! { span class=(class) { (tag) } }
+}
+
+fn change_class(kind: &ChangeKind) -> &'static str {
+    match change_text(kind).chars().next() {
+        Some('+') => "add",
+        Some('-') => "del",
+        _ => "mod",
+    }
+}
+
+fn changes_list(changes: &[ChangeKind]) -> Markup {
+    html! {
+        ul.changes {
+            @for c in changes { li class=(change_class(c)) { (change_text(c)) } }
+        }
+    }
+}
+
+fn page(catalog: &str, generated: &str, tables: &[TableData], runs: &[Run], diff: &Diff) -> Markup {
+    let items: i64 = tables.iter().filter_map(|t| t.latest()?.snapshot.item_count).sum();
+    let bytes: i64 = tables.iter().filter_map(|t| t.latest()?.snapshot.size_bytes).sum();
+    let pii_columns: usize = tables.iter().map(|t| t.tags.len()).sum();
+    let deleted: Vec<&str> = diff
+        .changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::TableDeleted)
+        .map(|c| c.table.as_str())
+        .collect();
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "dynameta report" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    h1 { "dynameta · DynamoDB catalog report" }
+                    p { "Catalog " (catalog) " · generated " (generated) " · " (runs.len()) " runs recorded" }
+                }
+                main {
+                    div #overview {
+                        div.cards {
+                            div.card { b { (tables.len()) } span { "tables" } }
+                            div.card { b { (items) } span { "items (approximate)" } }
+                            div.card { b { (human_bytes(bytes)) } span { "stored" } }
+                            div.card { b { (pii_columns) } span { "PII-tagged columns" } }
+                            div.card { b { (diff.changes.len()) } span { "changes since the previous run" } }
+                        }
+                        section #drift {
+                            h2 { "Drift since the previous run" }
+                            @for c in &diff.compared {
+                                p.muted { (if c.command == "ingest" { "Schema" } else { "PII tags" }) " of " (c.service) ": run " (c.from_run) " (" (c.from_started_at) ") → run " (c.to_run) " (" (c.to_started_at) ")" }
+                            }
+                            @for n in &diff.notes { p.muted { (n) } }
+                            @if diff.changes.is_empty() {
+                                p { @if diff.compared.is_empty() { "Nothing to compare yet." } @else { "No changes." } }
+                            } @else {
+                                @for t in tables.iter().filter(|t| !t.drift.is_empty()) {
+                                    p { a href={ "#" (anchor(&t.table)) } { b { (t.table.name) } } }
+                                    (changes_list(&t.drift))
+                                }
+                                @for d in &deleted {
+                                    p { b { (d) } }
+                                    ul.changes { li.del { "- table deleted" } }
+                                }
+                            }
+                        }
+                        section {
+                            h2 { "Tables (" span #shown { (tables.len()) } ")" }
+                            input #search type="search" placeholder="Search tables, columns, tags…" aria-label="Search tables";
+                            div.scroll {
+                                table #tables {
+                                    thead { tr {
+                                        th.sort { "Table" }
+                                        th.sort.num { "Items" }
+                                        th.sort.num.hide-sm { "Size" }
+                                        th.sort.hide-sm { "Billing" }
+                                        th.sort.num { "PII" }
+                                        th.sort.num.hide-sm { "Schema" }
+                                        th.sort { "Last change" }
+                                    } }
+                                    tbody {
+                                        @for t in tables { (table_row(t)) }
+                                    }
+                                }
+                            }
+                        }
+                        section {
+                            h2 { "Runs" }
+                            div.scroll { table {
+                                thead { tr { th.num { "#" } th { "Command" } th.hide-sm { "Service" } th { "Started" } th { "Status" } th.hide-sm { "Summary" } } }
+                                tbody {
+                                    @for r in runs.iter().rev() {
+                                        tr {
+                                            td.num { (r.id) }
+                                            td { (r.command) }
+                                            td.hide-sm { (r.service) }
+                                            td.mono { (r.started_at) }
+                                            td { (status_badge(r)) }
+                                            td.hide-sm.muted { (run_summary(r)) }
+                                        }
+                                    }
+                                }
+                            } }
+                        }
+                    }
+                    @for t in tables { (table_article(t)) }
+                }
+                script { (PreEscaped(JS)) }
+            }
+        }
+    }
+}
+
+fn status_badge(r: &Run) -> Markup {
+    let (class, text) = match r.status {
+        crate::RunStatus::Succeeded => ("badge new", "succeeded"),
+        crate::RunStatus::Failed => ("badge s", "failed"),
+        crate::RunStatus::Stopped => ("badge n", "stopped"),
+        crate::RunStatus::Running => ("badge n", "did not finish"),
+    };
+    html! { span class=(class) { (text) } }
+}
+
+/// The summary's counters as one line.
+fn run_summary(r: &Run) -> String {
+    let Some(serde_json::Value::Object(s)) = &r.summary else {
+        return String::new();
+    };
+    s.iter()
+        .filter(|(_, v)| v.is_number())
+        .take(6)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn table_row(t: &TableData) -> Markup {
+    let snap = t.latest().map(|s| &s.snapshot);
+    let items = snap.and_then(|s| s.item_count);
+    let size = snap.and_then(|s| s.size_bytes);
+    let billing = snap.and_then(|s| s.billing.clone()).unwrap_or_default();
+    let sensitive = t.tags.iter().filter(|x| !x.tag.ends_with("NonSensitive")).count();
+    let version = t.last_change().map(|v| v.version).unwrap_or(0);
+    let last = t.last_change().map(|v| v.started_at.clone()).unwrap_or_default();
+    let mut search = t.table.name.to_lowercase();
+    if let Some(s) = snap {
+        for (_, path, _) in column_rows(&s.columns) {
+            search.push(' ');
+            search.push_str(&path.to_lowercase());
+        }
+    }
+    for tag in &t.tags {
+        search.push(' ');
+        search.push_str(&tag.tag.to_lowercase());
+    }
+    html! {
+        tr.row data-search=(search) {
+            td data-v=(t.table.name) {
+                a href={ "#" (anchor(&t.table)) } { (t.table.name) }
+                @if !t.drift.is_empty() { " " span.badge.chg { "changed" } }
+            }
+            td.num data-v=(items.unwrap_or(-1)) { (items.map(|n| n.to_string()).unwrap_or_default()) }
+            td.num.hide-sm data-v=(size.unwrap_or(-1)) { (size.map(human_bytes).unwrap_or_default()) }
+            td.hide-sm data-v=(billing) { (billing.replace("PAY_PER_REQUEST", "on-demand").to_lowercase()) }
+            td.num data-v=(t.tags.len()) {
+                @if sensitive > 0 { span.badge.s { (sensitive) " sensitive" } }
+                @if t.tags.len() > sensitive { span.badge.n { (t.tags.len() - sensitive) " other" } }
+            }
+            td.num.hide-sm data-v=(version) { @if version > 0 { "v" (version) } }
+            td.mono data-v=(last) { (last.get(..16).unwrap_or(&last)) }
+        }
+    }
+}
+
+fn table_article(t: &TableData) -> Markup {
+    let Some(latest) = t.latest() else {
+        return html! {
+            article.table id=(anchor(&t.table)) data-name=(t.table.name) hidden {
+                a.back href="#" { "← all tables" }
+                h2 { (t.table.name) }
+                p.muted { "No succeeded ingest run has described this table yet; profiles and tags below." }
+                (profile_section(t))
+            }
+        };
+    };
+    let s = &latest.snapshot;
+    html! {
+        article.table id=(anchor(&t.table)) data-name=(t.table.name) hidden {
+            a.back href="#" { "← all tables" }
+            h2 { (s.table.name) }
+            p.muted.mono { (s.table.fqn) }
+            @if !t.drift.is_empty() {
+                h3 { "Drift since the previous run" }
+                (changes_list(&t.drift))
+            }
+            h3 { "Keys and indexes" }
+            div.scroll { table {
+                thead { tr { th { "Name" } th { "Kind" } th { "Partition key" } th { "Sort key" } th { "Projection" } } }
+                tbody {
+                    tr {
+                        td { "table" } td { "primary key" }
+                        td { (s.keys.iter().find(|k| k.role == "HASH").map(|k| format!("{} ({})", k.name, k.attribute_type)).unwrap_or_default()) }
+                        td { (s.keys.iter().find(|k| k.role == "RANGE").map(|k| format!("{} ({})", k.name, k.attribute_type)).unwrap_or_default()) }
+                        td {}
+                    }
+                    @for i in &s.indexes {
+                        tr { td { (i.name) } td { (i.kind) } td { (i.hash_key.clone().unwrap_or_default()) } td { (i.range_key.clone().unwrap_or_default()) } td { (i.projection.clone().unwrap_or_default()) } }
+                    }
+                }
+            } }
+            h3 { "Properties" }
+            dl.props {
+                dt { "Billing" } dd { (s.billing.clone().unwrap_or_else(|| "unknown".into())) }
+                dt { "Items" } dd { (s.item_count.map(|n| n.to_string()).unwrap_or_else(|| "unknown".into())) }
+                dt { "Size" } dd { (s.size_bytes.map(human_bytes).unwrap_or_else(|| "unknown".into())) }
+                dt { "TTL" } dd { (s.ttl.clone().unwrap_or_else(|| "unknown".into())) }
+                dt { "Stream" } dd { (s.stream.clone().unwrap_or_else(|| "unknown".into())) }
+                @if let serde_json::Value::Object(props) = &s.properties {
+                    @for (k, v) in props {
+                        dt { (k) }
+                        dd { @match v { serde_json::Value::String(x) => (x), other => code { (other.to_string()) } } }
+                    }
+                }
+            }
+            h3 { "Columns" }
+            (columns_table(t, s))
+            (profile_section(t))
+            h3 { "History" }
+            (history(t))
+            @if let Some(sample) = &t.sample {
+                h3 { "Sample rows (masked by classify)" }
+                (sample_table(sample))
+            }
+        }
+    }
+}
+
+fn columns_table(t: &TableData, s: &crate::TableSnapshot) -> Markup {
+    let tags: BTreeMap<&str, &PiiTag> = t.tags.iter().map(|x| (x.column.as_str(), x)).collect();
+    let profile: BTreeMap<String, &serde_json::Value> = t
+        .profiles
+        .last()
+        .and_then(|p| p.columns.as_array())
+        .map(|cols| {
+            cols.iter()
+                .filter_map(|c| Some((c.get("name")?.as_str()?.to_string(), c)))
+                .collect()
+        })
+        .unwrap_or_default();
+    html! {
+        div.scroll { table {
+            thead { tr { th { "Column" } th { "Type" } th { "Presence" } th { "PII" } th.num.hide-sm { "Distinct" } th.num.hide-sm { "Nulls" } th.hide-sm { "Min / max / mean" } } }
+            tbody {
+                @for (depth, path, c) in column_rows(&s.columns) {
+                    @let p = if depth == 0 { profile.get(&c.name).copied() } else { None };
+                    tr {
+                        td { span.indent style={ "padding-left:" (depth * 16) "px" } { code { (c.name) } } }
+                        td { code { (c.display_type) } }
+                        td { @if let Some(pr) = c.presence {
+                            span.bar { i style={ "width:" (format!("{:.0}", pr * 100.0)) "%" } {} }
+                            (format!("{:.0}%", pr * 100.0))
+                        } }
+                        td { @if let Some(tag) = tags.get(path.as_str()) {
+                            (pii_badge(&tag.tag)) " " span.muted { (tag.recognizer) " " (format!("{:.0}", tag.confidence)) }
+                        } }
+                        td.num.hide-sm { (metric(p, "distinctCount")) }
+                        td.num.hide-sm { (p.and_then(|p| p.get("nullProportion")).and_then(|v| v.as_f64()).map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()) }
+                        td.hide-sm.mono { (min_max_mean(p)) }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+fn metric(p: Option<&serde_json::Value>, key: &str) -> String {
+    p.and_then(|p| p.get(key)).map(number_text).unwrap_or_default()
+}
+
+fn number_text(v: &serde_json::Value) -> String {
+    match v.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+        Some(f) if f.abs() >= 1e-3 && f.abs() < 1e9 => format!("{f:.4}").trim_end_matches('0').trim_end_matches('.').to_string(),
+        Some(f) => format!("{f:.4e}"),
+        None => v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+    }
+}
+
+fn min_max_mean(p: Option<&serde_json::Value>) -> String {
+    let Some(p) = p else { return String::new() };
+    let parts: Vec<String> = ["min", "max", "mean"]
+        .iter()
+        .filter_map(|k| p.get(*k).map(number_text))
+        .collect();
+    parts.join(" / ")
+}
+
+/// Horizontal bars with their labels and values (histograms and top values).
+fn bar_chart(labels: &[String], values: &[f64]) -> Markup {
+    let max = values.iter().cloned().fold(0.0_f64, f64::max).max(1e-12);
+    let row = 18.0;
+    let height = row * labels.len() as f64 + 4.0;
+    let (label_w, bar_w) = (120.0, 190.0);
+    html! {
+        svg viewBox={ "0 0 360 " (height) } role="img" {
+            @for (i, (l, v)) in labels.iter().zip(values).enumerate() {
+                @let y = 2.0 + row * i as f64;
+                @let w = (v / max * bar_w).max(1.0);
+                @let label: String = if l.chars().count() > 20 { l.chars().take(19).collect::<String>() + "…" } else { l.clone() };
+                text x=(label_w - 4.0) y=(y + 12.0) text-anchor="end" { (label) }
+                rect x=(label_w) y=(y + 2.0) width=(format!("{w:.1}")) height=(row - 5.0) rx="2" fill="#2f6fde" {}
+                text x=(label_w + w + 4.0) y=(y + 12.0) { (number_text(&serde_json::json!(v))) }
+            }
+        }
+    }
+}
+
+/// A line of values over runs (row count history).
+fn line_chart(points: &[(String, f64)]) -> Markup {
+    let (w, h, pad) = (360.0, 120.0, 28.0);
+    let max = points.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1.0);
+    let n = points.len().max(2) as f64 - 1.0;
+    let xy: Vec<(f64, f64)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, (_, v))| {
+            (pad + (w - 2.0 * pad) * i as f64 / n, h - pad - (h - 2.0 * pad) * v / max)
+        })
+        .collect();
+    let line: String = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
+    html! {
+        svg viewBox={ "0 0 " (w) " " (h) } role="img" {
+            line x1=(pad) y1=(h - pad) x2=(w - pad) y2=(h - pad) stroke="#ccd" {}
+            polyline points=(line) fill="none" stroke="#2f6fde" stroke-width="2" {}
+            @for ((x, y), (label, v)) in xy.iter().zip(points) {
+                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="3" fill="#2f6fde" {}
+                text x=(format!("{x:.1}")) y=(format!("{:.1}", y - 6.0)) text-anchor="middle" { (number_text(&serde_json::json!(v))) }
+                text x=(format!("{x:.1}")) y=(h - 10.0) text-anchor="middle" fill="#5d6778" { (label) }
+            }
+        }
+    }
+}
+
+fn profile_section(t: &TableData) -> Markup {
+    let Some(latest) = t.profiles.last() else {
+        return html! { h3 { "Profile" } p.muted { "Not profiled yet (dynameta profile)." } };
+    };
+    let tp = &latest.table_profile;
+    let mut charts: Vec<(String, &'static str, Vec<String>, Vec<f64>)> = Vec::new();
+    for c in latest.columns.as_array().into_iter().flatten() {
+        let name = c.get("name").and_then(|n| n.as_str()).unwrap_or("?").to_string();
+        if let Some(h) = c.get("histogram").filter(|h| h.is_object()) {
+            let labels = strings(h.get("boundaries"));
+            let values = numbers(h.get("frequencies"));
+            if !labels.is_empty() && labels.len() == values.len() {
+                charts.push((name.clone(), "histogram", labels, values));
+            }
+        }
+        if let Some(d) = c.get("cardinalityDistribution") {
+            let labels = strings(d.get("categories"));
+            let values = numbers(d.get("counts"));
+            if !labels.is_empty() && labels.len() == values.len() {
+                charts.push((name, "top values", labels, values));
+            }
+        }
+    }
+    let history: Vec<(String, f64)> = t
+        .profiles
+        .iter()
+        .filter_map(|p| Some((format!("run {}", p.run_id), p.table_profile.get("rowCount")?.as_f64()?)))
+        .collect();
+    html! {
+        h3 { "Profile" }
+        dl.props {
+            dt { "Profiled" } dd { "run " (latest.run_id) " · " (latest.started_at) }
+            @for key in ["rowCount", "columnCount", "sizeInByte", "profileSample", "profileSampleType"] {
+                @if let Some(v) = tp.get(key) { dt { (key) } dd { (number_text(v)) } }
+            }
+        }
+        @if !charts.is_empty() || history.len() > 1 {
+            div.charts {
+                @if history.len() > 1 {
+                    div.chart { h4 { "Row count across profile runs" } (line_chart(&history)) }
+                }
+                @for (name, kind, labels, values) in &charts {
+                    div.chart { h4 { code { (name) } " · " (kind) } (bar_chart(labels, values)) }
+                }
+            }
+        }
+    }
+}
+
+fn strings(v: Option<&serde_json::Value>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .map(|a| a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect())
+        .unwrap_or_default()
+}
+
+fn numbers(v: Option<&serde_json::Value>) -> Vec<f64> {
+    v.and_then(|v| v.as_array())
+        .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(0.0)).collect())
+        .unwrap_or_default()
+}
+
+/// Schema versions and what changed between consecutive snapshots.
+fn history(t: &TableData) -> Markup {
+    let mut entries: Vec<(i64, Vec<ChangeKind>)> = Vec::new();
+    for pair in t.snapshots.windows(2) {
+        let changes = table_changes(&pair[0].snapshot, &pair[1].snapshot, DiffOptions::default());
+        if !changes.is_empty() {
+            entries.push((pair[1].run_id, changes));
+        }
+    }
+    let first = t.snapshots.first().map(|s| s.run_id);
+    html! {
+        p.muted {
+            (t.snapshots.len()) " ingest run(s) saw this table"
+            @if let Some(f) = first { ", first run " (f) }
+            @if let Some(v) = t.versions.last() { "; schema version " (v.version) " since run " (v.first_run_id) " (" (v.started_at) ")" }
+            "."
+        }
+        @for (run, changes) in entries.iter().rev() {
+            p { "Run " (run) ":" }
+            (changes_list(changes))
+        }
+    }
+}
+
+fn sample_table(sample: &Sample) -> Markup {
+    let cell = |v: &serde_json::Value| -> String {
+        let text = match v {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        if text.chars().count() > SAMPLE_CELL {
+            text.chars().take(SAMPLE_CELL - 1).collect::<String>() + "…"
+        } else {
+            text
+        }
+    };
+    html! {
+        div.scroll { table {
+            thead { tr { @for c in &sample.columns { th { (c) } } } }
+            tbody {
+                @for row in sample.rows.iter().take(SAMPLE_ROWS) {
+                    tr { @for v in row { td.mono { (cell(v)) } } }
+                }
+            }
+        } }
+        @if sample.rows.len() > SAMPLE_ROWS {
+            p.muted { (SAMPLE_ROWS) " of " (sample.rows.len()) " rows shown." }
+        }
+    }
+}
