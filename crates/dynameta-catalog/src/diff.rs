@@ -57,7 +57,11 @@ pub struct Change {
 
 /// The kinds of change.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "change", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "change",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum ChangeKind {
     /// A table that was not there before.
     TableCreated,
@@ -274,9 +278,11 @@ impl Catalog {
                         out.push(change(fqn, ChangeKind::TableDeleted));
                     }
                 }
-                (Some(a), Some(b)) => {
-                    out.extend(table_changes(a, b, options).into_iter().map(|k| change(fqn, k)))
-                }
+                (Some(a), Some(b)) => out.extend(
+                    table_changes(a, b, options)
+                        .into_iter()
+                        .map(|k| change(fqn, k)),
+                ),
                 (None, None) => {}
             }
         }
@@ -383,13 +389,17 @@ fn flatten(columns: &[Column]) -> BTreeMap<String, (String, Option<f64>)> {
 
 /// Whether `path` lies under one of `parents` (so its parent's change covers it).
 fn under(path: &str, parents: &BTreeSet<String>) -> bool {
-    parents
-        .iter()
-        .any(|p| path.len() > p.len() && path.starts_with(p.as_str()) && path[p.len()..].starts_with('.'))
+    parents.iter().any(|p| {
+        path.len() > p.len() && path.starts_with(p.as_str()) && path[p.len()..].starts_with('.')
+    })
 }
 
 /// The changes between two snapshots of one table (pure; property-tested).
-pub fn table_changes(a: &TableSnapshot, b: &TableSnapshot, options: DiffOptions) -> Vec<ChangeKind> {
+pub fn table_changes(
+    a: &TableSnapshot,
+    b: &TableSnapshot,
+    options: DiffOptions,
+) -> Vec<ChangeKind> {
     let mut out = Vec::new();
     if a.keys != b.keys {
         out.push(ChangeKind::KeyChanged {
@@ -440,8 +450,16 @@ pub fn table_changes(a: &TableSnapshot, b: &TableSnapshot, options: DiffOptions)
     }
     let ca = flatten(&a.columns);
     let cb = flatten(&b.columns);
-    let removed: BTreeSet<String> = ca.keys().filter(|p| !cb.contains_key(*p)).cloned().collect();
-    let added: BTreeSet<String> = cb.keys().filter(|p| !ca.contains_key(*p)).cloned().collect();
+    let removed: BTreeSet<String> = ca
+        .keys()
+        .filter(|p| !cb.contains_key(*p))
+        .cloned()
+        .collect();
+    let added: BTreeSet<String> = cb
+        .keys()
+        .filter(|p| !ca.contains_key(*p))
+        .cloned()
+        .collect();
     for path in &removed {
         if !under(path, &removed) {
             out.push(ChangeKind::AttributeRemoved {
@@ -491,7 +509,9 @@ pub fn change_text(kind: &ChangeKind) -> String {
     match kind {
         ChangeKind::TableCreated => "+ table created".to_string(),
         ChangeKind::TableDeleted => "- table deleted".to_string(),
-        ChangeKind::AttributeAdded { path, data_type } => format!("+ attribute {path}: {data_type}"),
+        ChangeKind::AttributeAdded { path, data_type } => {
+            format!("+ attribute {path}: {data_type}")
+        }
         ChangeKind::AttributeRemoved { path, data_type } => {
             format!("- attribute {path} (was {data_type})")
         }
@@ -501,7 +521,9 @@ pub fn change_text(kind: &ChangeKind) -> String {
         }
         ChangeKind::KeyChanged { from, to } => format!("~ key: {from} -> {to}"),
         ChangeKind::IndexAdded { name, definition } => format!("+ index {name} ({definition})"),
-        ChangeKind::IndexRemoved { name, definition } => format!("- index {name} (was {definition})"),
+        ChangeKind::IndexRemoved { name, definition } => {
+            format!("- index {name} (was {definition})")
+        }
         ChangeKind::IndexChanged { name, from, to } => format!("~ index {name}: {from} -> {to}"),
         ChangeKind::BillingChanged { from, to } => format!("~ billing: {from} -> {to}"),
         ChangeKind::TtlChanged { from, to } => format!("~ TTL: {from} -> {to}"),
@@ -516,7 +538,11 @@ impl Diff {
     pub fn render_text(&self) -> String {
         let mut out = String::new();
         for c in &self.compared {
-            let what = if c.command == "ingest" { "schema" } else { "PII tags" };
+            let what = if c.command == "ingest" {
+                "schema"
+            } else {
+                "PII tags"
+            };
             let _ = writeln!(
                 out,
                 "{what} of service {}: {} run {} ({}) -> run {} ({})",

@@ -204,7 +204,11 @@ impl Catalog {
         }
     }
 
-    pub(crate) fn json_err(&self, what: impl Into<String>, source: serde_json::Error) -> CatalogError {
+    pub(crate) fn json_err(
+        &self,
+        what: impl Into<String>,
+        source: serde_json::Error,
+    ) -> CatalogError {
         CatalogError::Json {
             path: self.path.clone(),
             what: what.into(),
@@ -249,7 +253,8 @@ impl Catalog {
                 .prepare("INSERT OR IGNORE INTO listings (run_id, schema_fqn, table_name) VALUES (?1, ?2, ?3)")
                 .map_err(err)?;
             for name in tables {
-                stmt.execute(params![run.0, schema_fqn, name]).map_err(err)?;
+                stmt.execute(params![run.0, schema_fqn, name])
+                    .map_err(err)?;
             }
         }
         tx.commit().map_err(err)
@@ -283,7 +288,11 @@ impl Catalog {
     }
 
     /// Writes a profile run's statistics of one table (one transaction).
-    pub fn write_profile(&mut self, run: RunId, profile: &TableProfile) -> Result<(), CatalogError> {
+    pub fn write_profile(
+        &mut self,
+        run: RunId,
+        profile: &TableProfile,
+    ) -> Result<(), CatalogError> {
         let what = format!("writing the profile of {}", profile.table.fqn);
         let path = self.path.clone();
         let err = |source| CatalogError::Sql {
@@ -339,8 +348,15 @@ impl Catalog {
                 .prepare("INSERT OR REPLACE INTO pii_tags (run_id, table_id, column, tag, recognizer, confidence) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
                 .map_err(err)?;
             for t in tags {
-                stmt.execute(params![run.0, table_id, t.column, t.tag, t.recognizer, t.confidence])
-                    .map_err(err)?;
+                stmt.execute(params![
+                    run.0,
+                    table_id,
+                    t.column,
+                    t.tag,
+                    t.recognizer,
+                    t.confidence
+                ])
+                .map_err(err)?;
             }
         }
         tx.commit().map_err(err)
@@ -434,7 +450,11 @@ impl Catalog {
 /// Finds or adds a table row.
 fn upsert_table(tx: &rusqlite::Transaction<'_>, t: &TableRef) -> rusqlite::Result<i64> {
     if let Some(id) = tx
-        .query_row("SELECT id FROM tables WHERE fqn = ?1", params![t.fqn], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM tables WHERE fqn = ?1",
+            params![t.fqn],
+            |r| r.get(0),
+        )
         .optional()?
     {
         return Ok(id);

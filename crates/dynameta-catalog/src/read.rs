@@ -63,7 +63,11 @@ impl Catalog {
         ))
     }
 
-    fn runs_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Run>, CatalogError> {
+    fn runs_where(
+        &self,
+        filter: &str,
+        args: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<Run>, CatalogError> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs {filter}");
         let what = "reading runs";
         let mut stmt = self.conn().prepare(&sql).map_err(|e| self.sql(what, e))?;
@@ -129,7 +133,17 @@ impl Catalog {
         );
         let what = "reading table snapshots";
         let mut stmt = self.conn().prepare(&sql).map_err(|e| self.sql(what, e))?;
-        type Raw = (i64, TableRef, [String; 3], Option<String>, Option<i64>, Option<i64>, Option<String>, Option<String>, String);
+        type Raw = (
+            i64,
+            TableRef,
+            [String; 3],
+            Option<String>,
+            Option<i64>,
+            Option<i64>,
+            Option<String>,
+            Option<String>,
+            String,
+        );
         let rows: Vec<Raw> = stmt
             .query_map(args, |r| {
                 Ok((
@@ -154,32 +168,44 @@ impl Catalog {
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(what, e))?;
         rows.into_iter()
-            .map(|(run_id, table, [keys, indexes, columns], billing, item_count, size_bytes, ttl, stream, properties)| {
-                let ctx = |part: &str| format!("the {part} of {} in run {run_id}", table.fqn);
-                let keys: Vec<KeyAttr> =
-                    serde_json::from_str(&keys).map_err(|e| self.json_err(ctx("keys"), e))?;
-                let indexes: Vec<IndexDef> =
-                    serde_json::from_str(&indexes).map_err(|e| self.json_err(ctx("indexes"), e))?;
-                let columns: Vec<Column> =
-                    serde_json::from_str(&columns).map_err(|e| self.json_err(ctx("columns"), e))?;
-                let properties = serde_json::from_str(&properties)
-                    .map_err(|e| self.json_err(ctx("properties"), e))?;
-                Ok(StoredSnapshot {
+            .map(
+                |(
                     run_id,
-                    snapshot: TableSnapshot {
-                        table,
-                        keys,
-                        indexes,
-                        billing,
-                        item_count,
-                        size_bytes,
-                        ttl,
-                        stream,
-                        properties,
-                        columns,
-                    },
-                })
-            })
+                    table,
+                    [keys, indexes, columns],
+                    billing,
+                    item_count,
+                    size_bytes,
+                    ttl,
+                    stream,
+                    properties,
+                )| {
+                    let ctx = |part: &str| format!("the {part} of {} in run {run_id}", table.fqn);
+                    let keys: Vec<KeyAttr> =
+                        serde_json::from_str(&keys).map_err(|e| self.json_err(ctx("keys"), e))?;
+                    let indexes: Vec<IndexDef> = serde_json::from_str(&indexes)
+                        .map_err(|e| self.json_err(ctx("indexes"), e))?;
+                    let columns: Vec<Column> = serde_json::from_str(&columns)
+                        .map_err(|e| self.json_err(ctx("columns"), e))?;
+                    let properties = serde_json::from_str(&properties)
+                        .map_err(|e| self.json_err(ctx("properties"), e))?;
+                    Ok(StoredSnapshot {
+                        run_id,
+                        snapshot: TableSnapshot {
+                            table,
+                            keys,
+                            indexes,
+                            billing,
+                            item_count,
+                            size_bytes,
+                            ttl,
+                            stream,
+                            properties,
+                            columns,
+                        },
+                    })
+                },
+            )
             .collect()
     }
 
@@ -252,12 +278,14 @@ impl Catalog {
             ))),
             [one, ..] if one.fqn == name => Ok(one.clone()),
             [one] => Ok(one.clone()),
-            many => Err(CatalogError::NotFound(format!(
+            many => {
+                Err(CatalogError::NotFound(format!(
                 "`{name}` names {} tables in the catalog {} ({}); give the fully qualified name",
                 many.len(),
                 self.path().display(),
                 many.iter().map(|t| t.fqn.as_str()).collect::<Vec<_>>().join(", ")
-            ))),
+            )))
+            }
         }
     }
 
@@ -298,7 +326,9 @@ impl Catalog {
             )
             .map_err(|e| self.sql(what, e))?;
         let rows: Vec<(i64, String, String, String)> = stmt
-            .query_map(params![fqn], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_map(params![fqn], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .map_err(|e| self.sql(what, e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(what, e))?;

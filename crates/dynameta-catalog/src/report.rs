@@ -45,12 +45,17 @@ impl Catalog {
     pub fn report_html(&self) -> Result<String, CatalogError> {
         let generated: String = self
             .conn()
-            .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| r.get(0))
+            .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now')", [], |r| {
+                r.get(0)
+            })
             .map_err(|e| self.sql("reading the clock", e))?;
         let diff = self.diff(DiffOptions::default())?;
         let mut drift: BTreeMap<String, Vec<ChangeKind>> = BTreeMap::new();
         for c in &diff.changes {
-            drift.entry(c.table.clone()).or_default().push(c.kind.clone());
+            drift
+                .entry(c.table.clone())
+                .or_default()
+                .push(c.kind.clone());
         }
         let mut tables = Vec::new();
         for table in self.current_tables()? {
@@ -66,7 +71,14 @@ impl Catalog {
             });
         }
         let runs = self.runs()?;
-        Ok(page(&self.path().display().to_string(), &generated, &tables, &runs, &diff).into_string())
+        Ok(page(
+            &self.path().display().to_string(),
+            &generated,
+            &tables,
+            &runs,
+            &diff,
+        )
+        .into_string())
     }
 }
 
@@ -176,7 +188,11 @@ fn anchor(t: &TableRef) -> String {
 }
 
 fn pii_badge(tag: &str) -> Markup {
-    let class = if tag.ends_with("NonSensitive") { "badge n" } else { "badge s" };
+    let class = if tag.ends_with("NonSensitive") {
+        "badge n"
+    } else {
+        "badge s"
+    };
     html! { span class=(class) { (tag) } }
 }
 
@@ -197,8 +213,14 @@ fn changes_list(changes: &[ChangeKind]) -> Markup {
 }
 
 fn page(catalog: &str, generated: &str, tables: &[TableData], runs: &[Run], diff: &Diff) -> Markup {
-    let items: i64 = tables.iter().filter_map(|t| t.latest()?.snapshot.item_count).sum();
-    let bytes: i64 = tables.iter().filter_map(|t| t.latest()?.snapshot.size_bytes).sum();
+    let items: i64 = tables
+        .iter()
+        .filter_map(|t| t.latest()?.snapshot.item_count)
+        .sum();
+    let bytes: i64 = tables
+        .iter()
+        .filter_map(|t| t.latest()?.snapshot.size_bytes)
+        .sum();
     let pii_columns: usize = tables.iter().map(|t| t.tags.len()).sum();
     let deleted: Vec<&str> = diff
         .changes
@@ -323,9 +345,16 @@ fn table_row(t: &TableData) -> Markup {
     let items = snap.and_then(|s| s.item_count);
     let size = snap.and_then(|s| s.size_bytes);
     let billing = snap.and_then(|s| s.billing.clone()).unwrap_or_default();
-    let sensitive = t.tags.iter().filter(|x| !x.tag.ends_with("NonSensitive")).count();
+    let sensitive = t
+        .tags
+        .iter()
+        .filter(|x| !x.tag.ends_with("NonSensitive"))
+        .count();
     let version = t.last_change().map(|v| v.version).unwrap_or(0);
-    let last = t.last_change().map(|v| v.started_at.clone()).unwrap_or_default();
+    let last = t
+        .last_change()
+        .map(|v| v.started_at.clone())
+        .unwrap_or_default();
     let mut search = t.table.name.to_lowercase();
     if let Some(s) = snap {
         for (_, path, _) in column_rows(&s.columns) {
@@ -458,15 +487,23 @@ fn columns_table(t: &TableData, s: &crate::TableSnapshot) -> Markup {
 }
 
 fn metric(p: Option<&serde_json::Value>, key: &str) -> String {
-    p.and_then(|p| p.get(key)).map(number_text).unwrap_or_default()
+    p.and_then(|p| p.get(key))
+        .map(number_text)
+        .unwrap_or_default()
 }
 
 fn number_text(v: &serde_json::Value) -> String {
     match v.as_f64() {
         Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        Some(f) if f.abs() >= 1e-3 && f.abs() < 1e9 => format!("{f:.4}").trim_end_matches('0').trim_end_matches('.').to_string(),
+        Some(f) if f.abs() >= 1e-3 && f.abs() < 1e9 => format!("{f:.4}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string(),
         Some(f) => format!("{f:.4e}"),
-        None => v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()),
+        None => v
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string()),
     }
 }
 
@@ -508,10 +545,17 @@ fn line_chart(points: &[(String, f64)]) -> Markup {
         .iter()
         .enumerate()
         .map(|(i, (_, v))| {
-            (pad + (w - 2.0 * pad) * i as f64 / n, h - pad - (h - 2.0 * pad) * v / max)
+            (
+                pad + (w - 2.0 * pad) * i as f64 / n,
+                h - pad - (h - 2.0 * pad) * v / max,
+            )
         })
         .collect();
-    let line: String = xy.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
+    let line: String = xy
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ");
     html! {
         svg viewBox={ "0 0 " (w) " " (h) } role="img" {
             line x1=(pad) y1=(h - pad) x2=(w - pad) y2=(h - pad) stroke="#ccd" {}
@@ -532,7 +576,11 @@ fn profile_section(t: &TableData) -> Markup {
     let tp = &latest.table_profile;
     let mut charts: Vec<(String, &'static str, Vec<String>, Vec<f64>)> = Vec::new();
     for c in latest.columns.as_array().into_iter().flatten() {
-        let name = c.get("name").and_then(|n| n.as_str()).unwrap_or("?").to_string();
+        let name = c
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("?")
+            .to_string();
         if let Some(h) = c.get("histogram").filter(|h| h.is_object()) {
             let labels = strings(h.get("boundaries"));
             let values = numbers(h.get("frequencies"));
@@ -551,7 +599,12 @@ fn profile_section(t: &TableData) -> Markup {
     let history: Vec<(String, f64)> = t
         .profiles
         .iter()
-        .filter_map(|p| Some((format!("run {}", p.run_id), p.table_profile.get("rowCount")?.as_f64()?)))
+        .filter_map(|p| {
+            Some((
+                format!("run {}", p.run_id),
+                p.table_profile.get("rowCount")?.as_f64()?,
+            ))
+        })
         .collect();
     html! {
         h3 { "Profile" }
@@ -576,7 +629,15 @@ fn profile_section(t: &TableData) -> Markup {
 
 fn strings(v: Option<&serde_json::Value>) -> Vec<String> {
     v.and_then(|v| v.as_array())
-        .map(|a| a.iter().map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())).collect())
+        .map(|a| {
+            a.iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -62,7 +62,12 @@ pub fn human_bytes(bytes: i64) -> String {
 
 /// Flattens the column tree into (depth, path, column), in display order.
 pub fn column_rows(columns: &[Column]) -> Vec<(usize, String, &Column)> {
-    fn walk<'a>(cols: &'a [Column], prefix: &str, depth: usize, out: &mut Vec<(usize, String, &'a Column)>) {
+    fn walk<'a>(
+        cols: &'a [Column],
+        prefix: &str,
+        depth: usize,
+        out: &mut Vec<(usize, String, &'a Column)>,
+    ) {
         for c in cols {
             let path = if prefix.is_empty() {
                 c.name.clone()
@@ -102,7 +107,10 @@ pub fn render(view: &TableView) -> String {
         facts.push(human_bytes(b));
     }
     facts.push(format!("TTL {}", s.ttl.as_deref().unwrap_or("unknown")));
-    facts.push(format!("stream {}", s.stream.as_deref().unwrap_or("unknown")));
+    facts.push(format!(
+        "stream {}",
+        s.stream.as_deref().unwrap_or("unknown")
+    ));
     let _ = writeln!(out, "  table:    {}", facts.join(" · "));
     if let Some(v) = &view.version {
         let _ = writeln!(
@@ -120,7 +128,11 @@ pub fn render(view: &TableView) -> String {
         .unwrap_or(4)
         .clamp(6, 40);
     let _ = writeln!(out, "  columns:");
-    let _ = writeln!(out, "    {:<name_w$}  {:<32}  {:>8}  PII", "NAME", "TYPE", "PRESENCE");
+    let _ = writeln!(
+        out,
+        "    {:<name_w$}  {:<32}  {:>8}  PII",
+        "NAME", "TYPE", "PRESENCE"
+    );
     for (depth, path, c) in rows {
         let name = format!("{}{}", "  ".repeat(depth), c.name);
         let mut ty = c.display_type.clone();
