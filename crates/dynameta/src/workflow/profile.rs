@@ -4,15 +4,13 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use serde_json::json;
 
 use super::summary::Summary;
 use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
 use crate::aws::Connection;
 use crate::config::{Command, ProfilerPipeline, Workflow};
-use crate::processors::inference::column_names;
 use crate::processors::mapping::Scope;
-use crate::processors::profiler::{column_profiles, Sampling, TableStats};
+use crate::processors::profiler::{ProfiledTable, Sampling, TableStats};
 use crate::sinks::{Opening, Record};
 use crate::source::{self, Capabilities, ScanPlan, SourceError, TableDescription, TokenBucket};
 
@@ -308,54 +306,21 @@ async fn profile_table(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let mut attrs: Vec<&str> = merged.columns.keys().map(String::as_str).collect();
-    attrs.sort_unstable();
-    let names: HashMap<&str, String> = attrs
-        .iter()
-        .copied()
-        .zip(column_names(attrs.iter().copied()))
-        .collect();
-    let metrics = profiler.metrics.as_deref();
-    let (mut columns, summaries) =
-        column_profiles(&merged.columns, merged.rows, timestamp, metrics, &|a| {
-            names.get(a).cloned()
-        });
-    if profiler.compute_column_metrics == Some(false) {
-        columns.clear();
+    let (payload, dynamodb) = ProfiledTable {
+        table: &table,
+        stats: &merged,
+        row_count,
+        row_count_exact: exact,
+        sampling,
+        scan: &stats,
+        segments: (plan.total_segments, plan.segments.len()),
+        read_budget: bucket.as_ref().map(|b| b.rate()),
+        timestamp,
+        metrics: profiler.metrics.as_deref(),
+        table_metrics: profiler.compute_table_metrics != Some(false),
+        column_metrics: profiler.compute_column_metrics != Some(false),
     }
-    let mut table_profile = json!({"timestamp": timestamp});
-    if profiler.compute_table_metrics != Some(false) {
-        let key_count = [&table.hash_key, &table.range_key]
-            .iter()
-            .filter(|k| k.is_some())
-            .count();
-        let column_count = merged.columns.len().max(key_count);
-        table_profile["rowCount"] = json!(row_count.round());
-        table_profile["columnCount"] = json!(column_count);
-        if let Some(size) = table.size_bytes {
-            table_profile["sizeInByte"] = json!(size);
-        }
-        if let Some(created) = &table.created_at {
-            table_profile["createDateTime"] = json!(created);
-        }
-        if let (Some(p), Some(t)) = (sampling.profile_sample, sampling.profile_sample_type) {
-            table_profile["profileSample"] = json!(p);
-            table_profile["profileSampleType"] = json!(t);
-        }
-    }
-    let payload = json!({"tableProfile": table_profile, "columnProfile": columns});
-    let dynamodb = json!({
-        "rowCountExact": exact,
-        "itemCountReported": table.item_count,
-        "sampling": sampling,
-        "itemsRead": stats.items,
-        "requests": stats.requests,
-        "segments": {"total": plan.total_segments, "planned": plan.segments.len(), "completed": stats.segments_completed},
-        "consumedReadUnits": stats.consumed_read_units,
-        "readBudget": bucket.as_ref().map(|b| b.rate()),
-        "seconds": stats.elapsed.as_secs_f64(),
-        "columns": summaries,
-    });
+    .build();
     let record = Record::CreateTableProfile {
         table: scope.table_fqn(name),
         payload,
@@ -368,6 +333,7 @@ async fn profile_table(
 mod tests {
     use super::*;
     use crate::config::ProfilerPipeline;
+    use serde_json::json;
     use serde_json::Value;
 
     fn pipeline(v: Value) -> ProfilerPipeline {
