@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 pub struct Fault {
     /// DynamoDB operation, e.g. `DescribeTable` or `Scan`.
     pub operation: String,
-    /// Table name the request must carry.
+    /// Table name the request must carry; empty: every request of `operation` (e.g.
+    /// `ListTables`, which names no table).
     pub table: String,
     /// HTTP status to answer.
     pub status: u16,
@@ -231,7 +232,8 @@ impl State {
     fn fault(&self, target: &str, body: &str) -> Option<(u16, String)> {
         let operation = target.rsplit('.').next().unwrap_or_default();
         let fault = self.faults.iter().find(|f| {
-            operation == f.operation && body.contains(&format!("\"TableName\":\"{}\"", f.table))
+            operation == f.operation
+                && (f.table.is_empty() || body.contains(&format!("\"TableName\":\"{}\"", f.table)))
         });
         if let Some(f) = fault {
             return Some((f.status, f.code.clone()));

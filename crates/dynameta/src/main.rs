@@ -7,7 +7,8 @@ use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
-    classify, ingest, profile, publish, summary::Summary, test_connection, Outcome,
+    classify, ingest, profile, publish, summary::Summary, test_connection, Outcome, RunError,
+    Settings,
 };
 
 /// Exit code for bad usage or configuration.
@@ -30,8 +31,8 @@ fn main() -> ExitCode {
         }
         Command::TestConnection(a) => (a, config::Command::TestConnection),
     };
-    let workflow = match config::load(&args.config, command) {
-        Ok(w) => w,
+    let settings = match Settings::load(&args.config, command) {
+        Ok(s) => s,
         Err(e) => {
             match args.log_format {
                 LogFormat::Text => eprintln!("error: {}: {e}", args.config.display()),
@@ -40,12 +41,8 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    init_logging(
-        &workflow,
-        args.log_format,
-        args.quiet,
-        secrets_of(&workflow),
-    );
+    let workflow = &settings.workflow;
+    init_logging(workflow, args.log_format, args.quiet, secrets_of(workflow));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -61,7 +58,7 @@ fn main() -> ExitCode {
         let stop = stop_signal();
         let mut work = Box::pin(run(
             command,
-            &workflow,
+            &settings,
             args,
             from.as_deref(),
             explain.as_deref(),
@@ -118,7 +115,7 @@ fn stop_signal() -> impl std::future::Future<Output = (&'static str, u8)> {
 }
 
 /// Prints a run summary and returns the exit code, or prints a start-up error.
-fn report(result: Result<(Summary, Outcome), ingest::IngestError>, format: LogFormat) -> u8 {
+fn report(result: Result<(Summary, Outcome), RunError>, format: LogFormat) -> u8 {
     match result {
         Ok((summary, outcome)) => {
             match format {
@@ -132,31 +129,31 @@ fn report(result: Result<(Summary, Outcome), ingest::IngestError>, format: LogFo
         }
         Err(e) => {
             eprintln!("error: {}", redact_registered(&e.to_string()));
-            EXIT_CONFIG
+            e.exit_code()
         }
     }
 }
 
 async fn run(
     command: config::Command,
-    workflow: &Workflow,
+    settings: &Settings,
     args: &RunArgs,
     from: Option<&std::path::Path>,
     explain: Option<&str>,
 ) -> u8 {
     match command {
         config::Command::Ingest => {
-            report(ingest::run(workflow, &args.flags()).await, args.log_format)
+            report(ingest::run(settings, &args.flags()).await, args.log_format)
         }
         config::Command::Publish => {
             let from = from.unwrap_or_else(|| std::path::Path::new("out.jsonl"));
             report(
-                publish::run(workflow, from, &args.flags()).await,
+                publish::run(settings, from, &args.flags()).await,
                 args.log_format,
             )
         }
         config::Command::TestConnection => {
-            let report = test_connection::run(workflow).await;
+            let report = test_connection::run(settings).await;
             match args.log_format {
                 LogFormat::Text => print!("{}", redact_registered(&report.render())),
                 LogFormat::Json => println!(
@@ -167,21 +164,21 @@ async fn run(
             report.outcome().exit_code()
         }
         config::Command::Profile => {
-            report(profile::run(workflow, &args.flags()).await, args.log_format)
+            report(profile::run(settings, &args.flags()).await, args.log_format)
         }
         config::Command::Classify => match explain {
-            Some(table) => match classify::explain(workflow, table).await {
+            Some(table) => match classify::explain(&settings.workflow, table).await {
                 Ok(text) => {
                     print!("{}", redact_registered(&text));
                     0
                 }
                 Err(e) => {
                     eprintln!("error: {}", redact_registered(&e.to_string()));
-                    1
+                    e.exit_code()
                 }
             },
             None => report(
-                classify::run(workflow, &args.flags()).await,
+                classify::run(settings, &args.flags()).await,
                 args.log_format,
             ),
         },

@@ -8,6 +8,7 @@ mod env;
 mod error;
 mod filter;
 mod options;
+mod settings;
 mod workflow;
 mod yaml;
 
@@ -20,10 +21,14 @@ pub use env::{substitute, substitute_with};
 pub use error::{is_secret_key, is_secret_path, ConfigError};
 pub use filter::{Filter, FilterPattern};
 pub use options::{ConnectionArguments, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use settings::{
+    FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_PROFILE_THREADS,
+    DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_THREADS,
+};
 pub use workflow::{
-    AutoClassificationPipeline, AwsConfig, DynamoDbConnection, FileSinkConfig, JwtConfig, LogLevel,
+    AutoClassificationPipeline, AwsConfig, DynamoDbConnection, JwtConfig, LogLevel,
     MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawWorkflow,
-    RestSinkConfig, SampleSettings, SampleThreshold,
+    SampleSettings, SampleThreshold,
 };
 
 /// Default `assumeRoleSessionName`, as in OpenMetadata.
@@ -58,7 +63,8 @@ impl Command {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// The command as typed on the command line.
+    pub fn name(self) -> &'static str {
         match self {
             Command::Ingest => "ingest",
             Command::Profile => "profile",
@@ -69,13 +75,14 @@ impl Command {
     }
 }
 
-/// Where results go.
+/// The workflow's `sink:` section as written: its `config` is parsed by the sink its
+/// `type` names (each sink owns its configuration: `crate::sinks::parse`).
 #[derive(Debug, Clone)]
-pub enum SinkConfig {
-    /// JSON Lines file.
-    File(FileSinkConfig),
-    /// OpenMetadata REST API.
-    MetadataRest(RestSinkConfig),
+pub struct SinkSection {
+    /// `sink.type`.
+    pub kind: String,
+    /// `sink.config` (an empty mapping when absent).
+    pub config: Value,
 }
 
 /// Table, schema and database filters with OpenMetadata semantics.
@@ -102,6 +109,12 @@ pub struct Workflow {
     pub options: ConnectionArguments,
     /// Metadata pipeline settings (defaults when the file holds another pipeline).
     pub metadata: MetadataPipeline,
+    /// What `ingest` does, defaults applied.
+    pub ingest: IngestSettings,
+    /// What `profile` does, defaults applied.
+    pub profile: ProfileSettings,
+    /// How failed tables decide the exit code (`raiseOnError`, `successThreshold`).
+    pub failure_policy: FailurePolicy,
     /// Profiler pipeline settings (defaults when the file holds another pipeline).
     pub profiler: ProfilerPipeline,
     /// Auto-classification settings (defaults when the file holds another pipeline).
@@ -113,7 +126,7 @@ pub struct Workflow {
     /// Database name in OpenMetadata.
     pub database_name: String,
     /// Where results go (None for test-connection without a sink).
-    pub sink: Option<SinkConfig>,
+    pub sink: Option<SinkSection>,
     /// OpenMetadata server, when configured.
     pub server: Option<OpenMetadataServerConfig>,
     /// `workflowConfig.loggerLevel`.
@@ -243,7 +256,9 @@ fn yaml_value(text: &str) -> Result<Value, ConfigError> {
 }
 
 /// Deserializes `value` into `T`, reporting errors at `prefix` + the path inside `value`.
-fn decode<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, ConfigError> {
+/// Decodes `value`, a section of the workflow at key path `prefix`, into `T`: errors
+/// name the exact key (and suggest one for a misspelt key).
+pub fn decode<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, ConfigError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let inner = e.path().to_string();
         let path = match (prefix.is_empty(), inner.as_str()) {
@@ -351,6 +366,30 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             "tables at once",
         )?;
     }
+    if metadata.include_tables == Some(false) {
+        return Err(ConfigError::invalid_hint(
+            "source.sourceConfig.config.includeTables",
+            "is false, but tables are all dynameta ingests from DynamoDB (no views, stored procedures or other entities): the run would write nothing.",
+            "Remove the key (or set it to true); to skip some tables use tableFilterPattern.",
+        ));
+    }
+    let ingest = IngestSettings {
+        threads: metadata.threads.map_or(DEFAULT_THREADS, |t| t as usize),
+        include_tags: metadata.include_tags.unwrap_or(true),
+        mark_deleted_tables: metadata.mark_deleted_tables.unwrap_or(true),
+        override_metadata: metadata.override_metadata.unwrap_or(false),
+        extract_json_schema: metadata.extract_json_schema.unwrap_or(false),
+    };
+    let profile = ProfileSettings {
+        threads: profiler
+            .thread_count
+            .map_or(DEFAULT_PROFILE_THREADS, |t| t as usize),
+        timeout: std::time::Duration::from_secs(
+            profiler
+                .timeout_seconds
+                .unwrap_or(DEFAULT_PROFILE_TIMEOUT_SECONDS),
+        ),
+    };
 
     let options = connection.connection_arguments.clone().unwrap_or_default();
     check_options(&options)?;
@@ -413,6 +452,13 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         .as_ref()
         .and_then(|w| w.logger_level)
         .unwrap_or(LogLevel::Info);
+    let failure_policy = FailurePolicy {
+        raise_on_error: workflow_config
+            .as_ref()
+            .and_then(|w| w.raise_on_error)
+            .unwrap_or(true),
+        success_threshold: workflow_config.as_ref().and_then(|w| w.success_threshold),
+    };
     let server = workflow_config.and_then(|w| w.open_metadata_server_config);
 
     let sink = match (raw.sink, command) {
@@ -423,7 +469,13 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 "required key is missing. Add `sink: {type: file, config: {filename: out.jsonl}}` or `sink: {type: metadata-rest, config: {}}`.",
             ))
         }
-        (Some(sink), _) => Some(resolve_sink(sink.kind, sink.config, server.as_ref())?),
+        (Some(sink), _) => Some(SinkSection {
+            kind: sink.kind,
+            config: sink
+                .config
+                .filter(|v| !v.is_null())
+                .unwrap_or_else(|| Value::Object(Default::default())),
+        }),
     };
     if let Some(server) = &server {
         check_server(server)?;
@@ -455,6 +507,9 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         connection,
         options,
         metadata,
+        ingest,
+        profile,
+        failure_policy,
         profiler,
         classification,
         classification_filter,
@@ -519,7 +574,7 @@ fn check_aws(aws: &AwsConfig, key: &str) -> Result<(), ConfigError> {
 }
 
 /// Checks `value` at `key` is within `lo..=hi`; the error names the key and the range.
-fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
+pub fn in_range<T: PartialOrd + std::fmt::Display + Copy>(
     key: &str,
     value: T,
     lo: T,
@@ -707,42 +762,6 @@ fn check_metrics(metrics: &[String], key: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn check_rest_sink(rest: &RestSinkConfig) -> Result<(), ConfigError> {
-    let key = |name: &str| format!("sink.config.{name}");
-    if let Some(v) = rest.bulk_size {
-        in_range(&key("bulkSize"), v, 1, 1000, "entities per bulk request")?;
-    }
-    if let Some(v) = rest.concurrency {
-        in_range(&key("concurrency"), v, 1, 64, "requests in flight")?;
-    }
-    if let Some(v) = rest.max_attempts {
-        in_range(&key("maxAttempts"), v, 1, 100, "attempts per request")?;
-    }
-    if let Some(v) = rest.retry_base_millis {
-        in_range(&key("retryBaseMillis"), v, 1, 60_000, "milliseconds")?;
-    }
-    if let Some(v) = rest.retry_cap_millis {
-        let lo = rest.retry_base_millis.unwrap_or(1).max(1);
-        in_range(
-            &key("retryCapMillis"),
-            v,
-            lo,
-            3_600_000,
-            "milliseconds, at least retryBaseMillis",
-        )?;
-    }
-    if let Some(v) = rest.timeout_seconds {
-        in_range(
-            &key("timeoutSeconds"),
-            v,
-            0.1,
-            3600.0,
-            "seconds per request attempt",
-        )?;
-    }
-    Ok(())
-}
-
 fn check_sample(value: Option<f64>, kind: Option<&str>, key: &str) -> Result<(), ConfigError> {
     let kind = kind.unwrap_or("PERCENTAGE");
     if kind != "PERCENTAGE" && kind != "ROWS" {
@@ -833,43 +852,6 @@ fn check_profiler(p: &ProfilerPipeline) -> Result<(), ConfigError> {
         check_metrics(metrics, key)?;
     }
     Ok(())
-}
-
-fn resolve_sink(
-    kind: String,
-    config: Option<Value>,
-    server: Option<&OpenMetadataServerConfig>,
-) -> Result<SinkConfig, ConfigError> {
-    let config = config
-        .filter(|v| !v.is_null())
-        .unwrap_or_else(|| Value::Object(Default::default()));
-    match kind.as_str() {
-        "file" => {
-            let file: FileSinkConfig = decode(config, "sink.config")?;
-            if file.filename.trim().is_empty() {
-                return Err(ConfigError::invalid(
-                    "sink.config.filename",
-                    "must not be empty. Set the output path, e.g. `filename: out.jsonl`.",
-                ));
-            }
-            Ok(SinkConfig::File(file))
-        }
-        "metadata-rest" => {
-            let rest: RestSinkConfig = decode(config, "sink.config")?;
-            check_rest_sink(&rest)?;
-            if server.is_none() {
-                return Err(ConfigError::invalid(
-                    "workflowConfig.openMetadataServerConfig",
-                    "required by `sink: {type: metadata-rest}`. Add `hostPort`, `authProvider: openmetadata` and `securityConfig: {jwtToken: ...}`.",
-                ));
-            }
-            Ok(SinkConfig::MetadataRest(rest))
-        }
-        other => Err(ConfigError::invalid(
-            "sink.type",
-            format!("`{other}` is not a sink dynameta knows; use `metadata-rest` or `file`."),
-        )),
-    }
 }
 
 fn check_server(server: &OpenMetadataServerConfig) -> Result<(), ConfigError> {

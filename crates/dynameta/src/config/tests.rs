@@ -46,7 +46,9 @@ fn minimal_file_resolves_with_defaults() {
     );
     assert!(wf.filters.table.excludes("users"));
     assert!(!wf.filters.table.excludes("orders_v2"));
-    assert!(matches!(wf.sink, Some(SinkConfig::File(ref f)) if f.filename == "out.jsonl"));
+    assert!(
+        matches!(wf.sink, Some(ref s) if s.kind == "file" && s.config["filename"] == "out.jsonl")
+    );
     assert!(wf.server.is_none(), "a file sink needs no server");
 }
 

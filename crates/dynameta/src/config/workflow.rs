@@ -138,7 +138,8 @@ pub struct MetadataPipeline {
     pub mark_deleted_schemas: Option<IgnoredAny>,
     /// Upstream.
     pub mark_deleted_databases: Option<IgnoredAny>,
-    /// Include tables (default true).
+    /// Include tables (default true; `false` is refused: tables are all dynameta
+    /// ingests).
     pub include_tables: Option<bool>,
     /// Upstream (DynamoDB has no views).
     pub include_views: Option<IgnoredAny>,
@@ -177,8 +178,9 @@ pub struct MetadataPipeline {
     pub incremental: Option<IgnoredAny>,
     /// Attach a JSON Schema to STRUCT columns.
     pub extract_json_schema: Option<bool>,
-    /// Upstream sample size for JSON schema extraction (dynameta uses `sampleSize`).
-    pub json_schema_sample_size: Option<u32>,
+    /// Upstream sample size for JSON schema extraction: ignored, the JSON Schema is
+    /// built from the inference sample (`connectionArguments.sampleSize`).
+    pub json_schema_sample_size: Option<IgnoredAny>,
 }
 
 /// `sink:`.
@@ -304,32 +306,6 @@ pub struct OpenMetadataServerConfig {
 pub struct JwtConfig {
     /// The bot's JWT.
     pub jwt_token: Secret,
-}
-
-/// `sink.config` for `type: file`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileSinkConfig {
-    /// JSON Lines output path.
-    pub filename: String,
-}
-
-/// `sink.config` for `type: metadata-rest`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RestSinkConfig {
-    /// Entities per bulk request (default 100).
-    pub bulk_size: Option<u32>,
-    /// Requests in flight at once against 1.x servers (default 8).
-    pub concurrency: Option<u32>,
-    /// Attempts per request on 429, 5xx, timeouts and dropped connections (default 6).
-    pub max_attempts: Option<u32>,
-    /// First retry backoff in milliseconds, doubled per attempt with jitter (default 200).
-    pub retry_base_millis: Option<u64>,
-    /// Longest backoff, and longest `Retry-After` honoured, in milliseconds (default 10000).
-    pub retry_cap_millis: Option<u64>,
-    /// Timeout of one request attempt in seconds (default 60).
-    pub timeout_seconds: Option<f64>,
 }
 
 /// `sourceConfig.config` with `type: Profiler` (databaseServiceProfilerPipeline.json,

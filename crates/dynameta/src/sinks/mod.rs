@@ -1,26 +1,188 @@
-//! Where results go. Each sink is a folder with its component; records are the same
-//! for all sinks (see [`Record`]), and [`Sink`] hides which one runs.
+//! Where results go. Each sink is a component in its own folder (Vector's shape): the
+//! folder owns its configuration (parsed from the workflow's `sink.config`, with exact
+//! key paths), its build step (open the output, or connect to the server) and its
+//! health check (run by `test-connection`). The commands only see [`SinkConfig`] and
+//! [`SinkWriter`]; adding a sink is a new folder and one arm in [`parse`].
+//!
+//! Records are the same for all sinks (see [`Record`]). A run drives its sink from one
+//! task, so the sink futures need not be `Send` ([`LocalBoxFuture`]).
 
 pub mod file;
 pub mod openmetadata;
 mod record;
 
-use std::collections::HashSet;
-use std::path::Path;
+use std::collections::HashMap;
+
+use futures_util::future::LocalBoxFuture;
 
 pub use record::{Record, SamplingStats};
 
-use self::file::FileSink;
-use self::openmetadata::{RestConfig, RestError, RestSink, TableFailure};
-use crate::config::{OpenMetadataServerConfig, RestSinkConfig};
+use crate::config::{ConfigError, OpenMetadataServerConfig, SinkSection};
 use crate::openmetadata::CreateDatabaseService;
 
-/// The configured sink.
-pub enum Sink {
-    /// JSON Lines file.
-    File(FileSink),
-    /// OpenMetadata REST API.
-    Rest(Box<RestSink>, Option<(String, HashSet<String>)>),
+/// The sinks dynameta knows, by `sink.type`.
+pub const SINK_TYPES: &[&str] = &["file", "metadata-rest"];
+
+/// Parses the workflow's `sink` section with the sink it names: the one place that
+/// knows every sink. `server` is `workflowConfig.openMetadataServerConfig`.
+pub fn parse(
+    section: &SinkSection,
+    server: Option<&OpenMetadataServerConfig>,
+) -> Result<Box<dyn SinkConfig>, ConfigError> {
+    let config = section.config.clone();
+    match section.kind.as_str() {
+        "file" => Ok(Box::new(file::FileSinkConfig::parse(config)?)),
+        "metadata-rest" => Ok(Box::new(openmetadata::RestSinkConfig::parse(
+            config, server,
+        )?)),
+        other => Err(ConfigError::invalid(
+            "sink.type",
+            format!(
+                "`{other}` is not a sink dynameta knows; use one of: {}.",
+                SINK_TYPES.join(", ")
+            ),
+        )),
+    }
+}
+
+/// What a run asks of the sink it opens.
+#[derive(Debug, Clone)]
+pub enum Opening<'a> {
+    /// `ingest` (and `publish` of an ingest output): the run creates the service.
+    Ingest {
+        /// The service to find or create.
+        service: &'a CreateDatabaseService,
+        /// The pipeline's `overrideMetadata`: the source's description replaces one
+        /// already in the catalog.
+        override_metadata: bool,
+        /// `markDeletedTables` may remove more than half of a schema's tables.
+        allow_mass_delete: bool,
+    },
+    /// `profile` and `classify`: the run adds to tables already ingested, so the
+    /// service must exist.
+    Existing {
+        /// `source.serviceName`.
+        service_name: &'a str,
+    },
+}
+
+/// A sink's parsed configuration: builds the sink and checks its health.
+pub trait SinkConfig: std::fmt::Debug + Send + Sync {
+    /// `sink.type`.
+    fn kind(&self) -> &'static str;
+
+    /// Opens the sink. Every problem with its configuration (a bad output path, an
+    /// output another run holds, an unreachable or refusing server) shows here, before
+    /// any DynamoDB work.
+    fn build<'a>(
+        &'a self,
+        opening: Opening<'a>,
+    ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>>;
+
+    /// What `test-connection` checks of this sink, without writing any output.
+    /// `service_name` is `source.serviceName`.
+    fn health_check<'a>(&'a self, service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>>;
+
+    /// Whether the sink publishes to an OpenMetadata server (what `dynameta publish`
+    /// sends to).
+    fn publishes_to_openmetadata(&self) -> bool {
+        false
+    }
+}
+
+/// An open sink.
+pub trait SinkWriter: Send {
+    /// Takes one record. An error means nothing else can be written (a database or
+    /// schema the server refused, a full disk); table problems are collected for
+    /// [`SinkWriter::finish`].
+    fn write<'a>(&'a mut self, record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>>;
+
+    /// Finishes: `end.commit` says whether the run succeeded (a file sink replaces its
+    /// output only then); `end.mark_deleted` asks to soft-delete tables gone from
+    /// DynamoDB among those `end.selected` keeps.
+    fn finish<'a>(self: Box<Self>, end: RunEnd<'a>) -> LocalBoxFuture<'a, SinkReport>;
+
+    /// Ends a run that stopped before [`SinkWriter::finish`]: nothing pending is
+    /// written and the previous output stays as it was. Returns a line for the summary.
+    fn abandon(self: Box<Self>) -> Option<String>;
+
+    /// Table name → tag FQNs of the schema's tables, for sinks that know tags
+    /// (`classificationFilterPattern`); `None` for the others.
+    fn table_tags<'a>(
+        &'a self,
+        _schema_fqn: &'a str,
+    ) -> LocalBoxFuture<'a, Option<Result<TableTags, SinkError>>> {
+        Box::pin(async { None })
+    }
+}
+
+/// Table name → tag FQNs.
+pub type TableTags = HashMap<String, Vec<String>>;
+
+/// How a run ends, for [`SinkWriter::finish`].
+pub struct RunEnd<'a> {
+    /// The run succeeded: its output may replace the previous one.
+    pub commit: bool,
+    /// Soft-delete tables DynamoDB no longer lists (`markDeletedTables`).
+    pub mark_deleted: bool,
+    /// Whether the current filters select a table (only those can be marked deleted).
+    pub selected: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// Why a sink could not be opened or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The file sink.
+    #[error(transparent)]
+    File(#[from] file::FileSinkError),
+    /// The OpenMetadata REST sink.
+    #[error(transparent)]
+    Rest(#[from] openmetadata::RestError),
+}
+
+/// One step of a sink's health check (`test-connection` shows it as a step).
+#[derive(Debug, Clone)]
+pub struct HealthStep {
+    /// Step name.
+    pub name: &'static str,
+    /// `None` = passed; otherwise why not.
+    pub problem: Option<String>,
+    /// The step could not run because an earlier one failed (never a pass).
+    pub skipped: bool,
+    /// What was found (when it passed).
+    pub detail: String,
+}
+
+impl HealthStep {
+    /// A step that passed.
+    pub fn passed(name: &'static str, detail: impl Into<String>) -> HealthStep {
+        HealthStep {
+            name,
+            problem: None,
+            skipped: false,
+            detail: detail.into(),
+        }
+    }
+
+    /// A step that failed.
+    pub fn failed(name: &'static str, problem: impl Into<String>) -> HealthStep {
+        HealthStep {
+            name,
+            problem: Some(problem.into()),
+            skipped: false,
+            detail: String::new(),
+        }
+    }
+
+    /// A step that could not run.
+    pub fn skipped(name: &'static str, why: impl Into<String>) -> HealthStep {
+        HealthStep {
+            name,
+            problem: Some(why.into()),
+            skipped: true,
+            detail: String::new(),
+        }
+    }
 }
 
 /// What a sink did, for the run summary.
@@ -28,6 +190,8 @@ pub enum Sink {
 pub struct SinkReport {
     /// Records written (file) or tables accepted (REST).
     pub written: u64,
+    /// Files the run wrote (replaced or left beside the output), for the summary.
+    pub outputs: Vec<String>,
     /// Tables soft-deleted in OpenMetadata.
     pub deleted: Vec<String>,
     /// Tables the sink could not publish.
@@ -36,150 +200,17 @@ pub struct SinkReport {
     pub warnings: Vec<String>,
     /// Column tags added and left as they were (REST sink, classification).
     pub tags: (u64, u64),
-    /// Sample data sets stored (REST sink).
+    /// Sample data sets stored or written.
     pub sample_data: u64,
     /// A failure of the sink as a whole.
     pub error: Option<String>,
 }
 
-impl Sink {
-    /// Connects to OpenMetadata for a run that adds to tables already ingested (profile,
-    /// classify): the service must exist.
-    pub async fn rest_existing(
-        server: &OpenMetadataServerConfig,
-        config: &RestSinkConfig,
-        service: &str,
-    ) -> Result<Sink, RestError> {
-        let mut sink = RestSink::connect(RestConfig::new(server, config)).await?;
-        sink.require_service(service).await?;
-        Ok(Sink::Rest(Box::new(sink), None))
-    }
-
-    /// Table name → OpenMetadata tag FQNs of the schema's tables (REST sink; `None`
-    /// for the file sink, which knows no OpenMetadata tags).
-    pub async fn table_tags(
-        &self,
-        schema_fqn: &str,
-    ) -> Option<Result<std::collections::HashMap<String, Vec<String>>, RestError>> {
-        match self {
-            Sink::File(_) => None,
-            Sink::Rest(rest, _) => Some(rest.table_tags(schema_fqn).await),
-        }
-    }
-
-    /// Opens a file sink: checks the path, takes the output's lock and creates the
-    /// temporary file, so every problem with the path shows before any DynamoDB work.
-    pub fn file(path: &Path) -> Result<Sink, file::FileSinkError> {
-        FileSink::create(path).map(Sink::File)
-    }
-
-    /// Ends a run that stopped before [`Sink::finish`] (listing failed, the sink broke):
-    /// a file sink leaves the previous output as it was and removes its temporary file.
-    /// Returns the line for the summary (none for the REST sink, which has nothing
-    /// pending then).
-    pub fn abandon(self) -> Option<String> {
-        match self {
-            Sink::File(file) => Some(file.abandon()),
-            Sink::Rest(..) => None,
-        }
-    }
-
-    /// Connects to OpenMetadata and makes sure the service exists: a bad URL, token or
-    /// server version fails here, before any DynamoDB work.
-    /// `override_metadata` is the pipeline's `overrideMetadata`: whether the source's
-    /// description replaces one already in OpenMetadata; `allow_mass_delete` lets
-    /// `markDeletedTables` remove more than half of a schema's tables.
-    pub async fn rest(
-        server: &OpenMetadataServerConfig,
-        config: &RestSinkConfig,
-        service: &CreateDatabaseService,
-        override_metadata: bool,
-        allow_mass_delete: bool,
-    ) -> Result<Sink, RestError> {
-        let mut sink = RestSink::connect(RestConfig::new(server, config)).await?;
-        sink.override_metadata = override_metadata;
-        sink.allow_mass_delete = allow_mass_delete;
-        sink.ensure_service(service).await?;
-        Ok(Sink::Rest(Box::new(sink), None))
-    }
-
-    /// Takes one record. A REST error on the database or schema is returned (nothing
-    /// else can be published then); table problems are collected for [`Sink::finish`].
-    pub async fn write(&mut self, record: &Record) -> Result<(), String> {
-        match self {
-            Sink::File(file) => file.write(record).map_err(|e| e.to_string()),
-            Sink::Rest(rest, listing) => match record {
-                // Created (or found) when the sink was opened.
-                Record::CreateDatabaseService { .. } => Ok(()),
-                Record::CreateDatabase { payload } => {
-                    rest.put_database(payload).await.map_err(|e| e.to_string())
-                }
-                Record::CreateDatabaseSchema { payload } => {
-                    rest.put_schema(payload).await.map_err(|e| e.to_string())
-                }
-                Record::CreateTable { payload } => {
-                    rest.add_table(payload.clone()).await;
-                    Ok(())
-                }
-                Record::TableListing { schema, tables } => {
-                    *listing = Some((schema.clone(), tables.iter().cloned().collect()));
-                    Ok(())
-                }
-                // Its facts reach OpenMetadata in the table description.
-                Record::DynamodbTable { .. } | Record::DynamodbTableRead {} => Ok(()),
-                Record::CreateTableProfile { table, payload, .. } => {
-                    rest.put_profile(table, payload).await;
-                    Ok(())
-                }
-                Record::ColumnTags { table, payload } => {
-                    rest.apply_tags(table, payload).await;
-                    Ok(())
-                }
-                Record::SampleData { table, payload } => {
-                    rest.put_sample_data(table, payload).await;
-                    Ok(())
-                }
-            },
-        }
-    }
-
-    /// Finishes. `commit` says whether the run succeeded: the file sink renames its
-    /// output into place only then, and otherwise leaves the previous output as it was
-    /// (the run's records go to `<name>.partial`; the report's warnings say so). The
-    /// REST sink has published each table as it went: it sends the last batch and (with
-    /// `mark_deleted` and a listing) soft-deletes tables gone from DynamoDB among those
-    /// `selected` by the current filter, whatever `commit` says.
-    pub async fn finish(
-        self,
-        commit: bool,
-        mark_deleted: bool,
-        selected: &dyn Fn(&str) -> bool,
-    ) -> SinkReport {
-        let mut report = SinkReport::default();
-        match self {
-            Sink::File(file) => match file.finish(commit) {
-                Ok(file::Finished::Committed { records }) => report.written = records,
-                Ok(file::Finished::LeftUntouched { records, note }) => {
-                    report.written = records;
-                    report.warnings.push(note);
-                }
-                Err(e) => report.error = Some(e.to_string()),
-            },
-            Sink::Rest(mut rest, listing) => {
-                rest.flush().await;
-                if let (true, Some((schema, existing))) = (mark_deleted, listing) {
-                    if let Err(e) = rest.mark_deleted(&schema, &existing, selected).await {
-                        report.error = Some(format!("marking deleted tables: {e}"));
-                    }
-                }
-                report.written = rest.published.tables;
-                report.deleted = std::mem::take(&mut rest.published.deleted);
-                report.table_failures = std::mem::take(&mut rest.failures);
-                report.warnings = std::mem::take(&mut rest.warnings);
-                report.tags = (rest.published.tags_added, rest.published.tags_kept);
-                report.sample_data = rest.published.sample_data;
-            }
-        }
-        report
-    }
+/// A table the sink could not publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableFailure {
+    /// Table name.
+    pub table: String,
+    /// Why.
+    pub reason: String,
 }

@@ -5,16 +5,11 @@
 //! `--explain TABLE` runs the same steps for one table and prints every recognizer's
 //! evidence per column instead of writing anything.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::time::Instant;
 
-use dynameta_pii::{Classification, Sensitivity};
-use futures_util::stream::{self, StreamExt};
-
-use super::ingest::{IngestError, DEFAULT_THREADS};
-use super::summary::{ClassificationCounts, Failure, Summary};
-use super::{Outcome, Progress};
+use super::summary::{ClassificationCounts, Summary};
+use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
 use crate::aws::{self, Connection};
 use crate::config::{Command, Workflow};
 use crate::openmetadata::Column;
@@ -24,8 +19,9 @@ use crate::processors::classifier::{
 };
 use crate::processors::inference::ColumnOptions;
 use crate::processors::mapping::{self, Scope};
-use crate::sinks::{Record, Sink};
+use crate::sinks::{Opening, Record};
 use crate::source::{self, Capabilities, Item, SourceError};
+use dynameta_pii::{Classification, Sensitivity};
 
 /// OpenMetadata's default `confidence`.
 pub const DEFAULT_CONFIDENCE: f64 = 80.0;
@@ -48,6 +44,22 @@ pub struct ClassifiedTable {
     pub consumed_read_units: f64,
 }
 
+/// Why a table could not be classified.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// DynamoDB refused or failed a call.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The scoring task stopped (a panic in a recognizer).
+    #[error("classification of {table} stopped: {reason}")]
+    Stopped {
+        /// The table.
+        table: String,
+        /// What the task said.
+        reason: String,
+    },
+}
+
 /// Samples and scores one table.
 pub async fn classify_one(
     connection: &Connection,
@@ -55,8 +67,8 @@ pub async fn classify_one(
     scope: &Scope,
     name: &str,
     capabilities: &Capabilities,
-) -> Result<ClassifiedTable, String> {
-    let err = |e: SourceError| e.for_command(Command::Classify).to_string();
+) -> Result<ClassifiedTable, ClassifyError> {
+    let err = |e: SourceError| e.for_command(Command::Classify);
     let table = super::describe_for_scan(connection, name, capabilities, Command::Classify).await?;
     let pipeline = &workflow.classification;
     let rows_kept = match pipeline.store_sample_data {
@@ -96,7 +108,10 @@ pub async fn classify_one(
         (results, items)
     })
     .await
-    .map_err(|e| format!("classification of {name} stopped: {e}"))?;
+    .map_err(|e| ClassifyError::Stopped {
+        table: name.to_string(),
+        reason: e.to_string(),
+    })?;
     Ok(ClassifiedTable {
         fqn,
         columns: table.columns,
@@ -193,42 +208,23 @@ pub fn table_records(
 }
 
 /// Runs the classification workflow.
-pub async fn run(
-    workflow: &Workflow,
-    flags: &super::RunFlags,
-) -> Result<(Summary, Outcome), IngestError> {
-    let started = Instant::now();
-    let mut summary = Summary {
+pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outcome), RunError> {
+    let workflow = &settings.workflow;
+    let summary = Summary {
         classification: Some(ClassificationCounts::default()),
         ..Summary::default()
     };
-    let mut sink = match super::open_existing_sink(workflow, "classify").await? {
-        Ok(sink) => sink,
-        Err(reason) => {
-            return Ok(summary.failed("(sink)", reason, started.elapsed()));
-        }
+    let opening = Opening::Existing {
+        service_name: &workflow.service_name,
     };
-    let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let scope = Scope::of(workflow);
-    let (_, mut selected) = match super::list_and_select(
-        &connection,
-        workflow,
-        &scope,
-        &mut summary,
-        flags,
-        Command::Classify,
-    )
-    .await
-    {
-        Ok(found) => found,
-        Err(e) => {
-            summary.warnings.extend(sink.abandon());
-            return Ok(summary.stopped(e, started.elapsed()));
-        }
-    };
+    let (mut run, mut selected) =
+        match Run::start(settings, opening, flags, Command::Classify, summary).await? {
+            Started::Running { run, selected, .. } => (run, selected),
+            Started::Ended(summary, outcome) => return Ok((summary, outcome)),
+        };
     // classificationFilterPattern selects tables by their OpenMetadata tags.
     if workflow.classification_filter.is_set() {
-        match sink.table_tags(&scope.schema_fqn()).await {
+        match run.table_tags().await {
             Some(Ok(tags)) => {
                 let (kept, dropped): (Vec<String>, Vec<String>) =
                     selected.into_iter().partition(|n| {
@@ -237,73 +233,49 @@ pub async fn run(
                             .keeps_any(tags.get(n).map_or(&[][..], Vec::as_slice))
                     });
                 selected = kept;
-                summary.filtered.extend(dropped);
+                run.summary.filtered.extend(dropped);
             }
             Some(Err(e)) => {
-                summary.warnings.extend(sink.abandon());
-                return Ok(summary.failed("(sink)", format!("reading table tags for classificationFilterPattern: {e}"), started.elapsed()));
+                return Ok(run.fail(
+                    "(sink)",
+                    format!("reading table tags for classificationFilterPattern: {e}"),
+                ));
             }
-            None => summary.warnings.push(
-                "source.sourceConfig.config.classificationFilterPattern: not applied with the file sink (it selects tables by their OpenMetadata tags; use tableFilterPattern)".into(),
+            None => run.summary.warnings.push(
+                "source.sourceConfig.config.classificationFilterPattern: not applied with this sink (it selects tables by their OpenMetadata tags; use tableFilterPattern)".into(),
             ),
         }
     }
 
-    let threads = workflow
-        .metadata
-        .threads
-        .map_or(DEFAULT_THREADS, |t| t as usize);
+    // An auto-classification pipeline has no `threads` key (OpenMetadata 2.0.7's
+    // databaseServiceAutoClassificationPipeline.json): as many tables at once as
+    // ingest's default.
+    let threads = crate::config::DEFAULT_THREADS;
     let progress = Progress::new(selected.len() as u64, flags.quiet);
     let capabilities = Capabilities::default();
+    let connection = run.connection.clone();
+    let scope = run.scope.clone();
     let (conn, caps, scope_ref) = (&connection, &capabilities, &scope);
-    let mut results = stream::iter(selected.into_iter().enumerate())
-        .map(|(i, name)| async move {
-            let outcome = classify_one(conn, workflow, scope_ref, &name, caps).await;
-            (i, name, outcome)
-        })
-        .buffer_unordered(threads);
-    // Written in listing order, so the same data gives the same file.
-    let mut pending = BTreeMap::new();
-    let mut next_index = 0;
-    let mut sink_error = None;
-    let is_file = matches!(sink, Sink::File(_));
     let mut counts = ClassificationCounts::default();
-    while let Some((i, name, outcome)) = results.next().await {
-        progress.table_done(&name);
-        pending.insert(i, (name, outcome));
-        while let Some((name, outcome)) = pending.remove(&next_index) {
-            next_index += 1;
-            match outcome {
-                Ok(table) => {
-                    summary.tables_processed += 1;
-                    summary.items_sampled += table.items_sampled;
-                    summary.consumed_read_units += table.consumed_read_units;
-                    for record in table_records(workflow, &table, &mut counts) {
-                        if is_file && matches!(record, Record::SampleData { .. }) {
-                            counts.sample_data += 1;
-                        }
-                        if let Err(e) = sink.write(&record).await {
-                            sink_error.get_or_insert(e);
-                        }
-                    }
-                }
-                Err(reason) => summary.failures.push(Failure { name, reason }),
-            }
-        }
-    }
-    progress.finish();
-    summary.classification = Some(counts);
-    // A failed run never replaces the previous output (file sink).
-    let commit = summary.failures.is_empty() && sink_error.is_none();
-    let report = sink.finish(commit, false, &|_| false).await;
-    summary.throttled_requests = connection.throttled.count();
-    let outcome = summary.close(report, sink_error, started.elapsed());
-    Ok((summary, outcome))
+    run.tables(
+        selected,
+        threads,
+        &progress,
+        |name| async move { classify_one(conn, workflow, scope_ref, &name, caps).await },
+        |_, table: ClassifiedTable, summary| {
+            summary.items_sampled += table.items_sampled;
+            summary.consumed_read_units += table.consumed_read_units;
+            table_records(workflow, &table, &mut counts)
+        },
+    )
+    .await;
+    run.summary.classification = Some(counts);
+    Ok(run.finish(false).await)
 }
 
 /// `--explain TABLE`: samples and scores one table and renders why each column was
 /// or was not tagged. Values shown are masked. Nothing is written.
-pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, IngestError> {
+pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, RunError> {
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
     let classified = classify_one(
@@ -316,18 +288,21 @@ pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, IngestE
     .await;
     match classified {
         Ok(classified) => Ok(render_explanation(&classified, threshold(workflow))),
-        Err(e) if e.contains("ResourceNotFoundException") => {
+        Err(ClassifyError::Source(e)) if e.failure.code == "ResourceNotFoundException" => {
             let names =
                 crate::source::list_tables(&connection.dynamodb, &connection.throttle_retry)
                     .await
                     .unwrap_or_default();
-            Err(IngestError::Sink(no_such_table(
+            Err(RunError::NoSuchTable(no_such_table(
                 table,
                 &connection.region,
                 &names,
             )))
         }
-        Err(e) => Err(IngestError::Sink(format!("--explain {table}: {e}"))),
+        Err(e) => Err(RunError::Explain {
+            table: table.to_string(),
+            reason: e.to_string(),
+        }),
     }
 }
 

@@ -2,77 +2,50 @@
 //! records → sink, with a summary at the end.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::time::Instant;
 
-use futures_util::stream::{self, StreamExt};
-
-use super::summary::{Failure, Summary};
-use super::{Outcome, Progress};
-use crate::aws::{self, Connection};
-use crate::config::{Command, SinkConfig, Workflow};
+use super::summary::Summary;
+use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
+use crate::aws::Connection;
+use crate::config::{Command, Workflow};
 use crate::processors::inference::{ColumnOptions, Sample};
 use crate::processors::mapping::{self, Scope};
-use crate::sinks::{Record, SamplingStats, Sink};
+use crate::sinks::{Opening, Record, SamplingStats};
 use crate::source::{self, Capabilities, Described, SampleOutcome, SourceError};
 
-/// Tables processed at once when the workflow does not set `threads`.
-pub const DEFAULT_THREADS: usize = 16;
-
-/// Why ingestion could not start at all (exit code 2: fix the setup and rerun).
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    /// The sink cannot be used (OpenMetadata unreachable, token refused, bad version).
-    #[error("{0}")]
-    Sink(String),
-}
-
-/// One table's result, in listing order.
-struct TableResult {
-    name: String,
-    outcome: Result<(Described, SampleOutcome<Sample>), SourceError>,
-}
-
 /// Runs the metadata workflow.
-pub async fn run(
-    workflow: &Workflow,
-    flags: &super::RunFlags,
-) -> Result<(Summary, Outcome), IngestError> {
-    let started = Instant::now();
-    let mut summary = Summary::default();
+pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outcome), RunError> {
+    let workflow = &settings.workflow;
     let scope = Scope::of(workflow);
     let service = mapping::database_service(
         &scope,
         workflow.aws(),
         workflow.connection.database_name.as_deref(),
     );
-    let mut sink = match open_sink(workflow, &service, flags).await? {
-        Ok(sink) => sink,
-        Err(reason) => {
-            return Ok(summary.failed("(sink)", reason, started.elapsed()));
-        }
+    let opening = Opening::Ingest {
+        service: &service,
+        override_metadata: workflow.ingest.override_metadata,
+        allow_mass_delete: flags.allow_mass_delete,
     };
-
-    let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let (listed, selected) = match super::list_and_select(
-        &connection,
-        workflow,
-        &scope,
-        &mut summary,
+    let (run, listed, selected) = match Run::start(
+        settings,
+        opening,
         flags,
         Command::Ingest,
+        Summary::default(),
     )
-    .await
+    .await?
     {
-        Ok(found) => found,
-        Err(e) => {
-            summary.warnings.extend(sink.abandon());
-            return Ok(summary.stopped(e, started.elapsed()));
-        }
+        Started::Running {
+            run,
+            listed,
+            selected,
+        } => (run, listed, selected),
+        Started::Ended(summary, outcome) => return Ok((summary, outcome)),
     };
-
     let header = [
-        Record::CreateDatabaseService { payload: service },
+        Record::CreateDatabaseService {
+            payload: service.clone(),
+        },
         Record::CreateDatabase {
             payload: mapping::database(&scope),
         },
@@ -84,173 +57,64 @@ pub async fn run(
             tables: listed,
         },
     ];
-    let mut sink_error = None;
-    for record in &header {
-        if let Err(e) = sink.write(record).await {
-            sink_error.get_or_insert(e);
-        }
-    }
-    if let Some(e) = sink_error {
-        // Without its database and schema no table can be published.
-        summary.warnings.extend(sink.abandon());
-        return Ok(summary.failed("(sink)", e, started.elapsed()));
-    }
+    let mut run = match run.write_header(&header).await {
+        Ok(run) => run,
+        Err(ended) => return Ok(ended),
+    };
 
-    let threads = workflow
-        .metadata
-        .threads
-        .map_or(DEFAULT_THREADS, |t| t as usize);
-    let include_tags = workflow.metadata.include_tags.unwrap_or(true);
+    let settings = &workflow.ingest;
+    let (threads, include_tags) = (settings.threads, settings.include_tags);
     let column_options = ColumnOptions {
-        json_schema: workflow.metadata.extract_json_schema.unwrap_or(false),
+        json_schema: settings.extract_json_schema,
     };
     let progress = Progress::new(selected.len() as u64, flags.quiet);
     let capabilities = Capabilities::default();
+    let connection = run.connection.clone();
     let (conn, caps) = (&connection, &capabilities);
-    // Tables finish out of order; every slot stays busy (unordered), and a small
-    // reorder buffer writes them in listing order, so the output is deterministic.
-    let mut results = stream::iter(selected.into_iter().enumerate())
-        .map(|(i, name)| async move {
-            (
-                i,
-                process_table(conn, workflow, name, include_tags, caps).await,
-            )
-        })
-        .buffer_unordered(threads);
-    let mut pending: BTreeMap<usize, TableResult> = BTreeMap::new();
-    let mut next_index = 0;
+    // What could not be read (TTL, PITR, tags), grouped over tables for the summary.
     let mut side_warnings: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    while let Some((i, result)) = results.next().await {
-        progress.table_done(&result.name);
-        pending.insert(i, result);
-        while let Some(result) = pending.remove(&next_index) {
-            next_index += 1;
-            match result.outcome {
-                Ok((described, sampled)) => {
-                    for (what, why) in &described.table.unavailable {
-                        side_warnings
-                            .entry(format!("{what} not read: {why}"))
-                            .or_default()
-                            .push(result.name.clone());
-                    }
-                    summary.tables_processed += 1;
-                    summary.items_sampled += sampled.items;
-                    summary.consumed_read_units += sampled.consumed_read_units;
-                    let records = table_records(
-                        &scope,
-                        &connection,
-                        workflow,
-                        described,
-                        sampled,
-                        column_options,
-                    );
-                    for record in &records {
-                        if let Err(e) = sink.write(record).await {
-                            sink_error.get_or_insert(e);
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!("{e}");
-                    summary.failures.push(Failure {
-                        name: result.name,
-                        reason: e.to_string(),
-                    });
-                }
+    run.tables(
+        selected,
+        threads,
+        &progress,
+        |name| async move { process_table(conn, workflow, &name, include_tags, caps).await },
+        |name, (described, sampled): (Described, SampleOutcome<Sample>), summary| {
+            for (what, why) in &described.table.unavailable {
+                side_warnings
+                    .entry(format!("{what} not read: {why}"))
+                    .or_default()
+                    .push(name.to_string());
             }
-        }
-    }
-    progress.finish();
+            summary.items_sampled += sampled.items;
+            summary.consumed_read_units += sampled.consumed_read_units;
+            table_records(&scope, conn, workflow, described, sampled, column_options).into()
+        },
+    )
+    .await;
     for (warning, tables) in side_warnings {
         let shown: Vec<&str> = tables.iter().take(3).map(String::as_str).collect();
         let more = if tables.len() > 3 { ", ..." } else { "" };
-        summary.warnings.push(format!(
+        run.summary.warnings.push(format!(
             "{warning} ({} tables: {}{more})",
             tables.len(),
             shown.join(", ")
         ));
     }
-
-    let mark_deleted = workflow.metadata.mark_deleted_tables.unwrap_or(true);
-    // A failed run never replaces the previous output (file sink).
-    let commit = summary.failures.is_empty() && sink_error.is_none();
-    let report = sink
-        .finish(commit, mark_deleted, &|name| {
-            selects(workflow, &scope, name)
-        })
-        .await;
-    summary.throttled_requests = connection.throttled.count();
-    let outcome = summary.close(report, sink_error, started.elapsed());
-    Ok((summary, outcome))
+    Ok(run.finish(workflow.ingest.mark_deleted_tables).await)
 }
 
-/// True when the filters keep table `name` (OpenMetadata semantics, with
-/// `useFqnForFiltering` matching fully qualified names).
-pub fn selects(workflow: &Workflow, scope: &Scope, name: &str) -> bool {
-    let filters = &workflow.filters;
-    let (db, schema, table) = if filters.use_fqn {
-        (
-            scope.database_fqn(),
-            scope.schema_fqn(),
-            scope.table_fqn(name),
-        )
-    } else {
-        (
-            scope.database.clone(),
-            scope.schema.clone(),
-            name.to_string(),
-        )
-    };
-    !(filters.database.excludes(&db)
-        || filters.schema.excludes(&schema)
-        || filters.table.excludes(&table))
-}
-
-/// Opens the configured sink. `Err` = cannot start (exit 2: a bad output path, an
-/// output another run holds, an unusable OpenMetadata server); `Ok(Err)` = a failure
-/// to report (exit 1).
-async fn open_sink(
-    workflow: &Workflow,
-    service: &crate::openmetadata::CreateDatabaseService,
-    flags: &super::RunFlags,
-) -> Result<Result<Sink, String>, IngestError> {
-    match &workflow.sink {
-        Some(SinkConfig::File(f)) => Sink::file(Path::new(&f.filename))
-            .map(Ok)
-            .map_err(|e| IngestError::Sink(e.to_string())),
-        Some(SinkConfig::MetadataRest(rest)) => {
-            let Some(server) = &workflow.server else {
-                return Err(IngestError::Sink(
-                    "workflowConfig.openMetadataServerConfig: required by the metadata-rest sink"
-                        .into(),
-                ));
-            };
-            Sink::rest(
-                server,
-                rest,
-                service,
-                workflow.metadata.override_metadata.unwrap_or(false),
-                flags.allow_mass_delete,
-            )
-            .await
-            .map(Ok)
-            .map_err(|e| IngestError::Sink(e.to_string()))
-        }
-        None => Err(IngestError::Sink("sink: required for ingest".into())),
-    }
-}
-
+/// Describes and samples one table.
 async fn process_table(
     connection: &Connection,
     workflow: &Workflow,
-    name: String,
+    name: &str,
     include_tags: bool,
     capabilities: &Capabilities,
-) -> TableResult {
+) -> Result<(Described, SampleOutcome<Sample>), SourceError> {
     let outcome = async {
         let described = source::describe_table(
             &connection.dynamodb,
-            &name,
+            name,
             source::Depth::Full { tags: include_tags },
             capabilities,
             &connection.throttle_retry,
@@ -265,7 +129,7 @@ async fn process_table(
         );
         let sampled: SampleOutcome<Sample> = source::sample_table(
             &connection.dynamodb,
-            &name,
+            name,
             workflow.options.sample_size,
             workflow.options.sample_segments,
             described.table.item_count,
@@ -285,10 +149,7 @@ async fn process_table(
         Ok((described, sampled))
     }
     .await;
-    TableResult {
-        name,
-        outcome: outcome.map_err(|e: SourceError| e.for_command(Command::Ingest)),
-    }
+    outcome.map_err(|e: SourceError| e.for_command(Command::Ingest))
 }
 
 fn table_records(

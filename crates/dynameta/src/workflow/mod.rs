@@ -5,17 +5,112 @@ pub mod ingest;
 pub mod profile;
 mod progress;
 pub mod publish;
+mod runner;
 pub mod summary;
 pub mod test_connection;
 
 pub use progress::Progress;
+pub use runner::{Run, Started};
+
+use std::path::Path;
 
 use crate::aws::Connection;
-use crate::config::{Command, SinkConfig, Workflow};
+use crate::config::{self, Command, ConfigError, Workflow};
 use crate::processors::mapping::Scope;
-use crate::sinks::Sink;
-use ingest::IngestError;
+use crate::sinks::{self, SinkConfig, SinkError};
 pub use summary::Summary;
+
+/// A workflow ready to run: the checked file and its sink, built by the sink the file
+/// names (each sink parses its own `sink.config`).
+#[derive(Debug)]
+pub struct Settings {
+    /// The checked workflow.
+    pub workflow: Workflow,
+    /// The sink (`None` only for `test-connection` without one).
+    pub sink: Option<Box<dyn SinkConfig>>,
+}
+
+impl Settings {
+    /// Reads and checks the workflow file at `path` for `command`, sink included: every
+    /// configuration error shows here, before any work (exit code 2).
+    pub fn load(path: &Path, command: Command) -> Result<Settings, ConfigError> {
+        let workflow = config::load(path, command)?;
+        let sink = workflow
+            .sink
+            .as_ref()
+            .map(|section| sinks::parse(section, workflow.server.as_ref()))
+            .transpose()?;
+        Ok(Settings { workflow, sink })
+    }
+}
+
+/// Why a command could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The sink cannot be opened (a bad or locked output path, an unreachable server, a
+    /// refused token, an unsupported server version).
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    /// The workflow names no sink.
+    #[error("sink: required for {}. Add a `sink:` section (see examples/).", command.name())]
+    NoSink {
+        /// The command.
+        command: Command,
+    },
+    /// `dynameta publish` needs a sink that publishes to OpenMetadata.
+    #[error("sink.type: `dynameta publish` sends to OpenMetadata, but the workflow's sink is `{kind}`; set `sink: {{type: metadata-rest}}` and `workflowConfig.openMetadataServerConfig`")]
+    NotPublishable {
+        /// The configured sink type.
+        kind: &'static str,
+    },
+    /// `dynameta publish --from FILE` could not read its input.
+    #[error(transparent)]
+    Records(#[from] publish::ReadError),
+    /// `--explain` of a table DynamoDB does not have.
+    #[error("{0}")]
+    NoSuchTable(String),
+    /// `--explain` could not read or score the table.
+    #[error("--explain {table}: {reason}")]
+    Explain {
+        /// The table.
+        table: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl RunError {
+    /// Exit code: 2 for what the user fixes in the setup before rerunning, 1 for a
+    /// table that could not be explained.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::NoSuchTable(_) | RunError::Explain { .. } => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// True when the filters keep table `name` (OpenMetadata semantics, with
+/// `useFqnForFiltering` matching fully qualified names).
+pub fn selects(workflow: &Workflow, scope: &Scope, name: &str) -> bool {
+    let filters = &workflow.filters;
+    let (db, schema, table) = if filters.use_fqn {
+        (
+            scope.database_fqn(),
+            scope.schema_fqn(),
+            scope.table_fqn(name),
+        )
+    } else {
+        (
+            scope.database.clone(),
+            scope.schema.clone(),
+            name.to_string(),
+        )
+    };
+    !(filters.database.excludes(&db)
+        || filters.schema.excludes(&schema)
+        || filters.table.excludes(&table))
+}
 
 /// How a finished run ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,41 +163,14 @@ pub enum ListingStop {
     Empty(String),
 }
 
-/// Opens the sink of a run that adds to tables already ingested (profile, classify).
-/// `Err` = cannot start (exit 2: a bad output path, an output another run holds, an
-/// unusable OpenMetadata server); `Ok(Err)` = a failure to report (exit 1).
-pub async fn open_existing_sink(
-    workflow: &Workflow,
-    command: &str,
-) -> Result<Result<Sink, String>, IngestError> {
-    match &workflow.sink {
-        Some(SinkConfig::File(f)) => Sink::file(std::path::Path::new(&f.filename))
-            .map(Ok)
-            .map_err(|e| IngestError::Sink(e.to_string())),
-        Some(SinkConfig::MetadataRest(rest)) => {
-            let server = workflow.server.as_ref().ok_or_else(|| {
-                IngestError::Sink(
-                    "workflowConfig.openMetadataServerConfig: required by the metadata-rest sink"
-                        .into(),
-                )
-            })?;
-            Sink::rest_existing(server, rest, &workflow.service_name)
-                .await
-                .map(Ok)
-                .map_err(|e| IngestError::Sink(e.to_string()))
-        }
-        None => Err(IngestError::Sink(format!("sink: required for {command}"))),
-    }
-}
-
 /// DescribeTable alone (no TTL, PITR or tags): what profiling and classification need
-/// before they scan. The error is the user-facing message for the table's failure.
+/// before they scan.
 pub async fn describe_for_scan(
     connection: &Connection,
     name: &str,
     capabilities: &crate::source::Capabilities,
     command: Command,
-) -> Result<crate::source::TableDescription, String> {
+) -> Result<crate::source::TableDescription, crate::source::SourceError> {
     crate::source::describe_table(
         &connection.dynamodb,
         name,
@@ -112,7 +180,7 @@ pub async fn describe_for_scan(
     )
     .await
     .map(|described| described.table)
-    .map_err(|e| e.for_command(command).to_string())
+    .map_err(|e| e.for_command(command))
 }
 
 /// Lists the region's tables and applies the workflow's filters. Returns every listed
@@ -145,7 +213,7 @@ pub async fn list_and_select(
     let (selected, filtered): (Vec<String>, Vec<String>) = names
         .iter()
         .cloned()
-        .partition(|n| ingest::selects(workflow, scope, n));
+        .partition(|n| selects(workflow, scope, n));
     for name in &filtered {
         tracing::debug!(table = %name, "filtered out");
     }

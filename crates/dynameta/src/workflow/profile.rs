@@ -2,25 +2,17 @@
 //! (budgeted, parallel), fold statistics, build the `CreateTableProfileRequest` → sink.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use futures_util::stream::{self, StreamExt};
-use serde_json::json;
 
-use super::ingest::IngestError;
-use super::summary::{Failure, Summary};
-use super::{Outcome, Progress};
-use crate::aws::{self, Connection};
+use super::summary::Summary;
+use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
+use crate::aws::Connection;
 use crate::config::{Command, ProfilerPipeline, Workflow};
-use crate::processors::inference::column_names;
 use crate::processors::mapping::Scope;
-use crate::processors::profiler::{column_profiles, Sampling, TableStats};
-use crate::sinks::Record;
+use crate::processors::profiler::{ProfiledTable, Sampling, TableStats};
+use crate::sinks::{Opening, Record};
 use crate::source::{self, Capabilities, ScanPlan, SourceError, TableDescription, TokenBucket};
-
-/// Tables profiled at once when `threadCount` is not set.
-pub const DEFAULT_TABLE_THREADS: usize = 2;
 
 /// Which items of a table are profiled.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -164,48 +156,35 @@ fn budget(workflow: &Workflow, table: &TableDescription) -> Option<f64> {
 }
 
 /// Runs the profiler workflow.
-pub async fn run(
-    workflow: &Workflow,
-    flags: &super::RunFlags,
-) -> Result<(Summary, Outcome), IngestError> {
-    let started = Instant::now();
-    let mut summary = Summary::default();
-    let mut sink = match super::open_existing_sink(workflow, "profile").await? {
-        Ok(sink) => sink,
-        Err(reason) => {
-            return Ok(summary.failed("(sink)", reason, started.elapsed()));
-        }
+pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outcome), RunError> {
+    let workflow = &settings.workflow;
+    let opening = Opening::Existing {
+        service_name: &workflow.service_name,
     };
-    let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let scope = Scope::of(workflow);
-    let (_, selected) = match super::list_and_select(
-        &connection,
-        workflow,
-        &scope,
-        &mut summary,
+    let (mut run, selected) = match Run::start(
+        settings,
+        opening,
         flags,
         Command::Profile,
+        Summary::default(),
     )
-    .await
+    .await?
     {
-        Ok(found) => found,
-        Err(e) => {
-            summary.warnings.extend(sink.abandon());
-            return Ok(summary.stopped(e, started.elapsed()));
-        }
+        Started::Running { run, selected, .. } => (run, selected),
+        Started::Ended(summary, outcome) => return Ok((summary, outcome)),
     };
-
-    let threads = workflow
-        .profiler
-        .thread_count
-        .map_or(DEFAULT_TABLE_THREADS, |t| t as usize);
-    let timeout = Duration::from_secs(workflow.profiler.timeout_seconds.unwrap_or(43_200));
+    let (threads, timeout) = (workflow.profile.threads, workflow.profile.timeout);
     let capabilities = Capabilities::default();
     let progress = Progress::new(selected.len() as u64, flags.quiet);
+    let connection = run.connection.clone();
+    let scope = run.scope.clone();
     let (conn, caps, scope_ref, bars) = (&connection, &capabilities, &scope, &progress);
-    let mut results = stream::iter(selected)
-        .map(|name| async move {
-            let outcome = tokio::time::timeout(
+    run.tables(
+        selected,
+        threads,
+        &progress,
+        |name| async move {
+            tokio::time::timeout(
                 timeout,
                 profile_table(conn, workflow, scope_ref, &name, caps, bars),
             )
@@ -215,32 +194,16 @@ pub async fn run(
                     "profiling took longer than timeoutSeconds ({}s)",
                     timeout.as_secs()
                 ))
-            });
-            (name, outcome)
-        })
-        .buffer_unordered(threads.max(1));
-    let mut sink_error = None;
-    while let Some((name, outcome)) = results.next().await {
-        progress.table_done(&name);
-        match outcome {
-            Ok((record, items, units)) => {
-                summary.tables_processed += 1;
-                summary.items_sampled += items;
-                summary.consumed_read_units += units;
-                if let Err(e) = sink.write(&record).await {
-                    sink_error.get_or_insert(e);
-                }
-            }
-            Err(reason) => summary.failures.push(Failure { name, reason }),
-        }
-    }
-    progress.finish();
-    // A failed run never replaces the previous output (file sink).
-    let commit = summary.failures.is_empty() && sink_error.is_none();
-    let report = sink.finish(commit, false, &|_| false).await;
-    summary.throttled_requests = connection.throttled.count();
-    let outcome = summary.close(report, sink_error, started.elapsed());
-    Ok((summary, outcome))
+            })
+        },
+        |_, (record, items, units): (Record, u64, f64), summary| {
+            summary.items_sampled += items;
+            summary.consumed_read_units += units;
+            vec![record]
+        },
+    )
+    .await;
+    Ok(run.finish(false).await)
 }
 
 async fn profile_table(
@@ -252,7 +215,9 @@ async fn profile_table(
     progress: &Progress,
 ) -> Result<(Record, u64, f64), String> {
     let err = |e: SourceError| e.for_command(Command::Profile).to_string();
-    let table = super::describe_for_scan(connection, name, capabilities, Command::Profile).await?;
+    let table = super::describe_for_scan(connection, name, capabilities, Command::Profile)
+        .await
+        .map_err(|e| e.to_string())?;
     let profiler = &workflow.profiler;
     let sample = choose_sample(profiler, table.item_count);
     let options = &workflow.options;
@@ -341,54 +306,21 @@ async fn profile_table(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let mut attrs: Vec<&str> = merged.columns.keys().map(String::as_str).collect();
-    attrs.sort_unstable();
-    let names: HashMap<&str, String> = attrs
-        .iter()
-        .copied()
-        .zip(column_names(attrs.iter().copied()))
-        .collect();
-    let metrics = profiler.metrics.as_deref();
-    let (mut columns, summaries) =
-        column_profiles(&merged.columns, merged.rows, timestamp, metrics, &|a| {
-            names.get(a).cloned()
-        });
-    if profiler.compute_column_metrics == Some(false) {
-        columns.clear();
+    let (payload, dynamodb) = ProfiledTable {
+        table: &table,
+        stats: &merged,
+        row_count,
+        row_count_exact: exact,
+        sampling,
+        scan: &stats,
+        segments: (plan.total_segments, plan.segments.len()),
+        read_budget: bucket.as_ref().map(|b| b.rate()),
+        timestamp,
+        metrics: profiler.metrics.as_deref(),
+        table_metrics: profiler.compute_table_metrics != Some(false),
+        column_metrics: profiler.compute_column_metrics != Some(false),
     }
-    let mut table_profile = json!({"timestamp": timestamp});
-    if profiler.compute_table_metrics != Some(false) {
-        let key_count = [&table.hash_key, &table.range_key]
-            .iter()
-            .filter(|k| k.is_some())
-            .count();
-        let column_count = merged.columns.len().max(key_count);
-        table_profile["rowCount"] = json!(row_count.round());
-        table_profile["columnCount"] = json!(column_count);
-        if let Some(size) = table.size_bytes {
-            table_profile["sizeInByte"] = json!(size);
-        }
-        if let Some(created) = &table.created_at {
-            table_profile["createDateTime"] = json!(created);
-        }
-        if let (Some(p), Some(t)) = (sampling.profile_sample, sampling.profile_sample_type) {
-            table_profile["profileSample"] = json!(p);
-            table_profile["profileSampleType"] = json!(t);
-        }
-    }
-    let payload = json!({"tableProfile": table_profile, "columnProfile": columns});
-    let dynamodb = json!({
-        "rowCountExact": exact,
-        "itemCountReported": table.item_count,
-        "sampling": sampling,
-        "itemsRead": stats.items,
-        "requests": stats.requests,
-        "segments": {"total": plan.total_segments, "planned": plan.segments.len(), "completed": stats.segments_completed},
-        "consumedReadUnits": stats.consumed_read_units,
-        "readBudget": bucket.as_ref().map(|b| b.rate()),
-        "seconds": stats.elapsed.as_secs_f64(),
-        "columns": summaries,
-    });
+    .build();
     let record = Record::CreateTableProfile {
         table: scope.table_fqn(name),
         payload,
@@ -401,6 +333,7 @@ async fn profile_table(
 mod tests {
     use super::*;
     use crate::config::ProfilerPipeline;
+    use serde_json::json;
     use serde_json::Value;
 
     fn pipeline(v: Value) -> ProfilerPipeline {

@@ -2,35 +2,54 @@
 //! air-gapped runs (scan in one place, publish from another). Same order, retries,
 //! stale-table handling and summary as a direct `ingest` with the REST sink.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::ingest::{selects, IngestError};
 use super::summary::Summary;
-use super::Outcome;
-use crate::config::{SinkConfig, Workflow};
+use super::{selects, Outcome, RunError, RunFlags, Settings};
 use crate::processors::mapping::Scope;
-use crate::sinks::{Record, Sink};
+use crate::sinks::{Opening, Record, RunEnd};
+
+/// Why `--from FILE` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file cannot be read.
+    #[error("cannot read {} ({source}); give the file a file sink wrote with --from", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line is not a record.
+    #[error("{} line {line}: not a record dynameta writes: {source}", path.display())]
+    Line {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
+}
 
 /// Reads the records of a file sink output (the `dynamodbTable` ones are not needed).
-pub fn read_records(path: &Path) -> Result<Vec<Record>, IngestError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        IngestError::Sink(format!(
-            "cannot read {} ({e}); give the file a file sink wrote with --from",
-            path.display()
-        ))
+pub fn read_records(path: &Path) -> Result<Vec<Record>, ReadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io {
+        path: path.to_path_buf(),
+        source,
     })?;
     let mut records = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let record: Record = serde_json::from_str(line).map_err(|e| {
-            IngestError::Sink(format!(
-                "{} line {}: not a record dynameta writes: {e}",
-                path.display(),
-                i + 1
-            ))
+        let record: Record = serde_json::from_str(line).map_err(|source| ReadError::Line {
+            path: path.to_path_buf(),
+            line: i + 1,
+            source,
         })?;
         if !matches!(record, Record::DynamodbTableRead {}) {
             records.push(record);
@@ -41,43 +60,38 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, IngestError> {
 
 /// Publishes `from` to the workflow's OpenMetadata server.
 pub async fn run(
-    workflow: &Workflow,
+    settings: &Settings,
     from: &Path,
-    flags: &super::RunFlags,
-) -> Result<(Summary, Outcome), IngestError> {
+    flags: &RunFlags,
+) -> Result<(Summary, Outcome), RunError> {
     let started = Instant::now();
+    let workflow = &settings.workflow;
     let records = read_records(from)?;
-    let Some(SinkConfig::MetadataRest(rest)) = &workflow.sink else {
-        return Err(IngestError::Sink(
-            "sink.type: `dynameta publish` sends to OpenMetadata; set `sink: {type: metadata-rest}`".into(),
-        ));
-    };
-    let Some(server) = &workflow.server else {
-        return Err(IngestError::Sink(
-            "workflowConfig.openMetadataServerConfig: required to publish".into(),
-        ));
-    };
+    let sink_config = settings.sink.as_deref().ok_or(RunError::NoSink {
+        command: crate::config::Command::Publish,
+    })?;
+    if !sink_config.publishes_to_openmetadata() {
+        return Err(RunError::NotPublishable {
+            kind: sink_config.kind(),
+        });
+    }
     // An ingest output creates its service; profile and classify outputs add to
     // tables that must already be there.
     let service = records.iter().find_map(|r| match r {
         Record::CreateDatabaseService { payload } => Some(payload.clone()),
         _ => None,
     });
-    let mut sink = match &service {
-        Some(service) => {
-            let override_metadata = workflow.metadata.override_metadata.unwrap_or(false);
-            Sink::rest(
-                server,
-                rest,
-                service,
-                override_metadata,
-                flags.allow_mass_delete,
-            )
-            .await
-        }
-        None => Sink::rest_existing(server, rest, &workflow.service_name).await,
-    }
-    .map_err(|e| IngestError::Sink(e.to_string()))?;
+    let opening = match &service {
+        Some(service) => Opening::Ingest {
+            service,
+            override_metadata: workflow.ingest.override_metadata,
+            allow_mass_delete: flags.allow_mass_delete,
+        },
+        None => Opening::Existing {
+            service_name: &workflow.service_name,
+        },
+    };
+    let mut sink = sink_config.build(opening).await?;
     let mut summary = Summary::default();
     let mut sink_error = None;
     for record in &records {
@@ -91,19 +105,25 @@ pub async fn run(
             summary.tables_listed = tables.len();
         }
         if let Err(e) = sink.write(record).await {
-            sink_error = Some(e);
+            sink_error = Some(e.to_string());
             break;
         }
     }
     let scope = Scope::of(workflow);
+    let selected = |name: &str| selects(workflow, &scope, name);
     let report = sink
-        .finish(
-            sink_error.is_none(),
-            sink_error.is_none() && workflow.metadata.mark_deleted_tables.unwrap_or(true),
-            &|name| selects(workflow, &scope, name),
-        )
+        .finish(RunEnd {
+            commit: sink_error.is_none(),
+            mark_deleted: sink_error.is_none() && workflow.ingest.mark_deleted_tables,
+            selected: &selected,
+        })
         .await;
-    let outcome = summary.close(report, sink_error, started.elapsed());
+    let outcome = summary.close(
+        report,
+        sink_error,
+        started.elapsed(),
+        &workflow.failure_policy,
+    );
     Ok((summary, outcome))
 }
 

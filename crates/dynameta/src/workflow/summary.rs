@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::config::FailurePolicy;
+
 /// What a run did.
 #[derive(Debug, Clone, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,6 +28,9 @@ pub struct Summary {
     pub throttled_requests: u64,
     /// Records written (file sink) or tables published (REST sink).
     pub records_written: u64,
+    /// Files the run wrote.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<String>,
     /// Tables soft-deleted in OpenMetadata because DynamoDB no longer has them.
     pub tables_deleted: Vec<String>,
     /// What classification found and did (`dynameta classify` only).
@@ -101,13 +106,20 @@ impl Summary {
 
     /// Takes in what the sink reported at the end of a run (and a sink error met
     /// earlier), and returns how the run ends.
+    ///
+    /// Table failures end the run as [`super::Outcome::Failures`] unless `policy`
+    /// (`raiseOnError`, `successThreshold`) tolerates them; a failure of the listing
+    /// or the sink never is.
     pub fn close(
         &mut self,
         report: crate::sinks::SinkReport,
         sink_error: Option<String>,
         elapsed: Duration,
+        policy: &FailurePolicy,
     ) -> super::Outcome {
         self.records_written = report.written;
+        self.outputs = report.outputs;
+        let table_failures_before = self.failures.len();
         self.tables_deleted = report.deleted;
         self.warnings.extend(report.warnings);
         if let Some(c) = &mut self.classification {
@@ -121,6 +133,7 @@ impl Summary {
                 reason: f.reason,
             });
         }
+        let published_failures = self.failures.len() - table_failures_before;
         if let Some(e) = sink_error.or(report.error) {
             self.failures.push(Failure {
                 name: "(sink)".into(),
@@ -129,10 +142,35 @@ impl Summary {
         }
         self.elapsed = elapsed;
         if self.failures.is_empty() {
-            super::Outcome::Success
-        } else {
-            super::Outcome::Failures
+            return super::Outcome::Success;
         }
+        if self.failures.iter().any(|f| f.name.starts_with('(')) {
+            return super::Outcome::Failures;
+        }
+        let ok = self.tables_processed.saturating_sub(published_failures);
+        match policy.tolerates(ok, self.failures.len()) {
+            Some(Ok(why)) => {
+                self.warnings.push(why);
+                super::Outcome::Success
+            }
+            Some(Err(why)) => {
+                if !why.is_empty() {
+                    self.warnings.push(why);
+                }
+                super::Outcome::Failures
+            }
+            None => super::Outcome::Success,
+        }
+    }
+
+    /// Whether the table failures so far are tolerated by `policy` (the output may then
+    /// replace the previous one).
+    pub fn tolerated(&self, policy: &FailurePolicy) -> bool {
+        self.failures.iter().all(|f| !f.name.starts_with('('))
+            && matches!(
+                policy.tolerates(self.tables_processed, self.failures.len()),
+                None | Some(Ok(_))
+            )
     }
 
     /// Renders the human summary.
@@ -155,6 +193,9 @@ impl Summary {
             ));
         }
         out.push_str(&format!("  Records written:  {}\n", self.records_written));
+        for output in &self.outputs {
+            out.push_str(&format!("  Output:           {output}\n"));
+        }
         if let Some(c) = &self.classification {
             out.push_str(&format!(
                 "  Columns:          {} classified, {} PII.Sensitive, {} PII.NonSensitive\n",

@@ -6,9 +6,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::Outcome;
+use super::Settings;
 use crate::aws::{self, describe_sdk_error, CallFailure};
-use crate::config::{ConnectionArguments, SinkConfig, Workflow};
-use crate::sinks::openmetadata::{RestConfig, RestSink};
+use crate::config::{ConnectionArguments, Workflow};
+use crate::sinks::HealthStep;
 
 /// Result of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -217,14 +218,21 @@ fn skip_table_steps(steps: &mut Vec<Step>, why: &str) {
     }
 }
 
-/// Runs the steps against the workflow's connection, and its OpenMetadata server when
-/// the sink is `metadata-rest`.
-pub async fn run(workflow: &Workflow) -> Report {
+/// Runs the steps against the workflow's connection, then the sink's health check
+/// (for `metadata-rest`: the OpenMetadata server and the token; for a file: the output
+/// path).
+pub async fn run(settings: &Settings) -> Report {
+    let workflow = &settings.workflow;
     let mut steps = Vec::new();
     dynamodb_steps(workflow, &mut steps).await;
-    if let (Some(SinkConfig::MetadataRest(rest)), Some(server)) = (&workflow.sink, &workflow.server)
-    {
-        openmetadata_steps(workflow, server, rest, &mut steps).await;
+    if let Some(sink) = &settings.sink {
+        let t = Instant::now();
+        let checked = sink.health_check(&workflow.service_name).await;
+        let millis = t.elapsed().as_millis();
+        steps.extend(sink_steps(checked).map(|mut s| {
+            s.millis = millis;
+            s
+        }));
     }
     Report::new(steps)
 }
@@ -284,7 +292,7 @@ async fn dynamodb_steps(workflow: &Workflow, steps: &mut Vec<Step>) {
             Ok(out) => {
                 for name in out.table_names.unwrap_or_default() {
                     listed += 1;
-                    if super::ingest::selects(workflow, &scope, &name) {
+                    if super::selects(workflow, &scope, &name) {
                         selected += 1;
                         first.get_or_insert(name);
                     }
@@ -425,62 +433,25 @@ async fn dynamodb_steps(workflow: &Workflow, steps: &mut Vec<Step>) {
     }
 }
 
-/// The OpenMetadata server of a `metadata-rest` sink: reachable, a version dynameta
-/// publishes to, and a token it accepts.
-async fn openmetadata_steps(
-    workflow: &Workflow,
-    server: &crate::config::OpenMetadataServerConfig,
-    rest: &crate::config::RestSinkConfig,
-    steps: &mut Vec<Step>,
-) {
-    let mut config = RestConfig::new(server, rest);
-    config.max_attempts = 1;
-    config.timeout = config.timeout.min(std::time::Duration::from_secs(10));
-    let t = Instant::now();
-    let sink = match RestSink::connect(config).await {
-        Ok(sink) => {
-            let mut s = step("OpenMetadata server", true, t);
-            s.detail = format!(
-                "OpenMetadata {} at {}",
-                sink.server().version,
-                server.host_port
-            );
-            steps.push(s);
-            sink
+/// The sink's health check as steps (every sink step must pass).
+fn sink_steps(found: Vec<HealthStep>) -> impl Iterator<Item = Step> {
+    found.into_iter().map(|h| {
+        let t = Instant::now();
+        match (h.problem, h.skipped) {
+            (None, _) => {
+                let mut s = step(h.name, true, t);
+                s.detail = h.detail;
+                s
+            }
+            (Some(why), true) => skipped(h.name, true, &why),
+            (Some(problem), false) => {
+                let mut s = step(h.name, true, t);
+                s.status = Status::Fail;
+                s.detail = problem;
+                s
+            }
         }
-        Err(e) => {
-            let mut s = step("OpenMetadata server", true, t);
-            s.status = Status::Fail;
-            s.detail = e.to_string();
-            steps.push(s);
-            steps.push(skipped(
-                "OpenMetadata token",
-                true,
-                "the server could not be reached",
-            ));
-            return;
-        }
-    };
-    let t = Instant::now();
-    let mut s = step("OpenMetadata token", true, t);
-    match sink.service_exists(&workflow.service_name).await {
-        Ok(exists) => {
-            s.detail = if exists {
-                format!("accepted; service `{}` exists", workflow.service_name)
-            } else {
-                format!(
-                    "accepted; service `{}` does not exist yet (ingest creates it)",
-                    workflow.service_name
-                )
-            };
-        }
-        Err(e) => {
-            s.status = Status::Fail;
-            s.detail = e.to_string();
-        }
-    }
-    s.millis = t.elapsed().as_millis();
-    steps.push(s);
+    })
 }
 
 #[cfg(test)]

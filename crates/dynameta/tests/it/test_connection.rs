@@ -90,7 +90,35 @@ fn all_steps_pass_against_dynamodb_local() {
         step_line(&run.stdout, "ListTagsOfResource").contains("WARN"),
         "DynamoDB Local has no tagging"
     );
+    // The file sink's health check: the output can be written; nothing is written.
+    assert!(
+        step_line(&run.stdout, "Output file").contains("PASS"),
+        "{}",
+        run.stdout
+    );
+    assert!(!dir.path().join("o.jsonl").exists());
     assert_no_secrets(&run.output(), "test-connection output");
+}
+
+#[test]
+fn an_output_file_the_sink_cannot_write_fails_its_step() {
+    let key = unique_access_key("tcfile");
+    create_tables(&key, &["probe_table"]);
+    let dir = tempfile::tempdir().unwrap();
+    // The output is a directory: the file sink refuses it, and test-connection says so.
+    let out = dir.path().join("a_directory");
+    std::fs::create_dir(&out).unwrap();
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &workflow(&dynamodb_local().endpoint, &key, "", "", &out),
+    );
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let line = step_line(&run.stdout, "Output file");
+    assert!(line.contains("FAIL"), "{}", run.stdout);
+    assert!(run.stdout.contains("is a directory"), "{}", run.stdout);
+    assert!(run.stdout.contains("Result: FAILED"), "{}", run.stdout);
 }
 
 #[test]

@@ -7,10 +7,12 @@ mod column;
 pub mod decimal;
 pub mod disclosure;
 mod profile;
+mod request;
 pub mod sketch;
 
 pub use column::{ColumnStats, Columns, StrHasher, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
 pub use profile::{column_profiles, ColumnSummary, Sampling};
+pub use request::ProfiledTable;
 
 use std::collections::HashMap;
 

@@ -24,6 +24,9 @@ use tempfile::NamedTempFile;
 
 use super::Record;
 
+mod component;
+pub use component::FileSinkConfig;
+
 /// Why the file sink failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FileSinkError {

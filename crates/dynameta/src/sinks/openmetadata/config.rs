@@ -3,8 +3,102 @@
 
 use std::time::Duration;
 
-use crate::config::{OpenMetadataServerConfig, RestSinkConfig};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::config::{decode, in_range, ConfigError, OpenMetadataServerConfig};
 use crate::secret::Secret;
+
+/// `sink.config` for `type: metadata-rest`, with the server it publishes to.
+#[derive(Debug, Clone)]
+pub struct RestSinkConfig {
+    /// `workflowConfig.openMetadataServerConfig`.
+    pub server: OpenMetadataServerConfig,
+    /// The sink's own settings.
+    pub options: RestSinkOptions,
+}
+
+/// `sink.config` keys of the `metadata-rest` sink (all optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RestSinkOptions {
+    /// Entities per bulk request (default 100).
+    pub bulk_size: Option<u32>,
+    /// Requests in flight at once against 1.x servers (default 8).
+    pub concurrency: Option<u32>,
+    /// Attempts per request on 429, 5xx, timeouts and dropped connections (default 6).
+    pub max_attempts: Option<u32>,
+    /// First retry backoff in milliseconds, doubled per attempt with jitter (default 200).
+    pub retry_base_millis: Option<u64>,
+    /// Longest backoff, and longest `Retry-After` honoured, in milliseconds (default 10000).
+    pub retry_cap_millis: Option<u64>,
+    /// Timeout of one request attempt in seconds (default 60).
+    pub timeout_seconds: Option<f64>,
+}
+
+impl RestSinkConfig {
+    /// Parses `sink.config` (ranges checked); the sink needs `server`.
+    pub fn parse(
+        config: Value,
+        server: Option<&OpenMetadataServerConfig>,
+    ) -> Result<RestSinkConfig, ConfigError> {
+        let options: RestSinkOptions = decode(config, "sink.config")?;
+        options.check()?;
+        let Some(server) = server else {
+            return Err(ConfigError::invalid(
+                "workflowConfig.openMetadataServerConfig",
+                "required by `sink: {type: metadata-rest}`. Add `hostPort`, `authProvider: openmetadata` and `securityConfig: {jwtToken: ...}`.",
+            ));
+        };
+        Ok(RestSinkConfig {
+            server: server.clone(),
+            options,
+        })
+    }
+
+    /// The client settings.
+    pub fn client(&self) -> RestConfig {
+        RestConfig::new(&self.server, &self.options)
+    }
+}
+
+impl RestSinkOptions {
+    fn check(&self) -> Result<(), ConfigError> {
+        let key = |name: &str| format!("sink.config.{name}");
+        if let Some(v) = self.bulk_size {
+            in_range(&key("bulkSize"), v, 1, 1000, "entities per bulk request")?;
+        }
+        if let Some(v) = self.concurrency {
+            in_range(&key("concurrency"), v, 1, 64, "requests in flight")?;
+        }
+        if let Some(v) = self.max_attempts {
+            in_range(&key("maxAttempts"), v, 1, 100, "attempts per request")?;
+        }
+        if let Some(v) = self.retry_base_millis {
+            in_range(&key("retryBaseMillis"), v, 1, 60_000, "milliseconds")?;
+        }
+        if let Some(v) = self.retry_cap_millis {
+            let lo = self.retry_base_millis.unwrap_or(1).max(1);
+            in_range(
+                &key("retryCapMillis"),
+                v,
+                lo,
+                3_600_000,
+                "milliseconds, at least retryBaseMillis",
+            )?;
+        }
+        if let Some(v) = self.timeout_seconds {
+            in_range(
+                &key("timeoutSeconds"),
+                v,
+                0.1,
+                3600.0,
+                "seconds per request attempt",
+            )?;
+        }
+        Ok(())
+    }
+}
 
 /// How TLS certificates of the server are checked (`verifySSL`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +139,7 @@ pub struct RestConfig {
 
 impl RestConfig {
     /// Builds the client settings from the workflow's server block and sink config.
-    pub fn new(server: &OpenMetadataServerConfig, sink: &RestSinkConfig) -> RestConfig {
+    pub fn new(server: &OpenMetadataServerConfig, sink: &RestSinkOptions) -> RestConfig {
         let host = server.host_port.trim().trim_end_matches('/');
         let base = if host.ends_with("/api") {
             host.to_string()
@@ -99,7 +193,7 @@ mod tests {
             "http://om:8585",
             "http://om:8585/",
         ] {
-            let c = RestConfig::new(&server(host), &RestSinkConfig::default());
+            let c = RestConfig::new(&server(host), &RestSinkOptions::default());
             assert_eq!(c.base, "http://om:8585/api", "{host}");
         }
     }

@@ -5,6 +5,7 @@
 
 mod classification;
 mod client;
+mod component;
 mod config;
 
 use std::collections::{BTreeMap, HashSet};
@@ -14,7 +15,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 pub use client::{Answer, Client, RestError};
-pub use config::{RestConfig, Tls};
+pub use config::{RestConfig, RestSinkConfig, Tls};
+
+use super::TableFailure;
 
 use crate::openmetadata::{
     fqn, CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
@@ -59,15 +62,6 @@ impl ServerVersion {
     fn supported(&self) -> bool {
         (self.major == 1 && self.minor >= 9) || self.major == 2
     }
-}
-
-/// A table that could not be published.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableFailure {
-    /// Table name.
-    pub table: String,
-    /// Why.
-    pub reason: String,
 }
 
 /// Counts of what the server did.
@@ -409,7 +403,7 @@ impl RestSink {
         &mut self,
         schema_fqn: &str,
         existing: &HashSet<String>,
-        selected: &dyn Fn(&str) -> bool,
+        selected: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<(), RestError> {
         if existing.is_empty() {
             // A wrong region, account or endpoint lists nothing: an empty listing is never

@@ -1,0 +1,153 @@
+//! The REST sink as a component: build (connect, find or create the service), health
+//! check (server version, token) and the writer that routes records to the publisher.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures_util::future::LocalBoxFuture;
+
+use super::{RestSink, RestSinkConfig};
+use crate::sinks::{
+    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkError, SinkReport, SinkWriter, TableTags,
+};
+
+impl SinkConfig for RestSinkConfig {
+    fn kind(&self) -> &'static str {
+        "metadata-rest"
+    }
+
+    fn publishes_to_openmetadata(&self) -> bool {
+        true
+    }
+
+    fn build<'a>(
+        &'a self,
+        opening: Opening<'a>,
+    ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>> {
+        Box::pin(async move {
+            let mut sink = RestSink::connect(self.client()).await?;
+            match opening {
+                Opening::Ingest {
+                    service,
+                    override_metadata,
+                    allow_mass_delete,
+                } => {
+                    sink.override_metadata = override_metadata;
+                    sink.allow_mass_delete = allow_mass_delete;
+                    sink.ensure_service(service).await?;
+                }
+                Opening::Existing { service_name } => sink.require_service(service_name).await?,
+            }
+            Ok(Box::new(RestWriter {
+                sink,
+                listing: None,
+            }) as Box<dyn SinkWriter>)
+        })
+    }
+
+    fn health_check<'a>(&'a self, service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>> {
+        Box::pin(async move {
+            const SERVER: &str = "OpenMetadata server";
+            const TOKEN: &str = "OpenMetadata token";
+            // One quick attempt: a health check reports, it does not wait out an outage.
+            let mut config = self.client();
+            config.max_attempts = 1;
+            config.timeout = config.timeout.min(Duration::from_secs(10));
+            let sink = match RestSink::connect(config).await {
+                Ok(sink) => sink,
+                Err(e) => {
+                    return vec![
+                        HealthStep::failed(SERVER, e.to_string()),
+                        HealthStep::skipped(TOKEN, "the server could not be reached"),
+                    ]
+                }
+            };
+            let server = HealthStep::passed(
+                SERVER,
+                format!(
+                    "OpenMetadata {} at {}",
+                    sink.server().version,
+                    self.server.host_port
+                ),
+            );
+            let token = match sink.service_exists(service_name).await {
+                Ok(true) => {
+                    HealthStep::passed(TOKEN, format!("accepted; service `{service_name}` exists"))
+                }
+                Ok(false) => HealthStep::passed(
+                    TOKEN,
+                    format!(
+                        "accepted; service `{service_name}` does not exist yet (ingest creates it)"
+                    ),
+                ),
+                Err(e) => HealthStep::failed(TOKEN, e.to_string()),
+            };
+            vec![server, token]
+        })
+    }
+}
+
+/// The open REST sink, and the listing `markDeletedTables` compares with.
+struct RestWriter {
+    sink: RestSink,
+    listing: Option<(String, HashSet<String>)>,
+}
+
+impl SinkWriter for RestWriter {
+    fn write<'a>(&'a mut self, record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(async move {
+            let rest = &mut self.sink;
+            match record {
+                // Created (or found) when the sink was opened.
+                Record::CreateDatabaseService { .. } => {}
+                Record::CreateDatabase { payload } => rest.put_database(payload).await?,
+                Record::CreateDatabaseSchema { payload } => rest.put_schema(payload).await?,
+                Record::CreateTable { payload } => rest.add_table(payload.clone()).await,
+                Record::TableListing { schema, tables } => {
+                    self.listing = Some((schema.clone(), tables.iter().cloned().collect()));
+                }
+                // Its facts reach OpenMetadata in the table description.
+                Record::DynamodbTable { .. } | Record::DynamodbTableRead {} => {}
+                Record::CreateTableProfile { table, payload, .. } => {
+                    rest.put_profile(table, payload).await
+                }
+                Record::ColumnTags { table, payload } => rest.apply_tags(table, payload).await,
+                Record::SampleData { table, payload } => rest.put_sample_data(table, payload).await,
+            }
+            Ok(())
+        })
+    }
+
+    fn finish<'a>(self: Box<Self>, end: RunEnd<'a>) -> LocalBoxFuture<'a, SinkReport> {
+        Box::pin(async move {
+            let RestWriter { mut sink, listing } = *self;
+            let mut report = SinkReport::default();
+            // Each table was published as it came; the last batch goes now.
+            sink.flush().await;
+            if let (true, Some((schema, existing))) = (end.mark_deleted, listing) {
+                if let Err(e) = sink.mark_deleted(&schema, &existing, end.selected).await {
+                    report.error = Some(format!("marking deleted tables: {e}"));
+                }
+            }
+            report.written = sink.published.tables;
+            report.deleted = std::mem::take(&mut sink.published.deleted);
+            report.table_failures = std::mem::take(&mut sink.failures);
+            report.warnings = std::mem::take(&mut sink.warnings);
+            report.tags = (sink.published.tags_added, sink.published.tags_kept);
+            report.sample_data = sink.published.sample_data;
+            report
+        })
+    }
+
+    fn abandon(self: Box<Self>) -> Option<String> {
+        // Nothing is pending before the first table.
+        None
+    }
+
+    fn table_tags<'a>(
+        &'a self,
+        schema_fqn: &'a str,
+    ) -> LocalBoxFuture<'a, Option<Result<TableTags, SinkError>>> {
+        Box::pin(async move { Some(self.sink.table_tags(schema_fqn).await.map_err(Into::into)) })
+    }
+}
