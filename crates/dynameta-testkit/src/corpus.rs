@@ -498,3 +498,61 @@ pub fn customer_item(i: u32) -> Item {
     );
     item
 }
+
+/// Adds a global secondary index (partition key `attribute`, a string, projection ALL)
+/// to an on-demand table.
+pub async fn add_gsi(client: &Client, table: &str, index: &str, attribute: &str) {
+    use aws_sdk_dynamodb::types::{CreateGlobalSecondaryIndexAction, GlobalSecondaryIndexUpdate};
+    client
+        .update_table()
+        .table_name(table)
+        .attribute_definitions(def(attribute, ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name(index)
+                        .key_schema(key(attribute, KeyType::Hash))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .expect("gsi"),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("add index {index} to {table}: {e:?}"));
+}
+
+/// What the demo changes between its two ingest runs, as a team's data drifts: every
+/// `customers` item gains `loyaltyTier`, loses `sku`, and stores `loyaltyPoints` as a
+/// string; `customers` gets a `by_email` index; table `bulk_019` (a filler) is deleted.
+pub async fn drift_demo(client: &Client, customers: u32) {
+    let items = (0..customers)
+        .map(|i| {
+            let mut item = customer_item(i);
+            item.remove("sku");
+            let points = item.remove("loyaltyPoints");
+            if let Some(AV::N(p)) = points {
+                item.insert("loyaltyPoints".into(), s(format!("{p} pts")));
+            }
+            item.insert(
+                "loyaltyTier".into(),
+                s(["gold", "silver", "bronze"][i as usize % 3]),
+            );
+            item
+        })
+        .collect();
+    put_items(client, "customers", items).await;
+    add_gsi(client, "customers", "by_email", "email").await;
+    client
+        .delete_table()
+        .table_name("bulk_019")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("delete bulk_019: {e:?}"));
+}

@@ -26,6 +26,27 @@ pub fn om_python() -> String {
     server::tool_path("DYNAMETA_OM_PYTHON")
 }
 
+/// The playwright-core package directory (`DYNAMETA_PLAYWRIGHT_CORE` or `.tools/paths.env`;
+/// else `.tools/browser/node_modules/playwright-core`, where scripts/install-test-deps puts
+/// it) that drives headless Chromium in the report's browser test.
+pub fn playwright_core() -> String {
+    let default = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.tools/browser/node_modules/playwright-core");
+    std::env::var("DYNAMETA_PLAYWRIGHT_CORE").unwrap_or_else(|_| {
+        if default.is_dir() {
+            default.display().to_string()
+        } else {
+            server::tool_path("DYNAMETA_PLAYWRIGHT_CORE")
+        }
+    })
+}
+
+/// Headless Chromium for the report's browser test: `DYNAMETA_CHROMIUM`, else Debian's
+/// `/usr/bin/chromium` (scripts/install-test-deps installs the `chromium` package).
+pub fn chromium() -> String {
+    std::env::var("DYNAMETA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
+}
+
 /// `scripts/om_oracle.py`: OpenMetadata's models and client as a second oracle.
 pub fn om_oracle_script() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/om_oracle.py")

@@ -4,10 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `dynameta --version`: the version and the OpenMetadata server versions the REST sink
+/// publishes to (checked against the sink's own version check in a test).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nOpenMetadata servers: 1.9 and 2.x (REST sink; payloads follow OpenMetadata 2.0.7's JSON Schemas)"
+);
+
 /// DynamoDB metadata connector for OpenMetadata: tables, inferred schemas, profiles
 /// and PII tags, configured with OpenMetadata's own workflow YAML.
 #[derive(Debug, Parser)]
-#[command(name = "dynameta", version, about, propagate_version = true)]
+#[command(name = "dynameta", version = VERSION, about, propagate_version = true)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -19,7 +26,7 @@ pub struct Cli {
 pub enum Command {
     /// Ingest metadata: list tables, describe them, infer their columns, write to the sink.
     #[command(
-        after_help = "Example:\n  dynameta ingest -c examples/local-file.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
+        after_help = "Example:\n  dynameta ingest -c examples/local.yaml     # into the local catalog dynameta.db\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
     Ingest(RunArgs),
     /// Profile tables (sourceConfig.config.type: Profiler).
@@ -39,9 +46,70 @@ pub enum Command {
     Publish(PublishArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
-        after_help = "Example:\n  dynameta test-connection -c examples/local-file.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."
+        after_help = "Example:\n  dynameta test-connection -c examples/local.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."
     )]
     TestConnection(RunArgs),
+    /// Write the HTML report of a local catalog (one self-contained file).
+    #[command(
+        after_help = "Example:\n  dynameta report --catalog dynameta.db --out report.html\n\nExit codes: 0 written, 1 the report could not be written, 2 no usable catalog."
+    )]
+    Report(ReportArgs),
+    /// What changed between the latest two runs in a local catalog.
+    #[command(
+        after_help = "Example:\n  dynameta diff --catalog dynameta.db\n  dynameta diff --catalog dynameta.db --json\n\nExit codes: 0 nothing changed, 1 something changed (gate a pipeline on it), 2 no usable catalog."
+    )]
+    Diff(DiffArgs),
+    /// One table's columns, keys and PII tags, from a local catalog or a JSON Lines file.
+    #[command(
+        after_help = "Example:\n  dynameta show --catalog dynameta.db orders\n  dynameta show --from out.jsonl orders\n\nExit codes: 0 shown, 2 no such table or no usable input."
+    )]
+    Show(ShowArgs),
+}
+
+/// Options of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The local catalog (sink `local`).
+    #[arg(long, value_name = "FILE", default_value = "dynameta.db")]
+    pub catalog: PathBuf,
+    /// Where to write the HTML file (replaced only once it is complete).
+    #[arg(long, value_name = "FILE", default_value = "report.html")]
+    pub out: PathBuf,
+}
+
+/// Options of `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The local catalog (sink `local`).
+    #[arg(long, value_name = "FILE", default_value = "dynameta.db")]
+    pub catalog: PathBuf,
+    /// Print the changes as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Smallest change of an attribute's presence that counts, in percentage points.
+    #[arg(long, value_name = "POINTS", default_value_t = 20.0, value_parser = presence_points)]
+    pub presence_threshold: f64,
+}
+
+fn presence_points(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{text}` is not a number of percentage points from 0 to 100")),
+    }
+}
+
+/// Options of `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The table: its DynamoDB name or fully qualified name.
+    #[arg(value_name = "TABLE")]
+    pub table: String,
+    /// The local catalog (sink `local`).
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    pub catalog: Option<PathBuf>,
+    /// A JSON Lines file an ingest (or classify) run wrote with the file sink.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
 }
 
 /// Options shared by every command.

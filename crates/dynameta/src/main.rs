@@ -7,7 +7,7 @@ use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
-    classify, ingest, profile, publish, summary::Summary, test_connection, Outcome, RunError,
+    catalog, classify, ingest, profile, publish, summary::Summary, test_connection, Outcome, RunError,
     Settings,
 };
 
@@ -30,6 +30,23 @@ fn main() -> ExitCode {
             (&c.run, config::Command::Classify)
         }
         Command::TestConnection(a) => (a, config::Command::TestConnection),
+        Command::Report(r) => {
+            return finish_catalog_command(
+                catalog::report(&r.catalog, &r.out).map(|line| (line + "\n", 0)),
+            )
+        }
+        Command::Diff(d) => {
+            return finish_catalog_command(
+                catalog::diff(&d.catalog, d.json, d.presence_threshold)
+                    .map(|(text, changed)| (text, u8::from(changed))),
+            )
+        }
+        Command::Show(s) => {
+            return finish_catalog_command(
+                catalog::show(s.catalog.as_deref(), s.from.as_deref(), &s.table)
+                    .map(|text| (text, 0)),
+            )
+        }
     };
     let settings = match Settings::load(&args.config, command) {
         Ok(s) => s,
@@ -81,6 +98,23 @@ fn main() -> ExitCode {
             // Scans still in flight are not waited for.
             runtime.shutdown_background();
             ExitCode::from(code)
+        }
+    }
+}
+
+/// Prints what a catalog command (report, diff, show) produced, or its error, and
+/// returns its exit code.
+fn finish_catalog_command(
+    result: Result<(String, u8), catalog::CatalogCommandError>,
+) -> ExitCode {
+    match result {
+        Ok((text, code)) => {
+            print!("{text}");
+            ExitCode::from(code)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

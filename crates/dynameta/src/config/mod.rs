@@ -463,12 +463,18 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
 
     let sink = match (raw.sink, command) {
         (None, Command::TestConnection) => None,
-        (None, _) => {
+        (None, Command::Publish) => {
             return Err(ConfigError::invalid(
                 "sink",
-                "required key is missing. Add `sink: {type: file, config: {filename: out.jsonl}}` or `sink: {type: metadata-rest, config: {}}`.",
+                "required key is missing. `dynameta publish` sends to OpenMetadata: add `sink: {type: metadata-rest, config: {}}`.",
             ))
         }
+        // No sink named: the local catalog (`dynameta.db` in the working directory),
+        // so a first run needs no server and no sink section.
+        (None, _) => Some(SinkSection {
+            kind: "local".to_string(),
+            config: Value::Object(Default::default()),
+        }),
         (Some(sink), _) => Some(SinkSection {
             kind: sink.kind,
             config: sink

@@ -8,6 +8,7 @@
 //! task, so the sink futures need not be `Send` ([`LocalBoxFuture`]).
 
 pub mod file;
+pub mod local;
 pub mod openmetadata;
 mod record;
 
@@ -17,11 +18,11 @@ use futures_util::future::LocalBoxFuture;
 
 pub use record::{Record, SamplingStats};
 
-use crate::config::{ConfigError, OpenMetadataServerConfig, SinkSection};
+use crate::config::{Command, ConfigError, OpenMetadataServerConfig, SinkSection};
 use crate::openmetadata::CreateDatabaseService;
 
 /// The sinks dynameta knows, by `sink.type`.
-pub const SINK_TYPES: &[&str] = &["file", "metadata-rest"];
+pub const SINK_TYPES: &[&str] = &["local", "file", "metadata-rest"];
 
 /// Parses the workflow's `sink` section with the sink it names: the one place that
 /// knows every sink. `server` is `workflowConfig.openMetadataServerConfig`.
@@ -32,6 +33,7 @@ pub fn parse(
     let config = section.config.clone();
     match section.kind.as_str() {
         "file" => Ok(Box::new(file::FileSinkConfig::parse(config)?)),
+        "local" => Ok(Box::new(local::LocalSinkConfig::parse(config)?)),
         "metadata-rest" => Ok(Box::new(openmetadata::RestSinkConfig::parse(
             config, server,
         )?)),
@@ -63,6 +65,8 @@ pub enum Opening<'a> {
     Existing {
         /// `source.serviceName`.
         service_name: &'a str,
+        /// The command that runs (recorded by the local catalog).
+        command: Command,
     },
 }
 
@@ -127,6 +131,8 @@ pub struct RunEnd<'a> {
     pub mark_deleted: bool,
     /// Whether the current filters select a table (only those can be marked deleted).
     pub selected: &'a (dyn Fn(&str) -> bool + Sync),
+    /// The run summary so far (the local catalog records it with the run).
+    pub summary: &'a serde_json::Value,
 }
 
 /// Why a sink could not be opened or written.
@@ -138,6 +144,9 @@ pub enum SinkError {
     /// The OpenMetadata REST sink.
     #[error(transparent)]
     Rest(#[from] openmetadata::RestError),
+    /// The local catalog.
+    #[error(transparent)]
+    Local(#[from] dynameta_catalog::CatalogError),
 }
 
 /// One step of a sink's health check (`test-connection` shows it as a step).

@@ -216,6 +216,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
     };
     let opening = Opening::Existing {
         service_name: &workflow.service_name,
+        command: Command::Classify,
     };
     let (mut run, mut selected) =
         match Run::start(settings, opening, flags, Command::Classify, summary).await? {

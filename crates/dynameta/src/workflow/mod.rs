@@ -1,5 +1,6 @@
 //! The commands: what runs when, and what the user is told at the end.
 
+pub mod catalog;
 pub mod classify;
 pub mod ingest;
 pub mod profile;

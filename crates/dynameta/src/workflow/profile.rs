@@ -160,6 +160,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
     let workflow = &settings.workflow;
     let opening = Opening::Existing {
         service_name: &workflow.service_name,
+        command: Command::Profile,
     };
     let (mut run, selected) = match Run::start(
         settings,

@@ -89,6 +89,7 @@ pub async fn run(
         },
         None => Opening::Existing {
             service_name: &workflow.service_name,
+            command: crate::config::Command::Publish,
         },
     };
     let mut sink = sink_config.build(opening).await?;
@@ -111,8 +112,10 @@ pub async fn run(
     }
     let scope = Scope::of(workflow);
     let selected = |name: &str| selects(workflow, &scope, name);
+    let so_far = serde_json::to_value(&summary).unwrap_or_default();
     let report = sink
         .finish(RunEnd {
+            summary: &so_far,
             commit: sink_error.is_none(),
             mark_deleted: sink_error.is_none() && workflow.ingest.mark_deleted_tables,
             selected: &selected,

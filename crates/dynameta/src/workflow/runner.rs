@@ -191,14 +191,16 @@ impl<'a> Run<'a> {
         // output replace the previous one: the run is a success by the workflow's rule.
         let commit = sink_error.is_none() && summary.tolerated(policy);
         let selected = |name: &str| super::selects(workflow, &scope, name);
+        summary.throttled_requests = connection.throttled.count();
+        let so_far = serde_json::to_value(&summary).unwrap_or_default();
         let report = sink
             .finish(RunEnd {
+                summary: &so_far,
                 commit,
                 mark_deleted,
                 selected: &selected,
             })
             .await;
-        summary.throttled_requests = connection.throttled.count();
         let outcome = summary.close(
             report,
             sink_error.map(|e| e.to_string()),

@@ -1,0 +1,225 @@
+//! The local sink: dynameta's embedded catalog (the `dynameta-catalog` crate, one SQLite
+//! file), written by `ingest`, `profile` and `classify`. `sink: {type: local, config:
+//! {path: dynameta.db}}`, and the sink a workflow gets when it names none.
+//!
+//! Records are mapped from their JSON Lines form ([`Mapper`]), so the same code reads a
+//! file sink's output (`dynameta show --from out.jsonl`). Each table is one transaction;
+//! the run becomes the catalog's state only when it ends successfully (see the catalog
+//! crate): a failed or killed run is history, never state.
+
+mod mapper;
+
+use std::path::{Path, PathBuf};
+
+use dynameta_catalog::{Catalog, CatalogError, RunId, RunStatus};
+use futures_util::future::LocalBoxFuture;
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use mapper::{view_from_jsonl, Item, Mapper};
+
+use crate::config::{decode, ConfigError};
+use crate::sinks::{
+    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkError, SinkReport, SinkWriter,
+};
+
+/// The catalog file when `sink.config.path` is not given.
+pub const DEFAULT_PATH: &str = "dynameta.db";
+
+/// `sink.config` for `type: local`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalSinkConfig {
+    /// The catalog file (created when missing).
+    #[serde(default = "default_path")]
+    pub path: String,
+}
+
+fn default_path() -> String {
+    DEFAULT_PATH.to_string()
+}
+
+impl Default for LocalSinkConfig {
+    fn default() -> Self {
+        LocalSinkConfig {
+            path: default_path(),
+        }
+    }
+}
+
+impl LocalSinkConfig {
+    /// Parses `sink.config`.
+    pub fn parse(config: Value) -> Result<LocalSinkConfig, ConfigError> {
+        let local: LocalSinkConfig = decode(config, "sink.config")?;
+        if local.path.trim().is_empty() {
+            return Err(ConfigError::invalid(
+                "sink.config.path",
+                "must not be empty. Set the catalog file, e.g. `path: dynameta.db`.",
+            ));
+        }
+        let parent = Path::new(&local.path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = parent {
+            if !dir.is_dir() {
+                return Err(ConfigError::invalid(
+                    "sink.config.path",
+                    format!(
+                        "the directory {} does not exist. Create it, or point `path` into an existing one.",
+                        dir.display()
+                    ),
+                ));
+            }
+        }
+        if Path::new(&local.path).is_dir() {
+            return Err(ConfigError::invalid(
+                "sink.config.path",
+                format!(
+                    "{} is a directory. Name the catalog file, e.g. `path: {}/dynameta.db`.",
+                    local.path, local.path
+                ),
+            ));
+        }
+        Ok(local)
+    }
+}
+
+impl SinkConfig for LocalSinkConfig {
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
+    fn build<'a>(
+        &'a self,
+        opening: Opening<'a>,
+    ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>> {
+        Box::pin(async move {
+            let (command, service) = match opening {
+                Opening::Ingest { service, .. } => ("ingest", service.name.clone()),
+                Opening::Existing {
+                    service_name,
+                    command,
+                } => (command.name(), service_name.to_string()),
+            };
+            let path = PathBuf::from(&self.path);
+            let mut catalog = Catalog::open(&path)?;
+            let run = catalog.begin_run(command, &service, env!("CARGO_PKG_VERSION"))?;
+            Ok(Box::new(LocalWriter {
+                catalog,
+                run,
+                mapper: Mapper::default(),
+                written: 0,
+                sample_data: 0,
+            }) as Box<dyn SinkWriter>)
+        })
+    }
+
+    fn health_check<'a>(&'a self, _service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>> {
+        Box::pin(async move {
+            const STEP: &str = "Local catalog";
+            let path = Path::new(&self.path);
+            // An existing catalog is opened (and so checked); a new one is not created.
+            let step = if path.exists() {
+                match Catalog::open_existing(path) {
+                    Ok(c) => HealthStep::passed(
+                        STEP,
+                        format!(
+                            "{} is a dynameta catalog (schema version {})",
+                            self.path,
+                            c.schema_version().unwrap_or(0)
+                        ),
+                    ),
+                    Err(e) => HealthStep::failed(STEP, e.to_string()),
+                }
+            } else {
+                HealthStep::passed(STEP, format!("{} will be created", self.path))
+            };
+            vec![step]
+        })
+    }
+}
+
+/// The open catalog and the run being written.
+struct LocalWriter {
+    catalog: Catalog,
+    run: RunId,
+    mapper: Mapper,
+    written: u64,
+    sample_data: u64,
+}
+
+impl LocalWriter {
+    fn store(&mut self, items: Vec<Item>) -> Result<(), CatalogError> {
+        for item in items {
+            match item {
+                Item::Listing { schema_fqn, tables } => {
+                    self.catalog.record_listing(self.run, &schema_fqn, &tables)?
+                }
+                Item::Snapshot(s) => self.catalog.write_snapshot(self.run, &s)?,
+                Item::Profile(p) => self.catalog.write_profile(self.run, &p)?,
+                Item::Tags(t, tags) => self.catalog.write_classification(self.run, &t, &tags)?,
+                Item::Sample(t, s) => {
+                    self.catalog.write_sample(self.run, &t, &s)?;
+                    self.sample_data += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl SinkWriter for LocalWriter {
+    fn write<'a>(&'a mut self, record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(async move {
+            let value = serde_json::to_value(record).unwrap_or(Value::Null);
+            let items = self.mapper.record(&value);
+            self.store(items)?;
+            self.written += 1;
+            Ok(())
+        })
+    }
+
+    fn finish<'a>(mut self: Box<Self>, end: RunEnd<'a>) -> LocalBoxFuture<'a, SinkReport> {
+        Box::pin(async move {
+            let mut report = SinkReport::default();
+            let path = self.catalog.path().display().to_string();
+            let pending = self.mapper.flush();
+            let stored = self.store(pending);
+            let status = if end.commit && stored.is_ok() {
+                RunStatus::Succeeded
+            } else {
+                RunStatus::Failed
+            };
+            let finished = self.catalog.finish_run(self.run, status, end.summary);
+            report.written = self.written;
+            report.sample_data = self.sample_data;
+            match (stored, finished) {
+                (Ok(()), Ok(versions)) => {
+                    report.outputs.push(path.clone());
+                    if status == RunStatus::Failed {
+                        report.warnings.push(format!(
+                            "{path}: run {} recorded as failed; the catalog's state (what report, diff and show read) is still the last successful run",
+                            self.run.0
+                        ));
+                    } else if versions > 0 {
+                        tracing::info!(catalog = %path, tables = versions, "new schema versions recorded");
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => report.error = Some(e.to_string()),
+            }
+            report
+        })
+    }
+
+    fn abandon(mut self: Box<Self>) -> Option<String> {
+        let note = serde_json::json!({"note": "the run stopped before its tables"});
+        match self.catalog.finish_run(self.run, RunStatus::Failed, &note) {
+            Ok(_) => Some(format!(
+                "{}: run {} recorded as failed; the catalog's state is as it was",
+                self.catalog.path().display(),
+                self.run.0
+            )),
+            Err(e) => Some(e.to_string()),
+        }
+    }
+}

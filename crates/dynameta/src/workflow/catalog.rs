@@ -1,0 +1,119 @@
+//! The commands that read the local catalog: `report`, `diff` and `show` (which also
+//! reads a file sink's JSON Lines output).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use dynameta_catalog::diff::DiffOptions;
+use dynameta_catalog::{show, Catalog, CatalogError};
+
+use crate::sinks::local::view_from_jsonl;
+
+/// Why a catalog command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogCommandError {
+    /// The catalog: missing, not a catalog, too new, or a table it does not hold.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The report could not be written (the previous one, if any, is as it was).
+    #[error("cannot write the report {}: {source}. The previous file, if any, was left as it was; check that the directory exists and is writable.", path.display())]
+    Write {
+        /// The output path.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// `show --from`: the JSON Lines file could not be read or lacks the table.
+    #[error("{0}")]
+    Input(String),
+    /// `show` without `--catalog` or `--from`.
+    #[error("show: give --catalog FILE (a local catalog) or --from FILE (a file sink's JSON Lines)")]
+    NoInput,
+}
+
+impl CatalogCommandError {
+    /// Exit code: 1 when a write failed, 2 for what the user fixes (path, table name).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CatalogCommandError::Write { .. }
+            | CatalogCommandError::Catalog(CatalogError::Sql { .. }) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// `dynameta report`: writes the HTML report to `out` (a temporary file beside it,
+/// renamed over it when complete). Returns the line to print.
+pub fn report(catalog: &Path, out: &Path) -> Result<String, CatalogCommandError> {
+    let cat = Catalog::open_existing(catalog)?;
+    let tables = cat.current_tables()?.len();
+    let html = cat.report_html()?;
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let err = |source| CatalogCommandError::Write {
+        path: out.to_path_buf(),
+        source,
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".report.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(html.as_bytes()).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    tmp.persist(out).map_err(|e| err(e.error))?;
+    let size = dynameta_catalog::show::human_bytes(html.len() as i64);
+    if tables == 0 {
+        Ok(format!(
+            "wrote {} ({size}); the catalog {} holds no table yet: run `dynameta ingest` with the local sink first",
+            out.display(),
+            catalog.display()
+        ))
+    } else {
+        Ok(format!(
+            "wrote {} ({tables} tables, {size}); open it in a browser",
+            out.display()
+        ))
+    }
+}
+
+/// `dynameta diff`: the text (or JSON) and whether anything changed.
+pub fn diff(
+    catalog: &Path,
+    json: bool,
+    presence_points: f64,
+) -> Result<(String, bool), CatalogCommandError> {
+    let cat = Catalog::open_existing(catalog)?;
+    let diff = cat.diff(DiffOptions {
+        presence_threshold: presence_points / 100.0,
+    })?;
+    let text = if json {
+        diff.render_json() + "\n"
+    } else {
+        diff.render_text()
+    };
+    Ok((text, diff.changed))
+}
+
+/// `dynameta show`: one table as text, from the catalog or a JSON Lines file.
+pub fn show(
+    catalog: Option<&Path>,
+    from: Option<&Path>,
+    table: &str,
+) -> Result<String, CatalogCommandError> {
+    let view = match (catalog, from) {
+        (Some(c), _) => Catalog::open_existing(c)?.table_view(table)?,
+        (None, Some(f)) => view_from_jsonl(f, table).map_err(CatalogCommandError::Input)?,
+        (None, None) => {
+            let default = Path::new(crate::sinks::local::DEFAULT_PATH);
+            if default.is_file() {
+                Catalog::open_existing(default)?.table_view(table)?
+            } else {
+                return Err(CatalogCommandError::NoInput);
+            }
+        }
+    };
+    Ok(show::render(&view))
+}

@@ -1,0 +1,297 @@
+//! The local catalog against DynamoDB Local: two ingest runs with schema changes
+//! between them, `diff`, `show` and `report`, the default sink, and the HTML report of
+//! the 150-table corpus in headless Chromium.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{AttributeValue as AV, ScalarAttributeType};
+use dynameta_catalog::Catalog;
+use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
+use serde_json::{json, Value};
+
+use super::support::*;
+
+/// `workflow(...)`'s YAML with the local sink at `db` and no `workflowConfig` at all.
+fn local_workflow(endpoint: &str, key: &str, source_config: &str, db: &Path) -> String {
+    let yaml = workflow(endpoint, key, "", source_config, Path::new("unused.jsonl"));
+    let (head, _) = yaml.split_once("sink:\n").expect("sink section");
+    format!(
+        "{head}sink:\n  type: local\n  config:\n    path: {}\n",
+        db.display()
+    )
+}
+
+/// Runs `f` with a DynamoDB client on the namespace of `key`.
+fn with_client<F, Fut>(key: &str, f: F)
+where
+    F: FnOnce(aws_sdk_dynamodb::Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (endpoint, key) = (dynamodb_local().endpoint.clone(), key.to_string());
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            f(client).await
+        })
+    })
+    .join()
+    .expect("DynamoDB setup");
+}
+
+fn person(i: u32, age_as_string: bool, second_run: bool) -> HashMap<String, AV> {
+    let mut item = HashMap::from([
+        ("id".to_string(), AV::S(format!("p{i:03}"))),
+        ("name".to_string(), AV::S(format!("name {i}"))),
+    ]);
+    let age = 20 + i % 50;
+    item.insert(
+        "age".into(),
+        if age_as_string {
+            AV::S(format!("{age} years"))
+        } else {
+            AV::N(age.to_string())
+        },
+    );
+    if second_run {
+        item.insert("email".into(), AV::S(format!("p{i}@example.com")));
+    } else {
+        item.insert("legacy".into(), AV::Bool(i % 2 == 0));
+    }
+    item
+}
+
+#[test]
+fn two_ingest_runs_keep_both_versions_and_diff_names_exactly_the_changes() {
+    let key = unique_access_key("catalog_drift");
+    with_client(&key, |client| async move {
+        corpus::create_table(&client, "people", ("id", ScalarAttributeType::S), None).await;
+        corpus::create_table(&client, "doomed", ("id", ScalarAttributeType::S), None).await;
+        corpus::create_table(&client, "steady", ("id", ScalarAttributeType::S), None).await;
+        corpus::put_items(&client, "people", (0..40).map(|i| person(i, false, false)).collect()).await;
+        for t in ["doomed", "steady"] {
+            let items = (0..5)
+                .map(|i| HashMap::from([("id".to_string(), AV::S(format!("{i}")))]))
+                .collect();
+            corpus::put_items(&client, t, items).await;
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let endpoint = dynamodb_local().endpoint.clone();
+    let wf = write(dir.path(), "wf.yaml", &local_workflow(&endpoint, &key, "", &db));
+    let ingest = || dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
+
+    let first = ingest();
+    assert_eq!(first.code, 0, "{}", first.output());
+    // The summary names the file it wrote.
+    assert!(first.stdout.contains(&db.display().to_string()), "{}", first.stdout);
+    assert_no_secrets(&first.output(), "first ingest");
+    let only = dynameta(&["diff", "--catalog", db.to_str().unwrap()], &[]);
+    assert_eq!(only.code, 0, "{}", only.output());
+    assert!(only.stdout.contains("one succeeded ingest run"), "{}", only.stdout);
+
+    // Between the runs: email added, legacy removed, age number -> string, a GSI, a
+    // table deleted. `steady` does not change.
+    with_client(&key, |client| async move {
+        corpus::put_items(&client, "people", (0..40).map(|i| person(i, true, true)).collect()).await;
+        corpus::add_gsi(&client, "people", "by_name", "name").await;
+        client.delete_table().table_name("doomed").send().await.expect("delete doomed");
+    });
+    let second = ingest();
+    assert_eq!(second.code, 0, "{}", second.output());
+
+    let diff = dynameta(&["diff", "--catalog", db.to_str().unwrap(), "--json"], &[]);
+    assert_eq!(diff.code, 1, "changes exit 1: {}", diff.output());
+    let diff: Value = serde_json::from_str(diff.stdout.trim()).expect("diff --json is JSON");
+    let mut got: Vec<Value> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            let table = c["table"].as_str().unwrap().rsplit('.').next().unwrap().to_string();
+            c["table"] = json!(table);
+            c
+        })
+        .collect();
+    got.sort_by_key(|c| c.to_string());
+    let mut want = vec![
+        json!({"table": "doomed", "change": "tableDeleted"}),
+        json!({"table": "people", "change": "attributeAdded", "path": "email", "dataType": "string"}),
+        json!({"table": "people", "change": "attributeRemoved", "path": "legacy", "dataType": "boolean"}),
+        json!({"table": "people", "change": "typeChanged", "path": "age", "from": "bigint", "to": "string"}),
+        json!({"table": "people", "change": "indexAdded", "name": "by_name", "definition": "GSI on name, projection ALL"}),
+    ];
+    want.sort_by_key(|c| c.to_string());
+    assert_eq!(got, want, "exactly the changes made, no more");
+
+    // Both versions are kept; an unchanged table has one.
+    let cat = Catalog::open_existing(&db).unwrap();
+    let fqn = |t: &str| format!("test_svc.default.default.{t}");
+    assert_eq!(cat.versions(&fqn("people")).unwrap().len(), 2);
+    assert_eq!(cat.versions(&fqn("steady")).unwrap().len(), 1);
+    let snaps = cat.snapshots_of_table(&fqn("people")).unwrap();
+    assert_eq!(snaps.len(), 2);
+    let names = |i: usize| -> Vec<String> {
+        snaps[i].snapshot.columns.iter().map(|c| c.name.clone()).collect()
+    };
+    assert_eq!(names(0), ["id", "age", "legacy", "name"]);
+    assert_eq!(names(1), ["id", "age", "email", "name"]);
+    let age = &snaps[0].snapshot.columns[1];
+    assert_eq!((age.presence, age.types.get("N")), (Some(1.0), Some(&40)));
+    let runs = cat.runs().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1].summary.as_ref().unwrap()["tablesProcessed"], 2);
+    drop(cat);
+
+    let text = dynameta(&["diff", "--catalog", db.to_str().unwrap()], &[]);
+    assert_eq!(text.code, 1);
+    assert!(text.stdout.contains("~ type of age: bigint -> string"), "{}", text.stdout);
+    assert!(text.stdout.contains("5 changes in 2 tables."), "{}", text.stdout);
+
+    let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), "people"], &[]);
+    assert_eq!(show.code, 0, "{}", show.output());
+    assert!(show.stdout.contains("key:      id (S)"), "{}", show.stdout);
+    assert!(show.stdout.contains("by_name GSI on name, projection ALL"), "{}", show.stdout);
+    assert!(show.stdout.contains("schema:   version 2"), "{}", show.stdout);
+    let missing = dynameta(&["show", "--catalog", db.to_str().unwrap(), "nope"], &[]);
+    assert_eq!(missing.code, 2);
+    assert!(missing.stderr.contains("no table `nope`"), "{}", missing.stderr);
+
+    let out = dir.path().join("report.html");
+    let report = dynameta(
+        &["report", "--catalog", db.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    assert!(report.stdout.contains("2 tables"), "{}", report.stdout);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("- table deleted"));
+    assert!(html.contains("+ index by_name"));
+}
+
+#[test]
+fn without_a_sink_the_local_catalog_is_written_in_the_working_directory() {
+    let key = unique_access_key("catalog_default");
+    create_tables(&key, &["alpha"]);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = dynamodb_local().endpoint.clone();
+    let yaml = local_workflow(&endpoint, &key, "", Path::new("x"));
+    let (head, _) = yaml.split_once("sink:\n").unwrap();
+    let wf = write(dir.path(), "wf.yaml", head);
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_dynameta"))
+        .args(["ingest", "-c", wf.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert_eq!(run.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    assert!(dir.path().join("dynameta.db").is_file());
+    assert!(stdout.contains("dynameta.db"), "the summary names the catalog: {stdout}");
+    let show = dynameta(
+        &["show", "--catalog", dir.path().join("dynameta.db").to_str().unwrap(), "alpha"],
+        &[],
+    );
+    assert_eq!(show.code, 0, "{}", show.output());
+    assert!(show.stdout.starts_with("alpha  (test_svc.default.default.alpha)"), "{}", show.stdout);
+}
+
+#[test]
+fn show_reads_a_file_sink_output_too() {
+    let key = unique_access_key("catalog_show_jsonl");
+    with_client(&key, |client| async move {
+        corpus::create_table(&client, "people", ("id", ScalarAttributeType::S), None).await;
+        corpus::put_items(&client, "people", (0..10).map(|i| person(i, false, false)).collect()).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let endpoint = dynamodb_local().endpoint.clone();
+    let wf = write(dir.path(), "wf.yaml", &workflow(&endpoint, &key, "", "", &out));
+    let run = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let show = dynameta(&["show", "--from", out.to_str().unwrap(), "people"], &[]);
+    assert_eq!(show.code, 0, "{}", show.output());
+    for line in ["key:      id (S)", "legacy", "boolean", "100%"] {
+        assert!(show.stdout.contains(line), "{line}: {}", show.stdout);
+    }
+}
+
+/// The 150-table corpus (plus its five tables), ingested, profiled and classified into
+/// a catalog, reported, and the report driven in headless Chromium: no console error,
+/// no request outside the file, search and sort work, a table opens, a phone shows it
+/// without a page wider than the screen. Screenshots are kept in
+/// `target/tmp/report-browser/`.
+#[test]
+fn report_of_the_corpus_opens_in_chromium_fast_and_clean() {
+    let key = unique_access_key("catalog_report");
+    with_client(&key, |client| async move {
+        corpus::seed(&client, 150).await;
+        corpus::create_table(&client, "customers", ("customerId", ScalarAttributeType::S), None).await;
+        corpus::put_items(&client, "customers", (0..200).map(corpus::customer_item).collect()).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let endpoint = dynamodb_local().endpoint.clone();
+    let configs = [
+        ("ingest", "      threads: 16"),
+        ("profile", "      type: Profiler"),
+        (
+            "classify",
+            "      type: AutoClassification\n      storeSampleData: true\n      sampleDataCount: 10",
+        ),
+    ];
+    for (command, source_config) in configs {
+        let yaml = local_workflow(&endpoint, &key, source_config, &db);
+        // `workflow()` writes `type: DatabaseMetadata`; profile and classify set their own.
+        let yaml = if command == "ingest" {
+            yaml
+        } else {
+            yaml.replace("      type: DatabaseMetadata\n", "")
+        };
+        let wf = write(dir.path(), &format!("{command}.yaml"), &yaml);
+        let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
+        assert_eq!(run.code, 0, "{command}: {}", run.output());
+    }
+    let out = dir.path().join("report.html");
+    let started = Instant::now();
+    let report = dynameta(
+        &["report", "--catalog", db.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[],
+    );
+    let render = started.elapsed();
+    assert_eq!(report.code, 0, "{}", report.output());
+    let bytes = std::fs::metadata(&out).unwrap().len();
+    assert!(bytes < 5 * 1024 * 1024, "report is {bytes} bytes, over 5 MB");
+
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/report_browser_check.cjs");
+    let chromium = dynameta_testkit::chromium();
+    let browser = std::process::Command::new("node")
+        .arg(&script)
+        .args([out.to_str().unwrap(), shots.to_str().unwrap(), "orders", "bulk_14"])
+        .env("PLAYWRIGHT_CORE", dynameta_testkit::playwright_core())
+        .env("CHROMIUM", &chromium)
+        .output()
+        .expect("run node (scripts/install-test-deps needs npm, so node is there)");
+    let stdout = String::from_utf8_lossy(&browser.stdout);
+    let stderr = String::from_utf8_lossy(&browser.stderr);
+    assert!(browser.status.success(), "browser check failed:\n{stdout}\n{stderr}");
+    let measured: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(measured["rows"], 156, "{measured}");
+    assert_eq!(measured["visible"], 10, "bulk_140..bulk_149: {measured}");
+    assert!(measured["charts"].as_u64().unwrap() > 0, "orders has charts: {measured}");
+    let open_ms = measured["openMs"].as_u64().unwrap();
+    assert!(open_ms < 2000, "the report took {open_ms} ms to open");
+    for shot in ["report-list.png", "report-table.png", "report-phone.png"] {
+        let len = std::fs::metadata(shots.join(shot)).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 10_000, "{shot} missing or empty ({len} bytes)");
+    }
+    eprintln!(
+        "report: {bytes} bytes, rendered in {} ms, opened in Chromium in {open_ms} ms; screenshots in {}",
+        render.as_millis(),
+        shots.display()
+    );
+}
