@@ -130,6 +130,7 @@ ul.changes{margin:0;padding-left:18px}
 ul.changes li{margin:2px 0}
 .add{color:var(--ok)}.del{color:var(--bad)}.mod{color:var(--accent)}
 .muted{color:var(--mute)}
+.nowrap{white-space:nowrap}
 .back{display:inline-block;margin-bottom:10px}
 .indent{display:inline-block}
 @media (max-width:700px){
@@ -469,7 +470,7 @@ fn columns_table(t: &TableData, s: &crate::TableSnapshot) -> Markup {
                     tr {
                         td { span.indent style={ "padding-left:" (depth * 16) "px" } { code { (c.name) } } }
                         td { code { (c.display_type) } }
-                        td { @if let Some(pr) = c.presence {
+                        td.nowrap { @if let Some(pr) = c.presence {
                             span.bar { i style={ "width:" (format!("{:.0}", pr * 100.0)) "%" } {} }
                             (format!("{:.0}%", pr * 100.0))
                         } }

@@ -94,7 +94,9 @@ pub struct DiffArgs {
 fn presence_points(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
-        _ => Err(format!("`{text}` is not a number of percentage points from 0 to 100")),
+        _ => Err(format!(
+            "`{text}` is not a number of percentage points from 0 to 100"
+        )),
     }
 }
 
@@ -177,4 +179,24 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line, for machines.
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VERSION;
+    use crate::sinks::openmetadata::ServerVersion;
+
+    /// `--version` names the server versions the REST sink's own check accepts.
+    #[test]
+    fn version_names_the_openmetadata_versions_the_sink_accepts() {
+        assert!(VERSION.starts_with(env!("CARGO_PKG_VERSION")));
+        assert!(VERSION.contains("1.9 and 2.x"), "{VERSION}");
+        let supported = |v: &str| ServerVersion::parse(v).is_some_and(|s| s.supported());
+        for v in ["1.9.0", "1.9.12", "2.0.7", "2.9.1"] {
+            assert!(supported(v), "{v}");
+        }
+        for v in ["1.8.4", "3.0.0", "0.13.1"] {
+            assert!(!supported(v), "{v}");
+        }
+    }
 }

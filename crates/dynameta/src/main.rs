@@ -7,8 +7,8 @@ use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
-    catalog, classify, ingest, profile, publish, summary::Summary, test_connection, Outcome, RunError,
-    Settings,
+    catalog, classify, ingest, profile, publish, summary::Summary, test_connection, Outcome,
+    RunError, Settings,
 };
 
 /// Exit code for bad usage or configuration.
@@ -104,9 +104,7 @@ fn main() -> ExitCode {
 
 /// Prints what a catalog command (report, diff, show) produced, or its error, and
 /// returns its exit code.
-fn finish_catalog_command(
-    result: Result<(String, u8), catalog::CatalogCommandError>,
-) -> ExitCode {
+fn finish_catalog_command(result: Result<(String, u8), catalog::CatalogCommandError>) -> ExitCode {
     match result {
         Ok((text, code)) => {
             print!("{text}");

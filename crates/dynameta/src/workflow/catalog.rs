@@ -27,7 +27,9 @@ pub enum CatalogCommandError {
     #[error("{0}")]
     Input(String),
     /// `show` without `--catalog` or `--from`.
-    #[error("show: give --catalog FILE (a local catalog) or --from FILE (a file sink's JSON Lines)")]
+    #[error(
+        "show: give --catalog FILE (a local catalog) or --from FILE (a file sink's JSON Lines)"
+    )]
     NoInput,
 }
 

@@ -69,7 +69,12 @@ fn two_ingest_runs_keep_both_versions_and_diff_names_exactly_the_changes() {
         corpus::create_table(&client, "people", ("id", ScalarAttributeType::S), None).await;
         corpus::create_table(&client, "doomed", ("id", ScalarAttributeType::S), None).await;
         corpus::create_table(&client, "steady", ("id", ScalarAttributeType::S), None).await;
-        corpus::put_items(&client, "people", (0..40).map(|i| person(i, false, false)).collect()).await;
+        corpus::put_items(
+            &client,
+            "people",
+            (0..40).map(|i| person(i, false, false)).collect(),
+        )
+        .await;
         for t in ["doomed", "steady"] {
             let items = (0..5)
                 .map(|i| HashMap::from([("id".to_string(), AV::S(format!("{i}")))]))
@@ -80,24 +85,46 @@ fn two_ingest_runs_keep_both_versions_and_diff_names_exactly_the_changes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("catalog.db");
     let endpoint = dynamodb_local().endpoint.clone();
-    let wf = write(dir.path(), "wf.yaml", &local_workflow(&endpoint, &key, "", &db));
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &local_workflow(&endpoint, &key, "", &db),
+    );
     let ingest = || dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
 
     let first = ingest();
     assert_eq!(first.code, 0, "{}", first.output());
     // The summary names the file it wrote.
-    assert!(first.stdout.contains(&db.display().to_string()), "{}", first.stdout);
+    assert!(
+        first.stdout.contains(&db.display().to_string()),
+        "{}",
+        first.stdout
+    );
     assert_no_secrets(&first.output(), "first ingest");
     let only = dynameta(&["diff", "--catalog", db.to_str().unwrap()], &[]);
     assert_eq!(only.code, 0, "{}", only.output());
-    assert!(only.stdout.contains("one succeeded ingest run"), "{}", only.stdout);
+    assert!(
+        only.stdout.contains("one succeeded ingest run"),
+        "{}",
+        only.stdout
+    );
 
     // Between the runs: email added, legacy removed, age number -> string, a GSI, a
     // table deleted. `steady` does not change.
     with_client(&key, |client| async move {
-        corpus::put_items(&client, "people", (0..40).map(|i| person(i, true, true)).collect()).await;
+        corpus::put_items(
+            &client,
+            "people",
+            (0..40).map(|i| person(i, true, true)).collect(),
+        )
+        .await;
         corpus::add_gsi(&client, "people", "by_name", "name").await;
-        client.delete_table().table_name("doomed").send().await.expect("delete doomed");
+        client
+            .delete_table()
+            .table_name("doomed")
+            .send()
+            .await
+            .expect("delete doomed");
     });
     let second = ingest();
     assert_eq!(second.code, 0, "{}", second.output());
@@ -111,7 +138,13 @@ fn two_ingest_runs_keep_both_versions_and_diff_names_exactly_the_changes() {
         .iter()
         .map(|c| {
             let mut c = c.clone();
-            let table = c["table"].as_str().unwrap().rsplit('.').next().unwrap().to_string();
+            let table = c["table"]
+                .as_str()
+                .unwrap()
+                .rsplit('.')
+                .next()
+                .unwrap()
+                .to_string();
             c["table"] = json!(table);
             c
         })
@@ -135,7 +168,12 @@ fn two_ingest_runs_keep_both_versions_and_diff_names_exactly_the_changes() {
     let snaps = cat.snapshots_of_table(&fqn("people")).unwrap();
     assert_eq!(snaps.len(), 2);
     let names = |i: usize| -> Vec<String> {
-        snaps[i].snapshot.columns.iter().map(|c| c.name.clone()).collect()
+        snaps[i]
+            .snapshot
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .collect()
     };
     assert_eq!(names(0), ["id", "age", "legacy", "name"]);
     assert_eq!(names(1), ["id", "age", "email", "name"]);
@@ -148,21 +186,47 @@ fn two_ingest_runs_keep_both_versions_and_diff_names_exactly_the_changes() {
 
     let text = dynameta(&["diff", "--catalog", db.to_str().unwrap()], &[]);
     assert_eq!(text.code, 1);
-    assert!(text.stdout.contains("~ type of age: bigint -> string"), "{}", text.stdout);
-    assert!(text.stdout.contains("5 changes in 2 tables."), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("~ type of age: bigint -> string"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("5 changes in 2 tables."),
+        "{}",
+        text.stdout
+    );
 
     let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), "people"], &[]);
     assert_eq!(show.code, 0, "{}", show.output());
     assert!(show.stdout.contains("key:      id (S)"), "{}", show.stdout);
-    assert!(show.stdout.contains("by_name GSI on name, projection ALL"), "{}", show.stdout);
-    assert!(show.stdout.contains("schema:   version 2"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("by_name GSI on name, projection ALL"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        show.stdout.contains("schema:   version 2"),
+        "{}",
+        show.stdout
+    );
     let missing = dynameta(&["show", "--catalog", db.to_str().unwrap(), "nope"], &[]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("no table `nope`"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("no table `nope`"),
+        "{}",
+        missing.stderr
+    );
 
     let out = dir.path().join("report.html");
     let report = dynameta(
-        &["report", "--catalog", db.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
         &[],
     );
     assert_eq!(report.code, 0, "{}", report.output());
@@ -187,15 +251,33 @@ fn without_a_sink_the_local_catalog_is_written_in_the_working_directory() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(run.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(dir.path().join("dynameta.db").is_file());
-    assert!(stdout.contains("dynameta.db"), "the summary names the catalog: {stdout}");
+    assert!(
+        stdout.contains("dynameta.db"),
+        "the summary names the catalog: {stdout}"
+    );
     let show = dynameta(
-        &["show", "--catalog", dir.path().join("dynameta.db").to_str().unwrap(), "alpha"],
+        &[
+            "show",
+            "--catalog",
+            dir.path().join("dynameta.db").to_str().unwrap(),
+            "alpha",
+        ],
         &[],
     );
     assert_eq!(show.code, 0, "{}", show.output());
-    assert!(show.stdout.starts_with("alpha  (test_svc.default.default.alpha)"), "{}", show.stdout);
+    assert!(
+        show.stdout
+            .starts_with("alpha  (test_svc.default.default.alpha)"),
+        "{}",
+        show.stdout
+    );
 }
 
 #[test]
@@ -203,12 +285,21 @@ fn show_reads_a_file_sink_output_too() {
     let key = unique_access_key("catalog_show_jsonl");
     with_client(&key, |client| async move {
         corpus::create_table(&client, "people", ("id", ScalarAttributeType::S), None).await;
-        corpus::put_items(&client, "people", (0..10).map(|i| person(i, false, false)).collect()).await;
+        corpus::put_items(
+            &client,
+            "people",
+            (0..10).map(|i| person(i, false, false)).collect(),
+        )
+        .await;
     });
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
     let endpoint = dynamodb_local().endpoint.clone();
-    let wf = write(dir.path(), "wf.yaml", &workflow(&endpoint, &key, "", "", &out));
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &workflow(&endpoint, &key, "", "", &out),
+    );
     let run = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 0, "{}", run.output());
     let show = dynameta(&["show", "--from", out.to_str().unwrap(), "people"], &[]);
@@ -228,8 +319,19 @@ fn report_of_the_corpus_opens_in_chromium_fast_and_clean() {
     let key = unique_access_key("catalog_report");
     with_client(&key, |client| async move {
         corpus::seed(&client, 150).await;
-        corpus::create_table(&client, "customers", ("customerId", ScalarAttributeType::S), None).await;
-        corpus::put_items(&client, "customers", (0..200).map(corpus::customer_item).collect()).await;
+        corpus::create_table(
+            &client,
+            "customers",
+            ("customerId", ScalarAttributeType::S),
+            None,
+        )
+        .await;
+        corpus::put_items(
+            &client,
+            "customers",
+            (0..200).map(corpus::customer_item).collect(),
+        )
+        .await;
     });
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("catalog.db");
@@ -257,36 +359,59 @@ fn report_of_the_corpus_opens_in_chromium_fast_and_clean() {
     let out = dir.path().join("report.html");
     let started = Instant::now();
     let report = dynameta(
-        &["report", "--catalog", db.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
         &[],
     );
     let render = started.elapsed();
     assert_eq!(report.code, 0, "{}", report.output());
     let bytes = std::fs::metadata(&out).unwrap().len();
-    assert!(bytes < 5 * 1024 * 1024, "report is {bytes} bytes, over 5 MB");
+    assert!(
+        bytes < 5 * 1024 * 1024,
+        "report is {bytes} bytes, over 5 MB"
+    );
 
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
     std::fs::create_dir_all(&shots).unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/report_browser_check.cjs");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/report_browser_check.cjs");
     let chromium = dynameta_testkit::chromium();
     let browser = std::process::Command::new("node")
         .arg(&script)
-        .args([out.to_str().unwrap(), shots.to_str().unwrap(), "orders", "bulk_14"])
+        .args([
+            out.to_str().unwrap(),
+            shots.to_str().unwrap(),
+            "orders",
+            "bulk_14",
+        ])
         .env("PLAYWRIGHT_CORE", dynameta_testkit::playwright_core())
         .env("CHROMIUM", &chromium)
         .output()
         .expect("run node (scripts/install-test-deps needs npm, so node is there)");
     let stdout = String::from_utf8_lossy(&browser.stdout);
     let stderr = String::from_utf8_lossy(&browser.stderr);
-    assert!(browser.status.success(), "browser check failed:\n{stdout}\n{stderr}");
+    assert!(
+        browser.status.success(),
+        "browser check failed:\n{stdout}\n{stderr}"
+    );
     let measured: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
     assert_eq!(measured["rows"], 156, "{measured}");
     assert_eq!(measured["visible"], 10, "bulk_140..bulk_149: {measured}");
-    assert!(measured["charts"].as_u64().unwrap() > 0, "orders has charts: {measured}");
+    assert!(
+        measured["charts"].as_u64().unwrap() > 0,
+        "orders has charts: {measured}"
+    );
     let open_ms = measured["openMs"].as_u64().unwrap();
     assert!(open_ms < 2000, "the report took {open_ms} ms to open");
     for shot in ["report-list.png", "report-table.png", "report-phone.png"] {
-        let len = std::fs::metadata(shots.join(shot)).map(|m| m.len()).unwrap_or(0);
+        let len = std::fs::metadata(shots.join(shot))
+            .map(|m| m.len())
+            .unwrap_or(0);
         assert!(len > 10_000, "{shot} missing or empty ({len} bytes)");
     }
     eprintln!(

@@ -158,7 +158,10 @@ fn keys(props: &Value) -> Vec<KeyAttr> {
 
 fn indexes(props: &Value) -> Vec<IndexDef> {
     let mut out = Vec::new();
-    for (field, kind) in [("globalSecondaryIndexes", "GSI"), ("localSecondaryIndexes", "LSI")] {
+    for (field, kind) in [
+        ("globalSecondaryIndexes", "GSI"),
+        ("localSecondaryIndexes", "LSI"),
+    ] {
         for i in props[field].as_array().into_iter().flatten() {
             let mut projection = text(&i["projection"]);
             let extra: Vec<String> = i["nonKeyAttributes"]
@@ -195,7 +198,12 @@ fn ttl(props: &Value) -> Option<String> {
 /// Stream as text: the view type when on, `disabled` when off.
 fn stream(props: &Value) -> Option<String> {
     match props.get("stream") {
-        None if props.get("unavailable").is_some_and(|u| u.get("stream").is_some()) => None,
+        None if props
+            .get("unavailable")
+            .is_some_and(|u| u.get("stream").is_some()) =>
+        {
+            None
+        }
         None => Some("disabled".to_string()),
         Some(s) if s["enabled"] == true => {
             Some(text(&s["viewType"]).unwrap_or_else(|| "enabled".to_string()))
@@ -357,7 +365,11 @@ fn snapshot(fqn: &str, p: Pending) -> TableSnapshot {
         item_count: props["itemCount"].as_i64(),
         size_bytes: props["sizeBytes"].as_i64(),
         ttl: ttl(props),
-        stream: if props.is_object() { stream(props) } else { None },
+        stream: if props.is_object() {
+            stream(props)
+        } else {
+            None
+        },
         properties: other_properties(props),
         columns: cols,
     }
@@ -413,4 +425,58 @@ pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
         version: None,
         tags,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    proptest! {
+        /// Any table FQN built by OpenMetadata's rules reads back as its parts.
+        #[test]
+        fn table_ref_reads_back_built_fqns(
+            parts in prop::collection::vec("[a-z_.]{1,8}", 4)
+                .prop_filter("no empty part after quoting", |p| p.iter().all(|x| !x.is_empty()))
+        ) {
+            let fqn = fqn::build(&[&parts[0], &parts[1], &parts[2], &parts[3]]);
+            let t = table_ref(&fqn);
+            prop_assert_eq!((t.service, t.database, t.schema, t.name), (parts[0].clone(), parts[1].clone(), parts[2].clone(), parts[3].clone()));
+            prop_assert_eq!(t.fqn, fqn);
+        }
+    }
+
+    #[test]
+    fn a_snapshot_joins_create_table_and_dynamodb_table_in_either_order() {
+        let create = json!({"kind": "createTable", "payload": {"name": "t", "databaseSchema": "s.d.x",
+            "columns": [{"name": "id", "dataType": "STRING", "dataTypeDisplay": "string"},
+                        {"name": "a_b", "displayName": "a::b", "dataType": "STRUCT", "dataTypeDisplay": "map<c:bigint>",
+                         "children": [{"name": "c", "dataType": "BIGINT", "dataTypeDisplay": "bigint"}]}]}});
+        let facts = json!({"kind": "dynamodbTable", "table": "s.d.x.t", "properties": {
+            "hashKey": {"name": "id", "attributeType": "S"}, "billingMode": "PAY_PER_REQUEST",
+            "ttl": {"status": "ENABLED", "attribute": "exp"}, "stream": {"enabled": true, "viewType": "KEYS_ONLY"},
+            "globalSecondaryIndexes": [{"name": "g", "hashKey": "id", "projection": "INCLUDE", "nonKeyAttributes": ["x"]}],
+            "tableClass": "STANDARD"},
+            "attributes": [{"path": ["id"], "presence": 1.0, "types": {"S": 3}},
+                           {"path": ["a::b"], "presence": 0.5, "types": {"M": 2}},
+                           {"path": ["a::b", "c"], "presence": 1.0, "types": {"N": 2}}]});
+        for order in [[&create, &facts], [&facts, &create]] {
+            let mut m = Mapper::default();
+            assert!(m.record(order[0]).is_empty());
+            let items = m.record(order[1]);
+            let [Item::Snapshot(s)] = items.as_slice() else {
+                panic!("{items:?}")
+            };
+            assert_eq!(s.table.name, "t");
+            assert_eq!(s.keys[0].name, "id");
+            assert_eq!(s.indexes[0].projection.as_deref(), Some("INCLUDE (x)"));
+            assert_eq!(s.ttl.as_deref(), Some("enabled on exp"));
+            assert_eq!(s.stream.as_deref(), Some("KEYS_ONLY"));
+            assert_eq!(s.columns[1].presence, Some(0.5));
+            assert_eq!(s.columns[1].children[0].presence, Some(1.0));
+            assert_eq!(s.properties, json!({"tableClass": "STANDARD"}));
+            assert!(m.flush().is_empty());
+        }
+    }
 }

@@ -153,7 +153,8 @@ impl LocalWriter {
         for item in items {
             match item {
                 Item::Listing { schema_fqn, tables } => {
-                    self.catalog.record_listing(self.run, &schema_fqn, &tables)?
+                    self.catalog
+                        .record_listing(self.run, &schema_fqn, &tables)?
                 }
                 Item::Snapshot(s) => self.catalog.write_snapshot(self.run, &s)?,
                 Item::Profile(p) => self.catalog.write_profile(self.run, &p)?,

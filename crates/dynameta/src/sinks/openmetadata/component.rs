@@ -36,7 +36,9 @@ impl SinkConfig for RestSinkConfig {
                     sink.allow_mass_delete = allow_mass_delete;
                     sink.ensure_service(service).await?;
                 }
-                Opening::Existing { service_name, .. } => sink.require_service(service_name).await?,
+                Opening::Existing { service_name, .. } => {
+                    sink.require_service(service_name).await?
+                }
             }
             Ok(Box::new(RestWriter {
                 sink,

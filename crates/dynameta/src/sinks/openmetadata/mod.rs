@@ -59,7 +59,8 @@ impl ServerVersion {
         self.major >= 2
     }
 
-    fn supported(&self) -> bool {
+    /// Whether dynameta publishes to this version (what `dynameta --version` names).
+    pub fn supported(&self) -> bool {
         (self.major == 1 && self.minor >= 9) || self.major == 2
     }
 }
