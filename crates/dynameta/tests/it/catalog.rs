@@ -57,7 +57,7 @@ fn person(i: u32, age_as_string: bool, second_run: bool) -> HashMap<String, AV> 
     if second_run {
         item.insert("email".into(), AV::S(format!("p{i}@example.com")));
     } else {
-        item.insert("legacy".into(), AV::Bool(i % 2 == 0));
+        item.insert("legacy".into(), AV::Bool(i.is_multiple_of(2)));
     }
     item
 }
