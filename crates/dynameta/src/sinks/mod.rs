@@ -7,6 +7,7 @@
 //! Records are the same for all sinks (see [`Record`]). A run drives its sink from one
 //! task, so the sink futures need not be `Send` ([`LocalBoxFuture`]).
 
+pub mod console;
 pub mod file;
 pub mod local;
 pub mod openmetadata;
@@ -22,7 +23,7 @@ use crate::config::{Command, ConfigError, OpenMetadataServerConfig, SinkSection}
 use crate::openmetadata::CreateDatabaseService;
 
 /// The sinks dynameta knows, by `sink.type`.
-pub const SINK_TYPES: &[&str] = &["local", "file", "metadata-rest"];
+pub const SINK_TYPES: &[&str] = &["local", "file", "metadata-rest", "console"];
 
 /// Parses the workflow's `sink` section with the sink it names: the one place that
 /// knows every sink. `server` is `workflowConfig.openMetadataServerConfig`.
@@ -34,6 +35,7 @@ pub fn parse(
     match section.kind.as_str() {
         "file" => Ok(Box::new(file::FileSinkConfig::parse(config)?)),
         "local" => Ok(Box::new(local::LocalSinkConfig::parse(config)?)),
+        "console" => Ok(Box::new(console::ConsoleSinkConfig::parse(config)?)),
         "metadata-rest" => Ok(Box::new(openmetadata::RestSinkConfig::parse(
             config, server,
         )?)),

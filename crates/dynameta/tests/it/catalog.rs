@@ -420,3 +420,42 @@ fn report_of_the_corpus_opens_in_chromium_fast_and_clean() {
         shots.display()
     );
 }
+
+#[test]
+fn the_console_sink_prints_each_table_as_show_does() {
+    let key = unique_access_key("catalog_console");
+    with_client(&key, |client| async move {
+        corpus::create_table(&client, "people", ("id", ScalarAttributeType::S), None).await;
+        corpus::put_items(
+            &client,
+            "people",
+            (0..10).map(|i| person(i, false, false)).collect(),
+        )
+        .await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = dynamodb_local().endpoint.clone();
+    let yaml = local_workflow(&endpoint, &key, "", Path::new("x"));
+    let (head, _) = yaml.split_once("sink:\n").unwrap();
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &format!("{head}sink:\n  type: console\n"),
+    );
+    let run = dynameta(&["ingest", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.stdout
+            .starts_with("people  (test_svc.default.default.people)"),
+        "{}",
+        run.stdout
+    );
+    for line in ["key:      id (S)", "legacy", "Records written"] {
+        assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "wrote nothing but the workflow"
+    );
+}
