@@ -1,6 +1,8 @@
 //! The commands: what runs when, and what the user is told at the end.
 
 pub mod classify;
+#[cfg(test)]
+mod configuration_docs;
 pub mod ingest;
 pub mod profile;
 mod progress;
