@@ -2067,7 +2067,9 @@ fn tuning_set(rng: &mut StdRng) -> Vec<LocaleColumn> {
         let neutral = |k: usize| vec![format!("col_{i}_{k}")];
         let s = Some(Sensitivity::Sensitive);
         let ns = Some(Sensitivity::NonSensitive);
-        let mut cols: Vec<(Vec<String>, Option<Sensitivity>, &str, G, f64)> = vec![
+        // (path, expected tag, kind, generator, share of empty strings)
+        type Spec<'a> = (Vec<String>, Option<Sensitivity>, &'a str, G<'a>, f64);
+        let mut cols: Vec<Spec> = vec![
             (neutral(1), s, "full-name/neutral", name, 0.0),
             (
                 vec![names[0].into()],

@@ -120,7 +120,7 @@ fn cjk(v: &str, name: bool) -> Accept {
         return None;
     }
     let len: usize = toks.iter().map(|t| t.chars().count()).sum();
-    if !(2..=8).contains(&len) && !(name && len == 1) {
+    if !((2..=8).contains(&len) || (name && len == 1)) {
         return None;
     }
     if toks.len() >= 2 {
