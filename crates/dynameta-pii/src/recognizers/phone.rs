@@ -10,7 +10,7 @@
 //! written nationally), except Brazil's `(dd) dddd-dddd` form; this keeps libphonenumber's
 //! permissive regions (DE) from accepting arbitrary digit groups.
 
-use super::Accept;
+use super::{Accept, Ctx};
 use phonenumber::country::Id;
 
 /// Regions tried for national formats, most common first. `true` = requires trunk prefix `0`.
@@ -80,8 +80,32 @@ fn looks_like_other(main: &str) -> bool {
     false
 }
 
+/// The country of an international number (`+55 21 ...` → BR), for the column's region.
+pub(crate) fn region_of(v: &str) -> Option<Id> {
+    if !v.starts_with('+') || v.len() > 32 {
+        return None;
+    }
+    let n = phonenumber::parse(None, v).ok()?;
+    if !phonenumber::is_valid(&n) {
+        return None;
+    }
+    n.country().id()
+}
+
+/// [`check`] with the column's context: a number written without a country code is
+/// first judged as a national number of the region the column's other evidence suggests
+/// (no guessing: without evidence only the conservative default rules apply).
+pub(crate) fn check_in(v: &str, cx: &Ctx) -> Accept {
+    check_region(v, cx.name, cx.region)
+}
+
 /// Accepts phone numbers that libphonenumber considers valid.
+#[cfg(test)]
 pub(crate) fn check(v: &str, name: bool) -> Accept {
+    check_region(v, name, None)
+}
+
+fn check_region(v: &str, name: bool, region: Option<Id>) -> Accept {
     let b = v.as_bytes();
     if b.len() < 7 || b.len() > 32 {
         return None;
@@ -120,6 +144,11 @@ pub(crate) fn check(v: &str, name: bool) -> Accept {
         return None;
     } else if digits.len() >= 11 && valid(None, &format!("+{digits}")) {
         return Some(("libphonenumber-bare-digits-with-name-context", 1.0));
+    }
+    if let Some(r) = region {
+        if (formatted || name) && valid(Some(r), main) {
+            return Some(("libphonenumber-national-in-column-region", 1.0));
+        }
     }
     let lead = main.trim_start_matches('(');
     for &(region, needs_trunk) in REGIONS {
@@ -189,6 +218,24 @@ mod tests {
         ] {
             assert!(check(v, false).is_none(), "{v}");
         }
+    }
+
+    #[test]
+    fn national_numbers_use_the_column_region() {
+        let br = Ctx {
+            name: false,
+            region: Some(Id::BR),
+        };
+        // Judged as a Brazilian number first when the column's evidence says Brazil.
+        assert_eq!(
+            check_in("98 5302-6734", &br).map(|a| a.0),
+            Some("libphonenumber-national-in-column-region")
+        );
+        assert!(check_in("11 98765-4321", &br).is_some());
+        assert!(check_in("ORD-555-0134-22", &br).is_none());
+        assert_eq!(region_of("+55 98 5302-6734"), Some(Id::BR));
+        assert_eq!(region_of("+44 20 7946 0958"), Some(Id::GB));
+        assert_eq!(region_of("020 7946 0958"), None);
     }
 
     #[test]
