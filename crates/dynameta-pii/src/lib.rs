@@ -70,7 +70,10 @@ const REGION_VALUES: usize = 64;
 /// code: the country most of its international phone numbers have (at least 3 of them and
 /// half of those seen), else the language of its name (`telefone` → BR, `電話` → JP).
 /// `None` when nothing says; national numbers are then judged by the default rules only.
-fn column_region(normal: &names::NormalPath, values: &[&str]) -> Option<phonenumber::country::Id> {
+fn column_region(
+    normal: &names::NormalPath,
+    values: &[&str],
+) -> (Option<phonenumber::country::Id>, bool) {
     let mut counts: Vec<(phonenumber::country::Id, usize)> = Vec::new();
     let mut international = 0;
     for v in values
@@ -87,12 +90,15 @@ fn column_region(normal: &names::NormalPath, values: &[&str]) -> Option<phonenum
             }
         }
     }
-    counts
+    let from_values = counts
         .into_iter()
         .max_by_key(|&(_, n)| n)
         .filter(|&(_, n)| n >= 3 && 2 * n >= international)
-        .map(|(id, _)| id)
-        .or_else(|| names::region(normal))
+        .map(|(id, _)| id);
+    match from_values {
+        Some(id) => (Some(id), true),
+        None => (names::region(normal), false),
+    }
 }
 
 /// Scores every recognizer against one column.
@@ -110,8 +116,15 @@ pub fn classify(path: &[&str], values: &[&str]) -> Classification {
         .iter()
         .map(|s| name_for(s.info.entity).is_some())
         .collect();
-    let region = column_region(&normal, values);
-    let contexts: Vec<Ctx> = hints.iter().map(|&name| Ctx { name, region }).collect();
+    let (region, region_from_values) = column_region(&normal, values);
+    let contexts: Vec<Ctx> = hints
+        .iter()
+        .map(|&name| Ctx {
+            name,
+            region,
+            region_from_values,
+        })
+        .collect();
     // Values each recognizer looked at, and whether it still looks.
     let mut seen = vec![0usize; SPECS.len()];
     let mut active: Vec<bool> = SPECS.iter().map(|s| s.check.is_some()).collect();

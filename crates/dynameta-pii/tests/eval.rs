@@ -1672,10 +1672,23 @@ fn tag_of(label: &str) -> Option<Sensitivity> {
     }
 }
 
-/// The held-apart set: generated with Python Faker (`scripts/gen-pii-data`, committed as
-/// `tests/data/holdout.jsonl`), never used to tune the recognizers; only read here.
+/// The first held-apart set: generated with Python Faker (`scripts/gen-pii-data`,
+/// committed as `tests/data/holdout.jsonl`). Its misses were looked at once (phone
+/// numbers of shared country codes, bare national numbers, Indian and Dutch addresses)
+/// and the rules behind them fixed, so it is no longer independent: the acceptance is
+/// asserted on the second set.
 fn held_apart_set() -> Vec<LocaleColumn> {
-    let text = include_str!("data/holdout.jsonl");
+    locale_columns(include_str!("data/holdout.jsonl"))
+}
+
+/// The second held-apart set: the same generator with another seed
+/// (`DYNAMETA_HOLDOUT_SEED=29112026`), generated after the last recognizer change and
+/// read only for the final figures.
+fn second_held_apart_set() -> Vec<LocaleColumn> {
+    locale_columns(include_str!("data/holdout2.jsonl"))
+}
+
+fn locale_columns(text: &str) -> Vec<LocaleColumn> {
     let corpus: Vec<LocaleColumn> = text
         .lines()
         .map(|line| {
@@ -1703,50 +1716,24 @@ fn held_apart_set() -> Vec<LocaleColumn> {
     corpus
 }
 
-/// What the held-apart set reaches today, asserted so it cannot silently get worse:
-/// precision ≥ 0.99 for both tags (the acceptance bound), recall ≥ 0.95 Sensitive and
-/// ≥ 0.92 NonSensitive overall, per language precision ≥ 0.90 and recall ≥ 0.60
-/// (en_IN addresses and phones are the weak spot; see BENCHMARKS.md).
+/// The first held-apart set (see [`held_apart_set`]), held to the acceptance bounds so it
+/// cannot silently get worse.
 #[test]
 fn held_apart_set_per_language() {
-    let (all, per, _) = score_locales("Held-apart set (Python Faker)", &held_apart_set());
+    let (all, per, _) = score_locales("Held-apart set 1 (Python Faker)", &held_apart_set());
     assert_eq!(per.len(), 11, "ten locales and hi_IN");
-    let mut failures = Vec::new();
-    for (name, k, recall) in [
-        ("Sensitive", all.sensitive, 0.95),
-        ("NonSensitive", all.non_sensitive, 0.92),
-    ] {
-        if k.precision() < 0.99 || k.recall() < recall {
-            failures.push(format!(
-                "all {name}: {:.3} / {:.3}",
-                k.precision(),
-                k.recall()
-            ));
-        }
-    }
-    for (lang, k) in &per {
-        for (name, c) in [
-            ("Sensitive", k.sensitive),
-            ("NonSensitive", k.non_sensitive),
-        ] {
-            if c.precision() < 0.90 || c.recall() < 0.60 {
-                failures.push(format!(
-                    "{lang} {name}: {:.3} / {:.3}",
-                    c.precision(),
-                    c.recall()
-                ));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "below today's figures: {failures:#?}");
+    assert_bounds(&all, &per);
 }
 
-/// Issue 15's acceptance bounds on the held-apart set. Not met yet: NonSensitive recall is
-/// 0.925 (en_IN 0.625, fr_FR/it_IT/nl_NL 0.875), see BENCHMARKS.md.
+/// Issue 15's acceptance, on the second held-apart set: at confidence 80, precision ≥ 0.99
+/// and recall ≥ 0.95 for both tags, per language ≥ 0.90.
 #[test]
-#[ignore = "acceptance not met yet: NonSensitive recall 0.925 (en_IN 0.625); run with --ignored"]
-fn held_apart_set_meets_the_acceptance_bounds() {
-    let (all, per, _) = score_locales("Held-apart set (Python Faker)", &held_apart_set());
+fn second_held_apart_set_meets_the_acceptance_bounds() {
+    let (all, per, _) = score_locales(
+        "Held-apart set 2 (Python Faker, another seed)",
+        &second_held_apart_set(),
+    );
+    assert_eq!(per.len(), 11, "ten locales and hi_IN");
     assert_bounds(&all, &per);
 }
 

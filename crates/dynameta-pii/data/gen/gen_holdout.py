@@ -10,6 +10,7 @@ numbers (unassigned ranges), which no validator should accept.
 """
 
 import email.utils
+import os
 import hashlib
 import json
 import random
@@ -18,7 +19,11 @@ import sys
 import phonenumbers
 from faker import Faker
 
-SEED = 20261129
+# The first held-apart set (holdout.jsonl) uses 20261129. A second set (holdout2.jsonl,
+# seed 29112026) was generated after the recognizers were changed with knowledge of
+# the first set's misses, and read only for the final figures: the acceptance is
+# asserted on it (tests/eval.rs).
+SEED = int(os.environ.get("DYNAMETA_HOLDOUT_SEED", "20261129"))
 S, NS = "PII.Sensitive", "PII.NonSensitive"
 
 # Per locale: region, column names as people in that language write them.

@@ -303,9 +303,40 @@ fn compound_first(toks: &[&str]) -> bool {
     }
     let last = low(street[street.len() - 1]);
     const ENDINGS: &[&str] = &[
-        "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer",
-        "straat", "laan", "gracht", "plein", "vej", "gatan", "vägen", "veien", "pfad", "steg",
-        "gang", "steeg", "pad", "plaats", "kade", "singel",
+        "straße",
+        "strasse",
+        "str",
+        "weg",
+        "gasse",
+        "platz",
+        "allee",
+        "ring",
+        "damm",
+        "ufer",
+        "straat",
+        "laan",
+        "gracht",
+        "plein",
+        "vej",
+        "gatan",
+        "vägen",
+        "veien",
+        "pfad",
+        "steg",
+        "gang",
+        "steeg",
+        "pad",
+        "plaats",
+        "kade",
+        "singel",
+        "boulevard",
+        "dreef",
+        "dijk",
+        "hof",
+        "markt",
+        "wal",
+        "baan",
+        "erf",
     ];
     street.iter().all(|t| name_word(t)) && ENDINGS.iter().any(|e| last.ends_with(e))
 }
@@ -434,7 +465,14 @@ fn postal_line(line: &str) -> bool {
         let uk = toks
             .get(i + 1)
             .is_some_and(|n| postal_code(&format!("{t} {n}")));
-        digits || br || nl || nl_split || uk
+        // Indian `Mangalore-620012`: a place and its 6-digit PIN joined by a hyphen.
+        let in_pin = t.rsplit_once('-').is_some_and(|(place, pin)| {
+            pin.len() == 6
+                && pin.bytes().all(|c| c.is_ascii_digit())
+                && place.chars().next().is_some_and(char::is_uppercase)
+                && place.chars().all(char::is_alphabetic)
+        });
+        digits || br || nl || nl_split || uk || in_pin
     })
 }
 
@@ -497,6 +535,14 @@ pub(crate) fn check(v: &str, name: bool) -> Accept {
         let street = street_line(parts[0]) || (parts.len() >= 2 && street_line(&joined_first_two));
         if street {
             return Some(("street-address", 0.9));
+        }
+        // One line, comma-separated: a dwelling, a locality, a postal line (Indian
+        // `H.No. 235, Dixit, Adoni-715570`, `59/76, Sen Zila, Bikaner 149425`).
+        if (3..=6).contains(&parts.len())
+            && (dwelling_line(parts[0]) || dwelling_line(&joined_first_two))
+            && parts.last().is_some_and(|p| postal_line(p))
+        {
+            return Some(("comma-separated-address", 0.9));
         }
         if parts.len() >= 2
             && parts[0].len() >= 2

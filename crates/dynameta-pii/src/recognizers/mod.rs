@@ -36,6 +36,10 @@ pub(crate) struct Ctx {
     /// The country the column's other evidence suggests (the column name's language,
     /// the country codes of its other values), for numbers written without one.
     pub region: Option<phonenumber::country::Id>,
+    /// `region` comes from the column's own international numbers (at least 3, and
+    /// half of those seen): the column holds phone numbers of that country, so its
+    /// bare national numbers can be judged there even under a neutral name.
+    pub region_from_values: bool,
 }
 
 /// A content validator: `(trimmed value, column context) -> accepted?`.

@@ -89,23 +89,36 @@ pub(crate) fn region_of(v: &str) -> Option<Id> {
     if !phonenumber::is_valid(&n) {
         return None;
     }
-    n.country().id()
+    // Codes shared by several countries (+39: Italy and the Vatican; +7, +1...) leave
+    // some valid numbers without a country (Italian landlines, `+39 0572 ...`): they
+    // belong to the code's main country.
+    n.country().id().or_else(|| {
+        let code = n.country().code();
+        let main = phonenumber::metadata::DATABASE
+            .by_code(&code)?
+            .into_iter()
+            .find(|m| m.is_main_country_for_code())?;
+        main.id().parse().ok()
+    })
 }
 
 /// [`check`] with the column's context: a number written without a country code is
 /// first judged as a national number of the region the column's other evidence suggests
 /// (no guessing: without evidence only the conservative default rules apply).
 pub(crate) fn check_in(v: &str, cx: &Ctx) -> Accept {
-    check_region(v, cx.name, cx.region)
+    check_region(v, cx.name, cx.region, cx.region_from_values)
 }
 
 /// Accepts phone numbers that libphonenumber considers valid.
 #[cfg(test)]
 pub(crate) fn check(v: &str, name: bool) -> Accept {
-    check_region(v, name, None)
+    check_region(v, name, None, false)
 }
 
-fn check_region(v: &str, name: bool, region: Option<Id>) -> Accept {
+/// `from_values`: `region` comes from the column's own international numbers, which
+/// makes its bare national numbers (no formatting, no phone-like column name) judgeable
+/// in that region; without that, bare digit strings are too ambiguous (identifiers).
+fn check_region(v: &str, name: bool, region: Option<Id>, from_values: bool) -> Accept {
     let b = v.as_bytes();
     if b.len() < 7 || b.len() > 32 {
         return None;
@@ -141,12 +154,19 @@ fn check_region(v: &str, name: bool, region: Option<Id>) -> Accept {
             return None;
         }
     } else if !name {
-        return None;
+        // Bare digits under a neutral name: only in the country the column's own
+        // international numbers are from.
+        return match region {
+            Some(r) if from_values && valid(Some(r), main) => {
+                Some(("libphonenumber-national-in-column-country", 1.0))
+            }
+            _ => None,
+        };
     } else if digits.len() >= 11 && valid(None, &format!("+{digits}")) {
         return Some(("libphonenumber-bare-digits-with-name-context", 1.0));
     }
     if let Some(r) = region {
-        if (formatted || name) && valid(Some(r), main) {
+        if valid(Some(r), main) {
             return Some(("libphonenumber-national-in-column-region", 1.0));
         }
     }
@@ -225,6 +245,7 @@ mod tests {
         let br = Ctx {
             name: false,
             region: Some(Id::BR),
+            region_from_values: false,
         };
         // Judged as a Brazilian number first when the column's evidence says Brazil.
         assert_eq!(
@@ -236,6 +257,21 @@ mod tests {
         assert_eq!(region_of("+55 98 5302-6734"), Some(Id::BR));
         assert_eq!(region_of("+44 20 7946 0958"), Some(Id::GB));
         assert_eq!(region_of("020 7946 0958"), None);
+        // A shared code's main country: Italian landlines have no single region.
+        assert_eq!(region_of("+39 0572749583"), Some(Id::IT));
+        // Bare digits under a neutral name: never from a name-language guess, only in
+        // the country the column's own international numbers are from.
+        assert!(check_in("0277495465", &br).is_none());
+        let fr = Ctx {
+            name: false,
+            region: Some(Id::FR),
+            region_from_values: true,
+        };
+        assert_eq!(
+            check_in("0277495465", &fr).map(|a| a.0),
+            Some("libphonenumber-national-in-column-country")
+        );
+        assert!(check_in("1234567890", &fr).is_none(), "not a French number");
     }
 
     #[test]
