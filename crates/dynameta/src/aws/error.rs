@@ -144,23 +144,33 @@ where
 /// The code and message of an AWS error answer, read from its body: JSON
 /// (`{"__type": "com.amazonaws.dynamodb.v20120810#Code", "message": ...}`, DynamoDB and
 /// other JSON protocols) or XML (`<ErrorResponse><Error><Code>..</Code><Message>..`
-/// from STS and other query protocols, or a bare `<Error>` as S3 answers).
+/// from STS and other query protocols, `<ErrorResponse><Errors><Error>..` as moto and
+/// EC2-style services answer, or a bare `<Error>` as S3 answers).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct RawError {
     code: Option<String>,
     message: Option<String>,
 }
 
-/// An XML error answer: `<ErrorResponse><Error>..</Error></ErrorResponse>` or a bare
-/// `<Error>..</Error>` (the root element's name is not checked).
+/// An XML error answer: `<ErrorResponse><Error>..</Error></ErrorResponse>`,
+/// `<ErrorResponse><Errors><Error>..` or a bare `<Error>..</Error>` (the root
+/// element's name is not checked).
 #[derive(Deserialize)]
 struct XmlAnswer {
     #[serde(rename = "Error")]
     error: Option<XmlError>,
+    #[serde(rename = "Errors")]
+    errors: Option<XmlErrors>,
     #[serde(rename = "Code")]
     code: Option<String>,
     #[serde(rename = "Message")]
     message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct XmlErrors {
+    #[serde(rename = "Error", default)]
+    error: Vec<XmlError>,
 }
 
 #[derive(Deserialize)]
@@ -179,16 +189,19 @@ impl RawError {
         let text = text.trim_start();
         let raw = if text.starts_with('<') {
             match quick_xml::de::from_str::<XmlAnswer>(text) {
-                Ok(XmlAnswer {
-                    error: Some(error), ..
-                }) => RawError {
-                    code: error.code,
-                    message: error.message,
-                },
-                Ok(answer) => RawError {
-                    code: answer.code,
-                    message: answer.message,
-                },
+                Ok(answer) => {
+                    let listed = answer.errors.and_then(|e| e.error.into_iter().next());
+                    match answer.error.or(listed) {
+                        Some(error) => RawError {
+                            code: error.code,
+                            message: error.message,
+                        },
+                        None => RawError {
+                            code: answer.code,
+                            message: answer.message,
+                        },
+                    }
+                }
                 Err(_) => RawError::default(),
             }
         } else {
@@ -291,6 +304,15 @@ mod tests {
             raw(
                 "AccessDenied",
                 "User: arn:aws:iam::123:user/a is not authorized to perform: sts:AssumeRole on <role> & more"
+            )
+        );
+        let moto = br#"<?xml version="1.0" encoding="utf-8"?>
+<ErrorResponse><Errors><Error><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message><Type>Sender</Type></Error></Errors></ErrorResponse>"#;
+        assert_eq!(
+            RawError::parse(moto),
+            raw(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid."
             )
         );
         let s3 = b"<Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>b</BucketName></Error>";
