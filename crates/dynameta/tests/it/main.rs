@@ -18,3 +18,4 @@ mod sampling;
 mod support;
 mod test_connection;
 mod throttling;
+mod tls;
