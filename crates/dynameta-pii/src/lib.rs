@@ -16,7 +16,7 @@ mod types;
 pub use recognizers::recognizers;
 pub use types::*;
 
-use recognizers::SPECS;
+use recognizers::{Ctx, SPECS};
 use score::Tally;
 
 /// Maximum number of masked examples kept per recognizer.
@@ -63,6 +63,44 @@ fn prune(active: &mut [bool], tallies: &[Option<Tally>], hints: &[bool], seen: &
     }
 }
 
+/// Values looked at for the column's country: international numbers among them.
+const REGION_VALUES: usize = 64;
+
+/// The country the column's evidence suggests, for numbers written without a country
+/// code: the country most of its international phone numbers have (at least 3 of them and
+/// half of those seen), else the language of its name (`telefone` → BR, `電話` → JP).
+/// `None` when nothing says; national numbers are then judged by the default rules only.
+fn column_region(
+    normal: &names::NormalPath,
+    values: &[&str],
+) -> (Option<phonenumber::country::Id>, bool) {
+    let mut counts: Vec<(phonenumber::country::Id, usize)> = Vec::new();
+    let mut international = 0;
+    for v in values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| v.starts_with('+'))
+        .take(REGION_VALUES)
+    {
+        international += 1;
+        if let Some(id) = recognizers::phone_region(v) {
+            match counts.iter_mut().find(|(c, _)| *c == id) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((id, 1)),
+            }
+        }
+    }
+    let from_values = counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .filter(|&(_, n)| n >= 3 && 2 * n >= international)
+        .map(|(id, _)| id);
+    match from_values {
+        Some(id) => (Some(id), true),
+        None => (names::region(normal), false),
+    }
+}
+
 /// Scores every recognizer against one column.
 ///
 /// `path` is the attribute path from the top of the item (`["profile", "address", "street"]`),
@@ -78,30 +116,41 @@ pub fn classify(path: &[&str], values: &[&str]) -> Classification {
         .iter()
         .map(|s| name_for(s.info.entity).is_some())
         .collect();
+    let (region, region_from_values) = column_region(&normal, values);
+    let contexts: Vec<Ctx> = hints
+        .iter()
+        .map(|&name| Ctx {
+            name,
+            region,
+            region_from_values,
+        })
+        .collect();
     // Values each recognizer looked at, and whether it still looks.
     let mut seen = vec![0usize; SPECS.len()];
     let mut active: Vec<bool> = SPECS.iter().map(|s| s.check.is_some()).collect();
     // Values looked at (all of them, unless the column settled early).
     let mut total = 0;
-    for (n, raw) in values.iter().enumerate() {
-        if n == PRUNE_AFTER {
+    for raw in values {
+        // An empty string is no value, like an absent attribute (OpenMetadata's own
+        // classifier ignores empty values too): it counts neither for nor against.
+        let v = raw.trim();
+        if v.is_empty() {
+            continue;
+        }
+        if total == PRUNE_AFTER {
             prune(&mut active, &tallies, &hints, &seen);
         }
-        if n == SETTLE_AFTER && settled(&active, &tallies, &seen) {
+        if total == SETTLE_AFTER && settled(&active, &tallies, &seen) {
             break;
         }
         total += 1;
-        let v = raw.trim();
         for (i, spec) in SPECS.iter().enumerate() {
             if !active[i] {
                 continue;
             }
             seen[i] += 1;
             let Some(check) = spec.check else { continue };
-            if v.is_empty() {
-                continue;
-            }
-            if let Some((pattern, weight)) = check(v, hints[i]) {
+            if let Some((pattern, weight)) = check(v, &contexts[i]) {
                 let t = tallies[i].get_or_insert_with(Tally::default);
                 t.matched += 1;
                 t.weight += weight;
@@ -218,6 +267,80 @@ mod tests {
         let c = classify(&["contact"], &v);
         assert!(c.decide(80.0).is_none());
         assert_eq!(c.candidates.len(), 2);
+    }
+
+    #[test]
+    fn the_decision_uses_the_printed_confidence() {
+        // 161 of 200 e-mails: 95 × (161/200) / 0.85 = 89.97, printed `90.0`.
+        // Interleaved, so the column does not settle after its first values.
+        let v: Vec<&str> = (0..200)
+            .map(|i| {
+                if (i + 1) * 161 / 200 > i * 161 / 200 {
+                    "someone@example.com"
+                } else {
+                    "unknown"
+                }
+            })
+            .collect();
+        let c = classify(&["col"], &v);
+        let top = &c.candidates[0];
+        assert_eq!(format!("{:.1}", top.confidence), "90.0");
+        assert_eq!(top.confidence, 90.0);
+        assert_eq!(
+            c.decide(90.0).map(|d| d.recognizer.entity),
+            Some("EMAIL_ADDRESS")
+        );
+        assert!(c.decide(90.1).is_none());
+    }
+
+    #[test]
+    fn empty_strings_are_no_values() {
+        // 30 % empty strings, interleaved, score as the same column without them.
+        let emails: Vec<String> = (0..49).map(|i| format!("user{i}@example.com")).collect();
+        let without: Vec<&str> = emails.iter().map(String::as_str).collect();
+        let mut with_empty = Vec::new();
+        for (i, e) in without.iter().enumerate() {
+            with_empty.push(*e);
+            if i % 7 < 3 {
+                with_empty.push(if i % 2 == 0 { "" } else { "  " });
+            }
+        }
+        assert_eq!(with_empty.len(), 70);
+        let (a, b) = (
+            classify(&["contact"], &without),
+            classify(&["contact"], &with_empty),
+        );
+        assert_eq!(b.candidates[0].confidence, a.candidates[0].confidence);
+        assert_eq!(b.candidates[0].confidence, 95.0);
+        assert_eq!(b.values_seen, 49);
+        assert!(b.candidates[0].reason.starts_with("100% of 49 values"));
+    }
+
+    #[test]
+    fn location_beats_person_when_it_scores_higher_and_the_path_says_address() {
+        let cities = ["San Francisco"; 30];
+        let c = classify(&["profile", "address", "city"], &cities);
+        let conf = |e: &str| {
+            c.candidates
+                .iter()
+                .find(|x| x.recognizer.entity == e)
+                .map(|x| x.confidence)
+        };
+        let (loc, person) = (conf("LOCATION"), conf("PERSON"));
+        assert!(loc > person, "{loc:?} {person:?}");
+        assert_eq!(
+            c.decide(80.0).map(|d| d.recognizer.entity),
+            Some("LOCATION")
+        );
+        // Without the address path the person match stands: priority decides.
+        let c = classify(&["col"], &["Francisco Lopez"; 30]);
+        assert_eq!(c.decide(80.0).map(|d| d.recognizer.entity), Some("PERSON"));
+        // And a more sensitive candidate the name also points at keeps priority.
+        let c = classify(&["contact", "email"], &["a@example.com"; 30]);
+        assert_eq!(
+            c.decide(80.0).map(|d| d.recognizer.entity),
+            Some("EMAIL_ADDRESS")
+        );
     }
 
     #[test]

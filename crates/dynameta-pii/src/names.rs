@@ -173,12 +173,32 @@ pub(crate) static PATTERNS: &[NamePattern] = &[
             r"(?:^|_)(?:place|city|country|weight|certificate|name|order|count|rate|town)(?:_|$)"
     ),
     pat!(
+        "DATE_TIME",
+        "date_of_birth",
+        r"(?:^|_)(?:geburtsdatum|geburtstag|date_de_naissance|data_(?:di_)?nascita|fecha_(?:de_)?nacimiento|data_(?:de_)?nascimento|geboortedatum|生年月日|誕生日|जन्म_तिथि)(?:_|$)",
+        STRONG
+    ),
+    pat!(
         "PERSON",
         "person_name",
         r"(?:^|_)(?:(?:first|last|given|family|middle|maiden|full|legal|sur|fore|customer|client|contact|person|patient|employee|cardholder|card_?holder|account_?holder|holder|recipient|sender|guardian|beneficiary|passenger|guest|member|billing|shipping|real)_?names?|surnames?|forenames?|firstnames?|lastnames?|fullnames?|givennames?|fname|lname)(?:_|$)",
         MEDIUM
     ),
+    // The same in the ten locales' languages (German, French, Spanish, Italian, Dutch,
+    // Portuguese, Japanese, Hindi).
+    pat!(
+        "PERSON",
+        "person_name",
+        r"(?:^|_)(?:vornamen?|nachnamen?|familienname|rufname|geburtsname|pr[ée]noms?|nom_(?:de_famille|complet|de_naissance|du_client)|cognom[ei]|nom[ei]_complet[oi]|nomes?_completos?|apellidos?|nombre_completo|nombres?_y_apellidos|sobrenomes?|voornaam|voornamen|achternaam|achternamen|familienaam|volledige_naam|roepnaam|(?:kunde|kunden|kundin|cliente|client|klant|contacto|contatto|contato|titular|inhaber|houder)_?(?:name|nom|nome|nombre|naam)|姓名|氏名|名前|お名前|フリガナ|ふりがな|顧客名|पूरा_नाम)(?:_|$)",
+        MEDIUM
+    ),
     pat!("PERSON", "name", r"^names?$", WEAK),
+    pat!(
+        "PERSON",
+        "name",
+        r"^(?:noms?|naam|nomes?|nombres?|姓|名|नाम)$",
+        WEAK
+    ),
     pat!(
         "PHONE_NUMBER",
         "phone",
@@ -196,10 +216,31 @@ pub(crate) static PATTERNS: &[NamePattern] = &[
     ),
     pat!(
         "LOCATION",
+        "address",
+        r"(?:^|_)(?:villes?|cidades?|ciudad(?:es)?|citt[àa]|stadt|ort|wohnort|plaats|woonplaats|stad|gemeente|comune|localidad|localit[àa]|municipio|munic[íi]pio|bairro|barrio|quartier|stra(?:ss|ß)en?|rue|calle|rua|straat|adresse|anschrift|direcci[óo]n|indirizzo|endere[çc]o|adres|code_postal|c[óo]digo_postal|plz|postleitzahl|cep|provincia|prov[íi]ncia|bundesland|d[ée]partement|pays|pa[íi]s|paese|住所|所在地|都道府県|市区町村|郵便番号|番地|पता|शहर)(?:_?\d)?s?(?:_|$)",
+        WEAK,
+        exclude = NOT_ADDRESS
+    ),
+    pat!(
+        "LOCATION",
         "state",
         r"(?:^|_)(?:state|state_?code|state_?province)(?:_|$)",
         WEAK,
         context = r"(?:^|_)(?:address|addr|shipping|billing|mailing|home|residence|residential|location|postal|geo)(?:_|$)"
+    ),
+    pat!(
+        "PHONE_NUMBER",
+        "phone",
+        r"(?:^|_)(?:telefon(?:nummer)?|telefone|telefono|tel[ée]fono|t[ée]l[ée]phone|celular|cellulare|handy|m[óo]vil|portable|telefoon|mobiel|rufnummer|mobilnummer|電話|電話番号|携帯|携帯電話|फ़ोन|फोन|मोबाइल)s?(?:_|$)",
+        WEAK,
+        exclude =
+            r"(?:^|_)(?:verified|type|enabled|model|brand|os|carrier|make|confirmed|id)(?:_|$)"
+    ),
+    pat!(
+        "EMAIL_ADDRESS",
+        "email",
+        r"(?:^|_)(?:courriel|correo(?:_electr[óo]nico)?|posta_elettronica|メール|メールアドレス|ईमेल)(?:_|$)",
+        STRONG
     ),
     pat!(
         "IP_ADDRESS",
@@ -234,6 +275,58 @@ pub(crate) static PATTERNS: &[NamePattern] = &[
         WEAK
     ),
 ];
+
+/// Path words that say which country's national formats the column holds (phone numbers
+/// without a country code). Only unambiguous words: `telefono` is Italian and Spanish.
+const REGION_WORDS: &[(&str, phonenumber::country::Id)] = {
+    use phonenumber::country::Id;
+    &[
+        ("telefone", Id::BR),
+        ("celular", Id::BR),
+        ("cep", Id::BR),
+        ("cidade", Id::BR),
+        ("endereco", Id::BR),
+        ("endereço", Id::BR),
+        ("bairro", Id::BR),
+        ("telefon", Id::DE),
+        ("telefonnummer", Id::DE),
+        ("handy", Id::DE),
+        ("rufnummer", Id::DE),
+        ("plz", Id::DE),
+        ("strasse", Id::DE),
+        ("straße", Id::DE),
+        ("téléphone", Id::FR),
+        ("portable", Id::FR),
+        ("ville", Id::FR),
+        ("teléfono", Id::ES),
+        ("móvil", Id::ES),
+        ("movil", Id::ES),
+        ("ciudad", Id::ES),
+        ("cellulare", Id::IT),
+        ("città", Id::IT),
+        ("indirizzo", Id::IT),
+        ("telefoon", Id::NL),
+        ("mobiel", Id::NL),
+        ("woonplaats", Id::NL),
+        ("電話", Id::JP),
+        ("電話番号", Id::JP),
+        ("携帯", Id::JP),
+        ("住所", Id::JP),
+        ("फोन", Id::IN),
+        ("फ़ोन", Id::IN),
+        ("मोबाइल", Id::IN),
+    ]
+};
+
+/// The country the column name's language points at, if a word of the path says so.
+pub(crate) fn region(path: &NormalPath) -> Option<phonenumber::country::Id> {
+    path.full.split('_').find_map(|t| {
+        REGION_WORDS
+            .iter()
+            .find(|(w, _)| *w == t)
+            .map(|&(_, id)| id)
+    })
+}
 
 struct Compiled {
     pattern: &'static NamePattern,
@@ -460,6 +553,77 @@ mod tests {
         for p in ["wallet", "btc_address", "eth_address"] {
             assert_eq!(entities(&[p]), ["CRYPTO"], "{p}");
         }
+    }
+
+    #[test]
+    fn multilingual() {
+        for p in [
+            "vorname",
+            "nachname",
+            "nom",
+            "prénom",
+            "nome",
+            "cognome",
+            "apellido",
+            "apellidos",
+            "naam",
+            "voornaam",
+            "achternaam",
+            "sobrenome",
+            "名前",
+            "氏名",
+            "nombre_completo",
+            "kunde_name",
+            "नाम",
+        ] {
+            assert_eq!(entities(&[p]), ["PERSON"], "{p}");
+        }
+        for p in [
+            "ville",
+            "cidade",
+            "ciudad",
+            "città",
+            "stadt",
+            "strasse",
+            "straße",
+            "calle",
+            "rue",
+            "住所",
+            "市区町村",
+            "郵便番号",
+            "plz",
+            "cep",
+            "code_postal",
+            "woonplaats",
+            "endereco",
+        ] {
+            assert_eq!(entities(&[p]), ["LOCATION"], "{p}");
+        }
+        for p in [
+            "telefon",
+            "telefone",
+            "téléphone",
+            "teléfono",
+            "電話",
+            "電話番号",
+            "handy",
+        ] {
+            assert_eq!(entities(&[p]), ["PHONE_NUMBER"], "{p}");
+        }
+        for p in [
+            "geburtsdatum",
+            "date_de_naissance",
+            "生年月日",
+            "data_nascimento",
+        ] {
+            assert_eq!(entities(&[p]), ["DATE_TIME"], "{p}");
+        }
+        assert_eq!(entities(&["courriel"]), ["EMAIL_ADDRESS"]);
+        use phonenumber::country::Id;
+        assert_eq!(region(&normalise(&["contato", "telefone"])), Some(Id::BR));
+        assert_eq!(region(&normalise(&["電話"])), Some(Id::JP));
+        assert_eq!(region(&normalise(&["telefono"])), None);
+        assert_eq!(region(&normalise(&["phone"])), None);
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //! * name score = name confidence / 100; halved when the entity has a content recognizer and
 //!   it accepted none of at least 10 values (a column called `email` holding integers). Not for
 //!   `CREDENTIAL`: secrets have no fixed format.
-//! * confidence = 100 × (1 − (1 − content)(1 − name)).
+//! * confidence = 100 × (1 − (1 − content)(1 − name)), rounded to one decimal (what `--explain`
+//!   prints is what the threshold is compared with).
 //!
 //! A column whose values are half e-mails and half phone numbers gives both recognizers about
 //! 59 % × strength (0.5 / 0.85), so neither reaches the default threshold of 80 on content alone: that is
@@ -19,7 +20,7 @@
 
 use crate::names::NamePattern;
 use crate::recognizers::Spec;
-use crate::types::{Candidate, ContentEvidence, NameEvidence, Target};
+use crate::types::{round_confidence, Candidate, ContentEvidence, NameEvidence, Target};
 
 /// Minimum number of values for the "no value matched" contradiction rule.
 pub(crate) const CONTRADICTION_MIN_VALUES: usize = 10;
@@ -84,10 +85,11 @@ pub(crate) fn candidate(
         } else {
             p.score / 100.0
         },
+        contradicted,
     });
     let cs = content.as_ref().map_or(0.0, |c| c.score);
     let ns = name_ev.as_ref().map_or(0.0, |n| n.score);
-    let confidence = (100.0 * (1.0 - (1.0 - cs) * (1.0 - ns))).clamp(0.0, 100.0);
+    let confidence = round_confidence((100.0 * (1.0 - (1.0 - cs) * (1.0 - ns))).clamp(0.0, 100.0));
     let target = if cs >= ns {
         Target::Content
     } else {

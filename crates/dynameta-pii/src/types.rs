@@ -70,6 +70,9 @@ pub struct NameEvidence {
     pub regex: &'static str,
     /// Name score 0–1.
     pub score: f64,
+    /// True when at least 10 values were looked at and none matched the entity's format:
+    /// the name then counts half and does not point at the entity.
+    pub contradicted: bool,
 }
 
 /// One recognizer's verdict on a column.
@@ -77,7 +80,8 @@ pub struct NameEvidence {
 pub struct Candidate {
     /// Which recognizer.
     pub recognizer: RecognizerInfo,
-    /// Combined confidence 0–100.
+    /// Combined confidence 0–100, rounded to one decimal ([`round_confidence`]): the very
+    /// number `--explain` prints is the one [`Classification::decide`] compares.
     pub confidence: f64,
     /// Which evidence dominated.
     pub target: Target,
@@ -94,23 +98,51 @@ pub struct Candidate {
 pub struct Classification {
     /// Candidates sorted by confidence, highest first.
     pub candidates: Vec<Candidate>,
-    /// Number of values looked at.
+    /// Number of values looked at (empty strings are not values).
     pub values_seen: usize,
 }
 
+/// Rounds a confidence to one decimal, the precision `--explain` shows. Candidates carry
+/// the rounded value, so a column printed `90.0` is tagged at confidence 90.
+pub fn round_confidence(confidence: f64) -> f64 {
+    (confidence * 10.0).round() / 10.0
+}
+
+impl Candidate {
+    /// True when the column name points at this candidate's entity (and the values do
+    /// not contradict it).
+    fn named(&self) -> bool {
+        self.name.as_ref().is_some_and(|n| !n.contradicted)
+    }
+}
+
 impl Classification {
-    /// The tag to apply at `threshold` (0–100): among candidates at or above it, the most
-    /// sensitive, then the most confident.
+    /// The tag to apply at `threshold` (0–100).
+    ///
+    /// Among candidates at or above it the most sensitive wins, then the most confident —
+    /// unless evidence says otherwise: a candidate that is **more confident** and that the
+    /// **column name points at** beats every candidate the name does not point at, whatever
+    /// their sensitivity. So `profile.address.city` holding `San Francisco` is a location
+    /// (the location recognizer scores higher and the path says address) although
+    /// `Francisco` is also a first name, while a column `notes` holding both e-mails and
+    /// dates still goes to the more sensitive e-mail recognizer.
     pub fn decide(&self, threshold: f64) -> Option<&Candidate> {
-        self.candidates
-            .iter()
-            .filter(|c| c.confidence >= threshold)
-            .max_by(|a, b| {
-                a.recognizer
-                    .sensitivity
-                    .cmp(&b.recognizer.sensitivity)
-                    .then(a.confidence.total_cmp(&b.confidence))
-            })
+        let eligible = || self.candidates.iter().filter(|c| c.confidence >= threshold);
+        let by_sensitivity = |a: &&Candidate, b: &&Candidate| {
+            a.recognizer
+                .sensitivity
+                .cmp(&b.recognizer.sensitivity)
+                .then(a.confidence.total_cmp(&b.confidence))
+        };
+        let best = eligible().max_by(by_sensitivity)?;
+        if best.named() {
+            return Some(best);
+        }
+        // A more confident candidate the name points at overrides the priority.
+        eligible()
+            .filter(|c| c.named() && c.confidence > best.confidence)
+            .max_by(by_sensitivity)
+            .or(Some(best))
     }
 }
 

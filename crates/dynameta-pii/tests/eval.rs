@@ -1169,6 +1169,7 @@ fn column_level_evaluation() {
 }
 
 #[test]
+#[ignore = "report only (value-level figures for BENCHMARKS.md); run with --ignored --nocapture"]
 fn value_level_evaluation() {
     let mut rng = StdRng::seed_from_u64(0x5eed_d1a7);
     let corpus = build_corpus(&mut rng);
@@ -1333,6 +1334,7 @@ fn person_held_out_recall() {
 }
 
 #[test]
+#[ignore = "report only (how valid the fake crate's data is); run with --ignored --nocapture"]
 fn data_quality_of_fake_generators() {
     let mut rng = StdRng::seed_from_u64(11);
     println!("\n== How much of the fake crate's output our validators accept (value level) ==");
@@ -1506,4 +1508,635 @@ fn throughput() {
         "\n== Throughput ({profile}): 20 columns x 1000 values in {el:.2?} = {:.0} values/s (one-time warm-up {warm:.2?}) ==",
         20_000.0 / el.as_secs_f64()
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locales: per-language precision and recall of the two tags
+// ---------------------------------------------------------------------------------------------
+
+/// One labelled column of a locale corpus.
+struct LocaleColumn {
+    locale: String,
+    path: Vec<String>,
+    /// Expected tag, `None` for a negative column.
+    tag: Option<Sensitivity>,
+    kind: String,
+    values: Vec<String>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct TagCounts {
+    sensitive: Counts,
+    non_sensitive: Counts,
+}
+
+impl TagCounts {
+    fn of(&mut self, s: Sensitivity) -> &mut Counts {
+        match s {
+            Sensitivity::Sensitive => &mut self.sensitive,
+            Sensitivity::NonSensitive => &mut self.non_sensitive,
+        }
+    }
+}
+
+/// Scores a locale corpus at `THRESHOLD`, prints overall and per-language precision and
+/// recall for both tags, and returns (overall, per language, misses).
+fn score_locales(
+    title: &str,
+    corpus: &[LocaleColumn],
+) -> (TagCounts, BTreeMap<String, TagCounts>, Vec<String>) {
+    let mut all = TagCounts::default();
+    let mut per: BTreeMap<String, TagCounts> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for col in corpus {
+        let path: Vec<&str> = col.path.iter().map(String::as_str).collect();
+        let c = classify(&path, &refs(&col.values));
+        let got = c.decide(THRESHOLD).map(|d| d.recognizer.sensitivity);
+        let lang = per.entry(col.locale.clone()).or_default();
+        for counts in [&mut all, lang] {
+            if let Some(want) = col.tag {
+                if got == Some(want) {
+                    counts.of(want).tp += 1;
+                } else {
+                    counts.of(want).fn_ += 1;
+                }
+            }
+            if let Some(g) = got {
+                if col.tag != Some(g) {
+                    counts.of(g).fp += 1;
+                }
+            }
+        }
+        if got != col.tag {
+            let best = c
+                .candidates
+                .first()
+                .map_or("no candidate".to_string(), |x| {
+                    format!("{} {:.1}: {}", x.recognizer.entity, x.confidence, x.reason)
+                });
+            let example = col
+                .values
+                .iter()
+                .find(|v| !v.is_empty())
+                .cloned()
+                .unwrap_or_default();
+            misses.push(format!(
+                "{} {:?} [{}] want {:?} got {got:?}; best {best}; e.g. {example:?}",
+                col.locale, col.path, col.kind, col.tag
+            ));
+        }
+    }
+    println!(
+        "\n== {title}: {} columns, threshold {THRESHOLD} ==",
+        corpus.len()
+    );
+    println!(
+        "{:<8} {:>5} {:>5} {:>5} {:>9} {:>7}   {:>5} {:>5} {:>5} {:>9} {:>7}",
+        "language",
+        "S TP",
+        "S FP",
+        "S FN",
+        "S prec",
+        "S rec",
+        "N TP",
+        "N FP",
+        "N FN",
+        "N prec",
+        "N rec"
+    );
+    let row = |name: &str, k: &TagCounts| {
+        println!(
+            "{:<8} {:>5} {:>5} {:>5} {:>9.3} {:>7.3}   {:>5} {:>5} {:>5} {:>9.3} {:>7.3}",
+            name,
+            k.sensitive.tp,
+            k.sensitive.fp,
+            k.sensitive.fn_,
+            k.sensitive.precision(),
+            k.sensitive.recall(),
+            k.non_sensitive.tp,
+            k.non_sensitive.fp,
+            k.non_sensitive.fn_,
+            k.non_sensitive.precision(),
+            k.non_sensitive.recall()
+        );
+    };
+    for (lang, k) in &per {
+        row(lang, k);
+    }
+    row("all", &all);
+    println!("-- misclassified columns --");
+    for m in &misses {
+        println!("{m}");
+    }
+    (all, per, misses)
+}
+
+/// The acceptance bounds: overall precision ≥ 0.99 and recall ≥ 0.95 for both tags,
+/// and per language ≥ 0.90 for both.
+fn assert_bounds(all: &TagCounts, per: &BTreeMap<String, TagCounts>) {
+    let mut failures = Vec::new();
+    for (name, k) in [
+        ("Sensitive", all.sensitive),
+        ("NonSensitive", all.non_sensitive),
+    ] {
+        if k.precision() < 0.99 || k.recall() < 0.95 {
+            failures.push(format!(
+                "all {name}: precision {:.3} recall {:.3}",
+                k.precision(),
+                k.recall()
+            ));
+        }
+    }
+    for (lang, k) in per {
+        for (name, c) in [
+            ("Sensitive", k.sensitive),
+            ("NonSensitive", k.non_sensitive),
+        ] {
+            if c.precision() < 0.90 || c.recall() < 0.90 {
+                failures.push(format!(
+                    "{lang} {name}: precision {:.3} recall {:.3}",
+                    c.precision(),
+                    c.recall()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "below the bounds: {failures:#?}");
+}
+
+fn tag_of(label: &str) -> Option<Sensitivity> {
+    match label {
+        "PII.Sensitive" => Some(Sensitivity::Sensitive),
+        "PII.NonSensitive" => Some(Sensitivity::NonSensitive),
+        _ => None,
+    }
+}
+
+/// The first held-apart set: generated with Python Faker (`scripts/gen-pii-data`,
+/// committed as `tests/data/holdout.jsonl`). Its misses were looked at once (phone
+/// numbers of shared country codes, bare national numbers, Indian and Dutch addresses)
+/// and the rules behind them fixed, so it is no longer independent: the acceptance is
+/// asserted on the second set.
+fn held_apart_set() -> Vec<LocaleColumn> {
+    locale_columns(include_str!("data/holdout.jsonl"))
+}
+
+/// The second held-apart set: the same generator with another seed
+/// (`DYNAMETA_HOLDOUT_SEED=29112026`), generated after the last recognizer change and
+/// read only for the final figures.
+fn second_held_apart_set() -> Vec<LocaleColumn> {
+    locale_columns(include_str!("data/holdout2.jsonl"))
+}
+
+fn locale_columns(text: &str) -> Vec<LocaleColumn> {
+    let corpus: Vec<LocaleColumn> = text
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).expect("fixture line is JSON");
+            LocaleColumn {
+                locale: v["locale"].as_str().expect("locale").to_string(),
+                path: v["path"]
+                    .as_array()
+                    .expect("path")
+                    .iter()
+                    .map(|p| p.as_str().expect("path segment").to_string())
+                    .collect(),
+                tag: v["label"].as_str().and_then(tag_of),
+                kind: v["kind"].as_str().unwrap_or_default().to_string(),
+                values: v["values"]
+                    .as_array()
+                    .expect("values")
+                    .iter()
+                    .map(|x| x.as_str().expect("value").to_string())
+                    .collect(),
+            }
+        })
+        .collect();
+    assert!(corpus.len() > 300, "{}", corpus.len());
+    corpus
+}
+
+/// The first held-apart set (see [`held_apart_set`]), held to the acceptance bounds so it
+/// cannot silently get worse.
+#[test]
+fn held_apart_set_per_language() {
+    let (all, per, _) = score_locales("Held-apart set 1 (Python Faker)", &held_apart_set());
+    assert_eq!(per.len(), 11, "ten locales and hi_IN");
+    assert_bounds(&all, &per);
+}
+
+/// Issue 15's acceptance, on the second held-apart set: at confidence 80, precision ≥ 0.99
+/// and recall ≥ 0.95 for both tags, per language ≥ 0.90.
+#[test]
+fn second_held_apart_set_meets_the_acceptance_bounds() {
+    let (all, per, _) = score_locales(
+        "Held-apart set 2 (Python Faker, another seed)",
+        &second_held_apart_set(),
+    );
+    assert_eq!(per.len(), 11, "ten locales and hi_IN");
+    assert_bounds(&all, &per);
+}
+
+// The tuning set: the same shapes as the held-apart set, generated differently — the Rust
+// `fake` crate's locale data and our own compositions (UK multi-line and Japanese addresses,
+// RFC 2822 / week / slashed dates, NPIs, Brazilian numbers without the country code) — so the
+// held-apart figures are not tuned to one generator. Spanish and Indian locales have no
+// `fake` data and are covered by the held-apart set only.
+
+fn npi(rng: &mut StdRng) -> String {
+    let body = format!("{}{}", rng.random_range(1..3), digits(rng, 8));
+    // Luhn over 80840 + the nine digits: the eval's own copy.
+    let full = luhn_complete(&format!("80840{body}"), 15, rng);
+    full[5..].to_string()
+}
+
+fn tuning_date(rng: &mut StdRng) -> String {
+    let (y, m, d) = (
+        rng.random_range(1940..2030u32),
+        rng.random_range(1..13u32),
+        rng.random_range(1..29u32),
+    );
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    // Days since 1970-01-01 (a Thursday) for the weekday: the eval's own copy.
+    let days = {
+        let (yy, mm) = if m < 3 {
+            (y as i64 - 1, m as i64 + 9)
+        } else {
+            (y as i64, m as i64 - 3)
+        };
+        let era = yy.div_euclid(400);
+        let yoe = yy - era * 400;
+        let doy = (153 * mm + 2) / 5 + d as i64 - 1;
+        era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468
+    };
+    let wd = DAYS[((days + 3).rem_euclid(7)) as usize];
+    match rng.random_range(0..5) {
+        0 => format!("{y}/{m:02}/{d:02}"),
+        1 => format!("{d:02}.{m:02}.{y}"),
+        2 => format!(
+            "{wd}, {d} {} {y} {:02}:{:02}:{:02} {}",
+            &MONTHS[(m - 1) as usize][..3],
+            rng.random_range(0..24),
+            rng.random_range(0..60),
+            rng.random_range(0..60),
+            ["+0000", "-0500", "+0100", "GMT"][rng.random_range(0..4)]
+        ),
+        3 => format!(
+            "{y}-W{:02}-{}",
+            rng.random_range(1..53),
+            rng.random_range(1..8)
+        ),
+        _ => format!("{y}年{m}月{d}日"),
+    }
+}
+
+fn uk_postcode(rng: &mut StdRng) -> String {
+    let area = *["B", "M", "N", "SW", "EC", "LS", "G", "CF"]
+        .choose(rng)
+        .expect("non-empty");
+    format!(
+        "{area}{} {}{}",
+        rng.random_range(1..20),
+        rng.random_range(0..10),
+        upper(rng, 2)
+    )
+}
+
+fn uk_address(rng: &mut StdRng) -> String {
+    let street: String = StreetName(EN).fake_with_rng(rng);
+    let city: String = CityName(EN).fake_with_rng(rng);
+    match rng.random_range(0..3) {
+        0 => format!(
+            "Flat {}\n{street}\n{city}\n{}",
+            rng.random_range(1..99),
+            uk_postcode(rng)
+        ),
+        1 => format!(
+            "{} {street}\n{city}\n{}",
+            rng.random_range(1..300),
+            uk_postcode(rng)
+        ),
+        _ => format!(
+            "Studio {}\n{street}\n{city}\n{}",
+            rng.random_range(1..99),
+            uk_postcode(rng)
+        ),
+    }
+}
+
+fn ja_address(rng: &mut StdRng) -> String {
+    let pref = *[
+        "東京都",
+        "大阪府",
+        "北海道",
+        "神奈川県",
+        "愛知県",
+        "福岡県",
+        "京都府",
+        "千葉県",
+    ]
+    .choose(rng)
+    .expect("non-empty");
+    let city = *[
+        "千代田区",
+        "横浜市中区",
+        "札幌市北区",
+        "名古屋市中村区",
+        "福岡市博多区",
+        "船橋市",
+    ]
+    .choose(rng)
+    .expect("non-empty");
+    let town: String = fake::faker::name::raw::LastName(JA_JP).fake_with_rng(rng);
+    let (a, b, c) = (
+        rng.random_range(1..9),
+        rng.random_range(1..30),
+        rng.random_range(1..20),
+    );
+    match rng.random_range(0..3) {
+        0 => format!("{pref}{city}{town}{a}丁目{b}番{c}号"),
+        1 => format!(
+            "〒{}-{} {pref}{city}{town}{a}-{b}-{c}",
+            digits(rng, 3),
+            digits(rng, 4)
+        ),
+        _ => format!("{pref}{city}{town}{a}丁目{b}-{c}"),
+    }
+}
+
+fn ja_city(rng: &mut StdRng) -> String {
+    let town: String = fake::faker::name::raw::LastName(JA_JP).fake_with_rng(rng);
+    format!("{town}{}", ["市", "町", "村", "区"][rng.random_range(0..4)])
+}
+
+fn br_phone_national(rng: &mut StdRng) -> String {
+    let ddd = *["11", "21", "31", "41", "51", "61", "71", "81", "91", "98"]
+        .choose(rng)
+        .expect("non-empty");
+    match rng.random_range(0..3) {
+        0 => format!("{ddd} 9{}-{}", digits(rng, 4), digits(rng, 4)),
+        1 => format!(
+            "{ddd} {}{}-{}",
+            rng.random_range(2..6),
+            digits(rng, 3),
+            digits(rng, 4)
+        ),
+        _ => format!("+55 {ddd} 9{}-{}", digits(rng, 4), digits(rng, 4)),
+    }
+}
+
+fn local_address(loc: &str, rng: &mut StdRng) -> String {
+    macro_rules! street {
+        ($l:expr) => {{
+            let s: String = StreetName($l).fake_with_rng(rng);
+            let c: String = CityName($l).fake_with_rng(rng);
+            (s, c.replace(" {River}", "").replace("{River}", ""))
+        }};
+    }
+    let n = rng.random_range(1..300);
+    let zip = digits(rng, 5);
+    // The fake crate's Dutch city template leaks a `{River}` placeholder: not an address
+    // anyone holds, so it is cut here.
+    match loc {
+        "de_DE" => {
+            let (s, c) = street!(DE_DE);
+            format!("{s} {n}\n{zip} {c}")
+        }
+        "fr_FR" => {
+            let (s, c) = street!(FR_FR);
+            format!("{n}, {s}\n{zip} {c}")
+        }
+        "it_IT" => {
+            let (s, c) = street!(IT_IT);
+            format!("{s} {n}\n{zip} {c}")
+        }
+        "nl_NL" => {
+            let (s, c) = street!(NL_NL);
+            format!("{s} {n}\n{} {}\n{c}", digits(rng, 4), upper(rng, 2))
+        }
+        "pt_BR" => {
+            let (s, c) = street!(PT_BR);
+            format!("{s}, {n}\n{}-{} {c}", digits(rng, 5), digits(rng, 3))
+        }
+        "ja_JP" => ja_address(rng),
+        "en_GB" => uk_address(rng),
+        _ => address(rng),
+    }
+}
+
+fn tuning_set(rng: &mut StdRng) -> Vec<LocaleColumn> {
+    type G<'a> = Box<dyn Fn(&mut StdRng) -> String + 'a>;
+    let mut out = Vec::new();
+    let locales: &[(&str, &[&str; 6])] = &[
+        (
+            "en_US",
+            &[
+                "customer_name",
+                "first_name",
+                "last_name",
+                "phone",
+                "city",
+                "address",
+            ],
+        ),
+        (
+            "en_GB",
+            &[
+                "full_name",
+                "forename",
+                "surname",
+                "telephone",
+                "town",
+                "address",
+            ],
+        ),
+        (
+            "de_DE",
+            &[
+                "kunde_name",
+                "vorname",
+                "nachname",
+                "telefon",
+                "stadt",
+                "anschrift",
+            ],
+        ),
+        (
+            "fr_FR",
+            &[
+                "nom_complet",
+                "prénom",
+                "nom",
+                "téléphone",
+                "ville",
+                "adresse",
+            ],
+        ),
+        (
+            "it_IT",
+            &[
+                "nome_completo",
+                "nome",
+                "cognome",
+                "cellulare",
+                "città",
+                "indirizzo",
+            ],
+        ),
+        (
+            "nl_NL",
+            &[
+                "volledige_naam",
+                "voornaam",
+                "achternaam",
+                "telefoon",
+                "woonplaats",
+                "adres",
+            ],
+        ),
+        (
+            "pt_BR",
+            &[
+                "nome_completo",
+                "nome",
+                "sobrenome",
+                "telefone",
+                "cidade",
+                "endereco",
+            ],
+        ),
+        ("ja_JP", &["氏名", "名", "名前", "電話", "市区町村", "住所"]),
+    ];
+    for (i, &(loc, names)) in locales.iter().enumerate() {
+        let name: G = match loc {
+            "de_DE" => Box::new(|r| Name(DE_DE).fake_with_rng(r)),
+            "fr_FR" => Box::new(|r| Name(FR_FR).fake_with_rng(r)),
+            "it_IT" => Box::new(|r| Name(IT_IT).fake_with_rng(r)),
+            "nl_NL" => Box::new(|r| Name(NL_NL).fake_with_rng(r)),
+            "pt_BR" => Box::new(|r| Name(PT_BR).fake_with_rng(r)),
+            "ja_JP" => Box::new(|r| Name(JA_JP).fake_with_rng(r)),
+            _ => Box::new(|r| Name(EN).fake_with_rng(r)),
+        };
+        let first: G = match loc {
+            "de_DE" => Box::new(|r| FirstName(DE_DE).fake_with_rng(r)),
+            "fr_FR" => Box::new(|r| FirstName(FR_FR).fake_with_rng(r)),
+            "it_IT" => Box::new(|r| FirstName(IT_IT).fake_with_rng(r)),
+            "nl_NL" => Box::new(|r| FirstName(NL_NL).fake_with_rng(r)),
+            "pt_BR" => Box::new(|r| FirstName(PT_BR).fake_with_rng(r)),
+            "ja_JP" => Box::new(|r| FirstName(JA_JP).fake_with_rng(r)),
+            _ => Box::new(|r| FirstName(EN).fake_with_rng(r)),
+        };
+        let last: G = match loc {
+            "de_DE" => Box::new(|r| LastName(DE_DE).fake_with_rng(r)),
+            "fr_FR" => Box::new(|r| LastName(FR_FR).fake_with_rng(r)),
+            "it_IT" => Box::new(|r| LastName(IT_IT).fake_with_rng(r)),
+            "nl_NL" => Box::new(|r| LastName(NL_NL).fake_with_rng(r)),
+            "pt_BR" => Box::new(|r| LastName(PT_BR).fake_with_rng(r)),
+            "ja_JP" => Box::new(|r| LastName(JA_JP).fake_with_rng(r)),
+            _ => Box::new(|r| LastName(EN).fake_with_rng(r)),
+        };
+        let city: G = match loc {
+            "de_DE" => Box::new(|r| CityName(DE_DE).fake_with_rng(r)),
+            "fr_FR" => Box::new(|r| CityName(FR_FR).fake_with_rng(r)),
+            "it_IT" => Box::new(|r| CityName(IT_IT).fake_with_rng(r)),
+            "nl_NL" => Box::new(|r| CityName(NL_NL).fake_with_rng(r)),
+            "pt_BR" => Box::new(|r| CityName(PT_BR).fake_with_rng(r)),
+            "ja_JP" => Box::new(ja_city),
+            _ => Box::new(|r| CityName(EN).fake_with_rng(r)),
+        };
+        let phone_gen: G = match loc {
+            "pt_BR" => Box::new(br_phone_national),
+            "en_GB" => Box::new(|r| format!("020 7946 {}", digits(r, 4))),
+            _ => Box::new(phone),
+        };
+        let loc_owned = loc.to_string();
+        let addr: G = Box::new(move |r| local_address(&loc_owned, r));
+        let neutral = |k: usize| vec![format!("col_{i}_{k}")];
+        let s = Some(Sensitivity::Sensitive);
+        let ns = Some(Sensitivity::NonSensitive);
+        // (path, expected tag, kind, generator, share of empty strings)
+        type Spec<'a> = (Vec<String>, Option<Sensitivity>, &'a str, G<'a>, f64);
+        let mut cols: Vec<Spec> = vec![
+            (neutral(1), s, "full-name/neutral", name, 0.0),
+            (
+                vec![names[0].into()],
+                s,
+                "full-name/named",
+                Box::new(|r| Name(EN).fake_with_rng(r)),
+                0.1,
+            ),
+            (vec![names[1].into()], s, "first-name/named", first, 0.0),
+            (
+                vec!["owner".into(), names[2].into()],
+                s,
+                "last-name/nested",
+                last,
+                0.0,
+            ),
+            (neutral(2), s, "email/neutral", Box::new(email), 0.3),
+            (vec![names[3].into()], ns, "phone/named", phone_gen, 0.1),
+            (neutral(3), ns, "date/neutral", Box::new(tuning_date), 0.0),
+            (neutral(4), ns, "address/neutral", addr, 0.0),
+            (
+                vec!["profile".into(), "address".into(), names[4].into()],
+                ns,
+                "city/nested",
+                city,
+                0.0,
+            ),
+            (
+                neutral(5),
+                None,
+                "negative/company",
+                Box::new(neg_company),
+                0.0,
+            ),
+            (neutral(6), None, "negative/lorem", Box::new(neg_lorem), 0.0),
+            (
+                vec!["reference".into()],
+                None,
+                "negative/digits10",
+                Box::new(neg_digits10),
+                0.0,
+            ),
+            (
+                neutral(7),
+                None,
+                "negative/city-alone",
+                Box::new(neg_city),
+                0.0,
+            ),
+        ];
+        if loc == "en_US" {
+            cols.push((neutral(8), s, "npi/neutral", Box::new(npi), 0.0));
+        }
+        for (path, tag, kind, g, empty) in cols {
+            let size = rng.random_range(40..=100);
+            let values = (0..size)
+                .map(|_| {
+                    if rng.random_bool(empty) {
+                        String::new()
+                    } else {
+                        g(rng)
+                    }
+                })
+                .collect();
+            out.push(LocaleColumn {
+                locale: loc.to_string(),
+                path,
+                tag,
+                kind: kind.to_string(),
+                values,
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn tuning_set_per_language() {
+    let mut rng = StdRng::seed_from_u64(0x10ca1e);
+    let corpus = tuning_set(&mut rng);
+    let (all, per, _) = score_locales("Tuning set (Rust fake crate + own generators)", &corpus);
+    assert_bounds(&all, &per);
 }

@@ -59,6 +59,12 @@ pub fn om_oracle_script() -> std::path::PathBuf {
 pub fn dynamodb_local() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
+        // One instance shared by many test processes (nextest runs each test in its
+        // own): tests isolate themselves by access key, which DynamoDB Local treats as
+        // a separate namespace, so sharing changes nothing they see.
+        if let Ok(endpoint) = std::env::var("DYNAMETA_DYNAMODB_ENDPOINT") {
+            return Server::external(&endpoint);
+        }
         let dir = server::tool_path("DYNAMETA_DYNAMODB_LOCAL_DIR");
         let lib = format!("-Djava.library.path={dir}/DynamoDBLocal_lib");
         let jar = format!("{dir}/DynamoDBLocal.jar");

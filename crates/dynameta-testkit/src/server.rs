@@ -14,10 +14,28 @@ pub struct Server {
     pub endpoint: String,
     /// The port.
     pub port: u16,
-    _guard: Mutex<(Child, ChildStdin)>,
+    /// The process and the pipe whose closing stops it (`None`: a server this test
+    /// process did not start, see [`Server::external`]).
+    _guard: Option<Mutex<(Child, ChildStdin)>>,
 }
 
 impl Server {
+    /// A server already running at `endpoint` (`http://127.0.0.1:PORT`), started by
+    /// someone else (`scripts/test-timed` shares one DynamoDB Local between the test
+    /// processes nextest starts). Not stopped by this process.
+    pub fn external(endpoint: &str) -> Server {
+        let port = endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.trim_end_matches('/').parse().ok())
+            .unwrap_or_else(|| panic!("{endpoint}: not http://HOST:PORT"));
+        Server {
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            port,
+            _guard: None,
+        }
+    }
+
     /// Starts `argv(port)` and waits (polling the port) until it accepts connections.
     pub fn start(name: &str, env: &[(&str, &str)], argv: impl Fn(u16) -> Vec<String>) -> Server {
         let mut last_error = String::new();
@@ -70,7 +88,7 @@ impl Server {
                 return Ok(Server {
                     endpoint: format!("http://127.0.0.1:{port}"),
                     port,
-                    _guard: Mutex::new((child, stdin)),
+                    _guard: Some(Mutex::new((child, stdin))),
                 });
             }
             if let Ok(Some(status)) = child.try_wait() {

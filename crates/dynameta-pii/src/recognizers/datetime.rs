@@ -1,5 +1,7 @@
-//! Calendar dates and date-times: ISO 8601, `dd/mm/yyyy`, `mm/dd/yyyy`, `dd.mm.yyyy`,
-//! `Month d, yyyy` / `d Month yyyy`. Epoch numbers are dates only with name context
+//! Calendar dates and date-times: ISO 8601 (calendar and week dates `2021-W11-5`),
+//! `dd/mm/yyyy`, `mm/dd/yyyy`, `dd.mm.yyyy`, `yyyy/mm/dd`, `yyyy.mm.dd`, RFC 2822
+//! (`Fri, 19 Mar 2021 13:43:57 +0000`, the weekday checked against the date), Japanese
+//! `2021年3月19日`, `Month d, yyyy` / `d Month yyyy`. Every date is calendar-checked. Epoch numbers are dates only with name context
 //! (`dob`, `birth_date`), since alone they are just integers.
 
 use super::{all_digits, Accept};
@@ -105,12 +107,89 @@ fn iso(b: &[u8]) -> Accept {
         .then_some(("iso-8601-datetime", 0.9))
 }
 
+/// Day of the week of a valid date, 0 = Monday (Zeller's congruence).
+fn weekday(y: u32, m: u32, d: u32) -> u32 {
+    let (y, m) = if m < 3 { (y - 1, m + 12) } else { (y, m) };
+    let h = (d + 13 * (m + 1) / 5 + y + y / 4 - y / 100 + y / 400) % 7; // 0 = Saturday
+    (h + 5) % 7
+}
+
+/// ISO 8601 week dates: `2021-W11-5`, `2021W115`, `2021-W11`, week 53 only in long years.
+fn iso_week(b: &[u8]) -> Accept {
+    let y = num(b.get(..4)?)?;
+    let rest = &b[4..];
+    let (w, d) = match rest {
+        [b'-', b'W', w1, w2] | [b'W', w1, w2] => (num(&[*w1, *w2])?, None),
+        [b'-', b'W', w1, w2, b'-', d] | [b'W', w1, w2, d] => (num(&[*w1, *w2])?, Some(num(&[*d])?)),
+        _ => return None,
+    };
+    if !(1800..=2200).contains(&y) || w == 0 || d.is_some_and(|d| !(1..=7).contains(&d)) {
+        return None;
+    }
+    // A year has 53 weeks when it starts on a Thursday, or on a Wednesday in a leap year.
+    let jan1 = weekday(y, 1, 1);
+    let weeks = if jan1 == 3 || (jan1 == 2 && is_leap(y)) {
+        53
+    } else {
+        52
+    };
+    (w <= weeks).then_some(("iso-8601-week-date", 0.9))
+}
+
+/// RFC 2822 / RFC 5322 dates: `[Fri, ]19 Mar 2021 13:43[:57] +0000|GMT|UT|EST...`.
+fn rfc2822(v: &str) -> Accept {
+    let (day_name, rest) = match v.split_once(", ") {
+        Some((d, r)) => (Some(d), r),
+        None => (None, v),
+    };
+    let toks: Vec<&str> = rest.split_whitespace().collect();
+    let [d, mon, y, time, zone] = toks.as_slice() else {
+        return None;
+    };
+    let (d, y) = (num(d.as_bytes())?, num(y.as_bytes())?);
+    let m = month_of(mon).filter(|_| mon.len() == 3)?;
+    if !valid_ymd(y, m, d) || d > 31 {
+        return None;
+    }
+    let t = time.as_bytes();
+    if !(t.len() == 5 || t.len() == 8) || !iso_time(t) {
+        return None;
+    }
+    let z = zone.as_bytes();
+    let zone_ok = matches!(
+        *zone,
+        "GMT" | "UT" | "UTC" | "Z" | "EST" | "EDT" | "CST" | "CDT" | "MST" | "MDT" | "PST" | "PDT"
+    ) || (z.len() == 5
+        && matches!(z[0], b'+' | b'-')
+        && num(&z[1..3]).is_some_and(|h| h <= 14)
+        && num(&z[3..]).is_some_and(|m| m <= 59));
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let day_ok = day_name.is_none_or(|n| DAYS.get(weekday(y, m, d) as usize) == Some(&n));
+    (zone_ok && day_ok).then_some(("rfc-2822", 0.9))
+}
+
+/// `2021年3月19日` (Japanese / Chinese).
+fn cjk_date(v: &str) -> Accept {
+    let (y, rest) = v.split_once('年')?;
+    let (m, rest) = rest.split_once('月')?;
+    let d = rest.strip_suffix('日')?;
+    let (y, m, d) = (num(y.as_bytes())?, num(m.as_bytes())?, num(d.as_bytes())?);
+    valid_ymd(y, m, d).then_some(("cjk-date", 0.9))
+}
+
 fn numeric_dmy(b: &[u8]) -> Accept {
     let sep = *b.iter().find(|c| !c.is_ascii_digit())?;
     if !matches!(sep, b'/' | b'.' | b'-') {
         return None;
     }
     let parts: Vec<&[u8]> = b.split(|&c| c == sep).collect();
+    if let [y, m, d] = parts.as_slice() {
+        // Year first with `/` or `.`: `2021/03/19`, `2021.03.19` (ISO uses `-`, above).
+        if y.len() == 4 && sep != b'-' && (1..=2).contains(&m.len()) && (1..=2).contains(&d.len()) {
+            let (y, m, d) = (num(y)?, num(m)?, num(d)?);
+            return valid_ymd(y, m, d).then_some(("yyyy-mm-dd-slashed", 0.9));
+        }
+    }
     let [a, m, y] = parts.as_slice() else {
         return None;
     };
@@ -166,8 +245,11 @@ pub(crate) fn check(v: &str, name: bool) -> Accept {
     if b.len() < 8 || b.len() > 40 {
         return None;
     }
+    if !v.is_ascii() {
+        return cjk_date(v);
+    }
     if b[0].is_ascii_digit() {
-        if let Some(a) = iso(b) {
+        if let Some(a) = iso(b).or_else(|| iso_week(b)) {
             return Some(a);
         }
         if b.len() <= 10 && b.iter().any(|c| !c.is_ascii_digit()) {
@@ -182,6 +264,9 @@ pub(crate) fn check(v: &str, name: bool) -> Accept {
         }
     } else if name && b[0] == b'-' {
         return epoch(v);
+    }
+    if let Some(a) = rfc2822(v) {
+        return Some(a);
     }
     if b.len() <= 25
         && b.iter().any(|c| c.is_ascii_alphabetic())
@@ -236,5 +321,38 @@ mod tests {
         assert!(check("1700000000", true).is_some());
         assert!(check("-315619200", true).is_some());
         assert!(check("12", true).is_none());
+    }
+
+    #[test]
+    fn more_formats_with_calendar_checks() {
+        for v in [
+            "Fri, 19 Mar 2021 13:43:57 +0000",
+            "19 Mar 2021 13:43 GMT",
+            "Thu, 29 Feb 2024 00:00:00 -0500",
+            "2021/03/19",
+            "2021.3.9",
+            "19.03.2021",
+            "2021-W11-5",
+            "2021W115",
+            "2020-W53",
+            "2021年3月19日",
+        ] {
+            assert!(check(v, false).is_some(), "{v}");
+        }
+        for v in [
+            "Sat, 19 Mar 2021 13:43:57 +0000",
+            "Thu, 29 Feb 2023 00:00:00 -0500",
+            "Fri, 19 Mar 2021 25:43:57 +0000",
+            "2021/02/29",
+            "2021-W53",
+            "2021-W00-1",
+            "2021-W10-8",
+            "2021年2月30日",
+            "31.04.2021",
+        ] {
+            assert!(check(v, false).is_none(), "{v}");
+        }
+        assert_eq!(weekday(2021, 3, 19), 4);
+        assert_eq!(weekday(2024, 1, 1), 0);
     }
 }

@@ -58,6 +58,66 @@ const LEADING: &[&str] = &[
     "venelle",
     "circonvallazione",
     "calçada",
+    // Spanish, Italian and Brazilian street types (Faker's providers list the same).
+    "c",
+    "avda",
+    "vial",
+    "vía",
+    "urbanización",
+    "pasaje",
+    "plaza",
+    "ronda",
+    "rambla",
+    "glorieta",
+    "cañada",
+    "callejón",
+    "acceso",
+    "carretera",
+    "cuesta",
+    "borgo",
+    "contrada",
+    "rotonda",
+    "incrocio",
+    "stretto",
+    "vicolo",
+    "canale",
+    "lungomare",
+    "aeroporto",
+    "área",
+    "campo",
+    "chácara",
+    "colônia",
+    "condomínio",
+    "conjunto",
+    "distrito",
+    "esplanada",
+    "estação",
+    "favela",
+    "fazenda",
+    "feira",
+    "jardim",
+    "ladeira",
+    "lago",
+    "lagoa",
+    "loteamento",
+    "morro",
+    "núcleo",
+    "parque",
+    "passarela",
+    "pátio",
+    "quadra",
+    "recanto",
+    "residencial",
+    "rodovia",
+    "setor",
+    "sítio",
+    "trecho",
+    "trevo",
+    "vale",
+    "vereda",
+    "viaduto",
+    "viela",
+    "vila",
 ];
 
 const UNITS: &[&str] = &[
@@ -80,6 +140,20 @@ const UNITS: &[&str] = &[
     "dept",
     "box",
     "po",
+    "studio",
+    "flat",
+    "piano",
+    "appartamento",
+    "interno",
+    "scala",
+    "piso",
+    "puerta",
+    "andar",
+    "sala",
+    "bloco",
+    "casa",
+    "h.no",
+    "bus",
 ];
 
 const DIRECTIONS: &[&str] = &[
@@ -103,6 +177,15 @@ fn is_suffix(t: &str) -> bool {
 
 fn house_number(t: &str) -> bool {
     let t = t.trim_end_matches(',');
+    // `9/3`, `63/170`: house / flat (German, Indian).
+    if let Some((a, b)) = t.split_once('/') {
+        return !a.is_empty()
+            && a.len() <= 5
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && !b.is_empty()
+            && b.len() <= 5
+            && b.bytes().all(|c| c.is_ascii_alphanumeric());
+    }
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 || digits > 6 {
         return false;
@@ -157,7 +240,7 @@ fn number_first(toks: &[&str]) -> bool {
     let mut end = toks.len();
     // Find the last street suffix such that what follows is a direction and/or a unit.
     for i in (2..end).rev() {
-        if is_suffix(toks[i]) && capitalised(toks[i]) {
+        if is_suffix(toks[i]) && (capitalised(toks[i]) || capitalised(toks[i - 1])) {
             let mut rest = &toks[i + 1..];
             if rest
                 .first()
@@ -208,14 +291,52 @@ fn compound_first(toks: &[&str]) -> bool {
     let Some((num, street)) = toks.split_last() else {
         return false;
     };
-    if !house_number(num) || street.is_empty() || street.len() > 4 || !capitalised(street[0]) {
+    if street.is_empty() {
+        return false;
+    }
+    // Dutch names may start with a lowercase particle: `van Wijk pad 3`.
+    let starts_ok = capitalised(street[0])
+        || (["van", "de", "den", "der", "ter", "te"].contains(&street[0])
+            && street.iter().any(|t| capitalised(t)));
+    if !house_number(num) || street.is_empty() || street.len() > 4 || !starts_ok {
         return false;
     }
     let last = low(street[street.len() - 1]);
     const ENDINGS: &[&str] = &[
-        "straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm", "ufer",
-        "straat", "laan", "gracht", "plein", "vej", "gatan", "vägen", "veien", "pfad", "steg",
-        "gang", "steeg", "pad", "plaats", "kade", "singel",
+        "straße",
+        "strasse",
+        "str",
+        "weg",
+        "gasse",
+        "platz",
+        "allee",
+        "ring",
+        "damm",
+        "ufer",
+        "straat",
+        "laan",
+        "gracht",
+        "plein",
+        "vej",
+        "gatan",
+        "vägen",
+        "veien",
+        "pfad",
+        "steg",
+        "gang",
+        "steeg",
+        "pad",
+        "plaats",
+        "kade",
+        "singel",
+        "boulevard",
+        "dreef",
+        "dijk",
+        "hof",
+        "markt",
+        "wal",
+        "baan",
+        "erf",
     ];
     street.iter().all(|t| name_word(t)) && ENDINGS.iter().any(|e| last.ends_with(e))
 }
@@ -289,15 +410,121 @@ fn place_name(v: &str) -> bool {
             .all(|t| t.chars().all(|c| c.is_alphabetic() || "'-.,()".contains(c)))
 }
 
+/// Japanese addresses: `[〒123-4567] 東京都千代田区丸の内1丁目2番3号 [building]`: a place that ends
+/// in 都/道/府/県/市/区/町/村/郡, then a block number (`1丁目`, `2番`, `3号`, `1-2-3`).
+static JAPANESE: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(
+        r"^(?:〒?\s*[0-9０-９]{3}[-－][0-9０-９]{4}\s*)?[\p{Han}\p{Hiragana}\p{Katakana}ー々]{1,12}?[都道府県市区町村郡][\p{Han}\p{Hiragana}\p{Katakana}ー々]*?[0-9０-９]+(?:丁目|番地?|号|[-－ー][0-9０-９]+)",
+    )
+    .expect("constant regex")
+});
+
+/// Japanese municipalities and prefectures (`川崎市宮前区`, `青森県`), with name context.
+fn japanese_place(v: &str) -> bool {
+    let n = v.chars().count();
+    (2..=12).contains(&n)
+        && v.chars()
+            .all(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}' | '々'))
+        && v.ends_with(['都', '道', '府', '県', '市', '区', '町', '村', '郡'])
+}
+
+/// Known places (cities, prefectures, regions) of the ten locales, lowercase.
+static PLACES: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    include_str!("../../data/places.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect()
+});
+
+/// A postal code as a token of an address line: UK/CA postcodes, Dutch `2743 UB`/`2743UB`,
+/// Brazilian `12345-678`, Japanese `〒123-4567`, or 4–8 digits (DE/FR/ES/IT 5, IN 6, BR 8).
+fn postal_line(line: &str) -> bool {
+    let line = line.trim();
+    if postal_code(line) || line.starts_with('〒') {
+        return true;
+    }
+    let toks: Vec<&str> = line
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| !t.is_empty())
+        .collect();
+    toks.iter().enumerate().any(|(i, t)| {
+        let b = t.as_bytes();
+        let digits = (4..=8).contains(&b.len()) && b.iter().all(u8::is_ascii_digit);
+        let br =
+            b.len() == 9 && b[5] == b'-' && b[..5].iter().chain(&b[6..]).all(u8::is_ascii_digit);
+        let nl = b.len() == 6
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4..].iter().all(u8::is_ascii_uppercase);
+        let nl_split = b.len() == 4
+            && b.iter().all(u8::is_ascii_digit)
+            && toks
+                .get(i + 1)
+                .is_some_and(|n| n.len() == 2 && n.bytes().all(|c| c.is_ascii_uppercase()));
+        let uk = toks
+            .get(i + 1)
+            .is_some_and(|n| postal_code(&format!("{t} {n}")));
+        // Indian `Mangalore-620012`: a place and its 6-digit PIN joined by a hyphen.
+        let in_pin = t.rsplit_once('-').is_some_and(|(place, pin)| {
+            pin.len() == 6
+                && pin.bytes().all(|c| c.is_ascii_digit())
+                && place.chars().next().is_some_and(char::is_uppercase)
+                && place.chars().all(char::is_alphabetic)
+        });
+        digits || br || nl || nl_split || uk || in_pin
+    })
+}
+
+/// A line that names a street or a dwelling: a street line, `Studio 9`, `Flat 3`,
+/// `H.No. 39`, `63/170`, or a street-type word and a name (`avenue Carpentier`).
+fn dwelling_line(line: &str) -> bool {
+    let line = line.trim().trim_end_matches(',');
+    let toks: Vec<&str> = line.split_whitespace().collect();
+    street_line(line)
+        || street_line(&line.replace(',', " "))
+        || (toks.len() == 2
+            && UNITS.contains(&low(toks[0]).as_str())
+            && toks[1].bytes().any(|c| c.is_ascii_digit()))
+        || (toks.len() == 1 && house_number(toks[0]) && toks[0].contains('/'))
+        || (toks.len() >= 2
+            && toks.len() <= 6
+            && LEADING.contains(&low(toks[0]).as_str())
+            && toks[1..].iter().any(|t| capitalised(t)))
+        || (toks.len() >= 2
+            && toks.len() <= 5
+            && is_suffix(toks[toks.len() - 1])
+            && capitalised(toks[0])
+            && !house_number(toks[0]))
+}
+
+/// Multi-line addresses (UK, European, Brazilian, Indian layouts): 2–6 lines, one naming a
+/// street or dwelling and one holding a postal code.
+fn multi_line(v: &str) -> bool {
+    let lines: Vec<&str> = v.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    (2..=6).contains(&lines.len())
+        && lines
+            .iter()
+            .all(|l| l.len() <= 80 && !l.contains(['@', '{', '}', '<', '>', '|', '\\']))
+        && lines.iter().any(|l| dwelling_line(l))
+        && lines.iter().any(|l| postal_line(l))
+}
+
 /// Accepts addresses and postal locations.
 pub(crate) fn check(v: &str, name: bool) -> Accept {
     let b = v.as_bytes();
     if b.len() < 4 || b.len() > 200 {
         return None;
     }
+    if v.contains('\n') {
+        return multi_line(v).then_some(("multi-line-address", 0.9));
+    }
+    if !v.is_ascii() && JAPANESE.is_match(v) {
+        return Some(("japanese-address", 0.9));
+    }
     let has_digit = b.iter().any(u8::is_ascii_digit);
     let has_alpha = b.iter().any(u8::is_ascii_alphabetic);
-    if has_digit && has_alpha && b.iter().all(|c| !b"@/:_=<>{}[]|\\".contains(c)) {
+    if has_digit && has_alpha && b.iter().all(|c| !b"@:_=<>{}[]|\\".contains(c)) {
         let parts: Vec<&str> = v.split(',').map(str::trim).collect();
         // The street line may be split by a comma ("Rua Augusta, 123" / "12, rue X").
         let joined_first_two = if parts.len() >= 2 {
@@ -308,6 +535,14 @@ pub(crate) fn check(v: &str, name: bool) -> Accept {
         let street = street_line(parts[0]) || (parts.len() >= 2 && street_line(&joined_first_two));
         if street {
             return Some(("street-address", 0.9));
+        }
+        // One line, comma-separated: a dwelling, a locality, a postal line (Indian
+        // `H.No. 235, Dixit, Adoni-715570`, `59/76, Sen Zila, Bikaner 149425`).
+        if (3..=6).contains(&parts.len())
+            && (dwelling_line(parts[0]) || dwelling_line(&joined_first_two))
+            && parts.last().is_some_and(|p| postal_line(p))
+        {
+            return Some(("comma-separated-address", 0.9));
         }
         if parts.len() >= 2
             && parts[0].len() >= 2
@@ -327,8 +562,14 @@ pub(crate) fn check(v: &str, name: bool) -> Accept {
         if postal_code(v) {
             return Some(("postal-code-with-name-context", 0.7));
         }
+        if PLACES.contains(&v.to_lowercase()) || japanese_place(v) {
+            return Some(("known-place-with-name-context", 0.85));
+        }
+        if dwelling_line(v) {
+            return Some(("street-with-name-context", 0.8));
+        }
         if place_name(v) {
-            return Some(("place-name-with-name-context", 0.6));
+            return Some(("place-name-with-name-context", 0.7));
         }
     }
     None
@@ -379,5 +620,40 @@ mod tests {
         assert!(check("SW1A 1AA", true).is_some());
         assert!(check("San Francisco", true).is_some());
         assert!(check("94103", false).is_none());
+    }
+
+    #[test]
+    fn multi_line_and_other_locales() {
+        for v in [
+            "Studio 84\nLeah Oval\nPaigehaven\nB5 9RJ",
+            "Studio 9\nBethan mission\nBernardshire\nN0 0XA",
+            "Schlosserallee 743\n50008 Kronach",
+            "19, avenue de Da Costa\n92921 Maury",
+            "Piazza Alfredo, 16 Appartamento 97\n23824, Dorio (LC)",
+            "Pukring 9\n2743UB\nAnerveen",
+            "Praça André Sampaio, 44\nTupi B\n50008063 Silveira do Sul / PE",
+            "H.No. 39\nNadkarni Zila\nLucknow 806360",
+            "806 Tanya Stream\nNew Jeffreymouth, NM 72965",
+            "青森県横浜市栄区芝大門28丁目20番1号 秋葉原クレスト915",
+            "〒100-0005 東京都千代田区丸の内1-9-1",
+            "Stretto Pavone, 418 Piano 9",
+            "Reinhardtstr. 9/3",
+            "Nadia-Holt-Weg 58",
+            "Viela Luiza Vasconcelos, 96",
+            "129 Josh tunnel",
+        ] {
+            assert!(check(v, false).is_some(), "{v}");
+        }
+        for v in [
+            "Dear team,\nthe order 12345 shipped.",
+            "line one\nline two",
+            "東京都",
+            "第3四半期の売上は12%増",
+        ] {
+            assert!(check(v, false).is_none(), "{v}");
+        }
+        assert!(check("川崎市宮前区", true).is_some());
+        assert!(check("avenue Carpentier", true).is_some());
+        assert!(check("Kronach", true).is_some());
     }
 }

@@ -28,8 +28,22 @@ use std::sync::LazyLock;
 /// An accepted value: the accepting pattern and the value's weight 0–1.
 pub(crate) type Accept = Option<(&'static str, f64)>;
 
-/// A content validator: `(trimmed value, name context) -> accepted?`.
-pub(crate) type Check = fn(&str, bool) -> Accept;
+/// What a validator knows about the column besides the value.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ctx {
+    /// The column name points at this recognizer's entity.
+    pub name: bool,
+    /// The country the column's other evidence suggests (the column name's language,
+    /// the country codes of its other values), for numbers written without one.
+    pub region: Option<phonenumber::country::Id>,
+    /// `region` comes from the column's own international numbers (at least 3, and
+    /// half of those seen): the column holds phone numbers of that country, so its
+    /// bare national numbers can be judged there even under a neutral name.
+    pub region_from_values: bool,
+}
+
+/// A content validator: `(trimmed value, column context) -> accepted?`.
+pub(crate) type Check = fn(&str, &Ctx) -> Accept;
 
 /// One recognizer: its public description plus how it looks at values.
 pub(crate) struct Spec {
@@ -61,6 +75,8 @@ const fn info(
 
 use Sensitivity::{NonSensitive as NS, Sensitive as S};
 
+pub(crate) use phone::region_of as phone_region;
+
 /// Every recognizer, in a stable order.
 pub(crate) static SPECS: &[Spec] = &[
     Spec {
@@ -71,7 +87,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             1.0,
         ),
-        check: Some(card::check),
+        check: Some(|v, cx| card::check(v, cx.name)),
         accepts: "pass the card-prefix, length and Luhn checks",
         noun: "a payment card number",
     },
@@ -83,7 +99,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             1.0,
         ),
-        check: Some(crypto::check),
+        check: Some(|v, cx| crypto::check(v, cx.name)),
         accepts: "are crypto wallet addresses (base58check, bech32 or 0x+40 hex)",
         noun: "a crypto wallet address",
     },
@@ -95,7 +111,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.95,
         ),
-        check: Some(email::check),
+        check: Some(|v, cx| email::check(v, cx.name)),
         accepts: "are well-formed e-mail addresses",
         noun: "an e-mail address",
     },
@@ -107,7 +123,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             1.0,
         ),
-        check: Some(iban::check),
+        check: Some(|v, cx| iban::check(v, cx.name)),
         accepts: "pass the IBAN length and mod-97 checks",
         noun: "an IBAN",
     },
@@ -119,7 +135,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.95,
         ),
-        check: Some(network::check_ip),
+        check: Some(|v, cx| network::check_ip(v, cx.name)),
         accepts: "parse as IPv4/IPv6 addresses",
         noun: "an IP address",
     },
@@ -131,7 +147,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.95,
         ),
-        check: Some(network::check_mac),
+        check: Some(|v, cx| network::check_mac(v, cx.name)),
         accepts: "are MAC addresses",
         noun: "a MAC address",
     },
@@ -143,7 +159,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.9,
         ),
-        check: Some(person::check),
+        check: Some(|v, cx| person::check(v, cx.name)),
         accepts: "look like person names (known first or last name)",
         noun: "a person name",
     },
@@ -155,9 +171,9 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.9,
         ),
-        check: Some(national::check_dea),
-        accepts: "pass the DEA registration number checksum",
-        noun: "a DEA/medical licence number",
+        check: Some(|v, cx| national::check_medical(v, cx.name)),
+        accepts: "pass the DEA registration number or NPI (Luhn, 80840 prefix) checksum",
+        noun: "a DEA number or NPI",
     },
     Spec {
         info: info(
@@ -167,7 +183,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.9,
         ),
-        check: Some(ssn::check_ssn),
+        check: Some(|v, cx| ssn::check_ssn(v, cx.name)),
         accepts: "are US SSNs (AAA-GG-SSSS, valid ranges)",
         noun: "a US SSN",
     },
@@ -179,7 +195,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.6,
         ),
-        check: Some(national::check_passport),
+        check: Some(|v, cx| national::check_passport(v, cx.name)),
         accepts: "have the US passport number format",
         noun: "a US passport number",
     },
@@ -191,7 +207,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.6,
         ),
-        check: Some(national::check_driver_license),
+        check: Some(|v, cx| national::check_driver_license(v, cx.name)),
         accepts: "have a driver's licence number format",
         noun: "a driver's licence number",
     },
@@ -203,7 +219,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.9,
         ),
-        check: Some(ssn::check_itin),
+        check: Some(|v, cx| ssn::check_itin(v, cx.name)),
         accepts: "are US ITINs (9XX-7X-XXXX ranges)",
         noun: "a US ITIN",
     },
@@ -215,7 +231,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             0.6,
         ),
-        check: Some(national::check_bank_number),
+        check: Some(|v, cx| national::check_bank_number(v, cx.name)),
         accepts: "have a bank account number format",
         noun: "a bank account number",
     },
@@ -227,7 +243,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             1.0,
         ),
-        check: Some(national::check_nhs),
+        check: Some(|v, cx| national::check_nhs(v, cx.name)),
         accepts: "pass the NHS number mod-11 check",
         noun: "an NHS number",
     },
@@ -239,7 +255,7 @@ pub(crate) static SPECS: &[Spec] = &[
             S,
             1.0,
         ),
-        check: Some(credential::check),
+        check: Some(|v, cx| credential::check(v, cx.name)),
         accepts: "are secrets (API keys, tokens, private keys)",
         noun: "a secret",
     },
@@ -251,7 +267,7 @@ pub(crate) static SPECS: &[Spec] = &[
             NS,
             1.0,
         ),
-        check: Some(phone::check),
+        check: Some(phone::check_in),
         accepts: "are valid phone numbers (libphonenumber)",
         noun: "a phone number",
     },
@@ -263,7 +279,7 @@ pub(crate) static SPECS: &[Spec] = &[
             NS,
             0.9,
         ),
-        check: Some(datetime::check),
+        check: Some(|v, cx| datetime::check(v, cx.name)),
         accepts: "are calendar dates or date-times",
         noun: "a date",
     },
@@ -275,7 +291,7 @@ pub(crate) static SPECS: &[Spec] = &[
             NS,
             0.9,
         ),
-        check: Some(location::check),
+        check: Some(|v, cx| location::check(v, cx.name)),
         accepts: "look like street addresses or postal locations",
         noun: "an address",
     },
@@ -287,7 +303,7 @@ pub(crate) static SPECS: &[Spec] = &[
             NS,
             0.9,
         ),
-        check: Some(nrp::check),
+        check: Some(|v, cx| nrp::check(v, cx.name)),
         accepts: "are demographic values (gender, nationality, religion)",
         noun: "a demographic value",
     },
@@ -299,7 +315,7 @@ pub(crate) static SPECS: &[Spec] = &[
             NS,
             0.9,
         ),
-        check: Some(url::check),
+        check: Some(|v, cx| url::check(v, cx.name)),
         accepts: "are URLs",
         noun: "a URL",
     },

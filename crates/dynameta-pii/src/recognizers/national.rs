@@ -1,4 +1,5 @@
-//! National identifiers: UK NHS numbers (mod-11), DEA registration numbers (checksum), and the
+//! National identifiers: UK NHS numbers (mod-11), DEA registration numbers (checksum), US NPIs
+//! (Luhn with the 80840 prefix), and the
 //! checksum-less US passport, driver's licence and bank account numbers, which are accepted
 //! only with name context (alone they are just digits).
 
@@ -46,6 +47,36 @@ pub(crate) fn check_dea(v: &str, _name: bool) -> Accept {
     let d: Vec<u32> = b[2..].iter().map(|&c| u32::from(c - b'0')).collect();
     let sum = d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5]);
     (sum % 10 == d[6]).then_some(("dea-checksum", 0.9))
+}
+
+/// Accepts US National Provider Identifiers: 10 digits starting with 1 or 2 whose last digit
+/// is the Luhn check digit of `80840` + the first nine (the ISO card-issuer prefix the NPI
+/// standard prepends).
+pub(crate) fn check_npi(v: &str, _name: bool) -> Accept {
+    let b = v.as_bytes();
+    if b.len() != 10 || !all_digits(v) || !matches!(b[0], b'1' | b'2') {
+        return None;
+    }
+    let sum: u32 = b"80840"
+        .iter()
+        .chain(b)
+        .rev()
+        .enumerate()
+        .map(|(i, &c)| {
+            let d = u32::from(c - b'0');
+            match (i % 2 == 1, d * 2) {
+                (true, x) if x > 9 => x - 9,
+                (true, x) => x,
+                (false, _) => d,
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10).then_some(("npi-luhn-80840", 0.9))
+}
+
+/// Medical licences: DEA registration numbers or NPIs.
+pub(crate) fn check_medical(v: &str, name: bool) -> Accept {
+    check_dea(v, name).or_else(|| check_npi(v, name))
 }
 
 /// With name context: 9 digits or a letter followed by 8 digits.
@@ -97,6 +128,16 @@ mod tests {
         assert!(check_dea("AB1234563", false).is_some());
         assert!(check_dea("AB1234564", false).is_none());
         assert!(check_dea("IB1234563", false).is_none());
+    }
+
+    #[test]
+    fn npi() {
+        // CMS's published example NPI, and one with a wrong check digit.
+        assert!(check_npi("1234567893", false).is_some());
+        assert!(check_npi("1234567890", false).is_none());
+        assert!(check_npi("3234567893", false).is_none());
+        assert!(check_medical("1234567893", false).is_some());
+        assert!(check_medical("AB1234563", false).is_some());
     }
 
     #[test]

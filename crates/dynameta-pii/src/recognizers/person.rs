@@ -18,6 +18,8 @@ static NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
     lines(include_str!("../../data/first_names.txt"))
         .chain(lines(include_str!("../../data/last_names.txt")))
         .chain(lines(include_str!("../../data/extra_names.txt")))
+        .chain(lines(include_str!("../../data/faker_names.txt")))
+        .chain(lines(include_str!("../../data/cjk_names.txt")))
         .map(str::to_lowercase)
         .collect()
 });
@@ -31,12 +33,143 @@ static STOPWORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
 });
 
 const TITLES: &[&str] = &[
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "mme", "mlle", "m", "herr",
-    "frau", "sr", "sra", "srta", "rev", "capt",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sir",
+    "dame",
+    "mme",
+    "mlle",
+    "m",
+    "herr",
+    "frau",
+    "sr",
+    "sra",
+    "srta",
+    "rev",
+    "capt",
+    "univ.prof",
+    "dipl.-ing",
+    "ing",
+    "mag",
+    "dott",
+    "dott.ssa",
+    "sig",
+    "sig.ra",
+    "avv",
+    "d",
+    "dña",
+    "don",
+    "doña",
+    "dhr",
+    "mevr",
+    "ir",
+    "drs",
+    "mw",
+    "smt",
+    "shri",
+    "sri",
+    "kumari",
 ];
 const SUFFIXES: &[&str] = &[
-    "jr", "sr", "ii", "iii", "iv", "v", "phd", "md", "dds", "esq", "dvm", "jd",
+    "jr", "sr", "ii", "iii", "iv", "v", "phd", "md", "dds", "esq", "dvm", "jd", "b.sc", "b.a",
+    "b.eng", "m.sc", "m.a", "m.eng", "mba", "ll.m", "b.sc.", "dr.", "ph.d",
 ];
+/// Devanagari honorifics and the respectful `-ji` suffix word.
+const DEVANAGARI_TITLES: &[&str] = &[
+    "श्री",
+    "श्रीमती",
+    "सुश्री",
+    "कुमारी",
+    "डॉ",
+    "डॉ.",
+    "सम्मानात्मक",
+    "जी",
+];
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '々')
+}
+
+fn is_devanagari(c: char) -> bool {
+    ('\u{0900}'..='\u{097f}').contains(&c)
+}
+
+/// Characters that end Japanese and Chinese place and company names, never given names
+/// or surnames written alone (`川崎市`, `株式会社`).
+const CJK_NOT_NAME: &[char] = &[
+    '市', '区', '町', '村', '県', '都', '府', '郡', '社', '店', '駅',
+];
+
+/// Japanese / Chinese names: `佐藤 太郎`, `佐藤　太郎` or `佐藤太郎` (split where a known
+/// surname ends), 2–6 characters of kanji and kana.
+fn cjk(v: &str, name: bool) -> Accept {
+    let toks: Vec<&str> = v
+        .split([' ', '\u{3000}'])
+        .filter(|t| !t.is_empty())
+        .collect();
+    if toks.is_empty()
+        || toks.len() > 3
+        || !toks.iter().all(|t| t.chars().all(is_cjk))
+        || toks.iter().any(|t| t.ends_with(CJK_NOT_NAME))
+    {
+        return None;
+    }
+    let len: usize = toks.iter().map(|t| t.chars().count()).sum();
+    if !((2..=8).contains(&len) || (name && len == 1)) {
+        return None;
+    }
+    if toks.len() >= 2 {
+        let known: Vec<bool> = toks.iter().map(|t| NAMES.contains(*t)).collect();
+        return match (known[0], known[known.len() - 1]) {
+            (true, true) => Some(("known-cjk-family-and-given-name", 0.9)),
+            (true, false) | (false, true) => Some(("known-cjk-family-or-given-name", 0.85)),
+            _ if name => Some(("cjk-name-with-name-context", 0.6)),
+            _ => None,
+        };
+    }
+    let t = toks[0];
+    if NAMES.contains(t) {
+        return name.then_some(("known-name-with-name-context", 0.9));
+    }
+    let chars: Vec<char> = t.chars().collect();
+    if chars.len() > 6 {
+        return None;
+    }
+    // No space: a known surname followed by a known given name (or 1-2 more characters).
+    for split in 1..chars.len() {
+        let family: String = chars[..split].iter().collect();
+        let given: String = chars[split..].iter().collect();
+        if NAMES.contains(&family) && NAMES.contains(&given) {
+            return Some(("known-cjk-family-and-given-name", 0.9));
+        }
+    }
+    None
+}
+
+/// Hindi names in Devanagari: 1–4 words, the first or last a known name.
+fn devanagari(v: &str, name: bool) -> Accept {
+    let mut toks: Vec<&str> = v.split_whitespace().collect();
+    toks.retain(|t| !DEVANAGARI_TITLES.contains(t));
+    if toks.is_empty() || toks.len() > 4 || !toks.iter().all(|t| t.chars().all(is_devanagari)) {
+        return None;
+    }
+    let known =
+        |t: &str| NAMES.contains(t) || t.strip_suffix("जी").is_some_and(|b| NAMES.contains(b));
+    let (first, last) = (known(toks[0]), known(toks[toks.len() - 1]));
+    match (toks.len(), first, last) {
+        (1, true, _) if name => Some(("known-name-with-name-context", 0.9)),
+        (1, _, _) => None,
+        (_, true, true) => Some(("known-first-and-last-name", 0.9)),
+        (_, true, false) | (_, false, true) => Some(("known-first-or-last-name", 0.85)),
+        _ if name => Some(("capitalised-words-with-name-context", 0.6)),
+        _ => None,
+    }
+}
 const PARTICLES: &[&str] = &[
     "da", "de", "del", "della", "der", "den", "di", "do", "dos", "das", "du", "la", "le", "van",
     "von", "y", "e", "bin", "ibn", "al", "el", "ten", "ter", "st",
@@ -74,6 +207,16 @@ fn known(tok: &str) -> bool {
 
 /// Accepts person names.
 pub(crate) fn check(v: &str, name: bool) -> Accept {
+    if !v.is_ascii() {
+        if let Some(c) = v.chars().find(|c| !c.is_ascii() && !c.is_whitespace()) {
+            if is_cjk(c) {
+                return cjk(v, name);
+            }
+            if is_devanagari(c) {
+                return devanagari(v, name);
+            }
+        }
+    }
     let b = v.as_bytes();
     if b.len() < 2
         || b.len() > 80
@@ -187,6 +330,28 @@ mod tests {
             assert!(check(v, false).is_none(), "{v}");
         }
         assert!(check("John", true).is_some());
+    }
+
+    #[test]
+    fn other_scripts_and_locales() {
+        for v in [
+            "佐藤 太郎",
+            "佐藤　陽一",
+            "佐藤太郎",
+            "आदित्य शर्मा",
+            "Prof. Jörgen Ehlert B.Eng.",
+            "Juana Maura Bastida Alberto",
+            "Melle van der Sloot-Huijben",
+            "Anouk-Agathe Lelièvre",
+        ] {
+            assert!(check(v, false).is_some(), "{v}");
+        }
+        for v in ["川崎市宮前区", "株式会社", "東京都", "佐藤", "अहमदाबाद शहर"]
+        {
+            assert!(check(v, false).is_none(), "{v}");
+        }
+        assert!(check("佐藤", true).is_some(), "a surname under 名前");
+        assert!(check("आदित्य", true).is_some());
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! written nationally), except Brazil's `(dd) dddd-dddd` form; this keeps libphonenumber's
 //! permissive regions (DE) from accepting arbitrary digit groups.
 
-use super::Accept;
+use super::{Accept, Ctx};
 use phonenumber::country::Id;
 
 /// Regions tried for national formats, most common first. `true` = requires trunk prefix `0`.
@@ -80,8 +80,45 @@ fn looks_like_other(main: &str) -> bool {
     false
 }
 
+/// The country of an international number (`+55 21 ...` → BR), for the column's region.
+pub(crate) fn region_of(v: &str) -> Option<Id> {
+    if !v.starts_with('+') || v.len() > 32 {
+        return None;
+    }
+    let n = phonenumber::parse(None, v).ok()?;
+    if !phonenumber::is_valid(&n) {
+        return None;
+    }
+    // Codes shared by several countries (+39: Italy and the Vatican; +7, +1...) leave
+    // some valid numbers without a country (Italian landlines, `+39 0572 ...`): they
+    // belong to the code's main country.
+    n.country().id().or_else(|| {
+        let code = n.country().code();
+        let main = phonenumber::metadata::DATABASE
+            .by_code(&code)?
+            .into_iter()
+            .find(|m| m.is_main_country_for_code())?;
+        main.id().parse().ok()
+    })
+}
+
+/// [`check`] with the column's context: a number written without a country code is
+/// first judged as a national number of the region the column's other evidence suggests
+/// (no guessing: without evidence only the conservative default rules apply).
+pub(crate) fn check_in(v: &str, cx: &Ctx) -> Accept {
+    check_region(v, cx.name, cx.region, cx.region_from_values)
+}
+
 /// Accepts phone numbers that libphonenumber considers valid.
+#[cfg(test)]
 pub(crate) fn check(v: &str, name: bool) -> Accept {
+    check_region(v, name, None, false)
+}
+
+/// `from_values`: `region` comes from the column's own international numbers, which
+/// makes its bare national numbers (no formatting, no phone-like column name) judgeable
+/// in that region; without that, bare digit strings are too ambiguous (identifiers).
+fn check_region(v: &str, name: bool, region: Option<Id>, from_values: bool) -> Accept {
     let b = v.as_bytes();
     if b.len() < 7 || b.len() > 32 {
         return None;
@@ -117,9 +154,21 @@ pub(crate) fn check(v: &str, name: bool) -> Accept {
             return None;
         }
     } else if !name {
-        return None;
+        // Bare digits under a neutral name: only in the country the column's own
+        // international numbers are from.
+        return match region {
+            Some(r) if from_values && valid(Some(r), main) => {
+                Some(("libphonenumber-national-in-column-country", 1.0))
+            }
+            _ => None,
+        };
     } else if digits.len() >= 11 && valid(None, &format!("+{digits}")) {
         return Some(("libphonenumber-bare-digits-with-name-context", 1.0));
+    }
+    if let Some(r) = region {
+        if valid(Some(r), main) {
+            return Some(("libphonenumber-national-in-column-region", 1.0));
+        }
     }
     let lead = main.trim_start_matches('(');
     for &(region, needs_trunk) in REGIONS {
@@ -189,6 +238,40 @@ mod tests {
         ] {
             assert!(check(v, false).is_none(), "{v}");
         }
+    }
+
+    #[test]
+    fn national_numbers_use_the_column_region() {
+        let br = Ctx {
+            name: false,
+            region: Some(Id::BR),
+            region_from_values: false,
+        };
+        // Judged as a Brazilian number first when the column's evidence says Brazil.
+        assert_eq!(
+            check_in("98 5302-6734", &br).map(|a| a.0),
+            Some("libphonenumber-national-in-column-region")
+        );
+        assert!(check_in("11 98765-4321", &br).is_some());
+        assert!(check_in("ORD-555-0134-22", &br).is_none());
+        assert_eq!(region_of("+55 98 5302-6734"), Some(Id::BR));
+        assert_eq!(region_of("+44 20 7946 0958"), Some(Id::GB));
+        assert_eq!(region_of("020 7946 0958"), None);
+        // A shared code's main country: Italian landlines have no single region.
+        assert_eq!(region_of("+39 0572749583"), Some(Id::IT));
+        // Bare digits under a neutral name: never from a name-language guess, only in
+        // the country the column's own international numbers are from.
+        assert!(check_in("0277495465", &br).is_none());
+        let fr = Ctx {
+            name: false,
+            region: Some(Id::FR),
+            region_from_values: true,
+        };
+        assert_eq!(
+            check_in("0277495465", &fr).map(|a| a.0),
+            Some("libphonenumber-national-in-column-country")
+        );
+        assert!(check_in("1234567890", &fr).is_none(), "not a French number");
     }
 
     #[test]

@@ -54,9 +54,14 @@ impl Request {
 #[derive(Clone)]
 struct Dropper(Arc<Notify>);
 
-/// Serves `listener` from a background thread running its own tokio runtime, for as
-/// long as the process lives (callers may be synchronous tests or async ones).
-pub(super) fn spawn(listener: std::net::TcpListener, shared: Arc<Shared>) {
+/// Serves `listener` (over TLS when `tls` is given) from a background thread running
+/// its own tokio runtime, for as long as the process lives (callers may be synchronous
+/// tests or async ones).
+pub(super) fn spawn(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     listener
         .set_nonblocking(true)
         .expect("contract server: non-blocking listener");
@@ -68,12 +73,16 @@ pub(super) fn spawn(listener: std::net::TcpListener, shared: Arc<Shared>) {
                 .enable_all()
                 .build()
                 .expect("contract server: tokio runtime");
-            runtime.block_on(accept(listener, shared));
+            runtime.block_on(accept(listener, shared, tls));
         })
         .expect("contract server: thread");
 }
 
-async fn accept(listener: std::net::TcpListener, shared: Arc<Shared>) {
+async fn accept(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     let listener =
         tokio::net::TcpListener::from_std(listener).expect("contract server: tokio listener");
     let router = Router::new()
@@ -88,14 +97,31 @@ async fn accept(listener: std::net::TcpListener, shared: Arc<Shared>) {
         };
         let dropper = Dropper(Arc::new(Notify::new()));
         let service = TowerToHyperService::new(router.clone().layer(Extension(dropper.clone())));
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = connection => {}
-                () = dropper.0.notified() => {}
+            match tls {
+                None => serve(stream, service, dropper).await,
+                // A client that refuses the certificate ends the handshake: nothing to serve.
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        serve(stream, service, dropper).await;
+                    }
+                }
             }
         });
+    }
+}
+
+/// Serves one connection until it ends or its [`Dropper`] fires.
+async fn serve<S>(stream: S, service: TowerToHyperService<Router>, dropper: Dropper)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let connection =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = connection => {}
+        () = dropper.0.notified() => {}
     }
 }
 

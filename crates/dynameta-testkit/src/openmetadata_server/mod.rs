@@ -17,7 +17,8 @@
 //! Every caller is treated as OpenMetadata's `ingestion-bot` (a bot);
 //! [`ContractServer::edit_as_user`] changes an entity as a person would.
 //!
-//! HTTP/1.1 on `127.0.0.1` (axum on hyper, on the server's own tokio runtime in a
+//! HTTP/1.1 (or HTTPS with a generated certificate, [`ContractServer::start_tls`]) on
+//! `127.0.0.1` (axum on hyper, on the server's own tokio runtime in a
 //! background thread, so tests may be synchronous), keep-alive, `Content-Length` or
 //! chunked request bodies. The server lives until the test process exits.
 //!
@@ -50,6 +51,7 @@ mod tables;
 mod tags;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod updater;
 
 use std::net::TcpListener;
@@ -143,18 +145,38 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct ContractServer {
     shared: Arc<Shared>,
     endpoint: String,
+    ca: Option<tls::CaFile>,
 }
 
 impl ContractServer {
     /// Starts a server answering as OpenMetadata `version` (e.g. "2.0.7" or "1.9.4").
     /// `jwt`: when Some, every request must carry `Authorization: Bearer <jwt>`, else 401.
     pub fn start(version: &str, jwt: Option<&str>) -> ContractServer {
+        ContractServer::start_with(version, jwt, false)
+    }
+
+    /// [`ContractServer::start`] over HTTPS: the server presents a certificate for
+    /// `127.0.0.1` and `localhost` signed by a CA generated for this server, whose PEM
+    /// file is [`ContractServer::ca_file`]; [`ContractServer::endpoint`] is
+    /// `https://127.0.0.1:PORT`.
+    pub fn start_tls(version: &str, jwt: Option<&str>) -> ContractServer {
+        ContractServer::start_with(version, jwt, true)
+    }
+
+    fn start_with(version: &str, jwt: Option<&str>, https: bool) -> ContractServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the contract server");
         let port = listener
             .local_addr()
             .expect("contract server address")
             .port();
-        let endpoint = format!("http://127.0.0.1:{port}");
+        let (acceptor, ca) = if https {
+            let (acceptor, ca) = tls::generate();
+            (Some(acceptor), Some(ca))
+        } else {
+            (None, None)
+        };
+        let scheme = if https { "https" } else { "http" };
+        let endpoint = format!("{scheme}://127.0.0.1:{port}");
         let major = version
             .split('.')
             .next()
@@ -171,13 +193,25 @@ impl ContractServer {
             }),
             requests: Mutex::new(Vec::new()),
         });
-        http::spawn(listener, shared.clone());
-        ContractServer { shared, endpoint }
+        http::spawn(listener, shared.clone(), acceptor);
+        ContractServer {
+            shared,
+            endpoint,
+            ca,
+        }
     }
 
-    /// `http://127.0.0.1:PORT` (no /api suffix).
+    /// `http://127.0.0.1:PORT` (`https://` for [`ContractServer::start_tls`]; no /api
+    /// suffix).
     pub fn endpoint(&self) -> String {
         self.endpoint.clone()
+    }
+
+    /// The PEM file of the CA that signed the certificate of a server started with
+    /// [`ContractServer::start_tls`] (deleted when this handle is dropped); `None` for
+    /// a plain HTTP server.
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.ca.as_ref().map(tls::CaFile::path)
     }
 
     /// Adds a fault rule (see [`Fault`]); rules are tried in the order added.

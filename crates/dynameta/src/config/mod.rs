@@ -27,8 +27,8 @@ pub use settings::{
 };
 pub use workflow::{
     AutoClassificationPipeline, AwsConfig, DynamoDbConnection, JwtConfig, LogLevel,
-    MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawWorkflow,
-    SampleSettings, SampleThreshold,
+    MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawSource,
+    RawWorkflow, RawWorkflowConfig, SampleSettings, SampleThreshold,
 };
 
 /// Default `assumeRoleSessionName`, as in OpenMetadata.

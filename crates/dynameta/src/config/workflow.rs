@@ -72,8 +72,8 @@ pub struct DynamoDbConnection {
     pub aws_config: AwsConfig,
     /// Name of the database in OpenMetadata (default `default`).
     pub database_name: Option<String>,
-    /// Upstream string options (unused by dynameta).
-    pub connection_options: Option<BTreeMap<String, String>>,
+    /// Upstream string options: accepted, not read.
+    pub connection_options: Option<IgnoredAny>,
     /// dynameta's own options.
     pub connection_arguments: Option<ConnectionArguments>,
     /// Schema filter (connection level).
@@ -82,10 +82,10 @@ pub struct DynamoDbConnection {
     pub table_filter_pattern: Option<FilterPattern>,
     /// Database filter (connection level).
     pub database_filter_pattern: Option<FilterPattern>,
-    /// Upstream capability flag.
-    pub supports_metadata_extraction: Option<bool>,
-    /// Upstream capability flag.
-    pub supports_profiler: Option<bool>,
+    /// Upstream capability flag: accepted, not read.
+    pub supports_metadata_extraction: Option<IgnoredAny>,
+    /// Upstream capability flag: accepted, not read.
+    pub supports_profiler: Option<IgnoredAny>,
 }
 
 /// `awsConfig` (awsCredentials.json).
@@ -272,8 +272,8 @@ pub struct OpenMetadataServerConfig {
     pub include_policy: Option<IgnoredAny>,
     /// Upstream.
     pub include_messaging_services: Option<IgnoredAny>,
-    /// Upstream.
-    pub enable_version_validation: Option<bool>,
+    /// Upstream: accepted, not read (dynameta checks the server version itself).
+    pub enable_version_validation: Option<IgnoredAny>,
     /// Upstream.
     pub include_database_services: Option<IgnoredAny>,
     /// Upstream.
@@ -282,8 +282,8 @@ pub struct OpenMetadataServerConfig {
     pub limit_records: Option<IgnoredAny>,
     /// Upstream.
     pub force_entity_overwriting: Option<IgnoredAny>,
-    /// Upstream.
-    pub store_service_connection: Option<bool>,
+    /// Upstream: accepted, not read (dynameta never stores the AWS connection).
+    pub store_service_connection: Option<IgnoredAny>,
     /// Upstream.
     pub elastics_search: Option<IgnoredAny>,
     /// Upstream.

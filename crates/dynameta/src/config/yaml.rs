@@ -1,17 +1,30 @@
 //! Reading YAML text into a JSON value, with bounds.
 //!
-//! serde_yaml loads a whole document's events before it builds a value, and libyaml's
+//! The YAML crate is serde_norway, the maintained fork of the deprecated serde_yaml
+//! (same YAML 1.2 core schema and `Value`, so files mean what they meant). Not
+//! serde_yml (unsound, unmaintained). serde-saphyr (safe Rust, a nesting budget
+//! enforced while parsing) would let the unsafe depth check below go, but its untyped
+//! values drop YAML tags and its YAML 1.1 booleans include `y`/`n`, which PyYAML does
+//! not: left for a change of its own.
+//!
+//! serde_norway loads a whole document's events before it builds a value, and libyaml's
 //! scanner is quadratic in the nesting depth (it re-checks every open flow level for
-//! each token), so 100 000 nested `[` take tens of seconds before serde_yaml's own
+//! each token), so 100 000 nested `[` take tens of seconds before serde_norway's own
 //! recursion limit (128) can say no. A workflow file is a few kilobytes nested fewer than
-//! ten levels, so we bound both before serde_yaml sees the text: its size, and its
-//! nesting depth, measured by walking libyaml's own event stream (the same parser
-//! serde_yaml uses) and stopping at the first event past the limit.
+//! ten levels, so we bound both before serde_norway sees the text: its size, and its
+//! nesting depth, measured by walking libyaml's own event stream (the same parser,
+//! unsafe-libyaml-norway, serde_norway uses) and stopping at the first event past the
+//! limit.
+//!
+//! Booleans are YAML 1.2's: only `true`/`false` (any case form YAML 1.2 allows). PyYAML,
+//! which OpenMetadata's own ingestion uses, also reads `yes`/`no`/`on`/`off` as booleans;
+//! here they stay strings, so a boolean key given `yes` is refused with the key named
+//! (never silently read as something else), as it was with serde_yaml.
 
 use std::mem::MaybeUninit;
 
 use serde_json::{Map, Number, Value};
-use unsafe_libyaml as unsafe_yaml;
+use unsafe_libyaml_norway as unsafe_yaml;
 
 /// Largest workflow file read, in bytes (real files are a few KiB).
 pub const MAX_BYTES: usize = 1024 * 1024;
@@ -25,7 +38,7 @@ pub enum YamlProblem {
     TooLarge(usize),
     /// Nested deeper than [`MAX_DEPTH`], first seen at this 1-based line.
     TooDeep { line: u64 },
-    /// libyaml / serde_yaml said no (syntax, duplicate keys, ...).
+    /// libyaml / serde_norway said no (syntax, duplicate keys, ...).
     Syntax(String),
     /// A well-formed document dynameta cannot use, at this key path.
     Unsupported { key: String, message: String },
@@ -38,13 +51,13 @@ pub fn to_json(text: &str) -> Result<Value, YamlProblem> {
         return Err(YamlProblem::TooLarge(text.len()));
     }
     check_depth(text, MAX_DEPTH)?;
-    let yaml: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| YamlProblem::Syntax(e.to_string()))?;
+    let yaml: serde_norway::Value =
+        serde_norway::from_str(text).map_err(|e| YamlProblem::Syntax(e.to_string()))?;
     convert(yaml, "")
 }
 
 /// Walks libyaml's events and fails at the first mapping or sequence nested deeper than
-/// `max`. Syntax errors are left to serde_yaml, which reports them with more context.
+/// `max`. Syntax errors are left to serde_norway, which reports them with more context.
 fn check_depth(text: &str, max: usize) -> Result<(), YamlProblem> {
     let mut parser = EventParser::new(text.as_bytes());
     let mut depth = 0usize;
@@ -137,9 +150,9 @@ impl Drop for EventParser<'_> {
     }
 }
 
-/// serde_yaml's value as JSON, naming the key of anything JSON cannot hold.
-fn convert(value: serde_yaml::Value, path: &str) -> Result<Value, YamlProblem> {
-    use serde_yaml::Value as Y;
+/// serde_norway's value as JSON, naming the key of anything JSON cannot hold.
+fn convert(value: serde_norway::Value, path: &str) -> Result<Value, YamlProblem> {
+    use serde_norway::Value as Y;
     Ok(match value {
         Y::Null => Value::Null,
         Y::Bool(b) => Value::Bool(b),
@@ -229,7 +242,7 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused_fast() {
-        // 100 000 levels took ~27 s in serde_yaml alone; the bound stops at level 65.
+        // 100 000 levels took ~27 s in serde_yaml (same parser) alone; the bound stops at level 65.
         let text = "[".repeat(100_000);
         let start = std::time::Instant::now();
         assert!(matches!(to_json(&text), Err(YamlProblem::TooDeep { .. })));
@@ -259,6 +272,26 @@ mod tests {
             matches!(err, YamlProblem::Unsupported { ref key, .. } if key == "a"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn scalars_mean_what_they_meant_with_serde_yaml() {
+        // YAML 1.2 core schema, as serde_yaml 0.9 read it (its scalar resolution in de.rs
+        // is the code serde_norway 0.9.42 runs).
+        let doc = to_json(concat!(
+            "a: yes\nb: no\nc: on\nd: off\ne: y\nf: n\ng: true\nh: False\ni: TRUE\n",
+            "j: ~\nk: null\nl:\nm: 0o17\nn: 0x1F\no: 017\np: 1_000\nq: 1e3\nr: -.5\n",
+            "s: '5'\nt: \"true\"\nu: 2024-01-02\nv: 12:30\n",
+        ))
+        .unwrap();
+        let expected = serde_json::json!({
+            "a": "yes", "b": "no", "c": "on", "d": "off", "e": "y", "f": "n",
+            "g": true, "h": false, "i": true,
+            "j": null, "k": null, "l": null,
+            "m": 15, "n": 31, "o": "017", "p": "1_000", "q": 1000.0, "r": -0.5,
+            "s": "5", "t": "true", "u": "2024-01-02", "v": "12:30",
+        });
+        assert_eq!(doc, expected);
     }
 
     #[test]

@@ -165,17 +165,14 @@ pub fn table_records(
             reason = %winner.reason,
             "tagged"
         );
+        // Masked per leaf (attribute path): a map keeps its keys and other fields.
         if winner.recognizer.entity == "CREDENTIAL" {
-            if let Some(top) = result.target.names.first() {
-                credential_tops.insert(top.clone());
-            }
+            credential_tops.insert(result.target.path.clone());
         }
         match winner.recognizer.sensitivity {
             Sensitivity::Sensitive => {
                 counts.sensitive += 1;
-                if let Some(top) = result.target.names.first() {
-                    sensitive_tops.insert(top.clone());
-                }
+                sensitive_tops.insert(result.target.path.clone());
             }
             Sensitivity::NonSensitive => counts.non_sensitive += 1,
         }

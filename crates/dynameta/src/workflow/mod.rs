@@ -2,6 +2,8 @@
 
 pub mod catalog;
 pub mod classify;
+#[cfg(test)]
+mod configuration_docs;
 pub mod ingest;
 pub mod profile;
 mod progress;

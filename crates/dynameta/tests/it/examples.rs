@@ -30,7 +30,7 @@ fn examples_validate_upstream_and_load() {
     assert!(files.len() >= 3, "{files:?}");
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
         let mut value = serde_json::to_value(yaml).unwrap();
         config::substitute_with(&mut value, "", &fake_env).unwrap();
         // File and local sinks need no `workflowConfig`; OpenMetadata's schema requires

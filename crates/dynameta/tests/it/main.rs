@@ -19,3 +19,4 @@ mod sampling;
 mod support;
 mod test_connection;
 mod throttling;
+mod tls;

@@ -182,21 +182,26 @@ fn big_table() -> &'static String {
     })
 }
 
-#[test]
-fn percentage_sample_reads_about_that_share_and_estimates_row_count() {
+/// Profiles the 100k-item table with `source` (sourceConfig lines) and returns its
+/// `createTableProfile` record (the run must succeed).
+fn profile_big_table(source: &str) -> Value {
     let key = big_table();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("p.jsonl");
-    let source = "      profileSampleConfig:\n        sampleConfigType: STATIC\n        config:\n          profileSample: 10\n          profileSampleType: PERCENTAGE\n";
     let (run, recs) = profile(
         dir.path(),
         &profile_workflow(&dynamodb_local().endpoint, key, "", source, &out),
     );
     assert_eq!(run.code, 0, "{}", run.output());
-    let rec = &recs
-        .iter()
+    recs.into_iter()
         .find(|r| r["kind"] == "createTableProfile")
-        .unwrap();
+        .unwrap_or_else(|| panic!("no profile in {}", run.output()))
+}
+
+#[test]
+fn percentage_sample_reads_about_that_share_and_estimates_row_count() {
+    let source = "      profileSampleConfig:\n        sampleConfigType: STATIC\n        config:\n          profileSample: 10\n          profileSampleType: PERCENTAGE\n";
+    let rec = &profile_big_table(source);
     let read = rec["dynamodb"]["itemsRead"].as_f64().unwrap();
     assert!((8_000.0..=12_000.0).contains(&read), "read {read}");
     let estimate = rec["payload"]["tableProfile"]["rowCount"].as_f64().unwrap();
@@ -213,20 +218,9 @@ fn percentage_sample_reads_about_that_share_and_estimates_row_count() {
 
 #[test]
 fn rows_sample_reads_the_asked_count() {
-    let key = big_table();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("r.jsonl");
     // The 1.x flat form most existing files use.
     let source = "      profileSample: 5000\n      profileSampleType: ROWS\n";
-    let (run, recs) = profile(
-        dir.path(),
-        &profile_workflow(&dynamodb_local().endpoint, key, "", source, &out),
-    );
-    assert_eq!(run.code, 0, "{}", run.output());
-    let rec = &recs
-        .iter()
-        .find(|r| r["kind"] == "createTableProfile")
-        .unwrap();
+    let rec = &profile_big_table(source);
     let read = rec["dynamodb"]["itemsRead"].as_u64().unwrap();
     assert!((5_000..7_000).contains(&read), "read {read}");
     assert_eq!(read, 5_000, "quotas read exactly the asked count");
@@ -238,15 +232,7 @@ fn rows_sample_reads_the_asked_count() {
     // Same seed, same items: every exact statistic is identical run after run (sketch
     // estimates such as quartiles may differ within their error, as which worker reads
     // which segment still depends on timing).
-    let (again, recs2) = profile(
-        dir.path(),
-        &profile_workflow(&dynamodb_local().endpoint, key, "", source, &out),
-    );
-    assert_eq!(again.code, 0, "{}", again.output());
-    let rec2 = recs2
-        .iter()
-        .find(|r| r["kind"] == "createTableProfile")
-        .unwrap();
+    let rec2 = &profile_big_table(source);
     for name in ["id", "v"] {
         let (a, b) = (
             column(&rec["payload"], name),
@@ -274,34 +260,39 @@ fn read_budget_holds_the_rate() {
     seed_known(&key, "budgeted", 12_000);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("b.jsonl");
-    let (run, recs) = profile(
-        dir.path(),
-        &profile_workflow(
-            &dynamodb_local().endpoint,
-            &key,
-            "        maxReadUnitsPerSecond: 150",
-            "",
-            &out,
-        ),
-    );
-    assert_eq!(run.code, 0, "{}", run.output());
-    let d = &recs
-        .iter()
-        .find(|r| r["kind"] == "createTableProfile")
-        .unwrap()["dynamodb"];
-    let (units, seconds) = (
-        d["consumedReadUnits"].as_f64().unwrap(),
-        d["seconds"].as_f64().unwrap(),
-    );
-    assert!(
-        units > 300.0,
-        "the scan must cost several seconds of budget: {units}"
-    );
-    let rate = units / seconds;
-    assert!(
-        (rate - 150.0).abs() <= 15.0,
-        "{units} units in {seconds:.2}s = {rate:.1}/s"
-    );
+    let rate_with = |arguments: &str| {
+        let (run, recs) = profile(
+            dir.path(),
+            &profile_workflow(&dynamodb_local().endpoint, &key, arguments, "", &out),
+        );
+        assert_eq!(run.code, 0, "{}", run.output());
+        let d = &recs
+            .iter()
+            .find(|r| r["kind"] == "createTableProfile")
+            .unwrap()["dynamodb"];
+        let (units, seconds) = (
+            d["consumedReadUnits"].as_f64().unwrap(),
+            d["seconds"].as_f64().unwrap(),
+        );
+        assert!(
+            units > 300.0,
+            "the scan must cost several seconds of budget: {units}"
+        );
+        (units / seconds, format!("{units} units in {seconds:.2}s"))
+    };
+    let (rate, how) = rate_with("        maxReadUnitsPerSecond: 150");
+    // Never above the budget (the bucket's small initial credit aside).
+    assert!(rate <= 165.0, "{how} = {rate:.1}/s");
+    // And close to it whenever this machine reads faster than the budget: the same
+    // scan without a budget, measured in the same run, tells (a loaded machine may
+    // not reach 150/s at all, and then the budget cannot be what holds the rate).
+    let (free, free_how) = rate_with("");
+    if free > 300.0 {
+        assert!(
+            rate >= 135.0,
+            "{how} = {rate:.1}/s with a budget of 150; without: {free_how} = {free:.1}/s"
+        );
+    }
 }
 
 #[test]

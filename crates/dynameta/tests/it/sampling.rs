@@ -18,20 +18,32 @@ async fn table_with(items: usize) -> (aws_sdk_dynamodb::Client, String) {
     (client, "sample_t".to_string())
 }
 
-#[tokio::test]
-async fn reads_exactly_the_sample_size_from_every_segment() {
-    let (client, table) = table_with(1000).await;
-    let out = sample_table::<Sample>(
-        &client,
-        &table,
-        100,
-        8,
-        Some(1000),
-        0,
+/// Samples `table`: `size` items over at most `segments` segments, keeping `keep`.
+async fn sample(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    size: u32,
+    segments: u32,
+    item_count: Option<i64>,
+    keep: u32,
+) -> dynameta::source::SampleOutcome<Sample> {
+    sample_table::<Sample>(
+        client,
+        table,
+        size,
+        segments,
+        item_count,
+        keep,
         &dynameta::aws::ThrottleRetry::default(),
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn reads_exactly_the_sample_size_from_every_segment() {
+    let (client, table) = table_with(1000).await;
+    let out = sample(&client, &table, 100, 8, Some(1000), 0).await;
     assert_eq!(out.items, 100);
     assert_eq!(out.segments, 5, "1000 items / (2 x 100)");
     assert!(
@@ -39,47 +51,17 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
         "one scan per segment at least: {}",
         out.requests
     );
-    let unknown_size = sample_table::<Sample>(
-        &client,
-        &table,
-        100,
-        8,
-        None,
-        0,
-        &dynameta::aws::ThrottleRetry::default(),
-    )
-    .await
-    .unwrap();
+    let unknown_size = sample(&client, &table, 100, 8, None, 0).await;
     assert_eq!((unknown_size.items, unknown_size.segments), (100, 8));
     assert_eq!(out.sample.items, 100);
     assert!(out.kept.is_empty(), "nothing kept unless asked");
 
     // Classification keeps some of the items: a share of every segment, the same each time.
     let id = |item: &HashMap<String, AttributeValue>| item["id"].as_s().unwrap().clone();
-    let kept = sample_table::<Sample>(
-        &client,
-        &table,
-        100,
-        8,
-        Some(1000),
-        30,
-        &dynameta::aws::ThrottleRetry::default(),
-    )
-    .await
-    .unwrap();
+    let kept = sample(&client, &table, 100, 8, Some(1000), 30).await;
     assert_eq!(kept.items, 100, "keeping items does not change the sample");
     assert_eq!(kept.kept.len(), 30);
-    let again = sample_table::<Sample>(
-        &client,
-        &table,
-        100,
-        8,
-        Some(1000),
-        30,
-        &dynameta::aws::ThrottleRetry::default(),
-    )
-    .await
-    .unwrap();
+    let again = sample(&client, &table, 100, 8, Some(1000), 30).await;
     let ids: Vec<String> = kept.kept.iter().map(id).collect();
     assert_eq!(ids, again.kept.iter().map(id).collect::<Vec<_>>());
 }
@@ -87,17 +69,7 @@ async fn reads_exactly_the_sample_size_from_every_segment() {
 #[tokio::test]
 async fn small_table_is_read_whole_with_one_plain_scan() {
     let (client, table) = table_with(30).await;
-    let out = sample_table::<Sample>(
-        &client,
-        &table,
-        100,
-        8,
-        Some(30),
-        0,
-        &dynameta::aws::ThrottleRetry::default(),
-    )
-    .await
-    .unwrap();
+    let out = sample(&client, &table, 100, 8, Some(30), 0).await;
     assert_eq!((out.items, out.segments, out.requests), (30, 1, 1));
 }
 
@@ -106,29 +78,9 @@ async fn unused_shares_of_empty_segments_go_to_the_others() {
     // ItemCount unknown (None), so the table is segmented although it is tiny: most of
     // the 16 segments hold 0 or 1 item, and the sampler must still find 12 of 13.
     let (client, table) = table_with(13).await;
-    let out = sample_table::<Sample>(
-        &client,
-        &table,
-        12,
-        16,
-        None,
-        0,
-        &dynameta::aws::ThrottleRetry::default(),
-    )
-    .await
-    .unwrap();
+    let out = sample(&client, &table, 12, 16, None, 0).await;
     assert_eq!(out.items, 12);
-    let all = sample_table::<Sample>(
-        &client,
-        &table,
-        50,
-        16,
-        None,
-        0,
-        &dynameta::aws::ThrottleRetry::default(),
-    )
-    .await
-    .unwrap();
+    let all = sample(&client, &table, 50, 16, None, 0).await;
     assert_eq!(all.items, 13, "stops when the table is exhausted");
 }
 

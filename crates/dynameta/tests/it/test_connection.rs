@@ -14,6 +14,12 @@ fn step_line<'a>(output: &'a str, step: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no step {step} in\n{output}"))
 }
 
+/// Writes `yaml` as `wf.yaml` in `dir` and runs `dynameta test-connection` on it.
+fn test_connection(dir: &std::path::Path, yaml: &str) -> Run {
+    let wf = write(dir, "wf.yaml", yaml);
+    dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[])
+}
+
 /// Runs with a clean environment: no AWS variables, an empty HOME, no IMDS.
 fn clean_env(home: &std::path::Path) -> Vec<(String, String)> {
     vec![
@@ -60,9 +66,8 @@ fn all_steps_pass_against_dynamodb_local() {
     let key = unique_access_key("tcpass");
     create_tables(&key, &["probe_table"]);
     let dir = tempfile::tempdir().unwrap();
-    let wf = write(
+    let run = test_connection(
         dir.path(),
-        "wf.yaml",
         &workflow(
             &dynamodb_local().endpoint,
             &key,
@@ -71,7 +76,6 @@ fn all_steps_pass_against_dynamodb_local() {
             &dir.path().join("o.jsonl"),
         ),
     );
-    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 0, "{}", run.output());
     for step in [
         "Resolve credentials",
@@ -108,12 +112,10 @@ fn an_output_file_the_sink_cannot_write_fails_its_step() {
     // The output is a directory: the file sink refuses it, and test-connection says so.
     let out = dir.path().join("a_directory");
     std::fs::create_dir(&out).unwrap();
-    let wf = write(
+    let run = test_connection(
         dir.path(),
-        "wf.yaml",
         &workflow(&dynamodb_local().endpoint, &key, "", "", &out),
     );
-    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 1, "{}", run.output());
     let line = step_line(&run.stdout, "Output file");
     assert!(line.contains("FAIL"), "{}", run.stdout);
@@ -130,9 +132,8 @@ fn wrong_port_fails_within_seconds_naming_the_step() {
         .port();
     let dir = tempfile::tempdir().unwrap();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let wf = write(
+    let run = test_connection(
         dir.path(),
-        "wf.yaml",
         &workflow(
             &endpoint,
             "AKIDWRONGPORT",
@@ -141,7 +142,6 @@ fn wrong_port_fails_within_seconds_naming_the_step() {
             &dir.path().join("o.jsonl"),
         ),
     );
-    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 1, "{}", run.output());
     assert!(
         run.elapsed < Duration::from_secs(10),
@@ -268,9 +268,8 @@ fn credentials_the_endpoint_rejects_fail_fast_with_a_credentials_hint() {
     // moto_strict authenticates every request, as AWS does: unknown keys are refused.
     let dir = tempfile::tempdir().unwrap();
     let endpoint = &dynameta_testkit::moto_strict().endpoint;
-    let wf = write(
+    let run = test_connection(
         dir.path(),
-        "wf.yaml",
         &workflow(
             endpoint,
             "AKIDNOSUCHUSER",
@@ -279,7 +278,6 @@ fn credentials_the_endpoint_rejects_fail_fast_with_a_credentials_hint() {
             &dir.path().join("o.jsonl"),
         ),
     );
-    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 1, "{}", run.output());
     assert!(
         step_line(&run.stdout, "ListTables").contains("FAIL"),
@@ -322,8 +320,7 @@ fn the_tested_table_is_one_the_filters_select() {
         "      tableFilterPattern:\n        includes: [\"orders\"]",
         &dir.path().join("o.jsonl"),
     );
-    let wf = write(dir.path(), "wf.yaml", &yaml);
-    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    let run = test_connection(dir.path(), &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(
         step_line(&run.stdout, "DescribeTable").contains("table orders"),
@@ -347,8 +344,7 @@ fn a_selected_table_beyond_the_first_page_is_tested() {
         "      tableFilterPattern:\n        includes: [\"zzz_target\"]",
         &dir.path().join("o.jsonl"),
     );
-    let wf = write(dir.path(), "wf.yaml", &yaml);
-    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    let run = test_connection(dir.path(), &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(
         step_line(&run.stdout, "ListTables").contains("106 tables in us-east-1, 1 selected"),
@@ -388,8 +384,7 @@ fn nothing_to_test_with_is_incomplete_not_a_pass() {
             // DynamoDB Local keeps tables per region: another region has none.
             yaml = yaml.replace("awsRegion: us-east-1", "awsRegion: eu-west-3");
         }
-        let wf = write(dir.path(), "wf.yaml", &yaml);
-        let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+        let run = test_connection(dir.path(), &yaml);
         assert_eq!(run.code, 1, "{}", run.output());
         for step in ["DescribeTable", "Scan (1 item)", "DescribeTimeToLive"] {
             let line = step_line(&run.stdout, step);

@@ -29,36 +29,54 @@ pub fn truncation_marker(full_bytes: usize) -> String {
 /// Cells are JSON: strings and booleans as such, numbers as JSON numbers when that
 /// keeps every digit (else as their digits in a string), binary as base64, sets and
 /// lists and maps as compact JSON text (what OpenMetadata's sample-data view shows).
-/// An absent attribute is `null`. Columns named in `masked` have every non-null cell
-/// masked with [`dynameta_pii::mask`].
+/// An absent attribute is `null`.
+///
+/// `masked` holds the attribute paths (`["profile", "address", "street"]`, as the items
+/// name them) whose values are masked with [`dynameta_pii::mask`]: a top-level path masks
+/// the whole cell; a nested path masks only that leaf inside the map — its keys and its
+/// siblings stay readable — in every element of a list on the way (lists are
+/// transparent, as in the column tree). NULLs stay null.
 pub fn sample_data(
     columns: &[Column],
     items: &[HashMap<String, AttributeValue>],
     rows: usize,
-    masked: &HashSet<String>,
+    masked: &HashSet<Vec<String>>,
 ) -> Value {
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let attributes: Vec<&str> = columns
         .iter()
         .map(|c| c.display_name.as_deref().unwrap_or(&c.name))
         .collect();
+    // Per top-level attribute, the rest of each masked path under it.
+    let masks: Vec<Vec<&[String]>> = attributes
+        .iter()
+        .map(|a| {
+            masked
+                .iter()
+                .filter(|p| p.first().is_some_and(|f| f == a))
+                .map(|p| &p[1..])
+                .collect()
+        })
+        .collect();
     let rows: Vec<Value> = items
         .iter()
         .take(rows.min(MAX_SAMPLE_ROWS))
         .map(|item| {
-            let cells: Vec<Value> = names
+            let cells: Vec<Value> = attributes
                 .iter()
-                .zip(&attributes)
-                .map(|(name, attribute)| {
-                    let cell = item.get(*attribute).map_or(Value::Null, cell);
-                    if masked.contains(*name) && !cell.is_null() {
-                        let text = match &cell {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        Value::String(dynameta_pii::mask(&text))
-                    } else {
-                        cell
+                .zip(&masks)
+                .map(|(attribute, masks)| match item.get(*attribute) {
+                    None => Value::Null,
+                    Some(value) if masks.is_empty() => cell(value),
+                    Some(value) if masks.iter().any(|rest| rest.is_empty()) => {
+                        mask_cell(cell(value))
+                    }
+                    Some(value) => {
+                        let mut json = to_json(value);
+                        for rest in masks {
+                            mask_at(&mut json, rest);
+                        }
+                        Value::String(json.to_string())
                     }
                 })
                 .collect();
@@ -66,6 +84,31 @@ pub fn sample_data(
         })
         .collect();
     json!({"columns": names, "rows": within_upload_limit(&names, rows)})
+}
+
+/// A whole cell masked: its text (a nested value's JSON text) through [`dynameta_pii::mask`].
+fn mask_cell(cell: Value) -> Value {
+    match cell {
+        Value::Null => Value::Null,
+        Value::String(s) => Value::String(dynameta_pii::mask(&s)),
+        other => Value::String(dynameta_pii::mask(&other.to_string())),
+    }
+}
+
+/// Masks every scalar at `rest` below `value`: map keys are followed, lists are
+/// transparent, and a path the value does not have masks nothing.
+fn mask_at(value: &mut Value, rest: &[String]) {
+    match (value, rest.split_first()) {
+        (Value::Array(list), _) => list.iter_mut().for_each(|v| mask_at(v, rest)),
+        (Value::Object(map), Some((key, rest))) => {
+            if let Some(child) = map.get_mut(key) {
+                mask_at(child, rest);
+            }
+        }
+        (Value::Object(map), None) => map.values_mut().for_each(|v| mask_at(v, rest)),
+        (v, None) => *v = mask_cell(v.take()),
+        (_, Some(_)) => {}
+    }
 }
 
 /// Cuts a cell longer than [`MAX_CELL_BYTES`] (as text) and marks it.

@@ -133,7 +133,7 @@ fn sample_data_renders_json_and_masks_sensitive_columns() {
         sample.observe(i);
     }
     let cols = columns(&sample, &[], ColumnOptions::default());
-    let masked = HashSet::from(["email".to_string()]);
+    let masked = HashSet::from([vec!["email".to_string()]]);
     let data = sample_data(&cols, &items, 50, &masked);
     let names: Vec<&str> = data["columns"]
         .as_array()
@@ -157,4 +157,78 @@ fn sample_data_renders_json_and_masks_sensitive_columns() {
     assert_eq!(at(1, "email"), json!(null), "NULL stays null when masked");
     assert_eq!(at(1, "profile"), json!(null), "absent is null");
     assert_eq!(data["rows"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn sample_data_masks_the_sensitive_leaf_not_the_whole_map() {
+    let contact = |email: &str, city: &str| {
+        AV::M(HashMap::from([
+            ("email".to_string(), s(email)),
+            (
+                "address".to_string(),
+                AV::M(HashMap::from([("city".to_string(), s(city))])),
+            ),
+        ]))
+    };
+    let items = vec![item(vec![
+        ("id", s("1")),
+        ("profile", contact("ada@example.com", "London")),
+        (
+            "contacts",
+            AV::L(vec![
+                AV::M(HashMap::from([
+                    ("email".to_string(), s("bob@example.org")),
+                    ("kind".to_string(), s("work")),
+                ])),
+                AV::M(HashMap::from([("kind".to_string(), s("home"))])),
+            ]),
+        ),
+        ("emails", AV::Ss(vec!["c@example.net".into()])),
+    ])];
+    let mut sample = Sample::default();
+    sample.observe(&items[0]);
+    let cols = columns(&sample, &[], ColumnOptions::default());
+    let paths = |ps: &[&[&str]]| -> HashSet<Vec<String>> {
+        ps.iter()
+            .map(|p| p.iter().map(|x| x.to_string()).collect())
+            .collect()
+    };
+    let masked = paths(&[&["profile", "email"], &["contacts", "email"], &["emails"]]);
+    let data = sample_data(&cols, &items, 50, &masked);
+    let names: Vec<&str> = data["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let at = |col: &str| -> serde_json::Value {
+        let text = data["rows"][0][names.iter().position(|n| *n == col).unwrap()].clone();
+        serde_json::from_str(text.as_str().unwrap()).unwrap_or(text)
+    };
+    // The map keeps its keys and its non-PII sibling; only the e-mail leaf is masked.
+    let profile = at("profile");
+    assert_eq!(profile["address"]["city"], json!("London"), "{profile}");
+    let email = profile["email"].as_str().unwrap();
+    assert!(email.contains('*') && email != "ada@example.com", "{email}");
+    // Inside a list of maps: each element's e-mail, not the element.
+    let contacts = at("contacts");
+    assert_eq!(contacts[0]["kind"], json!("work"), "{contacts}");
+    assert_eq!(contacts[1], json!({"kind": "home"}), "{contacts}");
+    assert!(contacts[0]["email"].as_str().unwrap().contains('*'));
+    let id = names.iter().position(|n| *n == "id").unwrap();
+    assert_eq!(data["rows"][0][id], json!("1"), "not masked");
+    // A top-level path masks the whole cell, as before.
+    let emails = data["rows"][0][names.iter().position(|n| *n == "emails").unwrap()].clone();
+    assert!(
+        !emails.as_str().unwrap().contains("c@example.net"),
+        "{emails}"
+    );
+
+    // Nothing masked: the same map, readable.
+    let plain = sample_data(&cols, &items, 50, &HashSet::new());
+    let i = names.iter().position(|n| *n == "profile").unwrap();
+    assert!(plain["rows"][0][i]
+        .as_str()
+        .unwrap()
+        .contains("ada@example.com"));
 }

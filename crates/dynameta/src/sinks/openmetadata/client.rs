@@ -6,8 +6,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
 use serde_json::Value;
 
 use super::config::{RestConfig, Tls};
@@ -73,6 +71,14 @@ pub enum RestError {
         /// The last problem.
         detail: String,
     },
+    /// The server's TLS certificate was refused (unknown CA, wrong name, expired...).
+    #[error("the TLS certificate of the OpenMetadata server at {url} was refused: {detail}. If the server's certificate is signed by a private CA, set workflowConfig.openMetadataServerConfig.sslConfig.caCertificate to that CA's PEM file (with verifySSL: validate); verifySSL: ignore skips the check, for test servers only.")]
+    Certificate {
+        /// The URL tried.
+        url: String,
+        /// What the TLS layer said about the certificate.
+        detail: String,
+    },
     /// Bad TLS settings.
     #[error("workflowConfig.openMetadataServerConfig.sslConfig: {0}")]
     Tls(String),
@@ -118,14 +124,12 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// Builds the client (no request is made).
     pub fn new(config: RestConfig) -> Result<Client, RestError> {
-        let tls = tls_config(&config.tls)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
+        let http = tls_options(reqwest::Client::builder(), &config.tls)?
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(5))
             .pool_max_idle_per_host(config.concurrency.max(1))
             .build()
-            .map_err(|e| RestError::Tls(e.to_string()))?;
+            .map_err(build_error)?;
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -242,6 +246,13 @@ impl Client {
                     }
                 }
                 Err(e) => {
+                    // Another attempt gets the same certificate: this is final.
+                    if let Some(detail) = refused_certificate(&e) {
+                        return Err(RestError::Certificate {
+                            url: url.clone(),
+                            detail,
+                        });
+                    }
                     if e.is_connect() && attempt == attempts {
                         return Err(RestError::Unreachable {
                             url: url.clone(),
@@ -287,105 +298,126 @@ fn retryable(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
 }
 
-fn tls_config(tls: &Tls) -> Result<rustls::ClientConfig, RestError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| RestError::Tls(e.to_string()))?;
+/// Applies `verifySSL` / `sslConfig` with reqwest's own options. Roots: the platform's
+/// (reqwest's rustls-platform-verifier), plus `caCertificate` when given.
+fn tls_options(
+    builder: reqwest::ClientBuilder,
+    tls: &Tls,
+) -> Result<reqwest::ClientBuilder, RestError> {
+    // reqwest is built without a crypto provider of its own (`rustls-no-provider`, so no
+    // aws-lc next to the ring the AWS client uses) and takes the process default: make
+    // that ring unless something installed one already (then that one is used).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     match tls {
-        Tls::Ignore => Ok(builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAny(provider)))
-            .with_no_client_auth()),
-        Tls::Validate { ca_certificate } => {
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in rustls_native_certs::load_native_certs().certs {
-                let _ = roots.add(cert);
+        Tls::Ignore => Ok(builder.danger_accept_invalid_certs(true)),
+        Tls::Validate {
+            ca_certificate: None,
+        } => Ok(builder),
+        Tls::Validate {
+            ca_certificate: Some(path),
+        } => {
+            let pem = std::fs::read(path).map_err(|e| {
+                RestError::Tls(format!(
+                    "caCertificate {path}: cannot read it ({e}); set it to a readable PEM file of the CA that signed the server's certificate"
+                ))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                RestError::Tls(format!(
+                    "caCertificate {path}: not a PEM certificate ({e}); set it to a PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate"
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(RestError::Tls(format!(
+                    "caCertificate {path}: holds no certificate; set it to a PEM file (-----BEGIN CERTIFICATE-----) of the CA that signed the server's certificate"
+                )));
             }
-            if let Some(path) = ca_certificate {
-                let certs = CertificateDer::pem_file_iter(path)
-                    .map_err(|e| RestError::Tls(format!("caCertificate {path}: {e}")))?;
-                for cert in certs {
-                    let cert =
-                        cert.map_err(|e| RestError::Tls(format!("caCertificate {path}: {e}")))?;
-                    roots
-                        .add(cert)
-                        .map_err(|e| RestError::Tls(format!("caCertificate {path}: {e}")))?;
-                }
-            }
-            Ok(builder.with_root_certificates(roots).with_no_client_auth())
+            Ok(builder.tls_certs_merge(certs))
         }
     }
 }
 
-/// `verifySSL: ignore`: accepts any server certificate, still checks signatures.
-#[derive(Debug)]
-struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+/// reqwest could not set up TLS: in practice a `caCertificate` whose PEM holds bytes
+/// that are not a certificate.
+fn build_error(error: reqwest::Error) -> RestError {
+    RestError::Tls(format!(
+        "cannot set up TLS: {}; check that caCertificate is a PEM file of CA certificates",
+        crate::aws::error_chain(&error)
+    ))
+}
 
-impl rustls::client::danger::ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
+/// What rustls said when it refused the server's certificate, if that is why `error`
+/// happened. `io::Error::source` skips the error it wraps (and the connector wraps
+/// tokio-rustls' `io::Error` in another), so an `io::Error` is followed into what it
+/// wraps with `get_ref`.
+fn refused_certificate(error: &reqwest::Error) -> Option<String> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = next {
+        if let Some(tls @ rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>()
+        {
+            return Some(tls.to_string());
+        }
+        next = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn options(tls: Tls) -> Result<reqwest::Client, RestError> {
+        tls_options(reqwest::Client::builder(), &tls)?
+            .build()
+            .map_err(build_error)
+    }
+
     #[test]
     fn a_missing_ca_certificate_names_the_key_and_file() {
-        let err = tls_config(&Tls::Validate {
+        let text = options(Tls::Validate {
             ca_certificate: Some("/nonexistent/ca.pem".into()),
         })
-        .unwrap_err();
-        let text = err.to_string();
+        .unwrap_err()
+        .to_string();
         assert!(
-            text.contains("sslConfig") && text.contains("/nonexistent/ca.pem"),
+            text.contains("sslConfig: caCertificate /nonexistent/ca.pem: cannot read it"),
             "{text}"
         );
-        assert!(tls_config(&Tls::Ignore).is_ok());
-        assert!(tls_config(&Tls::Validate {
+        assert!(options(Tls::Ignore).is_ok());
+        assert!(options(Tls::Validate {
             ca_certificate: None
         })
         .is_ok());
+    }
+
+    #[test]
+    fn a_ca_certificate_that_is_not_pem_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in [
+            ("empty.pem", "just some text\n"),
+            (
+                "broken.pem",
+                "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n",
+            ),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let path = path.display().to_string();
+            let err = options(Tls::Validate {
+                ca_certificate: Some(path.clone()),
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(
+                err.contains(&format!("sslConfig: caCertificate {path}: "))
+                    && err.contains("PEM file"),
+                "{name}: {err}"
+            );
+        }
     }
 }

@@ -15,7 +15,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 pub use client::{Answer, Client, RestError};
-pub use config::{RestConfig, RestSinkConfig, Tls};
+pub use config::{RestConfig, RestSinkConfig, RestSinkOptions, Tls};
 
 use super::TableFailure;
 
