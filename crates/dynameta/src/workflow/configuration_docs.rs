@@ -14,6 +14,7 @@ use crate::config::{
     RawWorkflowConfig,
 };
 use crate::sinks::file::FileSinkConfig;
+use crate::sinks::local::LocalSinkConfig;
 use crate::sinks::openmetadata::RestSinkOptions;
 use crate::sinks::SINK_TYPES;
 
@@ -127,6 +128,7 @@ fn all_read_keys() -> Vec<(&'static str, Vec<String>)> {
             read_keys_of::<OpenMetadataServerConfig>(),
         ),
         ("sink file", keys_of::<FileSinkConfig>()),
+        ("sink local", keys_of::<LocalSinkConfig>()),
         ("sink metadata-rest", keys_of::<RestSinkOptions>()),
         ("filter patterns", keys_of::<FilterPattern>()),
     ]
