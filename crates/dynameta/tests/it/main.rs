@@ -9,6 +9,7 @@ mod hostile_config;
 mod ingest;
 mod moto;
 mod number_parsing;
+mod om_connector;
 mod oracle;
 mod output_safety;
 mod profile;
