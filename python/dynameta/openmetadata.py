@@ -76,7 +76,7 @@ from metadata.ingestion.connections.test_connections import (
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 from metadata.utils.logger import ingestion_logger
 
-from dynameta import find_dynameta_bin
+from dynameta import BinaryNotFound, find_dynameta_bin
 
 logger = ingestion_logger()
 
@@ -491,14 +491,18 @@ def test_connection(
         _test_connection_steps,
     )
 
-    runner = DynametaRunner()
+    runner = None
     try:
+        runner = DynametaRunner()
         spec = build_run_spec("test_connection", service_connection, None, runner.path("unused.jsonl"))
         _, steps = _test_connection_report(runner, spec)
     except DynametaConfigError as err:
         steps = [StepResult("Configuration", True, "FAIL", str(err))]
+    except (BinaryNotFound, DynametaRunError) as err:  # reported as a step, as the UI expects
+        steps = [StepResult("dynameta", True, "FAIL", str(err))]
     finally:
-        runner.close()
+        if runner is not None:
+            runner.close()
     return _test_connection_steps(metadata, _openmetadata_steps(steps), automation_workflow)
 
 

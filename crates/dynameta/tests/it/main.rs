@@ -1,6 +1,7 @@
 //! Integration tests: the `dynameta` binary against real DynamoDB Local and moto.
 //! One test binary, so each server starts once per run.
 
+mod airflow;
 mod classify;
 mod config_errors;
 mod empty_runs;

@@ -135,14 +135,8 @@ fn metadata_workflow_publishes_the_corpus_through_the_custom_connector() {
     let reference = ingest_json(
         dir.path(),
         "ref.yaml",
-        &workflow(
-            endpoint,
-            &key,
-            "        sampleSize: 200\n",
-            EXCLUDE,
-            &out,
-        )
-        .replace("serviceName: test_svc", "serviceName: om_custom"),
+        &workflow(endpoint, &key, "        sampleSize: 200\n", EXCLUDE, &out)
+            .replace("serviceName: test_svc", "serviceName: om_custom"),
     );
     assert_eq!(reference.code, 0, "{}", reference.output());
     let expected = records(&out);
@@ -211,10 +205,7 @@ fn metadata_workflow_publishes_the_corpus_through_the_custom_connector() {
                 .collect()
         };
         assert_eq!(cols(&table), cols(want), "{fqn}");
-        assert_eq!(
-            table["tableConstraints"], want["tableConstraints"],
-            "{fqn}"
-        );
+        assert_eq!(table["tableConstraints"], want["tableConstraints"], "{fqn}");
     }
     // The service is a Custom Database one, naming the connector, without any key.
     let service = server.entity("databaseService", "om_custom").unwrap();
@@ -249,7 +240,11 @@ fn metadata_workflow_publishes_the_corpus_through_the_custom_connector() {
             &[],
         );
         assert_eq!(run.code, 0, "{command}: {}", run.output());
-        assert_eq!(summary(&run)["failures"], serde_json::json!([]), "{command}");
+        assert_eq!(
+            summary(&run)["failures"],
+            serde_json::json!([]),
+            "{command}"
+        );
     }
     let profiled = server
         .requests()
@@ -346,4 +341,27 @@ fn rejected_credentials_fail_test_connection_with_dynameta_step_and_hint() {
             .contains("ListTables: FAIL"),
         "{result}"
     );
+}
+
+#[test]
+fn the_connectors_python_unit_tests_pass() {
+    let out = Command::new(om_python())
+        .args(["-W", "ignore", "-m", "unittest", "discover", "-v", "-s"])
+        .arg(python_dir().join("tests"))
+        .env("PYTHONPATH", python_dir())
+        .output()
+        .expect("run the Python unit tests with the OpenMetadata venv's python");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let ran = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Ran ")?
+                .split(' ')
+                .next()?
+                .parse::<u32>()
+                .ok()
+        })
+        .unwrap_or(0);
+    assert!(ran >= 8, "{text}");
 }
