@@ -1,6 +1,7 @@
 //! Integration tests: the `dynameta` binary against real DynamoDB Local and moto.
 //! One test binary, so each server starts once per run.
 
+mod airflow;
 mod classify;
 mod config_errors;
 mod empty_runs;
@@ -10,6 +11,7 @@ mod hostile_config;
 mod ingest;
 mod moto;
 mod number_parsing;
+mod om_connector;
 mod oracle;
 mod output_safety;
 mod profile;
