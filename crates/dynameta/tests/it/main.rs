@@ -1,6 +1,7 @@
 //! Integration tests: the `dynameta` binary against real DynamoDB Local and moto.
 //! One test binary, so each server starts once per run.
 
+mod airflow;
 mod catalog;
 mod classify;
 mod config_errors;
@@ -11,6 +12,7 @@ mod hostile_config;
 mod ingest;
 mod moto;
 mod number_parsing;
+mod om_connector;
 mod oracle;
 mod output_safety;
 mod profile;

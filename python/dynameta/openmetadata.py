@@ -1,0 +1,664 @@
+"""OpenMetadata custom connector: ``dynameta.openmetadata.DynamoDBSource``.
+
+In OpenMetadata, create a *Custom Database* service with::
+
+    sourcePythonClass: dynameta.openmetadata.DynamoDBSource
+    connectionOptions:            # strings, as OpenMetadata's UI stores them
+      awsRegion: us-east-1
+      assumeRoleArn: arn:aws:iam::123456789012:role/catalog-reader
+      sampleSize: "1000"
+
+``connectionOptions`` take OpenMetadata's ``awsConfig`` keys under their own names
+(``awsAccessKeyId``, ``awsSecretAccessKey``, ``awsSessionToken``, ``awsRegion``,
+``endPointURL``, ``profileName``, ``assumeRoleArn``, ``assumeRoleSessionName``,
+``assumeRoleSourceIdentity``), ``databaseName``, dynameta's ``connectionArguments``
+(``sampleSize``, ``sampleSegments``, ``maxAttempts``, ...; see docs/configuration.md)
+and ``allowEmpty``. A value may be ``${NAME}``: an environment variable of the ingestion
+environment, substituted by dynameta.
+
+Why the binary and not bindings: the engine is the same ``dynameta`` binary users run
+by hand and from cron, with its tested exit codes, atomic outputs, signal handling and
+secret redaction; running it as a child process keeps a crash or a stuck AWS call out of
+OpenMetadata's worker, and costs one process per run. The connector writes a workflow
+file for it (file sink into a private temporary folder), runs ``dynameta ingest``, reads
+the JSON Lines records back and yields OpenMetadata's own request models built from
+them, so OpenMetadata's sink publishes them and its workflow status counts them.
+
+Secrets (``awsAccessKeyId``, ``awsSecretAccessKey``, ``awsSessionToken``) are handed to
+the binary in environment variables referenced from the workflow file as ``${...}``:
+they never touch the disk, are never logged, and the service this connector creates in
+OpenMetadata (when it does not exist yet) carries its options without them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import traceback
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from metadata.generated.schema.api.data.createDatabase import CreateDatabaseRequest
+from metadata.generated.schema.api.data.createDatabaseSchema import (
+    CreateDatabaseSchemaRequest,
+)
+from metadata.generated.schema.api.data.createTable import CreateTableRequest
+from metadata.generated.schema.api.services.createDatabaseService import (
+    CreateDatabaseServiceRequest,
+)
+from metadata.generated.schema.entity.services.connections.connectionBasicType import (
+    ConnectionOptions,
+)
+from metadata.generated.schema.entity.services.connections.database.customDatabaseConnection import (
+    CustomDatabaseConnection,
+)
+from metadata.generated.schema.entity.services.databaseService import (
+    DatabaseConnection,
+    DatabaseService,
+    DatabaseServiceType,
+)
+from metadata.generated.schema.metadataIngestion.workflow import (
+    Source as WorkflowSource,
+)
+from metadata.ingestion.api.models import Either, StackTraceError
+from metadata.ingestion.api.steps import InvalidSourceException, Source
+from metadata.ingestion.connections.test_connections import (
+    SourceConnectionException,
+    TestConnectionStep,
+)
+from metadata.ingestion.ometa.ometa_api import OpenMetadata
+from metadata.utils.logger import ingestion_logger
+
+from dynameta import BinaryNotFound, find_dynameta_bin
+
+logger = ingestion_logger()
+
+MASK = "**********"
+
+#: ``awsConfig`` keys, by their OpenMetadata names.
+AWS_KEYS = (
+    "awsAccessKeyId",
+    "awsSecretAccessKey",
+    "awsSessionToken",
+    "awsRegion",
+    "endPointURL",
+    "profileName",
+    "assumeRoleArn",
+    "assumeRoleSessionName",
+    "assumeRoleSourceIdentity",
+)
+#: Keys whose values are passed in the environment, never written or logged.
+SECRET_KEYS = ("awsAccessKeyId", "awsSecretAccessKey", "awsSessionToken")
+#: Options of this connector itself (not dynameta's connectionArguments).
+CONNECTOR_KEYS = ("databaseName", "allowEmpty")
+
+_ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
+_INT = re.compile(r"^[+-]?[0-9]+$")
+_FLOAT = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$")
+
+# Where dynameta names a key of the workflow it was given, and the key the user wrote.
+_KEY_MAP = (
+    ("source.serviceConnection.config.awsConfig.", "connectionOptions."),
+    ("source.serviceConnection.config.connectionArguments.", "connectionOptions."),
+    ("source.serviceConnection.config.databaseName", "connectionOptions.databaseName"),
+    ("source.sourceConfig.", "sourceConfig."),
+)
+
+
+class DynametaConfigError(InvalidSourceException):
+    """The service connection or pipeline configuration is not usable by dynameta."""
+
+
+class DynametaRunError(RuntimeError):
+    """The dynameta binary could not run, or ended in a way the connector cannot use."""
+
+
+def _user_key(key: str) -> str:
+    for theirs, ours in _KEY_MAP:
+        if key.startswith(theirs):
+            return ours + key[len(theirs) :]
+    return key
+
+
+def _typed(value: str) -> Any:
+    """A connectionOptions string as the JSON type dynameta's option expects.
+
+    OpenMetadata stores connectionOptions as strings; dynameta's options are numbers,
+    booleans or strings, and dynameta range-checks them (naming the key) itself.
+    """
+    text = value.strip()
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return value
+
+
+def _truthy(key: str, value: Optional[str]) -> bool:
+    if value is None:
+        return False
+    text = value.strip().lower()
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no", ""):
+        return False
+    raise DynametaConfigError(
+        f"connectionOptions.{key}: {value!r} is not a boolean. Set it to \"true\" or \"false\"."
+    )
+
+
+@dataclass
+class RunSpec:
+    """What one dynameta run needs: its workflow (no secrets) and environment."""
+
+    workflow: Dict[str, Any]
+    env: Dict[str, str] = field(default_factory=dict)
+    allow_empty: bool = False
+
+
+def build_run_spec(
+    service_name: str,
+    connection: CustomDatabaseConnection,
+    source_config: Optional[Dict[str, Any]],
+    output: str,
+    server_host_port: Optional[str] = None,
+) -> RunSpec:
+    """The dynameta workflow for a Custom Database service connection.
+
+    Secrets go in environment variables the workflow references as ``${...}``; values
+    that already are a ``${NAME}`` reference are kept, for dynameta to substitute from
+    the ingestion environment.
+    """
+    options: Dict[str, str] = dict(connection.connectionOptions.root) if connection.connectionOptions else {}
+    aws: Dict[str, Any] = {}
+    arguments: Dict[str, Any] = {}
+    env: Dict[str, str] = {}
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key in SECRET_KEYS:
+            if _ENV_REF.match(value):
+                aws[key] = value
+            else:
+                var = "DYNAMETA_OM_" + re.sub(r"(?<!^)(?=[A-Z])", "_", key).upper()
+                env[var] = value
+                aws[key] = "${" + var + "}"
+        elif key in AWS_KEYS:
+            aws[key] = value
+        elif key in CONNECTOR_KEYS:
+            continue
+        else:
+            close = difflib.get_close_matches(key, AWS_KEYS + CONNECTOR_KEYS, n=1, cutoff=0.8)
+            if close:
+                raise DynametaConfigError(
+                    f"connectionOptions.{key}: unknown option. Did you mean {close[0]}?"
+                )
+            # dynameta's own connectionArguments; dynameta rejects unknown ones, naming them.
+            arguments[key] = _typed(value)
+    if "awsRegion" not in aws:
+        raise DynametaConfigError(
+            "connectionOptions.awsRegion: required option is missing. "
+            "Add awsRegion with the AWS region of your tables, e.g. us-east-1."
+        )
+    config: Dict[str, Any] = {"type": "DynamoDB", "awsConfig": aws}
+    if arguments:
+        config["connectionArguments"] = arguments
+    if options.get("databaseName"):
+        config["databaseName"] = options["databaseName"]
+    # The service's default filters apply when the pipeline has none, as in OpenMetadata.
+    for pattern in ("databaseFilterPattern", "schemaFilterPattern", "tableFilterPattern"):
+        value = getattr(connection, pattern, None)
+        if value is not None:
+            config[pattern] = value.model_dump(mode="json", exclude_none=True)
+    pipeline = dict(source_config or {})
+    pipeline.setdefault("type", "DatabaseMetadata")
+    workflow = {
+        "source": {
+            "type": "dynamodb",
+            "serviceName": service_name,
+            "serviceConnection": {"config": config},
+            "sourceConfig": {"config": pipeline},
+        },
+        "sink": {"type": "file", "config": {"filename": output}},
+        "workflowConfig": {
+            "loggerLevel": "INFO",
+            # Required by OpenMetadata's schema; the file sink sends nothing to the server,
+            # so it gets no token (a placeholder, not a secret).
+            "openMetadataServerConfig": {
+                "hostPort": server_host_port or "http://localhost:8585/api",
+                "authProvider": "openmetadata",
+                "securityConfig": {"jwtToken": "unused-by-the-file-sink"},
+            },
+        },
+    }
+    return RunSpec(workflow=workflow, env=env, allow_empty=_truthy("allowEmpty", options.get("allowEmpty")))
+
+
+@dataclass
+class Outcome:
+    """How a dynameta run ended."""
+
+    code: int
+    stdout_json: List[Dict[str, Any]]
+    config_error: Optional[Dict[str, Any]]
+
+    def find(self, key: str) -> Optional[Dict[str, Any]]:
+        for obj in self.stdout_json:
+            if key in obj:
+                return obj
+        return None
+
+
+def _forward_logs(stream, sink: List[Dict[str, Any]]) -> None:
+    """dynameta's JSON log lines to OpenMetadata's ingestion logger (dynameta has
+    already masked every secret in them)."""
+    for raw in stream:
+        line = raw.rstrip("\n")
+        if not line:
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            logger.info(f"dynameta: {line}")
+            continue
+        if not isinstance(obj, dict):
+            logger.info(f"dynameta: {line}")
+            continue
+        if obj.get("error") == "config":
+            sink.append(obj)
+            continue
+        fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else {}
+        message = fields.get("message") or obj.get("message") or line
+        extra = {k: v for k, v in fields.items() if k != "message"}
+        text = f"dynameta: {message}" + (f" {json.dumps(extra)}" if extra else "")
+        level = str(obj.get("level", "INFO")).upper()
+        if level == "ERROR":
+            logger.error(text)
+        elif level in ("WARN", "WARNING"):
+            logger.warning(text)
+        elif level in ("DEBUG", "TRACE"):
+            logger.debug(text)
+        else:
+            logger.info(text)
+
+
+class DynametaRunner:
+    """Runs the dynameta binary on a generated workflow in a private temporary folder."""
+
+    def __init__(self) -> None:
+        self.binary = find_dynameta_bin()
+        # mkdtemp: mode 0700, readable by this user only.
+        self.workdir = tempfile.mkdtemp(prefix="dynameta-om-")
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.workdir, True)
+
+    def path(self, name: str) -> str:
+        return os.path.join(self.workdir, name)
+
+    def run(self, command: str, spec: RunSpec, timeout: Optional[float] = None) -> Outcome:
+        workflow_file = self.path(f"{command}.yaml")
+        # JSON is YAML; the file holds no secret (they are ${...} references), 0600 anyway.
+        fd = os.open(workflow_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(spec.workflow, handle, indent=2)
+        args = [self.binary, command, "-c", workflow_file, "--log-format", "json", "--quiet"]
+        if spec.allow_empty and command != "test-connection":
+            args.append("--allow-empty")
+        env = dict(os.environ)
+        env.update(spec.env)
+        logger.info(f"Running {' '.join(args[:2])} (dynameta {self.binary})")
+        try:
+            proc = subprocess.Popen(
+                args,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                cwd=self.workdir,
+            )
+        except OSError as err:
+            raise DynametaRunError(
+                f"cannot run the dynameta binary {self.binary}: {err}. "
+                "Reinstall the dynameta wheel, or set DYNAMETA_BIN to a working binary."
+            ) from err
+        # stderr (logs) and stdout (the report or summary) are each read by one thread
+        # of their own, so neither pipe can fill up and stall the binary.
+        config_errors: List[Dict[str, Any]] = []
+        stdout: List[str] = []
+        readers = [
+            threading.Thread(target=_forward_logs, args=(proc.stderr, config_errors), daemon=True),
+            threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True),
+        ]
+        for reader in readers:
+            reader.start()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as err:
+            proc.terminate()  # SIGTERM: dynameta removes its temporary output and stops
+            proc.wait()
+            raise DynametaRunError(f"dynameta {command} did not finish within {timeout:.0f} s") from err
+        finally:
+            for reader in readers:
+                reader.join()
+        parsed = []
+        for line in "".join(stdout).splitlines():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict):
+                parsed.append(obj)
+        return Outcome(proc.returncode, parsed, config_errors[0] if config_errors else None)
+
+    def close(self) -> None:
+        self._cleanup()
+
+
+def _config_message(error: Dict[str, Any]) -> str:
+    key = _user_key(str(error.get("key") or ""))
+    text = f"{key}: {error.get('problem', 'invalid')}"
+    if error.get("hint"):
+        text += f" {error['hint']}"
+    return text
+
+
+def _read_records(path: str) -> List[Dict[str, Any]]:
+    records = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except ValueError as err:
+                raise DynametaRunError(f"{path}:{number}: not a JSON record ({err})") from err
+    return records
+
+
+# --- test connection -------------------------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    """One dynameta test-connection step."""
+
+    name: str
+    mandatory: bool
+    status: str
+    detail: str
+    hint: Optional[str] = None
+    error_code: Optional[str] = None
+    missing_action: Optional[str] = None
+
+    def message(self) -> str:
+        parts = [f"{self.name}: {self.status}: {self.detail}"]
+        if self.error_code:
+            parts.append(f"error code {self.error_code}")
+        if self.missing_action:
+            parts.append(f"missing IAM permission {self.missing_action}")
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "; ".join(parts)
+
+
+def _test_connection_report(runner: DynametaRunner, spec: RunSpec) -> Tuple[str, List[StepResult]]:
+    """(verdict, steps) of ``dynameta test-connection``; a configuration error is one
+    failed step named ``Configuration``."""
+    outcome = runner.run("test-connection", spec, timeout=300)
+    if outcome.config_error is not None:
+        return "FAILED", [
+            StepResult(
+                name="Configuration",
+                mandatory=True,
+                status="FAIL",
+                detail=_config_message(outcome.config_error),
+                hint=None,
+            )
+        ]
+    report = outcome.find("steps")
+    if report is None:
+        raise DynametaRunError(
+            f"dynameta test-connection exited {outcome.code} without a report; see the dynameta lines above"
+        )
+    steps = [
+        StepResult(
+            name=str(s.get("name")),
+            mandatory=bool(s.get("mandatory")),
+            status=str(s.get("status")),
+            detail=str(s.get("detail", "")),
+            hint=s.get("hint"),
+            error_code=s.get("errorCode"),
+            missing_action=s.get("missingAction"),
+        )
+        for s in report.get("steps", [])
+    ]
+    return str(report.get("verdict")), steps
+
+
+def _raise_step(step: StepResult) -> None:
+    if step.status != "PASS":
+        raise SourceConnectionException(step.message())
+
+
+def _openmetadata_steps(steps: List[StepResult]) -> List[TestConnectionStep]:
+    """dynameta's steps as OpenMetadata's, already run: each passes or raises with
+    dynameta's detail, and its hint is the message OpenMetadata's UI shows."""
+    return [
+        TestConnectionStep(
+            function=(lambda step=step: _raise_step(step)),
+            name=step.name,
+            description=None,
+            error_message=step.hint or step.detail,
+            mandatory=step.mandatory,
+            short_circuit=False,
+        )
+        for step in steps
+    ]
+
+
+def get_connection(connection: CustomDatabaseConnection) -> CustomDatabaseConnection:
+    """OpenMetadata's ``get_connection`` for custom connectors: there is no client to
+    build (the binary connects on every run), so the connection is its own handle."""
+    return connection
+
+
+def test_connection(
+    metadata: OpenMetadata,
+    connection: Any,
+    service_connection: CustomDatabaseConnection,
+    automation_workflow: Any = None,
+    timeout_seconds: Optional[int] = None,
+):
+    """What OpenMetadata's UI runs on *Test Connection* for this custom connector
+    (``metadata.ingestion.source.connections.get_test_connection_fn``): dynameta's
+    test-connection steps, reported one by one as OpenMetadata's steps (name, mandatory,
+    passed, message = dynameta's hint, errorLog = dynameta's detail)."""
+    # Imported here: a private helper of OpenMetadata's test connection, the same one its
+    # own connectors run through test_connection_steps (which needs a server-side
+    # definition of the step names; ours are dynameta's).
+    from metadata.ingestion.connections.test_connections import (  # pylint: disable=import-outside-toplevel
+        _test_connection_steps,
+    )
+
+    runner = None
+    try:
+        runner = DynametaRunner()
+        spec = build_run_spec("test_connection", service_connection, None, runner.path("unused.jsonl"))
+        _, steps = _test_connection_report(runner, spec)
+    except DynametaConfigError as err:
+        steps = [StepResult("Configuration", True, "FAIL", str(err))]
+    except (BinaryNotFound, DynametaRunError) as err:  # reported as a step, as the UI expects
+        steps = [StepResult("dynameta", True, "FAIL", str(err))]
+    finally:
+        if runner is not None:
+            runner.close()
+    return _test_connection_steps(metadata, _openmetadata_steps(steps), automation_workflow)
+
+
+# --- the source ------------------------------------------------------------------------
+
+
+class DynamoDBSource(Source):
+    """OpenMetadata custom connector for DynamoDB, running the dynameta engine."""
+
+    def __init__(self, config: WorkflowSource, metadata: OpenMetadata, pipeline_name: Optional[str] = None):
+        super().__init__()
+        self.config = config
+        self.metadata = metadata
+        self.pipeline_name = pipeline_name
+        self.service_connection: CustomDatabaseConnection = config.serviceConnection.root.config
+        self.runner = DynametaRunner()
+        self.output = self.runner.path("metadata.jsonl")
+        source_config = None
+        if config.sourceConfig is not None and config.sourceConfig.config is not None:
+            source_config = config.sourceConfig.config.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+        host_port = None
+        try:
+            host_port = str(metadata.config.hostPort)
+        except AttributeError:
+            pass
+        self.spec = build_run_spec(
+            config.serviceName, self.service_connection, source_config, self.output, host_port
+        )
+
+    @classmethod
+    def create(
+        cls,
+        config_dict: dict,
+        metadata: OpenMetadata,
+        pipeline_name: Optional[str] = None,
+    ) -> "DynamoDBSource":
+        config: WorkflowSource = WorkflowSource.model_validate(config_dict)
+        connection = config.serviceConnection.root.config if config.serviceConnection else None
+        if not isinstance(connection, CustomDatabaseConnection):
+            raise InvalidSourceException(
+                f"dynameta.openmetadata.DynamoDBSource needs a CustomDatabase service connection, got "
+                f"{type(connection).__name__}. Set serviceConnection.config.type: CustomDatabase."
+            )
+        return cls(config, metadata, pipeline_name)
+
+    def prepare(self) -> None:
+        # As OpenMetadata's database sources do when they start: a connection that does
+        # not work stops the workflow before anything is published.
+        self.test_connection()
+
+    def test_connection(self) -> None:
+        verdict, steps = _test_connection_report(self.runner, self.spec)
+        for step in steps:
+            line = step.message()
+            if step.status == "PASS":
+                logger.info(f"dynameta test-connection: {line}")
+            elif step.mandatory:
+                logger.error(f"dynameta test-connection: {line}")
+            else:
+                logger.warning(f"dynameta test-connection: {line}")
+        if verdict not in ("PASSED", "PASSED_WITH_WARNINGS"):
+            bad = [s for s in steps if s.mandatory and s.status != "PASS"] or steps
+            raise SourceConnectionException(
+                f"dynameta test-connection {verdict}: " + " | ".join(s.message() for s in bad)
+            )
+
+    def _service_request(self) -> Optional[CreateDatabaseServiceRequest]:
+        """The service, when OpenMetadata does not have it yet (a YAML run; the UI
+        creates it first). Never overwrites one: its stored options may hold keys."""
+        if self.metadata.get_by_name(entity=DatabaseService, fqn=self.config.serviceName) is not None:
+            return None
+        store = getattr(self.metadata.config, "storeServiceConnection", True)
+        options = self.service_connection.connectionOptions.root if self.service_connection.connectionOptions else {}
+        clean = {k: v for k, v in options.items() if k not in SECRET_KEYS}
+        connection = self.service_connection.model_copy(
+            update={"connectionOptions": ConnectionOptions(clean) if clean else None}
+        )
+        return CreateDatabaseServiceRequest(
+            name=self.config.serviceName,
+            serviceType=DatabaseServiceType.CustomDatabase,
+            connection=DatabaseConnection(config=connection) if store else None,
+        )
+
+    def _iter(self) -> Iterable[Either]:
+        outcome = self.runner.run("ingest", self.spec)
+        if outcome.config_error is not None:
+            yield Either(
+                left=StackTraceError(name="dynameta configuration", error=_config_message(outcome.config_error))
+            )
+            return
+        summary = (outcome.find("summary") or {}).get("summary") or {}
+        for name in summary.get("filtered", []):
+            self.status.filter(name, "filtered out by the table filter pattern")
+        for warning in summary.get("warnings", []):
+            self.status.warning("dynameta", warning)
+        if outcome.code == 0:
+            path = self.output
+        elif outcome.code == 1 and os.path.exists(self.output + ".partial"):
+            path = self.output + ".partial"  # what the failed run did get
+        else:
+            path = None
+        if outcome.code == 3:
+            yield Either(
+                left=StackTraceError(
+                    name="dynameta",
+                    error=(
+                        f"DynamoDB listed {summary.get('tablesListed', 0)} table(s) and the filters selected "
+                        "none: a wrong region, account, endpoint or filter looks like this, so nothing is "
+                        "published. Set connectionOptions.allowEmpty: \"true\" if an empty run is expected."
+                    ),
+                )
+            )
+        elif outcome.code not in (0, 1):
+            how = {130: "stopped by SIGINT", 143: "stopped by SIGTERM"}.get(outcome.code, f"exited {outcome.code}")
+            yield Either(
+                left=StackTraceError(name="dynameta", error=f"dynameta ingest {how}; nothing is published")
+            )
+        for failure in summary.get("failures", []):
+            yield Either(
+                left=StackTraceError(
+                    name=str(failure.get("name")),
+                    error=f"dynameta: {failure.get('name')}: {failure.get('reason')}",
+                )
+            )
+        if path is None:
+            return
+        yield from self._yield_records(_read_records(path))
+
+    def _yield_records(self, records: List[Dict[str, Any]]) -> Iterable[Either]:
+        service = self._service_request()
+        if service is not None:
+            yield Either(right=service)
+        # No flush barrier between database, schema and tables: OpenMetadata's sink
+        # buffers them and its bulk call sends each type parents first
+        # (OpenMetadata._group_entities_by_type), and a barrier's flush result would
+        # count as one more record in the sink's status.
+        for record in records:
+            kind = record.get("kind")
+            model = {
+                "createDatabase": CreateDatabaseRequest,
+                "createDatabaseSchema": CreateDatabaseSchemaRequest,
+                "createTable": CreateTableRequest,
+            }.get(kind)
+            if model is None:
+                continue  # the service (above), tableListing and dynamodbTable facts
+            try:
+                yield Either(right=model.model_validate(record["payload"]))
+            except Exception as err:  # a model refusing a payload fails that entity only
+                name = (record.get("payload") or {}).get("name", "?")
+                yield Either(
+                    left=StackTraceError(
+                        name=f"{kind} [{name}]",
+                        error=f"OpenMetadata's {model.__name__} refused dynameta's payload: {err}",
+                        stackTrace=traceback.format_exc(),
+                    )
+                )
+
+    def close(self) -> None:
+        self.runner.close()
