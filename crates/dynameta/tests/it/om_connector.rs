@@ -282,7 +282,7 @@ fn the_custom_connector_example_is_an_openmetadata_workflow() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples/openmetadata/custom-connector.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
-    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
     let value = serde_json::to_value(yaml).unwrap();
     if let Err(errors) = dynameta_testkit::schema::validate("workflow.json", &value) {
         panic!("{}:\n{}", file.display(), errors.join("\n"));
