@@ -143,9 +143,15 @@ fn tags_personal_columns_at_every_depth_and_leaves_look_alikes_alone() {
     let expected = expected_customer_tags();
     assert_eq!(customers, expected, "customers tags");
     let orders = tags_of(&written, "orders");
-    assert!(
-        orders.iter().all(|(c, _)| c == "createdAt"),
-        "orders has no personal data except its timestamps: {orders:?}"
+    // Orders hold no personal data but their timestamps and `prénom✓` ("first name" in
+    // French, "Zoë" in every item): a first name under a French column name is one.
+    assert_eq!(
+        orders,
+        [
+            ("createdAt".to_string(), "PII.NonSensitive".to_string()),
+            ("prénom✓".to_string(), "PII.Sensitive".to_string())
+        ],
+        "orders tags"
     );
     // Every tag label is what OpenMetadata accepts.
     for record in written.iter().filter(|r| r["kind"] == "columnTags") {
@@ -165,7 +171,7 @@ fn tags_personal_columns_at_every_depth_and_leaves_look_alikes_alone() {
         "storeSampleData defaults to false"
     );
     let s = summary(&run);
-    assert_eq!(s["classification"]["sensitive"], 6, "{s}");
+    assert_eq!(s["classification"]["sensitive"], 7, "{s}");
     assert_eq!(s["tablesProcessed"], 2);
 
     // Same data, same output.
@@ -501,8 +507,9 @@ fn publishes_tags_and_sample_data_without_duplicates_or_overriding_people() {
     );
     assert_eq!(stored["sampleData"]["rows"].as_array().unwrap().len(), 5);
     let s = summary(&run);
-    // Kept: the person's card tag, the person's email tag, orders.createdAt from before.
-    assert_eq!(s["classification"]["tagsKept"], 3, "{s}");
+    // Kept: the person's card tag, the person's email tag, orders' createdAt and
+    // prénom✓ tags from before.
+    assert_eq!(s["classification"]["tagsKept"], 4, "{s}");
     assert_eq!(s["classification"]["sampleData"], 2, "{s}");
 
     // A second run adds nothing: same tags, same version.
