@@ -8,6 +8,7 @@ pub mod decimal;
 pub mod disclosure;
 mod profile;
 mod request;
+pub mod state;
 pub mod sketch;
 
 pub use column::{ColumnStats, Columns, StrHasher, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
