@@ -24,9 +24,9 @@ pub enum Command {
     Ingest(RunArgs),
     /// Profile tables (sourceConfig.config.type: Profiler).
     #[command(
-        after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
+        after_help = "Examples:\n  dynameta profile -c examples/profiler.yaml\n  dynameta profile -c examples/profiler.yaml --part 2/8 --state-out part-2.json\n  dynameta profile merge -c examples/profiler.yaml part-*.json\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
-    Profile(RunArgs),
+    Profile(ProfileArgs),
     /// Classify PII in columns (sourceConfig.config.type: AutoClassification).
     #[command(
         after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
@@ -85,6 +85,49 @@ pub struct PublishArgs {
     /// JSON Lines file written by `dynameta ingest` with the file sink.
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
+    /// Workflow options (config, quiet, log format).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `profile`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ProfileArgs {
+    /// `merge`: publish the merged parts.
+    #[command(subcommand)]
+    pub action: Option<ProfileAction>,
+    /// Profile only part I of N of every selected table (its share of the planned
+    /// scan segments) and write the statistics to --state-out instead of the sink;
+    /// `dynameta profile merge` publishes all N parts as one profile.
+    #[arg(long, value_name = "I/N", requires = "state_out", value_parser = clap::value_parser!(crate::workflow::profile::Part))]
+    pub part: Option<crate::workflow::profile::Part>,
+    /// Where a partial profile writes its state (docs/profile-state.md); written only
+    /// when the run succeeds. Without --part, the whole table is one part (1/1).
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
+    /// Workflow options (config, quiet, log format); absent only with `merge`.
+    #[command(flatten)]
+    pub run: Option<RunArgs>,
+}
+
+/// Subcommands of `profile`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileAction {
+    /// Merge the state files of all N parts of a `--part I/N` run and publish the
+    /// profiles to the workflow's sink, as one run would have.
+    #[command(
+        after_help = "Example:\n  dynameta profile merge -c examples/profiler.yaml part-1.json part-2.json part-3.json\n\nExit codes: 0 success, 1 some tables failed, 2 bad usage or config, or the files are not all the parts of one run."
+    )]
+    Merge(MergeArgs),
+}
+
+/// Options of `profile merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The state files of every part (`--state-out` of each `--part I/N` run).
+    #[arg(required = true, value_name = "FILE")]
+    pub states: Vec<PathBuf>,
     /// Workflow options (config, quiet, log format).
     #[command(flatten)]
     pub run: RunArgs,

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
+use dynameta::cli::{Cli, Command, LogFormat, ProfileAction, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
@@ -18,13 +18,30 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut from = None;
     let mut explain = None;
+    let mut profile_mode = None;
     let (args, command) = match &cli.command {
         Command::Publish(p) => {
             from = Some(p.from.clone());
             (&p.run, config::Command::Publish)
         }
         Command::Ingest(a) => (a, config::Command::Ingest),
-        Command::Profile(a) => (a, config::Command::Profile),
+        Command::Profile(p) => match &p.action {
+            Some(ProfileAction::Merge(m)) => {
+                profile_mode = Some(ProfileMode::Merge(m.states.clone()));
+                (&m.run, config::Command::Profile)
+            }
+            None => {
+                profile_mode = p
+                    .state_out
+                    .clone()
+                    .map(|path| ProfileMode::Part(p.part.unwrap_or(profile::Part::WHOLE), path));
+                match &p.run {
+                    Some(run) => (run, config::Command::Profile),
+                    // clap requires --config without `merge`; never reached.
+                    None => return ExitCode::from(EXIT_CONFIG),
+                }
+            }
+        },
         Command::Classify(c) => {
             explain = c.explain.clone();
             (&c.run, config::Command::Classify)
@@ -62,6 +79,7 @@ fn main() -> ExitCode {
             args,
             from.as_deref(),
             explain.as_deref(),
+            profile_mode.as_ref(),
         ));
         let stopped = tokio::select! {
             code = &mut work => Ok(code),
@@ -83,6 +101,14 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// What `profile` does beside a whole run.
+enum ProfileMode {
+    /// `--part I/N --state-out FILE`.
+    Part(profile::Part, std::path::PathBuf),
+    /// `profile merge FILE...`.
+    Merge(Vec<std::path::PathBuf>),
 }
 
 /// Installs handlers for SIGINT (Ctrl-C) and SIGTERM (Kubernetes, Airflow, systemd)
@@ -140,6 +166,7 @@ async fn run(
     args: &RunArgs,
     from: Option<&std::path::Path>,
     explain: Option<&str>,
+    profile_mode: Option<&ProfileMode>,
 ) -> u8 {
     match command {
         config::Command::Ingest => {
@@ -164,7 +191,14 @@ async fn run(
             report.outcome().exit_code()
         }
         config::Command::Profile => {
-            report(profile::run(settings, &args.flags()).await, args.log_format)
+            let result = match profile_mode {
+                None => profile::run(settings, &args.flags(), None).await,
+                Some(ProfileMode::Part(part, path)) => {
+                    profile::run(settings, &args.flags(), Some((*part, path))).await
+                }
+                Some(ProfileMode::Merge(files)) => profile::merge(settings, files).await,
+            };
+            report(result, args.log_format)
         }
         config::Command::Classify => match explain {
             Some(table) => match classify::explain(&settings.workflow, table).await {

@@ -5,17 +5,21 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::summary::Summary;
+use super::profile_state as state;
+use super::summary::{Failure, Summary};
 use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
 use crate::aws::Connection;
 use crate::config::{Command, ProfilerPipeline, Workflow};
 use crate::processors::mapping::Scope;
 use crate::processors::profiler::{ProfiledTable, Sampling, TableStats};
-use crate::sinks::{Opening, Record};
-use crate::source::{self, Capabilities, ScanPlan, SourceError, TableDescription, TokenBucket};
+use crate::sinks::{Opening, Record, RunEnd};
+use crate::source::{
+    self, Capabilities, ScanPlan, ScanStats, SourceError, TableDescription, TokenBucket,
+};
 
 /// Which items of a table are profiled.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Sample {
     /// Every item.
     Full,
@@ -155,30 +159,148 @@ fn budget(workflow: &Workflow, table: &TableDescription) -> Option<f64> {
     }
 }
 
-/// Runs the profiler workflow.
-pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outcome), RunError> {
+/// Which share of every selected table a run reads: part `index` (1-based) of `count`.
+/// The planned segments are dealt out in turn (segment k of the plan to part
+/// k mod count + 1), so the parts are disjoint, together read exactly what one run
+/// reads, and each gets an even share of a shuffled (sampled) plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Part {
+    /// 1-based.
+    pub index: u32,
+    /// How many parts.
+    pub count: u32,
+}
+
+impl Part {
+    /// The whole table (one part of one).
+    pub const WHOLE: Part = Part { index: 1, count: 1 };
+
+    /// This part's share of `plan`: its segments, and for a ROWS sample its share of
+    /// the rows (the shares add up to the limit).
+    pub fn of(&self, plan: &ScanPlan) -> ScanPlan {
+        let (i, n) = (u64::from(self.index - 1), u64::from(self.count));
+        let segments = plan
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k as u64 % n == i)
+            .map(|(_, s)| *s)
+            .collect();
+        let share = |rows: u64| {
+            let upto = |j: u64| (u128::from(rows) * u128::from(j) / u128::from(n)) as u64;
+            upto(i + 1) - upto(i)
+        };
+        ScanPlan {
+            total_segments: plan.total_segments,
+            segments,
+            row_limit: plan.row_limit.map(share),
+            workers: plan.workers,
+        }
+    }
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Part {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Part, String> {
+        let hint = "write it I/N with 1 ≤ I ≤ N, e.g. --part 2/8 for the second of eight parts";
+        let (i, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("`{s}` is not a part; {hint}"))?;
+        let num = |t: &str| t.trim().parse::<u32>().ok();
+        match (num(i), num(n)) {
+            (Some(index), Some(count)) if index >= 1 && index <= count => Ok(Part { index, count }),
+            _ => Err(format!("`{s}` is not a part; {hint}")),
+        }
+    }
+}
+
+/// One table read by one part (or by a whole run, or merged from parts): everything
+/// its profile is built from.
+#[derive(Debug, Clone)]
+pub struct TableRead {
+    /// DescribeTable's answer (of the part that ran first, when merged).
+    pub table: TableDescription,
+    /// The sample chosen.
+    pub sample: Sample,
+    /// The plan of the whole table (all parts): segments it is cut into, how many of
+    /// them are read, the ROWS limit.
+    pub plan: PlannedRead,
+    /// Segments this read covered (of parts merged: all of theirs).
+    pub segments: Vec<u32>,
+    /// What the scan did (of parts merged: summed; seconds added up).
+    pub scan: ScanStats,
+    /// Read units per second the scan was held to.
+    pub read_budget: Option<f64>,
+    /// The statistics of the items read.
+    pub stats: TableStats,
+}
+
+/// The plan a table's parts share: merging checks that every part had the same.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedRead {
+    /// `TotalSegments`.
+    pub total_segments: u32,
+    /// Segments the whole plan reads.
+    pub planned: usize,
+    /// Rows of a ROWS sample.
+    pub row_limit: Option<u64>,
+}
+
+/// Runs the profiler workflow: every selected table in full, or with `part` only
+/// that share of each, whose statistics go to the state file `state_out` instead of
+/// the sink (see [`merge`]).
+pub async fn run(
+    settings: &Settings,
+    flags: &RunFlags,
+    part: Option<(Part, &std::path::Path)>,
+) -> Result<(Summary, Outcome), RunError> {
     let workflow = &settings.workflow;
     let opening = Opening::Existing {
         service_name: &workflow.service_name,
     };
-    let (mut run, selected) = match Run::start(
-        settings,
-        opening,
-        flags,
-        Command::Profile,
-        Summary::default(),
-    )
-    .await?
-    {
+    let collected = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let started = match part {
+        None => {
+            Run::start(
+                settings,
+                opening,
+                flags,
+                Command::Profile,
+                Summary::default(),
+            )
+            .await?
+        }
+        Some((part, path)) => {
+            let sink = state::StateSink::new(path, part, workflow, collected.clone())?;
+            Run::start_with_sink(
+                settings,
+                Box::new(sink),
+                flags,
+                Command::Profile,
+                Summary::default(),
+            )
+            .await
+        }
+    };
+    let (mut run, selected) = match started {
         Started::Running { run, selected, .. } => (run, selected),
         Started::Ended(summary, outcome) => return Ok((summary, outcome)),
     };
+    let part_of = part.map_or(Part::WHOLE, |(p, _)| p);
     let (threads, timeout) = (workflow.profile.threads, workflow.profile.timeout);
     let capabilities = Capabilities::default();
     let progress = Progress::new(selected.len() as u64, flags.quiet);
     let connection = run.connection.clone();
     let scope = run.scope.clone();
-    let (conn, caps, scope_ref, bars) = (&connection, &capabilities, &scope, &progress);
+    let (conn, caps, bars) = (&connection, &capabilities, &progress);
     run.tables(
         selected,
         threads,
@@ -186,7 +308,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
         |name| async move {
             tokio::time::timeout(
                 timeout,
-                profile_table(conn, workflow, scope_ref, &name, caps, bars),
+                read_table(conn, workflow, &name, caps, bars, part_of),
             )
             .await
             .unwrap_or_else(|_| {
@@ -196,24 +318,31 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
                 ))
             })
         },
-        |_, (record, items, units): (Record, u64, f64), summary| {
-            summary.items_sampled += items;
-            summary.consumed_read_units += units;
-            vec![record]
+        |name, read: TableRead, summary| {
+            summary.items_sampled += read.scan.items;
+            summary.consumed_read_units += read.scan.consumed_read_units;
+            if part.is_some() {
+                if let Ok(mut parts) = collected.lock() {
+                    parts.push(state::TableState::of(name, &read));
+                }
+                Vec::new()
+            } else {
+                vec![record_of(name, &read, workflow, &scope)]
+            }
         },
     )
     .await;
     Ok(run.finish(false).await)
 }
 
-async fn profile_table(
+async fn read_table(
     connection: &Connection,
     workflow: &Workflow,
-    scope: &Scope,
     name: &str,
     capabilities: &Capabilities,
     progress: &Progress,
-) -> Result<(Record, u64, f64), String> {
+    part: Part,
+) -> Result<TableRead, String> {
     let err = |e: SourceError| e.for_command(Command::Profile).to_string();
     let table = super::describe_for_scan(connection, name, capabilities, Command::Profile)
         .await
@@ -221,17 +350,36 @@ async fn profile_table(
     let profiler = &workflow.profiler;
     let sample = choose_sample(profiler, table.item_count);
     let options = &workflow.options;
-    let plan = plan(
+    let whole = plan(
         sample,
         table.item_count,
         options.scan_segments,
         options.scan_workers,
         options.sample_seed,
     );
+    let plan = part.of(&whole);
     let bucket = budget(workflow, &table).map(|rate| std::sync::Arc::new(TokenBucket::new(rate)));
+    let planned = PlannedRead {
+        total_segments: whole.total_segments,
+        planned: whole.segments.len(),
+        row_limit: whole.row_limit,
+    };
+    let mut read = TableRead {
+        table,
+        sample,
+        plan: planned,
+        segments: plan.segments.clone(),
+        scan: ScanStats::default(),
+        read_budget: bucket.as_ref().map(|b| b.rate()),
+        stats: TableStats::default(),
+    };
+    if plan.segments.is_empty() || plan.row_limit == Some(0) {
+        // More parts than segments (or rows): this part has nothing to read.
+        return Ok(read);
+    }
     let observe: source::Observe<TableStats> =
         |s: &mut TableStats, item: &HashMap<String, AttributeValue>| s.observe(item);
-    let expected = table.item_count.unwrap_or(0).max(0) as f64
+    let expected = read.table.item_count.unwrap_or(0).max(0) as f64
         * (plan.segments.len() as f64 / f64::from(plan.total_segments));
     let expected = plan.row_limit.map_or(expected, |n| expected.min(n as f64));
     let bar = progress.scan_bar(name, expected as u64);
@@ -246,7 +394,7 @@ async fn profile_table(
         &connection.dynamodb,
         name,
         &plan,
-        bucket.clone(),
+        bucket,
         observe,
         report,
         &connection.throttle_retry,
@@ -254,23 +402,88 @@ async fn profile_table(
     .await
     .map_err(err)?;
     bar.finish_and_clear();
-    let mut merged = TableStats::default();
     for s in states {
-        merged.merge(s);
+        read.stats.merge(s);
     }
+    read.scan = stats;
+    Ok(read)
+}
 
-    let total = f64::from(plan.total_segments);
+/// `dynameta profile merge`: merges the parts in the state files `files` (all N
+/// parts of one `--part I/N` run) and publishes each table's profile to the workflow's
+/// sink, as a single run would have.
+pub async fn merge(
+    settings: &Settings,
+    files: &[std::path::PathBuf],
+) -> Result<(Summary, Outcome), RunError> {
+    let started = std::time::Instant::now();
+    let workflow = &settings.workflow;
+    let mut states = Vec::new();
+    for path in files {
+        states.push((path.clone(), state::read(path)?));
+    }
+    let tables = state::combine(states, workflow)?;
+    let sink_config = settings.sink.as_deref().ok_or(RunError::NoSink {
+        command: Command::Profile,
+    })?;
+    let mut sink = sink_config
+        .build(Opening::Existing {
+            service_name: &workflow.service_name,
+        })
+        .await?;
+    let scope = Scope::of(workflow);
+    let mut summary = Summary::default();
+    summary.tables_listed = tables.len();
+    let mut sink_error = None;
+    for (name, read) in tables {
+        match read {
+            Ok(read) => {
+                summary.tables_processed += 1;
+                summary.items_sampled += read.scan.items;
+                summary.consumed_read_units += read.scan.consumed_read_units;
+                let record = record_of(&name, &read, workflow, &scope);
+                if let Err(e) = sink.write(&record).await {
+                    sink_error = Some(e.to_string());
+                    break;
+                }
+            }
+            Err(reason) => {
+                tracing::warn!(table = %name, "{reason}");
+                summary.failures.push(Failure { name, reason });
+            }
+        }
+    }
+    let policy = &workflow.failure_policy;
+    let commit = sink_error.is_none() && summary.tolerated(policy);
+    let selected = |name: &str| super::selects(workflow, &scope, name);
+    let report = sink
+        .finish(RunEnd {
+            commit,
+            mark_deleted: false,
+            selected: &selected,
+        })
+        .await;
+    let outcome = summary.close(report, sink_error, started.elapsed(), policy);
+    Ok((summary, outcome))
+}
+
+/// The profile record of a table read in full (one run, or its parts merged).
+fn record_of(name: &str, read: &TableRead, workflow: &Workflow, scope: &Scope) -> Record {
+    let (sample, table, merged, stats) = (read.sample, &read.table, &read.stats, &read.scan);
+    let profiler = &workflow.profiler;
+    let total = f64::from(read.plan.total_segments);
+    let planned = read.plan.planned;
     let (fraction, row_count, exact) = match sample {
         Sample::Full => (1.0, merged.rows as f64, true),
-        Sample::Percentage(_) if plan.segments.len() as u32 == plan.total_segments => {
+        Sample::Percentage(_) if planned as u32 == read.plan.total_segments => {
             (1.0, merged.rows as f64, true)
         }
         Sample::Percentage(_) => {
-            let f = plan.segments.len() as f64 / total;
+            let f = planned as f64 / total;
             let rows = row_count_of_sample(merged.rows, f, table.item_count);
             ((merged.rows as f64 / rows).min(1.0), rows, false)
         }
-        Sample::Rows(_) if stats.segments_completed == plan.total_segments => {
+        Sample::Rows(_) if stats.segments_completed == read.plan.total_segments => {
             (1.0, merged.rows as f64, true)
         }
         // Segments are read only up to their quotas, so the share of the table read is
@@ -307,26 +520,25 @@ async fn profile_table(
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
     let (payload, dynamodb) = ProfiledTable {
-        table: &table,
-        stats: &merged,
+        table,
+        stats: merged,
         row_count,
         row_count_exact: exact,
         sampling,
-        scan: &stats,
-        segments: (plan.total_segments, plan.segments.len()),
-        read_budget: bucket.as_ref().map(|b| b.rate()),
+        scan: stats,
+        segments: (read.plan.total_segments, planned),
+        read_budget: read.read_budget,
         timestamp,
         metrics: profiler.metrics.as_deref(),
         table_metrics: profiler.compute_table_metrics != Some(false),
         column_metrics: profiler.compute_column_metrics != Some(false),
     }
     .build();
-    let record = Record::CreateTableProfile {
+    Record::CreateTableProfile {
         table: scope.table_fqn(name),
         payload,
         dynamodb,
-    };
-    Ok((record, stats.items, stats.consumed_read_units))
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ mod number_parsing;
 mod oracle;
 mod output_safety;
 mod profile;
+mod profile_parts;
 mod rest;
 mod sampling;
 mod support;

@@ -57,7 +57,8 @@ impl std::hash::Hasher for StrHasher {
 }
 
 /// Value hash → (value, occurrences), for top values.
-pub(super) type TopCounts = HashMap<u64, (String, u64), std::hash::BuildHasherDefault<PrehashedKey>>;
+pub(super) type TopCounts =
+    HashMap<u64, (String, u64), std::hash::BuildHasherDefault<PrehashedKey>>;
 
 /// Attribute name → statistics (unordered; outputs sort by name).
 pub type Columns = HashMap<String, ColumnStats, std::hash::BuildHasherDefault<StrHasher>>;

@@ -8,8 +8,8 @@ pub mod decimal;
 pub mod disclosure;
 mod profile;
 mod request;
-pub mod state;
 pub mod sketch;
+pub mod state;
 
 pub use column::{ColumnStats, Columns, StrHasher, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
 pub use profile::{column_profiles, ColumnSummary, Sampling};

@@ -508,7 +508,13 @@ fn assert_same_but_kll(
             let n = exact.len() as f64;
             prop_assert!(
                 below / n <= q + 0.05 && upto / n >= q - 0.05,
-                "{:?} q{}: {} has ranks {}..{} of {}", path, q, v, below / n, upto / n, n
+                "{:?} q{}: {} has ranks {}..{} of {}",
+                path,
+                q,
+                v,
+                below / n,
+                upto / n,
+                n
             );
         }
     }
@@ -519,7 +525,10 @@ fn assert_same_but_kll(
 fn numbers_by_path(items: &[HashMap<String, AV>]) -> HashMap<Vec<String>, Vec<f64>> {
     fn walk(v: &AV, path: &mut Vec<String>, out: &mut HashMap<Vec<String>, Vec<f64>>) {
         match v {
-            AV::N(t) => out.entry(path.clone()).or_default().push(t.parse().unwrap()),
+            AV::N(t) => out
+                .entry(path.clone())
+                .or_default()
+                .push(t.parse().unwrap()),
             AV::M(fields) => {
                 for (k, v) in fields {
                     path.push(k.clone());
@@ -592,13 +601,22 @@ fn high_cardinality_parts_merge_into_the_same_hll_registers() {
     let id = |s: &state::StatsState| s.columns["id"].distinct.clone();
     assert!(matches!(id(&a), state::DistinctState::Hll(_)));
     assert_eq!(id(&a), id(&b));
-    assert_eq!(merged.columns["id"].distinct(), whole.columns["id"].distinct());
+    assert_eq!(
+        merged.columns["id"].distinct(),
+        whole.columns["id"].distinct()
+    );
 }
 
 #[test]
 fn broken_states_are_refused_with_the_column() {
     let mut s = stats(&[item(1), item(2)]).to_state();
-    s.columns.get_mut("n").unwrap().numbers.as_mut().unwrap().min = "abc".into();
+    s.columns
+        .get_mut("n")
+        .unwrap()
+        .numbers
+        .as_mut()
+        .unwrap()
+        .min = "abc".into();
     let e = TableStats::from_state(s).unwrap_err();
     assert_eq!(e.path, "n");
     assert!(e.to_string().contains("numbers.min `abc`"), "{e}");

@@ -270,10 +270,7 @@ impl Kll {
             return Err(format!("k is {}, at least {MIN_K} expected", state.k));
         }
         if state.levels.is_empty() || state.levels.len() > 60 {
-            return Err(format!(
-                "{} levels, 1 to 60 expected",
-                state.levels.len()
-            ));
+            return Err(format!("{} levels, 1 to 60 expected", state.levels.len()));
         }
         if state.levels.iter().flatten().any(|v| !v.is_finite()) {
             return Err("a retained value is not a finite number".into());
