@@ -240,6 +240,58 @@ pub struct TableRead {
     pub read_budget: Option<f64>,
     /// The statistics of the items read.
     pub stats: TableStats,
+    /// When read from an export instead of a scan: which, and what was read (the
+    /// plan's "segments" are then the export's data files).
+    pub export: Option<ExportRead>,
+}
+
+/// What a profile read from a DynamoDB export to S3.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRead {
+    /// The export, as configured (ARN or folder).
+    pub export: String,
+    /// The point in time it is of.
+    pub export_time: Option<String>,
+    /// Items in the export (its manifest's count: exact as of `exportTime`).
+    pub items_in_export: u64,
+    /// Data files in the export.
+    pub files: usize,
+    /// Data files read.
+    pub files_read: u64,
+    /// Bytes downloaded (gzip'd).
+    pub gzip_bytes: u64,
+    /// Bytes of DynamoDB JSON after decompression.
+    pub json_bytes: u64,
+}
+
+/// The data files of an export a sample reads, as indexes: all of them; a seeded
+/// random p % of them (at least one); or seeded random files until they hold the ROWS
+/// asked for (by the manifest's counts).
+pub fn choose_files(sample: Sample, files: &[source::export::DataFile], seed: u64) -> Vec<u32> {
+    let n = files.len() as u32;
+    if n == 0 {
+        return Vec::new();
+    }
+    let order = source::shuffled_segments(n, seed);
+    match sample {
+        Sample::Full => (0..n).collect(),
+        Sample::Percentage(p) => {
+            let k = ((f64::from(n) * p / 100.0).round() as u32).clamp(1, n);
+            order[..k as usize].to_vec()
+        }
+        Sample::Rows(rows) => {
+            let mut held = 0u64;
+            order
+                .into_iter()
+                .take_while(|&i| {
+                    let take = held < rows;
+                    held += files[i as usize].item_count;
+                    take
+                })
+                .collect()
+        }
+    }
 }
 
 /// The plan a table's parts share: merging checks that every part had the same.
@@ -350,6 +402,9 @@ async fn read_table(
     let profiler = &workflow.profiler;
     let sample = choose_sample(profiler, table.item_count);
     let options = &workflow.options;
+    if let Some(text) = options.exports.get(name) {
+        return read_export(connection, workflow, name, table, sample, text, part).await;
+    }
     let whole = plan(
         sample,
         table.item_count,
@@ -372,6 +427,7 @@ async fn read_table(
         scan: ScanStats::default(),
         read_budget: bucket.as_ref().map(|b| b.rate()),
         stats: TableStats::default(),
+        export: None,
     };
     if plan.segments.is_empty() || plan.row_limit == Some(0) {
         // More parts than segments (or rows): this part has nothing to read.
@@ -467,39 +523,111 @@ pub async fn merge(
     Ok((summary, outcome))
 }
 
+/// Reads part `part` of the sample `sample` of table `name` from its export `text`
+/// (connectionArguments.exports): no read capacity is used.
+async fn read_export(
+    connection: &Connection,
+    workflow: &Workflow,
+    name: &str,
+    table: TableDescription,
+    sample: Sample,
+    text: &str,
+    part: Part,
+) -> Result<TableRead, String> {
+    let options = &workflow.options;
+    let reference = crate::config::ExportRef::parse(text)
+        .map_err(|e| format!("connectionArguments.exports.{name}: {e}"))?;
+    let export = source::export::open(connection, name, &reference, text)
+        .await
+        .map_err(|e| e.to_string())?;
+    let whole = ScanPlan {
+        total_segments: export.files.len() as u32,
+        segments: choose_files(sample, &export.files, options.sample_seed),
+        row_limit: None,
+        workers: options.export_workers.max(1) as usize,
+    };
+    let plan = part.of(&whole);
+    let observe: fn(&mut TableStats, &HashMap<String, AttributeValue>) =
+        |s: &mut TableStats, item: &HashMap<String, AttributeValue>| s.observe(item);
+    let (states, stats) =
+        source::export::read(connection, &export, &plan.segments, plan.workers, observe)
+            .await
+            .map_err(|e| e.to_string())?;
+    let mut merged = TableStats::default();
+    for s in states {
+        merged.merge(s);
+    }
+    Ok(TableRead {
+        table,
+        sample,
+        plan: PlannedRead {
+            total_segments: whole.total_segments,
+            planned: whole.segments.len(),
+            row_limit: None,
+        },
+        segments: plan.segments,
+        scan: ScanStats {
+            items: stats.items,
+            requests: stats.files,
+            consumed_read_units: 0.0,
+            segments_completed: stats.files as u32,
+            segments_partial: 0,
+            elapsed: stats.elapsed,
+        },
+        read_budget: None,
+        stats: merged,
+        export: Some(ExportRead {
+            export: text.to_string(),
+            export_time: export.export_time.clone(),
+            items_in_export: export.item_count,
+            files: export.files.len(),
+            files_read: stats.files,
+            gzip_bytes: stats.gzip_bytes,
+            json_bytes: stats.json_bytes,
+        }),
+    })
+}
+
 /// The profile record of a table read in full (one run, or its parts merged).
 fn record_of(name: &str, read: &TableRead, workflow: &Workflow, scope: &Scope) -> Record {
     let (sample, table, merged, stats) = (read.sample, &read.table, &read.stats, &read.scan);
     let profiler = &workflow.profiler;
     let total = f64::from(read.plan.total_segments);
     let planned = read.plan.planned;
-    let (fraction, row_count, exact) = match sample {
-        Sample::Full => (1.0, merged.rows as f64, true),
-        Sample::Percentage(_) if planned as u32 == read.plan.total_segments => {
-            (1.0, merged.rows as f64, true)
+    let (fraction, row_count, exact) = match (&read.export, sample) {
+        // The export's manifest counts its items exactly (as of the export time).
+        (Some(x), _) => {
+            let rows = (x.items_in_export as f64).max(merged.rows as f64);
+            ((merged.rows as f64 / rows.max(1.0)).min(1.0), rows, true)
         }
-        Sample::Percentage(_) => {
-            let f = planned as f64 / total;
-            let rows = row_count_of_sample(merged.rows, f, table.item_count);
-            ((merged.rows as f64 / rows).min(1.0), rows, false)
-        }
-        Sample::Rows(_) if stats.segments_completed == read.plan.total_segments => {
-            (1.0, merged.rows as f64, true)
-        }
-        // Segments are read only up to their quotas, so the share of the table read is
-        // not known from the segments: DescribeTable's ItemCount is the row count then.
-        Sample::Rows(_) => match table.item_count.filter(|&n| n > 0) {
-            Some(n) => {
-                let n = (n as f64).max(merged.rows as f64);
-                (merged.rows as f64 / n, n, false)
+        (None, sample) => match sample {
+            Sample::Full => (1.0, merged.rows as f64, true),
+            Sample::Percentage(_) if planned as u32 == read.plan.total_segments => {
+                (1.0, merged.rows as f64, true)
             }
-            None => {
-                let f = ((f64::from(stats.segments_completed)
-                    + 0.5 * f64::from(stats.segments_partial))
-                    / total)
-                    .max(1.0 / total);
-                (f, merged.rows as f64 / f, false)
+            Sample::Percentage(_) => {
+                let f = planned as f64 / total;
+                let rows = row_count_of_sample(merged.rows, f, table.item_count);
+                ((merged.rows as f64 / rows).min(1.0), rows, false)
             }
+            Sample::Rows(_) if stats.segments_completed == read.plan.total_segments => {
+                (1.0, merged.rows as f64, true)
+            }
+            // Segments are read only up to their quotas, so the share of the table read is
+            // not known from the segments: DescribeTable's ItemCount is the row count then.
+            Sample::Rows(_) => match table.item_count.filter(|&n| n > 0) {
+                Some(n) => {
+                    let n = (n as f64).max(merged.rows as f64);
+                    (merged.rows as f64 / n, n, false)
+                }
+                None => {
+                    let f = ((f64::from(stats.segments_completed)
+                        + 0.5 * f64::from(stats.segments_partial))
+                        / total)
+                        .max(1.0 / total);
+                    (f, merged.rows as f64 / f, false)
+                }
+            },
         },
     };
     let sampling = Sampling {
@@ -534,6 +662,10 @@ fn record_of(name: &str, read: &TableRead, workflow: &Workflow, scope: &Scope) -
         column_metrics: profiler.compute_column_metrics != Some(false),
     }
     .build();
+    let mut dynamodb = dynamodb;
+    if let Some(x) = &read.export {
+        dynamodb["export"] = serde_json::json!(x);
+    }
     Record::CreateTableProfile {
         table: scope.table_fqn(name),
         payload,

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
-use super::profile::{Part, PlannedRead, Sample, TableRead};
+use super::profile::{ExportRead, Part, PlannedRead, Sample, TableRead};
 use crate::config::Workflow;
 use crate::processors::profiler::state::StatsState;
 use crate::processors::profiler::TableStats;
@@ -64,6 +64,9 @@ pub struct TableState {
     pub read_budget: Option<f64>,
     /// The statistics of the items this part read.
     pub stats: StatsState,
+    /// Read from an export: which, and what this part read of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<ExportRead>,
 }
 
 impl TableState {
@@ -78,6 +81,7 @@ impl TableState {
             scan: read.scan.clone(),
             read_budget: read.read_budget,
             stats: read.stats.to_state(),
+            export: read.export.clone(),
         }
     }
 }
@@ -292,9 +296,26 @@ fn merge_table(parts: Vec<(u32, PathBuf, TableState)>, count: u32) -> Result<Tab
                     scan: part.scan,
                     read_budget: part.read_budget,
                     stats,
+                    export: part.export,
                 })
             }
             Some(m) => {
+                let same_export = match (&m.export, &part.export) {
+                    (Some(a), Some(b)) => a.export == b.export && a.files == b.files,
+                    (None, None) => true,
+                    _ => false,
+                };
+                if !same_export {
+                    return Err(format!(
+                        "part {index}/{count} ({}) read another source (export or scan) than part 1/{count}: rerun every part with the same connectionArguments.exports",
+                        path.display()
+                    ));
+                }
+                if let (Some(a), Some(b)) = (&mut m.export, &part.export) {
+                    a.files_read += b.files_read;
+                    a.gzip_bytes += b.gzip_bytes;
+                    a.json_bytes += b.json_bytes;
+                }
                 if m.plan != part.plan || m.sample != part.sample {
                     return Err(format!(
                         "part {index}/{count} ({}) planned another read ({:?} of {} segments, {:?}) than part 1/{count} ({:?} of {} segments, {:?}): the table's item count changed between the part runs; rerun every part",

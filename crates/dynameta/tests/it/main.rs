@@ -5,6 +5,7 @@ mod classify;
 mod config_errors;
 mod empty_runs;
 mod examples;
+mod export;
 mod failure_policy;
 mod hostile_config;
 mod ingest;

@@ -21,7 +21,7 @@ const SKETCHED: &[&str] = &[
 ];
 
 /// The record's exact content: no timestamps, no timings, no sketched metrics.
-fn exact_part(record: &Value) -> Value {
+pub(super) fn exact_part(record: &Value) -> Value {
     let mut r = record.clone();
     let payload = &mut r["payload"];
     payload["tableProfile"]
