@@ -488,8 +488,10 @@ pub async fn merge(
         })
         .await?;
     let scope = Scope::of(workflow);
-    let mut summary = Summary::default();
-    summary.tables_listed = tables.len();
+    let mut summary = Summary {
+        tables_listed: tables.len(),
+        ..Summary::default()
+    };
     let mut sink_error = None;
     for (name, read) in tables {
         match read {
