@@ -97,7 +97,10 @@ async fn main() {
         "exportType": "FULL_EXPORT",
     });
     for (key, body) in [
-        (format!("{prefix}manifest-files.json"), manifest.into_bytes()),
+        (
+            format!("{prefix}manifest-files.json"),
+            manifest.into_bytes(),
+        ),
         (
             format!("{prefix}manifest-summary.json"),
             summary.to_string().into_bytes(),

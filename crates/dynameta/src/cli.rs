@@ -24,7 +24,7 @@ pub enum Command {
     Ingest(RunArgs),
     /// Profile tables (sourceConfig.config.type: Profiler).
     #[command(
-        after_help = "Examples:\n  dynameta profile -c examples/profiler.yaml\n  dynameta profile -c examples/profiler.yaml --part 2/8 --state-out part-2.json\n  dynameta profile merge -c examples/profiler.yaml part-*.json\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
+        after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n  dynameta profile -c examples/profiler.yaml --part 2/8 --state-out part-2.json\n  dynameta profile merge -c examples/profiler.yaml part-*.json\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
     Profile(ProfileArgs),
     /// Classify PII in columns (sourceConfig.config.type: AutoClassification).

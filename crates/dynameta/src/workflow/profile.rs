@@ -768,4 +768,60 @@ mod tests {
         assert_eq!((r.segments.len(), r.row_limit), (100, Some(5000)));
         assert_eq!(plan(Sample::Full, Some(250), 100, 8, 1).total_segments, 2);
     }
+
+    #[test]
+    fn parts_deal_the_plan_disjointly_and_completely() {
+        let whole = plan(Sample::Percentage(10.0), Some(100_000), 100, 8, 42);
+        let mut all: Vec<u32> = Vec::new();
+        for index in 1..=3 {
+            let p = Part { index, count: 3 }.of(&whole);
+            assert_eq!(p.total_segments, whole.total_segments);
+            all.extend(p.segments);
+        }
+        all.sort_unstable();
+        let mut planned = whole.segments.clone();
+        planned.sort_unstable();
+        assert_eq!(all, planned);
+        // ROWS: the shares of the limit add up to it.
+        let rows = plan(Sample::Rows(1001), Some(100_000), 100, 8, 42);
+        let shares: Vec<u64> = (1..=4)
+            .map(|index| Part { index, count: 4 }.of(&rows).row_limit.unwrap())
+            .collect();
+        assert_eq!(shares.iter().sum::<u64>(), 1001);
+        assert_eq!(Part::WHOLE.of(&rows), rows);
+    }
+
+    #[test]
+    fn export_samples_choose_seeded_files() {
+        let files: Vec<source::export::DataFile> = (0..10)
+            .map(|i| source::export::DataFile {
+                key: format!("f{i}"),
+                item_count: 100,
+            })
+            .collect();
+        assert_eq!(
+            choose_files(Sample::Full, &files, 1),
+            (0..10).collect::<Vec<_>>()
+        );
+        let p = choose_files(Sample::Percentage(30.0), &files, 7);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p, choose_files(Sample::Percentage(30.0), &files, 7));
+        assert_ne!(p, choose_files(Sample::Percentage(30.0), &files, 8));
+        assert_eq!(choose_files(Sample::Percentage(0.001), &files, 7).len(), 1);
+        assert_eq!(choose_files(Sample::Rows(250), &files, 7).len(), 3);
+        assert_eq!(choose_files(Sample::Rows(300), &files, 7).len(), 3);
+        assert_eq!(choose_files(Sample::Rows(1), &files, 7).len(), 1);
+        assert!(choose_files(Sample::Full, &[], 7).is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parts_parse_back_and_nothing_else_does(index in 1u32..1000, extra in 0u32..1000, junk in ".{0,12}") {
+            let part = Part { index, count: index + extra };
+            proptest::prop_assert_eq!(part.to_string().parse::<Part>(), Ok(part));
+            if let Ok(p) = junk.parse::<Part>() {
+                proptest::prop_assert!(p.index >= 1 && p.index <= p.count);
+            }
+        }
+    }
 }

@@ -212,6 +212,13 @@ pub fn combine(
     };
     let mut by_index: BTreeMap<u32, (PathBuf, StateFile)> = BTreeMap::new();
     for (path, file) in files {
+        if file.part.index == 0 || file.part.index > file.part.count {
+            return Err(StateFileError::Invalid {
+                path,
+                at: "part".into(),
+                problem: format!("part {} is not I/N with 1 ≤ I ≤ N", file.part),
+            });
+        }
         if file.part.count != count {
             return Err(StateFileError::Parts(format!(
                 "{} is part {} but the first file is part of {count}: merge the parts of one run (the same --part I/N count)",
