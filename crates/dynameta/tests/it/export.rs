@@ -309,6 +309,28 @@ fn an_unreadable_export_fails_its_table_with_the_fix() {
         run.output()
     );
     assert!(!dir.path().join("o.jsonl").exists());
+    // A part that fails a table writes no state and keeps a previous file as it was.
+    let state = write(dir.path(), "state.json", "previous");
+    let run = dynameta(
+        &[
+            "profile",
+            "-c",
+            wf.to_str().unwrap(),
+            "--part",
+            "1/2",
+            "--state-out",
+            state.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.output()
+            .contains("was not written because the run failed"),
+        "{}",
+        run.output()
+    );
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), "previous");
     // A value that is no export is a configuration error (exit 2), before any request.
     let bad = write(
         dir.path(),
