@@ -183,13 +183,20 @@ pub async fn open(
             let bucket = d
                 .s3_bucket
                 .ok_or_else(|| unusable("DescribeExport gives no S3 bucket".into()))?;
-            let manifest = d
-                .export_manifest
-                .ok_or_else(|| unusable("DescribeExport gives no manifest".into()))?;
-            let prefix = manifest
-                .strip_suffix("manifest-summary.json")
-                .unwrap_or(&manifest)
-                .to_string();
+            let prefix = match d.export_manifest {
+                Some(manifest) => manifest
+                    .strip_suffix("manifest-summary.json")
+                    .unwrap_or(&manifest)
+                    .to_string(),
+                // AWS's layout: <S3Prefix>/AWSDynamoDB/<exportId>/, the id ending the ARN.
+                None => {
+                    let id = arn.rsplit('/').next().unwrap_or_default();
+                    match d.s3_prefix.as_deref().map(|p| p.trim_end_matches('/')) {
+                        Some(p) if !p.is_empty() => format!("{p}/AWSDynamoDB/{id}/"),
+                        _ => format!("AWSDynamoDB/{id}/"),
+                    }
+                }
+            };
             (bucket, prefix)
         }
     };

@@ -258,6 +258,11 @@ pub fn combine(
             entry.push((index, path.clone(), table));
         }
     }
+    if order.is_empty() {
+        return Err(StateFileError::Parts(
+            "the state files hold no table (their part runs selected none): nothing to merge; check the workflow's filters and rerun the parts".into(),
+        ));
+    }
     Ok(order
         .into_iter()
         .map(|name| {
