@@ -37,6 +37,12 @@ pub enum Command {
         after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink must be `metadata-rest`.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup."
     )]
     Publish(PublishArgs),
+    /// Start a DynamoDB export to S3 of one table, for `profile` to read
+    /// (connectionArguments.exports). The one command that is not read-only.
+    #[command(
+        after_help = "Example:\n  dynameta export -c examples/profiler.yaml --table orders --s3-bucket my-exports --wait\n\nNeeds dynamodb:ExportTableToPointInTime (and DescribeExport with --wait), S3 write access to the bucket, and point-in-time recovery on the table. Billed per GB exported.\nExit codes: 0 started (with --wait: completed), 1 the export could not start or failed, 2 bad usage or config."
+    )]
+    Export(ExportArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
         after_help = "Example:\n  dynameta test-connection -c examples/local-file.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."
@@ -128,6 +134,26 @@ pub struct MergeArgs {
     /// The state files of every part (`--state-out` of each `--part I/N` run).
     #[arg(required = true, value_name = "FILE")]
     pub states: Vec<PathBuf>,
+    /// Workflow options (config, quiet, log format).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The table to export.
+    #[arg(long, value_name = "TABLE")]
+    pub table: String,
+    /// The S3 bucket to write the export to.
+    #[arg(long, value_name = "BUCKET")]
+    pub s3_bucket: String,
+    /// Key prefix in the bucket (the export goes to PREFIX/AWSDynamoDB/<exportId>/).
+    #[arg(long, value_name = "PREFIX", default_value = "dynameta-exports")]
+    pub s3_prefix: String,
+    /// Wait until the export has completed (or failed).
+    #[arg(long)]
+    pub wait: bool,
     /// Workflow options (config, quiet, log format).
     #[command(flatten)]
     pub run: RunArgs,

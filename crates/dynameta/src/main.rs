@@ -7,8 +7,8 @@ use dynameta::cli::{Cli, Command, LogFormat, ProfileAction, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
-    classify, ingest, profile, publish, summary::Summary, test_connection, Outcome, RunError,
-    Settings,
+    classify, ingest, profile, publish, start_export, summary::Summary, test_connection, Outcome,
+    RunError, Settings,
 };
 
 /// Exit code for bad usage or configuration.
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let mut from = None;
     let mut explain = None;
     let mut profile_mode = None;
+    let mut export = None;
     let (args, command) = match &cli.command {
         Command::Publish(p) => {
             from = Some(p.from.clone());
@@ -47,6 +48,15 @@ fn main() -> ExitCode {
             (&c.run, config::Command::Classify)
         }
         Command::TestConnection(a) => (a, config::Command::TestConnection),
+        Command::Export(e) => {
+            export = Some(start_export::ExportRequest {
+                table: e.table.clone(),
+                bucket: e.s3_bucket.clone(),
+                prefix: e.s3_prefix.clone(),
+                wait: e.wait,
+            });
+            (&e.run, config::Command::Profile)
+        }
     };
     let settings = match Settings::load(&args.config, command) {
         Ok(s) => s,
@@ -73,6 +83,23 @@ fn main() -> ExitCode {
     let stopped = runtime.block_on(async {
         // Registered before any work, so SIGTERM/SIGINT never kill the process midway.
         let stop = stop_signal();
+        if let Some(request) = &export {
+            // Its own command: never part of another run.
+            let work = start_export::run(&settings, request);
+            return tokio::select! {
+                done = work => Ok(match done {
+                    Ok(text) => {
+                        print!("{}", redact_registered(&text));
+                        0
+                    }
+                    Err(e) => {
+                        eprintln!("error: {}", redact_registered(&e.to_string()));
+                        1
+                    }
+                }),
+                signal = stop => Err(signal),
+            };
+        }
         let mut work = Box::pin(run(
             command,
             &settings,

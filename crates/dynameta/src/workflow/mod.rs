@@ -9,6 +9,7 @@ pub mod profile_state;
 mod progress;
 pub mod publish;
 mod runner;
+pub mod start_export;
 pub mod summary;
 pub mod test_connection;
 
