@@ -31,9 +31,9 @@ pub enum Command {
     Ingest(RunArgs),
     /// Profile tables (sourceConfig.config.type: Profiler).
     #[command(
-        after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
+        after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n  dynameta profile -c examples/profiler.yaml --part 2/8 --state-out part-2.json\n  dynameta profile merge -c examples/profiler.yaml part-*.json\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
-    Profile(RunArgs),
+    Profile(ProfileArgs),
     /// Classify PII in columns (sourceConfig.config.type: AutoClassification).
     #[command(
         after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
@@ -44,6 +44,12 @@ pub enum Command {
         after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink must be `metadata-rest`.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup."
     )]
     Publish(PublishArgs),
+    /// Start a DynamoDB export to S3 of one table, for `profile` to read
+    /// (connectionArguments.exports). The one command that is not read-only.
+    #[command(
+        after_help = "Example:\n  dynameta export -c examples/profiler.yaml --table orders --s3-bucket my-exports --wait\n\nNeeds dynamodb:ExportTableToPointInTime (and DescribeExport with --wait), S3 write access to the bucket, and point-in-time recovery on the table. Billed per GB exported.\nExit codes: 0 started (with --wait: completed), 1 the export could not start or failed, 2 bad usage or config."
+    )]
+    Export(ExportArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
         after_help = "Example:\n  dynameta test-connection -c examples/local.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."
@@ -155,6 +161,69 @@ pub struct PublishArgs {
     /// JSON Lines file written by `dynameta ingest` with the file sink.
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
+    /// Workflow options (config, quiet, log format).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `profile`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ProfileArgs {
+    /// `merge`: publish the merged parts.
+    #[command(subcommand)]
+    pub action: Option<ProfileAction>,
+    /// Profile only part I of N of every selected table (its share of the planned
+    /// scan segments) and write the statistics to --state-out instead of the sink;
+    /// `dynameta profile merge` publishes all N parts as one profile.
+    #[arg(long, value_name = "I/N", requires = "state_out", value_parser = clap::value_parser!(crate::workflow::profile::Part))]
+    pub part: Option<crate::workflow::profile::Part>,
+    /// Where a partial profile writes its state (docs/profile-state.md); written only
+    /// when the run succeeds. Without --part, the whole table is one part (1/1).
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
+    /// Workflow options (config, quiet, log format); absent only with `merge`.
+    #[command(flatten)]
+    pub run: Option<RunArgs>,
+}
+
+/// Subcommands of `profile`.
+#[derive(Debug, Subcommand)]
+pub enum ProfileAction {
+    /// Merge the state files of all N parts of a `--part I/N` run and publish the
+    /// profiles to the workflow's sink, as one run would have.
+    #[command(
+        after_help = "Example:\n  dynameta profile merge -c examples/profiler.yaml part-1.json part-2.json part-3.json\n\nExit codes: 0 success, 1 some tables failed, 2 bad usage or config, or the files are not all the parts of one run."
+    )]
+    Merge(MergeArgs),
+}
+
+/// Options of `profile merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The state files of every part (`--state-out` of each `--part I/N` run).
+    #[arg(required = true, value_name = "FILE")]
+    pub states: Vec<PathBuf>,
+    /// Workflow options (config, quiet, log format).
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Options of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The table to export.
+    #[arg(long, value_name = "TABLE")]
+    pub table: String,
+    /// The S3 bucket to write the export to.
+    #[arg(long, value_name = "BUCKET")]
+    pub s3_bucket: String,
+    /// Key prefix in the bucket (the export goes to PREFIX/AWSDynamoDB/<exportId>/).
+    #[arg(long, value_name = "PREFIX", default_value = "dynameta-exports")]
+    pub s3_prefix: String,
+    /// Wait until the export has completed (or failed).
+    #[arg(long)]
+    pub wait: bool,
     /// Workflow options (config, quiet, log format).
     #[command(flatten)]
     pub run: RunArgs,

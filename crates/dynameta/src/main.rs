@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use dynameta::cli::{Cli, Command, LogFormat, RunArgs};
+use dynameta::cli::{Cli, Command, LogFormat, ProfileAction, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
-    catalog, classify, ingest, profile, publish, summary::Summary, test_connection, Outcome,
-    RunError, Settings,
+    catalog, classify, ingest, profile, publish, start_export, summary::Summary, test_connection,
+    Outcome, RunError, Settings,
 };
 
 /// Exit code for bad usage or configuration.
@@ -18,13 +18,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut from = None;
     let mut explain = None;
+    let mut profile_mode = None;
+    let mut export = None;
     let (args, command) = match &cli.command {
         Command::Publish(p) => {
             from = Some(p.from.clone());
             (&p.run, config::Command::Publish)
         }
         Command::Ingest(a) => (a, config::Command::Ingest),
-        Command::Profile(a) => (a, config::Command::Profile),
+        Command::Profile(p) => match &p.action {
+            Some(ProfileAction::Merge(m)) => {
+                profile_mode = Some(ProfileMode::Merge(m.states.clone()));
+                (&m.run, config::Command::Profile)
+            }
+            None => {
+                profile_mode = p
+                    .state_out
+                    .clone()
+                    .map(|path| ProfileMode::Part(p.part.unwrap_or(profile::Part::WHOLE), path));
+                match &p.run {
+                    Some(run) => (run, config::Command::Profile),
+                    // clap requires --config without `merge`; never reached.
+                    None => return ExitCode::from(EXIT_CONFIG),
+                }
+            }
+        },
         Command::Classify(c) => {
             explain = c.explain.clone();
             (&c.run, config::Command::Classify)
@@ -46,6 +64,15 @@ fn main() -> ExitCode {
                 catalog::show(s.catalog.as_deref(), s.from.as_deref(), &s.table)
                     .map(|text| (text, 0)),
             )
+        }
+        Command::Export(e) => {
+            export = Some(start_export::ExportRequest {
+                table: e.table.clone(),
+                bucket: e.s3_bucket.clone(),
+                prefix: e.s3_prefix.clone(),
+                wait: e.wait,
+            });
+            (&e.run, config::Command::Profile)
         }
     };
     let settings = match Settings::load(&args.config, command) {
@@ -73,12 +100,30 @@ fn main() -> ExitCode {
     let stopped = runtime.block_on(async {
         // Registered before any work, so SIGTERM/SIGINT never kill the process midway.
         let stop = stop_signal();
+        if let Some(request) = &export {
+            // Its own command: never part of another run.
+            let work = start_export::run(&settings, request);
+            return tokio::select! {
+                done = work => Ok(match done {
+                    Ok(text) => {
+                        print!("{}", redact_registered(&text));
+                        0
+                    }
+                    Err(e) => {
+                        eprintln!("error: {}", redact_registered(&e.to_string()));
+                        1
+                    }
+                }),
+                signal = stop => Err(signal),
+            };
+        }
         let mut work = Box::pin(run(
             command,
             &settings,
             args,
             from.as_deref(),
             explain.as_deref(),
+            profile_mode.as_ref(),
         ));
         let stopped = tokio::select! {
             code = &mut work => Ok(code),
@@ -115,6 +160,14 @@ fn finish_catalog_command(result: Result<(String, u8), catalog::CatalogCommandEr
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// What `profile` does beside a whole run.
+enum ProfileMode {
+    /// `--part I/N --state-out FILE`.
+    Part(profile::Part, std::path::PathBuf),
+    /// `profile merge FILE...`.
+    Merge(Vec<std::path::PathBuf>),
 }
 
 /// Installs handlers for SIGINT (Ctrl-C) and SIGTERM (Kubernetes, Airflow, systemd)
@@ -172,6 +225,7 @@ async fn run(
     args: &RunArgs,
     from: Option<&std::path::Path>,
     explain: Option<&str>,
+    profile_mode: Option<&ProfileMode>,
 ) -> u8 {
     match command {
         config::Command::Ingest => {
@@ -196,7 +250,14 @@ async fn run(
             report.outcome().exit_code()
         }
         config::Command::Profile => {
-            report(profile::run(settings, &args.flags()).await, args.log_format)
+            let result = match profile_mode {
+                None => profile::run(settings, &args.flags(), None).await,
+                Some(ProfileMode::Part(part, path)) => {
+                    profile::run(settings, &args.flags(), Some((*part, path))).await
+                }
+                Some(ProfileMode::Merge(files)) => profile::merge(settings, files).await,
+            };
+            report(result, args.log_format)
         }
         config::Command::Classify => match explain {
             Some(table) => match classify::explain(&settings.workflow, table).await {

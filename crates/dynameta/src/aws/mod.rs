@@ -57,6 +57,9 @@ pub struct Connection {
     pub source: CredentialSource,
     /// Role assumed on top of the base credentials, if any.
     pub assumed_role: Option<String>,
+    /// S3 client for reading DynamoDB exports (same credentials and HTTP client;
+    /// `s3EndpointURL` with path-style addressing when set).
+    pub s3: aws_sdk_s3::Client,
     /// Region of the tables.
     pub region: String,
     /// Custom endpoint, if any.
@@ -151,7 +154,15 @@ pub async fn connect(aws: &AwsConfig, options: &ConnectionArguments) -> Connecti
         None => format!("DynamoDB in {region}"),
     });
     ddb = ddb.interceptor(throttled.clone());
+    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).credentials_provider(credentials.clone());
+    if let Some(url) = &options.s3_endpoint_url {
+        // S3-compatible stores and emulators serve buckets as paths, not host names.
+        s3 = s3
+            .endpoint_url(url.trim_end_matches('/'))
+            .force_path_style(true);
+    }
     Connection {
+        s3: aws_sdk_s3::Client::from_conf(s3.build()),
         throttled,
         throttle_retry: ThrottleRetry::from_seconds(options.throttle_retry_seconds),
         dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),

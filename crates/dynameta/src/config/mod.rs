@@ -20,7 +20,7 @@ use serde_json::Value;
 pub use env::{substitute, substitute_with};
 pub use error::{is_secret_key, is_secret_path, ConfigError};
 pub use filter::{Filter, FilterPattern};
-pub use options::{ConnectionArguments, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use options::{ConnectionArguments, ExportRef, DEFAULT_THROTTLE_RETRY_SECONDS};
 pub use settings::{
     FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_PROFILE_THREADS,
     DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_THREADS,
@@ -674,6 +674,30 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
             url,
             "https://sts.us-east-1.amazonaws.com",
         )?;
+    }
+    if let Some(url) = &o.s3_endpoint_url {
+        check_url(
+            &key("s3EndpointURL"),
+            url,
+            "https://s3.us-east-1.amazonaws.com",
+        )?;
+    }
+    in_range(
+        &key("exportWorkers"),
+        o.export_workers,
+        1,
+        1024,
+        "export data files read at once per table",
+    )?;
+    for (table, export) in &o.exports {
+        if let Err(problem) = ExportRef::parse(export) {
+            return Err(ConfigError::invalid(
+                format!("{}.{table}", key("exports")),
+                format!(
+                    "`{export}` is not a DynamoDB export ({problem}): give its ARN (arn:aws:dynamodb:<region>:<account>:table/{table}/export/<exportId>) or its folder s3://<bucket>/<prefix>/AWSDynamoDB/<exportId>/"
+                ),
+            ));
+        }
     }
     in_range(
         &key("scanSegments"),

@@ -36,6 +36,14 @@ pub struct ConnectionArguments {
     pub mask_sensitive_sample_data: bool,
     /// Classification: values per column handed to the recognizers (at most).
     pub classification_values_per_column: u32,
+    /// Profiler: table name → DynamoDB export to S3 to profile instead of scanning the
+    /// table (the export's ARN, or its `s3://bucket/prefix/AWSDynamoDB/<exportId>/`).
+    pub exports: std::collections::BTreeMap<String, String>,
+    /// Profiler: S3 endpoint for reading exports (S3-compatible stores, moto in tests).
+    #[serde(rename = "s3EndpointURL", alias = "s3EndpointUrl")]
+    pub s3_endpoint_url: Option<String>,
+    /// Profiler: export data files read at once per table.
+    pub export_workers: u32,
 }
 
 /// How long a DynamoDB call may stay throttled, beyond the SDK's `maxAttempts`, before the
@@ -59,6 +67,119 @@ impl Default for ConnectionArguments {
             sample_seed: 42,
             mask_sensitive_sample_data: false,
             classification_values_per_column: 256,
+            exports: std::collections::BTreeMap::new(),
+            s3_endpoint_url: None,
+            export_workers: 8,
+        }
+    }
+}
+
+/// Where a DynamoDB export to S3 is (`connectionArguments.exports`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportRef {
+    /// An export ARN (`arn:aws:dynamodb:<region>:<account>:table/<table>/export/<id>`),
+    /// resolved to its folder with DescribeExport.
+    Arn(String),
+    /// The export's folder: the bucket and the key prefix that ends in
+    /// `AWSDynamoDB/<exportId>/` (where `manifest-summary.json` is).
+    Folder {
+        /// S3 bucket.
+        bucket: String,
+        /// Key prefix of the export's folder, ending in `/`.
+        prefix: String,
+    },
+}
+
+impl ExportRef {
+    /// Parses an ARN or an `s3://` folder; says what is wrong otherwise.
+    pub fn parse(text: &str) -> Result<ExportRef, String> {
+        let text = text.trim();
+        if let Some(rest) = text.strip_prefix("arn:") {
+            let parts: Vec<&str> = rest.splitn(5, ':').collect();
+            let resource = parts.get(4).copied().unwrap_or("");
+            let ok = parts.len() == 5
+                && parts[1] == "dynamodb"
+                && resource.starts_with("table/")
+                && resource
+                    .split_once("/export/")
+                    .is_some_and(|(t, id)| t.len() > "table/".len() && !id.is_empty());
+            return if ok {
+                Ok(ExportRef::Arn(text.to_string()))
+            } else {
+                Err("an ARN, but not of a DynamoDB export".into())
+            };
+        }
+        let Some(rest) = text.strip_prefix("s3://") else {
+            return Err("neither an ARN nor an s3:// URL".into());
+        };
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err("no bucket".into());
+        }
+        let key = key.trim_end_matches('/');
+        let segments: Vec<&str> = key.split('/').collect();
+        let n = segments.len();
+        if n < 2 || segments[n - 2] != "AWSDynamoDB" || segments[n - 1].is_empty() {
+            return Err("the folder must end in AWSDynamoDB/<exportId>/".into());
+        }
+        Ok(ExportRef::Folder {
+            bucket: bucket.to_string(),
+            prefix: format!("{key}/"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod export_ref_tests {
+    use super::ExportRef;
+    use proptest::prelude::*;
+
+    #[test]
+    fn arns_and_folders() {
+        let arn =
+            "arn:aws:dynamodb:us-east-1:123456789012:table/orders/export/01700000000000-a1b2c3d4";
+        assert_eq!(ExportRef::parse(arn), Ok(ExportRef::Arn(arn.into())));
+        assert_eq!(
+            ExportRef::parse("s3://b/exports/AWSDynamoDB/0170-ab/"),
+            Ok(ExportRef::Folder {
+                bucket: "b".into(),
+                prefix: "exports/AWSDynamoDB/0170-ab/".into()
+            })
+        );
+        assert_eq!(
+            ExportRef::parse("s3://b/AWSDynamoDB/0170-ab"),
+            Ok(ExportRef::Folder {
+                bucket: "b".into(),
+                prefix: "AWSDynamoDB/0170-ab/".into()
+            })
+        );
+        for bad in [
+            "",
+            "s3://",
+            "s3:///AWSDynamoDB/x/",
+            "s3://b/prefix/",
+            "s3://b/AWSDynamoDB/",
+            "arn:aws:s3:::bucket",
+            "arn:aws:dynamodb:us-east-1:1:table/orders",
+            "https://b.s3.amazonaws.com/AWSDynamoDB/x/",
+        ] {
+            assert!(ExportRef::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn folders_parse_back(bucket in "[a-z0-9][a-z0-9.-]{1,20}", prefix in "([a-z0-9_-]{1,8}/){0,3}", id in "[0-9a-f-]{1,20}") {
+            let url = format!("s3://{bucket}/{prefix}AWSDynamoDB/{id}/");
+            prop_assert_eq!(
+                ExportRef::parse(&url),
+                Ok(ExportRef::Folder { bucket, prefix: format!("{prefix}AWSDynamoDB/{id}/") })
+            );
+        }
+
+        #[test]
+        fn anything_parses_without_panicking(text in ".{0,80}") {
+            let _ = ExportRef::parse(&text);
         }
     }
 }

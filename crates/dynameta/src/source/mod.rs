@@ -2,6 +2,7 @@
 //! `ListTagsOfResource`, `DescribeTimeToLive`, `DescribeContinuousBackups`, `Scan`.
 
 mod describe;
+pub mod export;
 mod list;
 mod sample;
 mod scan;

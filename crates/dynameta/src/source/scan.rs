@@ -39,7 +39,8 @@ pub struct ScanPlan {
 }
 
 /// What a scan read and cost.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScanStats {
     /// Items read.
     pub items: u64,

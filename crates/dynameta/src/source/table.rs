@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A table as DynamoDB describes it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TableDescription {
     /// Table name.
@@ -64,12 +64,12 @@ pub struct TableDescription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<BTreeMap<String, String>>,
     /// Facts that could not be read, with why (unsupported by the endpoint, access denied).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unavailable: BTreeMap<String, String>,
 }
 
 /// A key attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyDef {
     /// Attribute name.
@@ -79,7 +79,7 @@ pub struct KeyDef {
 }
 
 /// A secondary index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Index {
     /// Index name.
@@ -93,7 +93,7 @@ pub struct Index {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projection: Option<String>,
     /// Attributes projected with `INCLUDE`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub non_key_attributes: Vec<String>,
     /// GSI status (`ACTIVE`, ...).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -110,7 +110,7 @@ pub struct Index {
 }
 
 /// Provisioned capacity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Throughput {
     /// Read capacity units.
@@ -120,7 +120,7 @@ pub struct Throughput {
 }
 
 /// Stream settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stream {
     /// Stream on.
@@ -134,7 +134,7 @@ pub struct Stream {
 }
 
 /// Server-side encryption.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Sse {
     /// `ENABLED`, ...
@@ -149,7 +149,7 @@ pub struct Sse {
 }
 
 /// Time to live.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Ttl {
     /// `ENABLED`, `DISABLED`, `ENABLING`, `DISABLING`.

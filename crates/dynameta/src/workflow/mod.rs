@@ -6,9 +6,11 @@ pub mod classify;
 mod configuration_docs;
 pub mod ingest;
 pub mod profile;
+pub mod profile_state;
 mod progress;
 pub mod publish;
 mod runner;
+pub mod start_export;
 pub mod summary;
 pub mod test_connection;
 
@@ -69,6 +71,10 @@ pub enum RunError {
     /// `dynameta publish --from FILE` could not read its input.
     #[error(transparent)]
     Records(#[from] publish::ReadError),
+    /// A partial profile's state file cannot be written, or the files given to
+    /// `profile merge` cannot be read or are not the parts of one run.
+    #[error(transparent)]
+    State(#[from] profile_state::StateFileError),
     /// `--explain` of a table DynamoDB does not have.
     #[error("{0}")]
     NoSuchTable(String),

@@ -57,19 +57,31 @@ impl<'a> Run<'a> {
         opening: Opening<'_>,
         flags: &RunFlags,
         command: Command,
-        mut summary: Summary,
+        summary: Summary,
     ) -> Result<Started<'a>, RunError> {
-        let started = Instant::now();
-        let workflow = &settings.workflow;
         let sink_config = settings
             .sink
             .as_deref()
             .ok_or(RunError::NoSink { command })?;
         let sink = sink_config.build(opening).await?;
+        Ok(Run::start_with_sink(settings, sink, flags, command, summary).await)
+    }
+
+    /// [`Run::start`] with a sink of the caller's instead of the workflow's (a
+    /// partial profile writes its state file, not the workflow's output).
+    pub async fn start_with_sink(
+        settings: &'a Settings,
+        sink: Box<dyn SinkWriter>,
+        flags: &RunFlags,
+        command: Command,
+        mut summary: Summary,
+    ) -> Started<'a> {
+        let started = Instant::now();
+        let workflow = &settings.workflow;
         let connection = aws::connect(workflow.aws(), &workflow.options).await;
         let scope = Scope::of(workflow);
         match list_and_select(&connection, workflow, &scope, &mut summary, flags, command).await {
-            Ok((listed, selected)) => Ok(Started::Running {
+            Ok((listed, selected)) => Started::Running {
                 run: Box::new(Run {
                     workflow,
                     scope,
@@ -81,11 +93,11 @@ impl<'a> Run<'a> {
                 }),
                 listed,
                 selected,
-            }),
+            },
             Err(stop) => {
                 summary.warnings.extend(sink.abandon());
                 let (summary, outcome) = summary.stopped(stop, started.elapsed());
-                Ok(Started::Ended(summary, outcome))
+                Started::Ended(summary, outcome)
             }
         }
     }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::support::*;
 
-fn block_on<F: std::future::Future<Output = ()> + Send + 'static>(f: F) {
+pub(super) fn block_on<F: std::future::Future<Output = ()> + Send + 'static>(f: F) {
     std::thread::spawn(move || tokio::runtime::Runtime::new().unwrap().block_on(f))
         .join()
         .unwrap();
@@ -20,7 +20,7 @@ fn block_on<F: std::future::Future<Output = ()> + Send + 'static>(f: F) {
 
 /// Items with known distributions: `n` = i, `cat` = c{i%5}, `opt` NULL / huge / absent,
 /// `pad` ~250 bytes so items weigh like real ones.
-fn known_item(i: u64) -> HashMap<String, AV> {
+pub(super) fn known_item(i: u64) -> HashMap<String, AV> {
     let mut m = HashMap::new();
     m.insert("id".to_string(), AV::S(format!("id-{i:06}")));
     m.insert("n".to_string(), AV::N(i.to_string()));
@@ -38,7 +38,7 @@ fn known_item(i: u64) -> HashMap<String, AV> {
     m
 }
 
-fn seed_known(key: &str, table: &str, items: u64) {
+pub(super) fn seed_known(key: &str, table: &str, items: u64) {
     let (endpoint, key, table) = (
         dynamodb_local().endpoint.clone(),
         key.to_string(),
@@ -51,7 +51,7 @@ fn seed_known(key: &str, table: &str, items: u64) {
     });
 }
 
-fn profile_workflow(
+pub(super) fn profile_workflow(
     endpoint: &str,
     key: &str,
     connection_arguments: &str,

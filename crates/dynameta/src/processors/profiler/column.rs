@@ -17,7 +17,7 @@ const TOP_VALUE_MAX_LEN: usize = 200;
 
 /// Keys that are already good 64-bit hashes need no second hashing.
 #[derive(Debug, Clone, Copy, Default)]
-struct PrehashedKey(u64);
+pub(super) struct PrehashedKey(u64);
 
 impl std::hash::Hasher for PrehashedKey {
     fn finish(&self) -> u64 {
@@ -33,7 +33,7 @@ impl std::hash::Hasher for PrehashedKey {
     }
 }
 
-type HashCounts = HashMap<u64, u64, std::hash::BuildHasherDefault<PrehashedKey>>;
+pub(super) type HashCounts = HashMap<u64, u64, std::hash::BuildHasherDefault<PrehashedKey>>;
 
 /// A fast hasher for short strings (attribute names, top values), built on [`hash_bytes`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -57,13 +57,14 @@ impl std::hash::Hasher for StrHasher {
 }
 
 /// Value hash → (value, occurrences), for top values.
-type TopCounts = HashMap<u64, (String, u64), std::hash::BuildHasherDefault<PrehashedKey>>;
+pub(super) type TopCounts =
+    HashMap<u64, (String, u64), std::hash::BuildHasherDefault<PrehashedKey>>;
 
 /// Attribute name → statistics (unordered; outputs sort by name).
 pub type Columns = HashMap<String, ColumnStats, std::hash::BuildHasherDefault<StrHasher>>;
 
 #[derive(Debug, Clone)]
-enum Distinct {
+pub(super) enum Distinct {
     /// Value hash → occurrences.
     Exact(HashCounts),
     Sketch(Box<Hll>),
@@ -151,7 +152,7 @@ fn parse_fixed(text: &str) -> Option<(i128, u32)> {
 /// from zero, so an overflow costs one decimal addition, not one per value) or for
 /// numbers the fast path cannot take (exponents, more than 38 fraction digits).
 #[derive(Debug, Clone, Default)]
-struct ExactSum {
+pub(super) struct ExactSum {
     small: i128,
     scale: u32,
     big: Decimal,
@@ -220,6 +221,14 @@ impl ExactSum {
     fn total(&self) -> Decimal {
         self.big.add(&self.small_decimal())
     }
+
+    /// A sum that holds `total` (from a saved profile state).
+    pub(super) fn of_total(total: Decimal) -> ExactSum {
+        ExactSum {
+            big: total,
+            ..ExactSum::default()
+        }
+    }
 }
 
 /// Numbers seen: exact min, max, sum and sum of squares (decimals, never rounded, so
@@ -232,15 +241,38 @@ pub struct Numbers {
     pub min: Decimal,
     /// Exact largest.
     pub max: Decimal,
-    min_f64: f64,
-    max_f64: f64,
-    sum: ExactSum,
-    squares: ExactSum,
+    pub(super) min_f64: f64,
+    pub(super) max_f64: f64,
+    pub(super) sum: ExactSum,
+    pub(super) squares: ExactSum,
     /// Quantiles.
     pub kll: Kll,
 }
 
 impl Numbers {
+    /// Numbers from a saved profile state: exact extremes and sums, and the sketch.
+    pub(super) fn restored(
+        count: u64,
+        min: Decimal,
+        max: Decimal,
+        sum: Decimal,
+        squares: Decimal,
+        kll: Kll,
+    ) -> Numbers {
+        // The f64 of a number is that of its exact decimal (Rust parses correctly rounded).
+        let f = |d: &Decimal| d.to_string().parse::<f64>().unwrap_or_else(|_| d.to_f64());
+        Numbers {
+            count,
+            min_f64: f(&min),
+            max_f64: f(&max),
+            min,
+            max,
+            sum: ExactSum::of_total(sum),
+            squares: ExactSum::of_total(squares),
+            kll,
+        }
+    }
+
     fn new(first: Decimal, x: f64) -> Numbers {
         Numbers {
             count: 0,
@@ -357,13 +389,13 @@ pub struct ColumnStats {
     pub present: u64,
     /// Of those, `NULL` values.
     pub nulls: u64,
-    distinct: Distinct,
+    pub(super) distinct: Distinct,
     /// Numbers (N), if any.
     pub numbers: Option<Box<Numbers>>,
     /// Smallest and largest length of strings, binaries, sets and lists.
     pub lengths: Option<(u64, u64)>,
-    top: Option<TopCounts>,
-    top_overflow: bool,
+    pub(super) top: Option<TopCounts>,
+    pub(super) top_overflow: bool,
     /// Fields of the maps at this position.
     pub children: Columns,
 }

@@ -9,6 +9,7 @@ pub mod disclosure;
 mod profile;
 mod request;
 pub mod sketch;
+pub mod state;
 
 pub use column::{ColumnStats, Columns, StrHasher, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
 pub use profile::{column_profiles, ColumnSummary, Sampling};

@@ -437,3 +437,191 @@ fn equal_values_hash_equal_and_different_ones_do_not() {
     let hashes: std::collections::HashSet<u64> = distinct.iter().map(value_hash).collect();
     assert_eq!(hashes.len(), distinct.len());
 }
+
+/// A random attribute value: few distinct strings (top values), numbers of every
+/// shape DynamoDB stores (negative, fractional, huge exponents), NULL, booleans, sets,
+/// lists and maps (nested columns).
+fn any_value() -> impl Strategy<Value = AV> {
+    let leaf = prop_oneof![
+        (0u8..40).prop_map(|i| AV::S(format!("s{i}"))),
+        "[a-z]{0,12}".prop_map(AV::S),
+        (any::<i64>(), 0u32..8).prop_map(|(m, sc)| AV::N(format!("{m}E-{sc}"))),
+        (-1000i32..1000).prop_map(|i| AV::N(i.to_string())),
+        (1u8..10, 100i32..126).prop_map(|(d, e)| AV::N(format!("{d}.5E+{e}"))),
+        Just(AV::Null(true)),
+        any::<bool>().prop_map(AV::Bool),
+        proptest::collection::btree_set("[a-c]{1,2}", 1..4)
+            .prop_map(|s| AV::Ss(s.into_iter().collect())),
+    ];
+    leaf.prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(AV::L),
+            proptest::collection::hash_map("[a-d]", inner, 0..4).prop_map(AV::M),
+        ]
+    })
+}
+
+fn any_item() -> impl Strategy<Value = HashMap<String, AV>> {
+    proptest::collection::hash_map("[a-f]", any_value(), 0..6)
+}
+
+/// A one-pass state and a merged one are equal but for the KLL compactors (merging
+/// compacts in another order); those must agree on count, min and max exactly and
+/// on quantiles within the sketch's error.
+fn assert_same_but_kll(
+    merged: &state::StatsState,
+    whole: &state::StatsState,
+    values: &HashMap<Vec<String>, Vec<f64>>,
+) -> Result<(), TestCaseError> {
+    fn strip(
+        columns: &mut std::collections::BTreeMap<String, state::ColumnState>,
+        path: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, crate::processors::profiler::sketch::KllState)>,
+    ) {
+        for (name, c) in columns.iter_mut() {
+            path.push(name.clone());
+            if let Some(n) = &mut c.numbers {
+                out.push((path.clone(), n.kll.clone()));
+                n.kll = crate::processors::profiler::sketch::Kll::new().state();
+            }
+            strip(&mut c.children, path, out);
+            path.pop();
+        }
+    }
+    let (mut a, mut b) = (merged.clone(), whole.clone());
+    let (mut ka, mut kb) = (Vec::new(), Vec::new());
+    strip(&mut a.columns, &mut Vec::new(), &mut ka);
+    strip(&mut b.columns, &mut Vec::new(), &mut kb);
+    prop_assert_eq!(a, b);
+    prop_assert_eq!(ka.len(), kb.len());
+    for ((path, x), (_, y)) in ka.into_iter().zip(kb) {
+        prop_assert_eq!((x.count, x.min, x.max), (y.count, y.min, y.max));
+        let x = sketch::Kll::from_state(x).unwrap();
+        let mut exact = values.get(&path).cloned().unwrap_or_default();
+        exact.sort_by(f64::total_cmp);
+        for q in [0.1, 0.25, 0.5, 0.75, 0.9] {
+            let v = x.quantile(q).unwrap();
+            // Normalized rank error of k = 200: about 1.65 % at 99 % confidence;
+            // 5 % bounds it with room, and counts ties on either side.
+            let below = exact.iter().filter(|e| **e < v).count() as f64;
+            let upto = exact.iter().filter(|e| **e <= v).count() as f64;
+            let n = exact.len() as f64;
+            prop_assert!(
+                below / n <= q + 0.05 && upto / n >= q - 0.05,
+                "{:?} q{}: {} has ranks {}..{} of {}",
+                path,
+                q,
+                v,
+                below / n,
+                upto / n,
+                n
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Every number's f64 by attribute path (top-level attributes and map fields).
+fn numbers_by_path(items: &[HashMap<String, AV>]) -> HashMap<Vec<String>, Vec<f64>> {
+    fn walk(v: &AV, path: &mut Vec<String>, out: &mut HashMap<Vec<String>, Vec<f64>>) {
+        match v {
+            AV::N(t) => out
+                .entry(path.clone())
+                .or_default()
+                .push(t.parse().unwrap()),
+            AV::M(fields) => {
+                for (k, v) in fields {
+                    path.push(k.clone());
+                    walk(v, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    for item in items {
+        for (k, v) in item {
+            walk(v, &mut vec![k.clone()], &mut out);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Saved partial profiles: any split of the items into parts, each part saved as
+    /// JSON and read back, merges into the one-pass statistics — exactly, distinct
+    /// hashes and HyperLogLog++ registers included; KLL within its error.
+    #[test]
+    fn saved_parts_merge_into_one_pass(
+        items in proptest::collection::vec(any_item(), 0..300),
+        repeat in 1usize..12,
+        parts in 1usize..6,
+        assignment in proptest::collection::vec(any::<u8>(), 1..64),
+    ) {
+        // Repeating the items makes compactions (KLL) and many duplicates.
+        let items: Vec<_> = items.iter().cycle().take(items.len() * repeat).cloned().collect();
+        let whole = stats(&items);
+        let mut split: Vec<TableStats> = (0..parts).map(|_| TableStats::default()).collect();
+        for (i, it) in items.iter().enumerate() {
+            split[usize::from(assignment[i % assignment.len()]) % parts].observe(it);
+        }
+        let mut merged = TableStats::default();
+        for part in split {
+            let text = serde_json::to_string(&part.to_state()).unwrap();
+            let back: state::StatsState = serde_json::from_str(&text).unwrap();
+            merged.merge(TableStats::from_state(back).unwrap());
+        }
+        prop_assert_eq!(merged.rows, whole.rows);
+        assert_same_but_kll(&merged.to_state(), &whole.to_state(), &numbers_by_path(&items))?;
+    }
+
+    /// A state survives the round trip through JSON unchanged.
+    #[test]
+    fn states_round_trip(items in proptest::collection::vec(any_item(), 0..200)) {
+        let s = stats(&items).to_state();
+        let text = serde_json::to_string(&s).unwrap();
+        let back = TableStats::from_state(serde_json::from_str(&text).unwrap()).unwrap();
+        prop_assert_eq!(back.to_state(), s);
+    }
+}
+
+#[test]
+fn high_cardinality_parts_merge_into_the_same_hll_registers() {
+    let items: Vec<_> = (0..12_000u64).map(item).collect();
+    let whole = stats(&items);
+    let mut merged = TableStats::default();
+    for chunk in items.chunks(3000) {
+        let text = serde_json::to_string(&stats(chunk).to_state()).unwrap();
+        merged.merge(TableStats::from_state(serde_json::from_str(&text).unwrap()).unwrap());
+    }
+    let (a, b) = (merged.to_state(), whole.to_state());
+    let id = |s: &state::StatsState| s.columns["id"].distinct.clone();
+    assert!(matches!(id(&a), state::DistinctState::Hll(_)));
+    assert_eq!(id(&a), id(&b));
+    assert_eq!(
+        merged.columns["id"].distinct(),
+        whole.columns["id"].distinct()
+    );
+}
+
+#[test]
+fn broken_states_are_refused_with_the_column() {
+    let mut s = stats(&[item(1), item(2)]).to_state();
+    s.columns
+        .get_mut("n")
+        .unwrap()
+        .numbers
+        .as_mut()
+        .unwrap()
+        .min = "abc".into();
+    let e = TableStats::from_state(s).unwrap_err();
+    assert_eq!(e.path, "n");
+    assert!(e.to_string().contains("numbers.min `abc`"), "{e}");
+    let mut s = stats(&(0..5000).map(item).collect::<Vec<_>>()).to_state();
+    s.columns.get_mut("id").unwrap().distinct = state::DistinctState::Hll("AAAA".into());
+    let e = TableStats::from_state(s).unwrap_err();
+    assert!(e.to_string().contains("16384 registers"), "{e}");
+}

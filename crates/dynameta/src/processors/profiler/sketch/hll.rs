@@ -52,6 +52,18 @@ impl Hll {
         }
     }
 
+    /// The registers, one byte each (for a saved profile state).
+    pub fn registers(&self) -> &[u8] {
+        &self.registers
+    }
+
+    /// The sketch with these registers (from a saved profile state): `None` unless
+    /// there are exactly 16384 and each is a rank this sketch can hold (0 to 51).
+    pub fn from_registers(registers: Vec<u8>) -> Option<Hll> {
+        (registers.len() == M && registers.iter().all(|&r| u32::from(r) <= Q + 1))
+            .then_some(Hll { registers })
+    }
+
     /// Estimated number of distinct hashes added.
     pub fn estimate(&self) -> u64 {
         // counts[k] = number of registers holding k.

@@ -233,6 +233,71 @@ impl Kll {
     }
 }
 
+/// Everything a [`Kll`] holds, for a saved profile state: merging a sketch rebuilt from
+/// it gives the same result as merging the sketch it was taken from.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KllState {
+    /// Accuracy parameter.
+    pub k: u16,
+    /// `levels[h]` holds items of weight 2^h.
+    pub levels: Vec<Vec<f64>>,
+    /// Values added.
+    pub count: u64,
+    /// Exact smallest (absent when empty).
+    pub min: Option<f64>,
+    /// Exact largest (absent when empty).
+    pub max: Option<f64>,
+    /// State of the compaction coin.
+    pub rng: u64,
+}
+
+impl Kll {
+    /// The sketch's state.
+    pub fn state(&self) -> KllState {
+        KllState {
+            k: self.k,
+            levels: self.levels.clone(),
+            count: self.count,
+            min: self.min(),
+            max: self.max(),
+            rng: self.rng,
+        }
+    }
+
+    /// The sketch of a saved state, or what is wrong with it.
+    pub fn from_state(state: KllState) -> Result<Kll, String> {
+        if state.k < MIN_K {
+            return Err(format!("k is {}, at least {MIN_K} expected", state.k));
+        }
+        if state.levels.is_empty() || state.levels.len() > 60 {
+            return Err(format!("{} levels, 1 to 60 expected", state.levels.len()));
+        }
+        if state.levels.iter().flatten().any(|v| !v.is_finite()) {
+            return Err("a retained value is not a finite number".into());
+        }
+        let (min, max) = match (state.count, state.min, state.max) {
+            (0, _, _) => (f64::INFINITY, f64::NEG_INFINITY),
+            (_, Some(lo), Some(hi)) if lo <= hi => (lo, hi),
+            _ => return Err("min and max are missing or out of order".into()),
+        };
+        if state.rng == 0 {
+            return Err("the coin state is 0 (xorshift never leaves 0)".into());
+        }
+        let mut sketch = Kll {
+            k: state.k,
+            retained: state.levels.iter().map(Vec::len).sum(),
+            levels: state.levels,
+            max_retained: 0,
+            count: state.count,
+            min,
+            max,
+            rng: state.rng,
+        };
+        sketch.max_retained = sketch.total_capacity();
+        Ok(sketch)
+    }
+}
+
 impl Default for Kll {
     fn default() -> Kll {
         Kll::new()

@@ -7,4 +7,4 @@ pub mod hll;
 pub mod kll;
 
 pub use hll::{hash_bytes, Hll};
-pub use kll::Kll;
+pub use kll::{Kll, KllState};
