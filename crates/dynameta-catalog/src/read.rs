@@ -236,15 +236,7 @@ impl Catalog {
                    ORDER BY t.name, t.fqn";
         let mut stmt = self.conn().prepare(sql).map_err(|e| self.sql(what, e))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(TableRef {
-                    fqn: r.get(0)?,
-                    service: r.get(1)?,
-                    database: r.get(2)?,
-                    schema: r.get(3)?,
-                    name: r.get(4)?,
-                })
-            })
+            .query_map([], table_ref)
             .map_err(|e| self.sql(what, e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(what, e))?;
@@ -259,15 +251,7 @@ impl Catalog {
             .prepare("SELECT fqn, service, database, schema_name, name FROM tables WHERE fqn = ?1 OR name = ?1 ORDER BY fqn = ?1 DESC, fqn")
             .map_err(|e| self.sql(what, e))?;
         let found: Vec<TableRef> = stmt
-            .query_map(params![name], |r| {
-                Ok(TableRef {
-                    fqn: r.get(0)?,
-                    service: r.get(1)?,
-                    database: r.get(2)?,
-                    schema: r.get(3)?,
-                    name: r.get(4)?,
-                })
-            })
+            .query_map(params![name], table_ref)
             .map_err(|e| self.sql(what, e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(what, e))?;
@@ -430,4 +414,15 @@ impl Catalog {
             }
         }
     }
+}
+
+/// A `TableRef` from a row selecting `fqn, service, database, schema_name, name`.
+fn table_ref(r: &rusqlite::Row<'_>) -> rusqlite::Result<TableRef> {
+    Ok(TableRef {
+        fqn: r.get(0)?,
+        service: r.get(1)?,
+        database: r.get(2)?,
+        schema: r.get(3)?,
+        name: r.get(4)?,
+    })
 }
