@@ -162,6 +162,9 @@ pub struct HealthStep {
     pub skipped: bool,
     /// What was found (when it passed).
     pub detail: String,
+    /// How long the step took, when the sink timed it (a sink with several steps);
+    /// otherwise the whole health check's time is the step's.
+    pub millis: Option<u128>,
 }
 
 impl HealthStep {
@@ -172,6 +175,7 @@ impl HealthStep {
             problem: None,
             skipped: false,
             detail: detail.into(),
+            millis: None,
         }
     }
 
@@ -182,7 +186,14 @@ impl HealthStep {
             problem: Some(problem.into()),
             skipped: false,
             detail: String::new(),
+            millis: None,
         }
+    }
+
+    /// The same step, timed from `started`.
+    pub fn took(mut self, started: std::time::Instant) -> HealthStep {
+        self.millis = Some(started.elapsed().as_millis());
+        self
     }
 
     /// A step that could not run.
@@ -192,6 +203,7 @@ impl HealthStep {
             problem: Some(why.into()),
             skipped: true,
             detail: String::new(),
+            millis: None,
         }
     }
 }

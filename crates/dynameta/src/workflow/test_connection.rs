@@ -228,11 +228,7 @@ pub async fn run(settings: &Settings) -> Report {
     if let Some(sink) = &settings.sink {
         let t = Instant::now();
         let checked = sink.health_check(&workflow.service_name).await;
-        let millis = t.elapsed().as_millis();
-        steps.extend(sink_steps(checked).map(|mut s| {
-            s.millis = millis;
-            s
-        }));
+        steps.extend(sink_steps(checked, t.elapsed().as_millis()));
     }
     Report::new(steps)
 }
@@ -433,14 +429,17 @@ async fn dynamodb_steps(workflow: &Workflow, steps: &mut Vec<Step>) {
     }
 }
 
-/// The sink's health check as steps (every sink step must pass).
-fn sink_steps(found: Vec<HealthStep>) -> impl Iterator<Item = Step> {
-    found.into_iter().map(|h| {
+/// The sink's health check as steps (every sink step must pass). A step the sink did
+/// not time took the whole check (`total` milliseconds); a skipped step took none.
+fn sink_steps(found: Vec<HealthStep>, total: u128) -> impl Iterator<Item = Step> {
+    found.into_iter().map(move |h| {
         let t = Instant::now();
+        let millis = h.millis.unwrap_or(total);
         match (h.problem, h.skipped) {
             (None, _) => {
                 let mut s = step(h.name, true, t);
                 s.detail = h.detail;
+                s.millis = millis;
                 s
             }
             (Some(why), true) => skipped(h.name, true, &why),
@@ -448,6 +447,7 @@ fn sink_steps(found: Vec<HealthStep>) -> impl Iterator<Item = Step> {
                 let mut s = step(h.name, true, t);
                 s.status = Status::Fail;
                 s.detail = problem;
+                s.millis = millis;
                 s
             }
         }

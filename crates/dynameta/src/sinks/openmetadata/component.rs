@@ -55,11 +55,12 @@ impl SinkConfig for RestSinkConfig {
             let mut config = self.client();
             config.max_attempts = 1;
             config.timeout = config.timeout.min(Duration::from_secs(10));
+            let t = std::time::Instant::now();
             let sink = match RestSink::connect(config).await {
                 Ok(sink) => sink,
                 Err(e) => {
                     return vec![
-                        HealthStep::failed(SERVER, e.to_string()),
+                        HealthStep::failed(SERVER, e.to_string()).took(t),
                         HealthStep::skipped(TOKEN, "the server could not be reached"),
                     ]
                 }
@@ -71,7 +72,9 @@ impl SinkConfig for RestSinkConfig {
                     sink.server().version,
                     self.server.host_port
                 ),
-            );
+            )
+            .took(t);
+            let t = std::time::Instant::now();
             let token = match sink.service_exists(service_name).await {
                 Ok(true) => {
                     HealthStep::passed(TOKEN, format!("accepted; service `{service_name}` exists"))
@@ -83,7 +86,8 @@ impl SinkConfig for RestSinkConfig {
                     ),
                 ),
                 Err(e) => HealthStep::failed(TOKEN, e.to_string()),
-            };
+            }
+            .took(t);
             vec![server, token]
         })
     }
