@@ -19,6 +19,7 @@ pub mod diff;
 mod model;
 pub mod read;
 pub mod report;
+pub mod sample;
 pub mod show;
 
 use std::path::{Path, PathBuf};

@@ -69,8 +69,13 @@ pub struct IndexDef {
 /// A column of the inferred schema, with its nested fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
-    /// Attribute name as stored in DynamoDB.
+    /// Column name as OpenMetadata stores it (the attribute name, or its safe form:
+    /// `a__reserved__colon__b` for `a::b`, see `original_name`).
     pub name: String,
+    /// The attribute name as written in DynamoDB, when `name` had to be made safe for
+    /// OpenMetadata (its `displayName`); `None` when they are the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_name: Option<String>,
     /// OpenMetadata data type (`STRING`, `STRUCT`, ...).
     pub data_type: String,
     /// Readable type (`map<city:string>`).

@@ -11,8 +11,9 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::diff::{change_text, table_changes, ChangeKind, Diff, DiffOptions};
 use crate::read::{SchemaVersion, StoredProfile, StoredSnapshot};
-use crate::show::{column_rows, human_bytes};
-use crate::{Catalog, CatalogError, PiiTag, Run, Sample, TableRef};
+use crate::sample::{ColumnState, MaskedSample};
+use crate::show::{attribute_name, column_rows, decode_reserved, human_bytes, ProfileCheck};
+use crate::{Catalog, CatalogError, Column, PiiTag, Run, Sample, TableRef};
 
 /// Sample rows shown per table, and characters per cell (the catalog keeps them all).
 const SAMPLE_ROWS: usize = 10;
@@ -25,8 +26,12 @@ struct TableData {
     versions: Vec<SchemaVersion>,
     profiles: Vec<StoredProfile>,
     tags: Vec<PiiTag>,
+    /// Whether a classify run classified the table (else it has no tags to mask by).
+    classified: bool,
     sample: Option<Sample>,
     drift: Vec<ChangeKind>,
+    /// The latest profile against the current schema.
+    check: Option<ProfileCheck>,
 }
 
 impl TableData {
@@ -60,11 +65,16 @@ impl Catalog {
         let mut tables = Vec::new();
         for table in self.current_tables()? {
             let fqn = table.fqn.clone();
+            let snapshots = self.snapshots_of_table(&fqn)?;
+            let profiles = self.profiles(&fqn)?;
+            let tags = self.tags(&fqn)?;
             tables.push(TableData {
-                snapshots: self.snapshots_of_table(&fqn)?,
+                check: profiles.last().map(|p| ProfileCheck::of(p, &snapshots)),
+                snapshots,
                 versions: self.versions(&fqn)?,
-                profiles: self.profiles(&fqn)?,
-                tags: self.tags(&fqn)?.map(|(_, t)| t).unwrap_or_default(),
+                profiles,
+                classified: tags.is_some(),
+                tags: tags.map(|(_, t)| t).unwrap_or_default(),
                 sample: self.sample(&fqn)?,
                 drift: drift.remove(&fqn).unwrap_or_default(),
                 table,
@@ -133,20 +143,31 @@ ul.changes li{margin:2px 0}
 .nowrap{white-space:nowrap}
 .back{display:inline-block;margin-bottom:10px}
 .indent{display:inline-block}
+.reason{font-size:12px;color:var(--mute);max-width:60ch;word-break:break-word}
+.stale{color:var(--warn)}
+td.col code{word-break:break-word}
 @media (max-width:700px){
  main{padding:8px}
  .hide-sm{display:none}
  section,article{padding:10px}
  th,td{padding:5px 4px}
  .charts{grid-template-columns:1fr}
+ table.columns td.col{max-width:40vw}
+ table.columns td.type code{word-break:break-all}
 }
 "#;
 
 const JS: &str = r#"
 (function(){
   var list=document.getElementById('overview');
+  // Links carry percent-encoded ids; a fragment typed or cut by hand may not decode
+  // (`#%E0%A4%A`): then it is taken as it is, and matches no table.
+  function target(){
+    var raw=location.hash.slice(1);
+    try{return decodeURIComponent(raw);}catch(e){return raw;}
+  }
   function route(){
-    var id=decodeURIComponent(location.hash.slice(1));
+    var id=target();
     var shown=null;
     document.querySelectorAll('article.table').forEach(function(a){
       var on=(a.id===id); a.hidden=!on; if(on){shown=a;}
@@ -155,8 +176,6 @@ const JS: &str = r#"
     if(shown){window.scrollTo(0,0);document.title=shown.dataset.name+' · dynameta report';}
     else{document.title='dynameta report';}
   }
-  window.addEventListener('hashchange',route);
-  route();
   var search=document.getElementById('search');
   var rows=Array.prototype.slice.call(document.querySelectorAll('#tables tbody tr'));
   var count=document.getElementById('shown');
@@ -181,11 +200,33 @@ const JS: &str = r#"
       rows.forEach(function(r){body.appendChild(r);});
     });
   });
+  // Routing last: search and sort work whatever the fragment.
+  window.addEventListener('hashchange',route);
+  route();
 })();
 "#;
 
+/// A table's element id (its FQN as is: ids may hold any character but spaces, which
+/// FQNs do not have).
 fn anchor(t: &TableRef) -> String {
     format!("t:{}", t.fqn)
+}
+
+/// Characters a link's fragment keeps as they are; everything else (`%` above all) is
+/// percent-encoded, and the page's script decodes it back to the id.
+const FRAGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b':');
+
+/// The link to a table: `#` and its id, percent-encoded (a name with `%` works).
+fn href(t: &TableRef) -> String {
+    format!(
+        "#{}",
+        percent_encoding::utf8_percent_encode(&anchor(t), FRAGMENT)
+    )
 }
 
 fn pii_badge(tag: &str) -> Markup {
@@ -262,7 +303,7 @@ fn page(catalog: &str, generated: &str, tables: &[TableData], runs: &[Run], diff
                                 p { @if diff.compared.is_empty() { "Nothing to compare yet." } @else { "No changes." } }
                             } @else {
                                 @for t in tables.iter().filter(|t| !t.drift.is_empty()) {
-                                    p { a href={ "#" (anchor(&t.table)) } { b { (t.table.name) } } }
+                                    p { a href=(href(&t.table)) { b { (t.table.name) } } }
                                     (changes_list(&t.drift))
                                 }
                                 @for d in &deleted {
@@ -302,7 +343,10 @@ fn page(catalog: &str, generated: &str, tables: &[TableData], runs: &[Run], diff
                                             td { (r.command) }
                                             td.hide-sm { (r.service) }
                                             td.mono { (r.started_at) }
-                                            td { (status_badge(r)) }
+                                            td {
+                                                (status_badge(r))
+                                                @if let Some(reason) = run_reason(r) { div.reason { (reason) } }
+                                            }
                                             td.hide-sm.muted { (run_summary(r)) }
                                         }
                                     }
@@ -326,6 +370,59 @@ fn status_badge(r: &Run) -> Markup {
         crate::RunStatus::Running => ("badge n", "did not finish"),
     };
     html! { span class=(class) { (text) } }
+}
+
+/// Why a run did not succeed (or what failed in one that did, tolerated): the failures
+/// its summary records, else its note; `None` for a clean success.
+fn run_reason(r: &Run) -> Option<String> {
+    let summary = r.summary.as_ref();
+    let failures: Vec<String> = summary
+        .and_then(|s| s.get("failures"))
+        .and_then(|f| f.as_array())
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let name = f.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+            let reason = f
+                .get("reason")
+                .and_then(|n| n.as_str())
+                .unwrap_or("no reason given");
+            format!("{name}: {reason}")
+        })
+        .collect();
+    let note = summary
+        .and_then(|s| s.get("note"))
+        .and_then(|n| n.as_str())
+        .map(str::to_string);
+    const SHOWN: usize = 3;
+    let listed = |prefix: &str| {
+        let mut text = format!(
+            "{prefix}{}",
+            failures
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+        if failures.len() > SHOWN {
+            text.push_str(&format!("; and {} more", failures.len() - SHOWN));
+        }
+        text
+    };
+    match r.status {
+        crate::RunStatus::Succeeded if failures.is_empty() => None,
+        crate::RunStatus::Succeeded => Some(listed(&format!(
+            "{} failure(s) tolerated by the workflow's failure policy: ",
+            failures.len()
+        ))),
+        crate::RunStatus::Running => Some(
+            "It never finished: it was killed, or is still running. Its data is not the catalog's state."
+                .to_string(),
+        ),
+        _ if !failures.is_empty() => Some(listed("")),
+        _ => Some(note.unwrap_or_else(|| "No reason was recorded for this run.".to_string())),
+    }
 }
 
 /// The summary's counters as one line.
@@ -358,9 +455,13 @@ fn table_row(t: &TableData) -> Markup {
         .unwrap_or_default();
     let mut search = t.table.name.to_lowercase();
     if let Some(s) = snap {
-        for (_, path, _) in column_rows(&s.columns) {
+        for (_, path, c) in column_rows(&s.columns) {
             search.push(' ');
             search.push_str(&path.to_lowercase());
+            if attribute_name(c) != c.name {
+                search.push(' ');
+                search.push_str(&attribute_name(c).to_lowercase());
+            }
         }
     }
     for tag in &t.tags {
@@ -370,7 +471,7 @@ fn table_row(t: &TableData) -> Markup {
     html! {
         tr.row data-search=(search) {
             td data-v=(t.table.name) {
-                a href={ "#" (anchor(&t.table)) } { (t.table.name) }
+                a href=(href(&t.table)) { (t.table.name) }
                 @if !t.drift.is_empty() { " " span.badge.chg { "changed" } }
             }
             td.num data-v=(items.unwrap_or(-1)) { (items.map(|n| n.to_string()).unwrap_or_default()) }
@@ -442,8 +543,8 @@ fn table_article(t: &TableData) -> Markup {
             h3 { "History" }
             (history(t))
             @if let Some(sample) = &t.sample {
-                h3 { "Sample rows (masked by classify)" }
-                (sample_table(sample))
+                h3 { "Sample rows" }
+                (sample_section(t, sample, &s.columns))
             }
         }
     }
@@ -461,30 +562,52 @@ fn columns_table(t: &TableData, s: &crate::TableSnapshot) -> Markup {
                 .collect()
         })
         .unwrap_or_default();
+    let stale = t.check.as_ref().map(|c| &c.stale);
+    // PII comes right after the name, so a phone shows it without scrolling sideways.
     html! {
-        div.scroll { table {
-            thead { tr { th { "Column" } th { "Type" } th { "Presence" } th { "PII" } th.num.hide-sm { "Distinct" } th.num.hide-sm { "Nulls" } th.hide-sm { "Min / max / mean" } } }
+        div.scroll { table.columns {
+            thead { tr { th { "Column" } th { "PII" } th { "Type" } th { "Presence" } th.num.hide-sm { "Distinct" } th.num.hide-sm { "Nulls" } th.hide-sm { "Min / max / mean" } } }
             tbody {
                 @for (depth, path, c) in column_rows(&s.columns) {
                     @let p = if depth == 0 { profile.get(&c.name).copied() } else { None };
+                    @let old = if depth == 0 { stale.and_then(|s| s.get(&c.name)) } else { None };
                     tr {
-                        td { span.indent style={ "padding-left:" (depth * 16) "px" } { code { (c.name) } } }
-                        td { code { (c.display_type) } }
+                        td.col { span.indent style={ "padding-left:" (depth * 16) "px" } { (column_name(c)) } }
+                        td.pii { @if let Some(tag) = tags.get(path.as_str()) {
+                            (pii_badge(&tag.tag)) " " span.muted { (tag.recognizer) " " (format!("{:.0}", tag.confidence)) }
+                        } }
+                        td.type { code { (c.display_type) } }
                         td.nowrap { @if let Some(pr) = c.presence {
                             span.bar { i style={ "width:" (format!("{:.0}", pr * 100.0)) "%" } {} }
                             (format!("{:.0}%", pr * 100.0))
                         } }
-                        td { @if let Some(tag) = tags.get(path.as_str()) {
-                            (pii_badge(&tag.tag)) " " span.muted { (tag.recognizer) " " (format!("{:.0}", tag.confidence)) }
-                        } }
                         td.num.hide-sm { (metric(p, "distinctCount")) }
                         td.num.hide-sm { (p.and_then(|p| p.get("nullProportion")).and_then(|v| v.as_f64()).map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()) }
-                        td.hide-sm.mono { (min_max_mean(p)) }
+                        @if let Some(old) = old {
+                            td.hide-sm.stale { (stale_note(old)) }
+                        } @else {
+                            td.hide-sm.mono { (min_max_mean(p)) }
+                        }
                     }
                 }
             }
         } }
     }
+}
+
+/// A column's name: the attribute name as written, and the stored (encoded) one beside
+/// it when they differ.
+fn column_name(c: &Column) -> Markup {
+    let attribute = attribute_name(c);
+    html! {
+        code { (attribute) }
+        @if attribute != c.name { " " span.muted { "stored as " code { (c.name) } } }
+    }
+}
+
+/// What replaces a stale column's min / max / histogram.
+fn stale_note(old: &str) -> String {
+    format!("profiled when it was {old}; stale (profile again for current values)")
 }
 
 fn metric(p: Option<&serde_json::Value>, key: &str) -> String {
@@ -576,12 +699,22 @@ fn profile_section(t: &TableData) -> Markup {
     };
     let tp = &latest.table_profile;
     let mut charts: Vec<(String, &'static str, Vec<String>, Vec<f64>)> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
     for c in latest.columns.as_array().into_iter().flatten() {
-        let name = c
-            .get("name")
-            .and_then(|n| n.as_str())
-            .unwrap_or("?")
-            .to_string();
+        let stored = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+        let name = decode_reserved(stored);
+        // A chart of the old type's values (or of a column that is gone) is not the
+        // column's current distribution: left out, and said.
+        if let Some(check) = &t.check {
+            if let Some(old) = check.stale.get(stored) {
+                left_out.push(format!("{name}: {}", stale_note(old)));
+                continue;
+            }
+            if check.gone.iter().any(|g| g == stored) {
+                left_out.push(format!("{name}: no longer in the schema"));
+                continue;
+            }
+        }
         if let Some(h) = c.get("histogram").filter(|h| h.is_object()) {
             let labels = strings(h.get("boundaries"));
             let values = numbers(h.get("frequencies"));
@@ -614,6 +747,9 @@ fn profile_section(t: &TableData) -> Markup {
             @for key in ["rowCount", "columnCount", "sizeInByte", "profileSample", "profileSampleType"] {
                 @if let Some(v) = tp.get(key) { dt { (key) } dd { (number_text(v)) } }
             }
+        }
+        @if !left_out.is_empty() {
+            p.stale { "Metrics left out as stale: " (left_out.join("; ")) "." }
         }
         @if !charts.is_empty() || history.len() > 1 {
             div.charts {
@@ -672,7 +808,55 @@ fn history(t: &TableData) -> Markup {
     }
 }
 
-fn sample_table(sample: &Sample) -> Markup {
+/// The sample with every leaf tagged `PII.Sensitive` (by the table's current tags)
+/// masked, and a label that says which columns are masked, which are in clear and which
+/// are gone.
+fn sample_section(t: &TableData, sample: &Sample, columns: &[Column]) -> Markup {
+    let masked = crate::sample::mask(sample, &t.tags, Some(columns));
+    let label = |c: &crate::sample::SampleColumn| c.label.clone();
+    let masked_names: Vec<String> = masked
+        .columns
+        .iter()
+        .filter(|c| matches!(c.state, ColumnState::Masked(_)))
+        .map(label)
+        .collect();
+    let clear: Vec<String> = masked
+        .columns
+        .iter()
+        .filter(|c| c.state == ColumnState::Clear)
+        .map(label)
+        .collect();
+    let gone: Vec<String> = masked
+        .columns
+        .iter()
+        .filter(|c| !c.in_schema)
+        .map(label)
+        .collect();
+    html! {
+        p.sample-label {
+            @if !t.classified {
+                "In clear: all columns. This table has no classification (no classify run tagged it), so nothing is masked."
+            } @else {
+                @if masked_names.is_empty() {
+                    "Masked: none (no column is tagged PII.Sensitive). "
+                } @else {
+                    "Masked (tagged PII.Sensitive): " (masked_names.join(", ")) ". "
+                }
+                @if clear.is_empty() {
+                    "In clear: none."
+                } @else {
+                    "In clear (not tagged PII.Sensitive): " (clear.join(", ")) "."
+                }
+            }
+        }
+        @if !gone.is_empty() {
+            p.stale { "No longer in the schema (the attribute is gone since this sample was taken): " (gone.join(", ")) "." }
+        }
+        (sample_table(&masked))
+    }
+}
+
+fn sample_table(sample: &MaskedSample) -> Markup {
     let cell = |v: &serde_json::Value| -> String {
         let text = match v {
             serde_json::Value::String(s) => s.clone(),
@@ -687,7 +871,14 @@ fn sample_table(sample: &Sample) -> Markup {
     };
     html! {
         div.scroll { table {
-            thead { tr { @for c in &sample.columns { th { (c) } } } }
+            thead { tr { @for c in &sample.columns {
+                th {
+                    (c.label)
+                    @if c.label != c.name { " " span.muted { "(stored as " (c.name) ")" } }
+                    @if matches!(c.state, ColumnState::Masked(_)) { " " span.badge.s { "masked" } }
+                    @if !c.in_schema { " " span.badge.n { "no longer in the schema" } }
+                }
+            } } }
             tbody {
                 @for row in sample.rows.iter().take(SAMPLE_ROWS) {
                     tr { @for v in row { td.mono { (cell(v)) } } }

@@ -1,11 +1,12 @@
 //! One table in the terminal: key, indexes, properties, the column tree with types,
-//! presence and PII tags.
+//! presence and PII tags, and whether the latest profile still matches the schema.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::diff::{index_text, key_text};
-use crate::read::SchemaVersion;
+use crate::read::{SchemaVersion, StoredProfile, StoredSnapshot};
 use crate::{Catalog, CatalogError, Column, PiiTag, TableSnapshot};
 
 /// What `show` prints.
@@ -17,6 +18,103 @@ pub struct TableView {
     pub version: Option<SchemaVersion>,
     /// PII tags by column path.
     pub tags: Vec<PiiTag>,
+    /// The latest profile measured against the current schema, when there is one.
+    pub profile: Option<ProfileCheck>,
+}
+
+/// The latest profile of a table against its current schema: its metrics of a column
+/// whose type changed since (or that is gone) are not the column's current metrics.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileCheck {
+    /// The profile run.
+    pub run_id: i64,
+    /// When it started.
+    pub started_at: String,
+    /// Column name → its type when profiled, for columns whose type changed since.
+    pub stale: BTreeMap<String, String>,
+    /// Profiled columns the current schema no longer has.
+    pub gone: Vec<String>,
+}
+
+impl ProfileCheck {
+    /// Compares `profile` with the schema of the latest snapshot taken before it (what
+    /// dynameta knew of the table when it profiled) and the current one (`snapshots`'
+    /// last). With no snapshot before the profile nothing can be called stale.
+    pub fn of(profile: &StoredProfile, snapshots: &[StoredSnapshot]) -> ProfileCheck {
+        let mut check = ProfileCheck {
+            run_id: profile.run_id,
+            started_at: profile.started_at.clone(),
+            ..ProfileCheck::default()
+        };
+        let Some(current) = snapshots.last() else {
+            return check;
+        };
+        let then = snapshots.iter().rev().find(|s| s.run_id < profile.run_id);
+        let type_in = |s: &StoredSnapshot, name: &str| {
+            s.snapshot
+                .columns
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.display_type.clone())
+        };
+        for name in profile
+            .columns
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("name")?.as_str())
+        {
+            match type_in(current, name) {
+                None => check.gone.push(name.to_string()),
+                Some(now) => {
+                    if let Some(old) = then.and_then(|s| type_in(s, name)) {
+                        if old != now {
+                            check.stale.insert(name.to_string(), old);
+                        }
+                    }
+                }
+            }
+        }
+        check
+    }
+}
+
+/// A column's attribute name as written in DynamoDB: the stored original, else its
+/// name with OpenMetadata's reserved words decoded (catalogs written before the original
+/// was kept).
+pub fn attribute_name(c: &Column) -> Cow<'_, str> {
+    match &c.original_name {
+        Some(original) => Cow::Borrowed(original.as_str()),
+        None if c.name.contains("__reserved__") => Cow::Owned(decode_reserved(&c.name)),
+        None => Cow::Borrowed(c.name.as_str()),
+    }
+}
+
+/// Undoes OpenMetadata's reserved-word encoding of a column name (`__reserved__colon__`
+/// → `::`, `__reserved__arrow__` → `>`, `__reserved__quote__` → `"`, and the newline,
+/// carriage return and tab words), as OpenMetadata's client does when it reads a table.
+/// Display only: the catalog keys columns by the encoded name.
+pub fn decode_reserved(name: &str) -> String {
+    if !name.contains("__reserved__") {
+        return name.to_string();
+    }
+    name.replace("__reserved__colon__", "::")
+        .replace("__reserved__arrow__", ">")
+        .replace("__reserved__quote__", "\"")
+        .replace("__reserved__newline__", "\n")
+        .replace("__reserved__carriage_return__", "\r")
+        .replace("__reserved__tab__", "\t")
+}
+
+/// A column's name for people: the attribute name, and the stored (encoded) name beside
+/// it when they differ.
+pub fn column_label(c: &Column) -> String {
+    let attribute = attribute_name(c);
+    if attribute == c.name {
+        c.name.clone()
+    } else {
+        format!("{attribute} (stored as {})", c.name)
+    }
 }
 
 impl Catalog {
@@ -36,10 +134,16 @@ impl Catalog {
             .snapshot;
         let version = self.versions(&table.fqn)?.pop();
         let tags = self.tags(&table.fqn)?.map(|(_, t)| t).unwrap_or_default();
+        let snapshots = self.snapshots_of_table(&table.fqn)?;
+        let profile = self
+            .profiles(&table.fqn)?
+            .pop()
+            .map(|p| ProfileCheck::of(&p, &snapshots));
         Ok(TableView {
             snapshot,
             version,
             tags,
+            profile,
         })
     }
 }
@@ -119,11 +223,25 @@ pub fn render(view: &TableView) -> String {
             v.version, v.first_run_id, v.started_at
         );
     }
+    if let Some(p) = &view.profile {
+        let mut line = format!("run {} ({})", p.run_id, p.started_at);
+        for (name, old) in &p.stale {
+            let _ = write!(
+                line,
+                "; {name}: STALE, profiled when it was {old} (its min/max/histogram describe the old type)"
+            );
+        }
+        if !p.gone.is_empty() {
+            let _ = write!(line, "; no longer in the schema: {}", p.gone.join(", "));
+        }
+        let _ = writeln!(out, "  profile:  {line}");
+    }
     let tags: BTreeMap<&str, &PiiTag> = view.tags.iter().map(|t| (t.column.as_str(), t)).collect();
+    let stale = view.profile.as_ref().map(|p| &p.stale);
     let rows = column_rows(&s.columns);
     let name_w = rows
         .iter()
-        .map(|(d, _, c)| d * 2 + c.name.chars().count())
+        .map(|(d, _, c)| d * 2 + column_label(c).chars().count())
         .max()
         .unwrap_or(4)
         .clamp(6, 40);
@@ -134,7 +252,7 @@ pub fn render(view: &TableView) -> String {
         "NAME", "TYPE", "PRESENCE"
     );
     for (depth, path, c) in rows {
-        let name = format!("{}{}", "  ".repeat(depth), c.name);
+        let name = format!("{}{}", "  ".repeat(depth), column_label(c));
         let mut ty = c.display_type.clone();
         if ty.chars().count() > 32 {
             ty = ty.chars().take(31).collect::<String>() + "…";
@@ -147,7 +265,10 @@ pub fn render(view: &TableView) -> String {
             .get(path.as_str())
             .map(|t| format!("{} ({} {:.0})", t.tag, t.recognizer, t.confidence))
             .unwrap_or_default();
-        let line = format!("    {name:<name_w$}  {ty:<32}  {presence:>8}  {pii}");
+        let mut line = format!("    {name:<name_w$}  {ty:<32}  {presence:>8}  {pii}");
+        if let Some(old) = stale.and_then(|s| s.get(&path)).filter(|_| depth == 0) {
+            let _ = write!(line, "  [profile stale: profiled as {old}]");
+        }
         let _ = writeln!(out, "{}", line.trim_end());
     }
     out

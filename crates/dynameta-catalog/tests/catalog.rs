@@ -24,6 +24,7 @@ fn table(name: &str) -> TableRef {
 fn col(name: &str, ty: &str, presence: f64) -> Column {
     Column {
         name: name.into(),
+        original_name: None,
         data_type: ty.to_uppercase(),
         display_type: ty.to_lowercase(),
         presence: Some(presence),
@@ -332,8 +333,14 @@ fn show_and_report_render_the_catalog() {
         run,
         &table("users"),
         &Sample {
-            columns: vec!["id".into(), "note".into()],
-            rows: vec![vec![json!("u1"), json!("<script>alert(1)</script>")]],
+            columns: vec!["id".into(), "note".into(), "legacy".into()],
+            // Stored in clear (as a classify run with maskSensitiveSampleData off, or
+            // another writer, would): the report masks it all the same.
+            rows: vec![vec![
+                json!("<script>alert(1)</script>"),
+                json!("jane.doe@example.com"),
+                json!(true),
+            ]],
         },
     )
     .unwrap();
@@ -352,6 +359,15 @@ fn show_and_report_render_the_catalog() {
     );
     assert!(text.contains("PII.Sensitive (email 97)"), "{text}");
     assert!(text.contains("schema:   version 2"), "{text}");
+    // age was profiled as a number and is a string now: its profile is stale.
+    assert!(
+        text.contains("age: STALE, profiled when it was bigint"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[profile stale: profiled as bigint]"),
+        "{text}"
+    );
     assert!(matches!(
         cat.table_view("nope"),
         Err(CatalogError::NotFound(m)) if m.contains("no table `nope`")
@@ -374,12 +390,25 @@ fn show_and_report_render_the_catalog() {
         "+ attribute email: string",
         "~ type of age: bigint -&gt; string",
         "- table deleted",
-        "<code>age</code> · histogram",
         "<code>note</code> · top values",
         "PII.Sensitive",
+        // The histogram of age's old numbers is not shown as current.
+        "age: profiled when it was bigint; stale",
+        // The sample says what is masked, what is in clear and what is gone.
+        "Masked (tagged PII.Sensitive): note.",
+        "In clear (not tagged PII.Sensitive): id, legacy.",
+        "No longer in the schema (the attribute is gone since this sample was taken): legacy.",
     ] {
         assert!(html.contains(needle), "report lacks {needle}");
     }
+    assert!(
+        !html.contains("<code>age</code> · histogram"),
+        "a stale histogram is left out"
+    );
+    for clear in ["jane.doe", "example.com"] {
+        assert!(!html.contains(clear), "a Sensitive value in clear: {clear}");
+    }
+    assert!(!text.contains("jane.doe"), "{text}");
 }
 
 #[test]

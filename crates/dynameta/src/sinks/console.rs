@@ -63,6 +63,7 @@ impl ConsoleWriter {
                     snapshot,
                     version: None,
                     tags: vec![],
+                    profile: None,
                 }),
                 Item::Tags(table, tags) if tags.is_empty() => {
                     format!("{}: no PII tag\n", table.name)

@@ -80,13 +80,18 @@ fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string)
 }
 
-/// OpenMetadata columns (`createTable.columns`) to catalog columns.
+/// OpenMetadata columns (`createTable.columns`) to catalog columns. A column whose
+/// attribute name had to be made safe for OpenMetadata (`a::b` → `a__reserved__colon__b`)
+/// carries the attribute name in `displayName`: it is kept, so the report and `show`
+/// name the attribute as people wrote it.
 fn columns(cols: &Value) -> Vec<Column> {
     cols.as_array()
         .into_iter()
         .flatten()
         .map(|c| Column {
             name: text(&c["name"]).unwrap_or_default(),
+            original_name: text(&c["displayName"])
+                .filter(|d| c["name"].as_str() != Some(d.as_str())),
             data_type: text(&c["dataType"]).unwrap_or_default(),
             display_type: text(&c["dataTypeDisplay"])
                 .unwrap_or_else(|| text(&c["dataType"]).unwrap_or_default().to_lowercase()),
@@ -424,6 +429,7 @@ pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
         snapshot,
         version: None,
         tags,
+        profile: None,
     })
 }
 

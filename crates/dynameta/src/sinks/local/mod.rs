@@ -11,7 +11,9 @@ mod mapper;
 
 use std::path::{Path, PathBuf};
 
-use dynameta_catalog::{Catalog, CatalogError, RunId, RunStatus};
+use std::collections::BTreeMap;
+
+use dynameta_catalog::{Catalog, CatalogError, PiiTag, RunId, RunStatus, Sample, TableRef};
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde_json::Value;
@@ -110,6 +112,8 @@ impl SinkConfig for LocalSinkConfig {
                 mapper: Mapper::default(),
                 written: 0,
                 sample_data: 0,
+                run_tags: BTreeMap::new(),
+                write_error: None,
             }) as Box<dyn SinkWriter>)
         })
     }
@@ -146,9 +150,39 @@ struct LocalWriter {
     mapper: Mapper,
     written: u64,
     sample_data: u64,
+    /// Tags this run gave each table, until its sample rows come (classify writes a
+    /// table's tags just before its sample).
+    run_tags: BTreeMap<String, Vec<PiiTag>>,
+    /// The first write that failed: the reason recorded with the failed run.
+    write_error: Option<String>,
 }
 
 impl LocalWriter {
+    /// Sample rows as stored: every leaf tagged `PII.Sensitive` masked, whatever the
+    /// classify run's `maskSensitiveSampleData` said (the catalog and its report are
+    /// files people pass around). Tagged by this run's tags of the table, else the
+    /// table's latest ones.
+    fn masked(&mut self, table: &TableRef, sample: Sample) -> Result<Sample, CatalogError> {
+        let tags = match self.run_tags.remove(&table.fqn) {
+            Some(tags) => tags,
+            None => self
+                .catalog
+                .tags(&table.fqn)?
+                .map(|(_, t)| t)
+                .unwrap_or_default(),
+        };
+        let columns = self
+            .catalog
+            .snapshots_of_table(&table.fqn)?
+            .pop()
+            .map(|s| s.snapshot.columns);
+        let masked = dynameta_catalog::sample::mask(&sample, &tags, columns.as_deref());
+        Ok(Sample {
+            columns: sample.columns,
+            rows: masked.rows,
+        })
+    }
+
     fn store(&mut self, items: Vec<Item>) -> Result<(), CatalogError> {
         for item in items {
             match item {
@@ -158,8 +192,12 @@ impl LocalWriter {
                 }
                 Item::Snapshot(s) => self.catalog.write_snapshot(self.run, &s)?,
                 Item::Profile(p) => self.catalog.write_profile(self.run, &p)?,
-                Item::Tags(t, tags) => self.catalog.write_classification(self.run, &t, &tags)?,
+                Item::Tags(t, tags) => {
+                    self.catalog.write_classification(self.run, &t, &tags)?;
+                    self.run_tags.insert(t.fqn, tags);
+                }
                 Item::Sample(t, s) => {
+                    let s = self.masked(&t, s)?;
                     self.catalog.write_sample(self.run, &t, &s)?;
                     self.sample_data += 1;
                 }
@@ -174,7 +212,10 @@ impl SinkWriter for LocalWriter {
         Box::pin(async move {
             let value = serde_json::to_value(record).unwrap_or(Value::Null);
             let items = self.mapper.record(&value);
-            self.store(items)?;
+            if let Err(e) = self.store(items) {
+                self.write_error.get_or_insert_with(|| e.to_string());
+                return Err(e.into());
+            }
             self.written += 1;
             Ok(())
         })
@@ -191,7 +232,18 @@ impl SinkWriter for LocalWriter {
             } else {
                 RunStatus::Failed
             };
-            let finished = self.catalog.finish_run(self.run, status, end.summary);
+            // A failed run keeps its reason: the summary's failures, plus what failed here.
+            let mut summary = end.summary.clone();
+            if status == RunStatus::Failed {
+                let here = match &stored {
+                    Err(e) => Some(e.to_string()),
+                    Ok(()) => self.write_error.clone(),
+                };
+                if let Some(reason) = here {
+                    push_failure(&mut summary, &format!("(sink: {path})"), reason);
+                }
+            }
+            let finished = self.catalog.finish_run(self.run, status, &summary);
             report.written = self.written;
             report.sample_data = self.sample_data;
             match (stored, finished) {
@@ -222,5 +274,18 @@ impl SinkWriter for LocalWriter {
             )),
             Err(e) => Some(e.to_string()),
         }
+    }
+}
+
+/// Adds `{name, reason}` to the summary's `failures`.
+fn push_failure(summary: &mut Value, name: &str, reason: String) {
+    if !summary.is_object() {
+        *summary = serde_json::json!({});
+    }
+    let failures = summary
+        .as_object_mut()
+        .map(|o| o.entry("failures").or_insert_with(|| Value::Array(vec![])));
+    if let Some(Value::Array(list)) = failures {
+        list.push(serde_json::json!({"name": name, "reason": reason}));
     }
 }
