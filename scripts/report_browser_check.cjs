@@ -4,6 +4,13 @@
 //
 //   node scripts/report_browser_check.cjs REPORT.html OUT_DIR TABLE SEARCH
 //
+//   node scripts/report_browser_check.cjs --links REPORT.html OUT_DIR PII_TABLE NAME...
+//
+// The second form checks links and the phone view: every NAME (table names with `%`)
+// opens from its link in the list and from its URL; a fragment that does not decode
+// (`#%E0%A4%A`) leaves search and sort working; at 390x844 every PII tag of PII_TABLE's
+// column table is on screen without scrolling sideways.
+//
 // PLAYWRIGHT_CORE names the playwright-core package directory (scripts/install-test-deps
 // installs it into .tools/browser). Prints one JSON line with what it measured; exits 1
 // with the reasons when a check fails. Screenshots go to OUT_DIR.
@@ -12,13 +19,114 @@ const path = require('path');
 const fs = require('fs');
 const os = require('os');
 
+const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
+
+async function launch() {
+  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'dynameta-chromium-'));
+  const context = await chromium.launchPersistentContext(userData, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  return { context, userData };
+}
+
+// Whether the rows of the list are sorted by items, descending, after two clicks.
+async function sortsByItems(page) {
+  const itemsHeader = page.locator('#tables th', { hasText: 'Items' });
+  await itemsHeader.click();
+  await itemsHeader.click();
+  const items = await page.locator('#tables tbody tr td:nth-child(2)').evaluateAll(
+    (tds) => tds.map((td) => parseFloat(td.dataset.v)));
+  for (let i = 1; i < items.length; i++) {
+    if (items[i] > items[i - 1]) return false;
+  }
+  return true;
+}
+
+async function links(report, outDir, piiTable, names) {
+  const problems = [];
+  const { context, userData } = await launch();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    const url = 'file://' + path.resolve(report);
+
+    // A fragment that is not valid percent-encoding: the list shows, search and sort work.
+    await page.goto(url + '#%E0%A4%A', { waitUntil: 'load' });
+    const rows = await page.locator('#tables tbody tr').count();
+    if (!(await page.locator('#overview').isVisible())) problems.push('bad fragment: the list is not shown');
+    await page.fill('#search', names[0].toLowerCase());
+    const found = await page.locator('#tables tbody tr:visible').count();
+    if (found === 0 || found >= rows) problems.push(`bad fragment: search for "${names[0]}" left ${found} of ${rows} rows`);
+    await page.fill('#search', '');
+    if (!(await sortsByItems(page))) problems.push('bad fragment: sorting by items does not sort');
+
+    // Each name with `%`: from its link, and from its URL.
+    const opened = [];
+    for (const name of names) {
+      await page.goto(url, { waitUntil: 'load' });
+      const link = page.locator('#tables tbody tr a').filter({ hasText: name }).first();
+      const href = await link.getAttribute('href');
+      await link.click();
+      const heading = await page.locator('article.table:visible h2').first().textContent().catch(() => null);
+      if ((heading || '').trim() !== name) problems.push(`link ${href} opened "${heading}", wanted "${name}"`);
+      const direct = await context.newPage();
+      direct.on('pageerror', (e) => errors.push(String(e)));
+      await direct.goto(url + href, { waitUntil: 'load' });
+      const again = await direct.locator('article.table:visible h2').first().textContent().catch(() => null);
+      if ((again || '').trim() !== name) problems.push(`URL ${href} opened "${again}", wanted "${name}"`);
+      await direct.close();
+      opened.push(href);
+    }
+
+    // A phone: the PII tags of the column table are on screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(url, { waitUntil: 'load' });
+    await page.locator('#tables tbody tr a').filter({ hasText: piiTable }).first().click();
+    const badges = page.locator('article.table:visible table.columns td .badge');
+    const tags = await badges.count();
+    if (tags === 0) problems.push(`${piiTable} shows no PII tag in its column table`);
+    let offScreen = 0;
+    for (let i = 0; i < tags; i++) {
+      const b = badges.nth(i);
+      const box = await b.boundingBox();
+      if (!(await b.isVisible()) || !box || box.x < 0 || box.x + box.width > 390) offScreen++;
+    }
+    if (offScreen) problems.push(`on a 390 px screen ${offScreen} of ${tags} PII tags are off screen`);
+    await page.screenshot({ path: path.join(outDir, 'report-phone-pii.png') });
+
+    if (errors.length) problems.push('page errors: ' + errors.join(' | '));
+    console.log(JSON.stringify({ rows, found, opened, tags, offScreen, problems }));
+    process.exitCode = problems.length ? 1 : 0;
+  } finally {
+    await context.close();
+    fs.rmSync(userData, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--links') {
+  const [report, outDir, piiTable, ...names] = process.argv.slice(3);
+  if (!report || !outDir || !piiTable || !names.length) {
+    console.error('usage: report_browser_check.cjs --links REPORT.html OUT_DIR PII_TABLE NAME...');
+    process.exit(2);
+  }
+  links(report, outDir, piiTable, names)
+    .catch((e) => { console.error(String(e && e.stack || e)); process.exit(1); });
+} else {
+  main();
+}
+
+function main() {
 const [report, outDir, table, search] = process.argv.slice(2);
 if (!report || !outDir || !table || !search) {
   console.error('usage: report_browser_check.cjs REPORT.html OUT_DIR TABLE SEARCH');
   process.exit(2);
 }
-const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
-
 (async () => {
   const problems = [];
   const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'dynameta-chromium-'));
@@ -96,3 +204,4 @@ const { chromium } = require(process.env.PLAYWRIGHT_CORE || 'playwright-core');
     fs.rmSync(userData, { recursive: true, force: true });
   }
 })().catch((e) => { console.error(String(e && e.stack || e)); process.exit(1); });
+}

@@ -459,3 +459,260 @@ fn the_console_sink_prints_each_table_as_show_does() {
         "wrote nothing but the workflow"
     );
 }
+
+/// Runs `command` (`ingest`, `profile` or `classify`) with the local sink at `db`.
+fn run_local(dir: &Path, db: &Path, key: &str, command: &str, source_config: &str) {
+    let endpoint = dynamodb_local().endpoint.clone();
+    let yaml = local_workflow(&endpoint, key, source_config, db);
+    let yaml = if command == "ingest" {
+        yaml
+    } else {
+        yaml.replace("      type: DatabaseMetadata\n", "")
+    };
+    let wf = write(dir, &format!("{command}.yaml"), &yaml);
+    let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{command}: {}", run.output());
+}
+
+/// A member: `a::b` is an attribute name OpenMetadata cannot take as is; `age` is a
+/// number in the first version and a string in the second, `legacy` only in the first.
+fn member(i: u32, second: bool) -> HashMap<String, AV> {
+    let mut item = HashMap::from([
+        ("id".to_string(), AV::S(format!("m{i:03}"))),
+        ("a::b".to_string(), AV::S(format!("plain {i}"))),
+        (
+            "email".to_string(),
+            AV::S(format!("member{i}.secret@example.com")),
+        ),
+    ]);
+    if second {
+        item.insert("age".into(), AV::S(format!("{} years", 20 + i)));
+    } else {
+        item.insert("age".into(), AV::N((20 + i).to_string()));
+        item.insert("legacy".into(), AV::Bool(true));
+    }
+    item
+}
+
+/// Issue 21 items 4 and 6 end to end: ingest, profile, classify with sample data (and
+/// `maskSensitiveSampleData` left at its default, false), then the data changes (age
+/// number → string, legacy gone) and ingest runs again. The catalog holds no clear
+/// Sensitive value, the report names what is masked and what is in clear, marks age's
+/// profile stale and legacy's sample column gone, and report and `show` name `a::b` as
+/// written.
+#[test]
+fn report_and_show_tell_the_truth_about_masking_time_and_names() {
+    let key = unique_access_key("catalog_truth");
+    with_client(&key, |client| async move {
+        corpus::create_table(&client, "members", ("id", ScalarAttributeType::S), None).await;
+        corpus::put_items(
+            &client,
+            "members",
+            (0..30).map(|i| member(i, false)).collect(),
+        )
+        .await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    run_local(dir.path(), &db, &key, "ingest", "");
+    run_local(dir.path(), &db, &key, "profile", "      type: Profiler");
+    run_local(
+        dir.path(),
+        &db,
+        &key,
+        "classify",
+        "      type: AutoClassification\n      storeSampleData: true\n      sampleDataCount: 10",
+    );
+    let fqn = "test_svc.default.default.members";
+    {
+        let cat = Catalog::open_existing(&db).unwrap();
+        let (_, tags) = cat.tags(fqn).unwrap().expect("classified");
+        assert!(
+            tags.iter()
+                .any(|t| t.column == "email" && t.tag == "PII.Sensitive"),
+            "email is tagged Sensitive: {tags:?}"
+        );
+        // Stored masked, though the workflow did not ask classify to mask.
+        let sample = cat.sample(fqn).unwrap().expect("sample stored");
+        let stored = serde_json::to_string(&sample.rows).unwrap();
+        assert!(
+            !stored.contains("secret@example.com"),
+            "clear values in the catalog: {stored}"
+        );
+        assert!(stored.contains("plain 1"), "the others stay: {stored}");
+    }
+    with_client(&key, |client| async move {
+        corpus::put_items(
+            &client,
+            "members",
+            (0..30).map(|i| member(i, true)).collect(),
+        )
+        .await;
+    });
+    run_local(dir.path(), &db, &key, "ingest", "");
+
+    let out = dir.path().join("report.html");
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        !html.contains("secret@example.com"),
+        "clear Sensitive value"
+    );
+    for needle in [
+        // Which sample columns are masked, which are in clear, which are gone.
+        "Masked (tagged PII.Sensitive): email.",
+        "In clear (not tagged PII.Sensitive): ",
+        "No longer in the schema (the attribute is gone since this sample was taken): legacy.",
+        // age's profile is of numbers; it is a string now.
+        "age: profiled when it was bigint; stale",
+        // The attribute as written, the stored name beside it.
+        "<code>a::b</code> <span class=\"muted\">stored as <code>a__reserved__colon__b</code>",
+    ] {
+        assert!(html.contains(needle), "report lacks {needle}");
+    }
+    assert!(!html.contains("masked by classify"), "the old label");
+
+    let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), "members"], &[]);
+    assert_eq!(show.code, 0, "{}", show.output());
+    for needle in [
+        "age: STALE, profiled when it was bigint",
+        "[profile stale: profiled as bigint]",
+        "a::b (stored as a__reserved__colon__b)",
+    ] {
+        assert!(show.stdout.contains(needle), "{needle}: {}", show.stdout);
+    }
+    assert!(
+        !show.stdout.contains("secret@example.com"),
+        "{}",
+        show.stdout
+    );
+}
+
+/// A catalog written through the catalog's own API (no DynamoDB needed): tables named
+/// with `%`, and one with a PII tag on a column after a long type.
+fn catalog_with_awkward_names(db: &Path) {
+    use dynameta_catalog::{Column, KeyAttr, PiiTag, RunStatus, TableRef, TableSnapshot};
+    let table = |name: &str| TableRef {
+        fqn: format!("svc.default.default.{name}"),
+        service: "svc".into(),
+        database: "default".into(),
+        schema: "default".into(),
+        name: name.into(),
+    };
+    let column = |name: &str, display: &str| Column {
+        name: name.into(),
+        original_name: None,
+        data_type: "STRING".into(),
+        display_type: display.into(),
+        presence: Some(1.0),
+        types: Default::default(),
+        children: vec![],
+    };
+    let snapshot = |name: &str, items: i64| TableSnapshot {
+        table: table(name),
+        keys: vec![KeyAttr {
+            name: "id".into(),
+            role: "HASH".into(),
+            attribute_type: "S".into(),
+        }],
+        indexes: vec![],
+        billing: Some("PAY_PER_REQUEST".into()),
+        item_count: Some(items),
+        size_bytes: Some(100 * items),
+        ttl: None,
+        stream: None,
+        properties: json!({}),
+        columns: vec![
+            column("id", "string"),
+            column(
+                "address",
+                "map<street:string,city:string,postcode:string,country:string,region:string>",
+            ),
+            column("email", "string"),
+        ],
+    };
+    let mut cat = Catalog::open(db).unwrap();
+    let run = cat.begin_run("ingest", "svc", "test").unwrap();
+    for (i, name) in ["a%b", "50%_off", "people"].iter().enumerate() {
+        cat.write_snapshot(run, &snapshot(name, 10 * (i as i64 + 1)))
+            .unwrap();
+    }
+    cat.finish_run(run, RunStatus::Succeeded, &json!({}))
+        .unwrap();
+    let run = cat.begin_run("classify", "svc", "test").unwrap();
+    let tag = |column: &str| PiiTag {
+        column: column.into(),
+        tag: "PII.Sensitive".into(),
+        recognizer: "email".into(),
+        confidence: 95.0,
+    };
+    cat.write_classification(run, &table("people"), &[tag("email"), tag("address")])
+        .unwrap();
+    cat.finish_run(run, RunStatus::Succeeded, &json!({}))
+        .unwrap();
+}
+
+/// Issue 21 item 9 (report part) and item 6's phone: links to tables named with `%`
+/// open them, a fragment that is not valid percent-encoding leaves search and sort
+/// working, and on a 390 px screen the PII tags of the column table are on screen.
+#[test]
+fn report_links_with_percent_and_bad_fragments_work_and_a_phone_shows_pii_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    catalog_with_awkward_names(&db);
+    let out = dir.path().join("report.html");
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("href=\"#t:svc.default.default.a%25b\""),
+        "the link percent-encodes %"
+    );
+
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/report_browser_check.cjs");
+    let browser = std::process::Command::new("node")
+        .arg(&script)
+        .args([
+            "--links",
+            out.to_str().unwrap(),
+            shots.to_str().unwrap(),
+            "people",
+            "a%b",
+            "50%_off",
+        ])
+        .env("PLAYWRIGHT_CORE", dynameta_testkit::playwright_core())
+        .env("CHROMIUM", dynameta_testkit::chromium())
+        .output()
+        .expect("run node (scripts/install-test-deps needs npm, so node is there)");
+    let stdout = String::from_utf8_lossy(&browser.stdout);
+    let stderr = String::from_utf8_lossy(&browser.stderr);
+    assert!(
+        browser.status.success(),
+        "browser check failed:\n{stdout}\n{stderr}"
+    );
+    let measured: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(measured["tags"], 2, "{measured}");
+    assert_eq!(measured["offScreen"], 0, "{measured}");
+}
