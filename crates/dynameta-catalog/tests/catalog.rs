@@ -242,6 +242,44 @@ fn failed_and_killed_runs_never_become_state() {
 }
 
 #[test]
+fn the_report_says_why_a_run_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+    ingest(&mut cat, &first(), RunStatus::Succeeded);
+    let failed = cat.begin_run("profile", "svc", "test").unwrap();
+    let failures: Vec<serde_json::Value> = (0..5)
+        .map(|i| json!({"name": format!("t{i}"), "reason": format!("Scan of t{i} failed: <AccessDenied>")}))
+        .collect();
+    cat.finish_run(failed, RunStatus::Failed, &json!({"failures": failures}))
+        .unwrap();
+    let stopped = cat.begin_run("ingest", "svc", "test").unwrap();
+    cat.finish_run(
+        stopped,
+        RunStatus::Failed,
+        &json!({"note": "the run stopped before its tables"}),
+    )
+    .unwrap();
+    let tolerated = cat.begin_run("ingest", "svc", "test").unwrap();
+    cat.finish_run(
+        tolerated,
+        RunStatus::Succeeded,
+        &json!({"failures": [{"name": "users", "reason": "throttled"}]}),
+    )
+    .unwrap();
+    cat.begin_run("classify", "svc", "test").unwrap();
+    let html = cat.report_html().unwrap();
+    for needle in [
+        "t0: Scan of t0 failed: &lt;AccessDenied&gt;; t1: ",
+        "; and 2 more",
+        "the run stopped before its tables",
+        "1 failure(s) tolerated by the workflow's failure policy: users: throttled",
+        "It never finished: it was killed, or is still running.",
+    ] {
+        assert!(html.contains(needle), "report lacks {needle}");
+    }
+}
+
+#[test]
 fn pii_tags_gained_and_lost_between_classify_runs() {
     let dir = tempfile::tempdir().unwrap();
     let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
