@@ -112,6 +112,14 @@ pub trait SinkWriter: Send {
     /// written and the previous output stays as it was. Returns a line for the summary.
     fn abandon(self: Box<Self>) -> Option<String>;
 
+    /// [`SinkWriter::abandon`], told which step stopped the run and why: a sink that
+    /// records runs (the local catalog) keeps the reason with the run, so its history
+    /// says why it failed. The others just abandon.
+    fn abandon_because(self: Box<Self>, step: &str, reason: &str) -> Option<String> {
+        let _ = (step, reason);
+        self.abandon()
+    }
+
     /// Table name → tag FQNs of the schema's tables, for sinks that know tags
     /// (`classificationFilterPattern`); `None` for the others.
     fn table_tags<'a>(

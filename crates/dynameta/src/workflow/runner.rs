@@ -95,7 +95,12 @@ impl<'a> Run<'a> {
                 selected,
             },
             Err(stop) => {
-                summary.warnings.extend(sink.abandon());
+                let (step, reason) = match &stop {
+                    super::ListingStop::Failed(r) => ("(listing)", r),
+                    super::ListingStop::Credentials(r) => ("(credentials)", r),
+                    super::ListingStop::Empty(r) => ("(nothing to do)", r),
+                };
+                summary.warnings.extend(sink.abandon_because(step, reason));
                 let (summary, outcome) = summary.stopped(stop, started.elapsed());
                 Started::Ended(summary, outcome)
             }
@@ -111,7 +116,10 @@ impl<'a> Run<'a> {
     ) -> Result<Box<Self>, (Summary, Outcome)> {
         for record in records {
             if let Err(e) = self.sink.write(record).await {
-                self.summary.warnings.extend(self.sink.abandon());
+                let reason = e.to_string();
+                self.summary
+                    .warnings
+                    .extend(self.sink.abandon_because("(sink)", &reason));
                 let elapsed = self.started.elapsed();
                 return Err(self.summary.failed("(sink)", e.to_string(), elapsed));
             }
@@ -179,7 +187,9 @@ impl<'a> Run<'a> {
 
     /// Ends the run early with a failure of step `name` (the sink is abandoned).
     pub fn fail(mut self: Box<Self>, name: &str, reason: String) -> (Summary, Outcome) {
-        self.summary.warnings.extend(self.sink.abandon());
+        self.summary
+            .warnings
+            .extend(self.sink.abandon_because(name, &reason));
         let elapsed = self.started.elapsed();
         self.summary.failed(name, reason, elapsed)
     }

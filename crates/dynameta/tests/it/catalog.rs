@@ -716,3 +716,47 @@ fn report_links_with_percent_and_bad_fragments_work_and_a_phone_shows_pii_tags()
     assert_eq!(measured["tags"], 2, "{measured}");
     assert_eq!(measured["offScreen"], 0, "{measured}");
 }
+
+/// A run that stops before its tables (here: the filters select nothing) is recorded as
+/// failed with the step and the reason, and the report's run history shows them.
+#[test]
+fn a_run_that_stopped_before_its_tables_keeps_its_reason_in_the_report() {
+    let key = unique_access_key("catalog_reason");
+    create_tables(&key, &["alpha"]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let endpoint = dynamodb_local().endpoint.clone();
+    let yaml = local_workflow(
+        &endpoint,
+        &key,
+        "      tableFilterPattern:\n        includes: [nomatch]\n",
+        &db,
+    );
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(&["ingest", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_ne!(run.code, 0, "{}", run.output());
+    let cat = Catalog::open_existing(&db).unwrap();
+    let runs = cat.runs().unwrap();
+    let failure = &runs[0].summary.as_ref().expect("summary")["failures"][0];
+    assert_eq!(failure["name"], "(nothing to do)", "{failure}");
+    drop(cat);
+    let out = dir.path().join("report.html");
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains(
+            "(nothing to do): the filters selected none of the 1 tables DynamoDB listed (alpha)"
+        ),
+        "the run history says why the run failed"
+    );
+}

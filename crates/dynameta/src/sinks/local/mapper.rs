@@ -480,6 +480,9 @@ mod tests {
             assert_eq!(s.ttl.as_deref(), Some("enabled on exp"));
             assert_eq!(s.stream.as_deref(), Some("KEYS_ONLY"));
             assert_eq!(s.columns[1].presence, Some(0.5));
+            // The attribute as written is kept beside OpenMetadata's name.
+            assert_eq!(s.columns[1].original_name.as_deref(), Some("a::b"));
+            assert_eq!(s.columns[0].original_name, None);
             assert_eq!(s.columns[1].children[0].presence, Some(1.0));
             assert_eq!(s.properties, json!({"tableClass": "STANDARD"}));
             assert!(m.flush().is_empty());

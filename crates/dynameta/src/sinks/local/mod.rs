@@ -264,8 +264,15 @@ impl SinkWriter for LocalWriter {
         })
     }
 
-    fn abandon(mut self: Box<Self>) -> Option<String> {
-        let note = serde_json::json!({"note": "the run stopped before its tables"});
+    fn abandon(self: Box<Self>) -> Option<String> {
+        self.abandon_because("(run)", "it stopped before its tables")
+    }
+
+    /// The run is recorded as failed with the step and reason that stopped it (the
+    /// report's run history shows them).
+    fn abandon_because(mut self: Box<Self>, step: &str, reason: &str) -> Option<String> {
+        let mut note = serde_json::json!({"note": "the run stopped before its tables"});
+        push_failure(&mut note, step, reason.to_string());
         match self.catalog.finish_run(self.run, RunStatus::Failed, &note) {
             Ok(_) => Some(format!(
                 "{}: run {} recorded as failed; the catalog's state is as it was",
@@ -287,5 +294,58 @@ fn push_failure(summary: &mut Value, name: &str, reason: String) {
         .map(|o| o.entry("failures").or_insert_with(|| Value::Array(vec![])));
     if let Some(Value::Array(list)) = failures {
         list.push(serde_json::json!({"name": name, "reason": reason}));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A write that failed (here: recorded as if the disk had filled) makes the run fail
+    /// in the runner; the catalog keeps that reason with the run, beside the summary's
+    /// own failures.
+    #[test]
+    fn a_failed_run_keeps_the_catalogs_own_write_error_as_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let mut catalog = Catalog::open(&path).unwrap();
+        let run = catalog.begin_run("ingest", "svc", "test").unwrap();
+        let writer = Box::new(LocalWriter {
+            catalog,
+            run,
+            mapper: Mapper::default(),
+            written: 0,
+            sample_data: 0,
+            run_tags: BTreeMap::new(),
+            write_error: Some("database or disk is full".into()),
+        });
+        let selected = |_: &str| true;
+        let summary =
+            json!({"tablesProcessed": 1, "failures": [{"name": "t", "reason": "throttled"}]});
+        let end = RunEnd {
+            commit: false,
+            mark_deleted: false,
+            selected: &selected,
+            summary: &summary,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let report = rt.block_on(writer.finish(end));
+        assert!(report.error.is_none(), "{:?}", report.error);
+        let cat = Catalog::open_existing(&path).unwrap();
+        let run = &cat.runs().unwrap()[0];
+        assert_eq!(run.status, RunStatus::Failed);
+        let failures = &run.summary.as_ref().unwrap()["failures"];
+        assert_eq!(failures[0]["reason"], "throttled", "{failures}");
+        assert_eq!(
+            failures[1]["reason"], "database or disk is full",
+            "{failures}"
+        );
+        assert!(
+            failures[1]["name"].as_str().unwrap().starts_with("(sink: "),
+            "{failures}"
+        );
     }
 }
