@@ -30,7 +30,7 @@ pub enum Item {
     Profile(TableProfile),
     /// A table's PII tags (all of them: none is an answer too).
     Tags(TableRef, Vec<PiiTag>),
-    /// A table's sample rows (masked by classify).
+    /// A table's sample rows (the local sink masks their Sensitive leaves before storing).
     Sample(TableRef, Sample),
 }
 
