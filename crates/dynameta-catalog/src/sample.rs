@@ -247,7 +247,57 @@ fn mask_at(value: &mut Value, rest: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// Any JSON value (cells as stored: scalars, or maps and lists as JSON text).
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[a-z0-9@. ]{0,24}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map("[a-c]{1,2}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn cell() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            json_value(),
+            json_value().prop_map(|v| Value::String(v.to_string())),
+            // Hostile: cut JSON text, unbalanced brackets.
+            "[\\[\\]{}\":,a-z0-9]{0,30}".prop_map(Value::from),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the stored cells and tag paths (hostile ones too): masking never
+        /// panics, keeps the shape of the sample, leaves untagged columns as they were,
+        /// and masking again changes nothing.
+        #[test]
+        fn masking_is_total_shape_keeping_and_idempotent(
+            rows in prop::collection::vec(prop::collection::vec(cell(), 3), 0..5),
+            paths in prop::collection::vec("(c0|c1|c9)(\\.[a-c]{1,2}){0,3}", 0..4),
+        ) {
+            let sample = Sample { columns: vec!["c0".into(), "c1".into(), "c2".into()], rows };
+            let tags: Vec<PiiTag> = paths.iter().map(|p| tag(p, "PII.Sensitive")).collect();
+            let once = mask(&sample, &tags, None);
+            prop_assert_eq!(once.rows.len(), sample.rows.len());
+            for (masked, stored) in once.rows.iter().zip(&sample.rows) {
+                prop_assert_eq!(masked.len(), stored.len());
+                // c2 is never tagged.
+                prop_assert_eq!(&masked[2], &stored[2]);
+            }
+            let twice = mask(&Sample { columns: sample.columns.clone(), rows: once.rows.clone() }, &tags, None);
+            prop_assert_eq!(twice.rows, once.rows);
+        }
+    }
 
     fn tag(column: &str, tag: &str) -> PiiTag {
         PiiTag {
