@@ -145,14 +145,13 @@ ul.changes li{margin:2px 0}
 .indent{display:inline-block}
 .reason{font-size:12px;color:var(--mute);max-width:60ch;word-break:break-word}
 .stale{color:var(--warn)}
-td.col code{word-break:break-word}
 @media (max-width:700px){
  main{padding:8px}
  .hide-sm{display:none}
  section,article{padding:10px}
  th,td{padding:5px 4px}
  .charts{grid-template-columns:1fr}
- table.columns td.col{max-width:40vw}
+ table.columns td.col{max-width:40vw;overflow-wrap:anywhere}
  table.columns td.type code{word-break:break-all}
 }
 "#;
