@@ -701,7 +701,12 @@ fn profile_section(t: &TableData) -> Markup {
     let mut left_out: Vec<String> = Vec::new();
     for c in latest.columns.as_array().into_iter().flatten() {
         let stored = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
-        let name = decode_reserved(stored);
+        // The attribute as written (the current schema knows it), else decoded.
+        let name = t
+            .latest()
+            .and_then(|l| l.snapshot.columns.iter().find(|c| c.name == stored))
+            .map(|c| attribute_name(c).into_owned())
+            .unwrap_or_else(|| decode_reserved(stored));
         // A chart of the old type's values (or of a column that is gone) is not the
         // column's current distribution: left out, and said.
         if let Some(check) = &t.check {
@@ -887,5 +892,72 @@ fn sample_table(sample: &MaskedSample) -> Markup {
         @if sample.rows.len() > SAMPLE_ROWS {
             p.muted { (SAMPLE_ROWS) " of " (sample.rows.len()) " rows shown." }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RunStatus, TableProfile, TableSnapshot};
+    use serde_json::json;
+
+    /// Charts name the attribute as written: the schema's original name, even where
+    /// OpenMetadata's name cannot be decoded back (`a::b` stored as `a__reserved__colon__b_2`
+    /// beside a sibling that took the plain encoding).
+    #[test]
+    fn charts_name_attributes_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+        let table = TableRef {
+            fqn: "s.d.x.t".into(),
+            service: "s".into(),
+            database: "d".into(),
+            schema: "x".into(),
+            name: "t".into(),
+        };
+        let run = cat.begin_run("ingest", "s", "test").unwrap();
+        let snapshot = TableSnapshot {
+            table: table.clone(),
+            keys: vec![],
+            indexes: vec![],
+            billing: None,
+            item_count: None,
+            size_bytes: None,
+            ttl: None,
+            stream: None,
+            properties: json!({}),
+            columns: vec![Column {
+                name: "a__reserved__colon__b_2".into(),
+                original_name: Some("a::b".into()),
+                data_type: "STRING".into(),
+                display_type: "string".into(),
+                presence: Some(1.0),
+                types: Default::default(),
+                children: vec![],
+            }],
+        };
+        cat.write_snapshot(run, &snapshot).unwrap();
+        cat.finish_run(run, RunStatus::Succeeded, &json!({}))
+            .unwrap();
+        let run = cat.begin_run("profile", "s", "test").unwrap();
+        cat.write_profile(
+            run,
+            &TableProfile {
+                table,
+                table_profile: json!({"rowCount": 2}),
+                columns: json!([{"name": "a__reserved__colon__b_2",
+                    "cardinalityDistribution": {"categories": ["x"], "counts": [2]}}]),
+                details: json!({}),
+            },
+        )
+        .unwrap();
+        cat.finish_run(run, RunStatus::Succeeded, &json!({}))
+            .unwrap();
+        let html = cat.report_html().unwrap();
+        assert!(
+            html.contains("<code>a::b</code> · top values"),
+            "the chart names the attribute"
+        );
+        assert!(html.contains("stored as <code>a__reserved__colon__b_2</code>"));
     }
 }
