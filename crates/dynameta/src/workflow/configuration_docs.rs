@@ -403,3 +403,22 @@ fn the_link_check_finds_broken_links_and_anchors() {
         "exit-codes--failure-policy"
     );
 }
+
+/// The README is the front door (issue 22): at most 250 lines, with the two quick-start
+/// commands; the rest belongs in a page of docs/.
+#[test]
+fn the_readme_stays_a_front_door() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 250,
+        "README.md has {lines} lines; move detail into a page of docs/ (docs/index.md lists them)"
+    );
+    for command in ["\n./scripts/demo   # ", "\n./scripts/test   # "] {
+        assert!(
+            readme.contains(command),
+            "README.md lost `{}`",
+            command.trim()
+        );
+    }
+}
