@@ -49,13 +49,40 @@ const WORKFLOW_COMMANDS: [&str; 6] = [
 /// name first) where one helps: a workflow file given without `-c`
 /// (`dynameta ingest local.yaml`) gets the corrected command line.
 pub fn with_hints(mut err: clap::Error, args: &[OsString]) -> clap::Error {
-    if let Some(tip) = config_file_hint(&err, args) {
+    let tip = config_file_hint(&err, args).or_else(|| options_first_hint(&err, args));
+    if let Some(tip) = tip {
         err.insert(
             ContextKind::Suggested,
             ContextValue::StyledStrs(vec![tip.into()]),
         );
     }
     err
+}
+
+/// `dynameta -c local.yaml ingest`: a command's options given before the command, where
+/// clap only knows `--help` and `--version`.
+fn options_first_hint(err: &clap::Error, args: &[OsString]) -> Option<String> {
+    if err.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let command = words.iter().position(|w| WORKFLOW_COMMANDS.contains(w))?;
+    let before = &words[..command];
+    if !before.first().is_some_and(|w| w.starts_with('-')) {
+        return None;
+    }
+    let mut fixed = vec!["dynameta".to_string(), words[command].to_string()];
+    for w in before.iter().chain(&words[command + 1..]) {
+        fixed.push(shell_word(w)?);
+    }
+    Some(format!(
+        "a command's options go after it: did you mean `{}`?",
+        fixed.join(" ")
+    ))
 }
 
 /// `dynameta ingest local.yaml`: the workflow file given as a positional argument.

@@ -48,6 +48,22 @@ fn a_workflow_file_without_dash_c_gets_the_corrected_command_line() {
 }
 
 #[test]
+fn options_before_the_command_get_the_corrected_order() {
+    let run = dynameta(&["-c", "local.yaml", "ingest", "--allow-empty"], &[]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains(
+            "tip: a command's options go after it: did you mean `dynameta ingest -c local.yaml --allow-empty`?"
+        ),
+        "{}",
+        run.stderr
+    );
+    // A word that is no option before the command is left to clap.
+    let run = dynameta(&["ingst", "-c", "local.yaml"], &[]);
+    assert!(!run.stderr.contains("go after it"), "{}", run.stderr);
+}
+
+#[test]
 fn no_dash_c_hint_where_it_would_be_wrong() {
     // -c already given: the extra argument is just unexpected.
     let run = dynameta(&["ingest", "-c", "a.yaml", "b.yaml"], &[]);
