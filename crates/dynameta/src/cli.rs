@@ -1,7 +1,9 @@
 //! Command-line interface, mirroring OpenMetadata's `metadata` CLI.
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// `dynameta --version`: the version and the OpenMetadata server versions the REST sink
@@ -21,6 +23,137 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses the process's arguments. A usage error gets dynameta's hints where
+    /// newcomers stumble (see [`with_hints`]) and exits as clap does (code 2).
+    pub fn parse_with_hints() -> Cli {
+        let args: Vec<OsString> = std::env::args_os().collect();
+        match Cli::try_parse_from(&args) {
+            Ok(cli) => cli,
+            Err(e) => with_hints(e, &args).exit(),
+        }
+    }
+}
+
+/// The commands that read a workflow file, given with `-c FILE`.
+const WORKFLOW_COMMANDS: [&str; 6] = [
+    "ingest",
+    "test-connection",
+    "profile",
+    "classify",
+    "publish",
+    "export",
+];
+
+/// Adds a tip to clap's usage error `err` for `args` (the whole command line, program
+/// name first) where one helps: a workflow file given without `-c`
+/// (`dynameta ingest local.yaml`) gets the corrected command line.
+pub fn with_hints(mut err: clap::Error, args: &[OsString]) -> clap::Error {
+    let tip = config_file_hint(&err, args).or_else(|| options_first_hint(&err, args));
+    if let Some(tip) = tip {
+        err.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![tip.into()]),
+        );
+    }
+    err
+}
+
+/// `dynameta -c local.yaml ingest`: a command's options given before the command, where
+/// clap only knows `--help` and `--version`.
+fn options_first_hint(err: &clap::Error, args: &[OsString]) -> Option<String> {
+    if err.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let command = words.iter().position(|w| WORKFLOW_COMMANDS.contains(w))?;
+    let before = &words[..command];
+    if !before.first().is_some_and(|w| w.starts_with('-')) {
+        return None;
+    }
+    let mut fixed = vec!["dynameta".to_string(), words[command].to_string()];
+    for w in before.iter().chain(&words[command + 1..]) {
+        fixed.push(shell_word(w)?);
+    }
+    Some(format!(
+        "a command's options go after it: did you mean `{}`?",
+        fixed.join(" ")
+    ))
+}
+
+/// `dynameta ingest local.yaml`: the workflow file given as a positional argument.
+/// Hand-written: clap knows the unexpected argument, not that it is a workflow file
+/// meant for `-c`.
+fn config_file_hint(err: &clap::Error, args: &[OsString]) -> Option<String> {
+    let unexpected = match (err.kind(), err.get(ContextKind::InvalidArg)) {
+        (ErrorKind::UnknownArgument, Some(ContextValue::String(arg))) => Some(arg.as_str()),
+        (ErrorKind::InvalidSubcommand, _) => match err.get(ContextKind::InvalidSubcommand) {
+            Some(ContextValue::String(arg)) => Some(arg.as_str()),
+            _ => None,
+        },
+        (ErrorKind::MissingRequiredArgument, _) => None,
+        _ => return None,
+    };
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let command = words.iter().position(|w| WORKFLOW_COMMANDS.contains(w))?;
+    let gives_config = |w: &&str| {
+        *w == "--config"
+            || w.starts_with("--config=")
+            || (w.starts_with('-') && !w.starts_with("--") && w.contains('c'))
+    };
+    if words.iter().any(gives_config) {
+        return None;
+    }
+    let looks_like_workflow = |w: &str| {
+        let lower = w.to_ascii_lowercase();
+        lower.ends_with(".yaml") || lower.ends_with(".yml")
+    };
+    let file = words.iter().enumerate().skip(command + 1).find(|(_, w)| {
+        !w.starts_with('-')
+            && match unexpected {
+                // clap names the argument it did not expect.
+                Some(arg) => *w == &arg && (looks_like_workflow(w) || Path::new(w).is_file()),
+                // `profile merge local.yaml part-1.json`: the workflow among the states.
+                None => looks_like_workflow(w),
+            }
+    })?;
+    let mut fixed: Vec<String> = vec!["dynameta".to_string()];
+    for (i, w) in words.iter().enumerate() {
+        if i == file.0 {
+            fixed.push("-c".to_string());
+        }
+        fixed.push(shell_word(w)?);
+    }
+    Some(format!(
+        "the workflow file is given with -c: did you mean `{}`?",
+        fixed.join(" ")
+    ))
+}
+
+/// `w` as a shell word: as it is when it is plain, else single-quoted; `None` for a
+/// word with control characters (never echoed to a terminal).
+fn shell_word(w: &str) -> Option<String> {
+    if w.chars().any(char::is_control) {
+        return None;
+    }
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_alphanumeric() || "_-./:=@%+,".contains(c));
+    Some(if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    })
+}
+
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -28,7 +161,7 @@ pub enum Command {
     #[command(
         after_help = "Example:\n  dynameta ingest -c examples/local.yaml     # into the local catalog dynameta.db\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
-    Ingest(RunArgs),
+    Ingest(IngestArgs),
     /// Profile tables (sourceConfig.config.type: Profiler).
     #[command(
         after_help = "Example:\n  dynameta profile -c examples/profiler.yaml\n  dynameta profile -c examples/profiler.yaml --part 2/8 --state-out part-2.json\n  dynameta profile merge -c examples/profiler.yaml part-*.json\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
@@ -120,7 +253,9 @@ pub struct ShowArgs {
     pub from: Option<PathBuf>,
 }
 
-/// Options shared by every command.
+/// Options of every command that runs a workflow. Flags that apply only to some
+/// commands (`--allow-empty`, `--allow-mass-delete`) are on those commands, so each
+/// command's `--help` lists only what it honours.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Workflow YAML (OpenMetadata's format).
@@ -132,6 +267,25 @@ pub struct RunArgs {
     /// Log and summary format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+impl RunArgs {
+    /// The flags of a run that takes neither `--allow-empty` nor `--allow-mass-delete`.
+    pub fn flags(&self) -> crate::workflow::RunFlags {
+        crate::workflow::RunFlags {
+            quiet: self.quiet,
+            allow_empty: false,
+            allow_mass_delete: false,
+        }
+    }
+}
+
+/// Options of `ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Workflow options (config, quiet, log format).
+    #[command(flatten)]
+    pub run: RunArgs,
     /// A run that finds or selects no table succeeds (exit 0) and writes its empty
     /// output. Without it such a run exits 3, writes nothing and keeps the previous
     /// output. Either way no table is marked deleted because DynamoDB listed none.
@@ -144,13 +298,13 @@ pub struct RunArgs {
     pub allow_mass_delete: bool,
 }
 
-impl RunArgs {
-    /// The flags a run takes beside its workflow.
+impl IngestArgs {
+    /// The flags of the run.
     pub fn flags(&self) -> crate::workflow::RunFlags {
         crate::workflow::RunFlags {
-            quiet: self.quiet,
             allow_empty: self.allow_empty,
             allow_mass_delete: self.allow_mass_delete,
+            ..self.run.flags()
         }
     }
 }
@@ -164,6 +318,21 @@ pub struct PublishArgs {
     /// Workflow options (config, quiet, log format).
     #[command(flatten)]
     pub run: RunArgs,
+    /// Let markDeletedTables soft-delete more than half of the schema's tables in
+    /// OpenMetadata in one run (refused by default: a wrong region, account or filter
+    /// looks exactly like that).
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+}
+
+impl PublishArgs {
+    /// The flags of the run.
+    pub fn flags(&self) -> crate::workflow::RunFlags {
+        crate::workflow::RunFlags {
+            allow_mass_delete: self.allow_mass_delete,
+            ..self.run.flags()
+        }
+    }
 }
 
 /// Options of `profile`.
@@ -185,6 +354,11 @@ pub struct ProfileArgs {
     /// Workflow options (config, quiet, log format); absent only with `merge`.
     #[command(flatten)]
     pub run: Option<RunArgs>,
+    /// A run that finds or selects no table succeeds (exit 0) and writes its empty
+    /// output. Without it such a run exits 3, writes nothing and keeps the previous
+    /// output.
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 /// Subcommands of `profile`.
@@ -239,6 +413,21 @@ pub struct ClassifyArgs {
     /// Workflow options (config, quiet, log format).
     #[command(flatten)]
     pub run: RunArgs,
+    /// A run that finds or selects no table succeeds (exit 0) and writes its empty
+    /// output. Without it such a run exits 3, writes nothing and keeps the previous
+    /// output.
+    #[arg(long, conflicts_with = "explain")]
+    pub allow_empty: bool,
+}
+
+impl ClassifyArgs {
+    /// The flags of the run.
+    pub fn flags(&self) -> crate::workflow::RunFlags {
+        crate::workflow::RunFlags {
+            allow_empty: self.allow_empty,
+            ..self.run.flags()
+        }
+    }
 }
 
 /// How logs and the summary are printed.

@@ -2,34 +2,33 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use dynameta::cli::{Cli, Command, LogFormat, ProfileAction, RunArgs};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
     catalog, classify, ingest, profile, publish, start_export, summary::Summary, test_connection,
-    Outcome, RunError, Settings,
+    Outcome, RunError, RunFlags, Settings,
 };
 
 /// Exit code for bad usage or configuration.
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_with_hints();
     let mut from = None;
     let mut explain = None;
     let mut profile_mode = None;
     let mut export = None;
-    let (args, command) = match &cli.command {
+    let (args, command, flags) = match &cli.command {
         Command::Publish(p) => {
             from = Some(p.from.clone());
-            (&p.run, config::Command::Publish)
+            (&p.run, config::Command::Publish, p.flags())
         }
-        Command::Ingest(a) => (a, config::Command::Ingest),
+        Command::Ingest(a) => (&a.run, config::Command::Ingest, a.flags()),
         Command::Profile(p) => match &p.action {
             Some(ProfileAction::Merge(m)) => {
                 profile_mode = Some(ProfileMode::Merge(m.states.clone()));
-                (&m.run, config::Command::Profile)
+                (&m.run, config::Command::Profile, m.run.flags())
             }
             None => {
                 profile_mode = p
@@ -37,7 +36,14 @@ fn main() -> ExitCode {
                     .clone()
                     .map(|path| ProfileMode::Part(p.part.unwrap_or(profile::Part::WHOLE), path));
                 match &p.run {
-                    Some(run) => (run, config::Command::Profile),
+                    Some(run) => (
+                        run,
+                        config::Command::Profile,
+                        RunFlags {
+                            allow_empty: p.allow_empty,
+                            ..run.flags()
+                        },
+                    ),
                     // clap requires --config without `merge`; never reached.
                     None => return ExitCode::from(EXIT_CONFIG),
                 }
@@ -45,9 +51,9 @@ fn main() -> ExitCode {
         },
         Command::Classify(c) => {
             explain = c.explain.clone();
-            (&c.run, config::Command::Classify)
+            (&c.run, config::Command::Classify, c.flags())
         }
-        Command::TestConnection(a) => (a, config::Command::TestConnection),
+        Command::TestConnection(a) => (a, config::Command::TestConnection, a.flags()),
         Command::Report(r) => {
             return finish_catalog_command(
                 catalog::report(&r.catalog, &r.out).map(|line| (line + "\n", 0)),
@@ -72,7 +78,7 @@ fn main() -> ExitCode {
                 prefix: e.s3_prefix.clone(),
                 wait: e.wait,
             });
-            (&e.run, config::Command::Profile)
+            (&e.run, config::Command::Profile, e.run.flags())
         }
     };
     let settings = match Settings::load(&args.config, command) {
@@ -121,6 +127,7 @@ fn main() -> ExitCode {
             command,
             &settings,
             args,
+            &flags,
             from.as_deref(),
             explain.as_deref(),
             profile_mode.as_ref(),
@@ -223,20 +230,16 @@ async fn run(
     command: config::Command,
     settings: &Settings,
     args: &RunArgs,
+    flags: &RunFlags,
     from: Option<&std::path::Path>,
     explain: Option<&str>,
     profile_mode: Option<&ProfileMode>,
 ) -> u8 {
     match command {
-        config::Command::Ingest => {
-            report(ingest::run(settings, &args.flags()).await, args.log_format)
-        }
+        config::Command::Ingest => report(ingest::run(settings, flags).await, args.log_format),
         config::Command::Publish => {
             let from = from.unwrap_or_else(|| std::path::Path::new("out.jsonl"));
-            report(
-                publish::run(settings, from, &args.flags()).await,
-                args.log_format,
-            )
+            report(publish::run(settings, from, flags).await, args.log_format)
         }
         config::Command::TestConnection => {
             let report = test_connection::run(settings).await;
@@ -251,9 +254,9 @@ async fn run(
         }
         config::Command::Profile => {
             let result = match profile_mode {
-                None => profile::run(settings, &args.flags(), None).await,
+                None => profile::run(settings, flags, None).await,
                 Some(ProfileMode::Part(part, path)) => {
-                    profile::run(settings, &args.flags(), Some((*part, path))).await
+                    profile::run(settings, flags, Some((*part, path))).await
                 }
                 Some(ProfileMode::Merge(files)) => profile::merge(settings, files).await,
             };
@@ -270,10 +273,7 @@ async fn run(
                     e.exit_code()
                 }
             },
-            None => report(
-                classify::run(settings, &args.flags()).await,
-                args.log_format,
-            ),
+            None => report(classify::run(settings, flags).await, args.log_format),
         },
     }
 }

@@ -9,7 +9,7 @@ mod scan;
 mod table;
 
 pub use describe::{describe_table, Capabilities, Depth, Described};
-pub use list::list_tables;
+pub use list::{list_tables, CloseNames};
 pub use sample::{sample_table, Item, ItemFold, SampleOutcome};
 pub use scan::{
     scan, shuffled_segments, Observe, Progress as ScanProgress, ScanPlan, ScanStats, TokenBucket,

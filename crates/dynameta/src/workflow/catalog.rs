@@ -106,16 +106,43 @@ pub fn show(
     table: &str,
 ) -> Result<String, CatalogCommandError> {
     let view = match (catalog, from) {
-        (Some(c), _) => Catalog::open_existing(c)?.table_view(table)?,
+        (Some(c), _) => catalog_view(c, table)?,
         (None, Some(f)) => view_from_jsonl(f, table).map_err(CatalogCommandError::Input)?,
         (None, None) => {
             let default = Path::new(crate::sinks::local::DEFAULT_PATH);
             if default.is_file() {
-                Catalog::open_existing(default)?.table_view(table)?
+                catalog_view(default, table)?
             } else {
                 return Err(CatalogCommandError::NoInput);
             }
         }
     };
     Ok(show::render(&view))
+}
+
+/// One table's view from the catalog at `path`; a name the catalog does not hold
+/// gets the names it might have meant (`Orders` when it holds `orders`).
+fn catalog_view(path: &Path, table: &str) -> Result<show::TableView, CatalogCommandError> {
+    let catalog = Catalog::open_existing(path)?;
+    match catalog.table_view(table) {
+        Err(CatalogError::NotFound(why)) => {
+            let mut close = crate::source::CloseNames::new(table);
+            for t in catalog.current_tables()? {
+                close.offer(&t.name);
+                if table.contains('.') {
+                    close.offer(&t.fqn);
+                }
+            }
+            Err(CatalogError::NotFound(match close.hint() {
+                Some(hint) => format!(
+                    "no table `{}` in the catalog {}: {hint}",
+                    table.escape_debug(),
+                    path.display()
+                ),
+                None => why,
+            })
+            .into())
+        }
+        found => Ok(found?),
+    }
 }

@@ -307,28 +307,16 @@ pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, RunErro
 /// `--explain` of a table DynamoDB does not have: the names it might have meant
 /// (DynamoDB names are case-sensitive, so `orders` is not `Orders`).
 fn no_such_table(table: &str, region: &str, names: &[String]) -> String {
-    let lower = table.to_lowercase();
-    let mut close: Vec<&str> = names
-        .iter()
-        .filter(|n| n.to_lowercase() == lower || n.to_lowercase().contains(&lower))
-        .map(String::as_str)
-        .collect();
-    close.truncate(5);
-    let hint = if close.is_empty() {
+    let mut close = crate::source::CloseNames::new(table);
+    for name in names {
+        close.offer(name);
+    }
+    let hint = close.hint().unwrap_or_else(|| {
         format!(
             "{} tables are listed there; check the name and awsRegion",
             names.len()
         )
-    } else {
-        format!(
-            "did you mean {}? DynamoDB table names are case-sensitive",
-            close
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    });
     format!("--explain {table}: DynamoDB has no table `{table}` in {region}: {hint}")
 }
 

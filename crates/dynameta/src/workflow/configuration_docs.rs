@@ -2,8 +2,13 @@
 //! can set and dynameta reads is documented there, and every key the reference
 //! documents exists. (The keys OpenMetadata's schema allows and dynameta accepts
 //! without reading are not listed; the reference says so.)
+//!
+//! And the guide holds together: every relative link of README.md and docs/*.md
+//! resolves to a file that exists, every `#anchor` to a heading of the page it names
+//! (GitHub's slug rules), and docs/index.md links every page of docs/.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -205,4 +210,215 @@ fn the_probe_tells_read_keys_from_ignored_ones() {
         assert!(listed.contains(key), "{key} not found in {listed:?}");
     }
     assert!(!listed.contains("sampleSizes"));
+}
+
+/// The repository's root (this crate is `crates/dynameta`).
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// README.md and every `.md` file of docs/, relative to the repository's root.
+fn guide_pages() -> Vec<PathBuf> {
+    let mut pages = vec![PathBuf::from("README.md")];
+    let docs = std::fs::read_dir(repo_root().join("docs")).expect("read docs/");
+    let mut in_docs: Vec<PathBuf> = docs
+        .map(|e| PathBuf::from("docs").join(e.expect("docs/ entry").file_name()))
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    in_docs.sort();
+    pages.extend(in_docs);
+    pages
+}
+
+/// A Markdown page's link targets and the anchors of its headings.
+struct Page {
+    links: Vec<String>,
+    anchors: BTreeSet<String>,
+}
+
+/// GitHub's heading anchor: lower case, letters, digits, `-` and `_` kept, every
+/// space a `-`, the rest dropped (what github-slugger does; a repeated heading gets
+/// `-1`, `-2`, ... in [`parse_page`]).
+fn github_slug(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn parse_page(text: &str) -> Page {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let mut links = Vec::new();
+    let mut anchors = BTreeSet::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut heading: Option<String> = None;
+    for event in Parser::new_ext(text, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                links.push(dest_url.to_string())
+            }
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let slug = github_slug(&heading.take().unwrap_or_default());
+                let n = seen.entry(slug.clone()).or_insert(0);
+                anchors.insert(if *n == 0 { slug } else { format!("{slug}-{n}") });
+                *n += 1;
+            }
+            _ => {}
+        }
+    }
+    Page { links, anchors }
+}
+
+/// What is wrong with the links of the page `page` (relative to `root`) whose text is
+/// `text`: one line per broken link.
+fn broken_links(root: &Path, page: &Path, text: &str) -> Vec<String> {
+    let parsed = parse_page(text);
+    let mut broken = Vec::new();
+    for link in &parsed.links {
+        if link.contains("://") || link.starts_with("mailto:") {
+            continue;
+        }
+        let (path, anchor) = link.split_once('#').unwrap_or((link.as_str(), ""));
+        if path.starts_with('/') {
+            broken.push(format!(
+                "{}: `{link}` is absolute; link relative to the page",
+                page.display()
+            ));
+            continue;
+        }
+        let target = if path.is_empty() {
+            page.to_path_buf()
+        } else {
+            page.parent().unwrap_or(Path::new("")).join(path)
+        };
+        let full = root.join(&target);
+        // An anchor alone (`#x`) points into the page being checked.
+        if !path.is_empty() && !full.exists() {
+            broken.push(format!(
+                "{}: `{link}`: {} does not exist",
+                page.display(),
+                target.display()
+            ));
+            continue;
+        }
+        if anchor.is_empty() {
+            continue;
+        }
+        if target.extension().is_none_or(|e| e != "md") {
+            broken.push(format!(
+                "{}: `{link}`: an anchor into a file that is not Markdown",
+                page.display()
+            ));
+            continue;
+        }
+        let anchors = if path.is_empty() {
+            parsed.anchors.clone()
+        } else {
+            parse_page(&std::fs::read_to_string(&full).unwrap_or_default()).anchors
+        };
+        if !anchors.contains(anchor) {
+            broken.push(format!(
+                "{}: `{link}`: {} has no heading `#{anchor}`",
+                page.display(),
+                target.display()
+            ));
+        }
+    }
+    broken
+}
+
+#[test]
+fn every_relative_link_of_the_guide_resolves() {
+    let root = repo_root();
+    let mut broken = Vec::new();
+    for page in guide_pages() {
+        let text = std::fs::read_to_string(root.join(&page)).expect("read page");
+        broken.extend(broken_links(&root, &page, &text));
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn docs_index_links_every_page_of_docs() {
+    let root = repo_root();
+    let index = std::fs::read_to_string(root.join("docs/index.md")).expect("docs/index.md");
+    let linked: BTreeSet<String> = parse_page(&index)
+        .links
+        .iter()
+        .map(|l| l.split('#').next().unwrap_or_default().to_string())
+        .collect();
+    let missing: Vec<String> = guide_pages()
+        .iter()
+        .filter_map(|p| p.strip_prefix("docs").ok())
+        .map(|p| p.display().to_string())
+        .filter(|p| p != "index.md" && !linked.contains(p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/index.md does not link {missing:?}"
+    );
+}
+
+#[test]
+fn the_link_check_finds_broken_links_and_anchors() {
+    let root = repo_root();
+    let page = Path::new("docs/example.md");
+    let text = "# A `code` heading, with punctuation!\n\n## Twice\n\n## Twice\n\n\
+        [ok](configuration.md) [ok](configuration.md#source) [ok](#twice-1)\n\
+        [ok](#a-code-heading-with-punctuation) [ok](../README.md) [ok](https://example.com/x#y)\n\
+        | table | [ok](../BENCHMARKS.md) |\n|---|---|\n| [gone](gone.md) | x |\n\n\
+        [bad anchor](configuration.md#no-such-key) [bad here](#twice-2) [abs](/README.md)\n\n\
+        ```\n[in code](not-a-link.md)\n```\n";
+    let broken = broken_links(&root, page, text);
+    assert_eq!(broken.len(), 4, "{broken:#?}");
+    for needle in [
+        "gone.md does not exist",
+        "has no heading `#no-such-key`",
+        "has no heading `#twice-2`",
+        "is absolute",
+    ] {
+        assert!(
+            broken.iter().any(|b| b.contains(needle)),
+            "{needle}: {broken:#?}"
+        );
+    }
+    assert_eq!(
+        github_slug("Profiling from an export, and in parts"),
+        "profiling-from-an-export-and-in-parts"
+    );
+    assert_eq!(github_slug("`source`"), "source");
+    assert_eq!(
+        github_slug("Exit codes & failure policy"),
+        "exit-codes--failure-policy"
+    );
+}
+
+/// The README is the front door (issue 22): at most 250 lines, with the two quick-start
+/// commands; the rest belongs in a page of docs/.
+#[test]
+fn the_readme_stays_a_front_door() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README.md");
+    let lines = readme.lines().count();
+    assert!(
+        lines <= 250,
+        "README.md has {lines} lines; move detail into a page of docs/ (docs/index.md lists them)"
+    );
+    for command in ["\n./scripts/demo   # ", "\n./scripts/test   # "] {
+        assert!(
+            readme.contains(command),
+            "README.md lost `{}`",
+            command.trim()
+        );
+    }
 }

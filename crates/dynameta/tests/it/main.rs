@@ -4,6 +4,7 @@
 mod airflow;
 mod catalog;
 mod classify;
+mod cli_hints;
 mod config_errors;
 mod empty_runs;
 mod examples;

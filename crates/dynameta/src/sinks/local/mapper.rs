@@ -393,6 +393,8 @@ pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
     let mut snapshot = None;
     let mut tags = Vec::new();
     let wanted = |t: &TableRef| t.name == table || t.fqn == table;
+    // Names it might have meant (`Orders` for `orders`), gathered as the file is read.
+    let mut close = crate::source::CloseNames::new(table);
     for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if line.trim().is_empty() {
@@ -406,6 +408,9 @@ pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
             )
         })?;
         for item in mapper.record(&rec) {
+            if let Item::Snapshot(s) = &item {
+                close.offer(&s.table.name);
+            }
             match item {
                 Item::Snapshot(s) if wanted(&s.table) => snapshot = Some(s),
                 Item::Tags(t, found) if wanted(&t) => tags = found,
@@ -413,17 +418,24 @@ pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
             }
         }
     }
-    if snapshot.is_none() {
-        snapshot = mapper.flush().into_iter().find_map(|i| match i {
-            Item::Snapshot(s) if wanted(&s.table) => Some(s),
-            _ => None,
-        });
+    for item in mapper.flush() {
+        if let Item::Snapshot(s) = item {
+            close.offer(&s.table.name);
+            if snapshot.is_none() && wanted(&s.table) {
+                snapshot = Some(s);
+            }
+        }
     }
-    let snapshot = snapshot.ok_or_else(|| {
-        format!(
+    let snapshot = snapshot.ok_or_else(|| match close.hint() {
+        Some(hint) => format!(
+            "no table `{}` in {}: {hint}",
+            table.escape_debug(),
+            path.display()
+        ),
+        None => format!(
             "no table `{table}` in {} (it holds no createTable record for it)",
             path.display()
-        )
+        ),
     })?;
     Ok(TableView {
         snapshot,
