@@ -703,9 +703,10 @@ fn override_metadata_decides_whether_a_persons_description_stays() {
     }
 }
 
-/// A table `deep` whose items hold an email at the top, 19 levels down
-/// (`l0`..`l17`.`email`: 23 FQN parts) and 20 levels down (`l0`..`l18`.`email`: 24).
-fn seed_deep(key: &str) {
+/// A table `deep` whose items hold an email at the top, at nesting level 19
+/// (`l0`..`l17`.`email`: 23 FQN parts) and, when `too_deep`, at level 20
+/// (`l0`..`l18`.`email`: 24 parts; else a `note` there).
+fn seed_deep(key: &str, too_deep: bool) {
     use aws_sdk_dynamodb::types::AttributeValue as A;
     use std::collections::HashMap;
     let endpoint = dynamodb_local().endpoint.clone();
@@ -717,7 +718,12 @@ fn seed_deep(key: &str) {
             let items = (0..60)
                 .map(|i| {
                     let email = || A::S(format!("person{i}@example.com"));
-                    let mut level = HashMap::from([("email".to_string(), email())]);
+                    let innermost = if too_deep {
+                        ("email".to_string(), email())
+                    } else {
+                        ("note".to_string(), A::S(format!("note {i}")))
+                    };
+                    let mut level = HashMap::from([innermost]);
                     for depth in (0..=18).rev() {
                         // `level` is what l{depth} holds.
                         if depth == 17 {
@@ -785,7 +791,7 @@ fn classify_rest(dir: &Path, name: &str, ddb: &str, key: &str, server: &Contract
 #[test]
 fn a_column_too_deep_for_a_tag_is_skipped_and_reported_and_the_others_are_tagged() {
     let key = unique_access_key("rest-deep");
-    seed_deep(&key);
+    seed_deep(&key, true);
     let dir = tempfile::tempdir().unwrap();
     let ddb = &dynamodb_local().endpoint;
     let server = ContractServer::start("2.0.7", None);
@@ -835,7 +841,7 @@ fn a_column_too_deep_for_a_tag_is_skipped_and_reported_and_the_others_are_tagged
 #[test]
 fn a_tag_patch_the_server_applies_late_is_not_applied_twice() {
     let key = unique_access_key("rest-late");
-    seed_deep(&key);
+    seed_deep(&key, false);
     let dir = tempfile::tempdir().unwrap();
     let ddb = &dynamodb_local().endpoint;
     let server = ContractServer::start("2.0.7", None);
