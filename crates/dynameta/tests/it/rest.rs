@@ -893,3 +893,57 @@ fn a_tag_patch_the_server_applies_late_is_not_applied_twice() {
     assert_eq!(after["version"], json!(0.2), "one version bump");
     assert_eq!(tags_at(&after, &["email".to_string()]), ["PII.Sensitive"]);
 }
+
+/// The table's one tag PATCH is refused for good (an injected 400): dynameta tags its
+/// columns one at a time instead of leaving them all untagged, and says so.
+#[test]
+fn a_refused_table_patch_falls_back_to_one_patch_per_column() {
+    let key = unique_access_key("rest-fallback");
+    seed_deep(&key, false);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", None);
+    let ingest = ingest_json(
+        dir.path(),
+        "ingest.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(ingest.code, 0, "{}", ingest.output());
+    server.inject(Fault {
+        method: "PATCH".into(),
+        path_prefix: "/api/v1/tables/".into(),
+        kind: FaultKind::Status {
+            code: 400,
+            retry_after: None,
+        },
+        times: Some(1),
+        probability: 1.0,
+    });
+    let run = classify_rest(dir.path(), "classify.yaml", ddb, &key, &server);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.output().contains("tagging them one column at a time"),
+        "{}",
+        run.output()
+    );
+    let table = server
+        .entity("table", "test_svc.default.default.deep")
+        .unwrap();
+    let level_19: Vec<String> = (0..=17)
+        .map(|d| format!("l{d}"))
+        .chain(["email".to_string()])
+        .collect();
+    assert_eq!(tags_at(&table, &["email".to_string()]), ["PII.Sensitive"]);
+    assert_eq!(tags_at(&table, &level_19), ["PII.Sensitive"]);
+    let patches: Vec<u16> = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        patches,
+        [400, 200, 200],
+        "the table's PATCH, then one per column"
+    );
+}
