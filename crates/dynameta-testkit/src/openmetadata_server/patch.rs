@@ -7,7 +7,11 @@ use serde_json::Value;
 /// is left as it was. The error says which operation failed and why; a failed `test`
 /// reads as the server's JSON-P implementation words it (parsson `JsonPatchImpl`,
 /// `JsonMessages.PATCH_TEST_FAILED`: "The JSON Patch operation 'test' failed for path
-/// '<path>' and value '<value>'").
+/// '<path>' and value '<value>'"). The caller answers every failure 400; upstream the
+/// `JsonException` is rethrown by `JsonUtils.applyPatch` and, being no
+/// `IllegalArgumentException`, probably reaches `CatalogGenericExceptionMapper`'s
+/// unhandled branch (500) — not verified against a running server; dynameta reads the
+/// table again after either answer.
 pub(super) fn apply(doc: &mut Value, patch: &Value) -> Result<(), String> {
     let parsed: json_patch::Patch =
         serde_json::from_value(patch.clone()).map_err(|e| format!("{e}"))?;

@@ -390,9 +390,11 @@ pub(super) fn fqn_hash_len(fqn: &str) -> usize {
 /// `tag_usage` row keyed by its target's FQN hash; a target whose hash is longer than
 /// the column fails the insert, which fails the whole request (the write runs in one
 /// transaction: nothing of it is stored). MySQL strict mode answers
-/// `Data truncation: Data too long for column 'targetFQNHash'`, which the server's
-/// generic exception mapper turns into a 500 (the exact wording of the answer was not
-/// verified against a running server).
+/// `Data truncation: Data too long for column 'targetFQNHash'`; JDBI wraps it in an
+/// `UnableToExecuteStatementException` that is no integrity violation, so
+/// `CatalogGenericExceptionMapper.toResponse` falls through to
+/// `UnhandledServerException`: 500 with the exception's message (the JDBI message also
+/// carries the statement; that part is not reproduced).
 ///
 /// Upstream: openmetadata-service/.../jdbi3/EntityRepository.java, applyTags →
 /// CollectionDAO.TagUsageDAO.applyTag(..., FullyQualifiedName.buildHash(targetFQN), ...);
