@@ -13,7 +13,8 @@ In OpenMetadata, create a *Custom Database* service with::
 ``endPointURL``, ``profileName``, ``assumeRoleArn``, ``assumeRoleSessionName``,
 ``assumeRoleSourceIdentity``), ``databaseName``, dynameta's ``connectionArguments``
 (``sampleSize``, ``sampleSegments``, ``maxAttempts``, ...; see docs/configuration.md)
-and ``allowEmpty``. A value may be ``${NAME}``: an environment variable of the ingestion
+``allowEmpty`` and ``allowMassDelete`` (let ``markDeletedTables`` soft-delete more than
+half of the schema's tables in one run). A value may be ``${NAME}``: an environment variable of the ingestion
 environment, substituted by dynameta.
 
 Why the binary and not bindings: the engine is the same ``dynameta`` binary users run
@@ -97,7 +98,7 @@ AWS_KEYS = (
 #: Keys whose values are passed in the environment, never written or logged.
 SECRET_KEYS = ("awsAccessKeyId", "awsSecretAccessKey", "awsSessionToken")
 #: Options of this connector itself (not dynameta's connectionArguments).
-CONNECTOR_KEYS = ("databaseName", "allowEmpty")
+CONNECTOR_KEYS = ("databaseName", "allowEmpty", "allowMassDelete")
 
 _ENV_REF = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$")
 _INT = re.compile(r"^[+-]?[0-9]+$")
@@ -163,6 +164,7 @@ class RunSpec:
     workflow: Dict[str, Any]
     env: Dict[str, str] = field(default_factory=dict)
     allow_empty: bool = False
+    allow_mass_delete: bool = False
 
 
 def build_run_spec(
@@ -240,7 +242,52 @@ def build_run_spec(
             },
         },
     }
-    return RunSpec(workflow=workflow, env=env, allow_empty=_truthy("allowEmpty", options.get("allowEmpty")))
+    return RunSpec(
+        workflow=workflow,
+        env=env,
+        allow_empty=_truthy("allowEmpty", options.get("allowEmpty")),
+        allow_mass_delete=_truthy("allowMassDelete", options.get("allowMassDelete")),
+    )
+
+
+#: The environment variable the OpenMetadata token reaches dynameta in (never a file).
+JWT_ENV = "DYNAMETA_OM_JWT"
+
+
+def build_mark_deleted_spec(spec: RunSpec, metadata_config: Any) -> Optional[RunSpec]:
+    """The ``dynameta publish`` run that soft-deletes the tables DynamoDB no longer
+    lists: the ingest workflow with dynameta's metadata-rest sink pointed at the
+    OpenMetadata server this workflow publishes to, its token in the environment.
+
+    ``None`` when the server's token is not an OpenMetadata JWT (another auth provider):
+    dynameta's REST sink authenticates with a bearer JWT only.
+    """
+    security = getattr(metadata_config, "securityConfig", None)
+    token = getattr(security, "jwtToken", None) if security is not None else None
+    if token is None:
+        return None
+    value = token.get_secret_value() if hasattr(token, "get_secret_value") else str(token)
+    if not value:
+        return None
+    server: Dict[str, Any] = {
+        "hostPort": str(metadata_config.hostPort),
+        "authProvider": "openmetadata",
+        "securityConfig": {"jwtToken": "${" + JWT_ENV + "}"},
+    }
+    verify = getattr(metadata_config, "verifySSL", None)
+    verify = getattr(verify, "value", verify)
+    if verify:
+        server["verifySSL"] = verify
+    ssl = getattr(metadata_config, "sslConfig", None)
+    ca = getattr(getattr(ssl, "root", ssl), "caCertificate", None) if ssl is not None else None
+    if ca:
+        server["sslConfig"] = {"caCertificate": str(ca)}
+    workflow = json.loads(json.dumps(spec.workflow))
+    workflow["sink"] = {"type": "metadata-rest", "config": {}}
+    workflow["workflowConfig"]["openMetadataServerConfig"] = server
+    env = dict(spec.env)
+    env[JWT_ENV] = value
+    return RunSpec(workflow=workflow, env=env, allow_mass_delete=spec.allow_mass_delete)
 
 
 @dataclass
@@ -303,7 +350,9 @@ class DynametaRunner:
     def path(self, name: str) -> str:
         return os.path.join(self.workdir, name)
 
-    def run(self, command: str, spec: RunSpec, timeout: Optional[float] = None) -> Outcome:
+    def run(
+        self, command: str, spec: RunSpec, timeout: Optional[float] = None, extra: Tuple[str, ...] = ()
+    ) -> Outcome:
         workflow_file = self.path(f"{command}.yaml")
         # JSON is YAML; the file holds no secret (they are ${...} references), 0600 anyway.
         fd = os.open(workflow_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -312,6 +361,9 @@ class DynametaRunner:
         args = [self.binary, command, "-c", workflow_file, "--log-format", "json", "--quiet"]
         if spec.allow_empty and command != "test-connection":
             args.append("--allow-empty")
+        if spec.allow_mass_delete and command in ("ingest", "publish"):
+            args.append("--allow-mass-delete")
+        args.extend(extra)
         env = dict(os.environ)
         env.update(spec.env)
         logger.info(f"Running {' '.join(args[:2])} (dynameta {self.binary})")
@@ -520,6 +572,7 @@ class DynamoDBSource(Source):
         self.service_connection: CustomDatabaseConnection = config.serviceConnection.root.config
         self.runner = DynametaRunner()
         self.output = self.runner.path("metadata.jsonl")
+        self._created_service = False
         source_config = None
         if config.sourceConfig is not None and config.sourceConfig.config is not None:
             source_config = config.sourceConfig.config.model_dump(mode="json", exclude_unset=True, exclude_none=True)
@@ -531,6 +584,9 @@ class DynamoDBSource(Source):
         self.spec = build_run_spec(
             config.serviceName, self.service_connection, source_config, self.output, host_port
         )
+        # OpenMetadata's default for pipelines made in its UI is true.
+        pipeline = config.sourceConfig.config if config.sourceConfig is not None else None
+        self.mark_deleted_tables = bool(getattr(pipeline, "markDeletedTables", True) is not False)
 
     @classmethod
     def create(
@@ -629,10 +685,70 @@ class DynamoDBSource(Source):
             )
         if path is None:
             return
-        yield from self._yield_records(_read_records(path))
+        records = _read_records(path)
+        yield from self._yield_records(records)
+        yield from self._mark_deleted(records)
+
+    def _mark_deleted(self, records: List[Dict[str, Any]]) -> Iterable[Either]:
+        """``markDeletedTables``: the tables of the schema that OpenMetadata has and
+        DynamoDB no longer lists are soft-deleted by the same ``deleteStale`` request,
+        with the same guards, as dynameta's own REST sink sends (``dynameta publish``
+        of this run's table listing): an empty or failed listing deletes nothing, and
+        more than half of a schema needs ``connectionOptions.allowMassDelete: "true"``.
+        Schemas and databases: the service holds the one database and schema of the
+        run, never stale, so ``markDeletedSchemas``/``markDeletedDatabases`` have
+        nothing to do."""
+        if not self.mark_deleted_tables:
+            return
+        listing = [r for r in records if r.get("kind") == "tableListing"]
+        if not listing:
+            logger.info("dynameta: no table listing in this run: no table is marked deleted")
+            return
+        if self._created_service:
+            logger.info("dynameta: the service is new in this run: no table to mark deleted")
+            return
+        spec = build_mark_deleted_spec(self.spec, self.metadata.config)
+        if spec is None:
+            yield Either(
+                left=StackTraceError(
+                    name="markDeletedTables",
+                    error=(
+                        "markDeletedTables is not honoured: dynameta soft-deletes tables with OpenMetadata's "
+                        "JWT (workflowConfig.openMetadataServerConfig authProvider: openmetadata with "
+                        "securityConfig.jwtToken), and this workflow has none. Set markDeletedTables: false "
+                        "to silence this, or run `dynameta ingest` with its metadata-rest sink."
+                    ),
+                )
+            )
+            return
+        listing_file = self.runner.path("listing.jsonl")
+        fd = os.open(listing_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for record in listing:
+                handle.write(json.dumps(record) + "\n")
+        outcome = self.runner.run("publish", spec, extra=("--from", listing_file))
+        summary = (outcome.find("summary") or {}).get("summary") or {}
+        for fqn in summary.get("tablesDeleted", []):
+            logger.info(f"dynameta: marked deleted {fqn} (DynamoDB no longer lists it)")
+        for warning in summary.get("warnings", []):
+            self.status.warning("dynameta markDeletedTables", warning)
+        if outcome.config_error is not None:
+            yield Either(
+                left=StackTraceError(name="markDeletedTables", error=_config_message(outcome.config_error))
+            )
+        elif outcome.code != 0:
+            reasons = [f"{f.get('name')}: {f.get('reason')}" for f in summary.get("failures", [])]
+            yield Either(
+                left=StackTraceError(
+                    name="markDeletedTables",
+                    error="dynameta could not mark deleted tables: "
+                    + ("; ".join(reasons) or f"dynameta publish exited {outcome.code}"),
+                )
+            )
 
     def _yield_records(self, records: List[Dict[str, Any]]) -> Iterable[Either]:
         service = self._service_request()
+        self._created_service = service is not None
         if service is not None:
             yield Either(right=service)
         # No flush barrier between database, schema and tables: OpenMetadata's sink

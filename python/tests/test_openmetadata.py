@@ -23,6 +23,7 @@ from dynameta.openmetadata import (
     DynametaConfigError,
     _typed,
     _user_key,
+    build_mark_deleted_spec,
     build_run_spec,
 )
 
@@ -143,3 +144,53 @@ class FindBinary(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class _Secret:
+    def __init__(self, value):
+        self._value = value
+
+    def get_secret_value(self):
+        return self._value
+
+
+class _Security:
+    def __init__(self, token):
+        self.jwtToken = token
+
+
+class _ServerConfig:
+    def __init__(self, token):
+        self.hostPort = "http://om.example:8585/api"
+        self.securityConfig = _Security(token) if token is not None else None
+        self.verifySSL = None
+        self.sslConfig = None
+
+
+class MarkDeletedSpec(unittest.TestCase):
+    def spec(self, **options):
+        return build_run_spec("svc", connection(awsRegion="eu-west-1", **options), None, "/tmp/o.jsonl")
+
+    def test_the_token_goes_to_the_environment_and_the_sink_to_openmetadata(self):
+        token = "eyJ" + "".join(random.Random(3).choices(string.ascii_letters, k=60))
+        spec = build_mark_deleted_spec(self.spec(allowMassDelete="true"), _ServerConfig(_Secret(token)))
+        self.assertIsNotNone(spec)
+        text = json.dumps(spec.workflow)
+        self.assertNotIn(token, text)
+        self.assertEqual(spec.workflow["sink"], {"type": "metadata-rest", "config": {}})
+        server = spec.workflow["workflowConfig"]["openMetadataServerConfig"]
+        self.assertEqual(server["hostPort"], "http://om.example:8585/api")
+        self.assertEqual(server["securityConfig"]["jwtToken"], "${DYNAMETA_OM_JWT}")
+        self.assertEqual(spec.env["DYNAMETA_OM_JWT"], token)
+        self.assertTrue(spec.allow_mass_delete)
+        # The same source (filters, markDeletedTables) as the ingest run.
+        self.assertEqual(spec.workflow["source"], self.spec(allowMassDelete="true").workflow["source"])
+
+    def test_no_jwt_means_it_cannot_be_honoured(self):
+        self.assertIsNone(build_mark_deleted_spec(self.spec(), _ServerConfig(None)))
+        self.assertIsNone(build_mark_deleted_spec(self.spec(), _ServerConfig(_Secret(""))))
+
+    def test_allow_mass_delete_is_a_boolean_option(self):
+        self.assertFalse(self.spec().allow_mass_delete)
+        with self.assertRaises(DynametaConfigError):
+            self.spec(allowMassDelete="sometimes")

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::names::{self, Reporting};
 use super::rules;
+use super::sanitize;
 use super::state::{
     api_error, describe, fqn_of, is_deleted, now_ms, uuid_v4, ApiError, Kind, Store,
 };
@@ -28,6 +29,8 @@ pub(super) struct Prepared {
 /// 2. the mapper: owners/domains/data products (404: this server holds none), the
 ///    parent (404 `<type> instance for <fqn> not found`), and for tables
 ///    `DatabaseUtil.validateConstraints`, `validateTablePartition`, `validateColumns`;
+///    the description sanitized (`EntityRepository.copy` → `DescriptionSanitizer`; column
+///    descriptions are stored as sent: not verified upstream);
 /// 3. `prepareInternal`: tags (`validateTags`, 404/400), for tables
 ///    `TableRepository.validateTableConstraints`, then the FQN (`quoteName`, 400
 ///    `Invalid name X`).
@@ -85,6 +88,10 @@ pub(super) fn prepare(
         }
     }
     let mut entity = Value::Object(entity);
+    // EntityRepository.copy: the description is stored sanitized.
+    if let Some(description) = entity.get("description").and_then(Value::as_str) {
+        entity["description"] = json!(sanitize::sanitize(description)?);
+    }
 
     if kind == Kind::Table {
         let columns = rules::list(&entity, "columns").cloned().unwrap_or_default();
@@ -153,6 +160,7 @@ pub(super) fn apply(
         entity["updatedAt"] = json!(now_ms());
         entity["updatedBy"] = json!(BOT);
         entity["deleted"] = json!(false);
+        rules::check_tag_usage_targets(&entity)?;
         if kind == Kind::Table {
             if let Err(errors) = schema::validate("table.json", &entity) {
                 return Err(api_error(

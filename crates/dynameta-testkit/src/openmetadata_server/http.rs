@@ -205,6 +205,20 @@ async fn answer(
         Some(FaultKind::Delay { millis }) => {
             tokio::time::sleep(Duration::from_millis(millis)).await;
         }
+        Some(FaultKind::Late { millis }) => {
+            *super::lock(&shared.late) += 1;
+            let late = shared.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+                let response = routes::handle(&late, &request);
+                late.set_status(index, response.status);
+                let mut pending = super::lock(&late.late);
+                *pending -= 1;
+                late.late_done.notify_all();
+            });
+            dropper.0.notify_one();
+            return std::future::pending().await;
+        }
         None => {}
     }
     let response = routes::handle(&shared, &request);

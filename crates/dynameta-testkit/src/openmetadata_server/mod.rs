@@ -6,7 +6,9 @@
 //!
 //! * `names.rs`: entity/column name constraints, `FullyQualifiedName.quoteName`;
 //! * `rules.rs`: `DatabaseUtil`, `TableRepository` table constraint / profile / sample
-//!   data checks;
+//!   data checks, and the `tag_usage.targetFQNHash` column's length;
+//! * `sanitize.rs`: `DescriptionSanitizer` (the OWASP HTML policy every description
+//!   goes through, create and update);
 //! * `tags.rs`: the tag registry (seeded like a fresh OpenMetadata) and `TagLabelUtil`;
 //! * `create.rs`, `updater.rs`: create-or-update (`EntityResource`, `EntityRepository`,
 //!   `EntityUpdater`: 201/200, `X-OpenMetadata-Change`, versions, bot guards, merges);
@@ -46,6 +48,7 @@ mod names;
 mod patch;
 mod routes;
 mod rules;
+mod sanitize;
 mod state;
 mod tables;
 mod tags;
@@ -113,6 +116,14 @@ pub enum FaultKind {
         /// How long to wait.
         millis: u64,
     },
+    /// A slow server that applies the request after the client gave up: the connection
+    /// is closed at once without an answer, and the request is handled `millis` later
+    /// (its [`Recorded::status`] is set then). [`ContractServer::wait_late`] waits for
+    /// every such request to be handled.
+    Late {
+        /// How long after the connection closed the request is handled.
+        millis: u64,
+    },
 }
 
 struct Rule {
@@ -133,6 +144,9 @@ struct Shared {
     store: Mutex<Store>,
     faults: Mutex<Faults>,
     requests: Mutex<Vec<Recorded>>,
+    /// [`FaultKind::Late`] requests not handled yet, and their end signal.
+    late: Mutex<u32>,
+    late_done: std::sync::Condvar,
 }
 
 /// Locks `mutex`, ignoring poisoning (a panicking handler leaves consistent data: every
@@ -192,6 +206,8 @@ impl ContractServer {
                 rng: 0x9E37_79B9_7F4A_7C15,
             }),
             requests: Mutex::new(Vec::new()),
+            late: Mutex::new(0),
+            late_done: std::sync::Condvar::new(),
         });
         http::spawn(listener, shared.clone(), acceptor);
         ContractServer {
@@ -291,10 +307,33 @@ impl ContractServer {
         edited
     }
 
+    /// Waits until every request delayed by a [`FaultKind::Late`] fault has been
+    /// handled (event-driven, no polling). Panics after 60 s, so a test cannot hang.
+    pub fn wait_late(&self) {
+        let guard = lock(&self.shared.late);
+        let (count, timeout) = self
+            .shared
+            .late_done
+            .wait_timeout_while(guard, std::time::Duration::from_secs(60), |n| *n > 0)
+            .unwrap_or_else(|e| e.into_inner());
+        assert!(
+            !timeout.timed_out(),
+            "{} late request(s) still unhandled after 60 s",
+            *count
+        );
+    }
+
     /// Every request received so far, in arrival order (including rejected/faulted ones).
     pub fn requests(&self) -> Vec<Recorded> {
         lock(&self.shared.requests).clone()
     }
+}
+
+/// The description OpenMetadata 2.0 stores when it is sent `description` (its
+/// `DescriptionSanitizer`, as this server applies it on every create and update). `Err`
+/// names a construct the port does not model (never a guess).
+pub fn stored_description(description: &str) -> Result<String, String> {
+    sanitize::sanitize(description).map_err(|e| e.message)
 }
 
 fn known_kind(kind: &str) -> Kind {

@@ -365,3 +365,70 @@ pub(super) fn column_at_mut<'a>(table: &'a mut Value, path: &[usize]) -> Option<
     }
     Some(current)
 }
+
+/// Length of the `tag_usage.targetFQNHash` column.
+///
+/// Upstream: bootstrap/sql/migrations (native 1.1 schemaChanges.sql, MySQL: `ALTER TABLE
+/// tag_usage MODIFY COLUMN tagFQNHash VARCHAR(768) COLLATE ascii_bin, MODIFY COLUMN
+/// targetFQNHash VARCHAR(768) COLLATE ascii_bin`; Postgres the same length), unchanged
+/// since.
+pub(super) const TARGET_FQN_HASH_MAX: usize = 768;
+
+/// Length of `FullyQualifiedName.buildHash(fqn)`: each part of the FQN hashed
+/// (`EntityUtil.hash`, an MD5 as 32 hex characters) and the hashes joined with `.`,
+/// so `33 * parts - 1` whatever the names: 23 parts fit in 768, 24 do not (a column at
+/// nesting level 20, a table's top-level columns being level 1).
+///
+/// Upstream: openmetadata-service/.../util/FullyQualifiedName.java, buildHash(String)
+/// → split → buildHash(String...).
+pub(super) fn fqn_hash_len(fqn: &str) -> usize {
+    let parts = names::split(fqn).map_or(1, |p| p.len());
+    33 * parts - 1
+}
+
+/// Every label stored for an entity (and, for a table, each column at any depth) is a
+/// `tag_usage` row keyed by its target's FQN hash; a target whose hash is longer than
+/// the column fails the insert, which fails the whole request (the write runs in one
+/// transaction: nothing of it is stored). MySQL strict mode answers
+/// `Data truncation: Data too long for column 'targetFQNHash'`; JDBI wraps it in an
+/// `UnableToExecuteStatementException` that is no integrity violation, so
+/// `CatalogGenericExceptionMapper.toResponse` falls through to
+/// `UnhandledServerException`: 500 with the exception's message (the JDBI message also
+/// carries the statement; that part is not reproduced).
+///
+/// Upstream: openmetadata-service/.../jdbi3/EntityRepository.java, applyTags →
+/// CollectionDAO.TagUsageDAO.applyTag(..., FullyQualifiedName.buildHash(targetFQN), ...);
+/// TableRepository.applyColumnTags / storeRelationships.
+pub(super) fn check_tag_usage_targets(entity: &Value) -> Result<(), ApiError> {
+    fn labelled(v: &Value) -> bool {
+        list(v, "tags").is_some_and(|t| !t.is_empty())
+    }
+    fn walk(columns: Option<&Vec<Value>>) -> Result<(), ApiError> {
+        for column in columns.into_iter().flatten() {
+            if labelled(column) {
+                let fqn = text(column, "fullyQualifiedName").unwrap_or_default();
+                if fqn_hash_len(fqn) > TARGET_FQN_HASH_MAX {
+                    return Err(api_error(
+                        500,
+                        format!(
+                            "Data truncation: Data too long for column 'targetFQNHash' at row 1 (tag_usage of {fqn}: a hash of {} characters, the column holds {TARGET_FQN_HASH_MAX})",
+                            fqn_hash_len(fqn)
+                        ),
+                    ));
+                }
+            }
+            walk(list(column, "children"))?;
+        }
+        Ok(())
+    }
+    if labelled(entity) {
+        let fqn = text(entity, "fullyQualifiedName").unwrap_or_default();
+        if fqn_hash_len(fqn) > TARGET_FQN_HASH_MAX {
+            return Err(api_error(
+                500,
+                "Data truncation: Data too long for column 'targetFQNHash' at row 1",
+            ));
+        }
+    }
+    walk(list(entity, "columns"))
+}

@@ -753,7 +753,7 @@ fn patch_adds_tags_and_rejects_invalid_ones() {
     assert_eq!(r.status, 400, "{r:?}");
     assert_eq!(
         r.message(),
-        "Invalid JSON Patch: operation '/1' failed at path '/extension/n': value did not match"
+        "Invalid JSON Patch: The JSON Patch operation 'test' failed for path '/extension/n' and value '1.0'"
     );
 
     // A PUT of the original request keeps the PATCHed tags.
@@ -2332,4 +2332,110 @@ fn read_route_columns_pages_the_top_level_columns() {
         "table instance for svc.default.default.nope not found",
     );
     let _ = om;
+}
+
+/// DescriptionSanitizer runs on create and on every update path: PUT of a new entity
+/// (any kind), PATCH, and a bulk item with overrideMetadata; a bot's PUT that keeps
+/// the stored description compares nothing.
+#[test]
+fn rule_descriptions_are_stored_sanitized_on_create_and_update() {
+    let om = ContractServer::start("2.0.7", None);
+    let mut c = Client::connect(&om);
+    let mut svc = service("svc");
+    svc["description"] = json!("key `pk` x=1");
+    let r = c.put("/api/v1/services/databaseServices", svc);
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.body["description"], "key &#96;pk&#96; x&#61;1");
+    let schema = hierarchy(&mut c, "default");
+    let mut t = table("orders", &schema);
+    t["description"] = json!("it's <script>x</script><code>pk</code> @ +");
+    let r = c.put("/api/v1/tables", t.clone());
+    assert_eq!(r.status, 201, "{r:?}");
+    let stored = om.entity("table", "svc.default.default.orders").unwrap();
+    assert_eq!(
+        stored["description"],
+        "it&#39;s <code>pk</code> &#64; &#43;"
+    );
+
+    // The same PUT again: the bot's PUT keeps the stored description, no new version.
+    let r = c.put("/api/v1/tables", t.clone());
+    assert_eq!(r.header("X-OpenMetadata-Change"), Some("entityNoChange"));
+
+    // A PATCH is sanitized too; sending the stored (encoded) text changes nothing.
+    let id = stored["id"].as_str().unwrap();
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "replace", "path": "/description", "value": "a=b" }]),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["description"], "a&#61;b");
+    let version = r.body["version"].clone();
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "replace", "path": "/description", "value": "a&#61;b" }]),
+    );
+    assert_eq!(r.header("X-OpenMetadata-Change"), Some("entityNoChange"));
+    assert_eq!(r.body["version"], version);
+
+    // overrideMetadata: the bulk item's description replaces the stored one, sanitized;
+    // the unsanitized one compares as a change every time, the encoded one as none.
+    t["description"] = json!("x `y`");
+    let bulk = |c: &mut Client, body: Value| {
+        c.put(
+            "/api/v1/tables/bulk?async=false&overrideMetadata=true",
+            json!([body]),
+        )
+    };
+    assert_eq!(bulk(&mut c, t.clone()).status, 200);
+    let after = om.entity("table", "svc.default.default.orders").unwrap();
+    assert_eq!(after["description"], "x &#96;y&#96;");
+    t["description"] = json!("x &#96;y&#96;");
+    bulk(&mut c, t);
+    let again = om.entity("table", "svc.default.default.orders").unwrap();
+    assert_eq!(again["version"], after["version"]);
+}
+
+/// A nested column whose FQN has 24 parts (nesting level 20) hashes to 791
+/// characters: tagging it fails with a 500 and stores nothing; 23 parts (758) fit.
+#[test]
+fn rule_a_tag_on_a_column_whose_fqn_hash_is_too_long_fails_the_whole_write() {
+    assert_eq!(rules::fqn_hash_len("a.b.c.d"), 131);
+    assert_eq!(rules::fqn_hash_len("a.b.\"c.d\".e"), 33 * 4 - 1);
+    let om = ContractServer::start("2.0.7", None);
+    let mut c = Client::connect(&om);
+    let schema = hierarchy(&mut c, "default");
+    // A chain of STRUCTs 21 deep: column l0 .. l20.
+    let mut column = json!({ "name": "l20", "dataType": "STRING" });
+    for depth in (0..20).rev() {
+        column = json!({ "name": format!("l{depth}"), "dataType": "STRUCT", "children": [column] });
+    }
+    let r = c.put(
+        "/api/v1/tables",
+        json!({ "name": "deep", "databaseSchema": schema, "columns": [column] }),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let pointer = |depth: usize| format!("/columns/0{}", "/children/0".repeat(depth));
+    // l18: table FQN (4 parts) + 19 = 23 parts: fits. l19: 24 parts: does not.
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([
+            { "op": "add", "path": format!("{}/tags", pointer(0)), "value": [tag("PII.Sensitive")] },
+            { "op": "add", "path": format!("{}/tags", pointer(19)), "value": [tag("PII.Sensitive")] },
+        ]),
+    );
+    assert_eq!(r.status, 500, "{r:?}");
+    assert!(r.message().contains("targetFQNHash"), "{}", r.message());
+    let stored = om.entity("table", "svc.default.default.deep").unwrap();
+    assert_eq!(
+        stored["version"],
+        json!(0.1),
+        "nothing of the failed PATCH is stored"
+    );
+    assert!(stored["columns"][0].get("tags").is_none());
+    let r = c.patch(
+        &format!("/api/v1/tables/{id}"),
+        json!([{ "op": "add", "path": format!("{}/tags", pointer(18)), "value": [tag("PII.Sensitive")] }]),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
 }

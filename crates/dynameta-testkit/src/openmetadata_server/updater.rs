@@ -9,6 +9,7 @@
 use serde_json::{json, Value};
 
 use super::rules::{self, list, present, text};
+use super::sanitize;
 use super::state::{api_error, now_ms, ApiError, Kind, Store};
 use super::tags::{self, TagRegistry};
 use crate::schema;
@@ -220,20 +221,26 @@ impl Updater<'_> {
 
     /// Upstream: openmetadata-service/.../jdbi3/EntityRepository.java,
     /// EntityUpdater.updateDescription: a bot's PUT keeps a non-empty stored description
-    /// unless `overrideMetadata` (which then records whatever the request says).
-    fn description(&mut self, original: &Value, updated: &mut Value) {
+    /// (as stored, not sanitized again) unless `overrideMetadata` (which then records
+    /// whatever the request says); otherwise the incoming description is sanitized
+    /// (`DescriptionSanitizer.sanitize`) and the sanitized value compared and stored.
+    fn description(&mut self, original: &Value, updated: &mut Value) -> Result<(), ApiError> {
         if self.put()
             && !empty(original.get("description"))
             && self.options.bot
             && !self.options.override_metadata
         {
             Self::keep(original, updated, "description");
-            return;
+            return Ok(());
+        }
+        if let Some(description) = updated.get("description").and_then(Value::as_str) {
+            updated["description"] = json!(sanitize::sanitize(description)?);
         }
         self.record(differs(
             original.get("description"),
             updated.get("description"),
         ));
+        Ok(())
     }
 
     /// Upstream: openmetadata-service/.../jdbi3/EntityRepository.java,
@@ -507,7 +514,7 @@ fn diff(
         changed: false,
         major: false,
     };
-    u.description(original, updated);
+    u.description(original, updated)?;
     u.display_name(original, updated);
     u.owners(original, updated);
     u.tags(original, updated)?;
@@ -562,6 +569,7 @@ pub(super) fn update(
     if !changed {
         return Ok((Change::Unchanged, original.clone()));
     }
+    rules::check_tag_usage_targets(&updated)?;
     let now = now_ms();
     let id = text(original, "id").unwrap_or_default().to_string();
     let previous = store.previous.get(&id).cloned();

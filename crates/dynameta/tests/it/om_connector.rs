@@ -277,6 +277,111 @@ fn metadata_workflow_publishes_the_corpus_through_the_custom_connector() {
     assert_eq!(versions(&server), before);
 }
 
+fn drop_table(key: &str, name: &str) {
+    let endpoint = dynamodb_local().endpoint.clone();
+    let (key, name) = (key.to_string(), name.to_string());
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            client
+                .delete_table()
+                .table_name(&name)
+                .send()
+                .await
+                .unwrap();
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+/// `markDeletedTables` (default true): a table dropped from DynamoDB between two runs
+/// of OpenMetadata's MetadataWorkflow with the custom connector is soft-deleted, by the
+/// same deleteStale the REST sink sends; with `markDeletedTables: false` it is not.
+#[test]
+fn mark_deleted_tables_soft_deletes_a_dropped_table_unless_disabled() {
+    let key = unique_access_key("om-mark");
+    seed(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let yaml = custom_workflow(endpoint, &key, "om_mark", &server.endpoint());
+    let wf = write(dir.path(), "om.yaml", &yaml);
+    let (first, output) = om_workflow("metadata", &wf);
+    assert_no_secrets(&output, "first run");
+    assert_eq!(first["success"], 100.0, "{first}");
+    let live = |server: &ContractServer| -> Vec<String> {
+        let mut v: Vec<String> = server
+            .entities("table")
+            .into_iter()
+            .filter(|t| t["deleted"] != true)
+            .map(|t| t["name"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let published = live(&server);
+    assert!(published.contains(&"bulk_000".to_string()), "{published:?}");
+    assert!(
+        !server
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/deleteStale")),
+        "the run that creates the service has nothing to delete"
+    );
+
+    drop_table(&key, "bulk_000");
+    let (second, output) = om_workflow("metadata", &wf);
+    assert_no_secrets(&output, "second run");
+    assert_eq!(second["success"], 100.0, "{second}");
+    let gone = server
+        .entity("table", "om_mark.default.default.bulk_000")
+        .unwrap();
+    assert_eq!(gone["deleted"], true, "soft-deleted: {gone}");
+    let mut expected = published.clone();
+    expected.retain(|n| n != "bulk_000");
+    assert_eq!(live(&server), expected, "only the dropped table is deleted");
+    let stale: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE" && r.path == "/api/v1/tables/deleteStale")
+        .collect();
+    assert_eq!(stale.len(), 1, "one deleteStale request");
+    let body = stale[0].body.as_ref().unwrap();
+    assert_eq!(body["scopeFqn"], "om_mark.default.default");
+    assert_eq!(body["scopeEntityType"], "databaseSchema");
+    assert!(
+        output.contains("marked deleted om_mark.default.default.bulk_000"),
+        "{output}"
+    );
+
+    // markDeletedTables: false — a table dropped now stays.
+    let off = yaml.replace(
+        "      type: DatabaseMetadata\n",
+        "      type: DatabaseMetadata\n      markDeletedTables: false\n",
+    );
+    assert_ne!(off, yaml);
+    let wf = write(dir.path(), "off.yaml", &off);
+    drop_table(&key, "bulk_001");
+    let (third, output) = om_workflow("metadata", &wf);
+    assert_no_secrets(&output, "third run");
+    assert_eq!(third["success"], 100.0, "{third}");
+    assert_eq!(
+        live(&server),
+        expected,
+        "bulk_001 stays with markDeletedTables: false"
+    );
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/deleteStale"))
+            .count(),
+        1,
+        "no deleteStale with markDeletedTables: false"
+    );
+}
+
 #[test]
 fn the_custom_connector_example_is_an_openmetadata_workflow() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))

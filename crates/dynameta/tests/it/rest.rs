@@ -8,7 +8,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::ScalarAttributeType;
 use dynameta_testkit::openmetadata_server::{ContractServer, Fault, FaultKind};
 use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::support::*;
 
@@ -79,6 +79,50 @@ fn strip_server_fields(v: &mut Value) {
             strip_server_fields(c);
         }
     }
+}
+
+/// Every description dynameta sent (single PUTs, bulk items, PATCHes of
+/// `/description`) is the one the server stores: OpenMetadata sanitizes descriptions
+/// (`DescriptionSanitizer`, ported in the contract server), and dynameta writes them so
+/// that sanitizing changes nothing. Returns how many were checked.
+fn assert_descriptions_stored_as_sent(server: &ContractServer) -> usize {
+    let kinds = [
+        ("/api/v1/services/databaseServices", "databaseService"),
+        ("/api/v1/databases", "database"),
+        ("/api/v1/databaseSchemas", "databaseSchema"),
+        ("/api/v1/tables", "table"),
+    ];
+    let mut checked = 0;
+    for r in server.requests() {
+        let Some((_, kind)) = kinds
+            .iter()
+            .find(|(p, _)| r.path == *p || r.path == format!("{p}/bulk"))
+        else {
+            continue;
+        };
+        if r.method != "PUT" {
+            continue;
+        }
+        let items = match &r.body {
+            Some(Value::Array(items)) => items.clone(),
+            Some(item) => vec![item.clone()],
+            None => Vec::new(),
+        };
+        for item in items {
+            let Some(sent) = item.get("description").and_then(Value::as_str) else {
+                continue;
+            };
+            let name = item["name"].as_str().unwrap();
+            let stored = server
+                .entities(kind)
+                .into_iter()
+                .find(|e| e["name"] == name)
+                .unwrap_or_else(|| panic!("{kind} {name} not stored"));
+            assert_eq!(stored["description"], sent, "{kind} {name}: stored != sent");
+            checked += 1;
+        }
+    }
+    checked
 }
 
 fn versions(server: &ContractServer) -> BTreeMap<String, Value> {
@@ -187,6 +231,12 @@ fn publishes_what_the_file_sink_writes_and_a_second_run_changes_nothing() {
         .iter()
         .all(|t| t["sourceHash"].is_string()));
 
+    let described = assert_descriptions_stored_as_sent(&server);
+    assert!(
+        described >= 5,
+        "every table has a description ({described})"
+    );
+
     let before = versions(&server);
     let again = ingest_json(
         dir.path(),
@@ -195,6 +245,19 @@ fn publishes_what_the_file_sink_writes_and_a_second_run_changes_nothing() {
     );
     assert_eq!(again.code, 0, "{}", again.output());
     assert_eq!(versions(&server), before, "a second run is a no-op");
+    // overrideMetadata: the source's description is sent again and compares equal.
+    let forced = ingest_json(
+        dir.path(),
+        "rest3.yaml",
+        &rest_workflow(ddb, &key, &server, "", "      overrideMetadata: true\n"),
+    );
+    assert_eq!(forced.code, 0, "{}", forced.output());
+    assert_eq!(
+        versions(&server),
+        before,
+        "overrideMetadata with unchanged descriptions changes nothing"
+    );
+    assert_descriptions_stored_as_sent(&server);
 }
 
 #[test]
@@ -638,4 +701,249 @@ fn override_metadata_decides_whether_a_persons_description_stays() {
                     && r.query.contains("overrideMetadata=true")));
         }
     }
+}
+
+/// A table `deep` whose items hold an email at the top, at nesting level 19
+/// (`l0`..`l17`.`email`: 23 FQN parts) and, when `too_deep`, at level 20
+/// (`l0`..`l18`.`email`: 24 parts; else a `note` there).
+fn seed_deep(key: &str, too_deep: bool) {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    use std::collections::HashMap;
+    let endpoint = dynamodb_local().endpoint.clone();
+    let key = key.to_string();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            corpus::create_table(&client, "deep", ("id", ScalarAttributeType::S), None).await;
+            let items = (0..60)
+                .map(|i| {
+                    let email = || A::S(format!("person{i}@example.com"));
+                    let innermost = if too_deep {
+                        ("email".to_string(), email())
+                    } else {
+                        ("note".to_string(), A::S(format!("note {i}")))
+                    };
+                    let mut level = HashMap::from([innermost]);
+                    for depth in (0..=18).rev() {
+                        // `level` is what l{depth} holds.
+                        if depth == 17 {
+                            level.insert("email".into(), email());
+                        }
+                        level = HashMap::from([(format!("l{depth}"), A::M(level))]);
+                    }
+                    // `level` is now {l0: ...}; l17 holds both `email` and `l18`.
+                    let mut item = level;
+                    item.insert("id".into(), A::S(format!("p{i}")));
+                    item.insert("email".into(), email());
+                    item
+                })
+                .collect();
+            corpus::put_items(&client, "deep", items).await;
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+/// The tags on the column at `path` (names) of a stored table.
+fn tags_at(table: &Value, path: &[String]) -> Vec<String> {
+    let mut columns = &table["columns"];
+    let mut column = &Value::Null;
+    for name in path {
+        column = columns
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("no column {name} in {path:?}"));
+        columns = &column["children"];
+    }
+    column["tags"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["tagFQN"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn classify_rest(dir: &Path, name: &str, ddb: &str, key: &str, server: &ContractServer) -> Run {
+    let yaml = rest_workflow(ddb, key, server, "", "").replace(
+        "      type: DatabaseMetadata\n",
+        "      type: AutoClassification\n",
+    );
+    let wf = write(dir, name, &yaml);
+    dynameta(
+        &[
+            "classify",
+            "-c",
+            wf.to_str().unwrap(),
+            "--log-format",
+            "json",
+        ],
+        &[],
+    )
+}
+
+/// OpenMetadata stores a column's tags under a hash of its FQN of at most 768
+/// characters (`tag_usage.targetFQNHash`): a column 20 levels deep (24 FQN parts, 791)
+/// cannot be tagged. dynameta skips it and says so; the table's other columns, one 19
+/// levels deep included, are tagged in the same run.
+#[test]
+fn a_column_too_deep_for_a_tag_is_skipped_and_reported_and_the_others_are_tagged() {
+    let key = unique_access_key("rest-deep");
+    seed_deep(&key, true);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", None);
+    let ingest = ingest_json(
+        dir.path(),
+        "ingest.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(ingest.code, 0, "{}", ingest.output());
+
+    let run = classify_rest(dir.path(), "classify.yaml", ddb, &key, &server);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let table = server
+        .entity("table", "test_svc.default.default.deep")
+        .unwrap();
+    let path = |depth: usize| -> Vec<String> {
+        (0..=depth)
+            .map(|d| format!("l{d}"))
+            .chain(["email".to_string()])
+            .collect()
+    };
+    assert_eq!(tags_at(&table, &["email".to_string()]), ["PII.Sensitive"]);
+    assert_eq!(
+        tags_at(&table, &path(17)),
+        ["PII.Sensitive"],
+        "23 parts fit"
+    );
+    assert!(tags_at(&table, &path(18)).is_empty(), "24 parts do not");
+    let output = run.output();
+    assert!(
+        output.contains(&format!("{}: tag not applied", path(18).join(".")))
+            || output.contains("tag not applied: OpenMetadata stores a column's tags under a hash"),
+        "{output}"
+    );
+    assert!(output.contains("768"), "{output}");
+    // Nothing was sent that the database would refuse.
+    assert!(
+        server.requests().iter().all(|r| r.status != 500),
+        "no request failed in the server"
+    );
+}
+
+/// A slow server applies a tag PATCH after dynameta gave up on it (the connection
+/// closed, the request handled 5 s later): dynameta read the table again and sent its
+/// PATCH, which landed; the late one carries a `test` of the version it was computed
+/// from and is refused, so the table changed once (one version bump, each tag once).
+#[test]
+fn a_tag_patch_the_server_applies_late_is_not_applied_twice() {
+    let key = unique_access_key("rest-late");
+    seed_deep(&key, false);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", None);
+    let ingest = ingest_json(
+        dir.path(),
+        "ingest.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(ingest.code, 0, "{}", ingest.output());
+    let before = server
+        .entity("table", "test_svc.default.default.deep")
+        .unwrap();
+    server.inject(Fault {
+        method: "PATCH".into(),
+        path_prefix: "/api/v1/tables/".into(),
+        kind: FaultKind::Late { millis: 5000 },
+        times: Some(1),
+        probability: 1.0,
+    });
+    let run = classify_rest(dir.path(), "classify.yaml", ddb, &key, &server);
+    assert_eq!(run.code, 0, "{}", run.output());
+    server.wait_late();
+
+    let patches: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(patches.len(), 2, "the late one and the retry: {patches:#?}");
+    assert_eq!(patches[1].status, 200, "the retry after re-reading landed");
+    assert_eq!(
+        patches[0].status, 400,
+        "the late PATCH was refused by its version test, not applied again"
+    );
+    let ops = patches[0].body.as_ref().unwrap();
+    assert_eq!(ops[0]["op"], "test");
+    assert_eq!(ops[0]["path"], "/version");
+    assert!(
+        ops.as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["op"] == "test" && o["path"].as_str().unwrap().ends_with("/name")),
+        "{ops}"
+    );
+    let after = server
+        .entity("table", "test_svc.default.default.deep")
+        .unwrap();
+    assert_eq!(before["version"], json!(0.1));
+    assert_eq!(after["version"], json!(0.2), "one version bump");
+    assert_eq!(tags_at(&after, &["email".to_string()]), ["PII.Sensitive"]);
+}
+
+/// The table's one tag PATCH is refused for good (an injected 400): dynameta tags its
+/// columns one at a time instead of leaving them all untagged, and says so.
+#[test]
+fn a_refused_table_patch_falls_back_to_one_patch_per_column() {
+    let key = unique_access_key("rest-fallback");
+    seed_deep(&key, false);
+    let dir = tempfile::tempdir().unwrap();
+    let ddb = &dynamodb_local().endpoint;
+    let server = ContractServer::start("2.0.7", None);
+    let ingest = ingest_json(
+        dir.path(),
+        "ingest.yaml",
+        &rest_workflow(ddb, &key, &server, "", ""),
+    );
+    assert_eq!(ingest.code, 0, "{}", ingest.output());
+    server.inject(Fault {
+        method: "PATCH".into(),
+        path_prefix: "/api/v1/tables/".into(),
+        kind: FaultKind::Status {
+            code: 400,
+            retry_after: None,
+        },
+        times: Some(1),
+        probability: 1.0,
+    });
+    let run = classify_rest(dir.path(), "classify.yaml", ddb, &key, &server);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.output().contains("tagging them one column at a time"),
+        "{}",
+        run.output()
+    );
+    let table = server
+        .entity("table", "test_svc.default.default.deep")
+        .unwrap();
+    let level_19: Vec<String> = (0..=17)
+        .map(|d| format!("l{d}"))
+        .chain(["email".to_string()])
+        .collect();
+    assert_eq!(tags_at(&table, &["email".to_string()]), ["PII.Sensitive"]);
+    assert_eq!(tags_at(&table, &level_19), ["PII.Sensitive"]);
+    let patches: Vec<u16> = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        patches,
+        [400, 200, 200],
+        "the table's PATCH, then one per column"
+    );
 }
