@@ -79,9 +79,7 @@ pub enum OutputError {
         to: PathBuf,
     },
     /// The directory of the target is missing (or is not a directory).
-    #[error(
-        "{key}: the directory {dir} of {path} {problem}. Create the directory or fix the path."
-    )]
+    #[error("{key}: {path} cannot be written: its {problem} ({dir}). Create the directory or fix the path.")]
     Directoryless {
         /// The key or option that named the path.
         key: String,
@@ -89,7 +87,7 @@ pub enum OutputError {
         path: PathBuf,
         /// Its parent.
         dir: PathBuf,
-        /// `does not exist` or `is not a directory`.
+        /// `directory does not exist` or `directory is not a directory`.
         problem: &'static str,
     },
     /// The output is one of the run's inputs: writing it would destroy what the run reads.
@@ -345,8 +343,10 @@ impl<'a> Output<'a> {
         };
         match std::fs::metadata(&dir) {
             Ok(m) if m.is_dir() => Ok(()),
-            Ok(_) => Err(missing("is not a directory")),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(missing("does not exist")),
+            Ok(_) => Err(missing("directory is not a directory")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(missing("directory does not exist"))
+            }
             Err(source) => Err(self.io(ACTION_INSPECT, source)),
         }
     }

@@ -12,7 +12,7 @@ mod settings;
 mod workflow;
 mod yaml;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -83,6 +83,9 @@ pub struct SinkSection {
     pub kind: String,
     /// `sink.config` (an empty mapping when absent).
     pub config: Value,
+    /// The workflow file the section was read from: an input of the run, which no
+    /// sink may write over.
+    pub workflow_file: PathBuf,
 }
 
 /// Table, schema and database filters with OpenMetadata semantics.
@@ -206,15 +209,20 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 }
 
 /// Checks workflow `text` for `command`, reading environment variables through `lookup`.
-/// `_origin` names the text's source (the caller prints it in front of the error).
+/// `origin` names the text's source (the caller prints it in front of the error).
 pub fn parse(
     text: &str,
-    _origin: &Path,
+    origin: &Path,
     command: Command,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Workflow, ConfigError> {
     let mut secrets = Vec::new();
-    parse_inner(text, command, lookup, &mut secrets).map_err(|e| e.redact(&secrets))
+    let mut workflow =
+        parse_inner(text, command, lookup, &mut secrets).map_err(|e| e.redact(&secrets))?;
+    if let Some(sink) = &mut workflow.sink {
+        sink.workflow_file = origin.to_path_buf();
+    }
+    Ok(workflow)
 }
 
 fn parse_inner(
@@ -474,6 +482,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         (None, _) => Some(SinkSection {
             kind: "local".to_string(),
             config: Value::Object(Default::default()),
+            workflow_file: PathBuf::new(),
         }),
         (Some(sink), _) => Some(SinkSection {
             kind: sink.kind,
@@ -481,6 +490,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 .config
                 .filter(|v| !v.is_null())
                 .unwrap_or_else(|| Value::Object(Default::default())),
+            workflow_file: PathBuf::new(),
         }),
     };
     if let Some(server) = &server {

@@ -33,8 +33,12 @@ pub fn parse(
 ) -> Result<Box<dyn SinkConfig>, ConfigError> {
     let config = section.config.clone();
     match section.kind.as_str() {
-        "file" => Ok(Box::new(file::FileSinkConfig::parse(config)?)),
-        "local" => Ok(Box::new(local::LocalSinkConfig::parse(config)?)),
+        "file" => Ok(Box::new(
+            file::FileSinkConfig::parse(config)?.reading(&section.workflow_file),
+        )),
+        "local" => Ok(Box::new(
+            local::LocalSinkConfig::parse(config)?.reading(&section.workflow_file),
+        )),
         "console" => Ok(Box::new(console::ConsoleSinkConfig::parse(config)?)),
         "metadata-rest" => Ok(Box::new(openmetadata::RestSinkConfig::parse(
             config, server,
@@ -149,6 +153,9 @@ pub enum SinkError {
     /// The local catalog.
     #[error(transparent)]
     Local(#[from] dynameta_catalog::CatalogError),
+    /// An output path that cannot be written (the local catalog's).
+    #[error(transparent)]
+    Output(#[from] dynameta_fs::output::OutputError),
 }
 
 /// One step of a sink's health check (`test-connection` shows it as a step).
