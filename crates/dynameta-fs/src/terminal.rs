@@ -58,15 +58,25 @@ pub fn escape(text: &str) -> Cow<'_, str> {
 /// [`escape`] for a text of several lines (a rendered report): each line escaped, the
 /// line breaks kept.
 pub fn escape_lines(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && is_unsafe(c)) {
+    escape_keeping(text, &['\n'])
+}
+
+/// [`escape`], leaving the characters of `keep` as they are: `\n` for a text of several
+/// lines; ESC too for log lines whose only ESC sequences are the logger's own colours
+/// (tracing-subscriber escapes ESC in the values it logs, but not CR or bidi controls).
+pub fn escape_keeping<'a>(text: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let unsafe_here = |c: char| is_unsafe(c) && !keep.contains(&c);
+    if !text.chars().any(unsafe_here) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
+    let mut buf = [0u8; 4];
+    for c in text.chars() {
+        if unsafe_here(c) {
+            out.push_str(&escape(c.encode_utf8(&mut buf)));
+        } else {
+            out.push(c);
         }
-        out.push_str(&escape(line));
     }
     Cow::Owned(out)
 }
@@ -100,6 +110,10 @@ mod tests {
     fn lines_keep_their_breaks() {
         assert_eq!(escape_lines("a\u{1b}\nb\r\n"), "a\\u{1b}\nb\\r\n");
         assert!(matches!(escape_lines("a\nb\n"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape_keeping("\u{1b}[2mlog\u{1b}[0m \r\u{202E}é\n", &['\n', '\u{1b}']),
+            "\u{1b}[2mlog\u{1b}[0m \\r\\u{202e}é\n"
+        );
     }
 
     proptest! {
@@ -114,6 +128,7 @@ mod tests {
             }
             let lines = escape_lines(&text);
             prop_assert!(!lines.chars().any(|c| c != '\n' && is_unsafe(c)));
+            prop_assert_eq!(lines.split('\n').count(), text.split('\n').count());
         }
     }
 }

@@ -10,6 +10,7 @@ use dynameta::workflow::{
     catalog, classify, ingest, profile, publish, start_export, summary::Summary, test_connection,
     Outcome, RunError, Settings,
 };
+use dynameta_fs::terminal::{escape_keeping, escape_lines};
 
 /// Exit code for bad usage or configuration.
 const EXIT_CONFIG: u8 = 2;
@@ -156,7 +157,8 @@ fn finish_catalog_command(result: Result<(String, u8), catalog::CatalogCommandEr
             ExitCode::from(code)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // The table name asked for, and names from the file, are shown escaped.
+            eprintln!("error: {}", escape_lines(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
@@ -213,7 +215,10 @@ fn report(result: Result<(Summary, Outcome), RunError>, format: LogFormat) -> u8
             outcome.exit_code()
         }
         Err(e) => {
-            eprintln!("error: {}", redact_registered(&e.to_string()));
+            eprintln!(
+                "error: {}",
+                escape_lines(&redact_registered(&e.to_string()))
+            );
             e.exit_code()
         }
     }
@@ -262,11 +267,15 @@ async fn run(
         config::Command::Classify => match explain {
             Some(table) => match classify::explain(&settings.workflow, table).await {
                 Ok(text) => {
-                    print!("{}", redact_registered(&text));
+                    // Column names and masked examples come from table data.
+                    print!("{}", escape_lines(&redact_registered(&text)));
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {}", redact_registered(&e.to_string()));
+                    eprintln!(
+                        "error: {}",
+                        escape_lines(&redact_registered(&e.to_string()))
+                    );
                     e.exit_code()
                 }
             },
@@ -303,14 +312,25 @@ fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
 }
 
 /// Log output to stderr with every secret the process holds masked (a message from AWS
-/// or a server could echo one back), including credentials resolved after start-up.
+/// or a server could echo one back), including credentials resolved after start-up, and
+/// every control or bidi character from table data escaped (tracing-subscriber escapes
+/// ESC, BEL and BS in what it logs, not CR or bidi overrides). `keep` is what stays as
+/// it is: the line breaks, and ESC when the logger colours its lines (its own colours
+/// are then its only ESC sequences); `None` for JSON lines, which serde escapes.
 #[derive(Clone)]
-struct RedactingStderr;
+struct RedactingStderr {
+    keep: Option<&'static [char]>,
+}
 
 impl std::io::Write for RedactingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        std::io::stderr().write_all(redact_registered(&text).as_bytes())?;
+        let text = redact_registered(&text);
+        let text = match self.keep {
+            Some(keep) => escape_keeping(&text, keep),
+            None => std::borrow::Cow::Borrowed(text.as_str()),
+        };
+        std::io::stderr().write_all(text.as_bytes())?;
         Ok(buf.len())
     }
 
@@ -340,10 +360,16 @@ fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Ve
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let keep: Option<&'static [char]> = match format {
+        LogFormat::Json => None,
+        LogFormat::Text if ansi => Some(&['\n', '\u{1b}']),
+        LogFormat::Text => Some(&['\n']),
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(|| RedactingStderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(move || RedactingStderr { keep })
+        .with_ansi(ansi)
         .with_target(false);
     match format {
         LogFormat::Text => builder.init(),

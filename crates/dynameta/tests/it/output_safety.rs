@@ -671,3 +671,152 @@ fn test_connection_fails_the_catalog_paths_ingest_refuses() {
     }
     assert_untouched(dir.path());
 }
+
+/// What a hostile table puts in attribute names and values: a colour sequence, BEL,
+/// BS, CR, a bidi override and a C1 CSI.
+const HOSTILE: &str = "x\u{1b}[31m\u{7}\u{8}\r\u{202E}\u{9b}y";
+
+/// No raw control or bidi character in `text` (line breaks aside).
+fn assert_escaped(text: &str, what: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n' && dynameta_fs::terminal::is_unsafe(c))
+        .collect();
+    assert!(raw.is_empty(), "{what}: raw {raw:?} in {text:?}");
+}
+
+/// Seeds table `name` keyed by `id` whose items have an attribute named after
+/// [`HOSTILE`] holding it as a value (`extra` adds a second such attribute).
+fn seed_hostile(key: &str, name: &str, extra: bool) {
+    use aws_sdk_dynamodb::types::AttributeValue as AV;
+    let (endpoint, key, name) = (
+        dynamodb_local().endpoint.clone(),
+        key.to_string(),
+        name.to_string(),
+    );
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            if !extra {
+                corpus::create_table(&client, &name, ("id", ScalarAttributeType::S), None).await;
+            }
+            let items = (0..5)
+                .map(|i| {
+                    let mut item = std::collections::HashMap::new();
+                    item.insert("id".to_string(), AV::S(format!("id{i}{HOSTILE}")));
+                    item.insert(format!("a{HOSTILE}"), AV::S(format!("v{HOSTILE}")));
+                    if extra {
+                        item.insert(format!("b{HOSTILE}"), AV::N(i.to_string()));
+                    }
+                    item
+                })
+                .collect();
+            corpus::put_items(&client, &name, items).await;
+        })
+    })
+    .join()
+    .expect("seed the hostile table");
+}
+
+/// Control characters from table data are escaped in every human-readable output: the
+/// run summary and logs, `show`, `diff`, the console sink and `classify --explain`.
+#[test]
+fn control_characters_from_table_data_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = unique_access_key("escapes");
+    seed_hostile(&key, "hostile", false);
+    let endpoint = &dynamodb_local().endpoint;
+    let db = dir.path().join("catalog.db");
+    let yaml = workflow_for("ingest", endpoint, &key, Path::new("unused")).replace(
+        "  type: file\n  config:\n    filename: unused",
+        &format!("  type: local\n  config:\n    path: {}", db.display()),
+    );
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let wf = wf.to_str().unwrap();
+    let first = dynameta(&["ingest", "-c", wf], &[]);
+    assert_eq!(first.code, 0, "{}", first.output());
+    assert_escaped(&first.stdout, "ingest summary");
+    assert_escaped(&first.stderr, "ingest logs");
+    seed_hostile(&key, "hostile", true);
+    let second = dynameta(&["ingest", "-c", wf], &[]);
+    assert_eq!(second.code, 0, "{}", second.output());
+
+    let db = db.to_str().unwrap();
+    let show = dynameta(&["show", "--catalog", db, "hostile"], &[]);
+    assert_eq!(show.code, 0, "{}", show.output());
+    assert_escaped(&show.stdout, "show");
+    // (OpenMetadata's column names carry CR as `__reserved__carriage_return__`.)
+    assert!(
+        show.stdout.contains("ax\\u{1b}[31m\\u{7}\\u{8}")
+            && show.stdout.contains("\\u{202e}\\u{9b}y"),
+        "{}",
+        show.stdout
+    );
+    let diff = dynameta(&["diff", "--catalog", db], &[]);
+    assert_eq!(diff.code, 1, "changes: {}", diff.output());
+    assert_escaped(&diff.stdout, "diff");
+    assert!(
+        diff.stdout.contains("+ attribute bx\\u{1b}[31m"),
+        "{}",
+        diff.stdout
+    );
+    let missing = dynameta(&["show", "--catalog", db, HOSTILE], &[]);
+    assert_eq!(missing.code, 2, "{}", missing.output());
+    assert_escaped(&missing.stderr, "show's error");
+
+    let console = write(
+        dir.path(),
+        "console.yaml",
+        &yaml.replace(
+            &format!("  type: local\n  config:\n    path: {db}"),
+            "  type: console",
+        ),
+    );
+    let console = dynameta(&["ingest", "-c", console.to_str().unwrap()], &[]);
+    assert_eq!(console.code, 0, "{}", console.output());
+    assert!(console.stdout.contains("hostile  ("), "{}", console.stdout);
+    assert_escaped(&console.stdout, "console sink");
+    assert_escaped(&console.stderr, "console sink logs");
+
+    let classify = write(
+        dir.path(),
+        "classify.yaml",
+        &yaml.replace("type: DatabaseMetadata", "type: AutoClassification"),
+    );
+    let explain = dynameta(
+        &[
+            "classify",
+            "-c",
+            classify.to_str().unwrap(),
+            "--explain",
+            "hostile",
+        ],
+        &[],
+    );
+    assert_eq!(explain.code, 0, "{}", explain.output());
+    assert!(explain.stdout.contains("ax\\u{1b}"), "{}", explain.stdout);
+    assert_escaped(&explain.stdout, "--explain");
+    assert_escaped(&explain.stderr, "--explain logs");
+}
+
+/// `show --from` refuses a FIFO (and other special files) at once instead of blocking.
+#[cfg(unix)]
+#[test]
+fn show_from_refuses_a_fifo_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.jsonl");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for from in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let r = dynameta(&["show", "--from", from.to_str().unwrap(), "t"], &[]);
+        assert_eq!(r.code, 2, "{from:?}: {}", r.output());
+        assert!(
+            r.stderr.contains("not a regular file"),
+            "{from:?}: {}",
+            r.stderr
+        );
+    }
+}
