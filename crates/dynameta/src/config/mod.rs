@@ -511,12 +511,11 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             ))
         }
     };
-    if service_name.contains('"') {
-        return Err(ConfigError::invalid(
-            "source.serviceName",
-            "must not contain `\"` (OpenMetadata rejects quotes in names).",
-        ));
-    }
+    check_entity_name("source.serviceName", &service_name)?;
+    check_entity_name(
+        "source.serviceConnection.config.databaseName",
+        &database_name,
+    )?;
 
     Ok(Workflow {
         service_name,
@@ -894,6 +893,59 @@ fn check_profiler(p: &ProfilerPipeline) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The longest name OpenMetadata 2.0.7 takes for a service, database, schema or table:
+/// `EntityName` has `maxLength: 256` (characters) in its JSON Schemas
+/// (openmetadata-spec `createDatabaseService.json`, `createDatabase.json`,
+/// `createDatabaseSchema.json`, `$defs.EntityName`).
+pub const ENTITY_NAME_MAX: usize = 256;
+
+/// A name that becomes an OpenMetadata entity name (and part of every FQN under it):
+/// refused at load if the server would refuse it, or if it would break FQNs (`"` is
+/// the FQN quote character).
+fn check_entity_name(key: &str, name: &str) -> Result<(), ConfigError> {
+    if name.contains('"') {
+        return Err(ConfigError::invalid(
+            key,
+            "must not contain `\"` (OpenMetadata rejects quotes in names).",
+        ));
+    }
+    let length = name.chars().count();
+    if length > ENTITY_NAME_MAX {
+        return Err(ConfigError::invalid(
+            key,
+            format!(
+                "is {length} characters long; OpenMetadata 2.0.7 takes names of at most {ENTITY_NAME_MAX} characters. Give a shorter name."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `extraHeaders`: each name must be an HTTP header name and each value a header value,
+/// or every request would fail; checked at load, the value never shown (it is often a
+/// credential).
+fn check_extra_headers(
+    key: &str,
+    headers: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<(), ConfigError> {
+    for (name, value) in headers.into_iter().flatten() {
+        let at = format!("{key}.{}", name.escape_debug());
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(ConfigError::invalid(
+                at,
+                "is not an HTTP header name (letters, digits and `!#$%&'*+-.^_`|~` only; no spaces, colons or control characters). Fix the header's name, e.g. `X-Request-Source`.",
+            ));
+        }
+        if reqwest::header::HeaderValue::from_bytes(value.as_bytes()).is_err() {
+            return Err(ConfigError::invalid(
+                at,
+                "its value is not a valid HTTP header value (it holds a line break or another control character; the value is not shown). Fix the value.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_server(server: &OpenMetadataServerConfig) -> Result<(), ConfigError> {
     let key = "workflowConfig.openMetadataServerConfig";
     check_url(
@@ -918,6 +970,10 @@ fn check_server(server: &OpenMetadataServerConfig) -> Result<(), ConfigError> {
             ));
         }
     }
+    check_extra_headers(
+        &format!("{key}.extraHeaders"),
+        server.extra_headers.as_ref(),
+    )?;
     if let Some(v) = &server.verify_ssl {
         if !matches!(v.as_str(), "validate" | "ignore" | "no-ssl") {
             return Err(ConfigError::invalid(
