@@ -799,10 +799,11 @@ fn control_characters_from_table_data_never_reach_the_terminal() {
     assert_escaped(&explain.stderr, "--explain logs");
 }
 
-/// `show --from` refuses a FIFO (and other special files) at once instead of blocking.
+/// `show --from`, `publish --from` and `-c` refuse a FIFO (and other special files) at
+/// once instead of blocking.
 #[cfg(unix)]
 #[test]
-fn show_from_refuses_a_fifo_without_blocking() {
+fn named_inputs_refuse_a_fifo_without_blocking() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("out.jsonl");
     assert!(Command::new("mkfifo")
@@ -819,4 +820,27 @@ fn show_from_refuses_a_fifo_without_blocking() {
             r.stderr
         );
     }
+    let yaml = workflow(
+        "http://127.0.0.1:9",
+        "AKIA",
+        "",
+        "",
+        Path::new("unused.jsonl"),
+    );
+    let wf = write(dir.path(), "wf.yaml", &to_rest(&yaml, "http://127.0.0.1:9"));
+    let r = dynameta(
+        &[
+            "publish",
+            "-c",
+            wf.to_str().unwrap(),
+            "--from",
+            fifo.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.output());
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    let r = dynameta(&["ingest", "-c", fifo.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 2, "{}", r.output());
+    assert!(r.stderr.contains("a named pipe (FIFO)"), "{}", r.stderr);
 }
