@@ -10,7 +10,7 @@ use dynameta::workflow::{
     catalog, classify, ingest, profile, publish, start_export, summary::Summary, test_connection,
     Outcome, RunError, Settings,
 };
-use dynameta_fs::terminal::{escape_keeping, escape_lines};
+use dynameta_fs::terminal::escape_lines;
 
 /// Exit code for bad usage or configuration.
 const EXIT_CONFIG: u8 = 2;
@@ -312,23 +312,25 @@ fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
 }
 
 /// Log output to stderr with every secret the process holds masked (a message from AWS
-/// or a server could echo one back), including credentials resolved after start-up, and
-/// every control or bidi character from table data escaped (tracing-subscriber escapes
-/// ESC, BEL and BS in what it logs, not CR or bidi overrides). `keep` is what stays as
-/// it is: the line breaks, and ESC when the logger colours its lines (its own colours
-/// are then its only ESC sequences); `None` for JSON lines, which serde escapes.
+/// or a server could echo one back), including credentials resolved after start-up, and,
+/// for text logs, every control or bidi character escaped: tracing-subscriber escapes
+/// ESC in a log's message but not in the fields that carry table and attribute names, and
+/// never CR or bidi overrides. (Text logs are therefore not coloured: a colour sequence
+/// of the logger could not be told from one out of a table.) JSON lines are escaped by
+/// serde.
 #[derive(Clone)]
 struct RedactingStderr {
-    keep: Option<&'static [char]>,
+    escape: bool,
 }
 
 impl std::io::Write for RedactingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
         let text = redact_registered(&text);
-        let text = match self.keep {
-            Some(keep) => escape_keeping(&text, keep),
-            None => std::borrow::Cow::Borrowed(text.as_str()),
+        let text = if self.escape {
+            escape_lines(&text)
+        } else {
+            std::borrow::Cow::Borrowed(text.as_str())
         };
         std::io::stderr().write_all(text.as_bytes())?;
         Ok(buf.len())
@@ -360,16 +362,11 @@ fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Ve
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let keep: Option<&'static [char]> = match format {
-        LogFormat::Json => None,
-        LogFormat::Text if ansi => Some(&['\n', '\u{1b}']),
-        LogFormat::Text => Some(&['\n']),
-    };
+    let escape = format == LogFormat::Text;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(move || RedactingStderr { keep })
-        .with_ansi(ansi)
+        .with_writer(move || RedactingStderr { escape })
+        .with_ansi(false)
         .with_target(false);
     match format {
         LogFormat::Text => builder.init(),
