@@ -80,7 +80,11 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             match args.log_format {
-                LogFormat::Text => eprintln!("error: {}: {e}", args.config.display()),
+                // Values quoted from the file are shown escaped.
+                LogFormat::Text => eprintln!(
+                    "error: {}",
+                    escape_lines(&format!("{}: {e}", args.config.display()))
+                ),
                 LogFormat::Json => eprintln!("{}", e.to_json(&args.config)),
             }
             return ExitCode::from(EXIT_CONFIG);
@@ -107,11 +111,14 @@ fn main() -> ExitCode {
             return tokio::select! {
                 done = work => Ok(match done {
                     Ok(text) => {
-                        print!("{}", redact_registered(&text));
+                        print!("{}", escape_lines(&redact_registered(&text)));
                         0
                     }
                     Err(e) => {
-                        eprintln!("error: {}", redact_registered(&e.to_string()));
+                        eprintln!(
+                            "error: {}",
+                            escape_lines(&redact_registered(&e.to_string()))
+                        );
                         1
                     }
                 }),
@@ -246,7 +253,8 @@ async fn run(
         config::Command::TestConnection => {
             let report = test_connection::run(settings).await;
             match args.log_format {
-                LogFormat::Text => print!("{}", redact_registered(&report.render())),
+                // Server and AWS messages are shown escaped, as table data is.
+                LogFormat::Text => print!("{}", escape_lines(&redact_registered(&report.render()))),
                 LogFormat::Json => println!(
                     "{}",
                     redact_registered(&serde_json::to_string(&report).unwrap_or_default())
