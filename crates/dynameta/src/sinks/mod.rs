@@ -93,6 +93,13 @@ pub trait SinkConfig: std::fmt::Debug + Send + Sync {
     /// `service_name` is `source.serviceName`.
     fn health_check<'a>(&'a self, service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>>;
 
+    /// The file the sink writes, with the key that names it (the file sink's output,
+    /// the local catalog), so that a command can refuse an output that is one of its
+    /// inputs before any work (`dynameta_fs::output`); `None` for sinks that write no file.
+    fn output_file(&self) -> Option<(&'static str, &std::path::Path)> {
+        None
+    }
+
     /// Whether the sink publishes to an OpenMetadata server (what `dynameta publish`
     /// sends to).
     fn publishes_to_openmetadata(&self) -> bool {

@@ -626,6 +626,39 @@ fn state_out_follows_the_output_rules() {
     let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o640, "mode of the linked state: {mode:o}");
     assert!(temp_files(&data).is_empty());
+
+    // `profile merge` never writes its sink's output over a state file it merges.
+    let state = std::fs::read(&real).unwrap();
+    let file_sink = format!("  type: file\n  config:\n    filename: {}", out.display());
+    for (name, sink) in [
+        (
+            "file",
+            format!("  type: file\n  config:\n    filename: {}", link.display()),
+        ),
+        (
+            "local",
+            format!("  type: local\n  config:\n    path: {}", real.display()),
+        ),
+    ] {
+        let merge_wf = write(dir.path(), "merge.yaml", &yaml.replace(&file_sink, &sink));
+        let r = dynameta(
+            &[
+                "profile",
+                "merge",
+                "-c",
+                merge_wf.to_str().unwrap(),
+                real.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(r.code, 2, "{name}: {}", r.output());
+        assert!(
+            r.stderr.contains("is a state file being merged"),
+            "{name}: {}",
+            r.stderr
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), state, "{name}");
+    }
 }
 
 /// The local catalog's path is checked by the output rules in the sink's build step and

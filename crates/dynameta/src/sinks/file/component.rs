@@ -53,6 +53,10 @@ impl SinkConfig for FileSinkConfig {
         "file"
     }
 
+    fn output_file(&self) -> Option<(&'static str, &Path)> {
+        Some(("sink.config.filename", Path::new(&self.filename)))
+    }
+
     fn build<'a>(
         &'a self,
         _opening: Opening<'a>,

@@ -91,6 +91,10 @@ impl SinkConfig for LocalSinkConfig {
         "local"
     }
 
+    fn output_file(&self) -> Option<(&'static str, &Path)> {
+        Some(("sink.config.path", Path::new(&self.path)))
+    }
+
     fn build<'a>(
         &'a self,
         opening: Opening<'a>,
