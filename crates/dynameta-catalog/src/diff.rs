@@ -534,8 +534,11 @@ pub fn change_text(kind: &ChangeKind) -> String {
 }
 
 impl Diff {
-    /// The diff for people.
+    /// The diff for people. Names and types come from table data: every control or bidi
+    /// character in them is shown escaped (`dynameta_fs::terminal`), never sent raw to
+    /// the terminal.
     pub fn render_text(&self) -> String {
+        use dynameta_fs::terminal::escape;
         let mut out = String::new();
         for c in &self.compared {
             let what = if c.command == "ingest" {
@@ -546,20 +549,25 @@ impl Diff {
             let _ = writeln!(
                 out,
                 "{what} of service {}: {} run {} ({}) -> run {} ({})",
-                c.service, c.command, c.from_run, c.from_started_at, c.to_run, c.to_started_at
+                escape(&c.service),
+                c.command,
+                c.from_run,
+                c.from_started_at,
+                c.to_run,
+                c.to_started_at
             );
         }
         for note in &self.notes {
-            let _ = writeln!(out, "note: {note}");
+            let _ = writeln!(out, "note: {}", escape(note));
         }
         let mut by_table: BTreeMap<&str, Vec<&ChangeKind>> = BTreeMap::new();
         for c in &self.changes {
             by_table.entry(&c.table).or_default().push(&c.kind);
         }
         for (table, kinds) in &by_table {
-            let _ = writeln!(out, "{table}");
+            let _ = writeln!(out, "{}", escape(table));
             for k in kinds {
-                let _ = writeln!(out, "  {}", change_text(k));
+                let _ = writeln!(out, "  {}", escape(&change_text(k)));
             }
         }
         if self.changes.is_empty() {
@@ -584,5 +592,47 @@ impl Diff {
     /// The diff as JSON.
     pub fn render_json(&self) -> String {
         crate::to_json(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Service, table and attribute names from table data never reach the terminal raw.
+    #[test]
+    fn render_text_escapes_table_data() {
+        let hostile = "x\u{1b}]0;title\u{7}\u{8}\r\u{202E}y";
+        let diff = Diff {
+            changed: true,
+            compared: vec![Compared {
+                command: "ingest".into(),
+                service: hostile.into(),
+                from_run: 1,
+                from_started_at: "a".into(),
+                to_run: 2,
+                to_started_at: "b".into(),
+            }],
+            notes: vec![format!("only one run of {hostile}")],
+            changes: vec![Change {
+                table: format!("svc.default.default.{hostile}"),
+                kind: ChangeKind::AttributeAdded {
+                    path: hostile.into(),
+                    data_type: "string".into(),
+                },
+            }],
+        };
+        let text = diff.render_text();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && dynameta_fs::terminal::is_unsafe(c)),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("+ attribute x\\u{1b}]0;title\\u{7}\\u{8}\\r\\u{202e}y"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 5, "{text}");
     }
 }

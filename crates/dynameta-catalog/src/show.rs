@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use dynameta_fs::terminal::escape;
+
 use crate::diff::{index_text, key_text};
 use crate::read::{SchemaVersion, StoredProfile, StoredSnapshot};
 use crate::{Catalog, CatalogError, Column, PiiTag, TableSnapshot};
@@ -187,22 +189,29 @@ pub fn column_rows(columns: &[Column]) -> Vec<(usize, String, &Column)> {
     out
 }
 
-/// The text `dynameta show` prints.
+/// The text `dynameta show` prints. Names, types and properties come from table data:
+/// every control or bidi character in them is shown escaped
+/// (`dynameta_fs::terminal`), never sent raw to the terminal.
 pub fn render(view: &TableView) -> String {
     let s = &view.snapshot;
     let mut out = String::new();
-    let _ = writeln!(out, "{}  ({})", s.table.name, s.table.fqn);
-    let _ = writeln!(out, "  key:      {}", key_text(&s.keys));
+    let _ = writeln!(out, "{}  ({})", escape(&s.table.name), escape(&s.table.fqn));
+    let _ = writeln!(out, "  key:      {}", escape(&key_text(&s.keys)));
     if s.indexes.is_empty() {
         let _ = writeln!(out, "  indexes:  none");
     }
     for (n, i) in s.indexes.iter().enumerate() {
         let label = if n == 0 { "indexes:" } else { "" };
-        let _ = writeln!(out, "  {label:<9} {} {}", i.name, index_text(i));
+        let _ = writeln!(
+            out,
+            "  {label:<9} {} {}",
+            escape(&i.name),
+            escape(&index_text(i))
+        );
     }
     let mut facts = Vec::new();
     if let Some(b) = &s.billing {
-        facts.push(format!("billing {b}"));
+        facts.push(format!("billing {}", escape(b)));
     }
     if let Some(n) = s.item_count {
         facts.push(format!("{n} items"));
@@ -210,10 +219,13 @@ pub fn render(view: &TableView) -> String {
     if let Some(b) = s.size_bytes {
         facts.push(human_bytes(b));
     }
-    facts.push(format!("TTL {}", s.ttl.as_deref().unwrap_or("unknown")));
+    facts.push(format!(
+        "TTL {}",
+        escape(s.ttl.as_deref().unwrap_or("unknown"))
+    ));
     facts.push(format!(
         "stream {}",
-        s.stream.as_deref().unwrap_or("unknown")
+        escape(s.stream.as_deref().unwrap_or("unknown"))
     ));
     let _ = writeln!(out, "  table:    {}", facts.join(" · "));
     if let Some(v) = &view.version {
@@ -228,11 +240,17 @@ pub fn render(view: &TableView) -> String {
         for (name, old) in &p.stale {
             let _ = write!(
                 line,
-                "; {name}: STALE, profiled when it was {old} (its min/max/histogram describe the old type)"
+                "; {}: STALE, profiled when it was {} (its min/max/histogram describe the old type)",
+                escape(name),
+                escape(old)
             );
         }
         if !p.gone.is_empty() {
-            let _ = write!(line, "; no longer in the schema: {}", p.gone.join(", "));
+            let _ = write!(
+                line,
+                "; no longer in the schema: {}",
+                escape(&p.gone.join(", "))
+            );
         }
         let _ = writeln!(out, "  profile:  {line}");
     }
@@ -241,7 +259,7 @@ pub fn render(view: &TableView) -> String {
     let rows = column_rows(&s.columns);
     let name_w = rows
         .iter()
-        .map(|(d, _, c)| d * 2 + column_label(c).chars().count())
+        .map(|(d, _, c)| d * 2 + escape(&column_label(c)).chars().count())
         .max()
         .unwrap_or(4)
         .clamp(6, 40);
@@ -252,8 +270,8 @@ pub fn render(view: &TableView) -> String {
         "NAME", "TYPE", "PRESENCE"
     );
     for (depth, path, c) in rows {
-        let name = format!("{}{}", "  ".repeat(depth), column_label(c));
-        let mut ty = c.display_type.clone();
+        let name = format!("{}{}", "  ".repeat(depth), escape(&column_label(c)));
+        let mut ty = escape(&c.display_type).into_owned();
         if ty.chars().count() > 32 {
             ty = ty.chars().take(31).collect::<String>() + "…";
         }
@@ -263,13 +281,88 @@ pub fn render(view: &TableView) -> String {
             .unwrap_or_default();
         let pii = tags
             .get(path.as_str())
-            .map(|t| format!("{} ({} {:.0})", t.tag, t.recognizer, t.confidence))
+            .map(|t| {
+                format!(
+                    "{} ({} {:.0})",
+                    escape(&t.tag),
+                    escape(&t.recognizer),
+                    t.confidence
+                )
+            })
             .unwrap_or_default();
         let mut line = format!("    {name:<name_w$}  {ty:<32}  {presence:>8}  {pii}");
         if let Some(old) = stale.and_then(|s| s.get(&path)).filter(|_| depth == 0) {
-            let _ = write!(line, "  [profile stale: profiled as {old}]");
+            let _ = write!(line, "  [profile stale: profiled as {}]", escape(old));
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::{KeyAttr, TableRef};
+
+    /// What a hostile table could put in front of a terminal.
+    const HOSTILE: &str = "x\u{1b}[31m\u{7}\u{8}\r\u{202E}\u{9b}y";
+
+    /// No raw control or bidi character reaches the terminal; the text says what was
+    /// there, and normal Unicode stays as it is.
+    #[test]
+    fn table_data_is_escaped() {
+        let column = |name: &str| Column {
+            name: name.into(),
+            data_type: "STRING".into(),
+            display_type: format!("string{HOSTILE}"),
+            presence: Some(1.0),
+            types: BTreeMap::new(),
+            children: vec![],
+        };
+        let view = TableView {
+            snapshot: TableSnapshot {
+                table: TableRef {
+                    fqn: format!("svc.default.default.t{HOSTILE}"),
+                    service: "svc".into(),
+                    database: "default".into(),
+                    schema: "default".into(),
+                    name: format!("t{HOSTILE}"),
+                },
+                keys: vec![KeyAttr {
+                    name: format!("id{HOSTILE}"),
+                    role: "HASH".into(),
+                    attribute_type: "S".into(),
+                }],
+                indexes: vec![],
+                billing: Some(HOSTILE.into()),
+                item_count: None,
+                size_bytes: None,
+                ttl: Some(HOSTILE.into()),
+                stream: None,
+                properties: serde_json::Value::Null,
+                columns: vec![column(HOSTILE), column("顧客名")],
+            },
+            version: None,
+            tags: vec![PiiTag {
+                column: HOSTILE.into(),
+                tag: "PII.Sensitive".into(),
+                recognizer: HOSTILE.into(),
+                confidence: 90.0,
+            }],
+        };
+        let text = render(&view);
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && dynameta_fs::terminal::is_unsafe(c)),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("x\\u{1b}[31m\\u{7}\\u{8}\\r\\u{202e}\\u{9b}y"),
+            "{text}"
+        );
+        assert!(text.contains("顧客名"), "{text}");
+    }
 }

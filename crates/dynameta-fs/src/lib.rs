@@ -6,9 +6,13 @@
 //! [`output`]. Rules live here once so that a new command cannot forget them: a FIFO,
 //! a device, a socket or a directory is never read or replaced, a read is bounded, a
 //! link is written through with its file's mode kept.
+//!
+//! [`terminal`] escapes text from table data for human-readable output: one function
+//! that both the catalog crate (`show`, `diff`) and the binary use.
 
 pub mod input;
 mod kind;
 pub mod output;
+pub mod terminal;
 
 pub use kind::kind_of;

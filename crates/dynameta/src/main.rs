@@ -9,6 +9,7 @@ use dynameta::workflow::{
     catalog, classify, ingest, profile, publish, start_export, summary::Summary, test_connection,
     Outcome, RunError, RunFlags, Settings,
 };
+use dynameta_fs::terminal::escape_lines;
 
 /// Exit code for bad usage or configuration.
 const EXIT_CONFIG: u8 = 2;
@@ -85,7 +86,11 @@ fn main() -> ExitCode {
         Ok(s) => s,
         Err(e) => {
             match args.log_format {
-                LogFormat::Text => eprintln!("error: {}: {e}", args.config.display()),
+                // Values quoted from the file are shown escaped.
+                LogFormat::Text => eprintln!(
+                    "error: {}",
+                    escape_lines(&format!("{}: {e}", args.config.display()))
+                ),
                 LogFormat::Json => eprintln!("{}", e.to_json(&args.config)),
             }
             return ExitCode::from(EXIT_CONFIG);
@@ -112,11 +117,14 @@ fn main() -> ExitCode {
             return tokio::select! {
                 done = work => Ok(match done {
                     Ok(text) => {
-                        print!("{}", redact_registered(&text));
+                        print!("{}", escape_lines(&redact_registered(&text)));
                         0
                     }
                     Err(e) => {
-                        eprintln!("error: {}", redact_registered(&e.to_string()));
+                        eprintln!(
+                            "error: {}",
+                            escape_lines(&redact_registered(&e.to_string()))
+                        );
                         1
                     }
                 }),
@@ -163,7 +171,8 @@ fn finish_catalog_command(result: Result<(String, u8), catalog::CatalogCommandEr
             ExitCode::from(code)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            // The table name asked for, and names from the file, are shown escaped.
+            eprintln!("error: {}", escape_lines(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
@@ -220,7 +229,10 @@ fn report(result: Result<(Summary, Outcome), RunError>, format: LogFormat) -> u8
             outcome.exit_code()
         }
         Err(e) => {
-            eprintln!("error: {}", redact_registered(&e.to_string()));
+            eprintln!(
+                "error: {}",
+                escape_lines(&redact_registered(&e.to_string()))
+            );
             e.exit_code()
         }
     }
@@ -244,7 +256,8 @@ async fn run(
         config::Command::TestConnection => {
             let report = test_connection::run(settings).await;
             match args.log_format {
-                LogFormat::Text => print!("{}", redact_registered(&report.render())),
+                // Server and AWS messages are shown escaped, as table data is.
+                LogFormat::Text => print!("{}", escape_lines(&redact_registered(&report.render()))),
                 LogFormat::Json => println!(
                     "{}",
                     redact_registered(&serde_json::to_string(&report).unwrap_or_default())
@@ -265,11 +278,15 @@ async fn run(
         config::Command::Classify => match explain {
             Some(table) => match classify::explain(&settings.workflow, table).await {
                 Ok(text) => {
-                    print!("{}", redact_registered(&text));
+                    // Column names and masked examples come from table data.
+                    print!("{}", escape_lines(&redact_registered(&text)));
                     0
                 }
                 Err(e) => {
-                    eprintln!("error: {}", redact_registered(&e.to_string()));
+                    eprintln!(
+                        "error: {}",
+                        escape_lines(&redact_registered(&e.to_string()))
+                    );
                     e.exit_code()
                 }
             },
@@ -303,14 +320,27 @@ fn secrets_of(workflow: &Workflow) -> Vec<Secret> {
 }
 
 /// Log output to stderr with every secret the process holds masked (a message from AWS
-/// or a server could echo one back), including credentials resolved after start-up.
+/// or a server could echo one back), including credentials resolved after start-up, and,
+/// for text logs, every control or bidi character escaped: tracing-subscriber escapes
+/// ESC in a log's message but not in the fields that carry table and attribute names, and
+/// never CR or bidi overrides. (Text logs are therefore not coloured: a colour sequence
+/// of the logger could not be told from one out of a table.) JSON lines are escaped by
+/// serde.
 #[derive(Clone)]
-struct RedactingStderr;
+struct RedactingStderr {
+    escape: bool,
+}
 
 impl std::io::Write for RedactingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        std::io::stderr().write_all(redact_registered(&text).as_bytes())?;
+        let text = redact_registered(&text);
+        let text = if self.escape {
+            escape_lines(&text)
+        } else {
+            std::borrow::Cow::Borrowed(text.as_str())
+        };
+        std::io::stderr().write_all(text.as_bytes())?;
         Ok(buf.len())
     }
 
@@ -340,10 +370,11 @@ fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Ve
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&directives)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("warn,dynameta={level}")));
+    let escape = format == LogFormat::Text;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(|| RedactingStderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(move || RedactingStderr { escape })
+        .with_ansi(false)
         .with_target(false);
     match format {
         LogFormat::Text => builder.init(),

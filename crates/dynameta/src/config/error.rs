@@ -215,8 +215,14 @@ pub(crate) fn from_serde(path: String, message: String) -> ConfigError {
     } else {
         path
     };
+    // A string where a block of keys belongs (`awsConfig: "..."`) is often a credential
+    // pasted in the wrong place: never quoted, whatever the key.
+    let block_as_string = message.starts_with("invalid type: string")
+        && (message.contains(", expected struct ") || message.contains(", expected a map"));
     let message = if is_secret_path(&key) {
-        without_value(&message)
+        without_value(&message, "this key holds a secret")
+    } else if block_as_string {
+        without_value(&message, "a string given for a block may be a credential")
     } else {
         message
     };
@@ -225,11 +231,15 @@ pub(crate) fn from_serde(path: String, message: String) -> ConfigError {
 
 /// A serde message with the offending value left out (`invalid type: string "abc",
 /// expected u32` becomes `invalid type: a string where u32 is expected (the value is not
-/// shown: this key holds a secret)`).
-fn without_value(message: &str) -> String {
-    let expected = message
-        .rsplit_once(", expected ")
-        .map(|(_, e)| e.to_string());
+/// shown: this key holds a secret)`); `why` says why the value is not shown.
+fn without_value(message: &str, why: &str) -> String {
+    let expected = message.rsplit_once(", expected ").map(|(_, e)| {
+        if e.starts_with("struct ") || e == "a map" {
+            "a mapping of keys".to_string()
+        } else {
+            e.to_string()
+        }
+    });
     let kind = message
         .strip_prefix("invalid type: ")
         .and_then(|rest| rest.split([' ', ',']).next())
@@ -249,7 +259,7 @@ fn without_value(message: &str) -> String {
         (None, Some(e)) => format!("invalid value; expected {e}"),
         (None, None) => "invalid value".to_string(),
     };
-    format!("{what} (the value is not shown: this key holds a secret)")
+    format!("{what} (the value is not shown: {why})")
 }
 
 /// The allowed key closest to `field`, when it is close enough to be a likely typo.

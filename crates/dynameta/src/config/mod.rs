@@ -12,7 +12,7 @@ mod settings;
 mod workflow;
 mod yaml;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -83,6 +83,9 @@ pub struct SinkSection {
     pub kind: String,
     /// `sink.config` (an empty mapping when absent).
     pub config: Value,
+    /// The workflow file the section was read from: an input of the run, which no
+    /// sink may write over.
+    pub workflow_file: PathBuf,
 }
 
 /// Table, schema and database filters with OpenMetadata semantics.
@@ -147,74 +150,46 @@ pub fn load(path: &Path, command: Command) -> Result<Workflow, ConfigError> {
 }
 
 /// Reads the workflow file: a regular file (or a symlink to one) of at most
-/// [`yaml::MAX_BYTES`]. A FIFO or a device would block or never end.
+/// [`yaml::MAX_BYTES`], opened without blocking (`dynameta_fs::input`: a FIFO or a
+/// device would block or never end).
 fn read_file(path: &Path) -> Result<String, ConfigError> {
-    use std::io::Read;
-    let read_error = |source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(read_error)?;
-    if !meta.is_file() {
-        return Err(ConfigError::File {
+    use dynameta_fs::input::{read_text_capped, InputError};
+    read_text_capped(path, "workflow file", yaml::MAX_BYTES as u64).map_err(|e| match e {
+        InputError::Io { source, .. } => ConfigError::Read {
             path: path.to_path_buf(),
-            problem: format!("is not a regular file (it is {}).", file_kind(&meta)),
+            source,
+        },
+        InputError::NotRegular { kind, .. } => ConfigError::File {
+            path: path.to_path_buf(),
+            problem: format!("is not a regular file (it is {kind})."),
             hint: "Point -c/--config at a workflow YAML file; FIFOs, devices and directories are refused (reading them can block forever).".into(),
-        });
-    }
-    let too_large = |len: u64| ConfigError::File {
-        path: path.to_path_buf(),
-        problem: format!(
-            "is {len} bytes; a workflow file may have at most {} bytes.",
-            yaml::MAX_BYTES
-        ),
-        hint: "Check that -c/--config names the workflow YAML and not a data file.".into(),
-    };
-    if meta.len() > yaml::MAX_BYTES as u64 {
-        return Err(too_large(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut text = String::new();
-    file.take(yaml::MAX_BYTES as u64 + 1)
-        .read_to_string(&mut text)
-        .map_err(read_error)?;
-    if text.len() > yaml::MAX_BYTES {
-        return Err(too_large(text.len() as u64));
-    }
-    Ok(text)
-}
-
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    let t = meta.file_type();
-    if t.is_dir() {
-        return "a directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    "not a regular file"
+        },
+        InputError::TooLarge { len, .. } => ConfigError::File {
+            path: path.to_path_buf(),
+            problem: format!(
+                "is {len} bytes; a workflow file may have at most {} bytes.",
+                yaml::MAX_BYTES
+            ),
+            hint: "Check that -c/--config names the workflow YAML and not a data file.".into(),
+        },
+    })
 }
 
 /// Checks workflow `text` for `command`, reading environment variables through `lookup`.
-/// `_origin` names the text's source (the caller prints it in front of the error).
+/// `origin` names the text's source (the caller prints it in front of the error).
 pub fn parse(
     text: &str,
-    _origin: &Path,
+    origin: &Path,
     command: Command,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Workflow, ConfigError> {
     let mut secrets = Vec::new();
-    parse_inner(text, command, lookup, &mut secrets).map_err(|e| e.redact(&secrets))
+    let mut workflow =
+        parse_inner(text, command, lookup, &mut secrets).map_err(|e| e.redact(&secrets))?;
+    if let Some(sink) = &mut workflow.sink {
+        sink.workflow_file = origin.to_path_buf();
+    }
+    Ok(workflow)
 }
 
 fn parse_inner(
@@ -474,6 +449,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         (None, _) => Some(SinkSection {
             kind: "local".to_string(),
             config: Value::Object(Default::default()),
+            workflow_file: PathBuf::new(),
         }),
         (Some(sink), _) => Some(SinkSection {
             kind: sink.kind,
@@ -481,6 +457,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 .config
                 .filter(|v| !v.is_null())
                 .unwrap_or_else(|| Value::Object(Default::default())),
+            workflow_file: PathBuf::new(),
         }),
     };
     if let Some(server) = &server {
@@ -501,12 +478,11 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             ))
         }
     };
-    if service_name.contains('"') {
-        return Err(ConfigError::invalid(
-            "source.serviceName",
-            "must not contain `\"` (OpenMetadata rejects quotes in names).",
-        ));
-    }
+    check_entity_name("source.serviceName", &service_name)?;
+    check_entity_name(
+        "source.serviceConnection.config.databaseName",
+        &database_name,
+    )?;
 
     Ok(Workflow {
         service_name,
@@ -884,6 +860,59 @@ fn check_profiler(p: &ProfilerPipeline) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The longest name OpenMetadata 2.0.7 takes for a service, database, schema or table:
+/// `EntityName` has `maxLength: 256` (characters) in its JSON Schemas
+/// (openmetadata-spec `createDatabaseService.json`, `createDatabase.json`,
+/// `createDatabaseSchema.json`, `$defs.EntityName`).
+pub const ENTITY_NAME_MAX: usize = 256;
+
+/// A name that becomes an OpenMetadata entity name (and part of every FQN under it):
+/// refused at load if the server would refuse it, or if it would break FQNs (`"` is
+/// the FQN quote character).
+fn check_entity_name(key: &str, name: &str) -> Result<(), ConfigError> {
+    if name.contains('"') {
+        return Err(ConfigError::invalid(
+            key,
+            "must not contain `\"` (OpenMetadata rejects quotes in names).",
+        ));
+    }
+    let length = name.chars().count();
+    if length > ENTITY_NAME_MAX {
+        return Err(ConfigError::invalid(
+            key,
+            format!(
+                "is {length} characters long; OpenMetadata 2.0.7 takes names of at most {ENTITY_NAME_MAX} characters. Give a shorter name."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `extraHeaders`: each name must be an HTTP header name and each value a header value,
+/// or every request would fail; checked at load, the value never shown (it is often a
+/// credential).
+fn check_extra_headers(
+    key: &str,
+    headers: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<(), ConfigError> {
+    for (name, value) in headers.into_iter().flatten() {
+        let at = format!("{key}.{}", name.escape_debug());
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(ConfigError::invalid(
+                at,
+                "is not an HTTP header name (letters, digits and `!#$%&'*+-.^_`|~` only; no spaces, colons or control characters). Fix the header's name, e.g. `X-Request-Source`.",
+            ));
+        }
+        if reqwest::header::HeaderValue::from_bytes(value.as_bytes()).is_err() {
+            return Err(ConfigError::invalid(
+                at,
+                "its value is not a valid HTTP header value (it holds a line break or another control character; the value is not shown). Fix the value.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_server(server: &OpenMetadataServerConfig) -> Result<(), ConfigError> {
     let key = "workflowConfig.openMetadataServerConfig";
     check_url(
@@ -908,6 +937,10 @@ fn check_server(server: &OpenMetadataServerConfig) -> Result<(), ConfigError> {
             ));
         }
     }
+    check_extra_headers(
+        &format!("{key}.extraHeaders"),
+        server.extra_headers.as_ref(),
+    )?;
     if let Some(v) = &server.verify_ssl {
         if !matches!(v.as_str(), "validate" | "ignore" | "no-ssl") {
             return Err(ConfigError::invalid(

@@ -285,3 +285,94 @@ mod properties {
         }
     }
 }
+
+/// serviceName and databaseName: OpenMetadata 2.0.7's `EntityName` limit (256
+/// characters, counted as characters, not bytes) and no `"`; the message gives the limit.
+#[test]
+fn entity_names_are_checked_at_load_with_the_limit() {
+    let with_names = |service: &str, database: &str| {
+        MINIMAL.replace("serviceName: local_dynamodb", &format!("serviceName: '{service}'"))
+            .replace(
+                "        endPointURL: http://127.0.0.1:8000\n",
+                &format!("        endPointURL: http://127.0.0.1:8000\n      databaseName: '{database}'\n"),
+            )
+    };
+    let load = |text: &str| parse(text, Path::new("wf.yaml"), Command::Ingest, &env);
+    let at_limit = "é".repeat(ENTITY_NAME_MAX);
+    let wf = load(&with_names(&at_limit, &at_limit)).unwrap();
+    assert_eq!(wf.database_name.chars().count(), 256);
+    let over = "n".repeat(ENTITY_NAME_MAX + 1);
+    for (text, key) in [
+        (with_names(&over, "db"), "source.serviceName"),
+        (
+            with_names("svc", &over),
+            "source.serviceConnection.config.databaseName",
+        ),
+    ] {
+        let err = load(&text).unwrap_err();
+        assert_eq!(err.key(), Some(key), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("257 characters") && message.contains("at most 256"),
+            "{message}"
+        );
+    }
+    let err = load(&with_names("svc", "a\"b")).unwrap_err();
+    assert_eq!(
+        err.key(),
+        Some("source.serviceConnection.config.databaseName"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("`\"`"), "{err}");
+}
+
+/// `extraHeaders` names and values are checked at load; the value is never shown.
+#[test]
+fn extra_headers_must_be_http_headers() {
+    let with_header = |name: &str, value: &str| {
+        format!(
+            "{MINIMAL}workflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n    authProvider: openmetadata\n    securityConfig:\n      jwtToken: t\n    extraHeaders:\n      {name:?}: {value:?}\n"
+        )
+    };
+    let load = |text: &str| parse(text, Path::new("wf.yaml"), Command::Ingest, &env);
+    load(&with_header("X-Request-Source", "dynameta ✓")).unwrap();
+    for (name, value, problem) in [
+        ("bad header", "v", "not an HTTP header name"),
+        ("X-Colon:", "v", "not an HTTP header name"),
+        ("", "v", "not an HTTP header name"),
+        (
+            "X-Ok",
+            "s3cr3t\nInjected: 1",
+            "not a valid HTTP header value",
+        ),
+    ] {
+        let err = load(&with_header(name, value)).unwrap_err();
+        let key = format!(
+            "workflowConfig.openMetadataServerConfig.extraHeaders.{}",
+            name.escape_debug()
+        );
+        assert_eq!(err.key(), Some(key.as_str()), "{err}");
+        let message = err.to_string();
+        assert!(message.contains(problem), "{message}");
+        assert!(!message.contains("s3cr3t"), "{message}");
+    }
+}
+
+/// `awsConfig: "<string>"` (a credential pasted in the wrong place) is refused without
+/// quoting the string.
+#[test]
+fn an_aws_config_string_is_never_quoted() {
+    let text = MINIMAL.replace(
+        "      awsConfig:\n        awsAccessKeyId: ${KEY_ID}\n        awsSecretAccessKey: ${SECRET}\n        awsRegion: us-east-1\n        endPointURL: http://127.0.0.1:8000\n",
+        "      awsConfig: \"AKIAPASTEDSECRETVALUE\"\n",
+    );
+    let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &env).unwrap_err();
+    assert_eq!(
+        err.key(),
+        Some("source.serviceConnection.config.awsConfig"),
+        "{err}"
+    );
+    let message = err.to_string();
+    assert!(!message.contains("AKIAPASTED"), "{message}");
+    assert!(message.contains("not shown"), "{message}");
+}

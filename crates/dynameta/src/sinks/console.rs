@@ -5,6 +5,7 @@
 use std::io::Write as _;
 
 use dynameta_catalog::show::{render, TableView};
+use dynameta_fs::terminal::{escape, escape_lines};
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 use serde_json::Value;
@@ -66,26 +67,33 @@ impl ConsoleWriter {
                     profile: None,
                 }),
                 Item::Tags(table, tags) if tags.is_empty() => {
-                    format!("{}: no PII tag\n", table.name)
+                    format!("{}: no PII tag\n", escape(&table.name))
                 }
                 Item::Tags(table, tags) => {
-                    let mut t = format!("{}: PII tags\n", table.name);
+                    let mut t = format!("{}: PII tags\n", escape(&table.name));
                     for tag in tags {
                         t.push_str(&format!(
                             "  {:<32} {:<17} {} {:.0}\n",
-                            tag.column, tag.tag, tag.recognizer, tag.confidence
+                            escape(&tag.column),
+                            escape(&tag.tag),
+                            escape(&tag.recognizer),
+                            tag.confidence
                         ));
                     }
                     t
                 }
                 Item::Profile(p) => format!(
                     "{}: profiled, rowCount {}, columnCount {}\n",
-                    p.table.name, p.table_profile["rowCount"], p.table_profile["columnCount"]
+                    escape(&p.table.name),
+                    p.table_profile["rowCount"],
+                    p.table_profile["columnCount"]
                 ),
                 Item::Listing { .. } | Item::Sample(..) => continue,
             };
+            // Table data is escaped field by field above (`show`'s rendering does the
+            // same); this keeps any character a field missed off the terminal too.
             // A closed stdout (`| head`) is not the run's failure.
-            let _ = writeln!(out, "{text}");
+            let _ = writeln!(out, "{}", escape_lines(&text));
         }
     }
 }

@@ -33,8 +33,12 @@ pub fn parse(
 ) -> Result<Box<dyn SinkConfig>, ConfigError> {
     let config = section.config.clone();
     match section.kind.as_str() {
-        "file" => Ok(Box::new(file::FileSinkConfig::parse(config)?)),
-        "local" => Ok(Box::new(local::LocalSinkConfig::parse(config)?)),
+        "file" => Ok(Box::new(
+            file::FileSinkConfig::parse(config)?.reading(&section.workflow_file),
+        )),
+        "local" => Ok(Box::new(
+            local::LocalSinkConfig::parse(config)?.reading(&section.workflow_file),
+        )),
         "console" => Ok(Box::new(console::ConsoleSinkConfig::parse(config)?)),
         "metadata-rest" => Ok(Box::new(openmetadata::RestSinkConfig::parse(
             config, server,
@@ -88,6 +92,13 @@ pub trait SinkConfig: std::fmt::Debug + Send + Sync {
     /// What `test-connection` checks of this sink, without writing any output.
     /// `service_name` is `source.serviceName`.
     fn health_check<'a>(&'a self, service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>>;
+
+    /// The file the sink writes, with the key that names it (the file sink's output,
+    /// the local catalog), so that a command can refuse an output that is one of its
+    /// inputs before any work (`dynameta_fs::output`); `None` for sinks that write no file.
+    fn output_file(&self) -> Option<(&'static str, &std::path::Path)> {
+        None
+    }
 
     /// Whether the sink publishes to an OpenMetadata server (what `dynameta publish`
     /// sends to).
@@ -157,6 +168,9 @@ pub enum SinkError {
     /// The local catalog.
     #[error(transparent)]
     Local(#[from] dynameta_catalog::CatalogError),
+    /// An output path that cannot be written (the local catalog's).
+    #[error(transparent)]
+    Output(#[from] dynameta_fs::output::OutputError),
 }
 
 /// One step of a sink's health check (`test-connection` shows it as a step).

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use dynameta_catalog::diff::DiffOptions;
 use dynameta_catalog::{show, Catalog, CatalogError};
+use dynameta_fs::output::{Output, OutputError};
 
 use crate::sinks::local::view_from_jsonl;
 
@@ -15,8 +16,13 @@ pub enum CatalogCommandError {
     /// The catalog: missing, not a catalog, too new, or a table it does not hold.
     #[error(transparent)]
     Catalog(#[from] CatalogError),
+    /// `--out` cannot be written: a special file, a missing directory, the catalog
+    /// itself (exit 2, found before the catalog is read), or a failed write (exit 1;
+    /// the previous file, if any, is as it was).
+    #[error(transparent)]
+    Output(#[from] OutputError),
     /// The report could not be written (the previous one, if any, is as it was).
-    #[error("cannot write the report {}: {source}. The previous file, if any, was left as it was; check that the directory exists and is writable.", path.display())]
+    #[error("cannot write the report {}: {source}. The previous file, if any, was left as it was; check that the disk has room.", path.display())]
     Write {
         /// The output path.
         path: PathBuf,
@@ -39,33 +45,32 @@ impl CatalogCommandError {
         match self {
             CatalogCommandError::Write { .. }
             | CatalogCommandError::Catalog(CatalogError::Sql { .. }) => 1,
+            CatalogCommandError::Output(e) if !e.is_config() => 1,
             _ => 2,
         }
     }
 }
 
-/// `dynameta report`: writes the HTML report to `out` (a temporary file beside it,
-/// renamed over it when complete). Returns the line to print.
+/// `dynameta report`: writes the HTML report to `out` by the rules of every output
+/// (`dynameta_fs::output`: checked before the catalog is read, never the catalog
+/// itself, a link written through, replaced atomically). Returns the line to print.
 pub fn report(catalog: &Path, out: &Path) -> Result<String, CatalogCommandError> {
+    let mut file = Output::new("--out", out)
+        .example("report.html")
+        .input("the catalog", catalog)
+        // The report shows sample values and top values of the tables.
+        .owner_only()
+        .open()?;
     let cat = Catalog::open_existing(catalog)?;
     let tables = cat.current_tables()?.len();
     let html = cat.report_html()?;
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let err = |source| CatalogCommandError::Write {
-        path: out.to_path_buf(),
-        source,
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".report.")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(html.as_bytes()).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(out).map_err(|e| err(e.error))?;
+    file.file()
+        .write_all(html.as_bytes())
+        .map_err(|source| CatalogCommandError::Write {
+            path: out.to_path_buf(),
+            source,
+        })?;
+    file.commit()?;
     let size = dynameta_catalog::show::human_bytes(html.len() as i64);
     if tables == 0 {
         Ok(format!(

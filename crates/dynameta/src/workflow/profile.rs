@@ -475,6 +475,15 @@ pub async fn merge(
 ) -> Result<(Summary, Outcome), RunError> {
     let started = std::time::Instant::now();
     let workflow = &settings.workflow;
+    // The sink's file must not be one of the state files it merges (checked before any
+    // is read, by the rules of every output).
+    if let Some((key, out)) = settings.sink.as_deref().and_then(|s| s.output_file()) {
+        let mut output = dynameta_fs::output::Output::new(key, out);
+        for path in files {
+            output = output.input("a state file being merged", path);
+        }
+        output.check().map_err(crate::sinks::SinkError::from)?;
+    }
     let mut states = Vec::new();
     for path in files {
         states.push((path.clone(), state::read(path)?));

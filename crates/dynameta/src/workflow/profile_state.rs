@@ -13,6 +13,8 @@ use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
 use super::profile::{ExportRead, Part, PlannedRead, Sample, TableRead};
+use dynameta_fs::output::{AtomicFile, Output, OutputError};
+
 use crate::config::Workflow;
 use crate::processors::profiler::state::StatsState;
 use crate::processors::profiler::TableStats;
@@ -140,13 +142,8 @@ pub enum StateFileError {
     #[error("{0}")]
     Parts(String),
     /// The state file cannot be written where `--state-out` says.
-    #[error("--state-out {}: {problem}", path.display())]
-    Output {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        problem: String,
-    },
+    #[error(transparent)]
+    Output(#[from] OutputError),
 }
 
 /// Reads and checks one state file: format and version first, so a file of another
@@ -364,44 +361,47 @@ fn merge_table(parts: Vec<(u32, PathBuf, TableState)>, count: u32) -> Result<Tab
 }
 
 /// The "sink" of a partial profile: nothing is published; at the end of a successful
-/// run the parts collected go to the state file, atomically (a temporary file beside
-/// it, renamed over it), so a failed run never replaces a good state file.
+/// run the parts collected go to the state file by the rules of every output
+/// (`dynameta_fs::output`: checked and locked before any DynamoDB request, a link
+/// written through, a temporary file renamed over it), so a failed run never replaces a
+/// good state file.
 pub struct StateSink {
     path: PathBuf,
+    out: AtomicFile,
     part: Part,
     service_name: String,
     collected: Arc<Mutex<Vec<TableState>>>,
 }
 
 impl StateSink {
-    /// Checks `path` can be written (its directory exists) before any DynamoDB request.
+    /// Checks `path` can be written (a regular file or a new name in an existing
+    /// directory, not the workflow file nor the catalog or output of the workflow's
+    /// sink), takes its lock and opens its temporary file, before any DynamoDB request.
     pub fn new(
         path: &Path,
         part: Part,
         workflow: &Workflow,
         collected: Arc<Mutex<Vec<TableState>>>,
     ) -> Result<StateSink, StateFileError> {
-        let problem = |problem: &str| StateFileError::Output {
-            path: path.to_path_buf(),
-            problem: problem.to_string(),
-        };
-        if path.is_dir() {
-            return Err(problem("is a directory; give a file name"));
+        let inputs = run_files(workflow);
+        let mut output = Output::new("--state-out", path)
+            .example("part-1.json")
+            // The state holds values of the table (top values, extremes).
+            .owner_only();
+        for (what, file) in &inputs {
+            output = output.input(what, file);
         }
-        if !dir_of(path).is_dir() {
-            return Err(problem(
-                "its directory does not exist; create it or give another path",
-            ));
-        }
+        let out = output.open()?;
         Ok(StateSink {
             path: path.to_path_buf(),
+            out,
             part,
             service_name: workflow.service_name.clone(),
             collected,
         })
     }
 
-    fn write_file(&self, tables: Vec<TableState>) -> Result<(), String> {
+    fn write_file(self, tables: Vec<TableState>) -> Result<(), String> {
         let file = StateFile {
             format: FORMAT.into(),
             version: VERSION,
@@ -410,29 +410,38 @@ impl StateSink {
             part: self.part,
             tables,
         };
-        // Created 0600: the state holds values of the table (top values, extremes).
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".dynameta-state.")
-            .suffix(".tmp")
-            .tempfile_in(dir_of(&self.path))
-            .map_err(|e| e.to_string())?;
+        let mut out = self.out;
         {
-            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
-            serde_json::to_writer(&mut out, &file).map_err(|e| e.to_string())?;
-            out.write_all(b"\n").map_err(|e| e.to_string())?;
-            out.flush().map_err(|e| e.to_string())?;
+            let mut writer = std::io::BufWriter::new(out.file());
+            serde_json::to_writer(&mut writer, &file).map_err(|e| e.to_string())?;
+            writer.write_all(b"\n").map_err(|e| e.to_string())?;
+            writer.flush().map_err(|e| e.to_string())?;
         }
-        tmp.as_file().sync_all().map_err(|e| e.to_string())?;
-        tmp.persist(&self.path).map_err(|e| e.error.to_string())?;
-        Ok(())
+        out.commit().map_err(|e| e.to_string())
     }
 }
 
-fn dir_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+/// The files of the workflow a partial profile must not write its state over: the
+/// workflow file, and the local catalog or the file sink's output it names.
+fn run_files(workflow: &Workflow) -> Vec<(&'static str, PathBuf)> {
+    let Some(sink) = &workflow.sink else {
+        return Vec::new();
+    };
+    let mut files = vec![("the workflow file", sink.workflow_file.clone())];
+    let named = |key: &str| sink.config.get(key).and_then(|v| v.as_str());
+    match sink.kind.as_str() {
+        "local" => files.push((
+            "the local catalog",
+            PathBuf::from(named("path").unwrap_or(crate::sinks::local::DEFAULT_PATH)),
+        )),
+        "file" => {
+            if let Some(f) = named("filename") {
+                files.push(("the file sink's output", PathBuf::from(f)));
+            }
+        }
+        _ => {}
     }
+    files
 }
 
 impl SinkWriter for StateSink {
@@ -457,15 +466,16 @@ impl SinkWriter for StateSink {
                 return report;
             }
             let n = tables.len() as u64;
+            let path = self.path.clone();
             match self.write_file(tables) {
                 Ok(()) => {
                     report.written = n;
-                    report.outputs.push(self.path.display().to_string());
+                    report.outputs.push(path.display().to_string());
                 }
                 Err(e) => {
                     report.error = Some(format!(
                         "cannot write the profile state {}: {e}",
-                        self.path.display()
+                        path.display()
                     ))
                 }
             }

@@ -37,10 +37,21 @@ pub enum ReadError {
 
 /// Reads the records of a file sink output (the `dynamodbTable` ones are not needed).
 pub fn read_records(path: &Path) -> Result<Vec<Record>, ReadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io {
+    use std::io::Read as _;
+    let io = |source| ReadError::Io {
         path: path.to_path_buf(),
         source,
+    };
+    // A FIFO or a device is refused without blocking (dynameta_fs::input).
+    let mut file = dynameta_fs::input::open(path, "publish --from file").map_err(|e| match e {
+        dynameta_fs::input::InputError::Io { source, .. } => io(source),
+        other => io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            other.to_string(),
+        )),
     })?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(io)?;
     let mut records = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {

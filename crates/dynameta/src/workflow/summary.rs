@@ -175,6 +175,9 @@ impl Summary {
 
     /// Renders the human summary.
     pub fn render(&self) -> String {
+        // Table names, attribute names and error messages can hold any character: each
+        // is escaped for the terminal (one line each, controls and bidi made visible).
+        use dynameta_fs::terminal::escape;
         let mut out = String::new();
         out.push_str("Workflow summary\n");
         out.push_str(&format!("  Tables listed:    {}\n", self.tables_listed));
@@ -194,7 +197,7 @@ impl Summary {
         }
         out.push_str(&format!("  Records written:  {}\n", self.records_written));
         for output in &self.outputs {
-            out.push_str(&format!("  Output:           {output}\n"));
+            out.push_str(&format!("  Output:           {}\n", escape(output)));
         }
         if let Some(c) = &self.classification {
             out.push_str(&format!(
@@ -215,7 +218,7 @@ impl Summary {
             out.push_str(&format!(
                 "  Marked deleted:   {} ({})\n",
                 self.tables_deleted.len(),
-                self.tables_deleted.join(", ")
+                escape(&self.tables_deleted.join(", "))
             ));
         }
         out.push_str(&format!(
@@ -223,7 +226,7 @@ impl Summary {
             self.elapsed.as_secs_f64()
         ));
         for w in self.warnings.iter().take(20) {
-            out.push_str(&format!("  warning: {w}\n"));
+            out.push_str(&format!("  warning: {}\n", escape(w)));
         }
         if self.warnings.len() > 20 {
             out.push_str(&format!(
@@ -232,8 +235,46 @@ impl Summary {
             ));
         }
         for f in &self.failures {
-            out.push_str(&format!("  FAILED {}: {}\n", f.name, f.reason));
+            out.push_str(&format!(
+                "  FAILED {}: {}\n",
+                escape(&f.name),
+                escape(&f.reason)
+            ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Table names and reasons (which quote attribute names and values) reach the
+    /// terminal escaped: no ESC, BEL, BS, CR or bidi override, one line each.
+    #[test]
+    fn the_summary_escapes_table_data() {
+        let hostile = "a\u{1b}[31m\u{7}\u{8}\r\u{202E}b";
+        let summary = Summary {
+            warnings: vec![format!("attribute {hostile} skipped")],
+            failures: vec![Failure {
+                name: hostile.into(),
+                reason: format!("bad value {hostile}\nsecond line"),
+            }],
+            tables_deleted: vec![hostile.into()],
+            outputs: vec![format!("out{hostile}.jsonl")],
+            ..Summary::default()
+        };
+        let text = summary.render();
+        assert!(
+            !text
+                .chars()
+                .any(|c| c != '\n' && dynameta_fs::terminal::is_unsafe(c)),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("FAILED a\\u{1b}[31m\\u{7}\\u{8}\\r\\u{202e}b: bad value"),
+            "{text}"
+        );
+        assert!(text.contains("\\nsecond line"), "{text}");
     }
 }

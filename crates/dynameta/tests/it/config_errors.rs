@@ -68,6 +68,12 @@ fn cases() -> Vec<Case> {
         Case { name: "missing sourceConfig", yaml: Some(BASE.replace("  sourceConfig:\n    config:\n      type: DatabaseMetadata\n      threads: 2\n      tableFilterPattern:\n        includes: [\"orders.*\"]\n", "")), args: &[], expect: &["source.sourceConfig", "required"] },
         Case { name: "bad role arn", yaml: edit("awsRegion: us-east-1", "awsRegion: us-east-1\n        assumeRoleArn: my-role"), args: &[], expect: &["source.serviceConnection.config.awsConfig.assumeRoleArn", "arn:aws:iam::"] },
         Case { name: "unknown cli flag", yaml: Some(BASE.into()), args: &["--frobnicate"], expect: &["--frobnicate"] },
+        Case { name: "quote in databaseName", yaml: edit("      connectionArguments:\n", "      databaseName: 'a\"b'\n      connectionArguments:\n"), args: &[], expect: &["source.serviceConnection.config.databaseName", "`\"`"] },
+        Case { name: "serviceName too long", yaml: edit("serviceName: svc", &format!("serviceName: {}", "s".repeat(300))), args: &[], expect: &["source.serviceName", "300 characters", "at most 256"] },
+        Case { name: "databaseName too long", yaml: edit("      connectionArguments:\n", &format!("      databaseName: {}\n      connectionArguments:\n", "d".repeat(257))), args: &[], expect: &["source.serviceConnection.config.databaseName", "257 characters", "at most 256"] },
+        Case { name: "awsConfig as a string", yaml: edit("awsConfig:\n        awsAccessKeyId: AKIDEXAMPLE\n        awsSecretAccessKey: not-a-secret\n        awsRegion: us-east-1\n        endPointURL: http://127.0.0.1:9", "awsConfig: \"not-a-secret\""), args: &[], expect: &["source.serviceConnection.config.awsConfig", "not shown"] },
+        Case { name: "bad extraHeaders name", yaml: edit("  loggerLevel: INFO\n", "  loggerLevel: INFO\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n    authProvider: openmetadata\n    securityConfig:\n      jwtToken: t\n    extraHeaders:\n      \"X Bad\": v\n"), args: &[], expect: &["workflowConfig.openMetadataServerConfig.extraHeaders.X Bad", "not an HTTP header name"] },
+        Case { name: "bad extraHeaders value", yaml: edit("  loggerLevel: INFO\n", "  loggerLevel: INFO\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n    authProvider: openmetadata\n    securityConfig:\n      jwtToken: t\n    extraHeaders:\n      X-Ok: \"not-a-secret\\r\\nX-Injected: 1\"\n"), args: &[], expect: &["workflowConfig.openMetadataServerConfig.extraHeaders.X-Ok", "not a valid HTTP header value"] },
     ]
 }
 

@@ -539,3 +539,40 @@ fn config_errors_are_json_with_log_format_json() {
     );
     assert!(v["hint"].as_str().unwrap().contains("`awsRegion`"), "{v}");
 }
+
+/// Control characters quoted from the workflow in an error (a sink type, a region, a
+/// header name) reach the terminal escaped, never raw.
+#[test]
+fn control_characters_in_config_errors_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, yaml) in [
+        ("sink type", edit("  type: file\n", "  type: \"fi\\e[31mle\\u202E\"\n")),
+        (
+            "region",
+            edit("awsRegion: us-east-1", "awsRegion: \"us-\\e]0;x\\a\\b\\r\""),
+        ),
+        (
+            "header name",
+            edit(
+                "      jwtToken: ${OM_JWT_TOKEN}\n",
+                "      jwtToken: ${OM_JWT_TOKEN}\n    extraHeaders:\n      \"X-\\e[2J\\u202E\": v\n",
+            ),
+        ),
+    ] {
+        let path = write(dir.path(), "escapes.yaml", &yaml);
+        let path = path.to_string_lossy().into_owned();
+        let (code, _, stderr) = run_bounded(
+            &["ingest", "-c", &path],
+            &[("OM_JWT_TOKEN", JWT)],
+            Duration::from_secs(60),
+        )
+        .unwrap_or_else(|| panic!("{name}: did not finish"));
+        assert_eq!(code, 2, "{name}: {stderr}");
+        let raw: Vec<char> = stderr
+            .chars()
+            .filter(|&c| c != '\n' && dynameta_fs::terminal::is_unsafe(c))
+            .collect();
+        assert!(raw.is_empty(), "{name}: raw {raw:?} in {stderr:?}");
+        assert!(stderr.contains("\\u{1b}"), "{name}: {stderr}");
+    }
+}

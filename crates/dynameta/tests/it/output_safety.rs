@@ -413,3 +413,467 @@ fn a_second_run_on_the_same_output_fails_fast() {
     );
     assert_eq!(third.code, 0, "lock released: {}", third.output());
 }
+
+/// Special files an output must never replace, made in `dir`: a FIFO, a link to a
+/// device, a socket (its listener is returned: the socket exists while it lives), a
+/// directory and a dangling link, each with the words its refusal uses.
+#[cfg(unix)]
+fn special_targets(
+    dir: &Path,
+) -> (
+    Vec<(PathBuf, &'static str)>,
+    std::os::unix::net::UnixListener,
+) {
+    let fifo = dir.join("fifo.out");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let to_null = dir.join("null.out");
+    std::os::unix::fs::symlink("/dev/null", &to_null).unwrap();
+    let socket = dir.join("socket.out");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let a_dir = dir.join("dir.out");
+    std::fs::create_dir(&a_dir).unwrap();
+    let dangling = dir.join("dangling.out");
+    std::os::unix::fs::symlink(dir.join("nowhere/x"), &dangling).unwrap();
+    let targets = vec![
+        (fifo, "is a named pipe (FIFO), not a regular file"),
+        (PathBuf::from("/dev/null"), "is a character device"),
+        (to_null, "is a symbolic link to a character device"),
+        (socket, "is a socket, not a regular file"),
+        (a_dir, "is a directory"),
+        (dangling, "which does not exist"),
+        (dir.join("missing/x.out"), "directory does not exist"),
+    ];
+    (targets, listener)
+}
+
+/// Asserts that what `special_targets` made is still what it was.
+#[cfg(unix)]
+fn assert_untouched(dir: &Path) {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = |name: &str| {
+        std::fs::symlink_metadata(dir.join(name))
+            .unwrap()
+            .file_type()
+    };
+    assert!(kind("fifo.out").is_fifo());
+    assert!(kind("null.out").is_symlink());
+    assert!(kind("socket.out").is_socket());
+    assert!(kind("dangling.out").is_symlink());
+    assert_eq!(std::fs::read_dir(dir.join("dir.out")).unwrap().count(), 0);
+    assert!(!dir.join("missing").exists());
+    assert!(!dir.join("nowhere").exists());
+    assert!(temp_files(dir).is_empty(), "{:?}", temp_files(dir));
+}
+
+/// `report --out` follows the file sink's rules: a FIFO, a device, a socket, a
+/// directory, a dangling link, a missing directory and the catalog itself (by name, by
+/// `..`, by a link) are refused with exit 2 before the catalog is read, and the catalog
+/// is byte for byte as it was; a link to a file is written through with its mode kept,
+/// a new report is owner-only.
+#[cfg(unix)]
+#[test]
+fn report_out_follows_the_output_rules() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dynameta.db");
+    drop(dynameta_catalog::Catalog::open(&db).unwrap());
+    let before = std::fs::read(&db).unwrap();
+    let report = |catalog: &Path, out: &Path| {
+        dynameta(
+            &[
+                "report",
+                "--catalog",
+                catalog.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let (mut targets, _socket) = special_targets(dir.path());
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let to_db = dir.path().join("db-link.html");
+    std::os::unix::fs::symlink(&db, &to_db).unwrap();
+    targets.push((db.clone(), "is the catalog"));
+    targets.push((sub.join("../dynameta.db"), "is the catalog"));
+    targets.push((to_db.clone(), "is the catalog"));
+    for (out, expected) in &targets {
+        let r = report(&db, out);
+        assert_eq!(r.code, 2, "{out:?}: {}", r.output());
+        assert!(
+            r.stderr.contains("--out: ") && r.stderr.contains(expected),
+            "{out:?}: {}",
+            r.stderr
+        );
+        assert_eq!(
+            std::fs::read(&db).unwrap(),
+            before,
+            "{out:?}: catalog changed"
+        );
+    }
+    assert_untouched(dir.path());
+    assert!(std::fs::symlink_metadata(&to_db).unwrap().is_symlink());
+
+    // Refused before the catalog is read: a missing catalog is not what is reported.
+    let r = report(&dir.path().join("no.db"), Path::new("/dev/null"));
+    assert_eq!(r.code, 2, "{}", r.output());
+    assert!(r.stderr.contains("--out: /dev/null"), "{}", r.stderr);
+
+    // A link to a file: written through, the file's mode kept.
+    let real = sub.join("real.html");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("report-link.html");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let r = report(&db, &link);
+    assert_eq!(r.code, 0, "{}", r.output());
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert!(std::fs::read_to_string(&real).unwrap().contains("<html"));
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o640, "mode of the linked report: {mode:o}");
+    assert!(temp_files(&sub).is_empty());
+
+    let fresh = dir.path().join("fresh.html");
+    assert_eq!(report(&db, &fresh).code, 0);
+    let mode = std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o600, "a new report holds table values: {mode:o}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+/// `profile --state-out` follows the same rules, and is never the workflow file, the
+/// local catalog or the file sink's output of the workflow: all refused with exit 2
+/// before any DynamoDB request. A link to a file is written through, its mode kept.
+#[cfg(unix)]
+#[test]
+fn state_out_follows_the_output_rules() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = unique_access_key("stateout");
+    seed(&key, &["tab"]);
+    let proxy = FaultProxy::start(&dynamodb_local().endpoint, Vec::new());
+    let out = dir.path().join("profile.jsonl");
+    std::fs::write(&out, "precious output\n").unwrap();
+    let yaml = workflow_for("profile", &proxy.endpoint, &key, &out);
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let db = dir.path().join("catalog.db");
+    std::fs::write(&db, "precious catalog").unwrap();
+    let local_wf = write(
+        dir.path(),
+        "local.yaml",
+        &yaml.replace(
+            &format!("  type: file\n  config:\n    filename: {}", out.display()),
+            &format!("  type: local\n  config:\n    path: {}", db.display()),
+        ),
+    );
+    let part = |wf: &Path, state: &Path| {
+        dynameta(
+            &[
+                "profile",
+                "-c",
+                wf.to_str().unwrap(),
+                "--part",
+                "1/1",
+                "--state-out",
+                state.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let (targets, _socket) = special_targets(dir.path());
+    for (state, expected) in &targets {
+        let r = part(&wf, state);
+        assert_eq!(r.code, 2, "{state:?}: {}", r.output());
+        assert!(
+            r.stderr.contains("--state-out: ") && r.stderr.contains(expected),
+            "{state:?}: {}",
+            r.stderr
+        );
+    }
+    let workflow_text = std::fs::read(&wf).unwrap();
+    for (wf, state, expected) in [
+        (&wf, &wf, "is the workflow file"),
+        (&wf, &out, "is the file sink's output"),
+        (&local_wf, &db, "is the local catalog"),
+    ] {
+        let r = part(wf, state);
+        assert_eq!(r.code, 2, "{state:?}: {}", r.output());
+        assert!(r.stderr.contains(expected), "{state:?}: {}", r.stderr);
+    }
+    assert_eq!(proxy.requests(), 0, "DynamoDB was called");
+    assert_untouched(dir.path());
+    assert_eq!(std::fs::read(&wf).unwrap(), workflow_text);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious output\n");
+    assert_eq!(std::fs::read_to_string(&db).unwrap(), "precious catalog");
+
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let real = data.join("part-1.json");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let link = dir.path().join("state-link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let r = part(&wf, &link);
+    assert_eq!(r.code, 0, "{}", r.output());
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .contains("dynameta-profile-state"));
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o640, "mode of the linked state: {mode:o}");
+    assert!(temp_files(&data).is_empty());
+
+    // `profile merge` never writes its sink's output over a state file it merges.
+    let state = std::fs::read(&real).unwrap();
+    let file_sink = format!("  type: file\n  config:\n    filename: {}", out.display());
+    for (name, sink) in [
+        (
+            "file",
+            format!("  type: file\n  config:\n    filename: {}", link.display()),
+        ),
+        (
+            "local",
+            format!("  type: local\n  config:\n    path: {}", real.display()),
+        ),
+    ] {
+        let merge_wf = write(dir.path(), "merge.yaml", &yaml.replace(&file_sink, &sink));
+        let r = dynameta(
+            &[
+                "profile",
+                "merge",
+                "-c",
+                merge_wf.to_str().unwrap(),
+                real.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(r.code, 2, "{name}: {}", r.output());
+        assert!(
+            r.stderr.contains("is a state file being merged"),
+            "{name}: {}",
+            r.stderr
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), state, "{name}");
+    }
+}
+
+/// The local catalog's path is checked by the output rules in the sink's build step and
+/// in its health check (one function): `test-connection` never passes a path `ingest`
+/// then refuses.
+#[cfg(unix)]
+#[test]
+fn test_connection_fails_the_catalog_paths_ingest_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = unique_access_key("localpath");
+    seed(&key, &["tab"]);
+    let endpoint = &dynamodb_local().endpoint;
+    let (targets, _socket) = special_targets(dir.path());
+    let wf_path = dir.path().join("wf.yaml");
+    let mut cases: Vec<(PathBuf, &str)> = targets;
+    cases.push((wf_path.clone(), "is the workflow file"));
+    for (path, expected) in cases {
+        let yaml = workflow_for("ingest", endpoint, &key, Path::new("unused")).replace(
+            "  type: file\n  config:\n    filename: unused",
+            &format!("  type: local\n  config:\n    path: {}", path.display()),
+        );
+        let wf = write(dir.path(), "wf.yaml", &yaml);
+        let tc = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+        assert_eq!(tc.code, 1, "{path:?}: {}", tc.output());
+        let line = tc
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("Local catalog"))
+            .unwrap_or_else(|| panic!("no Local catalog step: {}", tc.stdout));
+        assert!(line.contains("FAIL"), "{path:?}: {}", tc.stdout);
+        assert!(
+            tc.stdout.contains("sink.config.path: ") && tc.stdout.contains(expected),
+            "{path:?}: {}",
+            tc.stdout
+        );
+        let ingest = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
+        assert_eq!(ingest.code, 2, "{path:?}: {}", ingest.output());
+        assert!(
+            ingest.stderr.contains(expected),
+            "{path:?}: {}",
+            ingest.stderr
+        );
+    }
+    assert_untouched(dir.path());
+}
+
+/// What a hostile table puts in attribute names and values: a colour sequence, BEL,
+/// BS, CR, a bidi override and a C1 CSI.
+const HOSTILE: &str = "x\u{1b}[31m\u{7}\u{8}\r\u{202E}\u{9b}y";
+
+/// No raw control or bidi character in `text` (line breaks aside).
+fn assert_escaped(text: &str, what: &str) {
+    let raw: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n' && dynameta_fs::terminal::is_unsafe(c))
+        .collect();
+    assert!(raw.is_empty(), "{what}: raw {raw:?} in {text:?}");
+}
+
+/// Seeds table `name` keyed by `id` whose items have an attribute named after
+/// [`HOSTILE`] holding it as a value (`extra` adds a second such attribute).
+fn seed_hostile(key: &str, name: &str, extra: bool) {
+    use aws_sdk_dynamodb::types::AttributeValue as AV;
+    let (endpoint, key, name) = (
+        dynamodb_local().endpoint.clone(),
+        key.to_string(),
+        name.to_string(),
+    );
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &key, "us-east-1").await;
+            if !extra {
+                corpus::create_table(&client, &name, ("id", ScalarAttributeType::S), None).await;
+            }
+            let items = (0..5)
+                .map(|i| {
+                    let mut item = std::collections::HashMap::new();
+                    item.insert("id".to_string(), AV::S(format!("id{i}{HOSTILE}")));
+                    item.insert(format!("a{HOSTILE}"), AV::S(format!("v{HOSTILE}")));
+                    if extra {
+                        item.insert(format!("b{HOSTILE}"), AV::N(i.to_string()));
+                    }
+                    item
+                })
+                .collect();
+            corpus::put_items(&client, &name, items).await;
+        })
+    })
+    .join()
+    .expect("seed the hostile table");
+}
+
+/// Control characters from table data are escaped in every human-readable output: the
+/// run summary and logs, `show`, `diff`, the console sink and `classify --explain`.
+#[test]
+fn control_characters_from_table_data_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = unique_access_key("escapes");
+    seed_hostile(&key, "hostile", false);
+    let endpoint = &dynamodb_local().endpoint;
+    let db = dir.path().join("catalog.db");
+    let yaml = workflow_for("ingest", endpoint, &key, Path::new("unused")).replace(
+        "  type: file\n  config:\n    filename: unused",
+        &format!("  type: local\n  config:\n    path: {}", db.display()),
+    );
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let wf = wf.to_str().unwrap();
+    let first = dynameta(&["ingest", "-c", wf], &[]);
+    assert_eq!(first.code, 0, "{}", first.output());
+    assert_escaped(&first.stdout, "ingest summary");
+    assert_escaped(&first.stderr, "ingest logs");
+    seed_hostile(&key, "hostile", true);
+    let second = dynameta(&["ingest", "-c", wf], &[]);
+    assert_eq!(second.code, 0, "{}", second.output());
+
+    let db = db.to_str().unwrap();
+    let show = dynameta(&["show", "--catalog", db, "hostile"], &[]);
+    assert_eq!(show.code, 0, "{}", show.output());
+    assert_escaped(&show.stdout, "show");
+    // (OpenMetadata's column names carry CR as `__reserved__carriage_return__`.)
+    assert!(
+        show.stdout.contains("ax\\u{1b}[31m\\u{7}\\u{8}")
+            && show.stdout.contains("\\u{202e}\\u{9b}y"),
+        "{}",
+        show.stdout
+    );
+    let diff = dynameta(&["diff", "--catalog", db], &[]);
+    assert_eq!(diff.code, 1, "changes: {}", diff.output());
+    assert_escaped(&diff.stdout, "diff");
+    assert!(
+        diff.stdout.contains("+ attribute bx\\u{1b}[31m"),
+        "{}",
+        diff.stdout
+    );
+    let missing = dynameta(&["show", "--catalog", db, HOSTILE], &[]);
+    assert_eq!(missing.code, 2, "{}", missing.output());
+    assert_escaped(&missing.stderr, "show's error");
+
+    let console = write(
+        dir.path(),
+        "console.yaml",
+        &yaml.replace(
+            &format!("  type: local\n  config:\n    path: {db}"),
+            "  type: console",
+        ),
+    );
+    let console = dynameta(&["ingest", "-c", console.to_str().unwrap()], &[]);
+    assert_eq!(console.code, 0, "{}", console.output());
+    assert!(console.stdout.contains("hostile  ("), "{}", console.stdout);
+    assert_escaped(&console.stdout, "console sink");
+    assert_escaped(&console.stderr, "console sink logs");
+
+    let classify = write(
+        dir.path(),
+        "classify.yaml",
+        &yaml.replace("type: DatabaseMetadata", "type: AutoClassification"),
+    );
+    let explain = dynameta(
+        &[
+            "classify",
+            "-c",
+            classify.to_str().unwrap(),
+            "--explain",
+            "hostile",
+        ],
+        &[],
+    );
+    assert_eq!(explain.code, 0, "{}", explain.output());
+    assert!(explain.stdout.contains("ax\\u{1b}"), "{}", explain.stdout);
+    assert_escaped(&explain.stdout, "--explain");
+    assert_escaped(&explain.stderr, "--explain logs");
+}
+
+/// `show --from`, `publish --from` and `-c` refuse a FIFO (and other special files) at
+/// once instead of blocking.
+#[cfg(unix)]
+#[test]
+fn named_inputs_refuse_a_fifo_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.jsonl");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for from in [fifo.as_path(), Path::new("/dev/zero"), dir.path()] {
+        let r = dynameta(&["show", "--from", from.to_str().unwrap(), "t"], &[]);
+        assert_eq!(r.code, 2, "{from:?}: {}", r.output());
+        assert!(
+            r.stderr.contains("not a regular file"),
+            "{from:?}: {}",
+            r.stderr
+        );
+    }
+    let yaml = workflow(
+        "http://127.0.0.1:9",
+        "AKIA",
+        "",
+        "",
+        Path::new("unused.jsonl"),
+    );
+    let wf = write(dir.path(), "wf.yaml", &to_rest(&yaml, "http://127.0.0.1:9"));
+    let r = dynameta(
+        &[
+            "publish",
+            "-c",
+            wf.to_str().unwrap(),
+            "--from",
+            fifo.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}", r.output());
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    let r = dynameta(&["ingest", "-c", fifo.to_str().unwrap()], &[]);
+    assert_eq!(r.code, 2, "{}", r.output());
+    assert!(r.stderr.contains("a named pipe (FIFO)"), "{}", r.stderr);
+}

@@ -1,6 +1,6 @@
 //! The file sink as a component: its configuration, build step and health check.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -18,6 +18,9 @@ use crate::sinks::{
 pub struct FileSinkConfig {
     /// JSON Lines output path.
     pub filename: String,
+    /// The workflow file the run reads (never written over); not a key.
+    #[serde(skip)]
+    pub workflow_file: Option<PathBuf>,
 }
 
 impl FileSinkConfig {
@@ -32,6 +35,17 @@ impl FileSinkConfig {
         }
         Ok(file)
     }
+
+    /// The same, knowing the workflow file the run reads: the output must not be it.
+    pub fn reading(mut self, workflow_file: &Path) -> Self {
+        self.workflow_file = Some(workflow_file.to_path_buf());
+        self
+    }
+
+    /// Opens the sink: the build step and the health check run the same checks.
+    fn open(&self) -> Result<FileSink, super::FileSinkError> {
+        FileSink::create_for(Path::new(&self.filename), self.workflow_file.as_deref())
+    }
 }
 
 impl SinkConfig for FileSinkConfig {
@@ -39,12 +53,16 @@ impl SinkConfig for FileSinkConfig {
         "file"
     }
 
+    fn output_file(&self) -> Option<(&'static str, &Path)> {
+        Some(("sink.config.filename", Path::new(&self.filename)))
+    }
+
     fn build<'a>(
         &'a self,
         _opening: Opening<'a>,
     ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>> {
         Box::pin(async move {
-            let sink = FileSink::create(Path::new(&self.filename))?;
+            let sink = self.open()?;
             Ok(Box::new(FileWriter {
                 sink,
                 sample_data: 0,
@@ -57,7 +75,7 @@ impl SinkConfig for FileSinkConfig {
             const STEP: &str = "Output file";
             // Opening checks the path, takes the lock and creates a temporary file
             // beside the output; abandoning removes it and leaves the output as it was.
-            let step = match FileSink::create(Path::new(&self.filename)) {
+            let step = match self.open() {
                 Ok(sink) => {
                     drop(sink.abandon());
                     HealthStep::passed(STEP, format!("{} can be written", self.filename))

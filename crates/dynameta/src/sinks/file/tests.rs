@@ -120,120 +120,22 @@ fn missing_directory_is_a_clear_config_error() {
     );
 }
 
+/// The path rules themselves are `dynameta_fs::output`'s (tested there); the sink names
+/// its key, and refuses the workflow file the run reads.
 #[test]
-fn a_directory_or_no_file_name_is_refused() {
+fn the_workflow_file_is_never_the_output() {
     let dir = tempfile::tempdir().unwrap();
-    for path in [dir.path().to_path_buf(), dir.path().join("sub/")] {
-        if path.ends_with("sub") {
-            std::fs::create_dir(&path).unwrap();
-        }
-        let err = FileSink::create(&path).err().unwrap();
-        assert!(matches!(err, FileSinkError::Directory { .. }), "{err}");
-        assert!(err.to_string().contains("is a directory"), "{err}");
-    }
-    for path in ["", "/", ".."] {
-        let err = FileSink::create(Path::new(path)).err().unwrap();
-        assert!(err.is_config(), "{path:?}: {err}");
-    }
-    assert_eq!(listing(dir.path()), ["sub"], "nothing created");
-}
-
-#[cfg(unix)]
-#[test]
-fn special_files_and_links_to_them_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let link = dir.path().join("null.jsonl");
-    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
-    let err = FileSink::create(&link).err().unwrap();
-    assert!(
-        err.to_string()
-            .contains("is a symbolic link to a character device, not a regular file"),
-        "{err}"
-    );
-    let dangling = dir.path().join("dangling.jsonl");
-    std::os::unix::fs::symlink(dir.path().join("nowhere/x"), &dangling).unwrap();
-    let err = FileSink::create(&dangling).err().unwrap();
-    assert!(matches!(err, FileSinkError::DanglingLink { .. }), "{err}");
-    let err = FileSink::create(Path::new("/dev/null")).err().unwrap();
-    assert!(err.to_string().contains("a character device"), "{err}");
-    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
-}
-
-#[cfg(unix)]
-#[test]
-fn a_link_to_a_file_is_written_through() {
-    let dir = tempfile::tempdir().unwrap();
-    let real_dir = dir.path().join("real");
-    std::fs::create_dir(&real_dir).unwrap();
-    let real = real_dir.join("data.jsonl");
-    std::fs::write(&real, "old\n").unwrap();
-    let link = dir.path().join("out.jsonl");
-    std::os::unix::fs::symlink(&real, &link).unwrap();
-    let mut sink = FileSink::create(&link).unwrap();
-    sink.write(&record("a")).unwrap();
-    sink.finish(true).unwrap();
-    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
-    assert!(std::fs::read_to_string(&real).unwrap().contains("\"a\""));
-    assert_eq!(listing(&real_dir), ["data.jsonl"]);
-}
-
-#[cfg(unix)]
-#[test]
-fn the_mode_of_the_old_file_is_kept() {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("out.jsonl");
-    std::fs::write(&target, "old\n").unwrap();
-    std::fs::set_permissions(&target, Permissions::from_mode(0o600)).unwrap();
-    let mut sink = FileSink::create(&target).unwrap();
-    sink.write(&record("a")).unwrap();
-    sink.finish(true).unwrap();
-    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o7777;
-    assert_eq!(mode, 0o600);
-}
-
-#[test]
-fn a_second_sink_on_the_same_output_is_refused_while_the_first_is_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("out.jsonl");
-    let first = FileSink::create(&target).unwrap();
-    let err = FileSink::create(&target).err().unwrap();
-    assert!(matches!(err, FileSinkError::Locked { .. }), "{err}");
+    let workflow = dir.path().join("wf.yaml");
+    std::fs::write(&workflow, "source: {}\n").unwrap();
+    let err = FileSink::create_for(&workflow, Some(&workflow))
+        .err()
+        .unwrap();
+    assert!(err.is_config());
     let text = err.to_string();
     assert!(
-        text.contains("another dynameta run")
-            && text.contains(&format!("pid {}", std::process::id())),
+        text.starts_with("sink.config.filename: ") && text.contains("the workflow file"),
         "{text}"
     );
-    drop(first);
-    FileSink::create(&target).unwrap().finish(true).unwrap();
-}
-
-#[cfg(unix)]
-#[test]
-fn a_link_planted_as_the_lock_file_is_not_followed() {
-    let dir = tempfile::tempdir().unwrap();
-    let victim = dir.path().join("victim");
-    std::fs::write(&victim, "precious\n").unwrap();
-    let target = dir.path().join("out.jsonl");
-    std::os::unix::fs::symlink(&victim, lock_path(&target)).unwrap();
-    let err = FileSink::create(&target).err().unwrap();
-    assert!(
-        err.to_string()
-            .contains("a symbolic link (the lock file of"),
-        "{err}"
-    );
-    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
-}
-
-#[test]
-fn side_files_of_a_relative_name_stay_relative() {
-    assert_eq!(
-        partial_path(Path::new("out.jsonl")),
-        Path::new("out.jsonl.partial")
-    );
-    assert_eq!(
-        lock_path(Path::new("d/out.jsonl")),
-        Path::new("d/.out.jsonl.lock")
-    );
+    assert_eq!(std::fs::read_to_string(&workflow).unwrap(), "source: {}\n");
+    assert_eq!(listing(dir.path()), ["wf.yaml"]);
 }

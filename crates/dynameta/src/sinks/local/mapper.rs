@@ -383,11 +383,9 @@ fn snapshot(fqn: &str, p: Pending) -> TableSnapshot {
 /// `dynameta show TABLE --from out.jsonl`: the table's view from a file sink's output
 /// (an ingest output, optionally with classify's tags in the same or another run).
 pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        format!(
-            "cannot read {}: {e}. Give the JSON Lines file an ingest run wrote (sink: {{type: file}}).",
-            path.display()
-        )
+    // A FIFO or a device is refused without blocking (dynameta_fs::input).
+    let file = dynameta_fs::input::open(path, "show --from file").map_err(|e| {
+        format!("{e}. Give the JSON Lines file an ingest run wrote (sink: {{type: file}}).")
     })?;
     let mut mapper = Mapper::default();
     let mut snapshot = None;

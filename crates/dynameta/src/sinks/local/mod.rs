@@ -35,6 +35,9 @@ pub struct LocalSinkConfig {
     /// The catalog file (created when missing).
     #[serde(default = "default_path")]
     pub path: String,
+    /// The workflow file the run reads (never written over); not a key.
+    #[serde(skip)]
+    pub workflow_file: Option<PathBuf>,
 }
 
 fn default_path() -> String {
@@ -45,6 +48,7 @@ impl Default for LocalSinkConfig {
     fn default() -> Self {
         LocalSinkConfig {
             path: default_path(),
+            workflow_file: None,
         }
     }
 }
@@ -59,36 +63,38 @@ impl LocalSinkConfig {
                 "must not be empty. Set the catalog file, e.g. `path: dynameta.db`.",
             ));
         }
-        let parent = Path::new(&local.path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        if let Some(dir) = parent {
-            if !dir.is_dir() {
-                return Err(ConfigError::invalid(
-                    "sink.config.path",
-                    format!(
-                        "the directory {} does not exist. Create it, or point `path` into an existing one.",
-                        dir.display()
-                    ),
-                ));
-            }
-        }
-        if Path::new(&local.path).is_dir() {
-            return Err(ConfigError::invalid(
-                "sink.config.path",
-                format!(
-                    "{} is a directory. Name the catalog file, e.g. `path: {}/dynameta.db`.",
-                    local.path, local.path
-                ),
-            ));
-        }
         Ok(local)
+    }
+
+    /// The same, knowing the workflow file the run reads: the catalog must not be it.
+    pub fn reading(mut self, workflow_file: &Path) -> Self {
+        self.workflow_file = Some(workflow_file.to_path_buf());
+        self
+    }
+
+    /// The catalog path by the rules of every output (`dynameta_fs::output`): a regular
+    /// file, a link to one or a new name in an existing directory, and not the workflow
+    /// file. SQLite writes the file; this is the check alone, the one function both the
+    /// build step and the health check run, so `test-connection` passes exactly the
+    /// paths `ingest` accepts.
+    fn check_path(&self) -> Result<(), dynameta_fs::output::OutputError> {
+        let path = Path::new(&self.path);
+        let mut output =
+            dynameta_fs::output::Output::new("sink.config.path", path).example(DEFAULT_PATH);
+        if let Some(wf) = &self.workflow_file {
+            output = output.input("the workflow file", wf);
+        }
+        output.check().map(|_| ())
     }
 }
 
 impl SinkConfig for LocalSinkConfig {
     fn kind(&self) -> &'static str {
         "local"
+    }
+
+    fn output_file(&self) -> Option<(&'static str, &Path)> {
+        Some(("sink.config.path", Path::new(&self.path)))
     }
 
     fn build<'a>(
@@ -103,6 +109,7 @@ impl SinkConfig for LocalSinkConfig {
                     command,
                 } => (command.name(), service_name.to_string()),
             };
+            self.check_path()?;
             let path = PathBuf::from(&self.path);
             let mut catalog = Catalog::open(&path)?;
             let run = catalog.begin_run(command, &service, env!("CARGO_PKG_VERSION"))?;
@@ -122,8 +129,11 @@ impl SinkConfig for LocalSinkConfig {
         Box::pin(async move {
             const STEP: &str = "Local catalog";
             let path = Path::new(&self.path);
-            // An existing catalog is opened (and so checked); a new one is not created.
-            let step = if path.exists() {
+            // The path by the rules `build` applies; then an existing catalog is opened
+            // (and so checked); a new one is not created.
+            let step = if let Err(e) = self.check_path() {
+                HealthStep::failed(STEP, e.to_string())
+            } else if path.exists() {
                 match Catalog::open_existing(path) {
                     Ok(c) => HealthStep::passed(
                         STEP,

@@ -316,7 +316,14 @@ fn tls_options(
         Tls::Validate {
             ca_certificate: Some(path),
         } => {
-            let pem = std::fs::read(path).map_err(|e| {
+            // A regular file of at most 1 MiB (a CA bundle is a few KiB), opened without
+            // blocking: a FIFO or a device named here never hangs the run.
+            let pem = dynameta_fs::input::read_capped(
+                std::path::Path::new(path),
+                "CA certificate",
+                1 << 20,
+            )
+            .map_err(|e| {
                 RestError::Tls(format!(
                     "caCertificate {path}: cannot read it ({e}); set it to a readable PEM file of the CA that signed the server's certificate"
                 ))
