@@ -15,7 +15,7 @@
 //!   leaves the target as it was and renames its temporary file to `<name>.partial`.
 //!   Dropping the sink unfinished (an error, a signal) removes the temporary file.
 //! - **Permissions kept**: the new file gets the old file's mode (and owner, where
-//!   allowed); a new file is created with the process umask, like any other file.
+//!   allowed); a new file is created owner-only (`0600`): it holds values from the tables.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -106,7 +106,9 @@ impl FileSink {
     }
 
     fn open(output: Output<'_>) -> Result<FileSink, FileSinkError> {
-        let mut out = output.open()?;
+        // Owner-only: the records hold values from the tables (profiles' min/max and top
+        // values, classify's sample rows).
+        let mut out = output.owner_only().open()?;
         let handle = out.file().try_clone().map_err(|source| FileSinkError::Io {
             path: out.path().to_path_buf(),
             action: "opening the temporary file",
