@@ -144,19 +144,11 @@ pub fn row_count_of_sample(read: u64, f: f64, item_count: Option<i64>) -> f64 {
 /// The read budget of a table: `maxReadCapacityPercent` of provisioned RCU and/or
 /// `maxReadUnitsPerSecond`, the smaller when both apply.
 fn budget(workflow: &Workflow, table: &TableDescription) -> Option<f64> {
-    let provisioned = table
-        .provisioned_throughput
-        .map(|t| t.read_capacity_units as f64)
-        .filter(|r| *r > 0.0);
-    let from_percent = workflow
-        .options
-        .max_read_capacity_percent
-        .zip(provisioned)
-        .map(|(p, rcu)| rcu * p / 100.0);
-    match (from_percent, workflow.options.max_read_units_per_second) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    source::read_budget(
+        workflow.options.max_read_capacity_percent,
+        workflow.options.max_read_units_per_second,
+        table,
+    )
 }
 
 /// Which share of every selected table a run reads: part `index` (1-based) of `count`.
