@@ -149,60 +149,20 @@ pub fn load(path: &Path, command: Command) -> Result<Workflow, ConfigError> {
 /// Reads the workflow file: a regular file (or a symlink to one) of at most
 /// [`yaml::MAX_BYTES`]. A FIFO or a device would block or never end.
 fn read_file(path: &Path) -> Result<String, ConfigError> {
-    use std::io::Read;
-    let read_error = |source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(read_error)?;
-    if !meta.is_file() {
-        return Err(ConfigError::File {
-            path: path.to_path_buf(),
-            problem: format!("is not a regular file (it is {}).", file_kind(&meta)),
+    use dynameta_fs::input::{read_text_capped, InputError};
+    read_text_capped(path, "workflow", yaml::MAX_BYTES as u64).map_err(|e| match e {
+        InputError::Io { path, source, .. } => ConfigError::Read { path, source },
+        InputError::NotRegular { path, kind, .. } => ConfigError::File {
+            path,
+            problem: format!("is not a regular file (it is {kind})."),
             hint: "Point -c/--config at a workflow YAML file; FIFOs, devices and directories are refused (reading them can block forever).".into(),
-        });
-    }
-    let too_large = |len: u64| ConfigError::File {
-        path: path.to_path_buf(),
-        problem: format!(
-            "is {len} bytes; a workflow file may have at most {} bytes.",
-            yaml::MAX_BYTES
-        ),
-        hint: "Check that -c/--config names the workflow YAML and not a data file.".into(),
-    };
-    if meta.len() > yaml::MAX_BYTES as u64 {
-        return Err(too_large(meta.len()));
-    }
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    let mut text = String::new();
-    file.take(yaml::MAX_BYTES as u64 + 1)
-        .read_to_string(&mut text)
-        .map_err(read_error)?;
-    if text.len() > yaml::MAX_BYTES {
-        return Err(too_large(text.len() as u64));
-    }
-    Ok(text)
-}
-
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    let t = meta.file_type();
-    if t.is_dir() {
-        return "a directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO (named pipe)";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    "not a regular file"
+        },
+        InputError::TooLarge { path, len, cap, .. } => ConfigError::File {
+            path,
+            problem: format!("is {len} bytes; a workflow file may have at most {cap} bytes."),
+            hint: "Check that -c/--config names the workflow YAML and not a data file.".into(),
+        },
+    })
 }
 
 /// Checks workflow `text` for `command`, reading environment variables through `lookup`.

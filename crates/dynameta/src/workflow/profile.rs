@@ -467,11 +467,7 @@ pub async fn merge(
 ) -> Result<(Summary, Outcome), RunError> {
     let started = std::time::Instant::now();
     let workflow = &settings.workflow;
-    let mut states = Vec::new();
-    for path in files {
-        states.push((path.clone(), state::read(path)?));
-    }
-    let tables = state::combine(states, workflow)?;
+    let tables = state::read_and_combine(files.to_vec(), workflow).await?;
     let sink_config = settings.sink.as_deref().ok_or(RunError::NoSink {
         command: Command::Profile,
     })?;
