@@ -789,6 +789,7 @@ mod tests {
             .map(|i| source::export::DataFile {
                 key: format!("f{i}"),
                 item_count: 100,
+                md5: None,
             })
             .collect();
         assert_eq!(
