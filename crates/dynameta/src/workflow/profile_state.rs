@@ -258,7 +258,7 @@ pub fn combine(
             });
         }
     }
-    let Some(count) = files.first().map(|(_, f)| f.part.count) else {
+    let Some((first, count)) = files.first().map(|(p, f)| (p.clone(), f.part.count)) else {
         return Err(StateFileError::Parts(
             "no state file given; name every part's state file: dynameta profile merge -c wf.yaml part-*.json".into(),
         ));
@@ -301,9 +301,11 @@ pub fn combine(
             .collect();
         let more = u64::from(count) - given as u64 - missing.len() as u64;
         return Err(StateFileError::Parts(format!(
-            "part {}{} missing: a merge needs all {count} parts (run `dynameta profile --part I/{count} --state-out FILE` for each and give every file)",
+            "part {}{} missing: {} is part {} of {count}, and a merge needs all {count} parts (run `dynameta profile --part I/{count} --state-out FILE` for each and give every file)",
             missing.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            if more > 0 { format!(" and {more} more") } else { String::new() },
+            first.display(),
+            by_index.iter().find(|(_, (p, _))| *p == first).map_or(0, |(i, _)| *i),
         )));
     }
     // Table → (part index, file, state), tables in the order they first appear.

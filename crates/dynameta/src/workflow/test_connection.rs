@@ -458,7 +458,7 @@ async fn export_steps(workflow: &Workflow, connection: &aws::Connection, steps: 
             }
             Err((detail, hint)) => {
                 s.status = Status::Fail;
-                s.detail = detail;
+                s.detail = format!("export of {table}: {detail}");
                 if let Some((code, action, hint)) = hint {
                     s.error_code = Some(code);
                     s.missing_action = action;

@@ -363,13 +363,18 @@ fn hostile_state_files_fail_by_name_in_bounded_memory() {
         assert!(rss < 200 << 20, "{name}: peak RSS {rss} bytes");
         assert!(!out.exists(), "{name}: nothing is published");
     }
-    // Nesting beyond any state, and a FIFO: refused without blocking or recursing.
+    // Nesting beyond any state (100 000 levels of `children`), and a FIFO: refused
+    // without blocking or recursing.
     let deep = dir.path().join("deep-1.json");
     let mut v = parts[0].clone();
     v["tables"][0]["stats"]["columns"] = Value::Null;
     let text = v.to_string().replacen(
         "\"columns\":null",
-        &format!("\"columns\":{}{}", "[".repeat(200_000), "]".repeat(200_000)),
+        &format!(
+            "\"columns\":{}{{}}{}",
+            "{\"a\":{\"children\":".repeat(100_000),
+            "}}".repeat(100_000)
+        ),
         1,
     );
     std::fs::write(&deep, text).unwrap();
