@@ -487,7 +487,9 @@ pub async fn merge(
         match read {
             Ok(read) => {
                 summary.tables_processed += 1;
-                summary.items_sampled += read.scan.items;
+                // Each table has at most 2^53 rows (checked), but many tables could add up
+                // past u64: the total saturates rather than wraps.
+                summary.items_sampled = summary.items_sampled.saturating_add(read.scan.items);
                 summary.consumed_read_units += read.scan.consumed_read_units;
                 let record = record_of(&name, &read, workflow, &scope);
                 if let Err(e) = sink.write(&record).await {

@@ -405,3 +405,75 @@ fn hostile_state_files_fail_by_name_in_bounded_memory() {
         );
     }
 }
+
+/// SIGTERM stops a merge: here while it publishes (provably: the OpenMetadata server it
+/// publishes to has accepted its connection and never answers), after the state files
+/// were read and merged off the async workers. Exit 143 and the line saying so.
+#[test]
+fn sigterm_stops_a_merge() {
+    use std::process::{Command, Stdio};
+
+    let key = unique_access_key("mergeterm");
+    seed_known(&key, "termed", 50);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.jsonl");
+    let yaml = profile_workflow(&dynamodb_local().endpoint, &key, "", "", &out);
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let states: Vec<String> = (1..=2)
+        .map(|i| {
+            let state = dir.path().join(format!("part-{i}.json"));
+            run_ok(&[
+                "profile",
+                "-c",
+                wf.to_str().unwrap(),
+                "-q",
+                "--part",
+                &format!("{i}/2"),
+                "--state-out",
+                state.to_str().unwrap(),
+            ]);
+            state.to_str().unwrap().to_string()
+        })
+        .collect();
+    // A server that accepts the merge's connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let accepted = listener.accept().map(|(stream, _)| stream);
+        let _ = tx.send(accepted.is_ok());
+        // Held open, unanswered, until the test ends.
+        std::thread::park();
+        drop(accepted);
+    });
+    let rest = yaml
+        .replace(
+            &format!("sink:\n  type: file\n  config:\n    filename: {}\n", out.display()),
+            "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
+        )
+        .replace(
+            "hostPort: http://localhost:8585/api",
+            &format!("hostPort: http://127.0.0.1:{port}/api"),
+        );
+    assert!(rest.contains("metadata-rest"), "{rest}");
+    let rest = write(dir.path(), "rest.yaml", &rest);
+    let child = Command::new(env!("CARGO_BIN_EXE_dynameta"))
+        .args(["profile", "merge", "-c", rest.to_str().unwrap()])
+        .args(&states)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reached = rx.recv_timeout(std::time::Duration::from_secs(120));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(reached, Ok(true), "the merge never connected: {stderr}");
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
+    assert!(!out.exists());
+}
