@@ -360,6 +360,7 @@ fn hostile_state_files_fail_by_name_in_bounded_memory() {
             "{name}: the file is named: {}",
             run.output()
         );
+        eprintln!("{name}: peak RSS {rss} bytes");
         assert!(rss < 200 << 20, "{name}: peak RSS {rss} bytes");
         assert!(!out.exists(), "{name}: nothing is published");
     }

@@ -139,7 +139,7 @@ async fn padded_table(key: &str, items: usize) -> aws_sdk_dynamodb::Client {
 
 /// The sampler holds a read budget as the profiler's scan does: measured through the
 /// capacity DynamoDB reports, never faster than the budget (plus the bucket's one unit
-/// of initial credit), however many segments read at once. A loaded machine can only
+/// of initial credit and one page), however many segments read at once. A loaded machine can only
 /// make the rate lower, so the bound holds whatever the load.
 #[tokio::test]
 async fn a_read_budget_holds_the_sample_to_its_rate() {
@@ -165,8 +165,14 @@ async fn a_read_budget_holds_the_sample_to_its_rate() {
     assert_eq!(out.segments, 8, "8 segments draw from one budget");
     let units = out.consumed_read_units;
     assert!(units >= 150.0, "300 items of 4.1 KB: {units} units");
+    eprintln!(
+        "sample: {units} units in {seconds:.2}s = {:.1}/s with a budget of {rate}/s",
+        units / seconds
+    );
+    // The bucket's one unit of initial credit and at most one page in debt (a page
+    // costs about 0.1 s of budget) are not waited for; 5 % for the cost estimate.
     assert!(
-        (units - 1.0) / seconds <= rate * 1.05,
+        units <= rate * seconds * 1.05 + 1.0 + rate * 0.1,
         "{units} units in {seconds:.2}s with a budget of {rate}/s"
     );
 }
@@ -208,6 +214,7 @@ fn ingest_and_classify_samples_keep_the_read_budget() {
         let wf = write(dir.path(), &format!("{command}.yaml"), &yaml);
         let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
         assert_eq!(run.code, 0, "{command}: {}", run.output());
+        eprintln!("{command} with a budget of 25/s: {:?}", run.elapsed);
         assert!(
             run.elapsed.as_secs_f64() >= 3.9,
             "{command} sampled 100+ read units in {:?} with a budget of 25/s",
