@@ -154,22 +154,16 @@ pub fn load(path: &Path, command: Command) -> Result<Workflow, ConfigError> {
 /// device would block or never end).
 fn read_file(path: &Path) -> Result<String, ConfigError> {
     use dynameta_fs::input::{read_text_capped, InputError};
-    read_text_capped(path, "workflow file", yaml::MAX_BYTES as u64).map_err(|e| match e {
-        InputError::Io { source, .. } => ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        },
-        InputError::NotRegular { kind, .. } => ConfigError::File {
-            path: path.to_path_buf(),
+    read_text_capped(path, "workflow", yaml::MAX_BYTES as u64).map_err(|e| match e {
+        InputError::Io { path, source, .. } => ConfigError::Read { path, source },
+        InputError::NotRegular { path, kind, .. } => ConfigError::File {
+            path,
             problem: format!("is not a regular file (it is {kind})."),
             hint: "Point -c/--config at a workflow YAML file; FIFOs, devices and directories are refused (reading them can block forever).".into(),
         },
-        InputError::TooLarge { len, .. } => ConfigError::File {
-            path: path.to_path_buf(),
-            problem: format!(
-                "is {len} bytes; a workflow file may have at most {} bytes.",
-                yaml::MAX_BYTES
-            ),
+        InputError::TooLarge { path, len, cap, .. } => ConfigError::File {
+            path,
+            problem: format!("is {len} bytes; a workflow file may have at most {cap} bytes."),
             hint: "Check that -c/--config names the workflow YAML and not a data file.".into(),
         },
     })

@@ -26,9 +26,11 @@ pub struct ConnectionArguments {
     pub scan_segments: u32,
     /// Profiler: Scan requests in flight per table.
     pub scan_workers: u32,
-    /// Profiler: most read capacity to use, as a percentage of a provisioned table's RCU.
+    /// Profiler, ingest's and classify's samples: most read capacity to use per table, as
+    /// a percentage of a provisioned table's RCU.
     pub max_read_capacity_percent: Option<f64>,
-    /// Profiler: most read units per second (on-demand tables, or a hard cap).
+    /// Profiler, ingest's and classify's samples: most read units per second per table
+    /// (on-demand tables, or a hard cap).
     pub max_read_units_per_second: Option<f64>,
     /// Profiler: seed choosing which segments a sample reads (same seed, same sample).
     pub sample_seed: u64,

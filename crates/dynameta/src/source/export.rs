@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
 use futures_util::stream::{self, StreamExt};
+use md5::Digest;
 use serde::Deserialize;
 
 use crate::aws::{describe_sdk_error, Connection};
@@ -43,6 +44,9 @@ pub struct DataFile {
     pub key: String,
     /// Items it holds, from the manifest.
     pub item_count: u64,
+    /// Base64 of the MD5 of the object as stored (gzip'd), from the manifest's
+    /// `md5Checksum`; checked when the file is read.
+    pub md5: Option<String>,
 }
 
 /// What reading some of an export's data files did.
@@ -72,8 +76,10 @@ pub enum ExportError {
         reference: String,
         /// ARN or `s3://bucket/key`.
         target: String,
-        /// Code and message.
+        /// Code and message (`Code: message`).
         failure: String,
+        /// The call was denied (a missing IAM permission).
+        denied: bool,
         /// The fix, when known.
         hint: String,
     },
@@ -129,6 +135,7 @@ where
         reference: reference.to_string(),
         target,
         failure: failure.to_string(),
+        denied: failure.is_access_denied(),
         hint,
     }
 }
@@ -149,7 +156,23 @@ struct Summary {
 struct ManifestLine {
     data_file_s3_key: String,
     item_count: u64,
+    #[serde(default)]
+    md5_checksum: Option<String>,
 }
+
+/// The most bytes of `manifest-summary.json`: AWS writes about 1 KB.
+pub const MAX_SUMMARY_BYTES: u64 = 1 << 20;
+/// The most bytes of `manifest-files.json`: a line of about 250 bytes per data file,
+/// and an export writes about one data file per partition, so 64 MiB holds some
+/// 250 000 data files (a table of petabytes).
+pub const MAX_FILES_MANIFEST_BYTES: u64 = 64 << 20;
+/// The longest line of a data file: 8 MiB. A DynamoDB item is at most 400 KB, counted
+/// as the bytes of its names and values; in DynamoDB JSON the widest it can get is a
+/// list of NULLs (1 byte each, `{"NULL":true},` 14 bytes), 5.6 MB, and other values
+/// grow less (base64 binaries 4/3, escaped control characters 6x). A longer line is
+/// not an item, and a data file read line by line holds at most one such line (per
+/// `exportWorkers`), whatever it decompresses to.
+pub const MAX_LINE_BYTES: usize = 8 << 20;
 
 /// Finds the export of `table` (DescribeExport for an ARN) and reads its manifests.
 pub async fn open(
@@ -209,7 +232,7 @@ pub async fn open(
         line: String::new(),
         problem,
     };
-    let bytes = get_small(connection, text, &bucket, &summary_key).await?;
+    let bytes = get_small(connection, text, &bucket, &summary_key, MAX_SUMMARY_BYTES).await?;
     let summary: Summary = serde_json::from_slice(&bytes)
         .map_err(|e| corrupt(&summary_key, format!("not a manifest summary: {e}")))?;
     if let Some(format) = summary
@@ -241,7 +264,14 @@ pub async fn open(
         .manifest_files_s3_key
         .clone()
         .unwrap_or_else(|| format!("{prefix}manifest-files.json"));
-    let bytes = get_small(connection, text, &bucket, &files_key).await?;
+    let bytes = get_small(
+        connection,
+        text,
+        &bucket,
+        &files_key,
+        MAX_FILES_MANIFEST_BYTES,
+    )
+    .await?;
     let mut files = Vec::new();
     for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) {
@@ -257,9 +287,30 @@ pub async fn open(
         files.push(DataFile {
             key: entry.data_file_s3_key,
             item_count: entry.item_count,
+            md5: entry.md5_checksum,
         });
     }
-    let listed: u64 = files.iter().map(|f| f.item_count).sum();
+    // The summary's count and the files' counts are written by the same export: when
+    // they differ, manifest-files.json was cut or changed, and the data files it lists
+    // are not the whole table.
+    let listed = files
+        .iter()
+        .try_fold(0u64, |sum, f| sum.checked_add(f.item_count))
+        .ok_or_else(|| {
+            corrupt(
+                &files_key,
+                "the data files' itemCount values add up to more than 2^64".into(),
+            )
+        })?;
+    if let Some(summary_count) = summary.item_count.filter(|n| *n != listed) {
+        return Err(corrupt(
+            &files_key,
+            format!(
+                "its {} data files hold {listed} items (their itemCount), but manifest-summary.json says the export has {summary_count}: the file list is cut or changed",
+                files.len()
+            ),
+        ));
+    }
     Ok(Export {
         reference: text.to_string(),
         bucket,
@@ -270,12 +321,14 @@ pub async fn open(
     })
 }
 
-/// A small object (a manifest), whole.
+/// A small object (a manifest), whole, if it has at most `cap` bytes: refused before
+/// the download when S3 gives its size, and the download stops past `cap` otherwise.
 async fn get_small(
     connection: &Connection,
     reference: &str,
     bucket: &str,
     key: &str,
+    cap: u64,
 ) -> Result<Vec<u8>, ExportError> {
     let target = format!("s3://{bucket}/{key}");
     let out = connection
@@ -286,13 +339,34 @@ async fn get_small(
         .send()
         .await
         .map_err(|e| call_error("GetObject", reference, target.clone(), &e))?;
-    let body = out.body.collect().await.map_err(|e| ExportError::Corrupt {
+    let corrupt = |problem: String| ExportError::Corrupt {
         reference: reference.to_string(),
-        key: target,
+        key: target.clone(),
         line: String::new(),
-        problem: format!("the download broke off: {e}"),
-    })?;
-    Ok(body.into_bytes().to_vec())
+        problem,
+    };
+    let too_large = |len: u64| {
+        corrupt(format!(
+            "{len} bytes, more than the {cap} bytes a manifest of a DynamoDB export has"
+        ))
+    };
+    let claimed = out.content_length.unwrap_or(0).max(0) as u64;
+    if claimed > cap {
+        return Err(too_large(claimed));
+    }
+    let mut body = out.body;
+    let mut bytes = Vec::with_capacity(claimed as usize);
+    while let Some(chunk) = body
+        .try_next()
+        .await
+        .map_err(|e| corrupt(format!("the download broke off: {e}")))?
+    {
+        if (bytes.len() + chunk.len()) as u64 > cap {
+            return Err(too_large((bytes.len() + chunk.len()) as u64));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// Folds every item of the data files `chosen` (indexes into `export.files`) into one
@@ -352,7 +426,8 @@ async fn read_file<S: Default + Send + 'static>(
         .await
         .map_err(|e| call_error("GetObject", &export.reference, target.clone(), &e))?;
     let gzip_bytes = out.content_length.unwrap_or(0).max(0) as u64;
-    if gzip_bytes == 0 && file.item_count == 0 {
+    if gzip_bytes == 0 && file.item_count == 0 && file.md5.as_deref().is_none_or(|m| m == EMPTY_MD5)
+    {
         // An empty partition's file may be empty (not even a gzip header).
         return Ok((
             S::default(),
@@ -364,7 +439,7 @@ async fn read_file<S: Default + Send + 'static>(
     }
     let body: std::pin::Pin<Box<dyn tokio::io::AsyncRead + Send>> =
         Box::pin(out.body.into_async_read());
-    let (reference, expected) = (export.reference.clone(), file.item_count);
+    let (reference, expected, md5) = (export.reference.clone(), file.item_count, file.md5.clone());
     let handle = tokio::runtime::Handle::current();
     // Decompressing and parsing are CPU work: off the async workers, on a blocking
     // thread that pulls the download through a bridge as it decodes.
@@ -380,9 +455,13 @@ async fn read_file<S: Default + Send + 'static>(
             problem,
         };
         let bridge = tokio_util::io::SyncIoBridge::new_with_handle(body, handle);
+        let hashed = Md5Reader {
+            inner: bridge,
+            md5: md5::Md5::new(),
+        };
         let gz = flate2::bufread::MultiGzDecoder::new(std::io::BufReader::with_capacity(
             256 * 1024,
-            bridge,
+            hashed,
         ));
         let mut lines = std::io::BufReader::with_capacity(256 * 1024, gz);
         let mut state = S::default();
@@ -395,12 +474,20 @@ async fn read_file<S: Default + Send + 'static>(
         let mut n = 0usize;
         loop {
             buf.clear();
-            let read = lines
-                .read_until(b'\n', &mut buf)
-                .map_err(|e| corrupt(n + 1, format!("cannot read or decompress: {e}")))?;
-            if read == 0 {
-                break;
-            }
+            let read = match read_line(&mut lines, &mut buf, MAX_LINE_BYTES)
+                .map_err(|e| corrupt(n + 1, format!("cannot read or decompress: {e}")))?
+            {
+                LineRead::End => break,
+                LineRead::Read(read) => read,
+                LineRead::TooLong => {
+                    return Err(corrupt(
+                        n + 1,
+                        format!(
+                            "longer than {MAX_LINE_BYTES} bytes without a line break, more than any DynamoDB item (at most 400 KB) takes in DynamoDB JSON"
+                        ),
+                    ))
+                }
+            };
             n += 1;
             stats.json_bytes += read as u64;
             if buf.iter().all(u8::is_ascii_whitespace) {
@@ -409,6 +496,20 @@ async fn read_file<S: Default + Send + 'static>(
             let item = parse_line(&buf).map_err(|e| corrupt(n, e))?;
             observe(&mut state, &item);
             stats.items += 1;
+        }
+        // The whole object goes through the hash, also what the decoder left unread.
+        let mut raw = lines.into_inner().into_inner();
+        std::io::copy(&mut raw, &mut std::io::sink())
+            .map_err(|e| corrupt(0, format!("cannot read: {e}")))?;
+        let digest = base64::engine::general_purpose::STANDARD
+            .encode(raw.into_inner().md5.finalize());
+        if let Some(listed) = md5.filter(|m| *m != digest) {
+            return Err(corrupt(
+                0,
+                format!(
+                    "its MD5 is {digest}, but manifest-files.json says {listed} (md5Checksum): the object was changed or replaced"
+                ),
+            ));
         }
         if stats.items != expected {
             return Err(corrupt(
@@ -428,6 +529,76 @@ async fn read_file<S: Default + Send + 'static>(
         line: String::new(),
         problem: format!("the reader stopped: {e}"),
     })?
+}
+
+/// Base64 of the MD5 of no bytes: what an empty data file's `md5Checksum` is.
+const EMPTY_MD5: &str = "1B2M2Y8AsgTpgAmY7PhCfg==";
+
+/// Passes the bytes of a download through, hashing them: AWS lists each data file's
+/// MD5 (of the object as stored, gzip'd) in manifest-files.json.
+struct Md5Reader<R> {
+    inner: R,
+    md5: md5::Md5,
+}
+
+impl<R: std::io::Read> std::io::Read for Md5Reader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.md5.update(&out[..n]);
+        Ok(n)
+    }
+}
+
+/// What [`read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum LineRead {
+    /// No more bytes.
+    End,
+    /// A line of this many bytes (its line break included) was appended.
+    Read(usize),
+    /// The line is longer than allowed; what was read of it is dropped.
+    TooLong,
+}
+
+/// Appends the next line of `input` (up to and including `\n`) to `buf` if it has at
+/// most `max` bytes before the line break. `BufRead::read_until` (and tokio-util's
+/// `LinesCodec`, which is async) grow their buffer without end on a line without a
+/// break; this holds at most `max` bytes plus one read buffer, whatever the input.
+fn read_line<R: BufRead>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<LineRead> {
+    let mut read = 0usize;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(if read == 0 {
+                LineRead::End
+            } else {
+                LineRead::Read(read)
+            });
+        }
+        let (take, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let content = buf.len() + take - usize::from(done);
+        if content > max {
+            buf.clear();
+            return Ok(LineRead::TooLong);
+        }
+        buf.extend_from_slice(&available[..take]);
+        input.consume(take);
+        read += take;
+        if done {
+            return Ok(LineRead::Read(read));
+        }
+    }
 }
 
 /// DynamoDB JSON, as the export writes it: one key naming the type. The SDK's
@@ -557,6 +728,77 @@ mod tests {
         fn any_line_parses_or_fails_without_panicking(line in ".{0,120}") {
             let _ = parse_line(line.as_bytes());
         }
+    }
+
+    /// Endless bytes without a line break, as a gzip bomb decompresses to.
+    struct NoBreak(u64);
+
+    impl std::io::Read for NoBreak {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = (out.len() as u64).min(self.0) as usize;
+            out[..n].fill(b'x');
+            self.0 -= n as u64;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_line_without_end_is_refused_within_the_cap() {
+        // 64 MiB without a line break: the buffer stops at the cap (read_until would
+        // have grown to 64 MiB).
+        let mut input = std::io::BufReader::with_capacity(64 * 1024, NoBreak(64 << 20));
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line(&mut input, &mut buf, MAX_LINE_BYTES).unwrap(),
+            LineRead::TooLong
+        );
+        assert!(buf.capacity() <= 2 * MAX_LINE_BYTES, "{}", buf.capacity());
+        // Through gzip: 1 GiB of one line compresses to about 1 MiB.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::copy(&mut NoBreak(256 << 20), &mut gz).unwrap();
+        let bomb = gz.finish().unwrap();
+        assert!(bomb.len() < 2 << 20, "{}", bomb.len());
+        let mut input = std::io::BufReader::new(flate2::bufread::MultiGzDecoder::new(&bomb[..]));
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line(&mut input, &mut buf, MAX_LINE_BYTES).unwrap(),
+            LineRead::TooLong
+        );
+        assert!(buf.capacity() <= 2 * MAX_LINE_BYTES, "{}", buf.capacity());
+    }
+
+    #[test]
+    fn lines_are_read_whole_up_to_the_cap() {
+        let text = b"ab\ncdef\n\nlast";
+        let mut input = std::io::BufReader::with_capacity(3, &text[..]);
+        let mut lines = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            match read_line(&mut input, &mut buf, 4).unwrap() {
+                LineRead::End => break,
+                LineRead::Read(n) => {
+                    assert_eq!(n, buf.len());
+                    lines.push(String::from_utf8(buf).unwrap());
+                }
+                LineRead::TooLong => panic!("too long"),
+            }
+        }
+        assert_eq!(lines, ["ab\n", "cdef\n", "\n", "last"]);
+        let mut input = std::io::BufReader::with_capacity(2, &b"abcde\n"[..]);
+        let mut buf = Vec::new();
+        assert_eq!(
+            read_line(&mut input, &mut buf, 4).unwrap(),
+            LineRead::TooLong
+        );
+    }
+
+    #[test]
+    fn the_md5_of_no_bytes_is_what_aws_lists_for_an_empty_file() {
+        let digest = md5::Md5::new().finalize();
+        assert_eq!(
+            base64::engine::general_purpose::STANDARD.encode(digest),
+            EMPTY_MD5
+        );
     }
 
     #[test]

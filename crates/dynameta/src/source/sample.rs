@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::future::join_all;
 
-use super::scan::{scan_page, MAX_PAGE};
+use std::sync::Mutex;
+
+use super::scan::{budgeted_page, scan_page, TokenBucket, MAX_PAGE};
 use super::SourceError;
 use crate::aws::ThrottleRetry;
 
@@ -69,6 +71,12 @@ struct Segment<F> {
 ///
 /// Up to `keep` of the items are also returned (an even share of every segment, in
 /// segment order, so the same data gives the same list); 0 keeps none.
+///
+/// With a `budget` (the table's read budget, [`super::read_budget`]), every page is
+/// priced and waits for it as the profiler's scan does, whatever the segment: the
+/// sample's reads never exceed the budget's rate (its one second of initial credit
+/// aside), however many segments read at once.
+#[allow(clippy::too_many_arguments)]
 pub async fn sample_table<F: ItemFold>(
     client: &aws_sdk_dynamodb::Client,
     table: &str,
@@ -76,8 +84,17 @@ pub async fn sample_table<F: ItemFold>(
     segments: u32,
     item_count: Option<i64>,
     keep: u32,
+    budget: Option<&TokenBucket>,
     throttle_retry: &ThrottleRetry,
 ) -> Result<SampleOutcome<F>, SourceError> {
+    let item_cost = Mutex::new(0.0);
+    let read = Reader {
+        client,
+        table,
+        budget,
+        item_cost: &item_cost,
+        throttle_retry,
+    };
     let total = segment_count(size, segments, item_count);
     let mut states: Vec<Segment<F>> = (0..total)
         .map(|index| Segment {
@@ -103,7 +120,7 @@ pub async fn sample_table<F: ItemFold>(
         let extra = wanted % open.len() as u64;
         let reads = open.into_iter().enumerate().map(|(i, seg)| {
             let quota = share + u64::from((i as u64) < extra);
-            read_segment(client, table, total, seg, quota, throttle_retry)
+            read_segment(&read, total, seg, quota)
         });
         for result in join_all(reads).await {
             result?;
@@ -139,24 +156,49 @@ fn segment_count(size: u32, segments: u32, item_count: Option<i64>) -> u32 {
     }
 }
 
+/// What every segment's reads share: the table, its budget and the latest cost of an
+/// item (which prices budgeted pages).
+struct Reader<'a> {
+    client: &'a aws_sdk_dynamodb::Client,
+    table: &'a str,
+    budget: Option<&'a TokenBucket>,
+    item_cost: &'a Mutex<f64>,
+    throttle_retry: &'a ThrottleRetry,
+}
+
 async fn read_segment<F: ItemFold>(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
+    read: &Reader<'_>,
     total: u32,
     seg: &mut Segment<F>,
     quota: u64,
-    throttle_retry: &ThrottleRetry,
 ) -> Result<(), SourceError> {
+    let table = read.table;
     let mut got = 0u64;
     while got < quota && !seg.exhausted {
-        let limit = (quota - got).min(u64::from(MAX_PAGE)) as u32;
+        let mut limit = (quota - got).min(u64::from(MAX_PAGE)) as u32;
+        let mut estimate = 0.0;
+        if let Some(budget) = read.budget {
+            (limit, estimate) = budgeted_page(budget, read.item_cost, limit).await;
+        }
         let start = seg.next.take();
         // A page DynamoDB still throttles after the SDK's attempts is retried, not lost.
-        let page = throttle_retry
+        let page = read
+            .throttle_retry
             .run(format!("Scan on {table}"), || {
-                scan_page(client, table, seg.index, total, limit, start.clone())
+                scan_page(read.client, table, seg.index, total, limit, start.clone())
             })
-            .await?;
+            .await;
+        if let Some(budget) = read.budget {
+            let units = page.as_ref().map_or(0.0, |p| p.units);
+            budget.settle(estimate, units).await;
+            if let Ok(p) = &page {
+                if !p.items.is_empty() {
+                    *read.item_cost.lock().unwrap_or_else(|e| e.into_inner()) =
+                        p.units / p.items.len() as f64;
+                }
+            }
+        }
+        let page = page?;
         seg.requests += 1;
         seg.consumed += page.units;
         for item in &page.items {

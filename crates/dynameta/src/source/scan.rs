@@ -122,6 +122,55 @@ impl TokenBucket {
     }
 }
 
+/// Waits for the budget and sizes the next page of a budgeted read of at most `most`
+/// items: `(limit, estimate)`, the estimate taken out of the budget (settle it with
+/// the page's cost). Pages cost about a tenth of a second of budget, so the last one
+/// cannot overshoot by much. Until the cost of an item is known (`item_cost`, the read
+/// units per item of the latest page, 0 before), pages are small and priced at a full
+/// read unit an item, refunded when the answer comes. Shared by the profiler's scan and
+/// the samplers of ingest and classify, so every read of a table keeps one budget.
+pub(crate) async fn budgeted_page(
+    budget: &TokenBucket,
+    item_cost: &Mutex<f64>,
+    most: u32,
+) -> (u32, f64) {
+    budget
+        .acquire(|| {
+            let known = *lock(item_cost);
+            let (per_item, fit) = if known > 0.0 {
+                (known, (budget.rate() * PAGE_SHARE_OF_BUDGET / known) as u32)
+            } else {
+                (UNKNOWN_ITEM_COST, FIRST_BUDGETED_PAGE)
+            };
+            let limit = most.min(fit.max(1));
+            let estimate = per_item * f64::from(limit);
+            (estimate, (limit, estimate))
+        })
+        .await
+}
+
+/// The read budget of a table, in read units per second: `maxReadCapacityPercent` of
+/// its provisioned RCU and/or `maxReadUnitsPerSecond`, the smaller when both apply;
+/// none when neither does (an on-demand table with only a percentage has no RCU to
+/// take a share of).
+pub fn read_budget(
+    max_read_capacity_percent: Option<f64>,
+    max_read_units_per_second: Option<f64>,
+    table: &super::TableDescription,
+) -> Option<f64> {
+    let provisioned = table
+        .provisioned_throughput
+        .map(|t| t.read_capacity_units as f64)
+        .filter(|r| *r > 0.0);
+    let from_percent = max_read_capacity_percent
+        .zip(provisioned)
+        .map(|(p, rcu)| rcu * p / 100.0);
+    match (from_percent, max_read_units_per_second) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// One segment to read: from `start` (or its beginning), at most `quota` items.
 struct Task {
     segment: u32,
@@ -358,23 +407,7 @@ async fn worker<S: Default>(
             // What this page is expected to cost, taken from the budget before it is sent.
             let mut estimate = 0.0;
             if let Some(budget) = &shared.budget {
-                // Pages cost about a tenth of a second of budget, so the last one cannot
-                // overshoot by much. Until the cost of an item is known, pages are small
-                // and priced at a full read unit an item, refunded when the answer comes.
-                let most = limit;
-                (limit, estimate) = budget
-                    .acquire(|| {
-                        let known = *lock(&shared.item_cost);
-                        let (per_item, fit) = if known > 0.0 {
-                            (known, (budget.rate() * PAGE_SHARE_OF_BUDGET / known) as u32)
-                        } else {
-                            (UNKNOWN_ITEM_COST, FIRST_BUDGETED_PAGE)
-                        };
-                        let limit = most.min(fit.max(1));
-                        let estimate = per_item * f64::from(limit);
-                        (estimate, (limit, estimate))
-                    })
-                    .await;
+                (limit, estimate) = budgeted_page(budget, &shared.item_cost, limit).await;
             }
             let page = match scan_page(
                 client,

@@ -79,6 +79,13 @@ pub async fn classify_one(
     let cap = workflow.options.classification_values_per_column as usize;
     // Only the items the recognizers and the sample data use are kept in memory.
     let keep = u32::try_from(cap.max(rows_kept)).unwrap_or(u32::MAX);
+    // The sample draws from the table's read budget, as the profiler's scan does.
+    let budget = source::read_budget(
+        workflow.options.max_read_capacity_percent,
+        workflow.options.max_read_units_per_second,
+        &table,
+    )
+    .map(source::TokenBucket::new);
     let sampled = source::sample_table(
         &connection.dynamodb,
         name,
@@ -86,6 +93,7 @@ pub async fn classify_one(
         workflow.options.sample_segments,
         table.item_count,
         keep,
+        budget.as_ref(),
         &connection.throttle_retry,
     )
     .await

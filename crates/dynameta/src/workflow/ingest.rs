@@ -127,6 +127,13 @@ async fn process_table(
             unavailable = ?described.table.unavailable.keys().collect::<Vec<_>>(),
             "described"
         );
+        // The sample draws from the table's read budget, as the profiler's scan does.
+        let budget = source::read_budget(
+            workflow.options.max_read_capacity_percent,
+            workflow.options.max_read_units_per_second,
+            &described.table,
+        )
+        .map(source::TokenBucket::new);
         let sampled: SampleOutcome<Sample> = source::sample_table(
             &connection.dynamodb,
             name,
@@ -134,6 +141,7 @@ async fn process_table(
             workflow.options.sample_segments,
             described.table.item_count,
             0,
+            budget.as_ref(),
             &connection.throttle_retry,
         )
         .await?;

@@ -144,19 +144,11 @@ pub fn row_count_of_sample(read: u64, f: f64, item_count: Option<i64>) -> f64 {
 /// The read budget of a table: `maxReadCapacityPercent` of provisioned RCU and/or
 /// `maxReadUnitsPerSecond`, the smaller when both apply.
 fn budget(workflow: &Workflow, table: &TableDescription) -> Option<f64> {
-    let provisioned = table
-        .provisioned_throughput
-        .map(|t| t.read_capacity_units as f64)
-        .filter(|r| *r > 0.0);
-    let from_percent = workflow
-        .options
-        .max_read_capacity_percent
-        .zip(provisioned)
-        .map(|(p, rcu)| rcu * p / 100.0);
-    match (from_percent, workflow.options.max_read_units_per_second) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+    source::read_budget(
+        workflow.options.max_read_capacity_percent,
+        workflow.options.max_read_units_per_second,
+        table,
+    )
 }
 
 /// Which share of every selected table a run reads: part `index` (1-based) of `count`.
@@ -484,11 +476,7 @@ pub async fn merge(
         }
         output.check().map_err(crate::sinks::SinkError::from)?;
     }
-    let mut states = Vec::new();
-    for path in files {
-        states.push((path.clone(), state::read(path)?));
-    }
-    let tables = state::combine(states, workflow)?;
+    let tables = state::read_and_combine(files.to_vec(), workflow).await?;
     let sink_config = settings.sink.as_deref().ok_or(RunError::NoSink {
         command: Command::Profile,
     })?;
@@ -508,7 +496,9 @@ pub async fn merge(
         match read {
             Ok(read) => {
                 summary.tables_processed += 1;
-                summary.items_sampled += read.scan.items;
+                // Each table has at most 2^53 rows (checked), but many tables could add up
+                // past u64: the total saturates rather than wraps.
+                summary.items_sampled = summary.items_sampled.saturating_add(read.scan.items);
                 summary.consumed_read_units += read.scan.consumed_read_units;
                 let record = record_of(&name, &read, workflow, &scope);
                 if let Err(e) = sink.write(&record).await {
@@ -810,6 +800,7 @@ mod tests {
             .map(|i| source::export::DataFile {
                 key: format!("f{i}"),
                 item_count: 100,
+                md5: None,
             })
             .collect();
         assert_eq!(

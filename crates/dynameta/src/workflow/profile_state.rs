@@ -16,7 +16,7 @@ use super::profile::{ExportRead, Part, PlannedRead, Sample, TableRead};
 use dynameta_fs::output::{AtomicFile, Output, OutputError};
 
 use crate::config::Workflow;
-use crate::processors::profiler::state::StatsState;
+use crate::processors::profiler::state::{StatsState, MAX_COUNT};
 use crate::processors::profiler::TableStats;
 use crate::sinks::{Record, RunEnd, SinkError, SinkReport, SinkWriter};
 use crate::source::{ScanStats, TableDescription};
@@ -91,14 +91,12 @@ impl TableState {
 /// Why state files cannot be written, read or merged.
 #[derive(Debug, thiserror::Error)]
 pub enum StateFileError {
-    /// The file cannot be read.
-    #[error("cannot read the profile state {} ({source}); give the files `dynameta profile --part I/N --state-out FILE` wrote", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
+    /// The file cannot be read (missing, not a regular file, too large).
+    #[error("{source}; give the files `dynameta profile --part I/N --state-out FILE` wrote")]
+    Input {
+        /// Why.
         #[source]
-        source: std::io::Error,
+        source: dynameta_fs::input::InputError,
     },
     /// Not JSON, or not a state file.
     #[error("{} is not a dynameta profile state ({problem}); give the files `dynameta profile --part I/N --state-out FILE` wrote", path.display())]
@@ -146,41 +144,96 @@ pub enum StateFileError {
     Output(#[from] OutputError),
 }
 
-/// Reads and checks one state file: format and version first, so a file of another
-/// version is named as such and never half-read.
+/// The most bytes a state file may have: 1 GiB. A column's state is at most about
+/// 0.5 MB (4096 exact value hashes with counts ≈ 170 KB, or 22 KB of HyperLogLog++
+/// registers; 256 top values of at most 200 bytes ≈ 60 KB, 310 KB if every character
+/// needs a JSON escape; a KLL sketch of k = 200 ≈ 15 KB), a typical table's a few
+/// hundred KB, so a part of thousands of tables stays far below it
+/// (docs/profile-state.md). The file is read whole and parsed once, without an
+/// intermediate JSON tree: memory is bounded by a small multiple of this cap.
+pub const MAX_STATE_BYTES: u64 = 1 << 30;
+
+/// The fields read before the rest, so a file of another format or version is named as
+/// such and never half-read. Unknown fields are skipped without being kept.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    #[serde(default)]
+    format: Option<serde_json::Value>,
+    #[serde(default)]
+    version: Option<serde_json::Value>,
+    #[serde(default)]
+    written_by: Option<serde_json::Value>,
+}
+
+/// Reads and checks one state file: a regular file (a FIFO or device is refused
+/// without blocking) of at most [`MAX_STATE_BYTES`]; format and version first, so a
+/// file of another version is named as such and never half-read.
 pub fn read(path: &Path) -> Result<StateFile, StateFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| StateFileError::Read {
+    let bytes = dynameta_fs::input::read_capped(path, "profile state", MAX_STATE_BYTES)
+        .map_err(|source| StateFileError::Input { source })?;
+    parse(path, &bytes)
+}
+
+/// [`read`] of every file, then [`combine`], off the async workers: reading and
+/// parsing up to [`MAX_STATE_BYTES`] a file takes seconds, and the run's SIGTERM and
+/// SIGINT handler must not wait for it (the process stops; the reading thread is left).
+pub async fn read_and_combine(
+    files: Vec<PathBuf>,
+    workflow: &Workflow,
+) -> Result<Merged, StateFileError> {
+    let workflow = workflow.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut states = Vec::with_capacity(files.len());
+        for path in files {
+            let file = read(&path)?;
+            states.push((path, file));
+        }
+        combine(states, &workflow)
+    })
+    .await
+    .map_err(|e| StateFileError::Parts(format!("reading the state files stopped: {e}")))?
+}
+
+/// [`read`] of a file's bytes.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateFileError> {
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| StateFileError::NotState {
         path: path.to_path_buf(),
-        source,
+        problem: format!("not JSON: {e}"),
     })?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| StateFileError::NotState {
-            path: path.to_path_buf(),
-            problem: format!("not JSON: {e}"),
-        })?;
-    if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
+    if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {
         return Err(StateFileError::NotState {
             path: path.to_path_buf(),
             problem: format!("no \"format\": \"{FORMAT}\""),
         });
     }
-    let version = value.get("version").and_then(|v| v.as_u64());
+    let version = header.version.as_ref().and_then(|v| v.as_u64());
     if version != Some(u64::from(VERSION)) {
         return Err(StateFileError::Version {
             path: path.to_path_buf(),
             found: version.unwrap_or(0),
-            written_by: value
-                .get("writtenBy")
+            written_by: header
+                .written_by
+                .as_ref()
                 .and_then(|w| w.as_str())
                 .unwrap_or("an unknown writer")
-                .to_string(),
+                .escape_debug()
+                .take(100)
+                .collect(),
         });
     }
-    serde_path_to_error::deserialize(value).map_err(|e| StateFileError::Invalid {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let file: StateFile =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| StateFileError::Invalid {
+            path: path.to_path_buf(),
+            at: e.path().to_string(),
+            problem: e.inner().to_string(),
+        })?;
+    de.end().map_err(|e| StateFileError::NotState {
         path: path.to_path_buf(),
-        at: e.path().to_string(),
-        problem: e.inner().to_string(),
-    })
+        problem: format!("not one JSON document: {e}"),
+    })?;
+    Ok(file)
 }
 
 /// Tables merged from the parts, in the order the first part listed them: each one's
@@ -202,11 +255,12 @@ pub fn combine(
             });
         }
     }
-    let Some(count) = files.first().map(|(_, f)| f.part.count) else {
+    let Some((first, count)) = files.first().map(|(p, f)| (p.clone(), f.part.count)) else {
         return Err(StateFileError::Parts(
             "no state file given; name every part's state file: dynameta profile merge -c wf.yaml part-*.json".into(),
         ));
     };
+    let given = files.len();
     let mut by_index: BTreeMap<u32, (PathBuf, StateFile)> = BTreeMap::new();
     for (path, file) in files {
         if file.part.index == 0 || file.part.index > file.part.count {
@@ -233,26 +287,39 @@ pub fn combine(
         }
         by_index.insert(file.part.index, (path, file));
     }
-    let missing: Vec<String> = (1..=count)
-        .filter(|i| !by_index.contains_key(i))
-        .map(|i| format!("{i}/{count}"))
-        .collect();
-    if !missing.is_empty() {
+    // Each given file is a distinct part of 1..=count: the parts are all there exactly
+    // when as many files as parts were given. Nothing is sized by `count` (a file may
+    // claim 4294967295 parts): the missing ones are named from the files given.
+    if u64::from(count) != given as u64 {
+        let missing: Vec<String> = (1..=count)
+            .filter(|i| !by_index.contains_key(i))
+            .take(MAX_NAMED)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let more = u64::from(count) - given as u64 - missing.len() as u64;
         return Err(StateFileError::Parts(format!(
-            "part {} missing: a merge needs all {count} parts (run `dynameta profile --part I/{count} --state-out FILE` for each and give every file)",
-            missing.join(", ")
+            "part {}{} missing: {} is part {} of {count}, and a merge needs all {count} parts (run `dynameta profile --part I/{count} --state-out FILE` for each and give every file)",
+            missing.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() },
+            first.display(),
+            by_index.iter().find(|(_, (p, _))| *p == first).map_or(0, |(i, _)| *i),
         )));
     }
     // Table → (part index, file, state), tables in the order they first appear.
     let mut order: Vec<String> = Vec::new();
-    let mut tables: BTreeMap<String, Vec<(u32, PathBuf, TableState)>> = BTreeMap::new();
+    let mut tables: BTreeMap<String, Vec<PartOf>> = BTreeMap::new();
     for (index, (path, file)) in by_index {
-        for table in file.tables {
+        for (position, table) in file.tables.into_iter().enumerate() {
             let entry = tables.entry(table.name.clone()).or_default();
             if entry.is_empty() {
                 order.push(table.name.clone());
             }
-            entry.push((index, path.clone(), table));
+            entry.push(PartOf {
+                index,
+                path: path.clone(),
+                position,
+                table,
+            });
         }
     }
     if order.is_empty() {
@@ -270,10 +337,128 @@ pub fn combine(
         .collect())
 }
 
-fn merge_table(parts: Vec<(u32, PathBuf, TableState)>, count: u32) -> Result<TableRead, String> {
-    let have: HashSet<u32> = parts.iter().map(|(i, _, _)| *i).collect();
+/// Parts named at most in one message.
+const MAX_NAMED: usize = 20;
+
+/// One part's state of a table, and where it was read.
+struct PartOf {
+    index: u32,
+    path: PathBuf,
+    /// Its index in the file's `tables`.
+    position: usize,
+    table: TableState,
+}
+
+impl PartOf {
+    /// A table failure naming the part, its file and the JSON path of the bad field.
+    fn invalid(&self, count: u32, at: &str, problem: impl std::fmt::Display) -> String {
+        format!(
+            "part {}/{count} ({}): tables[{}].{at}: {problem}; the file was changed or cut short since it was written — rerun that part",
+            self.index,
+            self.path.display(),
+            self.position
+        )
+    }
+}
+
+/// The numbers of one part of a table that merging relies on, checked before any is
+/// added up: a count beyond [`MAX_COUNT`], rows that disagree with the scan or the
+/// sample, a segment outside the plan, a negative or non-finite read cost.
+fn check_part(part: &PartOf, count: u32) -> Result<(), String> {
+    let t = &part.table;
+    let bad = |at: &str, problem: String| Err(part.invalid(count, at, problem));
+    let finite = |x: f64| x.is_finite() && x >= 0.0;
+    if !finite(t.scan.consumed_read_units) {
+        return bad(
+            "scan.consumedReadUnits",
+            format!("{} is not a read cost", t.scan.consumed_read_units),
+        );
+    }
+    if let Some(budget) = t.read_budget.filter(|b| !(b.is_finite() && *b > 0.0)) {
+        return bad("readBudget", format!("{budget} is not a read rate"));
+    }
+    for (at, n) in [
+        ("scan.items", t.scan.items),
+        ("scan.requests", t.scan.requests),
+    ] {
+        if n > MAX_COUNT {
+            return bad(at, format!("{n} is more than any profile reads"));
+        }
+    }
+    if t.stats.rows != t.scan.items {
+        return bad(
+            "stats.rows",
+            format!(
+                "{} rows, but the scan read {} items",
+                t.stats.rows, t.scan.items
+            ),
+        );
+    }
+    if let Some(limit) = t.plan.row_limit.filter(|limit| t.stats.rows > *limit) {
+        return bad(
+            "stats.rows",
+            format!(
+                "{} rows, but the sample reads at most {limit}",
+                t.stats.rows
+            ),
+        );
+    }
+    if t.plan.planned > t.plan.total_segments as usize {
+        return bad(
+            "plan.planned",
+            format!(
+                "{} planned segments of only {}",
+                t.plan.planned, t.plan.total_segments
+            ),
+        );
+    }
+    if t.segments.len() > t.plan.planned {
+        return bad(
+            "segments",
+            format!(
+                "{} segments, but the plan reads {}",
+                t.segments.len(),
+                t.plan.planned
+            ),
+        );
+    }
+    if let Some((i, s)) = t
+        .segments
+        .iter()
+        .enumerate()
+        .find(|(_, s)| **s >= t.plan.total_segments)
+    {
+        return bad(
+            &format!("segments[{i}]"),
+            format!("segment {s} of only {}", t.plan.total_segments),
+        );
+    }
+    if let Some(e) = &t.export {
+        if e.items_in_export > MAX_COUNT || t.stats.rows > e.items_in_export {
+            return bad(
+                "export.itemsInExport",
+                format!(
+                    "{} items in the export, but the part read {}",
+                    e.items_in_export, t.stats.rows
+                ),
+            );
+        }
+        if e.files_read > e.files as u64 {
+            return bad(
+                "export.filesRead",
+                format!("{} files read of only {}", e.files_read, e.files),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn merge_table(parts: Vec<PartOf>, count: u32) -> Result<TableRead, String> {
+    let have: HashSet<u32> = parts.iter().map(|p| p.index).collect();
+    // `count` is the number of files given (checked by `combine`): bounded.
     let lacking: Vec<String> = (1..=count)
         .filter(|i| !have.contains(i))
+        .take(MAX_NAMED)
         .map(|i| format!("{i}/{count}"))
         .collect();
     if !lacking.is_empty() {
@@ -284,13 +469,35 @@ fn merge_table(parts: Vec<(u32, PathBuf, TableState)>, count: u32) -> Result<Tab
     }
     let mut merged: Option<TableRead> = None;
     let mut seen: HashSet<u32> = HashSet::new();
-    for (index, path, part) in parts {
-        let stats = TableStats::from_state(part.stats)
-            .map_err(|e| format!("part {index}/{count} ({}): {e}", path.display()))?;
-        for s in &part.segments {
+    for mut part in parts {
+        check_part(&part, count)?;
+        let saved = std::mem::replace(
+            &mut part.table.stats,
+            StatsState {
+                rows: 0,
+                columns: BTreeMap::new(),
+            },
+        );
+        let PartOf {
+            index,
+            ref path,
+            position,
+            ..
+        } = part;
+        let overflow = |at: &str| {
+            part.invalid(
+                count,
+                at,
+                "adding it to the other parts' overflows; the parts do not come from one run",
+            )
+        };
+        let stats =
+            TableStats::from_state(saved).map_err(|e| part.invalid(count, &e.at, &e.problem))?;
+        let part_table = &part.table;
+        for s in &part_table.segments {
             if !seen.insert(*s) {
                 return Err(format!(
-                    "segment {s} is in two parts (part {index}/{count}, {}): the parts come from different plans; rerun every part with the same workflow",
+                    "segment {s} is in two parts (part {index}/{count}, {}, tables[{position}]): the parts come from different plans; rerun every part with the same workflow",
                     path.display()
                 ));
             }
@@ -298,18 +505,18 @@ fn merge_table(parts: Vec<(u32, PathBuf, TableState)>, count: u32) -> Result<Tab
         match &mut merged {
             None => {
                 merged = Some(TableRead {
-                    table: part.description,
-                    sample: part.sample,
-                    plan: part.plan,
-                    segments: part.segments,
-                    scan: part.scan,
-                    read_budget: part.read_budget,
+                    table: part_table.description.clone(),
+                    sample: part_table.sample,
+                    plan: part_table.plan,
+                    segments: part_table.segments.clone(),
+                    scan: part_table.scan.clone(),
+                    read_budget: part_table.read_budget,
                     stats,
-                    export: part.export,
+                    export: part_table.export.clone(),
                 })
             }
             Some(m) => {
-                let same_export = match (&m.export, &part.export) {
+                let same_export = match (&m.export, &part_table.export) {
                     (Some(a), Some(b)) => a.export == b.export && a.files == b.files,
                     (None, None) => true,
                     _ => false,
@@ -320,31 +527,72 @@ fn merge_table(parts: Vec<(u32, PathBuf, TableState)>, count: u32) -> Result<Tab
                         path.display()
                     ));
                 }
-                if let (Some(a), Some(b)) = (&mut m.export, &part.export) {
-                    a.files_read += b.files_read;
-                    a.gzip_bytes += b.gzip_bytes;
-                    a.json_bytes += b.json_bytes;
-                }
-                if m.plan != part.plan || m.sample != part.sample {
+                if m.plan != part_table.plan || m.sample != part_table.sample {
                     return Err(format!(
                         "part {index}/{count} ({}) planned another read ({:?} of {} segments, {:?}) than part 1/{count} ({:?} of {} segments, {:?}): the table's item count changed between the part runs; rerun every part",
                         path.display(),
-                        part.sample,
-                        part.plan.total_segments,
-                        part.plan.planned,
+                        part_table.sample,
+                        part_table.plan.total_segments,
+                        part_table.plan.planned,
                         m.sample,
                         m.plan.total_segments,
                         m.plan.planned
                     ));
                 }
-                m.segments.extend(part.segments);
-                let (a, b) = (&mut m.scan, part.scan);
-                a.items += b.items;
-                a.requests += b.requests;
+                // Every sum is checked: rows first, against the largest count a state
+                // may hold, which bounds every column count of the merge too (each is
+                // at most its part's rows, checked by `from_state`).
+                let rows = m
+                    .stats
+                    .rows
+                    .checked_add(stats.rows)
+                    .filter(|r| *r <= MAX_COUNT)
+                    .ok_or_else(|| overflow("stats.rows"))?;
+                if let (Some(a), Some(b)) = (&mut m.export, &part_table.export) {
+                    a.files_read = a
+                        .files_read
+                        .checked_add(b.files_read)
+                        .filter(|n| *n <= a.files as u64)
+                        .ok_or_else(|| overflow("export.filesRead"))?;
+                    a.gzip_bytes = a
+                        .gzip_bytes
+                        .checked_add(b.gzip_bytes)
+                        .ok_or_else(|| overflow("export.gzipBytes"))?;
+                    a.json_bytes = a
+                        .json_bytes
+                        .checked_add(b.json_bytes)
+                        .ok_or_else(|| overflow("export.jsonBytes"))?;
+                    if rows > a.items_in_export {
+                        return Err(overflow("stats.rows"));
+                    }
+                }
+                let (a, b) = (&mut m.scan, &part_table.scan);
+                a.items = a
+                    .items
+                    .checked_add(b.items)
+                    .ok_or_else(|| overflow("scan.items"))?;
+                a.requests = a
+                    .requests
+                    .checked_add(b.requests)
+                    .filter(|n| *n <= MAX_COUNT)
+                    .ok_or_else(|| overflow("scan.requests"))?;
                 a.consumed_read_units += b.consumed_read_units;
-                a.segments_completed += b.segments_completed;
-                a.segments_partial += b.segments_partial;
-                a.elapsed += b.elapsed;
+                if !a.consumed_read_units.is_finite() {
+                    return Err(overflow("scan.consumedReadUnits"));
+                }
+                a.segments_completed = a
+                    .segments_completed
+                    .checked_add(b.segments_completed)
+                    .ok_or_else(|| overflow("scan.segmentsCompleted"))?;
+                a.segments_partial = a
+                    .segments_partial
+                    .checked_add(b.segments_partial)
+                    .ok_or_else(|| overflow("scan.segmentsPartial"))?;
+                a.elapsed = a
+                    .elapsed
+                    .checked_add(b.elapsed)
+                    .ok_or_else(|| overflow("scan.elapsed"))?;
+                m.segments.extend_from_slice(&part_table.segments);
                 m.stats.merge(stats);
             }
         }
@@ -485,5 +733,356 @@ impl SinkWriter for StateSink {
 
     fn abandon(self: Box<Self>) -> Option<String> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use aws_sdk_dynamodb::types::AttributeValue as AV;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const WORKFLOW: &str = r#"
+source:
+  type: dynamodb
+  serviceName: svc
+  serviceConnection:
+    config:
+      type: DynamoDB
+      awsConfig:
+        awsAccessKeyId: AKIDEXAMPLE
+        awsSecretAccessKey: secret
+        awsRegion: us-east-1
+  sourceConfig:
+    config:
+      type: Profiler
+sink:
+  type: file
+  config:
+    filename: out.jsonl
+"#;
+
+    fn workflow() -> Workflow {
+        crate::config::parse(
+            WORKFLOW,
+            Path::new("wf.yaml"),
+            crate::config::Command::Profile,
+            &|_| None,
+        )
+        .unwrap()
+    }
+
+    fn item(i: u64) -> HashMap<String, AV> {
+        let mut m = HashMap::from([
+            ("id".to_string(), AV::S(format!("id-{i}"))),
+            ("n".to_string(), AV::N(format!("{}.5", i * 7))),
+            ("cat".to_string(), AV::S(format!("c{}", i % 5))),
+            (
+                "m".to_string(),
+                AV::M(HashMap::from([("k".to_string(), AV::N(i.to_string()))])),
+            ),
+        ]);
+        if i.is_multiple_of(3) {
+            m.insert("opt".to_string(), AV::Null(true));
+        }
+        m
+    }
+
+    /// The `count` state files of a profile of 300 items over 4 segments, as JSON.
+    fn parts(count: u32) -> Vec<Vec<u8>> {
+        (1..=count)
+            .map(|index| {
+                let segments: Vec<u32> = (0..4).filter(|k| k % count == index - 1).collect();
+                let mut stats = TableStats::default();
+                for i in (0..300u64).filter(|i| segments.contains(&((i % 4) as u32))) {
+                    stats.observe(&item(i));
+                }
+                let table = TableState {
+                    name: "t".into(),
+                    description: TableDescription {
+                        name: "t".into(),
+                        item_count: Some(300),
+                        ..TableDescription::default()
+                    },
+                    sample: Sample::Full,
+                    plan: PlannedRead {
+                        total_segments: 4,
+                        planned: 4,
+                        row_limit: None,
+                    },
+                    scan: ScanStats {
+                        items: stats.rows,
+                        requests: segments.len() as u64,
+                        consumed_read_units: 1.5,
+                        segments_completed: segments.len() as u32,
+                        segments_partial: 0,
+                        elapsed: Duration::from_millis(20),
+                    },
+                    segments,
+                    read_budget: None,
+                    stats: stats.to_state(),
+                    export: None,
+                };
+                let file = StateFile {
+                    format: FORMAT.into(),
+                    version: VERSION,
+                    written_by: "dynameta test".into(),
+                    service_name: "svc".into(),
+                    part: Part { index, count },
+                    tables: vec![table],
+                };
+                serde_json::to_vec(&file).unwrap()
+            })
+            .collect()
+    }
+
+    fn merge(files: &[Vec<u8>]) -> Result<Merged, StateFileError> {
+        let wf = workflow();
+        let read = files
+            .iter()
+            .enumerate()
+            .map(|(i, bytes)| {
+                let path = PathBuf::from(format!("part{}.json", i + 1));
+                parse(&path, bytes).map(|f| (path, f))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        combine(read, &wf)
+    }
+
+    /// Edits file `i` of `files` as JSON.
+    fn edited(files: &[Vec<u8>], i: usize, edit: impl Fn(&mut serde_json::Value)) -> Vec<Vec<u8>> {
+        let mut files = files.to_vec();
+        let mut v: serde_json::Value = serde_json::from_slice(&files[i]).unwrap();
+        edit(&mut v);
+        files[i] = serde_json::to_vec(&v).unwrap();
+        files
+    }
+
+    fn table_error(merged: Result<Merged, StateFileError>) -> String {
+        let merged = merged.unwrap();
+        assert_eq!(merged.len(), 1);
+        merged.into_iter().next().unwrap().1.unwrap_err()
+    }
+
+    #[test]
+    fn untouched_parts_merge_into_one_pass() {
+        let merged = merge(&parts(3)).unwrap();
+        let read = merged[0].1.as_ref().unwrap();
+        assert_eq!(read.stats.rows, 300);
+        assert_eq!(read.scan.items, 300);
+        assert_eq!(read.segments.len(), 4);
+    }
+
+    #[test]
+    fn a_huge_part_count_is_refused_before_anything_is_sized_by_it() {
+        let files = edited(&parts(1), 0, |v| v["part"]["count"] = u32::MAX.into());
+        let e = merge(&files).unwrap_err().to_string();
+        assert!(e.contains("part 2/4294967295, 3/4294967295"), "{e}");
+        assert!(e.contains("and 4294967274 more missing"), "{e}");
+        // The same with as many files as the count claims, less one: named, not listed.
+        let files = edited(&parts(2), 1, |v| v["part"]["count"] = 3.into());
+        let e = merge(&files).unwrap_err().to_string();
+        assert!(
+            e.contains("is part 2/3 but the first file is part of 2"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn sums_that_overflow_fail_the_table_with_the_field() {
+        let files = edited(&parts(2), 1, |v| {
+            v["tables"][0]["scan"]["elapsed"]["secs"] = u64::MAX.into()
+        });
+        let files = edited(&files, 0, |v| {
+            v["tables"][0]["scan"]["elapsed"]["secs"] = u64::MAX.into()
+        });
+        let e = table_error(merge(&files));
+        assert!(e.contains("tables[0].scan.elapsed"), "{e}");
+        assert!(e.contains("part 2/2 (part2.json)"), "{e}");
+    }
+
+    #[test]
+    fn counts_beyond_any_profile_fail_the_table_with_the_field() {
+        let files = edited(&parts(1), 0, |v| {
+            v["tables"][0]["stats"]["rows"] = u64::MAX.into();
+            v["tables"][0]["scan"]["items"] = u64::MAX.into();
+        });
+        let e = table_error(merge(&files));
+        assert!(e.contains("tables[0].scan.items"), "{e}");
+        let files = edited(&parts(1), 0, |v| {
+            v["tables"][0]["stats"]["rows"] = 299.into()
+        });
+        let e = table_error(merge(&files));
+        assert!(
+            e.contains("tables[0].stats.rows: 299 rows, but the scan read 300"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn inconsistent_numbers_fail_the_table_with_the_field() {
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(&str, Edit); 7] = [
+            ("stats.columns.id.present", |c| {
+                c["id"]["present"] = 1_000.into()
+            }),
+            ("stats.columns.opt.nulls", |c| {
+                c["opt"]["nulls"] = 1_000.into()
+            }),
+            ("stats.columns.n.numbers.min", |c| {
+                c["n"]["numbers"]["min"] = "1E+9".into()
+            }),
+            ("stats.columns.n.numbers.count", |c| {
+                c["n"]["numbers"]["count"] = 301.into()
+            }),
+            ("stats.columns.cat.top", |c| {
+                c["cat"]["top"][0][1] = u64::MAX.into()
+            }),
+            ("stats.columns.cat.distinct.exact", |c| {
+                c["cat"]["distinct"]["exact"][0][1] = 10_000.into()
+            }),
+            ("stats.columns.m.children.k.present", |c| {
+                c["m"]["children"]["k"]["present"] = 301.into()
+            }),
+        ];
+        for (at, edit) in cases {
+            let files = edited(&parts(1), 0, |v| {
+                edit(&mut v["tables"][0]["stats"]["columns"])
+            });
+            let e = table_error(merge(&files));
+            assert!(e.contains(&format!("tables[0].{at}")), "{at}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_fifo_or_an_oversized_file_is_refused_without_reading_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.json");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_STATE_BYTES + 1).unwrap();
+        let e = read(&big).unwrap_err().to_string();
+        assert!(e.contains("more than the 1073741824 bytes"), "{e}");
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo");
+            assert!(std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success());
+            let e = read(&fifo).unwrap_err().to_string();
+            assert!(e.contains("a named pipe (FIFO)"), "{e}");
+        }
+    }
+
+    /// Extreme values put in place of a number of a state file.
+    const EXTREMES: &[&str] = &[
+        "18446744073709551615",
+        "18446744073709551616",
+        "-1",
+        "-9223372036854775808",
+        "1e308",
+        "-1e308",
+        "1.5",
+        "0",
+        "4294967295",
+        "9007199254740993",
+        "\"NaN\"",
+        "\"inf\"",
+        "null",
+        "[]",
+        "{}",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        FlipBit(usize, u8),
+        Number(usize, usize),
+        Truncate(usize),
+        Nest(usize, usize),
+    }
+
+    fn mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            (any::<usize>(), 0u8..8).prop_map(|(at, bit)| Mutation::FlipBit(at, bit)),
+            (any::<usize>(), 0..EXTREMES.len()).prop_map(|(at, v)| Mutation::Number(at, v)),
+            any::<usize>().prop_map(Mutation::Truncate),
+            (any::<usize>(), 1usize..100_000).prop_map(|(at, depth)| Mutation::Nest(at, depth)),
+        ]
+    }
+
+    fn apply(bytes: &[u8], m: &Mutation) -> Vec<u8> {
+        let mut out = bytes.to_vec();
+        match *m {
+            Mutation::FlipBit(at, bit) => {
+                let at = at % out.len();
+                out[at] ^= 1 << bit;
+            }
+            Mutation::Truncate(at) => out.truncate(at % out.len()),
+            Mutation::Number(at, v) | Mutation::Nest(at, v) => {
+                let text = String::from_utf8_lossy(&out).into_owned();
+                let numbers: Vec<(usize, usize)> = regex::Regex::new(r"-?[0-9][0-9.eE+-]*")
+                    .unwrap()
+                    .find_iter(&text)
+                    .map(|m| (m.start(), m.end()))
+                    .collect();
+                if numbers.is_empty() {
+                    return text.into_bytes();
+                }
+                let (start, end) = numbers[at % numbers.len()];
+                let with = match m {
+                    Mutation::Nest(..) => format!("{}{}", "[".repeat(v), "]".repeat(v)),
+                    _ => EXTREMES[v].to_string(),
+                };
+                out = format!("{}{with}{}", &text[..start], &text[end..]).into_bytes();
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Whatever is changed in a part, merging never panics and every refusal says
+        /// where: the file, and the JSON path of the field or the part and table.
+        #[test]
+        fn mutated_state_files_never_panic_and_name_the_field(
+            count in 1u32..4,
+            which in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..4),
+        ) {
+            let mut files = parts(count);
+            let i = which % files.len();
+            for m in &mutations {
+                if files[i].is_empty() {
+                    break;
+                }
+                files[i] = apply(&files[i], m);
+            }
+            match merge(&files) {
+                Ok(merged) => {
+                    for (_, read) in merged {
+                        match read {
+                            Ok(read) => {
+                                prop_assert!(read.stats.rows <= MAX_COUNT);
+                                prop_assert!(read.scan.items <= MAX_COUNT);
+                            }
+                            Err(e) => prop_assert!(
+                                e.contains("tables[") || e.contains("part ") || e.contains("segment"),
+                                "{}", e
+                            ),
+                        }
+                    }
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    prop_assert!(text.contains("part") || text.contains(".json"), "{}", text);
+                }
+            }
+        }
     }
 }

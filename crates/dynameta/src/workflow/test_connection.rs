@@ -224,7 +224,10 @@ fn skip_table_steps(steps: &mut Vec<Step>, why: &str) {
 pub async fn run(settings: &Settings) -> Report {
     let workflow = &settings.workflow;
     let mut steps = Vec::new();
-    dynamodb_steps(workflow, &mut steps).await;
+    let options = fast(&workflow.options);
+    let connection = aws::connect(workflow.aws(), &options).await;
+    dynamodb_steps(workflow, &connection, &mut steps).await;
+    export_steps(workflow, &connection, &mut steps).await;
     if let Some(sink) = &settings.sink {
         let t = Instant::now();
         let checked = sink.health_check(&workflow.service_name).await;
@@ -233,9 +236,7 @@ pub async fn run(settings: &Settings) -> Report {
     Report::new(steps)
 }
 
-async fn dynamodb_steps(workflow: &Workflow, steps: &mut Vec<Step>) {
-    let options = fast(&workflow.options);
-    let connection = aws::connect(workflow.aws(), &options).await;
+async fn dynamodb_steps(workflow: &Workflow, connection: &aws::Connection, steps: &mut Vec<Step>) {
     let client = &connection.dynamodb;
 
     let t = Instant::now();
@@ -425,6 +426,84 @@ async fn dynamodb_steps(workflow: &Workflow, steps: &mut Vec<Step>) {
             "ListTagsOfResource",
             false,
             "DescribeTable gave no table ARN",
+        )),
+    }
+}
+
+/// One step per export in `connectionArguments.exports`: the reads `profile` makes
+/// before the data files (DescribeExport for an ARN, GetObject of
+/// `manifest-summary.json` and `manifest-files.json`), all read-only. A profile of
+/// that table fails the same way, so each is mandatory.
+async fn export_steps(workflow: &Workflow, connection: &aws::Connection, steps: &mut Vec<Step>) {
+    for (table, text) in &workflow.options.exports {
+        let t = Instant::now();
+        let mut s = step("Export manifests (S3)", true, t);
+        let outcome = match crate::config::ExportRef::parse(text) {
+            Ok(reference) => crate::source::export::open(connection, table, &reference, text)
+                .await
+                .map_err(|e| (e.to_string(), export_hint(&e))),
+            Err(problem) => Err((
+                format!("connectionArguments.exports.{table}: {problem}"),
+                None,
+            )),
+        };
+        s.millis = t.elapsed().as_millis();
+        match outcome {
+            Ok(export) => {
+                s.detail = format!(
+                    "export of {table} ({text}): {} data files, {} items",
+                    export.files.len(),
+                    export.item_count
+                );
+            }
+            Err((detail, hint)) => {
+                s.status = Status::Fail;
+                s.detail = format!("export of {table}: {detail}");
+                if let Some((code, action, hint)) = hint {
+                    s.error_code = Some(code);
+                    s.missing_action = action;
+                    s.hint = Some(hint);
+                }
+            }
+        }
+        steps.push(s);
+    }
+}
+
+/// The error code, missing IAM action and fix of an export that cannot be opened.
+fn export_hint(e: &crate::source::export::ExportError) -> Option<(String, Option<String>, String)> {
+    use crate::source::export::ExportError;
+    match e {
+        ExportError::Call {
+            operation,
+            failure,
+            denied,
+            ..
+        } => {
+            // `failure` is `Code: message` (aws::CallFailure's display).
+            let code = failure
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            let denied = *denied;
+            let action = match *operation {
+                "DescribeExport" => "dynamodb:DescribeExport",
+                _ => "s3:GetObject",
+            };
+            let hint = if denied {
+                format!("grant `{action}` on the export to the credentials dynameta uses")
+            } else {
+                "check connectionArguments.exports (the folder that holds manifest-summary.json) and s3EndpointURL".into()
+            };
+            Some((code, denied.then(|| action.to_string()), hint))
+        }
+        ExportError::Unusable { .. } | ExportError::Corrupt { .. } => Some((
+            "ExportUnusable".into(),
+            None,
+            "give a completed FULL_EXPORT in DYNAMODB_JSON of that table, or export it again"
+                .into(),
         )),
     }
 }

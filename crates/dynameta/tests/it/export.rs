@@ -54,9 +54,29 @@ fn gzip(text: &str) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
-/// Writes `items` as an export of `table` to `bucket` on moto, in `files` data files
-/// (plus an empty one, as AWS writes for an empty partition); returns its folder URL.
-fn write_export(bucket: &str, table: &str, items: &[HashMap<String, AV>], files: usize) -> String {
+/// The base64 MD5 of `bytes`: AWS's `md5Checksum` of a data file.
+fn md5_of(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use md5::Digest;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(bytes))
+}
+
+/// A manifest-files.json line for data file `key` holding `items` items.
+fn manifest_line(key: &str, items: usize, body: &[u8]) -> String {
+    format!(
+        "{}\n",
+        json!({"itemCount": items, "md5Checksum": md5_of(body), "etag": "y", "dataFileS3Key": key})
+    )
+}
+
+/// The objects of an export of `items` of `table` in `bucket`, in `files` data files
+/// (plus an empty one, as AWS writes for an empty partition), by key.
+fn export_objects(
+    bucket: &str,
+    table: &str,
+    items: &[HashMap<String, AV>],
+    files: usize,
+) -> Vec<(String, Vec<u8>)> {
     let prefix = format!("exports/AWSDynamoDB/{EXPORT_ID}/");
     let mut objects: Vec<(String, Vec<u8>)> = Vec::new();
     let mut manifest = String::new();
@@ -69,17 +89,11 @@ fn write_export(bucket: &str, table: &str, items: &[HashMap<String, AV>], files:
             .collect();
         let key = format!("{prefix}data/file{f:03}.json.gz");
         let body = gzip(&chunk.concat());
-        manifest += &format!(
-            "{}\n",
-            json!({"itemCount": chunk.len(), "md5": "x", "etag": "y", "dataFileS3Key": key})
-        );
+        manifest += &manifest_line(&key, chunk.len(), &body);
         objects.push((key, body));
     }
     let empty = format!("{prefix}data/empty.json.gz");
-    manifest += &format!(
-        "{}\n",
-        json!({"itemCount": 0, "md5": "x", "etag": "y", "dataFileS3Key": empty})
-    );
+    manifest += &manifest_line(&empty, 0, &[]);
     objects.push((empty, Vec::new()));
     objects.push((
         format!("{prefix}manifest-files.json"),
@@ -107,23 +121,14 @@ fn write_export(bucket: &str, table: &str, items: &[HashMap<String, AV>], files:
         format!("{prefix}manifest-summary.json"),
         summary.to_string().into_bytes(),
     ));
-    let (endpoint, bucket_name) = (moto().endpoint.clone(), bucket.to_string());
+    objects
+}
+
+/// Creates `bucket` on moto and puts `objects` in it; returns the export's folder URL.
+fn put_export(bucket: &str, objects: Vec<(String, Vec<u8>)>) -> String {
+    let bucket_name = bucket.to_string();
     block_on(async move {
-        let config = aws_sdk_s3::Config::builder()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .endpoint_url(&endpoint)
-            .force_path_style(true)
-            .credentials_provider(aws_sdk_s3::config::Credentials::new(
-                "AKIDEXPORT",
-                "secret",
-                None,
-                None,
-                "test",
-            ))
-            .http_client(dynameta::aws::http_client())
-            .build();
-        let s3 = aws_sdk_s3::Client::from_conf(config);
+        let s3 = moto_s3();
         s3.create_bucket()
             .bucket(&bucket_name)
             .send()
@@ -139,7 +144,13 @@ fn write_export(bucket: &str, table: &str, items: &[HashMap<String, AV>], files:
                 .unwrap();
         }
     });
-    format!("s3://{bucket}/{prefix}")
+    format!("s3://{bucket}/exports/AWSDynamoDB/{EXPORT_ID}/")
+}
+
+/// Writes `items` as an export of `table` to `bucket` on moto, in `files` data files
+/// (plus an empty one, as AWS writes for an empty partition); returns its folder URL.
+fn write_export(bucket: &str, table: &str, items: &[HashMap<String, AV>], files: usize) -> String {
+    put_export(bucket, export_objects(bucket, table, items, files))
 }
 
 fn profile_record(dir: &Path, name: &str, yaml: &str, extra: &[&str]) -> Value {
@@ -480,4 +491,174 @@ fn dynameta_export_starts_an_export_and_waits_for_it() {
     );
     assert_eq!(run.code, 1, "{}", run.output());
     assert!(run.stderr.contains("FAILED"), "{}", run.stderr);
+}
+
+/// Replaces the object whose key ends with `suffix`.
+fn replace(objects: &mut [(String, Vec<u8>)], suffix: &str, body: Vec<u8>) {
+    let object = objects
+        .iter_mut()
+        .find(|(key, _)| key.ends_with(suffix))
+        .unwrap();
+    object.1 = body;
+}
+
+/// Runs `dynameta args` under `/usr/bin/time`: the run, and its peak resident memory
+/// in bytes.
+fn dynameta_measured(args: &[&str]) -> (Run, u64) {
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("maxrss-kib=%M")
+        .arg(env!("CARGO_BIN_EXE_dynameta"))
+        .args(args)
+        .output()
+        .expect("run dynameta under /usr/bin/time");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let rss = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("maxrss-kib="))
+        .and_then(|k| k.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no maxrss in {stderr}"));
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        elapsed: std::time::Duration::ZERO,
+    };
+    (run, rss * 1024)
+}
+
+/// Exports that are not what AWS wrote fail their table, naming the object and what
+/// is wrong: a cut file list (the summary's count disagrees), a data file whose MD5
+/// is not its manifest entry's, a data file that decompresses to one endless line
+/// (memory stays bounded: the line is refused at 8 MiB, not held whole).
+#[test]
+fn a_tampered_export_fails_its_table_naming_the_object() {
+    let key = unique_access_key("tampered");
+    seed_known(&key, "tampered", 300);
+    let items = items_of(&key, "tampered");
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = &dynamodb_local().endpoint;
+    let pid = std::process::id();
+    let run_with = |bucket: &str, objects: Vec<(String, Vec<u8>)>| {
+        let folder = put_export(bucket, objects);
+        let args = format!(
+            "        exports:\n          tampered: {folder}\n        s3EndpointURL: {}\n        exportWorkers: 2",
+            moto().endpoint
+        );
+        let out = dir.path().join(format!("{bucket}.jsonl"));
+        let wf = write(
+            dir.path(),
+            &format!("{bucket}.yaml"),
+            &profile_workflow(endpoint, &key, &args, "", &out),
+        );
+        let (run, rss) = dynameta_measured(&["profile", "-c", wf.to_str().unwrap()]);
+        assert_eq!(run.code, 1, "{}", run.output());
+        assert!(!out.exists(), "a failed run publishes nothing");
+        (run.output(), rss)
+    };
+
+    // manifest-files.json cut after its first line: 1 of 4 files listed.
+    let bucket = format!("dynameta-cut-{pid}");
+    let mut objects = export_objects(&bucket, "tampered", &items, 3);
+    let files = objects
+        .iter()
+        .find(|(k, _)| k.ends_with("manifest-files.json"))
+        .unwrap()
+        .1
+        .clone();
+    let first = files.split(|b| *b == b'\n').next().unwrap().to_vec();
+    replace(&mut objects, "manifest-files.json", first);
+    let (output, _) = run_with(&bucket, objects);
+    assert!(output.contains("manifest-files.json"), "{output}");
+    assert!(
+        output.contains("manifest-summary.json says the export has 300"),
+        "{output}"
+    );
+
+    // A data file replaced by another (valid, same count) one: its MD5 differs.
+    let bucket = format!("dynameta-md5-{pid}");
+    let mut objects = export_objects(&bucket, "tampered", &items, 3);
+    let other: Vec<String> = items
+        .iter()
+        .take(100)
+        .map(|i| item_line(i) + "\n")
+        .collect();
+    replace(&mut objects, "data/file001.json.gz", gzip(&other.concat()));
+    let (output, _) = run_with(&bucket, objects);
+    assert!(output.contains("data/file001.json.gz"), "{output}");
+    assert!(output.contains("(md5Checksum)"), "{output}");
+
+    // A data file of 1 GiB without a line break (16 gzip members of 64 MiB of `x`,
+    // about 1 MiB), its MD5 and count as listed: refused at the line cap.
+    let bucket = format!("dynameta-bomb-{pid}");
+    let mut objects = export_objects(&bucket, "tampered", &items[..100], 1);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b'x'; 64 << 20]).unwrap();
+    let member = gz.finish().unwrap();
+    let bomb = member.repeat(16);
+    assert!(bomb.len() < 2 << 20, "{}", bomb.len());
+    let prefix = format!("exports/AWSDynamoDB/{EXPORT_ID}/");
+    let data = format!("{prefix}data/file000.json.gz");
+    replace(&mut objects, "data/file000.json.gz", bomb.clone());
+    let manifest = manifest_line(&data, 100, &bomb)
+        + &manifest_line(&format!("{prefix}data/empty.json.gz"), 0, &[]);
+    replace(&mut objects, "manifest-files.json", manifest.into_bytes());
+    let (output, rss) = run_with(&bucket, objects);
+    assert!(output.contains("data/file000.json.gz line 1"), "{output}");
+    assert!(output.contains("without a line break"), "{output}");
+    // Held whole, the line alone would take 1 GiB.
+    eprintln!("gzip bomb of {} bytes: peak RSS {rss} bytes", bomb.len());
+    assert!(rss < 256 << 20, "peak RSS {rss} bytes");
+}
+
+/// `test-connection` reads every configured export's manifests (read-only): a readable
+/// one passes with what it holds, a missing one fails with the fix.
+#[test]
+fn test_connection_checks_every_configured_export() {
+    let key = unique_access_key("tcexport");
+    seed_known(&key, "tcx", 20);
+    let items = items_of(&key, "tcx");
+    let bucket = format!("dynameta-tc-{}", std::process::id());
+    let folder = put_export(&bucket, export_objects(&bucket, "tcx", &items, 2));
+    let dir = tempfile::tempdir().unwrap();
+    let args = format!(
+        "        exports:\n          tcx: {folder}\n          tcmissing: s3://no-such-bucket-dynameta-tc/AWSDynamoDB/{EXPORT_ID}/\n        s3EndpointURL: {}",
+        moto().endpoint
+    );
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &profile_workflow(
+            &dynamodb_local().endpoint,
+            &key,
+            &args,
+            "",
+            &dir.path().join("o.jsonl"),
+        ),
+    );
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let lines: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("Export manifests (S3)"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    let missing = lines.iter().find(|l| l.contains("tcmissing")).unwrap();
+    assert!(missing.contains("FAIL"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("error code: NoSuchBucket"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("hint: check connectionArguments.exports"),
+        "{}",
+        run.stdout
+    );
+    let found = lines.iter().find(|l| l.contains("export of tcx")).unwrap();
+    assert!(found.contains("PASS"), "{}", run.stdout);
+    assert!(found.contains("3 data files, 20 items"), "{}", run.stdout);
 }

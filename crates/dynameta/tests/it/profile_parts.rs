@@ -169,7 +169,7 @@ fn three_parts_merged_equal_a_single_run() {
         states[0].to_str().unwrap().to_string(),
         dir.path().join("missing.json"),
     );
-    refused(&[Path::new(&a), &b], "cannot read the profile state");
+    refused(&[Path::new(&a), &b], "cannot read profile state");
 }
 
 #[test]
@@ -221,4 +221,260 @@ fn a_part_needs_a_state_file_and_a_valid_part() {
         "{}",
         run.stderr
     );
+}
+
+/// Runs `dynameta args` with at most 1 GiB of address space, under `/usr/bin/time`:
+/// the run and its peak resident memory in bytes. A merge that sized anything by a
+/// count read from a file would die of it (not exit with an error).
+fn merge_bounded(args: &[&str]) -> (Run, u64) {
+    let out = std::process::Command::new("prlimit")
+        .arg("--as=1073741824")
+        .arg("--")
+        .arg("/usr/bin/time")
+        .arg("-f")
+        .arg("maxrss-kib=%M")
+        .arg(env!("CARGO_BIN_EXE_dynameta"))
+        .args(args)
+        // Few malloc arenas: their reserved address space is not memory used.
+        .env("MALLOC_ARENA_MAX", "2")
+        .output()
+        .expect("run dynameta under prlimit and /usr/bin/time");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let rss = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("maxrss-kib="))
+        .and_then(|k| k.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no maxrss in {stderr}"));
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        elapsed: std::time::Duration::ZERO,
+    };
+    (run, rss * 1024)
+}
+
+/// Hostile state files: each merge ends with an error naming the file and the field
+/// (exit 2 for a file that cannot be merged at all, 1 for a table that fails), never a
+/// panic or an abort, in bounded memory.
+#[test]
+fn hostile_state_files_fail_by_name_in_bounded_memory() {
+    let key = unique_access_key("hostilestate");
+    seed_known(&key, "hostile", 200);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.jsonl");
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &profile_workflow(&dynamodb_local().endpoint, &key, "", "", &out),
+    );
+    let wf = wf.to_str().unwrap();
+    let parts: Vec<Value> = (1..=2)
+        .map(|i| {
+            let state = dir.path().join(format!("good-{i}.json"));
+            run_ok(&[
+                "profile",
+                "-c",
+                wf,
+                "-q",
+                "--part",
+                &format!("{i}/2"),
+                "--state-out",
+                state.to_str().unwrap(),
+            ]);
+            serde_json::from_str(&std::fs::read_to_string(state).unwrap()).unwrap()
+        })
+        .collect();
+    let column = |v: &Value| {
+        v["tables"][0]["stats"]["columns"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(_, c)| c.get("numbers").is_some())
+            .map(|(name, _)| name.clone())
+            .unwrap()
+    };
+    let number = column(&parts[0]);
+    type Edit = Box<dyn Fn(&mut Value, usize)>;
+    let cases: Vec<(&str, Edit, i32, String)> = vec![
+        (
+            "count",
+            Box::new(|v: &mut Value, _| v["part"]["count"] = u32::MAX.into()),
+            2,
+            "and 4294967273 more missing".into(),
+        ),
+        (
+            "elapsed",
+            Box::new(|v: &mut Value, _| {
+                v["tables"][0]["scan"]["elapsed"]["secs"] = u64::MAX.into()
+            }),
+            1,
+            "tables[0].scan.elapsed".into(),
+        ),
+        (
+            "rows",
+            Box::new(|v: &mut Value, i| {
+                if i == 0 {
+                    v["tables"][0]["stats"]["rows"] = u64::MAX.into()
+                }
+            }),
+            1,
+            "tables[0].stats.rows".into(),
+        ),
+        (
+            "minmax",
+            Box::new(move |v: &mut Value, i| {
+                if i == 1 {
+                    let n = &mut v["tables"][0]["stats"]["columns"][&number]["numbers"];
+                    n["min"] = "1E+100".into();
+                }
+            }),
+            1,
+            "numbers.min".into(),
+        ),
+    ];
+    for (name, edit, code, expect) in cases {
+        let files: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let mut v = part.clone();
+                edit(&mut v, i);
+                let path = dir.path().join(format!("{name}-{}.json", i + 1));
+                std::fs::write(&path, v.to_string()).unwrap();
+                path.to_str().unwrap().to_string()
+            })
+            .collect();
+        let mut args = vec!["profile", "merge", "-c", wf, "-q"];
+        args.extend(files.iter().map(String::as_str));
+        let (run, rss) = merge_bounded(&args);
+        assert_eq!(run.code, code, "{name}: {}", run.output());
+        assert!(
+            run.output().contains(&expect),
+            "{name}: {expect:?} in {}",
+            run.output()
+        );
+        assert!(
+            run.output().contains(&format!("{name}-")),
+            "{name}: the file is named: {}",
+            run.output()
+        );
+        eprintln!("{name}: peak RSS {rss} bytes");
+        assert!(rss < 200 << 20, "{name}: peak RSS {rss} bytes");
+        assert!(!out.exists(), "{name}: nothing is published");
+    }
+    // Nesting beyond any state (100 000 levels of `children`), and a FIFO: refused
+    // without blocking or recursing.
+    let deep = dir.path().join("deep-1.json");
+    let mut v = parts[0].clone();
+    v["tables"][0]["stats"]["columns"] = Value::Null;
+    let text = v.to_string().replacen(
+        "\"columns\":null",
+        &format!(
+            "\"columns\":{}{{}}{}",
+            "{\"a\":{\"children\":".repeat(100_000),
+            "}}".repeat(100_000)
+        ),
+        1,
+    );
+    std::fs::write(&deep, text).unwrap();
+    let fifo = dir.path().join("fifo-2.json");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    for (files, expect) in [
+        (
+            [deep.to_str().unwrap(), fifo.to_str().unwrap()],
+            "recursion limit",
+        ),
+        (
+            [fifo.to_str().unwrap(), deep.to_str().unwrap()],
+            "a named pipe (FIFO)",
+        ),
+    ] {
+        let mut args = vec!["profile", "merge", "-c", wf, "-q"];
+        args.extend(files);
+        let (run, _) = merge_bounded(&args);
+        assert_eq!(run.code, 2, "{}", run.output());
+        assert!(
+            run.output().contains(expect),
+            "{expect:?} in {}",
+            run.output()
+        );
+    }
+}
+
+/// SIGTERM stops a merge: here while it publishes (provably: the OpenMetadata server it
+/// publishes to has accepted its connection and never answers), after the state files
+/// were read and merged off the async workers. Exit 143 and the line saying so.
+#[test]
+fn sigterm_stops_a_merge() {
+    use std::process::{Command, Stdio};
+
+    let key = unique_access_key("mergeterm");
+    seed_known(&key, "termed", 50);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.jsonl");
+    let yaml = profile_workflow(&dynamodb_local().endpoint, &key, "", "", &out);
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let states: Vec<String> = (1..=2)
+        .map(|i| {
+            let state = dir.path().join(format!("part-{i}.json"));
+            run_ok(&[
+                "profile",
+                "-c",
+                wf.to_str().unwrap(),
+                "-q",
+                "--part",
+                &format!("{i}/2"),
+                "--state-out",
+                state.to_str().unwrap(),
+            ]);
+            state.to_str().unwrap().to_string()
+        })
+        .collect();
+    // A server that accepts the merge's connection and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let accepted = listener.accept().map(|(stream, _)| stream);
+        let _ = tx.send(accepted.is_ok());
+        // Held open, unanswered, until the test ends.
+        std::thread::park();
+        drop(accepted);
+    });
+    let rest = yaml
+        .replace(
+            &format!("sink:\n  type: file\n  config:\n    filename: {}\n", out.display()),
+            "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
+        )
+        .replace(
+            "hostPort: http://localhost:8585/api",
+            &format!("hostPort: http://127.0.0.1:{port}/api"),
+        );
+    assert!(rest.contains("metadata-rest"), "{rest}");
+    let rest = write(dir.path(), "rest.yaml", &rest);
+    let child = Command::new(env!("CARGO_BIN_EXE_dynameta"))
+        .args(["profile", "merge", "-c", rest.to_str().unwrap()])
+        .args(&states)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let reached = rx.recv_timeout(std::time::Duration::from_secs(120));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(reached, Ok(true), "the merge never connected: {stderr}");
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("stopped by SIGTERM"), "{stderr}");
+    assert!(!out.exists());
 }

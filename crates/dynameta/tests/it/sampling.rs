@@ -34,6 +34,7 @@ async fn sample(
         segments,
         item_count,
         keep,
+        None,
         &dynameta::aws::ThrottleRetry::default(),
     )
     .await
@@ -116,5 +117,108 @@ async fn a_rows_limit_is_reached_even_when_segments_are_small_or_empty() {
         // Folding is synchronous: one state per runtime thread (this test runtime has
         // one), however many requests were in flight.
         assert_eq!(states.len(), 1, "{workers} workers");
+    }
+}
+
+/// A table of `items` items of about 4.1 KB each: every item costs at least half a read
+/// unit to scan (eventually consistent reads cost 0.5 units per 4 KB).
+async fn padded_table(key: &str, items: usize) -> aws_sdk_dynamodb::Client {
+    let client = dynameta_testkit::client(&dynamodb_local().endpoint, key, "us-east-1").await;
+    corpus::create_table(&client, "budget_t", ("id", ScalarAttributeType::S), None).await;
+    let rows = (0..items)
+        .map(|i| {
+            HashMap::from([
+                ("id".to_string(), AttributeValue::S(format!("id-{i}"))),
+                ("pad".to_string(), AttributeValue::S("p".repeat(4200))),
+            ])
+        })
+        .collect();
+    corpus::put_items(&client, "budget_t", rows).await;
+    client
+}
+
+/// The sampler holds a read budget as the profiler's scan does: measured through the
+/// capacity DynamoDB reports, never faster than the budget (plus the bucket's one unit
+/// of initial credit and one page), however many segments read at once. A loaded machine can only
+/// make the rate lower, so the bound holds whatever the load.
+#[tokio::test]
+async fn a_read_budget_holds_the_sample_to_its_rate() {
+    let key = unique_access_key("samplebudget");
+    let client = padded_table(&key, 300).await;
+    let rate = 50.0;
+    let budget = dynameta::source::TokenBucket::new(rate);
+    let started = std::time::Instant::now();
+    let out = sample_table::<Sample>(
+        &client,
+        "budget_t",
+        300,
+        8,
+        None,
+        0,
+        Some(&budget),
+        &dynameta::aws::ThrottleRetry::default(),
+    )
+    .await
+    .unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(out.items, 300);
+    assert_eq!(out.segments, 8, "8 segments draw from one budget");
+    let units = out.consumed_read_units;
+    assert!(units >= 150.0, "300 items of 4.1 KB: {units} units");
+    eprintln!(
+        "sample: {units} units in {seconds:.2}s = {:.1}/s with a budget of {rate}/s",
+        units / seconds
+    );
+    // The bucket's one unit of initial credit and at most one page in debt (a page
+    // costs about 0.1 s of budget) are not waited for; 5 % for the cost estimate.
+    assert!(
+        units <= rate * seconds * 1.05 + 1.0 + rate * 0.1,
+        "{units} units in {seconds:.2}s with a budget of {rate}/s"
+    );
+}
+
+/// `ingest` and `classify` sample under `maxReadUnitsPerSecond` (the same per-table
+/// budget the profiler keeps): 200 items of 4.1 KB cost at least 100 read units, so at
+/// 25 units a second each run takes at least 4 s (without the budget: well under 1 s).
+/// A bound below, which load cannot break.
+#[test]
+fn ingest_and_classify_samples_keep_the_read_budget() {
+    use super::support::{dynameta, workflow, write};
+
+    let key = unique_access_key("ingestbudget");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let k = key.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(padded_table(&k, 200));
+        tx.send(()).unwrap();
+    });
+    rx.recv().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let args = "        sampleSize: 200\n        maxReadUnitsPerSecond: 25";
+    for (command, kind) in [
+        ("ingest", "DatabaseMetadata"),
+        ("classify", "AutoClassification"),
+    ] {
+        let yaml = workflow(
+            &dynamodb_local().endpoint,
+            &key,
+            args,
+            "",
+            &dir.path().join(format!("{command}.jsonl")),
+        )
+        .replace(
+            "      type: DatabaseMetadata\n",
+            &format!("      type: {kind}\n"),
+        );
+        let wf = write(dir.path(), &format!("{command}.yaml"), &yaml);
+        let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
+        assert_eq!(run.code, 0, "{command}: {}", run.output());
+        eprintln!("{command} with a budget of 25/s: {:?}", run.elapsed);
+        assert!(
+            run.elapsed.as_secs_f64() >= 3.9,
+            "{command} sampled 100+ read units in {:?} with a budget of 25/s",
+            run.elapsed
+        );
     }
 }

@@ -619,6 +619,7 @@ fn broken_states_are_refused_with_the_column() {
         .min = "abc".into();
     let e = TableStats::from_state(s).unwrap_err();
     assert_eq!(e.path, "n");
+    assert_eq!(e.at, "stats.columns.n.numbers.min");
     assert!(e.to_string().contains("numbers.min `abc`"), "{e}");
     let mut s = stats(&(0..5000).map(item).collect::<Vec<_>>()).to_state();
     s.columns.get_mut("id").unwrap().distinct = state::DistinctState::Hll("AAAA".into());
