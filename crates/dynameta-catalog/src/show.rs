@@ -320,6 +320,7 @@ mod tests {
             presence: Some(1.0),
             types: BTreeMap::new(),
             children: vec![],
+            original_name: Some(format!("as written{HOSTILE}")),
         };
         let view = TableView {
             snapshot: TableSnapshot {
@@ -351,6 +352,12 @@ mod tests {
                 recognizer: HOSTILE.into(),
                 confidence: 90.0,
             }],
+            profile: Some(ProfileCheck {
+                run_id: 1,
+                started_at: "2026-12-07".into(),
+                stale: BTreeMap::from([(HOSTILE.to_string(), format!("bigint{HOSTILE}"))]),
+                gone: vec![HOSTILE.into()],
+            }),
         };
         let text = render(&view);
         assert!(
