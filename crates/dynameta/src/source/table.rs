@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A table as DynamoDB describes it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TableDescription {
     /// Table name.
@@ -70,6 +71,7 @@ pub struct TableDescription {
 
 /// A key attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct KeyDef {
     /// Attribute name.
@@ -80,6 +82,7 @@ pub struct KeyDef {
 
 /// A secondary index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Index {
     /// Index name.
@@ -111,6 +114,7 @@ pub struct Index {
 
 /// Provisioned capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Throughput {
     /// Read capacity units.
@@ -121,6 +125,7 @@ pub struct Throughput {
 
 /// Stream settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Stream {
     /// Stream on.
@@ -135,6 +140,7 @@ pub struct Stream {
 
 /// Server-side encryption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Sse {
     /// `ENABLED`, ...
@@ -150,6 +156,7 @@ pub struct Sse {
 
 /// Time to live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Ttl {
     /// `ENABLED`, `DISABLED`, `ENABLING`, `DISABLING`.

@@ -258,6 +258,7 @@ pub struct Sample {
 
 /// One attribute (top-level or nested in maps) with its presence and types, for reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AttributeSummary {
     /// Path segments from the top-level attribute down (`["address", "city"]`);

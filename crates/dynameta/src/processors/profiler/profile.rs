@@ -9,6 +9,7 @@ use super::disclosure::{disclose, Disclosure};
 
 /// How the profiled items were chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Sampling {
     /// `profileSample` as configured (percent or rows), when sampling.
@@ -21,6 +22,7 @@ pub struct Sampling {
 
 /// Our fuller summary of one attribute path.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnSummary {
     /// Path from the top-level attribute down through map fields.
