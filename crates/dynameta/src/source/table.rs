@@ -77,6 +77,7 @@ pub struct KeyDef {
     /// Attribute name.
     pub name: String,
     /// `S`, `N` or `B`.
+    #[cfg_attr(test, schemars(extend("enum" = ["S", "N", "B"])))]
     pub attribute_type: String,
 }
 

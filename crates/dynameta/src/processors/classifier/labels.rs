@@ -20,6 +20,7 @@ pub struct ColumnTag {
     /// Recognizer that won.
     pub recognizer: String,
     /// Its confidence, 0-100.
+    #[cfg_attr(test, schemars(range(min = 0.0, max = 100.0)))]
     pub confidence: f64,
 }
 

@@ -265,8 +265,12 @@ pub struct AttributeSummary {
     /// a list level is written `[]`. Segments are never joined, so `a.b` and `a`→`b` differ.
     pub path: Vec<String>,
     /// Share of the parent values (items, or maps) that had it, 0–1.
+    #[cfg_attr(test, schemars(range(min = 0.0, max = 1.0)))]
     pub presence: f64,
     /// Values seen per DynamoDB type.
+    #[cfg_attr(test, schemars(extend("propertyNames" = {
+        "enum": ["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"]
+    })))]
     pub types: BTreeMap<&'static str, u64>,
 }
 

@@ -15,6 +15,7 @@ pub struct Sampling {
     /// `profileSample` as configured (percent or rows), when sampling.
     pub profile_sample: Option<f64>,
     /// `PERCENTAGE` or `ROWS`, when sampling.
+    #[cfg_attr(test, schemars(extend("enum" = ["PERCENTAGE", "ROWS", null])))]
     pub profile_sample_type: Option<&'static str>,
     /// Share of the table's items that were read (1 for a full scan; estimated otherwise).
     pub fraction: f64,
