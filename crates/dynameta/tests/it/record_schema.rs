@@ -260,3 +260,32 @@ fn mutated_lines_are_refused_with_the_path_of_what_is_wrong() {
         assert_eq!(errors(&first(kind)), Vec::<String>::new(), "{kind}");
     }
 }
+
+/// A profile read from an S3 export carries `dynamodb.export`; the schema describes it
+/// with a mirror of `ExportRead` (the sink layer may not use the workflow's type), so
+/// this keeps the two equal: a field added, removed or retyped fails here.
+#[test]
+fn the_export_part_of_a_profile_matches_the_schema() {
+    for export_time in [Some("2026-11-29T10:00:00.000Z".to_string()), None] {
+        let export = dynameta::workflow::profile::ExportRead {
+            export: "arn:aws:dynamodb:us-east-1:123456789012:table/orders/export/01".into(),
+            export_time,
+            items_in_export: 1500,
+            files: 3,
+            files_read: 2,
+            gzip_bytes: 1 << 20,
+            json_bytes: 5 << 20,
+        };
+        let mut r = first("createTableProfile");
+        r["dynamodb"]["export"] = serde_json::to_value(&export).unwrap();
+        assert_eq!(
+            errors(&r),
+            Vec::<String>::new(),
+            "{}",
+            r["dynamodb"]["export"]
+        );
+    }
+    let mut r = first("createTableProfile");
+    r["dynamodb"]["export"] = json!({"export": "x", "filesRead": 1});
+    assert!(!errors(&r).is_empty(), "an incomplete export was accepted");
+}
