@@ -121,6 +121,8 @@ pub fn record_schema() -> Value {
             .expect("each variant has a kind")
             .to_string();
         let properties = branch["properties"].as_object_mut().expect("properties");
+        properties["kind"]["description"] =
+            json!("What the line holds; scripts select on it and skip kinds they do not know.");
         let payload = match kind.as_str() {
             "createDatabaseService" => Some(om("createDatabaseService.json")),
             "createDatabase" => Some(om("createDatabase.json")),
