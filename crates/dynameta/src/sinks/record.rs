@@ -13,26 +13,35 @@ use crate::source::TableDescription;
 /// One output record. `dynameta publish` reads a file of them back (serde derives both
 /// ways); the `dynamodbTable` facts are not needed to publish and are skipped.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Record {
     /// `PUT /api/v1/services/databaseServices` body.
     CreateDatabaseService {
         /// The request body.
+        // The published schema references OpenMetadata's own schema here (see `schema`).
+        #[cfg_attr(test, schemars(with = "serde_json::Value"))]
         payload: CreateDatabaseService,
     },
     /// `PUT /api/v1/databases` body.
     CreateDatabase {
         /// The request body.
+        // The published schema references OpenMetadata's own schema here (see `schema`).
+        #[cfg_attr(test, schemars(with = "serde_json::Value"))]
         payload: CreateDatabase,
     },
     /// `PUT /api/v1/databaseSchemas` body.
     CreateDatabaseSchema {
         /// The request body.
+        // The published schema references OpenMetadata's own schema here (see `schema`).
+        #[cfg_attr(test, schemars(with = "serde_json::Value"))]
         payload: CreateDatabaseSchema,
     },
     /// `PUT /api/v1/tables` body.
     CreateTable {
         /// The request body.
+        // The published schema references OpenMetadata's own schema here (see `schema`).
+        #[cfg_attr(test, schemars(with = "serde_json::Value"))]
         payload: CreateTable,
     },
     /// Every table DynamoDB listed (filtered or not), written after a successful
@@ -91,6 +100,7 @@ pub enum Record {
 
 /// How the inference sample of a table was read.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SamplingStats {
     /// Items read.
@@ -104,3 +114,8 @@ pub struct SamplingStats {
     /// Read capacity units consumed.
     pub consumed_read_units: f64,
 }
+
+/// The JSON Schema of these records (`docs/schemas/dynameta-record.schema.json`),
+/// generated from these types and checked against the committed file.
+#[cfg(test)]
+mod schema;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A table as DynamoDB describes it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TableDescription {
     /// Table name.
@@ -70,16 +71,19 @@ pub struct TableDescription {
 
 /// A key attribute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct KeyDef {
     /// Attribute name.
     pub name: String,
     /// `S`, `N` or `B`.
+    #[cfg_attr(test, schemars(extend("enum" = ["S", "N", "B"])))]
     pub attribute_type: String,
 }
 
 /// A secondary index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Index {
     /// Index name.
@@ -111,6 +115,7 @@ pub struct Index {
 
 /// Provisioned capacity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Throughput {
     /// Read capacity units.
@@ -121,6 +126,7 @@ pub struct Throughput {
 
 /// Stream settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Stream {
     /// Stream on.
@@ -135,6 +141,7 @@ pub struct Stream {
 
 /// Server-side encryption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Sse {
     /// `ENABLED`, ...
@@ -150,6 +157,7 @@ pub struct Sse {
 
 /// Time to live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Ttl {
     /// `ENABLED`, `DISABLED`, `ENABLING`, `DISABLING`.

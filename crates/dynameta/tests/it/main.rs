@@ -19,6 +19,7 @@ mod oracle;
 mod output_safety;
 mod profile;
 mod profile_parts;
+mod record_schema;
 mod rest;
 mod sampling;
 mod support;

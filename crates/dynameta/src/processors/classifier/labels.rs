@@ -10,6 +10,7 @@ pub const PII_CLASSIFICATION: &str = "PII";
 /// The tag chosen for one column: the `columnTags` record entry, and what the REST
 /// sink patches onto the column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnTag {
     /// Column FQN.
@@ -19,6 +20,7 @@ pub struct ColumnTag {
     /// Recognizer that won.
     pub recognizer: String,
     /// Its confidence, 0-100.
+    #[cfg_attr(test, schemars(range(min = 0.0, max = 100.0)))]
     pub confidence: f64,
 }
 

@@ -258,14 +258,19 @@ pub struct Sample {
 
 /// One attribute (top-level or nested in maps) with its presence and types, for reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AttributeSummary {
     /// Path segments from the top-level attribute down (`["address", "city"]`);
     /// a list level is written `[]`. Segments are never joined, so `a.b` and `a`→`b` differ.
     pub path: Vec<String>,
     /// Share of the parent values (items, or maps) that had it, 0–1.
+    #[cfg_attr(test, schemars(range(min = 0.0, max = 1.0)))]
     pub presence: f64,
     /// Values seen per DynamoDB type.
+    #[cfg_attr(test, schemars(extend("propertyNames" = {
+        "enum": ["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"]
+    })))]
     pub types: BTreeMap<&'static str, u64>,
 }
 

@@ -9,11 +9,13 @@ use super::disclosure::{disclose, Disclosure};
 
 /// How the profiled items were chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Sampling {
     /// `profileSample` as configured (percent or rows), when sampling.
     pub profile_sample: Option<f64>,
     /// `PERCENTAGE` or `ROWS`, when sampling.
+    #[cfg_attr(test, schemars(extend("enum" = ["PERCENTAGE", "ROWS", null])))]
     pub profile_sample_type: Option<&'static str>,
     /// Share of the table's items that were read (1 for a full scan; estimated otherwise).
     pub fraction: f64,
@@ -21,6 +23,7 @@ pub struct Sampling {
 
 /// Our fuller summary of one attribute path.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnSummary {
     /// Path from the top-level attribute down through map fields.
