@@ -107,6 +107,11 @@ fn help_and_version() {
         insta::assert_snapshot!("version", transcript(dir.path(), &["--version"]));
         // No command at all: what a newcomer types first.
         insta::assert_snapshot!("no_command", transcript(dir.path(), &[]));
+        // -h is clap's short form: one line per option.
+        insta::assert_snapshot!(
+            "help_short_ingest",
+            transcript(dir.path(), &["ingest", "-h"])
+        );
         let paths = command_paths();
         assert!(
             paths.iter().any(|p| p == &["profile", "merge"]),
@@ -182,6 +187,13 @@ fn configuration_errors_a_newcomer_meets() {
             ),
             ("error_unknown_command", &["ingset", "-c", "local.yaml"]),
             ("error_missing_dash_c", &["ingest"]),
+            // `profile` has a subcommand, so clap's message differs from ingest's.
+            ("error_profile_missing_dash_c", &["profile"]),
+            // What a scheduler parsing the JSON logs gets for the same mistake.
+            (
+                "error_missing_file_json",
+                &["ingest", "-c", "missing.yaml", "--log-format", "json"],
+            ),
         ] {
             insta::assert_snapshot!(name, transcript(d, args));
         }
@@ -256,6 +268,14 @@ fn run_summaries_against_dynamodb_local() {
                 transcript(d, &[command, "-c", &wf, "-q"])
             );
         }
+        // --explain: per column scores, masked examples and the reason, written nowhere.
+        insta::assert_snapshot!(
+            "classify_explain",
+            transcript(
+                d,
+                &["classify", "-c", "classify.yaml", "--explain", "customers"]
+            )
+        );
         // DynamoDB Local keeps tables per region: eu-west-3 has none (exit 3).
         write(
             d,
