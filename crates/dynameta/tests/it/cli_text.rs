@@ -39,15 +39,22 @@ fn transcript(dir: &Path, args: &[&str]) -> String {
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .output()
         .expect("run dynameta");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    // No colour or terminal control without a terminal (and with NO_COLOR).
+    assert!(
+        !stdout.contains('\x1b') && !stderr.contains('\x1b'),
+        "escape sequences in the output of {args:?}:\n{stdout}\n{stderr}"
+    );
     let code = out
         .status
         .code()
         .map_or("killed by a signal".to_string(), |c| c.to_string());
     format!(
-        "$ dynameta {}\nexit code: {code}\n----- stdout -----\n{}----- stderr -----\n{}",
+        "$ dynameta {}\nexit code: {code}\n----- stdout -----\n{stdout}----- stderr -----\n{stderr}",
         args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
     )
 }
 
@@ -71,6 +78,7 @@ fn settings(dir: &Path, key: Option<&str>) -> insta::Settings {
         "[TIMESTAMP]",
     );
     s.add_filter(r"\b\d+(\.\d+)?(ns|µs|us|ms|s)\b", "[DURATION]");
+    s.add_filter(r#""elapsed":\d+(\.\d+)?"#, r#""elapsed":"[DURATION]""#);
     s.add_filter(r"\bpid \d+", "pid [PID]");
     s.add_filter(
         &format!(r"\b{}\b", regex::escape(env!("CARGO_PKG_VERSION"))),
@@ -268,6 +276,14 @@ fn run_summaries_against_dynamodb_local() {
                 transcript(d, &[command, "-c", &wf, "-q"])
             );
         }
+        // The summary a scheduler parses (--log-format json).
+        insta::assert_snapshot!(
+            "run_ingest_json",
+            transcript(
+                d,
+                &["ingest", "-c", "ingest.yaml", "-q", "--log-format", "json"]
+            )
+        );
         // --explain: per column scores, masked examples and the reason, written nowhere.
         insta::assert_snapshot!(
             "classify_explain",
