@@ -125,14 +125,28 @@ fn help_and_version() {
             paths.iter().any(|p| p == &["profile", "merge"]),
             "nested commands are walked: {paths:?}"
         );
+        let mut names = vec!["help_short_ingest".to_string()];
         for path in paths {
             let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
             args.push("--help");
-            insta::assert_snapshot!(
-                format!("help_{}", path.join("_").replace('-', "_")),
-                transcript(dir.path(), &args)
-            );
+            let name = format!("help_{}", path.join("_").replace('-', "_"));
+            insta::assert_snapshot!(name.clone(), transcript(dir.path(), &args));
+            names.push(name);
         }
+        // A removed or renamed command leaves no stale help snapshot behind.
+        let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/snapshots");
+        let mut stale: Vec<String> = std::fs::read_dir(&snapshots)
+            .expect("read the snapshot folder")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter_map(|f| f.strip_suffix(".snap").map(str::to_string))
+            .filter(|n| n.starts_with("help_") && !names.contains(n))
+            .collect();
+        stale.sort();
+        assert!(
+            stale.is_empty(),
+            "help snapshots of no command: {stale:?}; delete them from {}",
+            snapshots.display()
+        );
     });
 }
 
