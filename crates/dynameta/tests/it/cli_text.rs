@@ -80,6 +80,8 @@ fn settings(dir: &Path, key: Option<&str>) -> insta::Settings {
     s.add_filter(r"\b\d+(\.\d+)?(ns|µs|us|ms|s)\b", "[DURATION]");
     s.add_filter(r#""elapsed":\d+(\.\d+)?"#, r#""elapsed":"[DURATION]""#);
     s.add_filter(r"\bpid \d+", "pid [PID]");
+    // clap pads some blank help lines with spaces; editors strip them from the snapshots.
+    s.add_filter(r"(?m)[ \t]+$", "");
     s.add_filter(
         &format!(r"\b{}\b", regex::escape(env!("CARGO_PKG_VERSION"))),
         "[VERSION]",
