@@ -5,6 +5,7 @@ mod airflow;
 mod catalog;
 mod classify;
 mod cli_hints;
+mod cli_text;
 mod config_errors;
 mod empty_runs;
 mod examples;
