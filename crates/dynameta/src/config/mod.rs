@@ -158,7 +158,7 @@ fn read_file(path: &Path) -> Result<String, ConfigError> {
         InputError::Io { path, source, .. } => ConfigError::Read { path, source },
         InputError::NotRegular { path, kind, .. } => ConfigError::File {
             path,
-            problem: format!("is not a regular file (it is {kind})."),
+            problem: format!("is {kind}, not a regular file."),
             hint: "Point -c/--config at a workflow YAML file; FIFOs, devices and directories are refused (reading them can block forever).".into(),
         },
         InputError::TooLarge { path, len, cap, .. } => ConfigError::File {

@@ -50,6 +50,12 @@ fn a_wrong_region_or_a_filter_that_selects_nothing_exits_3_and_keeps_the_output(
                 && warnings.contains("--allow-empty"),
             "{command}: {warnings}"
         );
+        // Nothing failed: the run found nothing to write, and says that.
+        assert!(
+            warnings.contains("left as it was because the run found no table to write")
+                && !warnings.contains("because the run failed"),
+            "{command}: {warnings}"
+        );
         assert_eq!(
             std::fs::read(&out).unwrap(),
             before,

@@ -77,7 +77,7 @@ impl SinkConfig for FileSinkConfig {
             // beside the output; abandoning removes it and leaves the output as it was.
             let step = match self.open() {
                 Ok(sink) => {
-                    drop(sink.abandon());
+                    drop(sink.abandon(None));
                     HealthStep::passed(STEP, format!("{} can be written", self.filename))
                 }
                 Err(e) => HealthStep::failed(STEP, e.to_string()),
@@ -131,6 +131,10 @@ impl SinkWriter for FileWriter {
     }
 
     fn abandon(self: Box<Self>) -> Option<String> {
-        Some(self.sink.abandon())
+        Some(self.sink.abandon(None))
+    }
+
+    fn abandon_because(self: Box<Self>, step: &str, _reason: &str) -> Option<String> {
+        Some(self.sink.abandon(Some(step)))
     }
 }

@@ -188,13 +188,16 @@ impl FileSink {
         Finished::LeftUntouched { records, note }
     }
 
-    /// Ends a run that stopped early: the target is left as it was, the temporary file
-    /// removed. Returns the line for the summary.
-    pub fn abandon(self) -> String {
-        format!(
-            "{} left as it was because the run failed",
-            self.target().display()
-        )
+    /// Ends a run that stopped early at `step` (the runner's step names: `(listing)`,
+    /// `(credentials)`, `(nothing to do)`, `(sink)`): the target is left as it was, the
+    /// temporary file removed. Returns the line for the summary, which says why: a run
+    /// that found nothing to do did not fail.
+    pub fn abandon(self, step: Option<&str>) -> String {
+        let why = match step {
+            Some("(nothing to do)") => "the run found no table to write",
+            _ => "the run failed",
+        };
+        format!("{} left as it was because {why}", self.target().display())
     }
 
     /// The file the records end up in.

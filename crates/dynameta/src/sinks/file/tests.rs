@@ -59,7 +59,9 @@ fn abandoned_sink_leaves_previous_file_and_no_temp() {
     assert_eq!(listing(dir.path()), ["out.jsonl"]);
     let mut sink = FileSink::create(&target).unwrap();
     sink.write(&record("a")).unwrap();
-    assert!(sink.abandon().contains("left as it was"));
+    assert!(sink
+        .abandon(None)
+        .contains("left as it was because the run failed"));
     assert_eq!(listing(dir.path()), ["out.jsonl"]);
 }
 
