@@ -27,7 +27,7 @@ from dynameta.openmetadata import (
 )
 
 
-def connection(**options) -> CustomDatabaseConnection:
+def connection(**options: str) -> CustomDatabaseConnection:
     return CustomDatabaseConnection.model_validate(
         {
             "type": "CustomDatabase",
@@ -38,7 +38,7 @@ def connection(**options) -> CustomDatabaseConnection:
 
 
 class BuildRunSpec(unittest.TestCase):
-    def test_secrets_go_to_the_environment_never_into_the_workflow(self):
+    def test_secrets_go_to_the_environment_never_into_the_workflow(self) -> None:
         rng = random.Random(7)
         for _ in range(200):
             secrets = {k: "".join(rng.choices(string.ascii_letters + "/+=", k=40)) for k in SECRET_KEYS}
@@ -50,7 +50,7 @@ class BuildRunSpec(unittest.TestCase):
                 self.assertRegex(ref, r"^\$\{DYNAMETA_OM_[A-Z_]+\}$")
                 self.assertEqual(spec.env[ref[2:-1]], value)
 
-    def test_environment_references_are_left_for_dynameta(self):
+    def test_environment_references_are_left_for_dynameta(self) -> None:
         spec = build_run_spec(
             "svc",
             connection(awsRegion="us-east-1", awsSecretAccessKey="${MY_SECRET}", awsAccessKeyId="${MY_KEY}"),
@@ -61,7 +61,7 @@ class BuildRunSpec(unittest.TestCase):
         self.assertEqual(aws["awsSecretAccessKey"], "${MY_SECRET}")
         self.assertEqual(spec.env, {})
 
-    def test_options_are_sorted_into_aws_config_and_connection_arguments(self):
+    def test_options_are_sorted_into_aws_config_and_connection_arguments(self) -> None:
         spec = build_run_spec(
             "svc",
             connection(
@@ -90,7 +90,7 @@ class BuildRunSpec(unittest.TestCase):
         )
         self.assertEqual(spec.workflow["sink"], {"type": "file", "config": {"filename": "/tmp/o.jsonl"}})
 
-    def test_missing_region_and_misspelt_keys_name_the_option(self):
+    def test_missing_region_and_misspelt_keys_name_the_option(self) -> None:
         with self.assertRaisesRegex(DynametaConfigError, r"connectionOptions\.awsRegion: required"):
             build_run_spec("svc", connection(sampleSize="1"), None, "/tmp/o")
         with self.assertRaisesRegex(DynametaConfigError, r"connectionOptions\.awsSecretAcessKey: unknown option\. Did you mean awsSecretAccessKey\?"):
@@ -98,7 +98,7 @@ class BuildRunSpec(unittest.TestCase):
         with self.assertRaisesRegex(DynametaConfigError, r"allowEmpty"):
             build_run_spec("svc", connection(awsRegion="x", allowEmpty="maybe"), None, "/tmp/o")
 
-    def test_a_misspelt_secret_key_is_not_echoed(self):
+    def test_a_misspelt_secret_key_is_not_echoed(self) -> None:
         try:
             build_run_spec("svc", connection(awsRegion="x", awsSecretAcessKey="s3cr3t-value"), None, "/tmp/o")
         except DynametaConfigError as err:
@@ -106,7 +106,7 @@ class BuildRunSpec(unittest.TestCase):
 
 
 class Typed(unittest.TestCase):
-    def test_numbers_booleans_and_text(self):
+    def test_numbers_booleans_and_text(self) -> None:
         rng = random.Random(11)
         for _ in range(500):
             n = rng.randint(-(10**12), 10**12)
@@ -120,7 +120,7 @@ class Typed(unittest.TestCase):
 
 
 class Keys(unittest.TestCase):
-    def test_dynameta_keys_become_the_users(self):
+    def test_dynameta_keys_become_the_users(self) -> None:
         self.assertEqual(_user_key("source.serviceConnection.config.connectionArguments.sampleSize"), "connectionOptions.sampleSize")
         self.assertEqual(_user_key("source.serviceConnection.config.awsConfig.endPointURL"), "connectionOptions.endPointURL")
         self.assertEqual(_user_key("source.sourceConfig.config.threads"), "sourceConfig.config.threads")
@@ -128,7 +128,7 @@ class Keys(unittest.TestCase):
 
 
 class FindBinary(unittest.TestCase):
-    def test_dynameta_bin_wins_and_a_bad_one_is_an_error(self):
+    def test_dynameta_bin_wins_and_a_bad_one_is_an_error(self) -> None:
         saved = os.environ.get("DYNAMETA_BIN")
         try:
             os.environ["DYNAMETA_BIN"] = "/nonexistent/dynameta"
