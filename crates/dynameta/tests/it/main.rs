@@ -20,6 +20,7 @@ mod profile;
 mod profile_parts;
 mod rest;
 mod sampling;
+mod spark;
 mod support;
 mod test_connection;
 mod throttling;
