@@ -320,7 +320,7 @@ GOOD_TAG = {
 
 def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """A deep copy of ``base`` with top-level keys changed."""
-    copy = json.loads(json.dumps(base))
+    copy: dict[str, Any] = json.loads(json.dumps(base))
     copy.update(changes)
     return copy
 
@@ -672,7 +672,7 @@ def cmd_readback(args: argparse.Namespace) -> int:
         summary.update({"ok": False, "failures": [message], "clientWarnings": logs.take()})
         return report(summary, [message])
 
-    failure_lines = []
+    failure_lines: list[str] = []
     try:
         for fqn in args.table:
             result = read_table(client, fqn, args, logs)
@@ -716,7 +716,8 @@ def main(argv: list[str] | None = None) -> int:
     selftest.set_defaults(run=cmd_selftest)
 
     args = parser.parse_args(argv)
-    return args.run(args)
+    code: int = args.run(args)
+    return code
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ at most the number of files of the export (or segments of the scan) — extra pa
 nothing.
 """
 
+from __future__ import annotations
+
 import os
 import subprocess
 import sys
@@ -23,14 +25,14 @@ import tempfile
 from pyspark.sql import SparkSession
 
 
-def run_part(binary, workflow, parts, index):
+def run_part(binary: str, workflow: str, parts: int, index: int) -> tuple[int, str]:
     """Runs part `index` of `parts` and returns its state file's text."""
     with tempfile.TemporaryDirectory(prefix="dynameta-part-") as tmp:
         state = os.path.join(tmp, "state.json")
         done = subprocess.run(
             [binary, "profile", "-q", "-c", workflow,
              "--part", f"{index}/{parts}", "--state-out", state],
-            capture_output=True, text=True,
+            capture_output=True, text=True, check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(
@@ -40,7 +42,7 @@ def run_part(binary, workflow, parts, index):
             return index, f.read()
 
 
-def main():
+def main() -> None:
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     workflow, parts = os.path.abspath(sys.argv[1]), int(sys.argv[2])
@@ -62,7 +64,7 @@ def main():
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
             files.append(path)
-        merged = subprocess.run([binary, "profile", "merge", "-c", workflow, *files])
+        merged = subprocess.run([binary, "profile", "merge", "-c", workflow, *files], check=False)
     sys.exit(merged.returncode)
 
 

@@ -17,8 +17,7 @@ def main() -> int:
         return 2
     if sys.platform == "win32":
         return subprocess.call([binary, *sys.argv[1:]])
-    os.execv(binary, [binary, *sys.argv[1:]])
-    return 0  # not reached: execv replaces this process
+    os.execv(binary, [binary, *sys.argv[1:]])  # replaces this process: never returns
 
 
 if __name__ == "__main__":

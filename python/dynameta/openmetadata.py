@@ -43,8 +43,9 @@ import tempfile
 import threading
 import traceback
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any
 
 from metadata.generated.schema.api.data.createDatabase import CreateDatabaseRequest
 from metadata.generated.schema.api.data.createDatabaseSchema import (
@@ -144,7 +145,7 @@ def _typed(value: str) -> Any:
     return value
 
 
-def _truthy(key: str, value: Optional[str]) -> bool:
+def _truthy(key: str, value: str | None) -> bool:
     if value is None:
         return False
     text = value.strip().lower()
@@ -161,8 +162,8 @@ def _truthy(key: str, value: Optional[str]) -> bool:
 class RunSpec:
     """What one dynameta run needs: its workflow (no secrets) and environment."""
 
-    workflow: Dict[str, Any]
-    env: Dict[str, str] = field(default_factory=dict)
+    workflow: dict[str, Any]
+    env: dict[str, str] = field(default_factory=dict)
     allow_empty: bool = False
     allow_mass_delete: bool = False
 
@@ -170,9 +171,9 @@ class RunSpec:
 def build_run_spec(
     service_name: str,
     connection: CustomDatabaseConnection,
-    source_config: Optional[Dict[str, Any]],
+    source_config: dict[str, Any] | None,
     output: str,
-    server_host_port: Optional[str] = None,
+    server_host_port: str | None = None,
 ) -> RunSpec:
     """The dynameta workflow for a Custom Database service connection.
 
@@ -180,10 +181,10 @@ def build_run_spec(
     that already are a ``${NAME}`` reference are kept, for dynameta to substitute from
     the ingestion environment.
     """
-    options: Dict[str, str] = dict(connection.connectionOptions.root) if connection.connectionOptions else {}
-    aws: Dict[str, Any] = {}
-    arguments: Dict[str, Any] = {}
-    env: Dict[str, str] = {}
+    options: dict[str, str | None] = dict(connection.connectionOptions.root) if connection.connectionOptions else {}
+    aws: dict[str, Any] = {}
+    arguments: dict[str, Any] = {}
+    env: dict[str, str] = {}
     for key, value in options.items():
         if value is None:
             continue
@@ -211,16 +212,16 @@ def build_run_spec(
             "connectionOptions.awsRegion: required option is missing. "
             "Add awsRegion with the AWS region of your tables, e.g. us-east-1."
         )
-    config: Dict[str, Any] = {"type": "DynamoDB", "awsConfig": aws}
+    config: dict[str, Any] = {"type": "DynamoDB", "awsConfig": aws}
     if arguments:
         config["connectionArguments"] = arguments
     if options.get("databaseName"):
         config["databaseName"] = options["databaseName"]
     # The service's default filters apply when the pipeline has none, as in OpenMetadata.
     for pattern in ("databaseFilterPattern", "schemaFilterPattern", "tableFilterPattern"):
-        value = getattr(connection, pattern, None)
-        if value is not None:
-            config[pattern] = value.model_dump(mode="json", exclude_none=True)
+        filter_pattern = getattr(connection, pattern, None)
+        if filter_pattern is not None:
+            config[pattern] = filter_pattern.model_dump(mode="json", exclude_none=True)
     pipeline = dict(source_config or {})
     pipeline.setdefault("type", "DatabaseMetadata")
     workflow = {
@@ -254,7 +255,7 @@ def build_run_spec(
 JWT_ENV = "DYNAMETA_OM_JWT"
 
 
-def build_mark_deleted_spec(spec: RunSpec, metadata_config: Any) -> Optional[RunSpec]:
+def build_mark_deleted_spec(spec: RunSpec, metadata_config: Any) -> RunSpec | None:
     """The ``dynameta publish`` run that soft-deletes the tables DynamoDB no longer
     lists: the ingest workflow with dynameta's metadata-rest sink pointed at the
     OpenMetadata server this workflow publishes to, its token in the environment.
@@ -269,7 +270,7 @@ def build_mark_deleted_spec(spec: RunSpec, metadata_config: Any) -> Optional[Run
     value = token.get_secret_value() if hasattr(token, "get_secret_value") else str(token)
     if not value:
         return None
-    server: Dict[str, Any] = {
+    server: dict[str, Any] = {
         "hostPort": str(metadata_config.hostPort),
         "authProvider": "openmetadata",
         "securityConfig": {"jwtToken": "${" + JWT_ENV + "}"},
@@ -295,17 +296,17 @@ class Outcome:
     """How a dynameta run ended."""
 
     code: int
-    stdout_json: List[Dict[str, Any]]
-    config_error: Optional[Dict[str, Any]]
+    stdout_json: list[dict[str, Any]]
+    config_error: dict[str, Any] | None
 
-    def find(self, key: str) -> Optional[Dict[str, Any]]:
+    def find(self, key: str) -> dict[str, Any] | None:
         for obj in self.stdout_json:
             if key in obj:
                 return obj
         return None
 
 
-def _forward_logs(stream, sink: List[Dict[str, Any]]) -> None:
+def _forward_logs(stream: Iterable[str], sink: list[dict[str, Any]]) -> None:
     """dynameta's JSON log lines to OpenMetadata's ingestion logger (dynameta has
     already masked every secret in them)."""
     for raw in stream:
@@ -323,7 +324,8 @@ def _forward_logs(stream, sink: List[Dict[str, Any]]) -> None:
         if obj.get("error") == "config":
             sink.append(obj)
             continue
-        fields = obj.get("fields") if isinstance(obj.get("fields"), dict) else {}
+        raw_fields = obj.get("fields")
+        fields: dict[str, Any] = raw_fields if isinstance(raw_fields, dict) else {}
         message = fields.get("message") or obj.get("message") or line
         extra = {k: v for k, v in fields.items() if k != "message"}
         text = f"dynameta: {message}" + (f" {json.dumps(extra)}" if extra else "")
@@ -351,7 +353,7 @@ class DynametaRunner:
         return os.path.join(self.workdir, name)
 
     def run(
-        self, command: str, spec: RunSpec, timeout: Optional[float] = None, extra: Tuple[str, ...] = ()
+        self, command: str, spec: RunSpec, timeout: float | None = None, extra: tuple[str, ...] = ()
     ) -> Outcome:
         workflow_file = self.path(f"{command}.yaml")
         # JSON is YAML; the file holds no secret (they are ${...} references), 0600 anyway.
@@ -386,11 +388,15 @@ class DynametaRunner:
             ) from err
         # stderr (logs) and stdout (the report or summary) are each read by one thread
         # of their own, so neither pipe can fill up and stall the binary.
-        config_errors: List[Dict[str, Any]] = []
-        stdout: List[str] = []
+        config_errors: list[dict[str, Any]] = []
+        stdout: list[str] = []
+        out_pipe, err_pipe = proc.stdout, proc.stderr
+        if out_pipe is None or err_pipe is None:  # not with stdout=PIPE, stderr=PIPE
+            proc.kill()
+            raise DynametaRunError(f"dynameta {command}: no pipe to read its output from")
         readers = [
-            threading.Thread(target=_forward_logs, args=(proc.stderr, config_errors), daemon=True),
-            threading.Thread(target=lambda: stdout.append(proc.stdout.read()), daemon=True),
+            threading.Thread(target=_forward_logs, args=(err_pipe, config_errors), daemon=True),
+            threading.Thread(target=lambda: stdout.append(out_pipe.read()), daemon=True),
         ]
         for reader in readers:
             reader.start()
@@ -417,7 +423,7 @@ class DynametaRunner:
         self._cleanup()
 
 
-def _config_message(error: Dict[str, Any]) -> str:
+def _config_message(error: dict[str, Any]) -> str:
     key = _user_key(str(error.get("key") or ""))
     text = f"{key}: {error.get('problem', 'invalid')}"
     if error.get("hint"):
@@ -425,7 +431,7 @@ def _config_message(error: Dict[str, Any]) -> str:
     return text
 
 
-def _read_records(path: str) -> List[Dict[str, Any]]:
+def _read_records(path: str) -> list[dict[str, Any]]:
     records = []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -449,9 +455,9 @@ class StepResult:
     mandatory: bool
     status: str
     detail: str
-    hint: Optional[str] = None
-    error_code: Optional[str] = None
-    missing_action: Optional[str] = None
+    hint: str | None = None
+    error_code: str | None = None
+    missing_action: str | None = None
 
     def message(self) -> str:
         parts = [f"{self.name}: {self.status}: {self.detail}"]
@@ -464,7 +470,7 @@ class StepResult:
         return "; ".join(parts)
 
 
-def _test_connection_report(runner: DynametaRunner, spec: RunSpec) -> Tuple[str, List[StepResult]]:
+def _test_connection_report(runner: DynametaRunner, spec: RunSpec) -> tuple[str, list[StepResult]]:
     """(verdict, steps) of ``dynameta test-connection``; a configuration error is one
     failed step named ``Configuration``."""
     outcome = runner.run("test-connection", spec, timeout=300)
@@ -503,7 +509,7 @@ def _raise_step(step: StepResult) -> None:
         raise SourceConnectionException(step.message())
 
 
-def _openmetadata_steps(steps: List[StepResult]) -> List[TestConnectionStep]:
+def _openmetadata_steps(steps: list[StepResult]) -> list[TestConnectionStep]:
     """dynameta's steps as OpenMetadata's, already run: each passes or raises with
     dynameta's detail, and its hint is the message OpenMetadata's UI shows."""
     return [
@@ -530,8 +536,8 @@ def test_connection(
     connection: Any,
     service_connection: CustomDatabaseConnection,
     automation_workflow: Any = None,
-    timeout_seconds: Optional[int] = None,
-):
+    timeout_seconds: int | None = None,
+) -> Any:
     """What OpenMetadata's UI runs on *Test Connection* for this custom connector
     (``metadata.ingestion.source.connections.get_test_connection_fn``): dynameta's
     test-connection steps, reported one by one as OpenMetadata's steps (name, mandatory,
@@ -539,7 +545,7 @@ def test_connection(
     # Imported here: a private helper of OpenMetadata's test connection, the same one its
     # own connectors run through test_connection_steps (which needs a server-side
     # definition of the step names; ours are dynameta's).
-    from metadata.ingestion.connections.test_connections import (  # pylint: disable=import-outside-toplevel
+    from metadata.ingestion.connections.test_connections import (  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
         _test_connection_steps,
     )
 
@@ -564,7 +570,7 @@ def test_connection(
 class DynamoDBSource(Source):
     """OpenMetadata custom connector for DynamoDB, running the dynameta engine."""
 
-    def __init__(self, config: WorkflowSource, metadata: OpenMetadata, pipeline_name: Optional[str] = None):
+    def __init__(self, config: WorkflowSource, metadata: OpenMetadata, pipeline_name: str | None = None):
         super().__init__()
         self.config = config
         self.metadata = metadata
@@ -591,10 +597,10 @@ class DynamoDBSource(Source):
     @classmethod
     def create(
         cls,
-        config_dict: dict,
+        config_dict: dict[str, Any],
         metadata: OpenMetadata,
-        pipeline_name: Optional[str] = None,
-    ) -> "DynamoDBSource":
+        pipeline_name: str | None = None,
+    ) -> DynamoDBSource:
         config: WorkflowSource = WorkflowSource.model_validate(config_dict)
         connection = config.serviceConnection.root.config if config.serviceConnection else None
         if not isinstance(connection, CustomDatabaseConnection):
@@ -625,7 +631,7 @@ class DynamoDBSource(Source):
                 f"dynameta test-connection {verdict}: " + " | ".join(s.message() for s in bad)
             )
 
-    def _service_request(self) -> Optional[CreateDatabaseServiceRequest]:
+    def _service_request(self) -> CreateDatabaseServiceRequest | None:
         """The service, when OpenMetadata does not have it yet (a YAML run; the UI
         creates it first). Never overwrites one: its stored options may hold keys."""
         if self.metadata.get_by_name(entity=DatabaseService, fqn=self.config.serviceName) is not None:
@@ -689,7 +695,7 @@ class DynamoDBSource(Source):
         yield from self._yield_records(records)
         yield from self._mark_deleted(records)
 
-    def _mark_deleted(self, records: List[Dict[str, Any]]) -> Iterable[Either]:
+    def _mark_deleted(self, records: list[dict[str, Any]]) -> Iterable[Either]:
         """``markDeletedTables``: the tables of the schema that OpenMetadata has and
         DynamoDB no longer lists are soft-deleted by the same ``deleteStale`` request,
         with the same guards, as dynameta's own REST sink sends (``dynameta publish``
@@ -746,7 +752,7 @@ class DynamoDBSource(Source):
                 )
             )
 
-    def _yield_records(self, records: List[Dict[str, Any]]) -> Iterable[Either]:
+    def _yield_records(self, records: list[dict[str, Any]]) -> Iterable[Either]:
         service = self._service_request()
         self._created_service = service is not None
         if service is not None:
@@ -756,7 +762,7 @@ class DynamoDBSource(Source):
         # (OpenMetadata._group_entities_by_type), and a barrier's flush result would
         # count as one more record in the sink's status.
         for record in records:
-            kind = record.get("kind")
+            kind = str(record.get("kind"))
             model = {
                 "createDatabase": CreateDatabaseRequest,
                 "createDatabaseSchema": CreateDatabaseSchemaRequest,
@@ -766,7 +772,7 @@ class DynamoDBSource(Source):
                 continue  # the service (above), tableListing and dynamodbTable facts
             try:
                 yield Either(right=model.model_validate(record["payload"]))
-            except Exception as err:  # a model refusing a payload fails that entity only
+            except Exception as err:  # noqa: BLE001 - a model refusing a payload fails that entity only
                 name = (record.get("payload") or {}).get("name", "?")
                 yield Either(
                     left=StackTraceError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from typing import Any
 
 import yaml
 from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (
@@ -26,7 +27,7 @@ from metadata.ingestion.source.connections import get_connection, get_test_conne
 from metadata.workflow.metadata import MetadataWorkflow
 
 
-def status_of(step) -> dict:
+def status_of(step: Any) -> dict[str, Any]:
     status = step.get_status()
     return {
         "name": step.name,
@@ -38,21 +39,21 @@ def status_of(step) -> dict:
     }
 
 
-def metadata(config: dict) -> dict:
+def metadata(config: dict[str, Any]) -> dict[str, Any]:
     try:
         workflow = MetadataWorkflow.create(config)
-    except Exception as err:  # the source's prepare (test connection) refused to start
+    except Exception as err:  # noqa: BLE001 - the source's prepare (test connection) refused to start
         return {"created": False, "error": f"{type(err).__name__}: {err}", "trace": traceback.format_exc()}
     raised = None
     try:
         workflow.execute()
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - reported to the Rust test, which asserts on it
         raised = f"{type(err).__name__}: {err}"
     steps = [status_of(step) for step in workflow.workflow_steps()]
     try:
         workflow.raise_from_status()
         failed = None
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - reported to the Rust test, which asserts on it
         failed = f"{type(err).__name__}: {err}"
     return {
         "created": True,
@@ -63,7 +64,7 @@ def metadata(config: dict) -> dict:
     }
 
 
-def test_connection(config: dict) -> dict:
+def test_connection(config: dict[str, Any]) -> dict[str, Any]:
     parsed = OpenMetadataWorkflowConfig.model_validate(config)
     service_connection = parsed.source.serviceConnection.root.config
     server = OpenMetadataConnection.model_validate(config["workflowConfig"]["openMetadataServerConfig"])

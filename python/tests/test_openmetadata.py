@@ -21,6 +21,7 @@ from dynameta import BinaryNotFound, find_dynameta_bin
 from dynameta.openmetadata import (
     SECRET_KEYS,
     DynametaConfigError,
+    RunSpec,
     _typed,
     _user_key,
     build_mark_deleted_spec,
@@ -28,7 +29,7 @@ from dynameta.openmetadata import (
 )
 
 
-def connection(**options) -> CustomDatabaseConnection:
+def connection(**options: str) -> CustomDatabaseConnection:
     return CustomDatabaseConnection.model_validate(
         {
             "type": "CustomDatabase",
@@ -39,7 +40,7 @@ def connection(**options) -> CustomDatabaseConnection:
 
 
 class BuildRunSpec(unittest.TestCase):
-    def test_secrets_go_to_the_environment_never_into_the_workflow(self):
+    def test_secrets_go_to_the_environment_never_into_the_workflow(self) -> None:
         rng = random.Random(7)
         for _ in range(200):
             secrets = {k: "".join(rng.choices(string.ascii_letters + "/+=", k=40)) for k in SECRET_KEYS}
@@ -51,7 +52,7 @@ class BuildRunSpec(unittest.TestCase):
                 self.assertRegex(ref, r"^\$\{DYNAMETA_OM_[A-Z_]+\}$")
                 self.assertEqual(spec.env[ref[2:-1]], value)
 
-    def test_environment_references_are_left_for_dynameta(self):
+    def test_environment_references_are_left_for_dynameta(self) -> None:
         spec = build_run_spec(
             "svc",
             connection(awsRegion="us-east-1", awsSecretAccessKey="${MY_SECRET}", awsAccessKeyId="${MY_KEY}"),
@@ -62,7 +63,7 @@ class BuildRunSpec(unittest.TestCase):
         self.assertEqual(aws["awsSecretAccessKey"], "${MY_SECRET}")
         self.assertEqual(spec.env, {})
 
-    def test_options_are_sorted_into_aws_config_and_connection_arguments(self):
+    def test_options_are_sorted_into_aws_config_and_connection_arguments(self) -> None:
         spec = build_run_spec(
             "svc",
             connection(
@@ -91,7 +92,7 @@ class BuildRunSpec(unittest.TestCase):
         )
         self.assertEqual(spec.workflow["sink"], {"type": "file", "config": {"filename": "/tmp/o.jsonl"}})
 
-    def test_missing_region_and_misspelt_keys_name_the_option(self):
+    def test_missing_region_and_misspelt_keys_name_the_option(self) -> None:
         with self.assertRaisesRegex(DynametaConfigError, r"connectionOptions\.awsRegion: required"):
             build_run_spec("svc", connection(sampleSize="1"), None, "/tmp/o")
         with self.assertRaisesRegex(DynametaConfigError, r"connectionOptions\.awsSecretAcessKey: unknown option\. Did you mean awsSecretAccessKey\?"):
@@ -99,7 +100,7 @@ class BuildRunSpec(unittest.TestCase):
         with self.assertRaisesRegex(DynametaConfigError, r"allowEmpty"):
             build_run_spec("svc", connection(awsRegion="x", allowEmpty="maybe"), None, "/tmp/o")
 
-    def test_a_misspelt_secret_key_is_not_echoed(self):
+    def test_a_misspelt_secret_key_is_not_echoed(self) -> None:
         try:
             build_run_spec("svc", connection(awsRegion="x", awsSecretAcessKey="s3cr3t-value"), None, "/tmp/o")
         except DynametaConfigError as err:
@@ -107,7 +108,7 @@ class BuildRunSpec(unittest.TestCase):
 
 
 class Typed(unittest.TestCase):
-    def test_numbers_booleans_and_text(self):
+    def test_numbers_booleans_and_text(self) -> None:
         rng = random.Random(11)
         for _ in range(500):
             n = rng.randint(-(10**12), 10**12)
@@ -121,7 +122,7 @@ class Typed(unittest.TestCase):
 
 
 class Keys(unittest.TestCase):
-    def test_dynameta_keys_become_the_users(self):
+    def test_dynameta_keys_become_the_users(self) -> None:
         self.assertEqual(_user_key("source.serviceConnection.config.connectionArguments.sampleSize"), "connectionOptions.sampleSize")
         self.assertEqual(_user_key("source.serviceConnection.config.awsConfig.endPointURL"), "connectionOptions.endPointURL")
         self.assertEqual(_user_key("source.sourceConfig.config.threads"), "sourceConfig.config.threads")
@@ -129,7 +130,7 @@ class Keys(unittest.TestCase):
 
 
 class FindBinary(unittest.TestCase):
-    def test_dynameta_bin_wins_and_a_bad_one_is_an_error(self):
+    def test_dynameta_bin_wins_and_a_bad_one_is_an_error(self) -> None:
         saved = os.environ.get("DYNAMETA_BIN")
         try:
             os.environ["DYNAMETA_BIN"] = "/nonexistent/dynameta"
@@ -142,25 +143,22 @@ class FindBinary(unittest.TestCase):
                 os.environ["DYNAMETA_BIN"] = saved
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class _Secret:
-    def __init__(self, value):
+    def __init__(self, value: str) -> None:
         self._value = value
 
-    def get_secret_value(self):
+    def get_secret_value(self) -> str:
         return self._value
 
 
 class _Security:
-    def __init__(self, token):
+    def __init__(self, token: _Secret) -> None:
         self.jwtToken = token
 
 
 class _ServerConfig:
-    def __init__(self, token):
+    def __init__(self, token: _Secret | None) -> None:
         self.hostPort = "http://om.example:8585/api"
         self.securityConfig = _Security(token) if token is not None else None
         self.verifySSL = None
@@ -168,13 +166,13 @@ class _ServerConfig:
 
 
 class MarkDeletedSpec(unittest.TestCase):
-    def spec(self, **options):
+    def spec(self, **options: str) -> RunSpec:
         return build_run_spec("svc", connection(awsRegion="eu-west-1", **options), None, "/tmp/o.jsonl")
 
-    def test_the_token_goes_to_the_environment_and_the_sink_to_openmetadata(self):
+    def test_the_token_goes_to_the_environment_and_the_sink_to_openmetadata(self) -> None:
         token = "eyJ" + "".join(random.Random(3).choices(string.ascii_letters, k=60))
         spec = build_mark_deleted_spec(self.spec(allowMassDelete="true"), _ServerConfig(_Secret(token)))
-        self.assertIsNotNone(spec)
+        assert spec is not None
         text = json.dumps(spec.workflow)
         self.assertNotIn(token, text)
         self.assertEqual(spec.workflow["sink"], {"type": "metadata-rest", "config": {}})
@@ -186,11 +184,15 @@ class MarkDeletedSpec(unittest.TestCase):
         # The same source (filters, markDeletedTables) as the ingest run.
         self.assertEqual(spec.workflow["source"], self.spec(allowMassDelete="true").workflow["source"])
 
-    def test_no_jwt_means_it_cannot_be_honoured(self):
+    def test_no_jwt_means_it_cannot_be_honoured(self) -> None:
         self.assertIsNone(build_mark_deleted_spec(self.spec(), _ServerConfig(None)))
         self.assertIsNone(build_mark_deleted_spec(self.spec(), _ServerConfig(_Secret(""))))
 
-    def test_allow_mass_delete_is_a_boolean_option(self):
+    def test_allow_mass_delete_is_a_boolean_option(self) -> None:
         self.assertFalse(self.spec().allow_mass_delete)
         with self.assertRaises(DynametaConfigError):
             self.spec(allowMassDelete="sometimes")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -66,18 +66,8 @@ pub fn dynamodb_local() -> &'static Server {
             return Server::external(&endpoint);
         }
         let dir = server::tool_path("DYNAMETA_DYNAMODB_LOCAL_DIR");
-        let lib = format!("-Djava.library.path={dir}/DynamoDBLocal_lib");
-        let jar = format!("{dir}/DynamoDBLocal.jar");
         Server::start("DynamoDB Local", &[], |port| {
-            vec![
-                "java".to_string(),
-                lib.clone(),
-                "-jar".to_string(),
-                jar.clone(),
-                "-inMemory".to_string(),
-                "-port".to_string(),
-                port.to_string(),
-            ]
+            server::dynamodb_local_argv(&dir, port)
         })
     })
 }

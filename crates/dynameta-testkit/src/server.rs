@@ -170,3 +170,33 @@ pub fn http(endpoint: &str, method: &str, path: &str) -> String {
         .map(|(_, body)| body.to_string())
         .unwrap_or_default()
 }
+
+/// The command line of a DynamoDB Local on `port`, from its folder `dir` (the one holding
+/// `DynamoDBLocal.jar` and `DynamoDBLocal_lib/`): in memory, and with telemetry off. Left
+/// on, DynamoDB Local reports usage to AWS and records an installation id in
+/// `dynamodb-local-metadata.json` with `telemetryEnabled: true`; tests send nothing out.
+pub fn dynamodb_local_argv(dir: &str, port: u16) -> Vec<String> {
+    vec![
+        "java".to_string(),
+        format!("-Djava.library.path={dir}/DynamoDBLocal_lib"),
+        "-jar".to_string(),
+        format!("{dir}/DynamoDBLocal.jar"),
+        "-inMemory".to_string(),
+        "-disableTelemetry".to_string(),
+        "-port".to_string(),
+        port.to_string(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dynamodb_local_is_started_without_telemetry() {
+        let argv = dynamodb_local_argv("/opt/ddb", 8000);
+        assert!(argv.iter().any(|a| a == "-disableTelemetry"), "{argv:?}");
+        assert!(argv.iter().any(|a| a == "-inMemory"), "{argv:?}");
+        assert_eq!(argv[argv.len() - 2..], ["-port", "8000"]);
+    }
+}

@@ -23,6 +23,7 @@ mod profile_parts;
 mod record_schema;
 mod rest;
 mod sampling;
+mod spark;
 mod support;
 mod test_connection;
 mod throttling;
