@@ -137,6 +137,31 @@ pub const APPLICATION_ID: i32 = 0x444d_4554;
 /// boundary, a migration) before giving up with [`CatalogError::Locked`].
 pub const WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
+impl CatalogError {
+    /// Whether the error says the file is damaged (corrupt, not SQLite, a missing
+    /// table or column, invalid stored JSON) rather than that an operation failed
+    /// (disk full, I/O error, locked).
+    pub fn is_damage(&self) -> bool {
+        match self {
+            CatalogError::Json { .. } | CatalogError::NotACatalog { .. } => true,
+            CatalogError::Sql { source, .. } | CatalogError::Open { source, .. } => !matches!(
+                source.sqlite_error_code(),
+                Some(
+                    rusqlite::ErrorCode::DiskFull
+                        | rusqlite::ErrorCode::SystemIoFailure
+                        | rusqlite::ErrorCode::OutOfMemory
+                        | rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::ReadOnly
+                        | rusqlite::ErrorCode::PermissionDenied
+                        | rusqlite::ErrorCode::CannotOpen
+                )
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// An open catalog.
 pub struct Catalog {
     conn: Connection,
@@ -151,11 +176,23 @@ pub struct RunId(pub i64);
 /// Whether another writer made us wait (said once per process, on stderr via tracing).
 static WAIT_SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// How many times writers of this process found the catalog locked and waited.
+static WAITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many times writers of this process found a catalog locked by another writer and
+/// waited for it (diagnostics; tests use it to know a writer is waiting).
+pub fn writer_waits() -> u64 {
+    WAITS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// SQLite's busy handler for writers: wait for the other writer's transaction, in steps
 /// of 10 ms, for at most [`WRITE_WAIT`], saying so the first time. SQLite's own
 /// `busy_timeout` waits the same way but silently; this only adds the message.
 fn busy_wait(count: i32) -> bool {
     const STEP_MS: u64 = 10;
+    if count == 0 {
+        WAITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
     if count == 0 && !WAIT_SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
         tracing::warn!(
             "the local catalog is being written by another dynameta run: waiting for it (at most {} s per write)",

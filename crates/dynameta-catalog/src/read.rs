@@ -51,7 +51,9 @@ pub struct StoredProfile {
     pub started_at: String,
     /// OpenMetadata's table profile.
     pub table_profile: serde_json::Value,
-    /// OpenMetadata's column profiles.
+    /// OpenMetadata's column profiles: read for the latest profile of
+    /// [`Catalog::profiles`] only (`null` for the older ones, which the report charts by
+    /// their table profile), so a long history costs table profiles, not column ones.
     pub columns: serde_json::Value,
 }
 
@@ -416,7 +418,11 @@ impl Catalog {
         let mut stmt = self
             .conn()
             .prepare(
-                "SELECT p.run_id, r.started_at, p.table_profile, p.columns FROM profiles p
+                "SELECT p.run_id, r.started_at, p.table_profile,
+                        CASE WHEN p.run_id = (SELECT MAX(p2.run_id) FROM profiles p2 JOIN runs r2 ON r2.id = p2.run_id
+                                              WHERE p2.table_id = p.table_id AND r2.status = 'succeeded')
+                             THEN p.columns ELSE 'null' END
+                 FROM profiles p
                  JOIN tables t ON t.id = p.table_id JOIN runs r ON r.id = p.run_id
                  WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY p.run_id DESC LIMIT ?2",
             )

@@ -3,6 +3,7 @@
 
 mod airflow;
 mod catalog;
+mod catalog_store;
 mod classify;
 mod config_errors;
 mod empty_runs;
