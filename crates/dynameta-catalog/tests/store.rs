@@ -407,3 +407,66 @@ fn presence_threshold_zero_reports_no_change_on_unchanged_runs() {
         .unwrap();
     assert!(!diff.changed, "{}", diff.render_text());
 }
+
+/// A full disk in the middle of a run (a small tmpfs, mounted when the tests run as root;
+/// skipped, and said, otherwise): the failing write is a typed error that says so and is
+/// not taken for a damaged catalog; once space is back the run is recorded as failed
+/// and the catalog's state is still the previous run's.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_fails_the_write_and_the_run_is_recorded_as_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !mounted {
+        eprintln!("skipped: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(dir.path());
+    let path = dir.path().join("c.db");
+    let mut cat = Catalog::open(&path).unwrap();
+    ingest(&mut cat, &tables(3), RunStatus::Succeeded);
+    let run = cat.begin_run("ingest", "svc", "test").unwrap();
+    // Fill what is left.
+    let filler = dir.path().join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+        let small = vec![0u8; 512];
+        while f.write_all(&small).is_ok() {}
+    }
+    let mut failed = None;
+    for i in 0..200 {
+        let mut big = snapshot(&format!("big{i}"), &["id"]);
+        big.properties = json!({"pad": "x".repeat(64 * 1024)});
+        if let Err(e) = cat.write_snapshot(run, &big) {
+            failed = Some(e);
+            break;
+        }
+    }
+    let err = failed.expect("a write on a full disk failed");
+    assert!(!err.is_damage(), "{err}");
+    assert!(err.to_string().contains("full"), "{err}");
+    std::fs::remove_file(&filler).unwrap();
+    cat.finish_run(
+        run,
+        RunStatus::Failed,
+        &json!({"catalogError": err.to_string()}),
+    )
+    .unwrap();
+    let last = cat.runs().unwrap().pop().unwrap();
+    assert_eq!(last.status, RunStatus::Failed);
+    assert_eq!(cat.current_tables().unwrap().len(), 3);
+}
