@@ -702,6 +702,7 @@ impl Catalog {
                 "UPDATE runs SET status = ?2, summary = ?3, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?1",
                 params![run.0, status.as_str(), summary.to_string()],
             )?;
+            count_manifest_runs(&tx, Some(run.0))?;
             tx.commit()?;
             Ok(versions)
         })();
@@ -841,6 +842,23 @@ fn store_body(tx: &Connection, table_id: i64, body: &SnapshotBody) -> rusqlite::
         ],
         |r| r.get(0),
     )
+}
+
+/// Recounts the succeeded ingest runs of the manifest of run `run` (`None`: of every
+/// manifest).
+pub(crate) fn count_manifest_runs(tx: &Connection, run: Option<i64>) -> rusqlite::Result<()> {
+    let sql = "UPDATE manifests SET
+                   ok_runs = (SELECT COUNT(*) FROM runs r WHERE r.manifest_id = manifests.id AND r.status = 'succeeded' AND r.command = 'ingest'),
+                   first_ok_run = (SELECT MIN(r.id) FROM runs r WHERE r.manifest_id = manifests.id AND r.status = 'succeeded' AND r.command = 'ingest'),
+                   last_ok_run = (SELECT MAX(r.id) FROM runs r WHERE r.manifest_id = manifests.id AND r.status = 'succeeded' AND r.command = 'ingest')";
+    match run {
+        Some(run) => tx.execute(
+            &format!("{sql} WHERE id = (SELECT manifest_id FROM runs WHERE id = ?1)"),
+            params![run],
+        )?,
+        None => tx.execute(sql, [])?,
+    };
+    Ok(())
 }
 
 /// Moves what a run staged (its tables in `run_tables`, its listing in `listings`) into

@@ -6,7 +6,7 @@
 
 use rusqlite::{params, Transaction};
 
-use crate::{seal_run, store_body, SnapshotBody, APPLICATION_ID};
+use crate::{count_manifest_runs, seal_run, store_body, SnapshotBody, APPLICATION_ID};
 
 pub(crate) fn hook(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
     let runs: Vec<i64> = {
@@ -51,6 +51,7 @@ pub(crate) fn hook(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
         // history like the rest, and only succeeded runs are ever read as state.
         seal_run(tx, run)?;
     }
+    count_manifest_runs(tx, None)?;
     tx.execute_batch("DROP INDEX IF EXISTS snapshots_by_table; DROP TABLE snapshots;")?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     Ok(())

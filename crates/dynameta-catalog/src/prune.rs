@@ -77,6 +77,7 @@ impl Catalog {
                  DELETE FROM snapshot_bodies WHERE id NOT IN (SELECT body_id FROM manifest_tables)
                                                AND id NOT IN (SELECT body_id FROM run_tables);",
             )?;
+            crate::count_manifest_runs(&tx, None)?;
             let runs_after: i64 = tx.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))?;
             tx.execute_batch("DROP TABLE temp.keep_runs;")?;
             tx.commit()?;

@@ -186,10 +186,10 @@ impl Catalog {
         let window = i64::try_from(SNAPSHOT_WINDOW).unwrap_or(i64::MAX);
         let mut snaps = self.snapshots_where(
             "h.first_run, h.carried FROM (
-                 SELECT mt.body_id, mt.table_id, MIN(r.id) AS first_run, MIN(mt.carried) AS carried
+                 SELECT mt.body_id, mt.table_id, MIN(m.first_ok_run) AS first_run, MIN(mt.carried) AS carried
                  FROM tables t2 JOIN manifest_tables mt ON mt.table_id = t2.id
-                 JOIN runs r ON r.manifest_id = mt.manifest_id
-                 WHERE t2.fqn = ?1 AND r.status = 'succeeded' AND r.command = 'ingest'
+                 JOIN manifests m ON m.id = mt.manifest_id
+                 WHERE t2.fqn = ?1 AND m.ok_runs > 0
                  GROUP BY mt.body_id ORDER BY first_run DESC LIMIT ?2) h
              JOIN snapshot_bodies b ON b.id = h.body_id JOIN tables t ON t.id = h.table_id
              ORDER BY h.first_run DESC",
@@ -204,11 +204,11 @@ impl Catalog {
     pub fn latest_snapshot(&self, fqn: &str) -> Result<Option<StoredSnapshot>, CatalogError> {
         Ok(self
             .snapshots_where(
-                "r.id, mt.carried FROM tables t JOIN manifest_tables mt ON mt.table_id = t.id
-                 JOIN runs r ON r.manifest_id = mt.manifest_id
+                "m.last_ok_run, mt.carried FROM tables t JOIN manifest_tables mt ON mt.table_id = t.id
+                 JOIN manifests m ON m.id = mt.manifest_id
                  JOIN snapshot_bodies b ON b.id = mt.body_id
-                 WHERE t.fqn = ?1 AND r.status = 'succeeded' AND r.command = 'ingest'
-                 ORDER BY r.id DESC LIMIT 1",
+                 WHERE t.fqn = ?1 AND m.ok_runs > 0
+                 ORDER BY m.last_ok_run DESC LIMIT 1",
                 params![fqn],
             )?
             .pop())
@@ -218,9 +218,9 @@ impl Catalog {
     pub fn runs_seeing(&self, fqn: &str) -> Result<(u64, Option<i64>), CatalogError> {
         self.conn()
             .query_row(
-                "SELECT COUNT(*), MIN(r.id) FROM tables t JOIN manifest_tables mt ON mt.table_id = t.id
-                 JOIN runs r ON r.manifest_id = mt.manifest_id
-                 WHERE t.fqn = ?1 AND r.status = 'succeeded' AND r.command = 'ingest'",
+                "SELECT COALESCE(SUM(m.ok_runs), 0), MIN(m.first_ok_run) FROM tables t
+                 JOIN manifest_tables mt ON mt.table_id = t.id JOIN manifests m ON m.id = mt.manifest_id
+                 WHERE t.fqn = ?1 AND m.ok_runs > 0",
                 params![fqn],
                 |r| Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?)),
             )

@@ -23,8 +23,14 @@ CREATE TABLE snapshot_bodies (
 );
 CREATE INDEX snapshot_bodies_by_table ON snapshot_bodies (table_id, id);
 
+-- ok_runs, first_ok_run, last_ok_run: the succeeded ingest runs with this manifest
+-- (kept by finish_run and prune), so that a table's history reads its few manifests,
+-- never every run.
 CREATE TABLE manifests (
-    id INTEGER PRIMARY KEY
+    id           INTEGER PRIMARY KEY,
+    ok_runs      INTEGER NOT NULL DEFAULT 0,
+    first_ok_run INTEGER,
+    last_ok_run  INTEGER
 );
 
 -- carried = 1: the run could not read the table (a tolerated failure) and kept the
