@@ -10,10 +10,22 @@
 //! transaction that also records new schema versions. A killed run leaves a `running`
 //! row and rows nobody reads as state: the last good state stays what it was.
 //!
+//! Stored by change (schema version 3): a snapshot equal to the table's previous one is
+//! a reference to it, and a run that saw what the previous run of its command and
+//! service saw references that run's table set (a manifest). Readers read the current
+//! state and bounded windows (`read::SNAPSHOT_WINDOW`, `PROFILE_WINDOW`, `RUN_WINDOW`);
+//! [`Catalog::prune`] drops old runs but never what the current view needs.
+//!
+//! Concurrency: writers take the write lock up front (`BEGIN IMMEDIATE`) and wait for
+//! each other, write by write, at most [`WRITE_WAIT`] and saying so; readers
+//! ([`Catalog::open_existing`]) open read-only and never migrate, lock for writing or
+//! switch the journal mode. docs/local-catalog.md says all this for users.
+//!
 //! Migrations: numbered SQL files in `src/migrations/`, applied by `rusqlite_migration`
 //! on SQLite's `user_version` (a maintained crate rather than our own bookkeeping; it
 //! also refuses a catalog written by a newer schema than this binary knows). A catalog
-//! of an older version is upgraded in place, in one transaction, when it is opened.
+//! of an older version is upgraded in place, in one transaction, by the first writer
+//! that opens it; a reader upgrades a copy in memory.
 
 pub mod diff;
 mod migrate_v3;

@@ -470,3 +470,35 @@ fn a_full_disk_fails_the_write_and_the_run_is_recorded_as_failed() {
     assert_eq!(last.status, RunStatus::Failed);
     assert_eq!(cat.current_tables().unwrap().len(), 3);
 }
+
+/// A reader of a WAL catalog in a writable directory gets the `-wal` and `-shm` files
+/// SQLite needs for reading and leaves them (empty; a read-only connection cannot
+/// remove them, the next writer does): they have the catalog's owner-only mode, and
+/// the catalog itself is byte for byte the same.
+#[cfg(unix)]
+#[test]
+fn a_readers_wal_files_are_owner_only_and_the_catalog_unchanged() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let mut cat = Catalog::open(&path).unwrap();
+    ingest(&mut cat, &tables(2), RunStatus::Succeeded);
+    drop(cat);
+    let before = sha(&path);
+    let reader = Catalog::open_existing(&path).unwrap();
+    reader.report_html().unwrap();
+    drop(reader);
+    assert_eq!(sha(&path), before);
+    for file in ["c.db-wal", "c.db-shm"] {
+        let p = dir.path().join(file);
+        if let Ok(meta) = std::fs::metadata(&p) {
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{file}");
+        }
+    }
+    assert_eq!(
+        std::fs::metadata(dir.path().join("c.db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0),
+        0
+    );
+}
