@@ -187,23 +187,13 @@ impl Catalog {
         let mut compared = Vec::new();
         let mut notes = Vec::new();
         let mut changes = Vec::new();
-        let services: BTreeSet<String> = self
-            .runs()?
-            .into_iter()
-            .filter(|r| r.status == crate::RunStatus::Succeeded)
-            .map(|r| r.service)
-            .collect();
+        let services: BTreeSet<String> = self.services()?.into_iter().collect();
         if services.is_empty() {
             notes.push("the catalog holds no succeeded run yet: nothing to compare".to_string());
         }
         for service in &services {
             for command in ["ingest", "classify"] {
-                let runs: Vec<_> = self
-                    .latest_runs(command, usize::MAX)?
-                    .into_iter()
-                    .filter(|r| &r.service == service)
-                    .take(2)
-                    .collect();
+                let runs = self.latest_runs_of(command, service, 2)?;
                 let [to, from] = match runs.as_slice() {
                     [to, from] => [to, from],
                     [only] => {
@@ -488,7 +478,9 @@ pub fn table_changes(
             });
         }
         if let (Some(pa), Some(pb)) = (pa, pb) {
-            if (pa - pb).abs() >= options.presence_threshold {
+            // An equal presence is never a change, whatever the threshold (0 included).
+            let moved = (pa - pb).abs();
+            if moved > 0.0 && moved >= options.presence_threshold {
                 out.push(ChangeKind::PresenceChanged {
                     path: path.clone(),
                     from: *pa,

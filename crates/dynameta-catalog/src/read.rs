@@ -9,11 +9,24 @@ use crate::{
     TableSnapshot,
 };
 
+/// How many of a table's distinct snapshots (schema or property changes) the history
+/// reads: the report shows the changes between these, newest first.
+pub const SNAPSHOT_WINDOW: usize = 20;
+
+/// How many of a table's latest profiles the report's charts read.
+pub const PROFILE_WINDOW: usize = 50;
+
+/// How many of the latest runs the report lists (it says how many there are in all).
+pub const RUN_WINDOW: usize = 50;
+
 /// A stored table snapshot with the run that wrote it.
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredSnapshot {
-    /// The run.
+    /// The run (for a table's history: the first succeeded run that saw it so).
     pub run_id: i64,
+    /// The run could not read the table (a tolerated failure) and kept this, the
+    /// previous run's snapshot.
+    pub carried: bool,
     /// What it saw.
     pub snapshot: TableSnapshot,
 }
@@ -38,7 +51,9 @@ pub struct StoredProfile {
     pub started_at: String,
     /// OpenMetadata's table profile.
     pub table_profile: serde_json::Value,
-    /// OpenMetadata's column profiles.
+    /// OpenMetadata's column profiles: read for the latest profile of
+    /// [`Catalog::profiles`] only (`null` for the older ones, which the report charts by
+    /// their table profile), so a long history costs table profiles, not column ones.
     pub columns: serde_json::Value,
 }
 
@@ -94,6 +109,51 @@ impl Catalog {
         self.runs_where("ORDER BY id", &[])
     }
 
+    /// The latest `n` runs, oldest first.
+    pub fn latest_runs_any(&self, n: usize) -> Result<Vec<Run>, CatalogError> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        let mut runs = self.runs_where("ORDER BY id DESC LIMIT ?1", &[&n])?;
+        runs.reverse();
+        Ok(runs)
+    }
+
+    /// How many runs the catalog records.
+    pub fn run_count(&self) -> Result<u64, CatalogError> {
+        self.conn()
+            .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get::<_, i64>(0))
+            .map(|n| u64::try_from(n).unwrap_or(0))
+            .map_err(|e| self.sql("counting runs", e))
+    }
+
+    /// The services with at least one succeeded run.
+    pub fn services(&self) -> Result<Vec<String>, CatalogError> {
+        let what = "reading services";
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT DISTINCT service FROM runs WHERE status = 'succeeded' ORDER BY 1")
+            .map_err(|e| self.sql(what, e))?;
+        let rows = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        Ok(rows)
+    }
+
+    /// The latest `n` succeeded runs of `command` for `service`, newest first.
+    pub fn latest_runs_of(
+        &self,
+        command: &str,
+        service: &str,
+        n: usize,
+    ) -> Result<Vec<Run>, CatalogError> {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        self.runs_where(
+            "WHERE command = ?1 AND service = ?2 AND status = 'succeeded' ORDER BY id DESC LIMIT ?3",
+            &[&command, &service, &n],
+        )
+    }
+
     /// The latest `n` succeeded runs of `command`, newest first.
     pub fn latest_runs(&self, command: &str, n: usize) -> Result<Vec<Run>, CatalogError> {
         let n = i64::try_from(n).unwrap_or(i64::MAX);
@@ -108,33 +168,81 @@ impl Catalog {
         Ok(self.runs_where("WHERE id = ?1", &[&id])?.into_iter().next())
     }
 
-    /// The snapshots an ingest run wrote, by FQN.
+    /// The snapshots an ingest run wrote (or kept, see [`Catalog::carry_forward`]), by
+    /// FQN.
     pub fn snapshots_of_run(&self, run_id: i64) -> Result<Vec<StoredSnapshot>, CatalogError> {
-        self.snapshots_where("WHERE s.run_id = ?1 ORDER BY t.fqn", params![run_id])
+        self.snapshots_where(
+            "?1, mt.carried FROM runs r JOIN manifest_tables mt ON mt.manifest_id = r.manifest_id
+             JOIN snapshot_bodies b ON b.id = mt.body_id JOIN tables t ON t.id = mt.table_id
+             WHERE r.id = ?1 ORDER BY t.fqn",
+            params![run_id],
+        )
     }
 
-    /// A table's snapshots from succeeded runs, oldest first.
+    /// A table's history from succeeded runs: its distinct snapshots, each with the
+    /// first run that saw it so, oldest first; at most the latest [`SNAPSHOT_WINDOW`]
+    /// (only what the history shows is read, however many runs the catalog holds).
     pub fn snapshots_of_table(&self, fqn: &str) -> Result<Vec<StoredSnapshot>, CatalogError> {
-        self.snapshots_where(
-            "WHERE t.fqn = ?1 AND s.run_id IN (SELECT id FROM runs WHERE status = 'succeeded') ORDER BY s.run_id",
-            params![fqn],
-        )
+        let window = i64::try_from(SNAPSHOT_WINDOW).unwrap_or(i64::MAX);
+        let mut snaps = self.snapshots_where(
+            "h.first_run, h.carried FROM (
+                 SELECT mt.body_id, mt.table_id, MIN(m.first_ok_run) AS first_run, MIN(mt.carried) AS carried
+                 FROM tables t2 JOIN manifest_tables mt ON mt.table_id = t2.id
+                 JOIN manifests m ON m.id = mt.manifest_id
+                 WHERE t2.fqn = ?1 AND m.ok_runs > 0
+                 GROUP BY mt.body_id ORDER BY first_run DESC LIMIT ?2) h
+             JOIN snapshot_bodies b ON b.id = h.body_id JOIN tables t ON t.id = h.table_id
+             ORDER BY h.first_run DESC",
+            params![fqn, window],
+        )?;
+        snaps.reverse();
+        Ok(snaps)
+    }
+
+    /// A table's snapshot in the latest succeeded ingest run that has it (its current
+    /// state), with that run.
+    pub fn latest_snapshot(&self, fqn: &str) -> Result<Option<StoredSnapshot>, CatalogError> {
+        Ok(self
+            .snapshots_where(
+                "m.last_ok_run, mt.carried FROM tables t JOIN manifest_tables mt ON mt.table_id = t.id
+                 JOIN manifests m ON m.id = mt.manifest_id
+                 JOIN snapshot_bodies b ON b.id = mt.body_id
+                 WHERE t.fqn = ?1 AND m.ok_runs > 0
+                 ORDER BY m.last_ok_run DESC LIMIT 1",
+                params![fqn],
+            )?
+            .pop())
+    }
+
+    /// How many succeeded ingest runs saw a table, and the first of them.
+    pub fn runs_seeing(&self, fqn: &str) -> Result<(u64, Option<i64>), CatalogError> {
+        self.conn()
+            .query_row(
+                "SELECT COALESCE(SUM(m.ok_runs), 0), MIN(m.first_ok_run) FROM tables t
+                 JOIN manifest_tables mt ON mt.table_id = t.id JOIN manifests m ON m.id = mt.manifest_id
+                 WHERE t.fqn = ?1 AND m.ok_runs > 0",
+                params![fqn],
+                |r| Ok((u64::try_from(r.get::<_, i64>(0)?).unwrap_or(0), r.get(1)?)),
+            )
+            .map_err(|e| self.sql("counting the runs that saw a table", e))
     }
 
     fn snapshots_where(
         &self,
-        filter: &str,
+        rest: &str,
         args: impl rusqlite::Params,
     ) -> Result<Vec<StoredSnapshot>, CatalogError> {
+        // `rest` names the run and the carried flag, then the FROM clause joining the
+        // body as `b` and the table as `t`.
         let sql = format!(
-            "SELECT s.run_id, t.fqn, t.service, t.database, t.schema_name, t.name,
-                    s.keys, s.indexes, s.columns, s.billing, s.item_count, s.size_bytes, s.ttl, s.stream, s.properties
-             FROM snapshots s JOIN tables t ON t.id = s.table_id {filter}"
+            "SELECT t.fqn, t.service, t.database, t.schema_name, t.name,
+                    b.keys, b.indexes, b.columns, b.billing, b.item_count, b.size_bytes, b.ttl, b.stream, b.properties,
+                    {rest}"
         );
         let what = "reading table snapshots";
         let mut stmt = self.conn().prepare(&sql).map_err(|e| self.sql(what, e))?;
         type Raw = (
-            i64,
+            (i64, bool),
             TableRef,
             [String; 3],
             Option<String>,
@@ -147,21 +255,21 @@ impl Catalog {
         let rows: Vec<Raw> = stmt
             .query_map(args, |r| {
                 Ok((
-                    r.get(0)?,
+                    (r.get(14)?, r.get::<_, i64>(15)? != 0),
                     TableRef {
-                        fqn: r.get(1)?,
-                        service: r.get(2)?,
-                        database: r.get(3)?,
-                        schema: r.get(4)?,
-                        name: r.get(5)?,
+                        fqn: r.get(0)?,
+                        service: r.get(1)?,
+                        database: r.get(2)?,
+                        schema: r.get(3)?,
+                        name: r.get(4)?,
                     },
-                    [r.get(6)?, r.get(7)?, r.get(8)?],
+                    [r.get(5)?, r.get(6)?, r.get(7)?],
+                    r.get(8)?,
                     r.get(9)?,
                     r.get(10)?,
                     r.get(11)?,
                     r.get(12)?,
                     r.get(13)?,
-                    r.get(14)?,
                 ))
             })
             .map_err(|e| self.sql(what, e))?
@@ -170,7 +278,7 @@ impl Catalog {
         rows.into_iter()
             .map(
                 |(
-                    run_id,
+                    (run_id, carried),
                     table,
                     [keys, indexes, columns],
                     billing,
@@ -191,6 +299,7 @@ impl Catalog {
                         .map_err(|e| self.json_err(ctx("properties"), e))?;
                     Ok(StoredSnapshot {
                         run_id,
+                        carried,
                         snapshot: TableSnapshot {
                             table,
                             keys,
@@ -215,7 +324,11 @@ impl Catalog {
         let what = "reading a table listing";
         let mut stmt = self
             .conn()
-            .prepare("SELECT schema_fqn, table_name FROM listings WHERE run_id = ?1 ORDER BY 1, 2")
+            .prepare(
+                "SELECT l.schema_fqn, l.table_name FROM runs r
+                 JOIN manifest_listings l ON l.manifest_id = r.manifest_id
+                 WHERE r.id = ?1 ORDER BY 1, 2",
+            )
             .map_err(|e| self.sql(what, e))?;
         let rows = stmt
             .query_map(params![run_id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -226,12 +339,13 @@ impl Catalog {
     }
 
     /// The tables of the catalog's current state: those the latest succeeded ingest run
-    /// of each service saw; with no ingest run, every table anything was written for.
+    /// of each service saw (or kept, when it could not read them); with no ingest run,
+    /// every table anything was written for.
     pub fn current_tables(&self) -> Result<Vec<TableRef>, CatalogError> {
         let what = "reading the current tables";
         let sql = "SELECT t.fqn, t.service, t.database, t.schema_name, t.name FROM tables t
-                   WHERE t.id IN (SELECT s.table_id FROM snapshots s WHERE s.run_id IN (
-                         SELECT MAX(id) FROM runs WHERE command = 'ingest' AND status = 'succeeded' GROUP BY service))
+                   WHERE t.id IN (SELECT mt.table_id FROM manifest_tables mt JOIN runs r ON r.manifest_id = mt.manifest_id
+                         WHERE r.id IN (SELECT MAX(id) FROM runs WHERE command = 'ingest' AND status = 'succeeded' GROUP BY service))
                       OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.command = 'ingest' AND r.status = 'succeeded' AND r.service = t.service)
                    ORDER BY t.name, t.fqn";
         let mut stmt = self.conn().prepare(sql).map_err(|e| self.sql(what, e))?;
@@ -298,24 +412,30 @@ impl Catalog {
         Ok(rows)
     }
 
-    /// A table's profiles from succeeded runs, oldest first.
+    /// A table's latest [`PROFILE_WINDOW`] profiles from succeeded runs, oldest first.
     pub fn profiles(&self, fqn: &str) -> Result<Vec<StoredProfile>, CatalogError> {
         let what = "reading profiles";
         let mut stmt = self
             .conn()
             .prepare(
-                "SELECT p.run_id, r.started_at, p.table_profile, p.columns FROM profiles p
+                "SELECT p.run_id, r.started_at, p.table_profile,
+                        CASE WHEN p.run_id = (SELECT MAX(p2.run_id) FROM profiles p2 JOIN runs r2 ON r2.id = p2.run_id
+                                              WHERE p2.table_id = p.table_id AND r2.status = 'succeeded')
+                             THEN p.columns ELSE 'null' END
+                 FROM profiles p
                  JOIN tables t ON t.id = p.table_id JOIN runs r ON r.id = p.run_id
-                 WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY p.run_id",
+                 WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY p.run_id DESC LIMIT ?2",
             )
             .map_err(|e| self.sql(what, e))?;
-        let rows: Vec<(i64, String, String, String)> = stmt
-            .query_map(params![fqn], |r| {
+        let window = i64::try_from(PROFILE_WINDOW).unwrap_or(i64::MAX);
+        let mut rows: Vec<(i64, String, String, String)> = stmt
+            .query_map(params![fqn, window], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })
             .map_err(|e| self.sql(what, e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.sql(what, e))?;
+        rows.reverse();
         rows.into_iter()
             .map(|(run_id, started_at, table, columns)| {
                 let ctx = format!("the profile of {fqn} in run {run_id}");

@@ -22,6 +22,11 @@ const SAMPLE_CELL: usize = 80;
 /// Everything the report shows of one table.
 struct TableData {
     table: TableRef,
+    /// Its current snapshot.
+    current: Option<StoredSnapshot>,
+    /// How many succeeded ingest runs saw it, and the first.
+    seen: (u64, Option<i64>),
+    /// Its latest distinct snapshots (a bounded window, see `read::SNAPSHOT_WINDOW`).
     snapshots: Vec<StoredSnapshot>,
     versions: Vec<SchemaVersion>,
     profiles: Vec<StoredProfile>,
@@ -36,7 +41,7 @@ struct TableData {
 
 impl TableData {
     fn latest(&self) -> Option<&StoredSnapshot> {
-        self.snapshots.last()
+        self.current.as_ref()
     }
 
     fn last_change(&self) -> Option<&SchemaVersion> {
@@ -70,6 +75,8 @@ impl Catalog {
             let tags = self.tags(&fqn)?;
             tables.push(TableData {
                 check: profiles.last().map(|p| ProfileCheck::of(p, &snapshots)),
+                current: self.latest_snapshot(&fqn)?,
+                seen: self.runs_seeing(&fqn)?,
                 snapshots,
                 versions: self.versions(&fqn)?,
                 profiles,
@@ -80,12 +87,14 @@ impl Catalog {
                 table,
             });
         }
-        let runs = self.runs()?;
+        // Only the latest runs are listed; the header says how many there are in all.
+        let runs = self.latest_runs_any(crate::read::RUN_WINDOW)?;
+        let run_count = self.run_count()?;
         Ok(page(
             &self.path().display().to_string(),
             &generated,
             &tables,
-            &runs,
+            (&runs, run_count),
             &diff,
         )
         .into_string())
@@ -253,7 +262,13 @@ fn changes_list(changes: &[ChangeKind]) -> Markup {
     }
 }
 
-fn page(catalog: &str, generated: &str, tables: &[TableData], runs: &[Run], diff: &Diff) -> Markup {
+fn page(
+    catalog: &str,
+    generated: &str,
+    tables: &[TableData],
+    (runs, run_count): (&[Run], u64),
+    diff: &Diff,
+) -> Markup {
     let items: i64 = tables
         .iter()
         .filter_map(|t| t.latest()?.snapshot.item_count)
@@ -281,7 +296,7 @@ fn page(catalog: &str, generated: &str, tables: &[TableData], runs: &[Run], diff
             body {
                 header {
                     h1 { "dynameta · DynamoDB catalog report" }
-                    p { "Catalog " (catalog) " · generated " (generated) " · " (runs.len()) " runs recorded" }
+                    p { "Catalog " (catalog) " · generated " (generated) " · " (run_count) " runs recorded" @if run_count > runs.len() as u64 { " (the latest " (runs.len()) " listed)" } }
                 }
                 main {
                     div #overview {
@@ -797,10 +812,10 @@ fn history(t: &TableData) -> Markup {
             entries.push((pair[1].run_id, changes));
         }
     }
-    let first = t.snapshots.first().map(|s| s.run_id);
+    let (seen, first) = t.seen;
     html! {
         p.muted {
-            (t.snapshots.len()) " ingest run(s) saw this table"
+            (seen) " ingest run(s) saw this table"
             @if let Some(f) = first { ", first run " (f) }
             @if let Some(v) = t.versions.last() { "; schema version " (v.version) " since run " (v.first_run_id) " (" (v.started_at) ")" }
             "."

@@ -124,8 +124,7 @@ impl Catalog {
     pub fn table_view(&self, name: &str) -> Result<TableView, CatalogError> {
         let table = self.find_table(name)?;
         let snapshot = self
-            .snapshots_of_table(&table.fqn)?
-            .pop()
+            .latest_snapshot(&table.fqn)?
             .ok_or_else(|| {
                 CatalogError::NotFound(format!(
                     "the catalog {} has no succeeded ingest run of {}; run `dynameta ingest` first",

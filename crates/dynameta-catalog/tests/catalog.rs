@@ -503,7 +503,10 @@ fn refuses_a_newer_catalog_and_a_file_that_is_not_one() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.db");
     rusqlite_open(&path)
-        .execute_batch("PRAGMA user_version = 99;")
+        .execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = 99;",
+            dynameta_catalog::APPLICATION_ID
+        ))
         .unwrap();
     let err = Catalog::open_existing(&path).err().unwrap();
     assert!(

@@ -203,6 +203,31 @@ pub enum Command {
         after_help = "Example:\n  dynameta show --catalog dynameta.db orders\n  dynameta show --from out.jsonl orders\n\nExit codes: 0 shown, 2 no such table or no usable input."
     )]
     Show(ShowArgs),
+    /// Maintain a local catalog (`catalog prune --keep-runs N`).
+    #[command(subcommand)]
+    Catalog(CatalogAction),
+}
+
+/// `dynameta catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogAction {
+    /// Drop old runs from a local catalog and compact it; what report, diff and show
+    /// need of the current state is always kept.
+    #[command(
+        after_help = "Example:\n  dynameta catalog prune --catalog dynameta.db --keep-runs 90\n\nKept whatever their age: each service's latest two succeeded ingest and classify runs, each table's latest profile, classification and sample, the run each schema version began with, and runs still marked running.\nExit codes: 0 pruned, 1 the catalog could not be written, 2 bad usage or no usable catalog."
+    )]
+    Prune(PruneArgs),
+}
+
+/// Options of `catalog prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The local catalog (sink `local`).
+    #[arg(long, value_name = "FILE", default_value = "dynameta.db")]
+    pub catalog: PathBuf,
+    /// How many of the latest runs to keep (at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_runs: u32,
 }
 
 /// Options of `report`.

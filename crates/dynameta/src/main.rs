@@ -72,6 +72,11 @@ fn main() -> ExitCode {
                     .map(|text| (text, 0)),
             )
         }
+        Command::Catalog(dynameta::cli::CatalogAction::Prune(p)) => {
+            return finish_catalog_command(
+                catalog::prune(&p.catalog, p.keep_runs as usize).map(|line| (line + "\n", 0)),
+            )
+        }
         Command::Export(e) => {
             export = Some(start_export::ExportRequest {
                 table: e.table.clone(),

@@ -1,5 +1,7 @@
 //! The commands that read the local catalog: `report`, `diff` and `show` (which also
-//! reads a file sink's JSON Lines output).
+//! reads a file sink's JSON Lines output), and `catalog prune`. Readers open the
+//! catalog read-only ([`open_reader`]): they never create, migrate or lock it for
+//! writing.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -40,15 +42,61 @@ pub enum CatalogCommandError {
 }
 
 impl CatalogCommandError {
-    /// Exit code: 1 when a write failed, 2 for what the user fixes (path, table name).
+    /// Exit code: 1 when a write failed (the report file, a prune that could not write
+    /// the catalog), 2 for what the user fixes: the path, the table name, a file that
+    /// is not a catalog or a damaged one.
     pub fn exit_code(&self) -> u8 {
         match self {
             CatalogCommandError::Write { .. }
-            | CatalogCommandError::Catalog(CatalogError::Sql { .. }) => 1,
+            | CatalogCommandError::Catalog(CatalogError::Locked { .. }) => 1,
             CatalogCommandError::Output(e) if !e.is_config() => 1,
+            // A damaged file: the user restores or points elsewhere.
+            CatalogCommandError::Catalog(e @ CatalogError::Sql { .. }) if !e.is_damage() => 1,
             _ => 2,
         }
     }
+}
+
+/// Opens a catalog for a read command: read-only, and what the reader should know
+/// about how (an older schema read through a copy, a read-only directory) on stderr.
+pub fn open_reader(path: &Path) -> Result<Catalog, CatalogError> {
+    let cat = Catalog::open_existing(path)?;
+    for note in cat.notes() {
+        eprintln!("note: {note}");
+    }
+    Ok(cat)
+}
+
+/// `dynameta catalog prune`: drops runs older than the latest `keep_runs` that the
+/// current state does not need, and compacts the file. Returns the line to print.
+pub fn prune(catalog: &Path, keep_runs: usize) -> Result<String, CatalogCommandError> {
+    if !catalog.is_file() {
+        return Err(CatalogError::Missing {
+            path: catalog.to_path_buf(),
+        }
+        .into());
+    }
+    let mut cat = Catalog::open(catalog)?;
+    let done = cat.prune(keep_runs)?;
+    let size = |b: u64| dynameta_catalog::show::human_bytes(i64::try_from(b).unwrap_or(i64::MAX));
+    if done.runs_removed == 0 {
+        return Ok(format!(
+            "{}: nothing to prune ({} runs, {} of them older than the latest {keep_runs} but needed by the current state); {}",
+            catalog.display(),
+            done.runs_before,
+            done.kept_for_state,
+            size(done.bytes_after)
+        ));
+    }
+    Ok(format!(
+        "{}: removed {} of {} runs (kept the latest {keep_runs} and {} older ones the current state needs); {} -> {}",
+        catalog.display(),
+        done.runs_removed,
+        done.runs_before,
+        done.kept_for_state,
+        size(done.bytes_before),
+        size(done.bytes_after)
+    ))
 }
 
 /// `dynameta report`: writes the HTML report to `out` by the rules of every output
@@ -61,7 +109,7 @@ pub fn report(catalog: &Path, out: &Path) -> Result<String, CatalogCommandError>
         // The report shows sample values and top values of the tables.
         .owner_only()
         .open()?;
-    let cat = Catalog::open_existing(catalog)?;
+    let cat = open_reader(catalog)?;
     let tables = cat.current_tables()?.len();
     let html = cat.report_html()?;
     file.file()
@@ -92,7 +140,7 @@ pub fn diff(
     json: bool,
     presence_points: f64,
 ) -> Result<(String, bool), CatalogCommandError> {
-    let cat = Catalog::open_existing(catalog)?;
+    let cat = open_reader(catalog)?;
     let diff = cat.diff(DiffOptions {
         presence_threshold: presence_points / 100.0,
     })?;
@@ -128,7 +176,7 @@ pub fn show(
 /// One table's view from the catalog at `path`; a name the catalog does not hold
 /// gets the names it might have meant (`Orders` when it holds `orders`).
 fn catalog_view(path: &Path, table: &str) -> Result<show::TableView, CatalogCommandError> {
-    let catalog = Catalog::open_existing(path)?;
+    let catalog = open_reader(path)?;
     match catalog.table_view(table) {
         Err(CatalogError::NotFound(why)) => {
             let mut close = crate::source::CloseNames::new(table);

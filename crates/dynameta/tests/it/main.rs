@@ -3,6 +3,7 @@
 
 mod airflow;
 mod catalog;
+mod catalog_store;
 mod classify;
 mod cli_hints;
 mod cli_text;

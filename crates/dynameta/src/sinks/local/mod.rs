@@ -116,11 +116,13 @@ impl SinkConfig for LocalSinkConfig {
             Ok(Box::new(LocalWriter {
                 catalog,
                 run,
+                command,
                 mapper: Mapper::default(),
                 written: 0,
                 sample_data: 0,
                 run_tags: BTreeMap::new(),
                 write_error: None,
+                ended: false,
             }) as Box<dyn SinkWriter>)
         })
     }
@@ -157,14 +159,33 @@ impl SinkConfig for LocalSinkConfig {
 struct LocalWriter {
     catalog: Catalog,
     run: RunId,
+    command: &'static str,
     mapper: Mapper,
     written: u64,
     sample_data: u64,
     /// Tags this run gave each table, until its sample rows come (classify writes a
     /// table's tags just before its sample).
     run_tags: BTreeMap<String, Vec<PiiTag>>,
-    /// The first write that failed: the reason recorded with the failed run.
+    /// The first write that failed (disk full, I/O error, locked too long): recorded
+    /// with the failed run.
     write_error: Option<String>,
+    /// The run was recorded as ended (finish or abandon); otherwise dropping the writer
+    /// (SIGTERM/SIGINT drop the run) records it as stopped.
+    ended: bool,
+}
+
+/// The DynamoDB names of the tables a run's summary lists as failed.
+fn failed_tables(summary: &Value) -> Vec<String> {
+    summary
+        .get("failures")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.get("name")?.as_str())
+        // `(listing)`, `(sink)`: steps, not tables.
+        .filter(|n| !n.starts_with('('))
+        .map(str::to_string)
+        .collect()
 }
 
 impl LocalWriter {
@@ -235,22 +256,44 @@ impl SinkWriter for LocalWriter {
         Box::pin(async move {
             let mut report = SinkReport::default();
             let path = self.catalog.path().display().to_string();
+            self.ended = true;
             let pending = self.mapper.flush();
-            let stored = self.store(pending);
+            let mut stored = self.store(pending);
+            // A run that succeeded by the workflow's rule (successThreshold,
+            // raiseOnError: false) with tables it could not read: those keep their
+            // previous snapshot in the current view instead of vanishing from it.
+            let failed = failed_tables(end.summary);
+            let mut carried = 0;
+            if end.commit && stored.is_ok() && self.command == "ingest" && !failed.is_empty() {
+                match self.catalog.carry_forward(self.run, &failed) {
+                    Ok(n) => carried = n,
+                    Err(e) => stored = Err(e),
+                }
+            }
             let status = if end.commit && stored.is_ok() {
                 RunStatus::Succeeded
             } else {
                 RunStatus::Failed
             };
-            // A failed run keeps its reason: the summary's failures, plus what failed here.
+            // The summary so far does not know what this sink wrote yet; a failed run
+            // keeps its reason: the summary's failures, plus what failed here.
             let mut summary = end.summary.clone();
+            let error = match &stored {
+                Err(e) => Some(e.to_string()),
+                Ok(()) => self.write_error.clone(),
+            };
             if status == RunStatus::Failed {
-                let here = match &stored {
-                    Err(e) => Some(e.to_string()),
-                    Ok(()) => self.write_error.clone(),
-                };
-                if let Some(reason) = here {
-                    push_failure(&mut summary, &format!("(sink: {path})"), reason);
+                if let Some(reason) = &error {
+                    push_failure(&mut summary, &format!("(sink: {path})"), reason.clone());
+                }
+            }
+            if let Some(obj) = summary.as_object_mut() {
+                obj.insert("recordsWritten".into(), self.written.into());
+                if carried > 0 {
+                    obj.insert("tablesKeptFromPreviousRun".into(), carried.into());
+                }
+                if let Some(error) = error {
+                    obj.insert("catalogError".into(), error.into());
                 }
             }
             let finished = self.catalog.finish_run(self.run, status, &summary);
@@ -264,7 +307,12 @@ impl SinkWriter for LocalWriter {
                             "{path}: run {} recorded as failed; the catalog's state (what report, diff and show read) is still the last successful run",
                             self.run.0
                         ));
-                    } else if versions > 0 {
+                    } else if carried > 0 {
+                        report.warnings.push(format!(
+                            "{path}: {carried} table(s) this run could not read keep their previous snapshot in the catalog's current view"
+                        ));
+                    }
+                    if status == RunStatus::Succeeded && versions > 0 {
                         tracing::info!(catalog = %path, tables = versions, "new schema versions recorded");
                     }
                 }
@@ -281,6 +329,7 @@ impl SinkWriter for LocalWriter {
     /// The run is recorded as failed with the step and reason that stopped it (the
     /// report's run history shows them).
     fn abandon_because(mut self: Box<Self>, step: &str, reason: &str) -> Option<String> {
+        self.ended = true;
         let mut note = serde_json::json!({"note": "the run stopped before its tables"});
         push_failure(&mut note, step, reason.to_string());
         match self.catalog.finish_run(self.run, RunStatus::Failed, &note) {
@@ -290,6 +339,29 @@ impl SinkWriter for LocalWriter {
                 self.run.0
             )),
             Err(e) => Some(e.to_string()),
+        }
+    }
+}
+
+impl Drop for LocalWriter {
+    /// A run dropped before it ended: SIGTERM/SIGINT drop the whole run (see main.rs).
+    /// Recorded as stopped, not left `running` for ever; best effort (the process is
+    /// stopping, an error here has nowhere better to go than the log).
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        let note = serde_json::json!({
+            "note": "stopped before the run finished (SIGTERM/SIGINT)",
+            "recordsWritten": self.written,
+        });
+        match self.catalog.finish_run(self.run, RunStatus::Stopped, &note) {
+            Ok(_) => eprintln!(
+                "dynameta: {}: run {} recorded as stopped; the catalog's state is still the last successful run",
+                self.catalog.path().display(),
+                self.run.0
+            ),
+            Err(e) => eprintln!("dynameta: {e}"),
         }
     }
 }
@@ -329,6 +401,7 @@ mod tests {
             sample_data: 0,
             run_tags: BTreeMap::new(),
             write_error: Some("database or disk is full".into()),
+            ended: false,
         });
         let selected = |_: &str| true;
         let summary =
