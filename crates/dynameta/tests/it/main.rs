@@ -6,6 +6,7 @@ mod catalog;
 mod classify;
 mod cli_hints;
 mod config_errors;
+mod dq_oracle;
 mod empty_runs;
 mod examples;
 mod export;

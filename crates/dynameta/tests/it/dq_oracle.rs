@@ -1,0 +1,218 @@
+//! The pandas differential oracle of issue 23 (`scripts/om_dq_oracle.py`): OpenMetadata
+//! 2.0.7's own pandas validators, run on rows given as JSON. These tests pin what those
+//! validators decide for every test definition `dynameta test` will support — one
+//! passing and one failing case each — so the runner has an executable spec, and show
+//! the oracle can say "Failed" (negative control) and refuses input it cannot read.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use dynameta_testkit::om_python;
+use serde_json::{json, Value};
+
+fn oracle_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/om_dq_oracle.py")
+}
+
+/// Runs the oracle with `input` on stdin; returns (exit code, stdout JSON).
+fn oracle(input: &Value) -> (i32, Value, String) {
+    let mut child = Command::new(om_python())
+        .arg(oracle_script())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run om_dq_oracle.py with the OpenMetadata venv's python");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_str(&stdout).unwrap_or(Value::Null),
+        stderr,
+    )
+}
+
+fn params(pairs: &[(&str, &str)]) -> Value {
+    Value::Array(
+        pairs
+            .iter()
+            .map(|(n, v)| json!({ "name": n, "value": v }))
+            .collect(),
+    )
+}
+
+/// One expectation: case name, definition, column, parameters, status, result values
+/// (name, value), (passedRows, failedRows) when computed.
+struct Case {
+    name: &'static str,
+    definition: &'static str,
+    column: Option<&'static str>,
+    params: Vec<(&'static str, &'static str)>,
+    count_rows: bool,
+    status: &'static str,
+    values: Vec<(&'static str, &'static str)>,
+    rows: Option<(u64, u64)>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn case(
+    name: &'static str,
+    definition: &'static str,
+    column: Option<&'static str>,
+    params: &[(&'static str, &'static str)],
+    status: &'static str,
+    values: &[(&'static str, &'static str)],
+    rows: Option<(u64, u64)>,
+) -> Case {
+    Case {
+        name,
+        definition,
+        column,
+        params: params.to_vec(),
+        count_rows: true,
+        status,
+        values: values.to_vec(),
+        rows,
+    }
+}
+
+/// A five-item table: `id` unique and present everywhere; `name` one `NULL` and one
+/// absent; `grp` with duplicates; `score` 10..40 and absent once; `extra` in no item.
+fn rows() -> Value {
+    json!([
+        {"id": 1, "name": "a",   "grp": "x", "score": 10},
+        {"id": 2, "name": "bb",  "grp": "x", "score": 20},
+        {"id": 3, "name": "ccc", "grp": "y", "score": 30},
+        {"id": 4, "name": null,  "grp": "y", "score": 40},
+        {"id": 5,                "grp": "z"}
+    ])
+}
+
+#[rustfmt::skip]
+fn cases() -> Vec<Case> {
+    let s = Some("score");
+    let (ok, ko) = ("Success", "Failed");
+    let mut all = vec![
+        case("rowsBetweenPass", "tableRowCountToBeBetween", None, &[("minValue", "1"), ("maxValue", "5")], ok, &[("rowCount", "5")], None),
+        case("rowsBetweenFail", "tableRowCountToBeBetween", None, &[("minValue", "6"), ("maxValue", "10")], ko, &[("rowCount", "5")], None),
+        case("rowsEqualPass", "tableRowCountToEqual", None, &[("value", "5")], ok, &[("rowCount", "5")], None),
+        case("rowsEqualFail", "tableRowCountToEqual", None, &[("value", "4")], ko, &[("rowCount", "5")], None),
+        // The table's columns, `extra` included although no item holds it.
+        case("colsBetweenPass", "tableColumnCountToBeBetween", None, &[("minColValue", "5"), ("maxColValue", "5")], ok, &[("columnCount", "5")], None),
+        case("colsBetweenFail", "tableColumnCountToBeBetween", None, &[("minColValue", "6"), ("maxColValue", "7")], ko, &[("columnCount", "5")], None),
+        case("notNullPass", "columnValuesToBeNotNull", Some("id"), &[], ok, &[("nullCount", "0")], Some((5, 0))),
+        // NULL and absent both count as null.
+        case("notNullFail", "columnValuesToBeNotNull", Some("name"), &[], ko, &[("nullCount", "2")], None),
+        case("uniquePass", "columnValuesToBeUnique", Some("id"), &[], ok, &[("valueCount", "5"), ("uniqueCount", "5")], Some((5, 0))),
+        // uniqueCount counts values that occur exactly once (only "z"), not distinct values.
+        case("uniqueFail", "columnValuesToBeUnique", Some("grp"), &[], ko, &[("valueCount", "5"), ("uniqueCount", "1")], Some((1, 4))),
+        // Nulls are not failed rows: passed = rows - failed.
+        case("betweenPass", "columnValuesToBeBetween", s, &[("minValue", "0"), ("maxValue", "100")], ok, &[("min", "10.0"), ("max", "40.0")], Some((5, 0))),
+        case("betweenFail", "columnValuesToBeBetween", s, &[("minValue", "15"), ("maxValue", "100")], ko, &[("min", "10.0"), ("max", "40.0")], Some((4, 1))),
+        case("lengthsPass", "columnValueLengthsToBeBetween", Some("name"), &[("minLength", "1"), ("maxLength", "3")], ok, &[("minValueLength", "1"), ("maxValueLength", "3")], Some((5, 0))),
+        case("lengthsFail", "columnValueLengthsToBeBetween", Some("name"), &[("minLength", "1"), ("maxLength", "2")], ko, &[("minValueLength", "1"), ("maxValueLength", "3")], Some((4, 1))),
+        // Compared with the non-null count (3), not the row count.
+        case("regexPass", "columnValuesToMatchRegex", Some("name"), &[("regex", "^[a-c]+$")], ok, &[("likeCount", "3")], Some((3, 0))),
+        case("regexFail", "columnValuesToMatchRegex", Some("name"), &[("regex", "^a$")], ko, &[("likeCount", "1")], Some((1, 2))),
+        case("notRegexPass", "columnValuesToNotMatchRegex", Some("name"), &[("forbiddenRegex", "z")], ok, &[("notLikeCount", "0")], Some((5, 0))),
+        case("notRegexFail", "columnValuesToNotMatchRegex", Some("name"), &[("forbiddenRegex", "a")], ko, &[("notLikeCount", "1")], Some((4, 1))),
+        // Without matchEnum, one value in the set is enough to pass.
+        case("inSetPass", "columnValuesToBeInSet", Some("grp"), &[("allowedValues", "[\"x\"]")], ok, &[("allowedValueCount", "2")], Some((2, 3))),
+        case("inSetFail", "columnValuesToBeInSet", Some("grp"), &[("allowedValues", "[\"q\"]")], ko, &[("allowedValueCount", "0")], Some((0, 5))),
+        case("inSetEnumFail", "columnValuesToBeInSet", Some("grp"), &[("allowedValues", "[\"x\"]"), ("matchEnum", "true")], ko, &[("allowedValueCount", "2")], Some((2, 3))),
+        case("notInSetPass", "columnValuesToBeNotInSet", Some("grp"), &[("forbiddenValues", "[\"q\"]")], ok, &[("countForbiddenValues", "0")], Some((5, 0))),
+        case("notInSetFail", "columnValuesToBeNotInSet", Some("grp"), &[("forbiddenValues", "[\"x\"]")], ko, &[("countForbiddenValues", "2")], Some((3, 2))),
+        case("missingPass", "columnValuesMissingCount", Some("name"), &[("missingCountValue", "2")], ok, &[("nullCount", "2")], None),
+        case("missingFail", "columnValuesMissingCount", Some("name"), &[("missingCountValue", "1")], ko, &[("nullCount", "2")], None),
+        case("maxPass", "columnValueMaxToBeBetween", s, &[("minValueForMaxInCol", "40"), ("maxValueForMaxInCol", "50")], ok, &[("max", "40.0")], None),
+        case("maxFail", "columnValueMaxToBeBetween", s, &[("minValueForMaxInCol", "0"), ("maxValueForMaxInCol", "39")], ko, &[("max", "40.0")], None),
+        case("minPass", "columnValueMinToBeBetween", s, &[("minValueForMinInCol", "0"), ("maxValueForMinInCol", "10")], ok, &[("min", "10.0")], None),
+        case("minFail", "columnValueMinToBeBetween", s, &[("minValueForMinInCol", "11"), ("maxValueForMinInCol", "20")], ko, &[("min", "10.0")], None),
+        case("meanPass", "columnValueMeanToBeBetween", s, &[("minValueForMeanInCol", "20"), ("maxValueForMeanInCol", "30")], ok, &[("mean", "25.0")], None),
+        case("meanFail", "columnValueMeanToBeBetween", s, &[("minValueForMeanInCol", "26"), ("maxValueForMeanInCol", "30")], ko, &[("mean", "25.0")], None),
+        case("medianPass", "columnValueMedianToBeBetween", s, &[("minValueForMedianInCol", "20"), ("maxValueForMedianInCol", "30")], ok, &[("median", "25.0")], None),
+        case("medianFail", "columnValueMedianToBeBetween", s, &[("minValueForMedianInCol", "0"), ("maxValueForMedianInCol", "10")], ko, &[("median", "25.0")], None),
+        // Population standard deviation (ddof 0) of 10, 20, 30, 40; the absent one skipped.
+        case("stddevPass", "columnValueStdDevToBeBetween", s, &[("minValueForStdDevInCol", "10"), ("maxValueForStdDevInCol", "14")], ok, &[("stddev", "11.180339887498949")], None),
+        case("stddevFail", "columnValueStdDevToBeBetween", s, &[("minValueForStdDevInCol", "0"), ("maxValueForStdDevInCol", "5")], ko, &[("stddev", "11.180339887498949")], None),
+        case("sumPass", "columnValuesSumToBeBetween", s, &[("minValueForColSum", "100"), ("maxValueForColSum", "100")], ok, &[("sum", "100.0")], None),
+        case("sumFail", "columnValuesSumToBeBetween", s, &[("minValueForColSum", "0"), ("maxValueForColSum", "99")], ko, &[("sum", "100.0")], None),
+    ];
+    // Row counts are only computed when asked for.
+    let mut plain = case("notNullFailNoCounts", "columnValuesToBeNotNull", Some("name"), &[], ko, &[("nullCount", "2")], None);
+    plain.count_rows = false;
+    all.push(plain);
+    all
+}
+
+#[test]
+fn openmetadata_pandas_validators_pass_and_fail_every_supported_definition() {
+    let cases = cases();
+    let input = json!({
+        "rows": rows(),
+        "columns": ["id", "name", "grp", "score", "extra"],
+        "testCases": cases.iter().map(|c| json!({
+            "name": c.name,
+            "testDefinitionName": c.definition,
+            "columnName": c.column,
+            "parameterValues": params(&c.params),
+            "computePassedFailedRowCount": c.count_rows,
+        })).collect::<Vec<_>>(),
+    });
+    let (code, out, stderr) = oracle(&input);
+    assert_eq!(code, 0, "oracle failed: {out}\n{stderr}");
+    let results = out["results"].as_array().expect("results");
+    assert_eq!(results.len(), cases.len());
+    let mut definitions = std::collections::BTreeSet::new();
+    for (c, r) in cases.iter().zip(results) {
+        assert_eq!(r["name"], c.name);
+        assert_eq!(r["testCaseStatus"], c.status, "{}: {r}", c.name);
+        let values: Vec<(&str, &str)> = r["testResultValue"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["name"].as_str().unwrap(), v["value"].as_str().unwrap()))
+            .collect();
+        assert_eq!(values, c.values, "{}: {r}", c.name);
+        if let Some((passed, failed)) = c.rows {
+            assert_eq!(r["passedRows"], passed, "{}: {r}", c.name);
+            assert_eq!(r["failedRows"], failed, "{}: {r}", c.name);
+        }
+        if !c.count_rows {
+            assert!(r["passedRows"].is_null(), "{}: {r}", c.name);
+        }
+        definitions.insert(c.definition);
+    }
+    // Every definition issue 23 supports, each seen passing and failing.
+    assert_eq!(definitions.len(), 18, "{definitions:?}");
+    for d in &definitions {
+        for status in ["Success", "Failed"] {
+            assert!(
+                cases
+                    .iter()
+                    .any(|c| c.definition == *d && c.status == status),
+                "{d} has no {status} case"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_dq_oracle_refuses_unreadable_input_and_reports_an_unknown_definition() {
+    let (code, out, _) = oracle(&json!({ "rows": "not a list" }));
+    assert_eq!(code, 2, "{out}");
+    assert!(out["error"].as_str().unwrap().contains("rows"), "{out}");
+    let (code, out, _) = oracle(&json!({
+        "rows": [{"id": 1}],
+        "testCases": [{"name": "x", "testDefinitionName": "noSuchDefinition", "columnName": "id"}],
+    }));
+    assert_eq!(code, 1, "{out}");
+    assert!(out["results"][0]["error"].is_string(), "{out}");
+}
