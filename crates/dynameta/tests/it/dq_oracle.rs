@@ -216,3 +216,80 @@ fn the_dq_oracle_refuses_unreadable_input_and_reports_an_unknown_definition() {
     assert_eq!(code, 1, "{out}");
     assert!(out["results"][0]["error"].is_string(), "{out}");
 }
+
+/// Runs `om_oracle.py validate FILE` on JSON Lines `records`; returns (exit code, stdout
+/// JSON, stderr).
+fn validate_records(records: &[Value]) -> (i32, Value, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dq.jsonl");
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    let out = Command::new(om_python())
+        .arg(dynameta_testkit::om_oracle_script())
+        .arg("validate")
+        .arg(&path)
+        .output()
+        .expect("run om_oracle.py validate");
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn openmetadata_models_accept_a_test_case_and_result_and_refuse_naive_ones() {
+    let case = json!({
+        "name": "qty_between",
+        "entityLink": "<#E::table::svc.default.default.orders::columns::qty>",
+        "testDefinition": "columnValuesToBeBetween",
+        "parameterValues": [{"name": "minValue", "value": "0"}, {"name": "maxValue", "value": "10"}],
+        "computePassedFailedRowCount": true,
+    });
+    let result = json!({
+        "timestamp": 1_765_000_000_000_i64,
+        "testCaseStatus": "Failed",
+        "result": "Found min=1, max=30",
+        "testResultValue": [{"name": "min", "value": "1"}, {"name": "max", "value": "30"}],
+        "passedRows": 2,
+        "failedRows": 1,
+        "passedRowsPercentage": 66.67,
+        "failedRowsPercentage": 33.33,
+    });
+    let good = [
+        json!({"kind": "createTestCase", "payload": case}),
+        json!({"kind": "createTestCaseResult", "payload": result}),
+    ];
+    let (code, out, stderr) = validate_records(&good);
+    assert_eq!(code, 0, "{out}\n{stderr}");
+    assert_eq!(out["counts"]["createTestCase"], 1, "{out}");
+
+    // Negative control: what a naive client would send.
+    let mut number_value = case.clone();
+    number_value["parameterValues"][0]["value"] = json!(0);
+    let mut piped_link = case.clone();
+    piped_link["entityLink"] = json!("<#E::table::a|b::columns::qty>");
+    let mut passed = result.clone();
+    passed["testCaseStatus"] = json!("Passed");
+    let mut seconds_as_text = result.clone();
+    seconds_as_text["timestamp"] = json!("1765000000");
+    let bad = [
+        json!({"kind": "createTestCase", "payload": number_value}),
+        json!({"kind": "createTestCase", "payload": piped_link}),
+        json!({"kind": "createTestCaseResult", "payload": passed}),
+        json!({"kind": "createTestCaseResult", "payload": seconds_as_text}),
+    ];
+    let mut all = good.to_vec();
+    all.extend(bad);
+    let (code, out, stderr) = validate_records(&all);
+    assert_eq!(code, 1, "{out}\n{stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        4,
+        "exactly the four bad records: {stderr}"
+    );
+    assert!(stderr.contains("parameterValues.0.value"), "{stderr}");
+    assert!(stderr.contains("entityLink"), "{stderr}");
+    assert!(stderr.contains("testCaseStatus"), "{stderr}");
+    assert!(stderr.contains("timestamp"), "{stderr}");
+}
