@@ -293,3 +293,61 @@ fn openmetadata_models_accept_a_test_case_and_result_and_refuse_naive_ones() {
     assert!(stderr.contains("testCaseStatus"), "{stderr}");
     assert!(stderr.contains("timestamp"), "{stderr}");
 }
+
+#[test]
+fn openmetadata_counts_empty_strings_as_missing_and_never_matches_nulls_with_a_regex() {
+    let input = json!({
+        "rows": [
+            {"id": 1, "note": ""},
+            {"id": 2, "note": "x"},
+            {"id": 3},
+            {"id": 4, "note": null},
+            {"id": 5, "note": "N/A"}
+        ],
+        "testCases": [
+            {"name": "missing", "testDefinitionName": "columnValuesMissingCount", "columnName": "note",
+             "parameterValues": [{"name": "missingCountValue", "value": "3"}]},
+            {"name": "missingNA", "testDefinitionName": "columnValuesMissingCount", "columnName": "note",
+             "parameterValues": [{"name": "missingCountValue", "value": "4"},
+                                 {"name": "missingValueMatch", "value": "[\"N/A\"]"}]},
+            // "nan" / "None" (what a null would read as text) are not searched.
+            {"name": "noN", "testDefinitionName": "columnValuesToNotMatchRegex", "columnName": "note",
+             "parameterValues": [{"name": "forbiddenRegex", "value": "n"}]},
+            // A search, not a full match: "x" is found in "x".
+            {"name": "search", "testDefinitionName": "columnValuesToMatchRegex", "columnName": "note",
+             "parameterValues": [{"name": "regex", "value": "[x/]"}]}
+        ]
+    });
+    let (code, out, stderr) = oracle(&input);
+    assert_eq!(code, 0, "{out}\n{stderr}");
+    let r = &out["results"];
+    // "" plus the absent and the NULL attribute.
+    assert_eq!(
+        (
+            r[0]["testCaseStatus"].as_str(),
+            r[0]["testResultValue"][0]["value"].as_str()
+        ),
+        (Some("Success"), Some("3")),
+        "{out}"
+    );
+    assert_eq!(
+        (
+            r[1]["testCaseStatus"].as_str(),
+            r[1]["testResultValue"][0]["value"].as_str()
+        ),
+        (Some("Success"), Some("4")),
+        "{out}"
+    );
+    assert_eq!(
+        (
+            r[2]["testCaseStatus"].as_str(),
+            r[2]["testResultValue"][0]["value"].as_str()
+        ),
+        (Some("Success"), Some("0")),
+        "{out}"
+    );
+    // Two of the three non-null values contain x or /; "" does not: Failed, likeCount 2.
+    assert_eq!(r[3]["testResultValue"][0]["name"], "likeCount", "{out}");
+    assert_eq!(r[3]["testResultValue"][0]["value"], "2", "{out}");
+    assert_eq!(r[3]["testCaseStatus"], "Failed", "{out}");
+}
