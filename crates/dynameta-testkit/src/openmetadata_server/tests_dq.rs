@@ -545,3 +545,104 @@ fn dq_java_number_text_and_hash_set_order() {
         "[missingValueMatch, missingCountValue]"
     );
 }
+
+/// The server's hand-written shape checks (what Jackson and Bean Validation refuse)
+/// agree with OpenMetadata's own pydantic models on every body here: each is either
+/// accepted by both or refused by both, so the two cannot drift apart unnoticed.
+#[test]
+fn dq_body_shapes_agree_with_openmetadatas_pydantic_models() {
+    let om = server();
+    let case = between_case("agree", "0", "10");
+    let edit = |base: &Value, f: &dyn Fn(&mut Value)| {
+        let mut b = base.clone();
+        f(&mut b);
+        b
+    };
+    let cases = [
+        case.clone(),
+        edit(&case, &|b| b["parameterValues"][0]["value"] = json!(0)),
+        edit(&case, &|b| {
+            b["entityLink"] = json!(format!("<#E::table::{TABLE}|x::columns::qty>"))
+        }),
+        edit(&case, &|b| {
+            b["testSuite"] = json!(format!("{TABLE}.testSuite"))
+        }),
+        edit(&case, &|b| {
+            b.as_object_mut().unwrap().remove("name");
+        }),
+        edit(&case, &|b| b["computePassedFailedRowCount"] = json!("yes")),
+        edit(&case, &|b| b["topDimensions"] = json!(0)),
+    ];
+    let result = json!({
+        "timestamp": 1_765_000_000_000_i64,
+        "testCaseStatus": "Success",
+        "testResultValue": [{ "name": "min", "value": "1" }],
+    });
+    let results = [
+        result.clone(),
+        edit(&result, &|b| b["testCaseStatus"] = json!("Passed")),
+        edit(&result, &|b| {
+            b.as_object_mut().unwrap().remove("testResultValue");
+        }),
+        edit(&result, &|b| b["testResultValue"][0]["value"] = json!(1)),
+        edit(&result, &|b| b["passedRows"] = json!(1.5)),
+        edit(&result, &|b| b["bogus"] = json!(true)),
+    ];
+    // The server: accepted = not a 400 (a good case is 201).
+    let mut server_accepts = Vec::new();
+    for (i, body) in cases.iter().enumerate() {
+        let mut body = body.clone();
+        if body.get("name").is_some() {
+            body["name"] = json!(format!("agree{i}"));
+        }
+        server_accepts.push(post(&om, CASES, body).status != 400);
+    }
+    assert_eq!(put(&om, CASES, case.clone()).status, 201);
+    let path = format!("{CASES}/testCaseResults/{TABLE}.qty.agree");
+    for body in &results {
+        server_accepts.push(post(&om, &path, body.clone()).status != 400);
+    }
+    // OpenMetadata's models, through scripts/om_oracle.py validate (strict JSON mode).
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bodies.jsonl");
+    let mut lines = String::new();
+    for body in &cases {
+        lines.push_str(&format!(
+            "{}\n",
+            json!({"kind": "createTestCase", "payload": body})
+        ));
+    }
+    for body in &results {
+        lines.push_str(&format!(
+            "{}\n",
+            json!({"kind": "createTestCaseResult", "payload": body})
+        ));
+    }
+    std::fs::write(&file, lines).unwrap();
+    let out = std::process::Command::new(crate::om_python())
+        .arg(crate::om_oracle_script())
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let refused_lines: Vec<usize> = stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split_once("bodies.jsonl:")?.1;
+            rest.split(':').next()?.parse::<usize>().ok()
+        })
+        .collect();
+    let models_accept: Vec<bool> = (1..=cases.len() + results.len())
+        .map(|line| !refused_lines.contains(&line))
+        .collect();
+    assert_eq!(
+        server_accepts, models_accept,
+        "server vs pydantic (line-by-line)\n{stderr}"
+    );
+    assert_eq!(
+        models_accept.iter().filter(|a| **a).count(),
+        2,
+        "only the two good bodies: {stderr}"
+    );
+}
