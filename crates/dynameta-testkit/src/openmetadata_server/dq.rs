@@ -631,16 +631,14 @@ fn upsert_case(shared: &Shared, req: &Request, put: bool) -> Handled {
         Some(t) => t.clone(),
         None => return Err(not_found("table", &link.entity_fqn)),
     };
-    let (definition_ref, definition_entity_type) =
-        match store.dq.definitions.get(definition_name.as_str()) {
-            Some((d, e)) => {
-                validate_parameters(rules::list(&body, "parameterValues"), d)?;
-                validate_column_test_case(&link, d, &table)?;
-                (entity_ref(e, "testDefinition"), d.entity_type)
-            }
-            None => return Err(not_found("testDefinition", &definition_name)),
-        };
-    let _ = definition_entity_type;
+    let definition_ref = match store.dq.definitions.get(definition_name.as_str()) {
+        Some((d, e)) => {
+            validate_parameters(rules::list(&body, "parameterValues"), d)?;
+            validate_column_test_case(&link, d, &table)?;
+            entity_ref(e, "testDefinition")
+        }
+        None => return Err(not_found("testDefinition", &definition_name)),
+    };
     // validateDimensionColumns
     for column in rules::list(&body, "dimensionColumns").into_iter().flatten() {
         rules::validate_column(&table, column.as_str().unwrap_or_default())
