@@ -13,7 +13,9 @@
 //!   its constructor (`fullyQualifiedFieldValue`);
 //! * `openmetadata-spec/.../json/schema/type/basic.json`, `entityLink` (the pattern Bean
 //!   Validation applies to `CreateTestCase.entityLink`): a part may not hold `<`, `>`,
-//!   `|` or `::`, nor end with `:`; the entity type is word characters;
+//!   `|` or `::`, nor end with `:`; the entity type is (ASCII) word characters. (The
+//!   ANTLR grammar `openmetadata-spec/.../antlr4/.../EntityLink.g4` is laxer — a name
+//!   part excludes only `::` and a final `>` — and is not what refuses a test case.)
 //! * `openmetadata-service/.../resources/dqtests/TestCaseResultResource.java`,
 //!   `addTestCaseResult` / `list`; `.../dqtests/TestCaseResultMapper.java`,
 //!   `createToEntity` (the case looked up, then `RestUtil.validateTimestampMilliseconds`);
@@ -267,7 +269,12 @@ pub(super) fn link_matches_pattern(link: &str) -> bool {
     let Some((entity_type, rest)) = inner.split_once("::") else {
         return false;
     };
-    if entity_type.is_empty() || !entity_type.chars().all(|c| c.is_alphanumeric() || c == '_') {
+    // Java's `\w` is ASCII unless UNICODE_CHARACTER_CLASS is set (it is not).
+    if entity_type.is_empty()
+        || !entity_type
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
         return false;
     }
     rest.split("::").all(|part| {

@@ -497,6 +497,7 @@ fn dq_entity_link_pattern_and_parse() {
         "<#E::table>",
         "<#E::table::>",
         "<#E::ta-ble::a>",
+        "<#E::tablé::a>",
         "<#E::table::a|b>",
         "<#E::table::a<b>",
         "<#E::table::a>b>",
