@@ -19,6 +19,8 @@ on stdout, one line per failure on stderr):
     createDatabaseSchema   api.data.createDatabaseSchema.CreateDatabaseSchemaRequest
     createTable            api.data.createTable.CreateTableRequest
     createTableProfile     api.data.createTableProfile.CreateTableProfileRequest
+    createTestCase         api.tests.createTestCase.CreateTestCaseRequest
+    createTestCaseResult   api.tests.createTestCaseResult.CreateTestCaseResult
     columnTags             type.tagLabel.TagLabel, for every tag of every column entry
     sampleData             entity.data.table.TableData
     ====================== =============================================================
@@ -77,6 +79,9 @@ PAYLOAD_MODELS: dict[str, tuple[str, str]] = {
     "createTable": ("api.data.createTable", "CreateTableRequest"),
     "createTableProfile": ("api.data.createTableProfile", "CreateTableProfileRequest"),
     "sampleData": ("entity.data.table", "TableData"),
+    # Data quality (issue 23): what `dynameta test` will send.
+    "createTestCase": ("api.tests.createTestCase", "CreateTestCaseRequest"),
+    "createTestCaseResult": ("api.tests.createTestCaseResult", "CreateTestCaseResult"),
 }
 TAG_LABEL_MODEL = ("type.tagLabel", "TagLabel")
 # Kinds dynameta writes that carry no OpenMetadata request: counted only.
@@ -325,6 +330,23 @@ def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return copy
 
 
+GOOD_TEST_CASE: dict[str, Any] = {
+    "name": "qty_between",
+    "entityLink": "<#E::table::svc.default.default.orders::columns::qty>",
+    "testDefinition": "columnValuesToBeBetween",
+    "parameterValues": [{"name": "minValue", "value": "0"}, {"name": "maxValue", "value": "10"}],
+    "computePassedFailedRowCount": True,
+}
+GOOD_TEST_CASE_RESULT: dict[str, Any] = {
+    "timestamp": 1765000000000,
+    "testCaseStatus": "Success",
+    "result": "Found min=1, max=3",
+    "testResultValue": [{"name": "min", "value": "1"}, {"name": "max", "value": "3"}],
+    "passedRows": 3,
+    "failedRows": 0,
+}
+
+
 def selftest_cases() -> list[tuple[str, bool, dict[str, Any]]]:
     """(name, should pass, record) for the negative control."""
     bad_type = _with(GOOD_TABLE)
@@ -446,6 +468,34 @@ def selftest_cases() -> list[tuple[str, bool, dict[str, Any]]]:
             "bad sampleData: unknown field",
             False,
             {"kind": "sampleData", "table": "t", "payload": {"columns": ["a"], "rows": [[1]], "bogus": True}},
+        ),
+        ("good createTestCase", True, {"kind": "createTestCase", "payload": GOOD_TEST_CASE}),
+        (
+            "bad createTestCase: a parameter value that is a number",
+            False,
+            {
+                "kind": "createTestCase",
+                "payload": _with(GOOD_TEST_CASE, parameterValues=[{"name": "minValue", "value": 0}]),
+            },
+        ),
+        (
+            "bad createTestCase: an entity link with '|'",
+            False,
+            {"kind": "createTestCase", "payload": _with(GOOD_TEST_CASE, entityLink="<#E::table::a|b::columns::c>")},
+        ),
+        ("good createTestCaseResult", True, {"kind": "createTestCaseResult", "payload": GOOD_TEST_CASE_RESULT}),
+        (
+            "bad createTestCaseResult: status Passed",
+            False,
+            {"kind": "createTestCaseResult", "payload": _with(GOOD_TEST_CASE_RESULT, testCaseStatus="Passed")},
+        ),
+        (
+            "bad createTestCaseResult: no testResultValue",
+            False,
+            {
+                "kind": "createTestCaseResult",
+                "payload": {k: v for k, v in GOOD_TEST_CASE_RESULT.items() if k != "testResultValue"},
+            },
         ),
     ]
 

@@ -14,7 +14,9 @@
 //!   `EntityUpdater`: 201/200, `X-OpenMetadata-Change`, versions, bot guards, merges);
 //! * `bulk.rs`: `PUT /{collection}/bulk`, `DELETE /tables/deleteStale`;
 //! * `tables.rs`: PATCH, profiles, sample data, the columns API;
-//! * `fields.rs`: what reads return for `fields=`.
+//! * `fields.rs`: what reads return for `fields=`;
+//! * `dq.rs`, `dq_definitions/`: data quality (test definitions, test cases, suites,
+//!   results).
 //!
 //! Every caller is treated as OpenMetadata's `ingestion-bot` (a bot);
 //! [`ContractServer::edit_as_user`] changes an entity as a person would.
@@ -42,6 +44,8 @@
 
 mod bulk;
 mod create;
+mod dq;
+mod dq_definitions;
 mod fields;
 mod http;
 mod names;
@@ -54,6 +58,8 @@ mod tables;
 mod tags;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dq;
 mod tls;
 mod updater;
 
@@ -321,6 +327,23 @@ impl ContractServer {
             "{} late request(s) still unhandled after 60 s",
             *count
         );
+    }
+
+    /// Stored test cases (`/v1/dataQuality/testCases`), sorted by FQN, as stored (with
+    /// their `testSuite`, `testDefinition` and latest `testCaseResult`).
+    pub fn test_cases(&self) -> Vec<Value> {
+        lock(&self.shared.store).dq.cases()
+    }
+
+    /// Basic test suites created with the first test case of each table, sorted by FQN
+    /// (`<tableFqn>.testSuite`).
+    pub fn test_suites(&self) -> Vec<Value> {
+        lock(&self.shared.store).dq.suites()
+    }
+
+    /// Results posted for the test case `fqn`, in arrival order.
+    pub fn test_case_results(&self, fqn: &str) -> Vec<Value> {
+        lock(&self.shared.store).dq.results(fqn)
     }
 
     /// Every request received so far, in arrival order (including rejected/faulted ones).

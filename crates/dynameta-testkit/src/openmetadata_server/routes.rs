@@ -119,6 +119,9 @@ pub(super) fn handle(shared: &Shared, req: &Request) -> Response {
     let Some(query) = http::parse_query(&req.query) else {
         return error(400, "malformed percent-encoding in the query");
     };
+    if segments.first().map(String::as_str) == Some("dataQuality") {
+        return super::dq::handle(shared, req, &segments[1..], &Params(query));
+    }
     let route = match route(&req.method, &segments, shared.major >= 2) {
         Ok(route) => route,
         Err(405) => return error(405, "HTTP 405 Method Not Allowed"),

@@ -141,12 +141,15 @@ pub(super) struct Store {
     /// By entity id: the entity as it was before its current version (what a
     /// consolidated PATCH is compared with).
     pub previous: HashMap<String, Value>,
+    /// Test definitions, test cases, their suites and results.
+    pub dq: super::dq::DqStore,
 }
 
 impl Store {
     /// An empty store whose `href`s start with `api_base`.
     pub fn new(api_base: String) -> Store {
         Store {
+            dq: super::dq::DqStore::new(&api_base),
             api_base,
             entities: Default::default(),
             ids: HashMap::new(),
