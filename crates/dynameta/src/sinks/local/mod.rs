@@ -396,6 +396,7 @@ mod tests {
         let writer = Box::new(LocalWriter {
             catalog,
             run,
+            command: "ingest",
             mapper: Mapper::default(),
             written: 0,
             sample_data: 0,
