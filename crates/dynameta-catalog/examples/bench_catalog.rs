@@ -37,6 +37,7 @@ fn column(name: &str, ty: &str, children: Vec<Column>) -> Column {
         presence: Some(0.87),
         types: BTreeMap::from([("S".to_string(), 870), ("NULL".to_string(), 13)]),
         children,
+        original_name: None,
     }
 }
 

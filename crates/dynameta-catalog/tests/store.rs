@@ -46,6 +46,7 @@ fn snapshot(name: &str, columns: &[&str]) -> TableSnapshot {
                 presence: Some(1.0),
                 types: BTreeMap::new(),
                 children: vec![],
+                original_name: None,
             })
             .collect(),
     }
