@@ -226,22 +226,8 @@ fn mask_text(text: &str) -> String {
     }
 }
 
-/// Masks every scalar at `rest` below `value`, as classify does: map keys are
-/// followed, lists are transparent, a map at the end of the path is masked whole.
 fn mask_at(value: &mut Value, rest: &[String]) {
-    match (value, rest.split_first()) {
-        (Value::Array(list), _) => list.iter_mut().for_each(|v| mask_at(v, rest)),
-        (Value::Object(map), Some((key, rest))) => {
-            if let Some(child) = map.get_mut(key) {
-                mask_at(child, rest);
-            }
-        }
-        (Value::Object(map), None) => map.values_mut().for_each(|v| mask_at(v, rest)),
-        (v, None) => *v = mask_whole(v.take()),
-        // A scalar where the path expects a map: this value is not the tagged leaf,
-        // but it is under the tagged column; masked rather than guessed about.
-        (v, Some(_)) => *v = mask_whole(v.take()),
-    }
+    dynameta_pii::mask_leaves_at(value, rest, &mask_whole);
 }
 
 #[cfg(test)]

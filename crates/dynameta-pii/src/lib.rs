@@ -8,11 +8,13 @@
 //! Modules: `recognizers` (one content validator per entity), `names` (column-name
 //! patterns), `score` (combining evidence).
 
+mod leaves;
 mod names;
 mod recognizers;
 mod score;
 mod types;
 
+pub use leaves::mask_leaves_at;
 pub use recognizers::recognizers;
 pub use types::*;
 

@@ -502,32 +502,6 @@ fn replace(objects: &mut [(String, Vec<u8>)], suffix: &str, body: Vec<u8>) {
     object.1 = body;
 }
 
-/// Runs `dynameta args` under `/usr/bin/time`: the run, and its peak resident memory
-/// in bytes.
-fn dynameta_measured(args: &[&str]) -> (Run, u64) {
-    let out = std::process::Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("maxrss-kib=%M")
-        .arg(env!("CARGO_BIN_EXE_dynameta"))
-        .args(args)
-        .output()
-        .expect("run dynameta under /usr/bin/time");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let rss = stderr
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("maxrss-kib="))
-        .and_then(|k| k.trim().parse::<u64>().ok())
-        .unwrap_or_else(|| panic!("no maxrss in {stderr}"));
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-        elapsed: std::time::Duration::ZERO,
-    };
-    (run, rss * 1024)
-}
-
 /// Exports that are not what AWS wrote fail their table, naming the object and what
 /// is wrong: a cut file list (the summary's count disagrees), a data file whose MD5
 /// is not its manifest entry's, a data file that decompresses to one endless line
@@ -552,7 +526,7 @@ fn a_tampered_export_fails_its_table_naming_the_object() {
             &format!("{bucket}.yaml"),
             &profile_workflow(endpoint, &key, &args, "", &out),
         );
-        let (run, rss) = dynameta_measured(&["profile", "-c", wf.to_str().unwrap()]);
+        let (run, rss) = dynameta_measured(&["profile", "-c", wf.to_str().unwrap()], None);
         assert_eq!(run.code, 1, "{}", run.output());
         assert!(!out.exists(), "a failed run publishes nothing");
         (run.output(), rss)

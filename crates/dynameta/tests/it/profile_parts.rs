@@ -223,38 +223,6 @@ fn a_part_needs_a_state_file_and_a_valid_part() {
     );
 }
 
-/// Runs `dynameta args` with at most 1 GiB of address space, under `/usr/bin/time`:
-/// the run and its peak resident memory in bytes. A merge that sized anything by a
-/// count read from a file would die of it (not exit with an error).
-fn merge_bounded(args: &[&str]) -> (Run, u64) {
-    let out = std::process::Command::new("prlimit")
-        .arg("--as=1073741824")
-        .arg("--")
-        .arg("/usr/bin/time")
-        .arg("-f")
-        .arg("maxrss-kib=%M")
-        .arg(env!("CARGO_BIN_EXE_dynameta"))
-        .args(args)
-        // Few malloc arenas: their reserved address space is not memory used.
-        .env("MALLOC_ARENA_MAX", "2")
-        .output()
-        .expect("run dynameta under prlimit and /usr/bin/time");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let rss = stderr
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("maxrss-kib="))
-        .and_then(|k| k.trim().parse::<u64>().ok())
-        .unwrap_or_else(|| panic!("no maxrss in {stderr}"));
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-        elapsed: std::time::Duration::ZERO,
-    };
-    (run, rss * 1024)
-}
-
 /// Hostile state files: each merge ends with an error naming the file and the field
 /// (exit 2 for a file that cannot be merged at all, 1 for a table that fails), never a
 /// panic or an abort, in bounded memory.
@@ -348,7 +316,7 @@ fn hostile_state_files_fail_by_name_in_bounded_memory() {
             .collect();
         let mut args = vec!["profile", "merge", "-c", wf, "-q"];
         args.extend(files.iter().map(String::as_str));
-        let (run, rss) = merge_bounded(&args);
+        let (run, rss) = dynameta_measured(&args, Some(1 << 30));
         assert_eq!(run.code, code, "{name}: {}", run.output());
         assert!(
             run.output().contains(&expect),
@@ -397,7 +365,7 @@ fn hostile_state_files_fail_by_name_in_bounded_memory() {
     ] {
         let mut args = vec!["profile", "merge", "-c", wf, "-q"];
         args.extend(files);
-        let (run, _) = merge_bounded(&args);
+        let (run, _) = dynameta_measured(&args, Some(1 << 30));
         assert_eq!(run.code, 2, "{}", run.output());
         assert!(
             run.output().contains(expect),

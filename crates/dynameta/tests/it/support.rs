@@ -201,3 +201,42 @@ pub fn to_rest(yaml: &str, endpoint: &str) -> String {
         &format!("hostPort: {endpoint}"),
     )
 }
+
+/// Runs `dynameta args` under `/usr/bin/time` (and, with `address_space`, `prlimit
+/// --as`, so a run that sized anything by a count read from a file dies of it instead of
+/// exiting with an error): the run and its peak resident memory in bytes.
+pub fn dynameta_measured(args: &[&str], address_space: Option<u64>) -> (Run, u64) {
+    let mut cmd = match address_space {
+        Some(bytes) => {
+            let mut c = Command::new("prlimit");
+            c.arg(format!("--as={bytes}"))
+                .arg("--")
+                .arg("/usr/bin/time");
+            // Few malloc arenas: their reserved address space is not memory used.
+            c.env("MALLOC_ARENA_MAX", "2");
+            c
+        }
+        None => Command::new("/usr/bin/time"),
+    };
+    let out = cmd
+        .arg("-f")
+        .arg("maxrss-kib=%M")
+        .arg(env!("CARGO_BIN_EXE_dynameta"))
+        .args(args)
+        .output()
+        .expect("run dynameta under /usr/bin/time (and prlimit)");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let rss = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("maxrss-kib="))
+        .and_then(|k| k.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no maxrss in {stderr}"));
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        elapsed: Duration::ZERO,
+    };
+    (run, rss * 1024)
+}

@@ -95,20 +95,8 @@ fn mask_cell(cell: Value) -> Value {
     }
 }
 
-/// Masks every scalar at `rest` below `value`: map keys are followed, lists are
-/// transparent, and a path the value does not have masks nothing.
 fn mask_at(value: &mut Value, rest: &[String]) {
-    match (value, rest.split_first()) {
-        (Value::Array(list), _) => list.iter_mut().for_each(|v| mask_at(v, rest)),
-        (Value::Object(map), Some((key, rest))) => {
-            if let Some(child) = map.get_mut(key) {
-                mask_at(child, rest);
-            }
-        }
-        (Value::Object(map), None) => map.values_mut().for_each(|v| mask_at(v, rest)),
-        (v, None) => *v = mask_cell(v.take()),
-        (_, Some(_)) => {}
-    }
+    dynameta_pii::mask_leaves_at(value, rest, &mask_cell);
 }
 
 /// Cuts a cell longer than [`MAX_CELL_BYTES`] (as text) and marks it.
