@@ -103,15 +103,18 @@ pub fn prune(catalog: &Path, keep_runs: usize) -> Result<String, CatalogCommandE
 /// (`dynameta_fs::output`: checked before the catalog is read, never the catalog
 /// itself, a link written through, replaced atomically). Returns the line to print.
 pub fn report(catalog: &Path, out: &Path) -> Result<String, CatalogCommandError> {
-    let mut file = Output::new("--out", out)
+    let output = Output::new("--out", out)
         .example("report.html")
         .input("the catalog", catalog)
         // The report shows sample values and top values of the tables.
-        .owner_only()
-        .open()?;
+        .owner_only();
+    // The path rules first (nothing written), then the catalog (a file that is not one
+    // is refused with nothing created beside it), then the lock and the temporary file.
+    output.check()?;
     let cat = open_reader(catalog)?;
     let tables = cat.current_tables()?.len();
     let html = cat.report_html()?;
+    let mut file = output.open()?;
     file.file()
         .write_all(html.as_bytes())
         .map_err(|source| CatalogCommandError::Write {
