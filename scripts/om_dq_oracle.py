@@ -63,7 +63,20 @@ import math
 import sys
 import uuid
 import warnings
+from datetime import datetime, timezone
 from typing import Any
+
+# openmetadata-ingestion and pandas warn at import time (pydantic fields shadowing
+# BaseModel attributes, deprecations); that is noise on the oracle's stderr.
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+
+import pandas as pd  # noqa: E402  (after the warning filters)
+from metadata.generated.schema.tests.testCase import TestCase, TestCaseParameterValue  # noqa: E402
+from metadata.generated.schema.type.basic import Timestamp  # noqa: E402
+from metadata.generated.schema.type.entityReference import EntityReference  # noqa: E402
+from metadata.profiler.processor.runner import PandasRunner  # noqa: E402
+from metadata.utils.importer import import_test_case_class  # noqa: E402
 
 TABLE_FQN = "oracle_service.oracle_db.oracle_schema.oracle_table"
 
@@ -97,17 +110,11 @@ def plain(value: Any) -> Any:
 
 
 def build_runner(rows: list[dict[str, Any]], columns: list[str] | None) -> Any:
-    import pandas as pd
-    from metadata.profiler.processor.runner import PandasRunner
-
     frame = pd.DataFrame(rows, columns=columns) if columns is not None else pd.DataFrame(rows)
     return PandasRunner(dataset=lambda: iter([frame]), raw_dataset=lambda: iter([frame]))
 
 
 def build_test_case(case: dict[str, Any]) -> Any:
-    from metadata.generated.schema.tests.testCase import TestCase, TestCaseParameterValue
-    from metadata.generated.schema.type.entityReference import EntityReference
-
     name = case["name"]
     definition = case["testDefinitionName"]
     column = case.get("columnName")
@@ -131,11 +138,6 @@ def build_test_case(case: dict[str, Any]) -> Any:
 
 
 def run_case(runner: Any, case: dict[str, Any]) -> dict[str, Any]:
-    from datetime import datetime, timezone
-
-    from metadata.generated.schema.type.basic import Timestamp
-    from metadata.utils.importer import import_test_case_class
-
     definition = case["testDefinitionName"]
     entity_type = "table" if definition in TABLE_TESTS else "column"
     validator_name = definition[0].upper() + definition[1:] + "Validator"
@@ -161,12 +163,14 @@ def run_case(runner: Any, case: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    warnings.simplefilter("ignore")
-    logging.disable(logging.CRITICAL)
     if len(argv) > 1:
         fail_usage("usage: om_dq_oracle.py [FILE]")
     try:
-        text = open(argv[0], encoding="utf-8").read() if argv else sys.stdin.read()
+        if argv:
+            with open(argv[0], encoding="utf-8") as handle:
+                text = handle.read()
+        else:
+            text = sys.stdin.read()
         spec = json.loads(text)
     except (OSError, ValueError) as err:
         fail_usage(f"cannot read the input: {err}")
