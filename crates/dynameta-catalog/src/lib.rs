@@ -230,7 +230,45 @@ enum Identity {
     Foreign,
 }
 
+/// An exclusive advisory lock (flock) on the catalog file for a writer's opening, waited
+/// for at most [`WRITE_WAIT`] (another writer opening or migrating holds it briefly).
+fn lock_for_opening(path: &Path) -> Result<std::fs::File, CatalogError> {
+    use fs4::fs_std::FileExt;
+    let open_err = |source| CatalogError::Create {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(open_err)?;
+    let started = std::time::Instant::now();
+    loop {
+        if FileExt::try_lock_exclusive(&file).map_err(open_err)? {
+            return Ok(file);
+        }
+        if started.elapsed() >= WRITE_WAIT {
+            return Err(CatalogError::Locked {
+                path: path.to_path_buf(),
+                what: "opening it for writing".into(),
+                holders: "another dynameta run that is opening or migrating it".into(),
+            });
+        }
+        // Production waiting for another process's lock (flock has no timed wait).
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 fn identity(conn: &Connection) -> rusqlite::Result<Identity> {
+    // One read transaction, so the three reads see one state of the file: read one by
+    // one, a writer creating the catalog could commit between them (version 0 read
+    // before, tables counted after), and a new catalog would look foreign.
+    conn.execute_batch("BEGIN DEFERRED")?;
+    let found = identity_in(conn);
+    let end = conn.execute_batch(if found.is_ok() { "COMMIT" } else { "ROLLBACK" });
+    let found = found?;
+    end?;
+    Ok(found)
+}
+
+fn identity_in(conn: &Connection) -> rusqlite::Result<Identity> {
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
     let objects: i64 = conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
@@ -272,6 +310,13 @@ impl Catalog {
             path: path.to_path_buf(),
             source,
         })?;
+        // Writers open one at a time: checking what the file is, switching it to WAL and
+        // migrating it are several steps, and two writers creating one catalog at once
+        // could see each other half-way (a new catalog looking foreign, or SQLite
+        // answering "locked" without waiting while the journal mode changes). The lock
+        // is held until this function returns; the run's writes then wait for each
+        // other transaction by transaction.
+        let _opening = lock_for_opening(path)?;
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
@@ -790,6 +835,23 @@ struct SnapshotBody {
 }
 
 impl SnapshotBody {
+    /// A body read from columns 1 to 10 of `r` (`schema, keys, indexes, columns, billing,
+    /// item_count, size_bytes, ttl, stream, properties`); column 0 is the caller's.
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SnapshotBody> {
+        Ok(SnapshotBody {
+            schema: r.get(1)?,
+            keys: r.get(2)?,
+            indexes: r.get(3)?,
+            columns: r.get(4)?,
+            billing: r.get(5)?,
+            item_count: r.get(6)?,
+            size_bytes: r.get(7)?,
+            ttl: r.get(8)?,
+            stream: r.get(9)?,
+            properties: r.get(10)?,
+        })
+    }
+
     fn of(snap: &TableSnapshot) -> SnapshotBody {
         SnapshotBody {
             schema: schema_text(&snap.keys, &snap.indexes, &snap.columns),
@@ -816,18 +878,7 @@ fn store_body(tx: &Connection, table_id: i64, body: &SnapshotBody) -> rusqlite::
             |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
-                    SnapshotBody {
-                        schema: r.get(1)?,
-                        keys: r.get(2)?,
-                        indexes: r.get(3)?,
-                        columns: r.get(4)?,
-                        billing: r.get(5)?,
-                        item_count: r.get(6)?,
-                        size_bytes: r.get(7)?,
-                        ttl: r.get(8)?,
-                        stream: r.get(9)?,
-                        properties: r.get(10)?,
-                    },
+                    SnapshotBody::from_row(r)?,
                 ))
             },
         )

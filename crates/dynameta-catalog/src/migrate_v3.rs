@@ -22,21 +22,7 @@ pub(crate) fn hook(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
                  FROM snapshots WHERE run_id = ?1 ORDER BY table_id",
             )?;
             let rows = stmt.query_map(params![run], |r| {
-                Ok((
-                    r.get(0)?,
-                    SnapshotBody {
-                        schema: r.get(1)?,
-                        keys: r.get(2)?,
-                        indexes: r.get(3)?,
-                        columns: r.get(4)?,
-                        billing: r.get(5)?,
-                        item_count: r.get(6)?,
-                        size_bytes: r.get(7)?,
-                        ttl: r.get(8)?,
-                        stream: r.get(9)?,
-                        properties: r.get(10)?,
-                    },
-                ))
+                Ok((r.get(0)?, SnapshotBody::from_row(r)?))
             })?;
             rows.collect::<Result<_, _>>()?
         };
