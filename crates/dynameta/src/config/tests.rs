@@ -359,12 +359,13 @@ fn extra_headers_must_be_http_headers() {
 }
 
 /// `awsConfig: "<string>"` (a credential pasted in the wrong place) is refused without
-/// quoting the string.
+/// quoting the string. The value is a dummy shaped like an access key id (underscores
+/// keep it from looking like a real one to secret scanners); it is no credential.
 #[test]
 fn an_aws_config_string_is_never_quoted() {
     let text = MINIMAL.replace(
         "      awsConfig:\n        awsAccessKeyId: ${KEY_ID}\n        awsSecretAccessKey: ${SECRET}\n        awsRegion: us-east-1\n        endPointURL: http://127.0.0.1:8000\n",
-        "      awsConfig: \"AKIAPASTEDSECRETVALUE\"\n",
+        "      awsConfig: \"AKIA_DUMMY_PASTED_NOT_A_KEY\"\n",
     );
     let err = parse(&text, Path::new("wf.yaml"), Command::Ingest, &env).unwrap_err();
     assert_eq!(
@@ -373,6 +374,6 @@ fn an_aws_config_string_is_never_quoted() {
         "{err}"
     );
     let message = err.to_string();
-    assert!(!message.contains("AKIAPASTED"), "{message}");
+    assert!(!message.contains("AKIA_DUMMY"), "{message}");
     assert!(message.contains("not shown"), "{message}");
 }
