@@ -88,7 +88,13 @@ async function links(report, outDir, piiTable, names) {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(url, { waitUntil: 'load' });
     await page.locator('#tables tbody tr a').filter({ hasText: piiTable }).first().click();
+    // count() does not wait: the table opens from a hashchange handler, so wait for its
+    // heading and then for a first badge (bounded) before counting; without this the
+    // count raced the handler on a loaded CI machine and read 0.
+    await page.locator('article.table:visible h2').filter({ hasText: piiTable }).first()
+      .waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
     const badges = page.locator('article.table:visible h3:has-text("Columns") + div table tbody td .badge');
+    await badges.first().waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
     const tags = await badges.count();
     if (tags === 0) problems.push(`${piiTable} shows no PII tag in its column table`);
     let offScreen = 0;
@@ -176,6 +182,8 @@ if (!report || !outDir || !table || !search) {
     await page.fill('#search', table);
     await page.locator('#tables tbody tr:visible a', { hasText: new RegExp('^' + table + '$') }).first().click();
     const article = page.locator('article.table:visible');
+    // count() does not wait for the hashchange handler to show the table.
+    await article.first().waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
     if ((await article.count()) !== 1) problems.push('opening a table did not show exactly one table');
     const heading = (await article.locator('h2').first().textContent()) || '';
     if (heading.trim() !== table) problems.push(`opened "${heading}", wanted "${table}"`);
