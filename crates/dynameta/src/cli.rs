@@ -172,9 +172,9 @@ pub enum Command {
         after_help = "Example:\n  dynameta classify -c examples/classifier.yaml\n  dynameta classify -c examples/classifier.yaml --explain customers\n\nExit codes: 0 success, 1 the run had failures, 2 bad usage or config, 3 no table found or selected (see --allow-empty)."
     )]
     Classify(ClassifyArgs),
-    /// Publish a file sink's output to OpenMetadata (scan in one place, publish from another).
+    /// Publish a file sink's output to the workflow's sink (scan in one place, publish from another).
     #[command(
-        after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink must be `metadata-rest`.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup."
+        after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink may be any: metadata-rest, local, file or console.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup."
     )]
     Publish(PublishArgs),
     /// Start a DynamoDB export to S3 of one table, for `profile` to read

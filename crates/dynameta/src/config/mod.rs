@@ -20,7 +20,7 @@ use serde_json::Value;
 pub use env::{substitute, substitute_with};
 pub use error::{is_secret_key, is_secret_path, ConfigError};
 pub use filter::{Filter, FilterPattern};
-pub use options::{ConnectionArguments, ExportRef, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use options::{ConnectionArguments, Export, ExportRef, DEFAULT_THROTTLE_RETRY_SECONDS};
 pub use settings::{
     FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_PROFILE_THREADS,
     DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_THREADS,
@@ -659,8 +659,9 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
         1024,
         "export data files read at once per table",
     )?;
-    for (table, export) in &o.exports {
-        if let Err(problem) = ExportRef::parse(export) {
+    for (table, entry) in &o.exports {
+        if let Err(problem) = entry.reference() {
+            let export = entry.text();
             return Err(ConfigError::invalid(
                 format!("{}.{table}", key("exports")),
                 format!(

@@ -40,7 +40,8 @@ pub struct ConnectionArguments {
     pub classification_values_per_column: u32,
     /// Profiler: table name → DynamoDB export to S3 to profile instead of scanning the
     /// table (the export's ARN, or its `s3://bucket/prefix/AWSDynamoDB/<exportId>/`).
-    pub exports: std::collections::BTreeMap<String, String>,
+    /// Each parsed once, when the workflow is read ([`Export`]).
+    pub exports: std::collections::BTreeMap<String, Export>,
     /// Profiler: S3 endpoint for reading exports (S3-compatible stores, moto in tests).
     #[serde(rename = "s3EndpointURL", alias = "s3EndpointUrl")]
     pub s3_endpoint_url: Option<String>,
@@ -73,6 +74,36 @@ impl Default for ConnectionArguments {
             s3_endpoint_url: None,
             export_workers: 8,
         }
+    }
+}
+
+/// One entry of `connectionArguments.exports`: the text as configured and the export it
+/// names, parsed once when the workflow is read. A text that names no export is refused
+/// there (exit 2, naming `connectionArguments.exports.<table>`), so in a loaded
+/// workflow every entry holds its [`ExportRef`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub struct Export {
+    text: String,
+    reference: Result<ExportRef, String>,
+}
+
+impl From<String> for Export {
+    fn from(text: String) -> Export {
+        let reference = ExportRef::parse(&text);
+        Export { text, reference }
+    }
+}
+
+impl Export {
+    /// The value as configured (an ARN or an `s3://` folder), as shown to the user.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The export, or why the text names none (refused when the workflow is read).
+    pub fn reference(&self) -> Result<&ExportRef, &str> {
+        self.reference.as_ref().map_err(String::as_str)
     }
 }
 
@@ -133,8 +164,32 @@ impl ExportRef {
 
 #[cfg(test)]
 mod export_ref_tests {
-    use super::ExportRef;
+    use super::{ConnectionArguments, ExportRef};
     use proptest::prelude::*;
+
+    #[test]
+    fn exports_are_parsed_once_when_read() {
+        let args: ConnectionArguments = serde_json::from_value(serde_json::json!({
+            "exports": {
+                "a": "s3://b/x/AWSDynamoDB/0170-ab/",
+                "b": "s3://b/not-an-export/"
+            }
+        }))
+        .unwrap();
+        let a = &args.exports["a"];
+        assert_eq!(a.text(), "s3://b/x/AWSDynamoDB/0170-ab/");
+        assert_eq!(
+            a.reference(),
+            Ok(&ExportRef::Folder {
+                bucket: "b".into(),
+                prefix: "x/AWSDynamoDB/0170-ab/".into()
+            })
+        );
+        assert_eq!(
+            args.exports["b"].reference(),
+            Err("the folder must end in AWSDynamoDB/<exportId>/")
+        );
+    }
 
     #[test]
     fn arns_and_folders() {

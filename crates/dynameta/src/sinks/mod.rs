@@ -12,6 +12,7 @@ pub mod file;
 pub mod local;
 pub mod openmetadata;
 mod record;
+pub mod state;
 
 use std::collections::HashMap;
 

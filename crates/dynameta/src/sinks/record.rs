@@ -8,6 +8,7 @@ use crate::openmetadata::{
 };
 use crate::processors::classifier::ColumnTag;
 use crate::processors::inference::AttributeSummary;
+use crate::processors::profiler::state_file::TableState;
 use crate::source::TableDescription;
 
 /// One output record. `dynameta publish` reads a file of them back (serde derives both
@@ -96,6 +97,11 @@ pub enum Record {
     /// A `dynamodbTable` line read back: its content is not needed to publish.
     #[serde(rename = "dynamodbTable", skip_serializing)]
     DynamodbTableRead {},
+    /// One part's statistics of a table (`dynameta profile --part I/N --state-out
+    /// FILE`), for the state sink (`sinks::state`), the only sink a partial profile
+    /// opens. Never a line of a records file: it is neither written nor read there.
+    #[serde(skip)]
+    ProfileState(Box<TableState>),
 }
 
 /// How the inference sample of a table was read.

@@ -6,7 +6,6 @@ pub mod classify;
 mod configuration_docs;
 pub mod ingest;
 pub mod profile;
-pub mod profile_state;
 mod progress;
 pub mod publish;
 mod runner;
@@ -15,7 +14,7 @@ pub mod summary;
 pub mod test_connection;
 
 pub use progress::Progress;
-pub use runner::{Run, Started};
+pub use runner::{Finish, Run, Started};
 
 use std::path::Path;
 
@@ -62,19 +61,13 @@ pub enum RunError {
         /// The command.
         command: Command,
     },
-    /// `dynameta publish` needs a sink that publishes to OpenMetadata.
-    #[error("sink.type: `dynameta publish` sends to OpenMetadata, but the workflow's sink is `{kind}`; set `sink: {{type: metadata-rest}}` and `workflowConfig.openMetadataServerConfig`")]
-    NotPublishable {
-        /// The configured sink type.
-        kind: &'static str,
-    },
     /// `dynameta publish --from FILE` could not read its input.
     #[error(transparent)]
     Records(#[from] publish::ReadError),
     /// A partial profile's state file cannot be written, or the files given to
     /// `profile merge` cannot be read or are not the parts of one run.
     #[error(transparent)]
-    State(#[from] profile_state::StateFileError),
+    State(#[from] crate::processors::profiler::state_file::StateFileError),
     /// `--explain` of a table DynamoDB does not have.
     #[error("{0}")]
     NoSuchTable(String),

@@ -1,14 +1,15 @@
-//! `dynameta publish --from out.jsonl`: sends a file sink's output to OpenMetadata, for
-//! air-gapped runs (scan in one place, publish from another). Same order, retries,
-//! stale-table handling and summary as a direct `ingest` with the REST sink.
+//! `dynameta publish --from out.jsonl`: sends a file sink's output to the workflow's
+//! sink (OpenMetadata, the local catalog, ...), for air-gapped runs (scan in one place,
+//! publish from another). Same order, retries, stale-table handling, failure policy and
+//! summary as a direct run with that sink.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::summary::Summary;
-use super::{selects, Outcome, RunError, RunFlags, Settings};
-use crate::processors::mapping::Scope;
-use crate::sinks::{Opening, Record, RunEnd};
+use super::{Finish, Outcome, RunError, RunFlags, Settings};
+use crate::config::Command;
+use crate::sinks::{Opening, Record};
 
 /// Why `--from FILE` could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +70,9 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, ReadError> {
     Ok(records)
 }
 
-/// Publishes `from` to the workflow's OpenMetadata server.
+/// Publishes `from` to the workflow's sink — OpenMetadata, the local catalog, a file
+/// or the console — by the one finish path ([`Finish`]), so the output replaces the
+/// previous one only as a direct run's would.
 pub async fn run(
     settings: &Settings,
     from: &Path,
@@ -77,15 +80,15 @@ pub async fn run(
 ) -> Result<(Summary, Outcome), RunError> {
     let started = Instant::now();
     let workflow = &settings.workflow;
-    let records = read_records(from)?;
-    let sink_config = settings.sink.as_deref().ok_or(RunError::NoSink {
-        command: crate::config::Command::Publish,
-    })?;
-    if !sink_config.publishes_to_openmetadata() {
-        return Err(RunError::NotPublishable {
-            kind: sink_config.kind(),
-        });
+    // The sink's file must not be the file being published (checked before it is read,
+    // by the rules of every output).
+    if let Some((key, out)) = settings.sink.as_deref().and_then(|s| s.output_file()) {
+        dynameta_fs::output::Output::new(key, out)
+            .input("the file being published (--from)", from)
+            .check()
+            .map_err(crate::sinks::SinkError::from)?;
     }
+    let records = read_records(from)?;
     // An ingest output creates its service; profile and classify outputs add to
     // tables that must already be there.
     let service = records.iter().find_map(|r| match r {
@@ -100,12 +103,11 @@ pub async fn run(
         },
         None => Opening::Existing {
             service_name: &workflow.service_name,
-            command: crate::config::Command::Publish,
+            command: Command::Publish,
         },
     };
-    let mut sink = sink_config.build(opening).await?;
+    let mut out = Finish::open(settings, opening, Command::Publish, started).await?;
     let mut summary = Summary::default();
-    let mut sink_error = None;
     for record in &records {
         if let Record::CreateTable { .. }
         | Record::CreateTableProfile { .. }
@@ -116,29 +118,13 @@ pub async fn run(
         if let Record::TableListing { tables, .. } = record {
             summary.tables_listed = tables.len();
         }
-        if let Err(e) = sink.write(record).await {
-            sink_error = Some(e.to_string());
+        if !out.write(record).await {
             break;
         }
     }
-    let scope = Scope::of(workflow);
-    let selected = |name: &str| selects(workflow, &scope, name);
-    let so_far = serde_json::to_value(&summary).unwrap_or_default();
-    let report = sink
-        .finish(RunEnd {
-            summary: &so_far,
-            commit: sink_error.is_none(),
-            mark_deleted: sink_error.is_none() && workflow.ingest.mark_deleted_tables,
-            selected: &selected,
-        })
-        .await;
-    let outcome = summary.close(
-        report,
-        sink_error,
-        started.elapsed(),
-        &workflow.failure_policy,
-    );
-    Ok((summary, outcome))
+    Ok(out
+        .finish(summary, workflow.ingest.mark_deleted_tables)
+        .await)
 }
 
 #[cfg(test)]

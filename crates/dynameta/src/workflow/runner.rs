@@ -28,9 +28,7 @@ pub struct Run<'a> {
     pub connection: Connection,
     /// What the run did so far.
     pub summary: Summary,
-    sink: Box<dyn SinkWriter>,
-    sink_error: Option<SinkError>,
-    started: Instant,
+    out: Finish<'a>,
 }
 
 /// What [`Run::start`] found.
@@ -84,12 +82,10 @@ impl<'a> Run<'a> {
             Ok((listed, selected)) => Started::Running {
                 run: Box::new(Run {
                     workflow,
+                    out: Finish::new(workflow, sink, started),
                     scope,
                     connection,
                     summary,
-                    sink,
-                    sink_error: None,
-                    started,
                 }),
                 listed,
                 selected,
@@ -115,13 +111,15 @@ impl<'a> Run<'a> {
         records: &[Record],
     ) -> Result<Box<Self>, (Summary, Outcome)> {
         for record in records {
-            if let Err(e) = self.sink.write(record).await {
+            if let Err(e) = self.out.sink.write(record).await {
                 let reason = e.to_string();
-                self.summary
+                let run = *self;
+                let mut summary = run.summary;
+                let elapsed = run.out.started.elapsed();
+                summary
                     .warnings
-                    .extend(self.sink.abandon_because("(sink)", &reason));
-                let elapsed = self.started.elapsed();
-                return Err(self.summary.failed("(sink)", e.to_string(), elapsed));
+                    .extend(run.out.sink.abandon_because("(sink)", &reason));
+                return Err(summary.failed("(sink)", reason, elapsed));
             }
         }
         Ok(self)
@@ -162,9 +160,7 @@ impl<'a> Run<'a> {
                     Ok(done) => {
                         self.summary.tables_processed += 1;
                         for record in emit(&name, done, &mut self.summary) {
-                            if let Err(e) = self.sink.write(&record).await {
-                                self.sink_error.get_or_insert(e);
-                            }
+                            self.out.write(&record).await;
                         }
                     }
                     Err(e) => {
@@ -182,44 +178,159 @@ impl<'a> Run<'a> {
 
     /// Table name → tag FQNs of the schema's tables, for sinks that know tags.
     pub async fn table_tags(&self) -> Option<Result<crate::sinks::TableTags, SinkError>> {
-        self.sink.table_tags(&self.scope.schema_fqn()).await
+        self.out.sink.table_tags(&self.scope.schema_fqn()).await
     }
 
     /// Ends the run early with a failure of step `name` (the sink is abandoned).
-    pub fn fail(mut self: Box<Self>, name: &str, reason: String) -> (Summary, Outcome) {
-        self.summary
+    pub fn fail(self: Box<Self>, name: &str, reason: String) -> (Summary, Outcome) {
+        let run = *self;
+        let mut summary = run.summary;
+        let elapsed = run.out.started.elapsed();
+        summary
             .warnings
-            .extend(self.sink.abandon_because(name, &reason));
-        let elapsed = self.started.elapsed();
-        self.summary.failed(name, reason, elapsed)
+            .extend(run.out.sink.abandon_because(name, &reason));
+        summary.failed(name, reason, elapsed)
     }
 
-    /// Finishes the sink and the summary. The output replaces the previous one only
-    /// if every table and every write succeeded; `mark_deleted` soft-deletes tables
-    /// DynamoDB no longer lists, among those the filters select (a table that failed
-    /// was listed, so it is never among them).
+    /// Finishes the sink and the summary by the one finish path ([`Finish::finish`]);
+    /// `mark_deleted` soft-deletes tables DynamoDB no longer lists, among those the
+    /// filters select (a table that failed was listed, so it is never among them).
     pub async fn finish(self: Box<Self>, mark_deleted: bool) -> (Summary, Outcome) {
         let Run {
-            workflow,
-            scope,
             connection,
             mut summary,
+            out,
+            ..
+        } = *self;
+        summary.throttled_requests = connection.throttled.count();
+        out.finish(summary, mark_deleted).await
+    }
+}
+
+/// The one way a run ends, shared by the table commands (through [`Run`]), `profile
+/// merge` and `publish` — every replay of saved results: records go to the sink in
+/// order ([`Finish::write`], [`Finish::table`]); after the first sink error nothing more
+/// is written; at the end ([`Finish::finish`]) the output replaces the previous one
+/// only if no write failed and the workflow's failure policy (`raiseOnError`,
+/// `successThreshold`) tolerates the table failures, and the summary closes by the same
+/// policy. So a failed run never replaces a good output, whichever command it was.
+///
+/// A new kind of saved result (such as the data-quality states a `test merge` reads)
+/// plugs in without a finish of its own: read and merge the states, turn each table's
+/// result into `Ok(records)` or `Err(why it failed)`, and hand them to
+/// [`Finish::table`] (or [`Finish::replay`]) on a `Finish` from [`Finish::open`]; then
+/// call [`Finish::finish`]. Counters of its own go to the [`Summary`] it passes.
+pub struct Finish<'a> {
+    workflow: &'a Workflow,
+    sink: Box<dyn SinkWriter>,
+    sink_error: Option<SinkError>,
+    started: Instant,
+}
+
+impl<'a> Finish<'a> {
+    /// A finish writing to `sink`, for a run that started at `started`.
+    pub fn new(workflow: &'a Workflow, sink: Box<dyn SinkWriter>, started: Instant) -> Self {
+        Finish {
+            workflow,
+            sink,
+            sink_error: None,
+            started,
+        }
+    }
+
+    /// Opens the workflow's sink with `opening` (no sink: [`RunError::NoSink`] for
+    /// `command`).
+    pub async fn open(
+        settings: &'a Settings,
+        opening: Opening<'_>,
+        command: Command,
+        started: Instant,
+    ) -> Result<Finish<'a>, RunError> {
+        let sink_config = settings
+            .sink
+            .as_deref()
+            .ok_or(RunError::NoSink { command })?;
+        let sink = sink_config.build(opening).await?;
+        Ok(Finish::new(&settings.workflow, sink, started))
+    }
+
+    /// Writes `record`, unless an earlier write failed. Returns whether the sink is
+    /// still good (the first error is kept for the summary).
+    pub async fn write(&mut self, record: &Record) -> bool {
+        if self.sink_error.is_some() {
+            return false;
+        }
+        if let Err(e) = self.sink.write(record).await {
+            self.sink_error = Some(e);
+            return false;
+        }
+        true
+    }
+
+    /// One table's result: its records written (the table counted as processed), or
+    /// why it failed (a table failure, counted by the failure policy). Returns whether
+    /// the sink is still good.
+    pub async fn table(
+        &mut self,
+        summary: &mut Summary,
+        name: String,
+        result: Result<Vec<Record>, String>,
+    ) -> bool {
+        match result {
+            Ok(records) => {
+                summary.tables_processed += 1;
+                for record in &records {
+                    if !self.write(record).await {
+                        return false;
+                    }
+                }
+                self.sink_error.is_none()
+            }
+            Err(reason) => {
+                tracing::warn!(table = %name, "{reason}");
+                summary.failures.push(Failure { name, reason });
+                self.sink_error.is_none()
+            }
+        }
+    }
+
+    /// [`Finish::table`] of every table of `tables`, in their order, until a write
+    /// fails.
+    pub async fn replay(
+        &mut self,
+        summary: &mut Summary,
+        tables: impl IntoIterator<Item = (String, Result<Vec<Record>, String>)>,
+    ) {
+        for (name, result) in tables {
+            if !self.table(summary, name, result).await {
+                break;
+            }
+        }
+    }
+
+    /// Finishes the sink and closes `summary`. The output replaces the previous one
+    /// (`commit`) only if every write succeeded and the table failures are tolerated
+    /// by the failure policy (raiseOnError, successThreshold): then the run is a
+    /// success by the workflow's rule. `mark_deleted` (soft-delete tables DynamoDB no
+    /// longer lists, among those the filters select) is asked only of a run whose
+    /// writes all succeeded.
+    pub async fn finish(self, mut summary: Summary, mark_deleted: bool) -> (Summary, Outcome) {
+        let Finish {
+            workflow,
             sink,
             sink_error,
             started,
-        } = *self;
+        } = self;
         let policy = &workflow.failure_policy;
-        // Tolerated table failures (raiseOnError, successThreshold) still let the
-        // output replace the previous one: the run is a success by the workflow's rule.
         let commit = sink_error.is_none() && summary.tolerated(policy);
+        let scope = Scope::of(workflow);
         let selected = |name: &str| super::selects(workflow, &scope, name);
-        summary.throttled_requests = connection.throttled.count();
         let so_far = serde_json::to_value(&summary).unwrap_or_default();
         let report = sink
             .finish(RunEnd {
                 summary: &so_far,
                 commit,
-                mark_deleted,
+                mark_deleted: mark_deleted && sink_error.is_none(),
                 selected: &selected,
             })
             .await;
@@ -230,5 +341,133 @@ impl<'a> Run<'a> {
             policy,
         );
         (summary, outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use futures_util::future::LocalBoxFuture;
+
+    use super::*;
+    use crate::sinks::{SinkReport, SinkWriter};
+
+    /// What the finish asked of the sink: (commit, mark_deleted), and the records.
+    #[derive(Default)]
+    struct Seen {
+        end: Option<(bool, bool)>,
+        written: usize,
+    }
+
+    /// A sink that keeps what it was asked, failing every write after `fail_after`.
+    struct Probe {
+        seen: Arc<Mutex<Seen>>,
+        fail_after: usize,
+    }
+
+    impl SinkWriter for Probe {
+        fn write<'a>(&'a mut self, _: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
+            Box::pin(async move {
+                let mut seen = self.seen.lock().unwrap();
+                if seen.written >= self.fail_after {
+                    return Err(SinkError::Output(
+                        dynameta_fs::output::Output::new("x", std::path::Path::new("/"))
+                            .check()
+                            .unwrap_err(),
+                    ));
+                }
+                seen.written += 1;
+                Ok(())
+            })
+        }
+
+        fn finish<'a>(self: Box<Self>, end: RunEnd<'a>) -> LocalBoxFuture<'a, SinkReport> {
+            self.seen.lock().unwrap().end = Some((end.commit, end.mark_deleted));
+            Box::pin(async { SinkReport::default() })
+        }
+
+        fn abandon(self: Box<Self>) -> Option<String> {
+            None
+        }
+    }
+
+    fn workflow(workflow_config: &str) -> Workflow {
+        let yaml = format!(
+            "source:\n  type: dynamodb\n  serviceName: svc\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: us-east-1\n  sourceConfig:\n    config:\n      type: DatabaseMetadata\nsink:\n  type: file\n  config:\n    filename: out.jsonl\nworkflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n{workflow_config}"
+        );
+        crate::config::parse(
+            &yaml,
+            std::path::Path::new("wf.yaml"),
+            Command::Ingest,
+            &|_| None,
+        )
+        .unwrap()
+    }
+
+    fn listing() -> Record {
+        Record::TableListing {
+            schema: "svc.default.default".into(),
+            tables: vec!["a".into()],
+        }
+    }
+
+    /// Replays 9 good tables and one failed one through a finish on `workflow`, with a
+    /// sink that fails after `fail_after` writes: (outcome, commit, mark_deleted, writes).
+    fn replay(workflow: &Workflow, fail_after: usize) -> (Outcome, bool, bool, usize) {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let sink = Probe {
+            seen: seen.clone(),
+            fail_after,
+        };
+        let mut out = Finish::new(workflow, Box::new(sink), Instant::now());
+        let mut summary = Summary::default();
+        let tables = (0..10).map(|i| {
+            let result = if i == 3 {
+                Err("refused".to_string())
+            } else {
+                Ok(vec![listing()])
+            };
+            (format!("t{i}"), result)
+        });
+        let (_, outcome) = futures_executor(async {
+            out.replay(&mut summary, tables).await;
+            out.finish(summary, true).await
+        });
+        let seen = seen.lock().unwrap();
+        let (commit, mark_deleted) = seen.end.unwrap();
+        (outcome, commit, mark_deleted, seen.written)
+    }
+
+    fn futures_executor<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn one_finish_applies_the_failure_policy_to_every_replay() {
+        // Default policy: a failed table fails the run; the output is not replaced.
+        let (outcome, commit, mark_deleted, written) = replay(&workflow(""), usize::MAX);
+        assert_eq!((outcome, commit, written), (Outcome::Failures, false, 9));
+        assert!(
+            mark_deleted,
+            "a listed table that failed is never marked deleted"
+        );
+        // successThreshold met: the run succeeds and its output replaces the previous.
+        let (outcome, commit, _, _) = replay(&workflow("  successThreshold: 90\n"), usize::MAX);
+        assert_eq!((outcome, commit), (Outcome::Success, true));
+        // raiseOnError false: the same.
+        let (outcome, commit, _, _) = replay(&workflow("  raiseOnError: false\n"), usize::MAX);
+        assert_eq!((outcome, commit), (Outcome::Success, true));
+        // A failed write is never tolerated: nothing more is written, nothing committed
+        // and nothing marked deleted.
+        let (outcome, commit, mark_deleted, written) =
+            replay(&workflow("  raiseOnError: false\n"), 4);
+        assert_eq!(
+            (outcome, commit, mark_deleted, written),
+            (Outcome::Failures, false, false, 4)
+        );
     }
 }

@@ -435,11 +435,12 @@ async fn dynamodb_steps(workflow: &Workflow, connection: &aws::Connection, steps
 /// `manifest-summary.json` and `manifest-files.json`), all read-only. A profile of
 /// that table fails the same way, so each is mandatory.
 async fn export_steps(workflow: &Workflow, connection: &aws::Connection, steps: &mut Vec<Step>) {
-    for (table, text) in &workflow.options.exports {
+    for (table, export) in &workflow.options.exports {
         let t = Instant::now();
         let mut s = step("Export manifests (S3)", true, t);
-        let outcome = match crate::config::ExportRef::parse(text) {
-            Ok(reference) => crate::source::export::open(connection, table, &reference, text)
+        let text = export.text();
+        let outcome = match export.reference() {
+            Ok(reference) => crate::source::export::open(connection, table, reference, text)
                 .await
                 .map_err(|e| (e.to_string(), export_hint(&e))),
             Err(problem) => Err((

@@ -22,6 +22,7 @@ mod oracle;
 mod output_safety;
 mod profile;
 mod profile_parts;
+mod publish;
 mod record_schema;
 mod rest;
 mod sampling;

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::processors::hash::StrHasher;
 use crate::processors::inference::MAX_DEPTH;
-use crate::processors::profiler::StrHasher;
 
 type Paths<'a> = HashMap<Vec<&'a str>, Vec<&'a str>, std::hash::BuildHasherDefault<StrHasher>>;
 

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::decimal::Decimal;
 use super::sketch::{hash_bytes, Hll, Kll};
+use crate::processors::hash::StrHasher;
 use crate::processors::inference::MAX_DEPTH;
 
 /// Distinct values counted exactly up to this many per column, then with HyperLogLog++.
@@ -34,27 +35,6 @@ impl std::hash::Hasher for PrehashedKey {
 }
 
 pub(super) type HashCounts = HashMap<u64, u64, std::hash::BuildHasherDefault<PrehashedKey>>;
-
-/// A fast hasher for short strings (attribute names, top values), built on [`hash_bytes`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StrHasher(u64);
-
-impl std::hash::Hasher for StrHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = self.0.rotate_left(5) ^ hash_bytes(bytes);
-    }
-    // `str` ends its hash with a 0xff byte and `Vec` starts with its length: mix those
-    // in cheaply instead of hashing them as byte slices.
-    fn write_u8(&mut self, i: u8) {
-        self.0 = self.0.rotate_left(5) ^ u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.0 = self.0.rotate_left(5) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
 
 /// Value hash → (value, occurrences), for top values.
 pub(super) type TopCounts =

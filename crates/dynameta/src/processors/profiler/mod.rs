@@ -2,17 +2,28 @@
 //! mergeable state ([`TableStats`]), so each scan worker keeps its own and the results
 //! are merged at the end — whatever the number of segments or workers, exact metrics
 //! come out the same and sketched ones within their error.
+//!
+//! Every profiling decision lives here, the commands only orchestrate: which sample
+//! ([`plan`]), which share of it a part reads ([`parts`]), the profile built from what
+//! was read ([`read`]), and the state files of parts and their merge ([`state_file`]).
 
 mod column;
 pub mod decimal;
 pub mod disclosure;
+pub mod parts;
+pub mod plan;
 mod profile;
+pub mod read;
 mod request;
 pub mod sketch;
 pub mod state;
+pub mod state_file;
 
-pub use column::{ColumnStats, Columns, StrHasher, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
+pub use column::{ColumnStats, Columns, EXACT_DISTINCT_LIMIT, TOP_VALUES_LIMIT};
+pub use parts::Part;
+pub use plan::Sample;
 pub use profile::{column_profiles, ColumnSummary, Sampling};
+pub use read::{ExportRead, TableRead};
 pub use request::ProfiledTable;
 
 use std::collections::HashMap;

@@ -114,6 +114,8 @@ impl SinkWriter for RestWriter {
                 }
                 // Its facts reach OpenMetadata in the table description.
                 Record::DynamodbTable { .. } | Record::DynamodbTableRead {} => {}
+                // Only the state sink of a partial profile takes part states.
+                Record::ProfileState(_) => {}
                 Record::CreateTableProfile { table, payload, .. } => {
                     rest.put_profile(table, payload).await
                 }

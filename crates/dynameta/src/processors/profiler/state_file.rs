@@ -1,24 +1,21 @@
 //! Partial profiles on disk: `dynameta profile --part I/N --state-out FILE` writes the
-//! statistics of its share of every selected table to FILE (this module's
-//! [`StateSink`]); `dynameta profile merge FILE...` reads the N files back, checks
+//! statistics of its share of every selected table to FILE (through the state sink,
+//! `sinks::state`); `dynameta profile merge FILE...` reads the N files back, checks
 //! they are the N parts of the same plan, and merges each table's parts into the read
 //! a single run would have made. The format is documented in docs/profile-state.md.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
-use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 
-use super::profile::{ExportRead, Part, PlannedRead, Sample, TableRead};
-use dynameta_fs::output::{AtomicFile, Output, OutputError};
+use dynameta_fs::output::OutputError;
 
-use crate::config::Workflow;
-use crate::processors::profiler::state::{StatsState, MAX_COUNT};
-use crate::processors::profiler::TableStats;
-use crate::sinks::{Record, RunEnd, SinkError, SinkReport, SinkWriter};
+use super::parts::Part;
+use super::plan::{PlannedRead, Sample};
+use super::read::{ExportRead, TableRead};
+use super::state::{StatsState, MAX_COUNT};
+use super::TableStats;
 use crate::source::{ScanStats, TableDescription};
 
 /// `format` of every state file.
@@ -180,16 +177,16 @@ pub fn read(path: &Path) -> Result<StateFile, StateFileError> {
 /// SIGINT handler must not wait for it (the process stops; the reading thread is left).
 pub async fn read_and_combine(
     files: Vec<PathBuf>,
-    workflow: &Workflow,
+    service_name: &str,
 ) -> Result<Merged, StateFileError> {
-    let workflow = workflow.clone();
+    let service_name = service_name.to_string();
     tokio::task::spawn_blocking(move || {
         let mut states = Vec::with_capacity(files.len());
         for path in files {
             let file = read(&path)?;
             states.push((path, file));
         }
-        combine(states, &workflow)
+        combine(states, &service_name)
     })
     .await
     .map_err(|e| StateFileError::Parts(format!("reading the state files stopped: {e}")))?
@@ -240,18 +237,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<StateFile, StateFileError> {
 /// read, or why it cannot be merged (a table failure, the others go on).
 pub type Merged = Vec<(String, Result<TableRead, String>)>;
 
-/// Checks that `files` are the N parts of one run of `workflow` (each part once) and
-/// merges each table's parts.
+/// Checks that `files` are the N parts of one run of the workflow whose `serviceName`
+/// is `service_name` (each part once) and merges each table's parts.
 pub fn combine(
     files: Vec<(PathBuf, StateFile)>,
-    workflow: &Workflow,
+    service_name: &str,
 ) -> Result<Merged, StateFileError> {
     for (path, file) in &files {
-        if file.service_name != workflow.service_name {
+        if file.service_name != service_name {
             return Err(StateFileError::Service {
                 path: path.clone(),
                 found: file.service_name.clone(),
-                expected: workflow.service_name.clone(),
+                expected: service_name.to_string(),
             });
         }
     }
@@ -608,131 +605,18 @@ fn merge_table(parts: Vec<PartOf>, count: u32) -> Result<TableRead, String> {
     Ok(merged)
 }
 
-/// The "sink" of a partial profile: nothing is published; at the end of a successful
-/// run the parts collected go to the state file by the rules of every output
-/// (`dynameta_fs::output`: checked and locked before any DynamoDB request, a link
-/// written through, a temporary file renamed over it), so a failed run never replaces a
-/// good state file.
-pub struct StateSink {
-    path: PathBuf,
-    out: AtomicFile,
-    part: Part,
-    service_name: String,
-    collected: Arc<Mutex<Vec<TableState>>>,
-}
-
-impl StateSink {
-    /// Checks `path` can be written (a regular file or a new name in an existing
-    /// directory, not the workflow file nor the catalog or output of the workflow's
-    /// sink), takes its lock and opens its temporary file, before any DynamoDB request.
-    pub fn new(
-        path: &Path,
-        part: Part,
-        workflow: &Workflow,
-        collected: Arc<Mutex<Vec<TableState>>>,
-    ) -> Result<StateSink, StateFileError> {
-        let inputs = run_files(workflow);
-        let mut output = Output::new("--state-out", path)
-            .example("part-1.json")
-            // The state holds values of the table (top values, extremes).
-            .owner_only();
-        for (what, file) in &inputs {
-            output = output.input(what, file);
-        }
-        let out = output.open()?;
-        Ok(StateSink {
-            path: path.to_path_buf(),
-            out,
-            part,
-            service_name: workflow.service_name.clone(),
-            collected,
-        })
-    }
-
-    fn write_file(self, tables: Vec<TableState>) -> Result<(), String> {
-        let file = StateFile {
+impl StateFile {
+    /// The state file of part `part` of a run of service `service_name`, written by this
+    /// build.
+    pub fn new(part: Part, service_name: &str, tables: Vec<TableState>) -> StateFile {
+        StateFile {
             format: FORMAT.into(),
             version: VERSION,
             written_by: format!("dynameta {}", env!("CARGO_PKG_VERSION")),
-            service_name: self.service_name.clone(),
-            part: self.part,
+            service_name: service_name.to_string(),
+            part,
             tables,
-        };
-        let mut out = self.out;
-        {
-            let mut writer = std::io::BufWriter::new(out.file());
-            serde_json::to_writer(&mut writer, &file).map_err(|e| e.to_string())?;
-            writer.write_all(b"\n").map_err(|e| e.to_string())?;
-            writer.flush().map_err(|e| e.to_string())?;
         }
-        out.commit().map_err(|e| e.to_string())
-    }
-}
-
-/// The files of the workflow a partial profile must not write its state over: the
-/// workflow file, and the local catalog or the file sink's output it names.
-fn run_files(workflow: &Workflow) -> Vec<(&'static str, PathBuf)> {
-    let Some(sink) = &workflow.sink else {
-        return Vec::new();
-    };
-    let mut files = vec![("the workflow file", sink.workflow_file.clone())];
-    let named = |key: &str| sink.config.get(key).and_then(|v| v.as_str());
-    match sink.kind.as_str() {
-        "local" => files.push((
-            "the local catalog",
-            PathBuf::from(named("path").unwrap_or(crate::sinks::local::DEFAULT_PATH)),
-        )),
-        "file" => {
-            if let Some(f) = named("filename") {
-                files.push(("the file sink's output", PathBuf::from(f)));
-            }
-        }
-        _ => {}
-    }
-    files
-}
-
-impl SinkWriter for StateSink {
-    fn write<'a>(&'a mut self, _record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
-        // A partial profile emits no records: its tables are collected for the file.
-        Box::pin(async { Ok(()) })
-    }
-
-    fn finish<'a>(self: Box<Self>, end: RunEnd<'a>) -> LocalBoxFuture<'a, SinkReport> {
-        Box::pin(async move {
-            let tables = self
-                .collected
-                .lock()
-                .map(|mut t| std::mem::take(&mut *t))
-                .unwrap_or_default();
-            let mut report = SinkReport::default();
-            if !end.commit {
-                report.warnings.push(format!(
-                    "the profile state {} was not written because the run failed (a previous file there is left as it was)",
-                    self.path.display()
-                ));
-                return report;
-            }
-            let n = tables.len() as u64;
-            let path = self.path.clone();
-            match self.write_file(tables) {
-                Ok(()) => {
-                    report.written = n;
-                    report.outputs.push(path.display().to_string());
-                }
-                Err(e) => {
-                    report.error = Some(format!(
-                        "cannot write the profile state {}: {e}",
-                        path.display()
-                    ))
-                }
-            }
-            report
-        })
-    }
-
-    fn abandon(self: Box<Self>) -> Option<String> {
-        None
     }
 }
 
@@ -745,36 +629,6 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-
-    const WORKFLOW: &str = r#"
-source:
-  type: dynamodb
-  serviceName: svc
-  serviceConnection:
-    config:
-      type: DynamoDB
-      awsConfig:
-        awsAccessKeyId: AKIDEXAMPLE
-        awsSecretAccessKey: secret
-        awsRegion: us-east-1
-  sourceConfig:
-    config:
-      type: Profiler
-sink:
-  type: file
-  config:
-    filename: out.jsonl
-"#;
-
-    fn workflow() -> Workflow {
-        crate::config::parse(
-            WORKFLOW,
-            Path::new("wf.yaml"),
-            crate::config::Command::Profile,
-            &|_| None,
-        )
-        .unwrap()
-    }
 
     fn item(i: u64) -> HashMap<String, AV> {
         let mut m = HashMap::from([
@@ -841,7 +695,6 @@ sink:
     }
 
     fn merge(files: &[Vec<u8>]) -> Result<Merged, StateFileError> {
-        let wf = workflow();
         let read = files
             .iter()
             .enumerate()
@@ -850,7 +703,7 @@ sink:
                 parse(&path, bytes).map(|f| (path, f))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        combine(read, &wf)
+        combine(read, "svc")
     }
 
     /// Edits file `i` of `files` as JSON.
@@ -866,6 +719,100 @@ sink:
         let merged = merged.unwrap();
         assert_eq!(merged.len(), 1);
         merged.into_iter().next().unwrap().1.unwrap_err()
+    }
+
+    #[test]
+    fn a_state_file_reads_back_as_written() {
+        let file = parse(Path::new("p.json"), &parts(1)[0]).unwrap();
+        let again = StateFile::new(file.part, &file.service_name, file.tables.clone());
+        assert_eq!((again.format.as_str(), again.version), (FORMAT, VERSION));
+        assert!(
+            again.written_by.starts_with("dynameta "),
+            "{}",
+            again.written_by
+        );
+        let bytes = serde_json::to_vec(&again).unwrap();
+        let back = parse(Path::new("p.json"), &bytes).unwrap();
+        assert_eq!(back.part, Part::WHOLE);
+        assert_eq!(back.tables.len(), 1);
+        assert_eq!(back.tables[0].stats.rows, 300);
+    }
+
+    #[test]
+    fn other_formats_versions_and_services_are_refused_by_name() {
+        let e = merge(&[b"[1, 2".to_vec()]).unwrap_err().to_string();
+        assert!(
+            e.contains("part1.json is not a dynameta profile state (not JSON"),
+            "{e}"
+        );
+        let files = edited(&parts(1), 0, |v| v["format"] = "something-else".into());
+        let e = merge(&files).unwrap_err().to_string();
+        assert!(
+            e.contains("no \"format\": \"dynameta-profile-state\""),
+            "{e}"
+        );
+        let files = edited(&parts(1), 0, |v| {
+            v["version"] = 2.into();
+            v["writtenBy"] = "dynameta 9.9.9".into();
+        });
+        let e = merge(&files).unwrap_err().to_string();
+        assert!(
+            e.contains("profile state version 2 (written by dynameta 9.9.9)"),
+            "{e}"
+        );
+        let files = edited(&parts(1), 0, |v| v["serviceName"] = "other".into());
+        let e = merge(&files).unwrap_err().to_string();
+        assert!(
+            e.contains("written for serviceName `other`, but this workflow's serviceName is `svc`"),
+            "{e}"
+        );
+        let files = edited(&parts(1), 0, |v| v["surprise"] = 1.into());
+        let e = merge(&files).unwrap_err().to_string();
+        assert!(e.contains("part1.json: surprise: unknown field"), "{e}");
+    }
+
+    #[test]
+    fn parts_given_twice_missing_or_none_are_refused() {
+        let three = parts(3);
+        let e = merge(&[three[0].clone(), three[0].clone(), three[1].clone()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("part 1/3 given twice (part1.json and part2.json)"),
+            "{e}"
+        );
+        let e = merge(&three[..2]).unwrap_err().to_string();
+        assert!(e.contains("part 3/3 missing"), "{e}");
+        let e = merge(&[]).unwrap_err().to_string();
+        assert!(e.contains("no state file given"), "{e}");
+        let files = edited(&parts(1), 0, |v| v["tables"] = serde_json::json!([]));
+        let e = merge(&files).unwrap_err().to_string();
+        assert!(e.contains("the state files hold no table"), "{e}");
+    }
+
+    #[test]
+    fn parts_of_different_plans_fail_the_table() {
+        // Part 2 read the segments part 1 read.
+        let files = edited(&parts(2), 1, |v| {
+            v["tables"][0]["segments"] = serde_json::json!([0, 2]);
+        });
+        let e = table_error(merge(&files));
+        assert!(e.contains("segment 0 is in two parts (part 2/2"), "{e}");
+        // Part 2 planned another sample.
+        let files = edited(&parts(2), 1, |v| {
+            v["tables"][0]["sample"] = serde_json::json!({"percentage": 50.0});
+        });
+        let e = table_error(merge(&files));
+        assert!(e.contains("planned another read"), "{e}");
+        // A table only part 1 has: not in part 2, which failed on it.
+        let files = edited(&parts(2), 1, |v| v["tables"][0]["name"] = "u".into());
+        let merged = merge(&files).unwrap();
+        assert_eq!(merged.len(), 2);
+        for (name, read) in merged {
+            let e = read.unwrap_err();
+            let lacking = if name == "t" { "2/2" } else { "1/2" };
+            assert!(e.contains(&format!("not in part {lacking}")), "{name}: {e}");
+        }
     }
 
     #[test]
