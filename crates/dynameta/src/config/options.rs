@@ -42,7 +42,7 @@ pub struct ConnectionArguments {
     /// table (the export's ARN, or its `s3://bucket/prefix/AWSDynamoDB/<exportId>/`).
     pub exports: std::collections::BTreeMap<String, String>,
     /// Profiler: S3 endpoint for reading exports (S3-compatible stores, moto in tests).
-    #[serde(rename = "s3EndpointURL", alias = "s3EndpointUrl")]
+    #[serde(rename = "s3EndpointURL")]
     pub s3_endpoint_url: Option<String>,
     /// Profiler: export data files read at once per table.
     pub export_workers: u32,
