@@ -27,6 +27,8 @@
 //! of an older version is upgraded in place, in one transaction, by the first writer
 //! that opens it; a reader upgrades a copy in memory.
 
+#![forbid(unsafe_code)]
+
 pub mod diff;
 mod migrate_v3;
 mod model;

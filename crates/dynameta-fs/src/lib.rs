@@ -10,6 +10,8 @@
 //! [`terminal`] escapes text from table data for human-readable output: one function
 //! that both the catalog crate (`show`, `diff`) and the binary use.
 
+#![forbid(unsafe_code)]
+
 pub mod input;
 mod kind;
 pub mod output;

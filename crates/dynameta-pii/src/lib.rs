@@ -8,6 +8,8 @@
 //! Modules: `recognizers` (one content validator per entity), `names` (column-name
 //! patterns), `score` (combining evidence).
 
+#![forbid(unsafe_code)]
+
 mod leaves;
 mod names;
 mod recognizers;

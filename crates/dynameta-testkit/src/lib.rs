@@ -6,6 +6,8 @@
 //! run under a tiny shell guard that kills it when the test process exits, however it
 //! exits, so no server outlives a test run.
 
+#![forbid(unsafe_code)]
+
 pub mod corpus;
 pub mod fault_proxy;
 pub mod openmetadata_server;

@@ -174,18 +174,21 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Publish a file sink's output to the workflow's sink (scan in one place, publish from another).
     #[command(
-        after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink may be any: metadata-rest, local, file or console.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup."
+        after_help = "Example:\n  dynameta publish --from out.jsonl -c examples/openmetadata-rest.yaml\n\nThe workflow's sink may be any: metadata-rest, local, file or console.\nExit codes: 0 success, 1 some tables failed, 2 bad usage, config or server setup.",
+        mut_arg("quiet", |a| a.help(QUIET_WITHOUT_BAR))
     )]
     Publish(PublishArgs),
     /// Start a DynamoDB export to S3 of one table, for `profile` to read
     /// (connectionArguments.exports). The one command that is not read-only.
     #[command(
-        after_help = "Example:\n  dynameta export -c examples/profiler.yaml --table orders --s3-bucket my-exports --wait\n\nNeeds dynamodb:ExportTableToPointInTime (and DescribeExport with --wait), S3 write access to the bucket, and point-in-time recovery on the table. Billed per GB exported.\nExit codes: 0 started (with --wait: completed), 1 the export could not start or failed, 2 bad usage or config."
+        after_help = "Example:\n  dynameta export -c examples/profiler.yaml --table orders --s3-bucket my-exports --wait\n\nNeeds dynamodb:ExportTableToPointInTime (and DescribeExport with --wait), S3 write access to the bucket, and point-in-time recovery on the table. Billed per GB exported.\nExit codes: 0 started (with --wait: completed), 1 the export could not start or failed, 2 bad usage or config.",
+        mut_arg("quiet", |a| a.help(QUIET_WITHOUT_BAR))
     )]
     Export(ExportArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
-        after_help = "Example:\n  dynameta test-connection -c examples/local.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."
+        after_help = "Example:\n  dynameta test-connection -c examples/local.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config.",
+        mut_arg("quiet", |a| a.help(QUIET_WITHOUT_BAR))
     )]
     TestConnection(RunArgs),
     /// Write the HTML report of a local catalog (one self-contained file).
@@ -277,6 +280,11 @@ pub struct ShowArgs {
     #[arg(long, value_name = "FILE")]
     pub from: Option<PathBuf>,
 }
+
+/// `--quiet` of the commands that show no progress bar (`publish`, `export`,
+/// `test-connection`, `profile merge`): `RunArgs`'s help would offer a bar to hide.
+const QUIET_WITHOUT_BAR: &str =
+    "Logs only for warnings and errors (this command shows no progress bar)";
 
 /// Options of every command that runs a workflow. Flags that apply only to some
 /// commands (`--allow-empty`, `--allow-mass-delete`) are on those commands, so each
@@ -392,7 +400,8 @@ pub enum ProfileAction {
     /// Merge the state files of all N parts of a `--part I/N` run and publish the
     /// profiles to the workflow's sink, as one run would have.
     #[command(
-        after_help = "Example:\n  dynameta profile merge -c examples/profiler.yaml part-1.json part-2.json part-3.json\n\nExit codes: 0 success, 1 some tables failed, 2 bad usage or config, or the files are not all the parts of one run."
+        after_help = "Example:\n  dynameta profile merge -c examples/profiler.yaml part-1.json part-2.json part-3.json\n\nExit codes: 0 success, 1 some tables failed, 2 bad usage or config, or the files are not all the parts of one run.",
+        mut_arg("quiet", |a| a.help(QUIET_WITHOUT_BAR))
     )]
     Merge(MergeArgs),
 }

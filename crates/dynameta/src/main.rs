@@ -102,7 +102,12 @@ fn main() -> ExitCode {
         }
     };
     let workflow = &settings.workflow;
-    init_logging(workflow, args.log_format, args.quiet, secrets_of(workflow));
+    init_logging(
+        workflow.log_level,
+        args.log_format,
+        args.quiet,
+        secrets_of(workflow),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -281,7 +286,7 @@ async fn run(
             report(result, args.log_format)
         }
         config::Command::Classify => match explain {
-            Some(table) => match classify::explain(&settings.workflow, table).await {
+            Some(table) => match classify::explain(settings, table).await {
                 Ok(text) => {
                     // Column names and masked examples come from table data.
                     print!("{}", escape_lines(&redact_registered(&text)));
@@ -354,11 +359,11 @@ impl std::io::Write for RedactingStderr {
     }
 }
 
-fn init_logging(workflow: &Workflow, format: LogFormat, quiet: bool, secrets: Vec<Secret>) {
+fn init_logging(log_level: LogLevel, format: LogFormat, quiet: bool, secrets: Vec<Secret>) {
     for secret in &secrets {
         register(secret);
     }
-    let level = match workflow.log_level {
+    let level = match log_level {
         _ if quiet => "warn",
         LogLevel::Debug => "debug",
         LogLevel::Info => "info",

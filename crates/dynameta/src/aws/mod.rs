@@ -18,7 +18,7 @@ use aws_smithy_http_client::tls;
 
 pub use assume_role::AssumeRoleProvider;
 pub use error::{describe_sdk_error, error_chain, AwsError, CallFailure};
-pub use retry::{AsThrottling, Backoff, ThrottleRetry, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use retry::{AsThrottling, Backoff, Delays, ThrottleRetry, DEFAULT_THROTTLE_RETRY_SECONDS};
 pub use throttle::{is_throttle_body, is_throttle_code, ThrottleCounter};
 
 use crate::config::{AwsConfig, ConnectionArguments, DEFAULT_SESSION_NAME};

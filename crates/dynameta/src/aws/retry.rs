@@ -9,6 +9,15 @@
 //! throttled for `throttleRetrySeconds`: a table DynamoDB throttles forever still fails,
 //! with a message that says so.
 //!
+//! [`Delays`] is the one backoff computation of dynameta's own retry and poll loops:
+//! these throttling retries, the OpenMetadata REST client's retries and tag-patch
+//! rounds, and `dynameta export --wait`'s polling. The AWS SDK's own retries
+//! (`maxAttempts`) are its standard retry strategy, configured in [`super::connect`],
+//! not replaced. Hand-written (a dozen lines) rather than a crate such as `backon`:
+//! the throttling retry is bounded by time since the first throttled answer, not by
+//! a count, and the REST client honours `Retry-After`; both keep their loops and take
+//! only the wait from here.
+//!
 //! The SDK's adaptive retry mode (a client-side rate limiter) is not used: its limiter
 //! is shared by every request of the process, so one hot table would slow every other
 //! table down; the profiler's per-table read budget (`maxReadUnitsPerSecond`,
@@ -28,13 +37,61 @@ const BASE: Duration = Duration::from_millis(500);
 /// Largest backoff ceiling (the SDK's own `max_backoff` is 20 s).
 const CAP: Duration = Duration::from_secs(10);
 
+/// Exponential backoff with jitter: the wait before retry `n` (0-based) is a uniform
+/// share between `floor` and 1 of the ceiling `base × 2ⁿ`, capped at `cap`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delays {
+    /// The first ceiling.
+    pub base: Duration,
+    /// The largest ceiling.
+    pub cap: Duration,
+    /// The least share of the ceiling a wait is: 0 is "full jitter" (waits of many
+    /// clients spread out), 1 is no jitter.
+    pub floor: f64,
+}
+
+impl Delays {
+    /// Full jitter: waits anywhere between zero and the ceiling.
+    pub const fn full_jitter(base: Duration, cap: Duration) -> Delays {
+        Delays {
+            base,
+            cap,
+            floor: 0.0,
+        }
+    }
+
+    /// No jitter: the ceiling itself (a poll of one thing, nobody to spread out from).
+    pub const fn doubling(base: Duration, cap: Duration) -> Delays {
+        Delays {
+            base,
+            cap,
+            floor: 1.0,
+        }
+    }
+
+    /// The ceiling of retry `n` (0-based): `base × 2ⁿ`, at most `cap`.
+    pub fn ceiling(&self, n: u32) -> Duration {
+        self.base.saturating_mul(1u32 << n.min(16)).min(self.cap)
+    }
+
+    /// The wait before retry `n` (0-based).
+    pub fn wait(&self, n: u32) -> Duration {
+        let floor = self.floor.clamp(0.0, 1.0);
+        let share = if floor >= 1.0 {
+            1.0
+        } else {
+            floor + (1.0 - floor) * fastrand::f64()
+        };
+        self.ceiling(n).mul_f64(share)
+    }
+}
+
 /// How long a call that DynamoDB keeps throttling is retried, and how.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThrottleRetry {
     /// Longest a call keeps being retried while it is throttled.
     pub give_up_after: Duration,
-    base: Duration,
-    cap: Duration,
+    delays: Delays,
 }
 
 impl Default for ThrottleRetry {
@@ -48,8 +105,7 @@ impl ThrottleRetry {
     pub fn new(give_up_after: Duration) -> ThrottleRetry {
         ThrottleRetry {
             give_up_after,
-            base: BASE,
-            cap: CAP,
+            delays: Delays::full_jitter(BASE, CAP),
         }
     }
 
@@ -124,12 +180,7 @@ impl Backoff {
     /// here, i.e. after the SDK's own attempts).
     pub fn next_wait(&mut self) -> Option<Duration> {
         let started = *self.started.get_or_insert_with(Instant::now);
-        let ceiling = self
-            .policy
-            .base
-            .saturating_mul(1u32 << self.retries.min(16))
-            .min(self.policy.cap);
-        let wait = ceiling.mul_f64(fastrand::f64());
+        let wait = self.policy.delays.wait(self.retries);
         if started.elapsed() + wait >= self.policy.give_up_after {
             return None;
         }
@@ -223,6 +274,32 @@ mod tests {
         let late = &waits[10..];
         assert!(late.iter().any(|w| *w < CAP / 4), "{late:?}");
         assert!(late.iter().any(|w| *w > CAP * 3 / 4), "{late:?}");
+    }
+
+    #[test]
+    fn delays_double_up_to_the_cap_within_their_jitter() {
+        let rest = Delays {
+            base: Duration::from_millis(200),
+            cap: Duration::from_secs(10),
+            floor: 0.1,
+        };
+        for n in 0..40 {
+            let ceiling = rest.ceiling(n);
+            assert_eq!(
+                ceiling,
+                (Duration::from_millis(200) * 2u32.pow(n.min(16))).min(Duration::from_secs(10))
+            );
+            let wait = rest.wait(n);
+            assert!(
+                wait <= ceiling && wait >= ceiling.mul_f64(0.1),
+                "{n}: {wait:?}"
+            );
+        }
+        let poll = Delays::doubling(Duration::from_secs(1), Duration::from_secs(30));
+        let waits: Vec<u64> = (0..7).map(|n| poll.wait(n).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
+        // No overflow however many retries.
+        assert_eq!(poll.wait(u32::MAX), Duration::from_secs(30));
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub use error::{is_secret_key, is_secret_path, ConfigError};
 pub use filter::{Filter, FilterPattern};
 pub use options::{ConnectionArguments, Export, ExportRef, DEFAULT_THROTTLE_RETRY_SECONDS};
 pub use settings::{
-    FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_PROFILE_THREADS,
-    DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_THREADS,
+    ClassifySettings, FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_CONFIDENCE,
+    DEFAULT_PROFILE_THREADS, DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_SAMPLE_ROWS, DEFAULT_THREADS,
 };
 pub use workflow::{
     AutoClassificationPipeline, AwsConfig, DynamoDbConnection, JwtConfig, LogLevel,
@@ -116,6 +116,8 @@ pub struct Workflow {
     pub ingest: IngestSettings,
     /// What `profile` does, defaults applied.
     pub profile: ProfileSettings,
+    /// What `classify` does, defaults applied.
+    pub classify: ClassifySettings,
     /// How failed tables decide the exit code (`raiseOnError`, `successThreshold`).
     pub failure_policy: FailurePolicy,
     /// Profiler pipeline settings (defaults when the file holds another pipeline).
@@ -239,18 +241,61 @@ pub fn decode<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, Conf
     })
 }
 
+/// The checked workflow from its decoded sections: one resolver per section, each
+/// deciding its defaults and checks in one place.
 fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> {
     let source = raw.source;
-    if !source.kind.eq_ignore_ascii_case("dynamodb") {
+    let connection = resolve_connection(&source.kind, source.service_connection)?;
+    let pipelines = resolve_pipelines(source.source_config.config, command)?;
+    let options = connection.connection_arguments.clone().unwrap_or_default();
+    check_options(&options)?;
+    let filters = resolve_filters(&pipelines, &connection)?;
+    let classification_filter = Filter::compile(
+        pipelines
+            .classification
+            .classification_filter_pattern
+            .as_ref(),
+        "source.sourceConfig.config.classificationFilterPattern",
+    )?;
+    let run = resolve_workflow_config(raw.workflow_config)?;
+    let sink = resolve_sink(raw.sink, command)?;
+    let (service_name, database_name) = resolve_names(source.service_name, &connection)?;
+
+    Ok(Workflow {
+        service_name,
+        ingest: ingest_settings(&pipelines.metadata),
+        profile: profile_settings(&pipelines.profiler),
+        classify: classify_settings(&pipelines.classification, &options),
+        connection,
+        options,
+        metadata: pipelines.metadata,
+        failure_policy: run.failure_policy,
+        profiler: pipelines.profiler,
+        classification: pipelines.classification,
+        classification_filter,
+        filters,
+        database_name,
+        sink,
+        server: run.server,
+        log_level: run.log_level,
+    })
+}
+
+/// `source.type` and `source.serviceConnection`: a DynamoDB connection whose AWS part
+/// is usable.
+fn resolve_connection(
+    kind: &str,
+    service_connection: Option<workflow::RawServiceConnection>,
+) -> Result<DynamoDbConnection, ConfigError> {
+    if !kind.eq_ignore_ascii_case("dynamodb") {
         return Err(ConfigError::invalid(
             "source.type",
             format!(
-                "`{}` is not supported; dynameta reads DynamoDB only, set `type: dynamodb`.",
-                source.kind
+                "`{kind}` is not supported; dynameta reads DynamoDB only, set `type: dynamodb`."
             ),
         ));
     }
-    let Some(connection) = source.service_connection.map(|c| c.config) else {
+    let Some(connection) = service_connection.map(|c| c.config) else {
         return Err(ConfigError::invalid(
             "source.serviceConnection",
             format!(
@@ -267,18 +312,35 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             ));
         }
     }
-    let aws_key = "source.serviceConnection.config.awsConfig";
-    check_aws(&connection.aws_config, aws_key)?;
+    check_aws(
+        &connection.aws_config,
+        "source.serviceConnection.config.awsConfig",
+    )?;
+    Ok(connection)
+}
 
-    let pipeline_value = source.source_config.config.unwrap_or(Value::Null);
-    let pipeline_type = pipeline_value
+/// The three pipelines `source.sourceConfig.config` may hold: the one written,
+/// decoded and checked, and the others at their defaults.
+struct Pipelines {
+    /// `type` as written (`DatabaseMetadata` when absent).
+    kind: String,
+    metadata: MetadataPipeline,
+    profiler: ProfilerPipeline,
+    classification: AutoClassificationPipeline,
+}
+
+/// `source.sourceConfig.config`: the pipeline `command` runs.
+fn resolve_pipelines(value: Option<Value>, command: Command) -> Result<Pipelines, ConfigError> {
+    const KEY: &str = "source.sourceConfig.config";
+    let value = value.unwrap_or(Value::Null);
+    let kind = value
         .get("type")
         .and_then(Value::as_str)
         .unwrap_or("DatabaseMetadata")
         .to_string();
     if let Some(expected) = command.pipeline_type() {
-        if pipeline_type != expected {
-            let right = match pipeline_type.as_str() {
+        if kind != expected {
+            let right = match kind.as_str() {
                 "DatabaseMetadata" => "`dynameta ingest`",
                 "Profiler" => "`dynameta profile`",
                 "AutoClassification" => "`dynameta classify`",
@@ -287,45 +349,42 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             return Err(ConfigError::invalid(
                 "source.sourceConfig.config.type",
                 format!(
-                    "`dynameta {}` needs `type: {expected}`, but this file holds a `{pipeline_type}` pipeline (run it with {right}).",
+                    "`dynameta {}` needs `type: {expected}`, but this file holds a `{kind}` pipeline (run it with {right}).",
                     command.name()
                 ),
             ));
         }
     }
-    let metadata: MetadataPipeline = if pipeline_type == "DatabaseMetadata" {
-        let v = if pipeline_value.is_null() {
-            Value::Object(Default::default())
-        } else {
-            pipeline_value.clone()
-        };
-        decode(v, "source.sourceConfig.config")?
+    let empty = || Value::Object(Default::default());
+    let metadata: MetadataPipeline = if kind == "DatabaseMetadata" && !value.is_null() {
+        decode(value.clone(), KEY)?
     } else {
-        decode(
-            Value::Object(Default::default()),
-            "source.sourceConfig.config",
-        )?
+        decode(empty(), KEY)?
     };
-    let profiler: ProfilerPipeline = if pipeline_type == "Profiler" {
-        let profiler: ProfilerPipeline =
-            decode(pipeline_value.clone(), "source.sourceConfig.config")?;
+    let profiler = if kind == "Profiler" {
+        let profiler: ProfilerPipeline = decode(value.clone(), KEY)?;
         check_profiler(&profiler)?;
         profiler
     } else {
         ProfilerPipeline::default()
     };
-    let classification: AutoClassificationPipeline = if pipeline_type == "AutoClassification" {
-        let c: AutoClassificationPipeline =
-            decode(pipeline_value.clone(), "source.sourceConfig.config")?;
+    let classification = if kind == "AutoClassification" {
+        let c: AutoClassificationPipeline = decode(value, KEY)?;
         check_classification(&c)?;
         c
     } else {
         AutoClassificationPipeline::default()
     };
-    let classification_filter = Filter::compile(
-        classification.classification_filter_pattern.as_ref(),
-        "source.sourceConfig.config.classificationFilterPattern",
-    )?;
+    check_metadata(&metadata)?;
+    Ok(Pipelines {
+        kind,
+        metadata,
+        profiler,
+        classification,
+    })
+}
+
+fn check_metadata(metadata: &MetadataPipeline) -> Result<(), ConfigError> {
     if let Some(threads) = metadata.threads {
         in_range(
             "source.sourceConfig.config.threads",
@@ -342,14 +401,23 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             "Remove the key (or set it to true); to skip some tables use tableFilterPattern.",
         ));
     }
-    let ingest = IngestSettings {
+    Ok(())
+}
+
+/// What `ingest` does: the metadata pipeline with its defaults.
+fn ingest_settings(metadata: &MetadataPipeline) -> IngestSettings {
+    IngestSettings {
         threads: metadata.threads.map_or(DEFAULT_THREADS, |t| t as usize),
         include_tags: metadata.include_tags.unwrap_or(true),
         mark_deleted_tables: metadata.mark_deleted_tables.unwrap_or(true),
         override_metadata: metadata.override_metadata.unwrap_or(false),
         extract_json_schema: metadata.extract_json_schema.unwrap_or(false),
-    };
-    let profile = ProfileSettings {
+    }
+}
+
+/// What `profile` does: the profiler pipeline with its defaults.
+fn profile_settings(profiler: &ProfilerPipeline) -> ProfileSettings {
+    ProfileSettings {
         threads: profiler
             .thread_count
             .map_or(DEFAULT_PROFILE_THREADS, |t| t as usize),
@@ -358,11 +426,31 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 .timeout_seconds
                 .unwrap_or(DEFAULT_PROFILE_TIMEOUT_SECONDS),
         ),
-    };
+    }
+}
 
-    let options = connection.connection_arguments.clone().unwrap_or_default();
-    check_options(&options)?;
+/// What `classify` does: the auto-classification pipeline and the connection's
+/// classification options with their defaults (OpenMetadata's where it has one).
+pub(crate) fn classify_settings(
+    pipeline: &AutoClassificationPipeline,
+    options: &ConnectionArguments,
+) -> ClassifySettings {
+    ClassifySettings {
+        threads: DEFAULT_THREADS,
+        confidence: pipeline.confidence.unwrap_or(DEFAULT_CONFIDENCE),
+        tag_columns: pipeline.enable_auto_classification != Some(false),
+        sample_rows: (pipeline.store_sample_data == Some(true))
+            .then(|| pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize),
+        values_per_column: options.classification_values_per_column as usize,
+        mask_sensitive_sample_data: options.mask_sensitive_sample_data,
+    }
+}
 
+/// Database, schema and table filters: the pipeline's, else the connection's.
+fn resolve_filters(
+    pipelines: &Pipelines,
+    connection: &DynamoDbConnection,
+) -> Result<Filters, ConfigError> {
     let conn_key = "source.serviceConnection.config";
     let pipe_key = "source.sourceConfig.config";
     let pick =
@@ -372,29 +460,36 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             (None, Some(c)) => Filter::compile(Some(c), &format!("{conn_key}.{name}")),
             (None, None) => Ok(Filter::default()),
         };
-    let (db_pattern, schema_pattern, table_pattern, use_fqn) = if pipeline_type == "Profiler" {
-        (
-            &profiler.database_filter_pattern,
-            &profiler.schema_filter_pattern,
-            &profiler.table_filter_pattern,
-            profiler.use_fqn_for_filtering,
-        )
-    } else if pipeline_type == "AutoClassification" {
-        (
-            &classification.database_filter_pattern,
-            &classification.schema_filter_pattern,
-            &classification.table_filter_pattern,
-            classification.use_fqn_for_filtering,
-        )
-    } else {
-        (
-            &metadata.database_filter_pattern,
-            &metadata.schema_filter_pattern,
-            &metadata.table_filter_pattern,
-            metadata.use_fqn_for_filtering,
-        )
+    let (db_pattern, schema_pattern, table_pattern, use_fqn) = match pipelines.kind.as_str() {
+        "Profiler" => {
+            let p = &pipelines.profiler;
+            (
+                &p.database_filter_pattern,
+                &p.schema_filter_pattern,
+                &p.table_filter_pattern,
+                p.use_fqn_for_filtering,
+            )
+        }
+        "AutoClassification" => {
+            let c = &pipelines.classification;
+            (
+                &c.database_filter_pattern,
+                &c.schema_filter_pattern,
+                &c.table_filter_pattern,
+                c.use_fqn_for_filtering,
+            )
+        }
+        _ => {
+            let m = &pipelines.metadata;
+            (
+                &m.database_filter_pattern,
+                &m.schema_filter_pattern,
+                &m.table_filter_pattern,
+                m.use_fqn_for_filtering,
+            )
+        }
     };
-    let filters = Filters {
+    Ok(Filters {
         database: pick(
             db_pattern,
             &connection.database_filter_pattern,
@@ -411,26 +506,50 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             "tableFilterPattern",
         )?,
         use_fqn: use_fqn.unwrap_or(false),
-    };
+    })
+}
 
-    let workflow_config = raw.workflow_config;
-    if let Some(t) = workflow_config.as_ref().and_then(|w| w.success_threshold) {
+/// `workflowConfig`, defaults applied.
+struct RunConfig {
+    log_level: LogLevel,
+    failure_policy: FailurePolicy,
+    server: Option<OpenMetadataServerConfig>,
+}
+
+/// `workflowConfig`: logging, how failures end the run, the OpenMetadata server.
+fn resolve_workflow_config(
+    workflow_config: Option<RawWorkflowConfig>,
+) -> Result<RunConfig, ConfigError> {
+    let Some(w) = workflow_config else {
+        return Ok(RunConfig {
+            log_level: LogLevel::Info,
+            failure_policy: FailurePolicy::default(),
+            server: None,
+        });
+    };
+    if let Some(t) = w.success_threshold {
         in_range("workflowConfig.successThreshold", t, 0, 100, "percent")?;
     }
-    let log_level = workflow_config
-        .as_ref()
-        .and_then(|w| w.logger_level)
-        .unwrap_or(LogLevel::Info);
-    let failure_policy = FailurePolicy {
-        raise_on_error: workflow_config
-            .as_ref()
-            .and_then(|w| w.raise_on_error)
-            .unwrap_or(true),
-        success_threshold: workflow_config.as_ref().and_then(|w| w.success_threshold),
-    };
-    let server = workflow_config.and_then(|w| w.open_metadata_server_config);
+    if let Some(server) = &w.open_metadata_server_config {
+        check_server(server)?;
+    }
+    Ok(RunConfig {
+        log_level: w.logger_level.unwrap_or(LogLevel::Info),
+        failure_policy: FailurePolicy {
+            raise_on_error: w.raise_on_error.unwrap_or(true),
+            success_threshold: w.success_threshold,
+        },
+        server: w.open_metadata_server_config,
+    })
+}
 
-    let sink = match (raw.sink, command) {
+/// `sink:`: the section as written, the local catalog when absent (so a first run
+/// needs no server and no sink section), none for `test-connection`.
+fn resolve_sink(
+    sink: Option<workflow::RawSink>,
+    command: Command,
+) -> Result<Option<SinkSection>, ConfigError> {
+    Ok(match (sink, command) {
         (None, Command::TestConnection) => None,
         (None, Command::Publish) => {
             return Err(ConfigError::invalid(
@@ -438,8 +557,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 "required key is missing. `dynameta publish` sends to OpenMetadata: add `sink: {type: metadata-rest, config: {}}`.",
             ))
         }
-        // No sink named: the local catalog (`dynameta.db` in the working directory),
-        // so a first run needs no server and no sink section.
+        // No sink named: the local catalog (`dynameta.db` in the working directory).
         (None, _) => Some(SinkSection {
             kind: "local".to_string(),
             config: Value::Object(Default::default()),
@@ -453,17 +571,21 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 .unwrap_or_else(|| Value::Object(Default::default())),
             workflow_file: PathBuf::new(),
         }),
-    };
-    if let Some(server) = &server {
-        check_server(server)?;
-    }
+    })
+}
 
+/// `source.serviceName` (required) and `databaseName` (default `default`), both
+/// usable as OpenMetadata entity names.
+fn resolve_names(
+    service_name: Option<String>,
+    connection: &DynamoDbConnection,
+) -> Result<(String, String), ConfigError> {
     let database_name = connection
         .database_name
         .clone()
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_NAME.to_string());
-    let service_name = match source.service_name {
+    let service_name = match service_name {
         Some(name) if !name.trim().is_empty() => name,
         _ => {
             return Err(ConfigError::invalid(
@@ -477,24 +599,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         "source.serviceConnection.config.databaseName",
         &database_name,
     )?;
-
-    Ok(Workflow {
-        service_name,
-        connection,
-        options,
-        metadata,
-        ingest,
-        profile,
-        failure_policy,
-        profiler,
-        classification,
-        classification_filter,
-        filters,
-        database_name,
-        sink,
-        server,
-        log_level,
-    })
+    Ok((service_name, database_name))
 }
 
 fn check_aws(aws: &AwsConfig, key: &str) -> Result<(), ConfigError> {

@@ -43,7 +43,7 @@ pub struct ConnectionArguments {
     /// Each parsed once, when the workflow is read ([`Export`]).
     pub exports: std::collections::BTreeMap<String, Export>,
     /// Profiler: S3 endpoint for reading exports (S3-compatible stores, moto in tests).
-    #[serde(rename = "s3EndpointURL", alias = "s3EndpointUrl")]
+    #[serde(rename = "s3EndpointURL")]
     pub s3_endpoint_url: Option<String>,
     /// Profiler: export data files read at once per table.
     pub export_workers: u32,

@@ -10,6 +10,11 @@ pub const DEFAULT_PROFILE_THREADS: usize = 2;
 /// Per-table profiling time limit when `timeoutSeconds` is not set (OpenMetadata's).
 pub const DEFAULT_PROFILE_TIMEOUT_SECONDS: u64 = 43_200;
 
+/// OpenMetadata's default `confidence` of an auto-classification pipeline (0-100).
+pub const DEFAULT_CONFIDENCE: f64 = 80.0;
+/// OpenMetadata's default `sampleDataCount`.
+pub const DEFAULT_SAMPLE_ROWS: u32 = 50;
+
 /// `dynameta ingest` (a `DatabaseMetadata` pipeline).
 #[derive(Debug, Clone, PartialEq)]
 pub struct IngestSettings {
@@ -32,6 +37,28 @@ pub struct ProfileSettings {
     pub threads: usize,
     /// `timeoutSeconds`: per-table time limit.
     pub timeout: Duration,
+}
+
+/// `dynameta classify` (an `AutoClassification` pipeline).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassifySettings {
+    /// Tables classified at once. An auto-classification pipeline has no `threads`
+    /// key (OpenMetadata 2.0.7's databaseServiceAutoClassificationPipeline.json): as
+    /// many as ingest's default.
+    pub threads: usize,
+    /// `confidence`: the score (0-100) a recognizer needs to tag a column.
+    pub confidence: f64,
+    /// `enableAutoClassification` (default true): write the column tags.
+    pub tag_columns: bool,
+    /// `storeSampleData` and `sampleDataCount`: rows of sample data to store, `None`
+    /// when no sample data is stored.
+    pub sample_rows: Option<usize>,
+    /// `connectionArguments.classificationValuesPerColumn`: values per column handed to
+    /// the recognizers (at most).
+    pub values_per_column: usize,
+    /// `connectionArguments.maskSensitiveSampleData`: mask `PII.Sensitive` columns in
+    /// the stored sample data (credentials found in the data are masked always).
+    pub mask_sensitive_sample_data: bool,
 }
 
 /// How failed tables decide the exit code (`workflowConfig.raiseOnError` and
@@ -93,6 +120,24 @@ impl FailurePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classify_defaults_are_openmetadata_s() {
+        let pipeline = super::super::AutoClassificationPipeline::default();
+        let options = super::super::ConnectionArguments::default();
+        let s = super::super::classify_settings(&pipeline, &options);
+        assert_eq!(
+            s,
+            ClassifySettings {
+                threads: DEFAULT_THREADS,
+                confidence: 80.0,
+                tag_columns: true,
+                sample_rows: None,
+                values_per_column: 256,
+                mask_sensitive_sample_data: false,
+            }
+        );
+    }
 
     #[test]
     fn failure_policy_follows_openmetadata() {

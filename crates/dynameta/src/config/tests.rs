@@ -377,3 +377,91 @@ fn an_aws_config_string_is_never_quoted() {
     assert!(!message.contains("AKIA_DUMMY"), "{message}");
     assert!(message.contains("not shown"), "{message}");
 }
+
+/// `classify`'s settings are resolved once, here: OpenMetadata's defaults when the
+/// pipeline says nothing, the keys as written otherwise.
+#[test]
+fn classify_settings_are_resolved_from_the_pipeline_and_the_options() {
+    let pipeline = |extra: &str| {
+        MINIMAL
+            .replace(
+                "      type: DatabaseMetadata\n      tableFilterPattern:\n        includes: [\"orders.*\"]\n",
+                &format!("      type: AutoClassification\n{extra}"),
+            )
+            .replace(
+                "        endPointURL: http://127.0.0.1:8000\n",
+                "        endPointURL: http://127.0.0.1:8000\n      connectionArguments:\n        classificationValuesPerColumn: 17\n        maskSensitiveSampleData: true\n",
+            )
+    };
+    let defaults = parse(&pipeline(""), Path::new("wf.yaml"), Command::Classify, &env)
+        .unwrap()
+        .classify;
+    assert_eq!(
+        defaults,
+        ClassifySettings {
+            threads: DEFAULT_THREADS,
+            confidence: DEFAULT_CONFIDENCE,
+            tag_columns: true,
+            sample_rows: None,
+            values_per_column: 17,
+            mask_sensitive_sample_data: true,
+        }
+    );
+    let written = parse(
+        &pipeline("      confidence: 65\n      enableAutoClassification: false\n      storeSampleData: true\n"),
+        Path::new("wf.yaml"),
+        Command::Classify,
+        &env,
+    )
+    .unwrap()
+    .classify;
+    assert_eq!(written.confidence, 65.0);
+    assert!(!written.tag_columns);
+    assert_eq!(written.sample_rows, Some(DEFAULT_SAMPLE_ROWS as usize));
+    let counted = parse(
+        &pipeline("      storeSampleData: true\n      sampleDataCount: 7\n"),
+        Path::new("wf.yaml"),
+        Command::Classify,
+        &env,
+    )
+    .unwrap()
+    .classify;
+    assert_eq!(counted.sample_rows, Some(7));
+}
+
+/// One spelling of the S3 endpoint key, as OpenMetadata spells endpoints
+/// (`endPointURL`): the other is an unknown key whose error names the right one.
+#[test]
+fn the_s3_endpoint_key_has_one_spelling() {
+    let with = |key: &str| {
+        MINIMAL.replace(
+            "        endPointURL: http://127.0.0.1:8000\n",
+            &format!("        endPointURL: http://127.0.0.1:8000\n      connectionArguments:\n        {key}: http://127.0.0.1:5000\n"),
+        )
+    };
+    let wf = parse(
+        &with("s3EndpointURL"),
+        Path::new("wf.yaml"),
+        Command::Ingest,
+        &env,
+    )
+    .unwrap();
+    assert_eq!(
+        wf.options.s3_endpoint_url.as_deref(),
+        Some("http://127.0.0.1:5000")
+    );
+    let err = parse(
+        &with("s3EndpointUrl"),
+        Path::new("wf.yaml"),
+        Command::Ingest,
+        &env,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("connectionArguments.s3EndpointUrl"), "{err}");
+    assert!(err.contains("Did you mean `s3EndpointURL`?"), "{err}");
+    assert!(
+        !err.contains("`s3EndpointUrl`,"),
+        "listed as allowed: {err}"
+    );
+}

@@ -88,6 +88,8 @@ struct EventParser<'a> {
     failed: bool,
 }
 
+// The one unsafe code of the workspace (see the root Cargo.toml's lints).
+#[allow(unsafe_code)]
 impl<'a> EventParser<'a> {
     fn new(input: &'a [u8]) -> Self {
         let mut sys = Box::new(MaybeUninit::<unsafe_yaml::yaml_parser_t>::uninit());
@@ -141,6 +143,7 @@ impl<'a> EventParser<'a> {
     }
 }
 
+#[allow(unsafe_code)]
 impl Drop for EventParser<'_> {
     fn drop(&mut self) {
         if self.initialized {

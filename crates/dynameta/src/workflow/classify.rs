@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use super::summary::{ClassificationCounts, Summary};
 use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
 use crate::aws::{self, Connection};
-use crate::config::{Command, Workflow};
+use crate::config::{ClassifySettings, Command, ConnectionArguments};
 use crate::openmetadata::Column;
 use crate::processors::classifier::{
     classify_table, sample_data, tag_label, targets, ColumnResult, ColumnTag, ColumnValues,
@@ -23,10 +23,7 @@ use crate::sinks::{Opening, Record};
 use crate::source::{self, Capabilities, Item, SourceError};
 use dynameta_pii::{Classification, Sensitivity};
 
-/// OpenMetadata's default `confidence`.
-pub const DEFAULT_CONFIDENCE: f64 = 80.0;
-/// OpenMetadata's default `sampleDataCount`.
-pub const DEFAULT_SAMPLE_ROWS: u32 = 50;
+pub use crate::config::{DEFAULT_CONFIDENCE, DEFAULT_SAMPLE_ROWS};
 
 /// One table, sampled and scored.
 pub struct ClassifiedTable {
@@ -60,37 +57,35 @@ pub enum ClassifyError {
     },
 }
 
-/// Samples and scores one table.
+/// Samples and scores one table; `options` say how to sample it.
 pub async fn classify_one(
     connection: &Connection,
-    workflow: &Workflow,
+    settings: &ClassifySettings,
+    options: &ConnectionArguments,
     scope: &Scope,
     name: &str,
     capabilities: &Capabilities,
 ) -> Result<ClassifiedTable, ClassifyError> {
     let err = |e: SourceError| e.for_command(Command::Classify);
     let table = super::describe_for_scan(connection, name, capabilities, Command::Classify).await?;
-    let pipeline = &workflow.classification;
-    let rows_kept = match pipeline.store_sample_data {
-        Some(true) => (pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize)
-            .min(MAX_SAMPLE_ROWS),
-        _ => 0,
-    };
-    let cap = workflow.options.classification_values_per_column as usize;
+    let rows_kept = settings
+        .sample_rows
+        .map_or(0, |rows| rows.min(MAX_SAMPLE_ROWS));
+    let cap = settings.values_per_column;
     // Only the items the recognizers and the sample data use are kept in memory.
     let keep = u32::try_from(cap.max(rows_kept)).unwrap_or(u32::MAX);
     // The sample draws from the table's read budget, as the profiler's scan does.
     let budget = source::read_budget(
-        workflow.options.max_read_capacity_percent,
-        workflow.options.max_read_units_per_second,
+        options.max_read_capacity_percent,
+        options.max_read_units_per_second,
         &table,
     )
     .map(source::TokenBucket::new);
     let sampled = source::sample_table(
         &connection.dynamodb,
         name,
-        workflow.options.sample_size,
-        workflow.options.sample_segments,
+        options.sample_size,
+        options.sample_segments,
         table.item_count,
         keep,
         budget.as_ref(),
@@ -130,22 +125,13 @@ pub async fn classify_one(
     })
 }
 
-/// The confidence threshold of the workflow (0-100).
-fn threshold(workflow: &Workflow) -> f64 {
-    workflow
-        .classification
-        .confidence
-        .unwrap_or(DEFAULT_CONFIDENCE)
-}
-
 /// Records for one classified table, counting tags into `counts`.
 pub fn table_records(
-    workflow: &Workflow,
+    settings: &ClassifySettings,
     table: &ClassifiedTable,
     counts: &mut ClassificationCounts,
 ) -> Vec<Record> {
-    let pipeline = &workflow.classification;
-    let threshold = threshold(workflow);
+    let threshold = settings.confidence;
     let mut records = Vec::new();
     let mut sensitive_tops = HashSet::new();
     // Secrets found in the data are masked in sample data whatever the options say.
@@ -191,15 +177,14 @@ pub fn table_records(
             confidence: (winner.confidence * 100.0).round() / 100.0,
         });
     }
-    if pipeline.enable_auto_classification != Some(false) {
+    if settings.tag_columns {
         records.push(Record::ColumnTags {
             table: table.fqn.clone(),
             payload: tags,
         });
     }
-    if pipeline.store_sample_data == Some(true) {
-        let rows = pipeline.sample_data_count.unwrap_or(DEFAULT_SAMPLE_ROWS) as usize;
-        let masked = if workflow.options.mask_sensitive_sample_data {
+    if let Some(rows) = settings.sample_rows {
+        let masked = if settings.mask_sensitive_sample_data {
             sensitive_tops
         } else {
             credential_tops
@@ -253,10 +238,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
         }
     }
 
-    // An auto-classification pipeline has no `threads` key (OpenMetadata 2.0.7's
-    // databaseServiceAutoClassificationPipeline.json): as many tables at once as
-    // ingest's default.
-    let threads = crate::config::DEFAULT_THREADS;
+    let (classify, options) = (&workflow.classify, &workflow.options);
     let progress = Progress::new(selected.len() as u64, flags.quiet);
     let capabilities = Capabilities::default();
     let connection = run.connection.clone();
@@ -265,13 +247,13 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
     let mut counts = ClassificationCounts::default();
     run.tables(
         selected,
-        threads,
+        classify.threads,
         &progress,
-        |name| async move { classify_one(conn, workflow, scope_ref, &name, caps).await },
+        |name| async move { classify_one(conn, classify, options, scope_ref, &name, caps).await },
         |_, table: ClassifiedTable, summary| {
             summary.items_sampled += table.items_sampled;
             summary.consumed_read_units += table.consumed_read_units;
-            table_records(workflow, &table, &mut counts)
+            table_records(classify, &table, &mut counts)
         },
     )
     .await;
@@ -281,19 +263,24 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
 
 /// `--explain TABLE`: samples and scores one table and renders why each column was
 /// or was not tagged. Values shown are masked. Nothing is written.
-pub async fn explain(workflow: &Workflow, table: &str) -> Result<String, RunError> {
+pub async fn explain(settings: &Settings, table: &str) -> Result<String, RunError> {
+    let workflow = &settings.workflow;
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
     let classified = classify_one(
         &connection,
-        workflow,
+        &workflow.classify,
+        &workflow.options,
         &scope,
         table,
         &Capabilities::default(),
     )
     .await;
     match classified {
-        Ok(classified) => Ok(render_explanation(&classified, threshold(workflow))),
+        Ok(classified) => Ok(render_explanation(
+            &classified,
+            workflow.classify.confidence,
+        )),
         Err(ClassifyError::Source(e)) if e.failure.code == "ResourceNotFoundException" => {
             let names =
                 crate::source::list_tables(&connection.dynamodb, &connection.throttle_retry)

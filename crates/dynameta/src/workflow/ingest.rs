@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::summary::Summary;
 use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
 use crate::aws::Connection;
-use crate::config::{Command, Workflow};
+use crate::config::{Command, ConnectionArguments};
 use crate::processors::inference::{ColumnOptions, Sample};
 use crate::processors::mapping::{self, Scope};
 use crate::sinks::{Opening, Record, SamplingStats};
@@ -70,14 +70,14 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
     let progress = Progress::new(selected.len() as u64, flags.quiet);
     let capabilities = Capabilities::default();
     let connection = run.connection.clone();
-    let (conn, caps) = (&connection, &capabilities);
+    let (conn, caps, options) = (&connection, &capabilities, &workflow.options);
     // What could not be read (TTL, PITR, tags), grouped over tables for the summary.
     let mut side_warnings: BTreeMap<String, Vec<String>> = BTreeMap::new();
     run.tables(
         selected,
         threads,
         &progress,
-        |name| async move { process_table(conn, workflow, &name, include_tags, caps).await },
+        |name| async move { process_table(conn, options, &name, include_tags, caps).await },
         |name, (described, sampled): (Described, SampleOutcome<Sample>), summary| {
             for (what, why) in &described.table.unavailable {
                 side_warnings
@@ -87,7 +87,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
             }
             summary.items_sampled += sampled.items;
             summary.consumed_read_units += sampled.consumed_read_units;
-            table_records(&scope, conn, workflow, described, sampled, column_options).into()
+            table_records(&scope, conn, options, described, sampled, column_options).into()
         },
     )
     .await;
@@ -103,10 +103,10 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
     Ok(run.finish(workflow.ingest.mark_deleted_tables).await)
 }
 
-/// Describes and samples one table.
+/// Describes and samples one table as `options` say.
 async fn process_table(
     connection: &Connection,
-    workflow: &Workflow,
+    options: &ConnectionArguments,
     name: &str,
     include_tags: bool,
     capabilities: &Capabilities,
@@ -129,16 +129,16 @@ async fn process_table(
         );
         // The sample draws from the table's read budget, as the profiler's scan does.
         let budget = source::read_budget(
-            workflow.options.max_read_capacity_percent,
-            workflow.options.max_read_units_per_second,
+            options.max_read_capacity_percent,
+            options.max_read_units_per_second,
             &described.table,
         )
         .map(source::TokenBucket::new);
         let sampled: SampleOutcome<Sample> = source::sample_table(
             &connection.dynamodb,
             name,
-            workflow.options.sample_size,
-            workflow.options.sample_segments,
+            options.sample_size,
+            options.sample_segments,
             described.table.item_count,
             0,
             budget.as_ref(),
@@ -163,7 +163,7 @@ async fn process_table(
 fn table_records(
     scope: &Scope,
     connection: &Connection,
-    workflow: &Workflow,
+    arguments: &ConnectionArguments,
     described: Described,
     sampled: SampleOutcome<Sample>,
     options: ColumnOptions,
@@ -188,7 +188,7 @@ fn table_records(
             attributes: sampled.sample.summaries(),
             sampling: SamplingStats {
                 items_sampled: sampled.items,
-                sample_size: workflow.options.sample_size,
+                sample_size: arguments.sample_size,
                 segments: sampled.segments,
                 requests: sampled.requests,
                 consumed_read_units: sampled.consumed_read_units,

@@ -19,7 +19,7 @@ pub use runner::{Finish, Run, Started};
 use std::path::Path;
 
 use crate::aws::Connection;
-use crate::config::{self, Command, ConfigError, Workflow};
+use crate::config::{self, Command, ConfigError, Filters, Workflow};
 use crate::processors::mapping::Scope;
 use crate::sinks::{self, SinkConfig, SinkError};
 pub use summary::Summary;
@@ -92,10 +92,14 @@ impl RunError {
     }
 }
 
-/// True when the filters keep table `name` (OpenMetadata semantics, with
-/// `useFqnForFiltering` matching fully qualified names).
+/// True when the workflow's filters keep table `name` (see [`filters_select`]).
 pub fn selects(workflow: &Workflow, scope: &Scope, name: &str) -> bool {
-    let filters = &workflow.filters;
+    filters_select(&workflow.filters, scope, name)
+}
+
+/// True when `filters` keep table `name` (OpenMetadata semantics, with
+/// `useFqnForFiltering` matching fully qualified names).
+pub fn filters_select(filters: &Filters, scope: &Scope, name: &str) -> bool {
     let (db, schema, table) = if filters.use_fqn {
         (
             scope.database_fqn(),
@@ -192,7 +196,7 @@ pub async fn describe_for_scan(
 /// reason is also a summary warning), unless `flags.allow_empty`.
 pub async fn list_and_select(
     connection: &Connection,
-    workflow: &Workflow,
+    filters: &Filters,
     scope: &Scope,
     summary: &mut Summary,
     flags: &RunFlags,
@@ -215,13 +219,15 @@ pub async fn list_and_select(
     let (selected, filtered): (Vec<String>, Vec<String>) = names
         .iter()
         .cloned()
-        .partition(|n| selects(workflow, scope, n));
+        .partition(|n| filters_select(filters, scope, n));
     for name in &filtered {
         tracing::debug!(table = %name, "filtered out");
     }
     summary.filtered.extend(filtered);
-    if let Some(why) = nothing_selected(connection, workflow, &names, selected.len()) {
-        tracing::warn!("{why}");
+    if let Some(why) = nothing_selected(connection, filters, &names, selected.len()) {
+        // Shown once, in the summary's warnings (text or JSON): a log line too would
+        // print the same warning twice in one run.
+        tracing::debug!("{why}");
         summary.warnings.push(why.clone());
         if !flags.allow_empty {
             return Err(ListingStop::Empty(why));
@@ -233,7 +239,7 @@ pub async fn list_and_select(
 /// What to tell a user whose run found (`listed`) or selected nothing.
 fn nothing_selected(
     connection: &Connection,
-    workflow: &Workflow,
+    filters: &Filters,
     names: &[String],
     selected: usize,
 ) -> Option<String> {
@@ -252,7 +258,7 @@ fn nothing_selected(
     if selected == 0 {
         let some: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
         let more = if names.len() > 3 { ", ..." } else { "" };
-        let fqn = if workflow.filters.use_fqn {
+        let fqn = if filters.use_fqn {
             " (useFqnForFiltering: patterns see service.database.schema.table)"
         } else {
             ""

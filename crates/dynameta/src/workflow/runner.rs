@@ -78,7 +78,16 @@ impl<'a> Run<'a> {
         let workflow = &settings.workflow;
         let connection = aws::connect(workflow.aws(), &workflow.options).await;
         let scope = Scope::of(workflow);
-        match list_and_select(&connection, workflow, &scope, &mut summary, flags, command).await {
+        match list_and_select(
+            &connection,
+            &workflow.filters,
+            &scope,
+            &mut summary,
+            flags,
+            command,
+        )
+        .await
+        {
             Ok((listed, selected)) => Started::Running {
                 run: Box::new(Run {
                     workflow,

@@ -111,7 +111,9 @@ pub async fn run(settings: &Settings, request: &ExportRequest) -> Result<String,
     if !request.wait {
         return Ok(text);
     }
-    let mut pause = Duration::from_secs(1);
+    // Exports take minutes to hours: polls 1, 2, 4, ... seconds apart, at most 30.
+    let pauses = aws::Delays::doubling(Duration::from_secs(1), Duration::from_secs(30));
+    let mut polls = 0u32;
     loop {
         let d = connection
             .dynamodb
@@ -150,8 +152,8 @@ pub async fn run(settings: &Settings, request: &ExportRequest) -> Result<String,
             }
             // IN_PROGRESS: exports take minutes to hours; poll with growing pauses.
             _ => {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(30));
+                tokio::time::sleep(pauses.wait(polls)).await;
+                polls = polls.saturating_add(1);
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `dynameta test-connection`: named steps like OpenMetadata's test connection, each
 //! with a result and, on failure, the AWS error code, the IAM action and a hint.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -8,7 +9,8 @@ use serde::Serialize;
 use super::Outcome;
 use super::Settings;
 use crate::aws::{self, describe_sdk_error, CallFailure};
-use crate::config::{ConnectionArguments, Workflow};
+use crate::config::{ConnectionArguments, Filters};
+use crate::processors::mapping::Scope;
 use crate::sinks::HealthStep;
 
 /// Result of one step.
@@ -226,8 +228,9 @@ pub async fn run(settings: &Settings) -> Report {
     let mut steps = Vec::new();
     let options = fast(&workflow.options);
     let connection = aws::connect(workflow.aws(), &options).await;
-    dynamodb_steps(workflow, &connection, &mut steps).await;
-    export_steps(workflow, &connection, &mut steps).await;
+    let scope = crate::processors::mapping::Scope::of(workflow);
+    dynamodb_steps(&workflow.filters, &scope, &connection, &mut steps).await;
+    export_steps(&workflow.options.exports, &connection, &mut steps).await;
     if let Some(sink) = &settings.sink {
         let t = Instant::now();
         let checked = sink.health_check(&workflow.service_name).await;
@@ -236,7 +239,12 @@ pub async fn run(settings: &Settings) -> Report {
     Report::new(steps)
 }
 
-async fn dynamodb_steps(workflow: &Workflow, connection: &aws::Connection, steps: &mut Vec<Step>) {
+async fn dynamodb_steps(
+    filters: &Filters,
+    scope: &Scope,
+    connection: &aws::Connection,
+    steps: &mut Vec<Step>,
+) {
     let client = &connection.dynamodb;
 
     let t = Instant::now();
@@ -274,7 +282,6 @@ async fn dynamodb_steps(workflow: &Workflow, connection: &aws::Connection, steps
     // Every page: the table to test with must be one the filters select (IAM may grant
     // only those), wherever it is in the listing.
     let t = Instant::now();
-    let scope = crate::processors::mapping::Scope::of(workflow);
     let mut listed = 0usize;
     let mut selected = 0usize;
     let mut first = None;
@@ -289,7 +296,7 @@ async fn dynamodb_steps(workflow: &Workflow, connection: &aws::Connection, steps
             Ok(out) => {
                 for name in out.table_names.unwrap_or_default() {
                     listed += 1;
-                    if super::selects(workflow, &scope, &name) {
+                    if super::filters_select(filters, scope, &name) {
                         selected += 1;
                         first.get_or_insert(name);
                     }
@@ -434,8 +441,12 @@ async fn dynamodb_steps(workflow: &Workflow, connection: &aws::Connection, steps
 /// before the data files (DescribeExport for an ARN, GetObject of
 /// `manifest-summary.json` and `manifest-files.json`), all read-only. A profile of
 /// that table fails the same way, so each is mandatory.
-async fn export_steps(workflow: &Workflow, connection: &aws::Connection, steps: &mut Vec<Step>) {
-    for (table, export) in &workflow.options.exports {
+async fn export_steps(
+    exports: &BTreeMap<String, crate::config::Export>,
+    connection: &aws::Connection,
+    steps: &mut Vec<Step>,
+) {
+    for (table, export) in exports {
         let t = Instant::now();
         let mut s = step("Export manifests (S3)", true, t);
         let text = export.text();

@@ -53,14 +53,10 @@ fn the_dag_ingests_then_profiles_and_classifies() {
         ("profile.yaml", "Profiler"),
         ("classify.yaml", "AutoClassification"),
     ] {
-        let yaml = to_rest(
-            &workflow(&endpoint, &key, "", "", Path::new("unused.jsonl")),
-            &format!("{}/api", server.endpoint()),
-        )
-        .replace(
-            "      type: DatabaseMetadata\n",
-            &format!("      type: {pipeline}\n"),
-        );
+        let yaml = WorkflowBuilder::new(&endpoint, &key)
+            .pipeline(pipeline)
+            .rest_sink(&format!("{}/api", server.endpoint()))
+            .yaml();
         write(&workflows, file, &yaml);
     }
     let dags = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/airflow");

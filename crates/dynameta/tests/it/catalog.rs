@@ -15,12 +15,31 @@ use super::support::*;
 
 /// `workflow(...)`'s YAML with the local sink at `db` and no `workflowConfig` at all.
 fn local_workflow(endpoint: &str, key: &str, source_config: &str, db: &Path) -> String {
-    let yaml = workflow(endpoint, key, "", source_config, Path::new("unused.jsonl"));
-    let (head, _) = yaml.split_once("sink:\n").expect("sink section");
-    format!(
-        "{head}sink:\n  type: local\n  config:\n    path: {}\n",
-        db.display()
-    )
+    local_builder(endpoint, key, "DatabaseMetadata", source_config, db).yaml()
+}
+
+/// [`local_workflow`] of pipeline `kind`.
+fn local_builder(
+    endpoint: &str,
+    key: &str,
+    kind: &str,
+    source_config: &str,
+    db: &Path,
+) -> WorkflowBuilder {
+    WorkflowBuilder::new(endpoint, key)
+        .pipeline(kind)
+        .source_lines(source_config)
+        .local_sink(db)
+        .without_workflow_config()
+}
+
+/// The pipeline `command` runs.
+fn pipeline_of(command: &str) -> &'static str {
+    match command {
+        "profile" => "Profiler",
+        "classify" => "AutoClassification",
+        _ => "DatabaseMetadata",
+    }
 }
 
 /// Runs `f` with a DynamoDB client on the namespace of `key`.
@@ -338,20 +357,14 @@ fn report_of_the_corpus_opens_in_chromium_fast_and_clean() {
     let endpoint = dynamodb_local().endpoint.clone();
     let configs = [
         ("ingest", "      threads: 16"),
-        ("profile", "      type: Profiler"),
+        ("profile", ""),
         (
             "classify",
-            "      type: AutoClassification\n      storeSampleData: true\n      sampleDataCount: 10",
+            "      storeSampleData: true\n      sampleDataCount: 10",
         ),
     ];
     for (command, source_config) in configs {
-        let yaml = local_workflow(&endpoint, &key, source_config, &db);
-        // `workflow()` writes `type: DatabaseMetadata`; profile and classify set their own.
-        let yaml = if command == "ingest" {
-            yaml
-        } else {
-            yaml.replace("      type: DatabaseMetadata\n", "")
-        };
+        let yaml = local_builder(&endpoint, &key, pipeline_of(command), source_config, &db).yaml();
         let wf = write(dir.path(), &format!("{command}.yaml"), &yaml);
         let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
         assert_eq!(run.code, 0, "{command}: {}", run.output());
@@ -460,15 +473,11 @@ fn the_console_sink_prints_each_table_as_show_does() {
     );
 }
 
-/// Runs `command` (`ingest`, `profile` or `classify`) with the local sink at `db`.
+/// Runs `command` (`ingest`, `profile` or `classify`) with the local sink at `db`;
+/// `source_config`: more `sourceConfig.config` lines.
 fn run_local(dir: &Path, db: &Path, key: &str, command: &str, source_config: &str) {
     let endpoint = dynamodb_local().endpoint.clone();
-    let yaml = local_workflow(&endpoint, key, source_config, db);
-    let yaml = if command == "ingest" {
-        yaml
-    } else {
-        yaml.replace("      type: DatabaseMetadata\n", "")
-    };
+    let yaml = local_builder(&endpoint, key, pipeline_of(command), source_config, db).yaml();
     let wf = write(dir, &format!("{command}.yaml"), &yaml);
     let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
     assert_eq!(run.code, 0, "{command}: {}", run.output());
@@ -515,13 +524,13 @@ fn report_and_show_tell_the_truth_about_masking_time_and_names() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("catalog.db");
     run_local(dir.path(), &db, &key, "ingest", "");
-    run_local(dir.path(), &db, &key, "profile", "      type: Profiler");
+    run_local(dir.path(), &db, &key, "profile", "");
     run_local(
         dir.path(),
         &db,
         &key,
         "classify",
-        "      type: AutoClassification\n      storeSampleData: true\n      sampleDataCount: 10",
+        "      storeSampleData: true\n      sampleDataCount: 10",
     );
     let fqn = "test_svc.default.default.members";
     {

@@ -21,22 +21,12 @@ fn local_workflow(command: &str, endpoint: &str, key: &str, db: &Path, extra: &s
         "classify" => "AutoClassification",
         _ => "DatabaseMetadata",
     };
-    let yaml = workflow(
-        endpoint,
-        key,
-        "        requestTimeoutSeconds: 600",
-        "",
-        Path::new("unused.jsonl"),
-    )
-    .replace("type: DatabaseMetadata", &format!("type: {kind}"));
-    let sink = yaml.find("sink:\n").unwrap();
-    let rest = yaml.find("workflowConfig:\n").unwrap();
-    format!(
-        "{}sink:\n  type: local\n  config:\n    path: {}\nworkflowConfig:\n{extra}{}",
-        &yaml[..sink],
-        db.display(),
-        &yaml[rest + "workflowConfig:\n".len()..]
-    )
+    WorkflowBuilder::new(endpoint, key)
+        .connection_argument("requestTimeoutSeconds", "600")
+        .pipeline(kind)
+        .local_sink(db)
+        .workflow_config_lines(extra)
+        .yaml()
 }
 
 fn run_in(dir: &Path, command: &str, yaml: &str) -> Run {

@@ -54,17 +54,12 @@ fn seed(key: &str) {
 
 /// The classification workflow: `pipeline` lines go under `sourceConfig.config`.
 fn classify_workflow(key: &str, connection_arguments: &str, pipeline: &str, out: &Path) -> String {
-    workflow(
-        &dynamodb_local().endpoint,
-        key,
-        connection_arguments,
-        pipeline,
-        out,
-    )
-    .replace(
-        "      type: DatabaseMetadata\n",
-        "      type: AutoClassification\n",
-    )
+    WorkflowBuilder::new(&dynamodb_local().endpoint, key)
+        .connection_lines(connection_arguments)
+        .pipeline("AutoClassification")
+        .source_lines(pipeline)
+        .file_sink(out)
+        .yaml()
 }
 
 fn classify(dir: &Path, yaml: &str, extra: &[&str]) -> Run {

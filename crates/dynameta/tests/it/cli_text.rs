@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::types::ScalarAttributeType;
 use clap::CommandFactory;
 use dynameta_testkit::{corpus, dynamodb_local, unique_access_key};
 
-use super::support::{workflow, write};
+use super::support::{write, WorkflowBuilder};
 
 /// What a run printed, as one text: the command line, the exit code, stdout, stderr.
 fn transcript(dir: &Path, args: &[&str]) -> String {
@@ -258,6 +258,13 @@ fn seed(key: &str) {
     .expect("seed the corpus");
 }
 
+/// The workflow of pipeline `kind` against DynamoDB Local, writing `out` (relative).
+fn run_workflow_builder(key: &str, kind: &str, out: &str) -> WorkflowBuilder {
+    WorkflowBuilder::new(&dynamodb_local().endpoint, key)
+        .pipeline(kind)
+        .file_sink(Path::new(out))
+}
+
 /// The workflow of `command` against DynamoDB Local, writing `out` (relative).
 fn run_workflow(key: &str, command: &str, out: &str) -> String {
     let kind = match command {
@@ -265,10 +272,7 @@ fn run_workflow(key: &str, command: &str, out: &str) -> String {
         "classify" => "AutoClassification",
         _ => "DatabaseMetadata",
     };
-    workflow(&dynamodb_local().endpoint, key, "", "", Path::new(out)).replace(
-        "      type: DatabaseMetadata\n",
-        &format!("      type: {kind}\n"),
-    )
+    run_workflow_builder(key, kind, out).yaml()
 }
 
 #[test]
@@ -312,8 +316,9 @@ fn run_summaries_against_dynamodb_local() {
         write(
             d,
             "empty.yaml",
-            &run_workflow(&key, "ingest", "empty.jsonl")
-                .replace("awsRegion: us-east-1", "awsRegion: eu-west-3"),
+            &run_workflow_builder(&key, "DatabaseMetadata", "empty.jsonl")
+                .region("eu-west-3")
+                .yaml(),
         );
         insta::assert_snapshot!(
             "run_ingest_empty_listing",

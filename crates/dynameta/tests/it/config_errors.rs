@@ -65,7 +65,7 @@ fn cases() -> Vec<Case> {
         Case { name: "profiler file for ingest", yaml: edit("type: DatabaseMetadata", "type: Profiler"), args: &[], expect: &["source.sourceConfig.config.type", "dynameta profile"] },
         Case { name: "missing serviceName", yaml: edit("  serviceName: svc\n", ""), args: &[], expect: &["source.serviceName"] },
         Case { name: "bad logger level", yaml: edit("loggerLevel: INFO", "loggerLevel: LOUD"), args: &[], expect: &["workflowConfig.loggerLevel", "unknown variant"] },
-        Case { name: "missing sourceConfig", yaml: Some(BASE.replace("  sourceConfig:\n    config:\n      type: DatabaseMetadata\n      threads: 2\n      tableFilterPattern:\n        includes: [\"orders.*\"]\n", "")), args: &[], expect: &["source.sourceConfig", "required"] },
+        Case { name: "missing sourceConfig", yaml: edit("  sourceConfig:\n    config:\n      type: DatabaseMetadata\n      threads: 2\n      tableFilterPattern:\n        includes: [\"orders.*\"]\n", ""), args: &[], expect: &["source.sourceConfig", "required"] },
         Case { name: "bad role arn", yaml: edit("awsRegion: us-east-1", "awsRegion: us-east-1\n        assumeRoleArn: my-role"), args: &[], expect: &["source.serviceConnection.config.awsConfig.assumeRoleArn", "arn:aws:iam::"] },
         Case { name: "unknown cli flag", yaml: Some(BASE.into()), args: &["--frobnicate"], expect: &["--frobnicate"] },
         Case { name: "quote in databaseName", yaml: edit("      connectionArguments:\n", "      databaseName: 'a\"b'\n      connectionArguments:\n"), args: &[], expect: &["source.serviceConnection.config.databaseName", "`\"`"] },

@@ -15,16 +15,13 @@ fn run_with(dir: &Path, command: &str, yaml: &str, extra: &[&str]) -> Run {
     dynameta(&args, &[])
 }
 
-fn pipeline(yaml: String, command: &str) -> String {
-    let kind = match command {
+/// The pipeline `command` runs.
+fn pipeline(command: &str) -> &'static str {
+    match command {
         "profile" => "Profiler",
         "classify" => "AutoClassification",
         _ => "DatabaseMetadata",
-    };
-    yaml.replace(
-        "      type: DatabaseMetadata\n",
-        &format!("      type: {kind}\n"),
-    )
+    }
 }
 
 #[test]
@@ -35,13 +32,15 @@ fn a_wrong_region_or_a_filter_that_selects_nothing_exits_3_and_keeps_the_output(
     let endpoint = &dynamodb_local().endpoint;
     for command in ["ingest", "profile", "classify"] {
         let out = dir.path().join(format!("{command}.jsonl"));
-        let good = pipeline(workflow(endpoint, &key, "", "", &out), command);
-        let run = run_with(dir.path(), command, &good, &[]);
+        let good = WorkflowBuilder::new(endpoint, &key)
+            .pipeline(pipeline(command))
+            .file_sink(&out);
+        let run = run_with(dir.path(), command, &good.yaml(), &[]);
         assert_eq!(run.code, 0, "{command}: {}", run.output());
         let before = std::fs::read(&out).unwrap();
 
         // DynamoDB Local keeps tables per region: eu-west-3 has none.
-        let wrong_region = good.replace("awsRegion: us-east-1", "awsRegion: eu-west-3");
+        let wrong_region = good.clone().region("eu-west-3").yaml();
         let run = run_with(dir.path(), command, &wrong_region, &[]);
         assert_eq!(run.code, 3, "{command}: {}", run.output());
         let warnings = summary(&run)["warnings"].to_string();
@@ -62,16 +61,10 @@ fn a_wrong_region_or_a_filter_that_selects_nothing_exits_3_and_keeps_the_output(
             "{command}: output kept"
         );
 
-        let no_match = pipeline(
-            workflow(
-                endpoint,
-                &key,
-                "",
-                "      tableFilterPattern:\n        includes: [\"nothing_matches\"]\n",
-                &out,
-            ),
-            command,
-        );
+        let no_match = good
+            .clone()
+            .source_lines("      tableFilterPattern:\n        includes: [\"nothing_matches\"]\n")
+            .yaml();
         let run = run_with(dir.path(), command, &no_match, &[]);
         assert_eq!(run.code, 3, "{command}: {}", run.output());
         let warnings = summary(&run)["warnings"].to_string();
@@ -94,10 +87,6 @@ fn a_wrong_region_or_a_filter_that_selects_nothing_exits_3_and_keeps_the_output(
     }
 }
 
-fn rest(yaml: String, server: &ContractServer) -> String {
-    to_rest(&yaml, &server.endpoint())
-}
-
 #[test]
 fn an_empty_listing_never_deletes_and_mass_deletion_needs_opt_in() {
     let key = unique_access_key("mass-delete");
@@ -106,9 +95,8 @@ fn an_empty_listing_never_deletes_and_mass_deletion_needs_opt_in() {
     let dir = tempfile::tempdir().unwrap();
     let endpoint = &dynamodb_local().endpoint;
     let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
-    let unused = Path::new("unused.jsonl");
-    let good = rest(workflow(endpoint, &key, "", "", unused), &server);
-    let run = run_with(dir.path(), "ingest", &good, &[]);
+    let good = WorkflowBuilder::new(endpoint, &key).rest_sink(&server.endpoint());
+    let run = run_with(dir.path(), "ingest", &good.yaml(), &[]);
     assert_eq!(run.code, 0, "{}", run.output());
     let live = || {
         server
@@ -127,7 +115,7 @@ fn an_empty_listing_never_deletes_and_mass_deletion_needs_opt_in() {
     };
 
     // A wrong region lists nothing: even with --allow-empty, nothing is deleted.
-    let wrong_region = good.replace("awsRegion: us-east-1", "awsRegion: eu-west-3");
+    let wrong_region = good.clone().region("eu-west-3").yaml();
     let run = run_with(dir.path(), "ingest", &wrong_region, &["--allow-empty"]);
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(summary(&run)["warnings"]
@@ -138,7 +126,7 @@ fn an_empty_listing_never_deletes_and_mass_deletion_needs_opt_in() {
     // Four of six tables gone (a filter on the key's tables would look the same).
     let others = unique_access_key("mass-delete-others");
     create_tables(&others, &["tt1", "tt2"]);
-    let fewer = good.replace(&key, &others);
+    let fewer = good.clone().aws("awsAccessKeyId", &others).yaml();
     let run = run_with(dir.path(), "ingest", &fewer, &[]);
     assert_eq!(run.code, 1, "{}", run.output());
     let failures = summary(&run)["failures"].to_string();

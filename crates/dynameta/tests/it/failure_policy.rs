@@ -7,7 +7,8 @@ use dynameta_testkit::{dynamodb_local, unique_access_key};
 use super::support::*;
 
 /// Ten tables, DescribeTable of `tbl_3` always refused: 9 of 10 processed (90 %).
-fn ingest_with_one_failure(workflow_config: &str) -> (Run, tempfile::TempDir) {
+/// `workflow_config`: `workflowConfig` keys and values.
+fn ingest_with_one_failure(workflow_config: &[(&str, &str)]) -> (Run, tempfile::TempDir) {
     let key = unique_access_key("policy");
     let names: Vec<String> = (0..10).map(|i| format!("tbl_{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -24,10 +25,11 @@ fn ingest_with_one_failure(workflow_config: &str) -> (Run, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
     std::fs::write(&out, "previous\n").unwrap();
-    let yaml = workflow(&proxy.endpoint, &key, "", "", &out).replace(
-        "workflowConfig:\n",
-        &format!("workflowConfig:\n{workflow_config}"),
-    );
+    let mut builder = WorkflowBuilder::new(&proxy.endpoint, &key).file_sink(&out);
+    for &(k, v) in workflow_config {
+        builder = builder.workflow_config(k, v);
+    }
+    let yaml = builder.yaml();
     let wf = write(dir.path(), "wf.yaml", &yaml);
     let run = dynameta(&["ingest", "-c", wf.to_str().unwrap(), "--quiet"], &[]);
     drop(proxy);
@@ -36,7 +38,7 @@ fn ingest_with_one_failure(workflow_config: &str) -> (Run, tempfile::TempDir) {
 
 #[test]
 fn without_a_threshold_any_failed_table_fails_the_run_and_keeps_the_output() {
-    let (run, dir) = ingest_with_one_failure("");
+    let (run, dir) = ingest_with_one_failure(&[]);
     assert_eq!(run.code, 1, "{}", run.output());
     assert!(run.stdout.contains("FAILED tbl_3"), "{}", run.output());
     let previous = std::fs::read_to_string(dir.path().join("out.jsonl")).unwrap();
@@ -45,7 +47,7 @@ fn without_a_threshold_any_failed_table_fails_the_run_and_keeps_the_output() {
 
 #[test]
 fn a_success_threshold_met_ends_0_writes_the_output_and_says_partial_success() {
-    let (run, dir) = ingest_with_one_failure("  successThreshold: 90\n");
+    let (run, dir) = ingest_with_one_failure(&[("successThreshold", "90")]);
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(run.stdout.contains("FAILED tbl_3"), "{}", run.output());
     assert!(
@@ -59,7 +61,7 @@ fn a_success_threshold_met_ends_0_writes_the_output_and_says_partial_success() {
 
 #[test]
 fn a_success_threshold_missed_fails_the_run_naming_the_share() {
-    let (run, _dir) = ingest_with_one_failure("  successThreshold: 95\n");
+    let (run, _dir) = ingest_with_one_failure(&[("successThreshold", "95")]);
     assert_eq!(run.code, 1, "{}", run.output());
     assert!(
         run.stdout
@@ -71,7 +73,7 @@ fn a_success_threshold_missed_fails_the_run_naming_the_share() {
 
 #[test]
 fn raise_on_error_false_ends_0_and_still_lists_the_failure() {
-    let (run, _dir) = ingest_with_one_failure("  raiseOnError: false\n");
+    let (run, _dir) = ingest_with_one_failure(&[("raiseOnError", "false")]);
     assert_eq!(run.code, 0, "{}", run.output());
     assert!(run.stdout.contains("FAILED tbl_3"), "{}", run.output());
     assert!(
@@ -95,10 +97,11 @@ fn a_failed_listing_is_never_tolerated() {
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.jsonl");
-    let yaml = workflow(&proxy.endpoint, &key, "", "", &out).replace(
-        "workflowConfig:\n",
-        "workflowConfig:\n  raiseOnError: false\n  successThreshold: 0\n",
-    );
+    let yaml = WorkflowBuilder::new(&proxy.endpoint, &key)
+        .file_sink(&out)
+        .workflow_config("raiseOnError", "false")
+        .workflow_config("successThreshold", "0")
+        .yaml();
     let wf = write(dir.path(), "wf.yaml", &yaml);
     let run = dynameta(&["ingest", "-c", wf.to_str().unwrap(), "--quiet"], &[]);
     assert_eq!(run.code, 1, "{}", run.output());

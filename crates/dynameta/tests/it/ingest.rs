@@ -435,10 +435,11 @@ fn a_failing_table_is_a_failure_and_the_rest_is_published() {
         ],
     );
     let out = dir.path().join("out.jsonl");
-    let yaml = workflow(&proxy.endpoint, &key, "", "", &out).replace(
-        "maxAttempts: 3",
-        "maxAttempts: 2\n        throttleRetrySeconds: 1",
-    );
+    let yaml = WorkflowBuilder::new(&proxy.endpoint, &key)
+        .connection_argument("maxAttempts", "2")
+        .connection_argument("throttleRetrySeconds", "1")
+        .file_sink(&out)
+        .yaml();
     let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 1, "{}", run.output());
     let s = summary(&run);
@@ -514,9 +515,12 @@ fn debug_shows_our_per_table_decisions_and_the_sdk_only_at_trace() {
     let key = unique_access_key("debuglog");
     create_tables(&key, &["logged_a", "logged_b"]);
     let out = dir.path().join("out.jsonl");
-    let yaml = workflow(&dynamodb_local().endpoint, &key, "", "", &out)
-        .replace("loggerLevel: INFO", "loggerLevel: DEBUG");
-    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let builder = WorkflowBuilder::new(&dynamodb_local().endpoint, &key).file_sink(&out);
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &builder.clone().logger_level("DEBUG").yaml(),
+    );
     let debug = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(debug.code, 0, "{}", debug.output());
     for decision in ["described", "sampled", "column inferred"] {
@@ -529,7 +533,7 @@ fn debug_shows_our_per_table_decisions_and_the_sdk_only_at_trace() {
     let info = write(
         dir.path(),
         "info.yaml",
-        &yaml.replace("loggerLevel: DEBUG", "loggerLevel: INFO"),
+        &builder.logger_level("INFO").yaml(),
     );
     let info = dynameta(&["ingest", "-c", info.to_str().unwrap()], &[]);
     assert!(!info.stderr.contains("column inferred"), "{}", info.stderr);

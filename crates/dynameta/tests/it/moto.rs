@@ -1,9 +1,8 @@
 //! Against moto: STS AssumeRole (session name, SourceIdentity, refusal) and the
 //! DynamoDB features DynamoDB Local lacks (tags, point-in-time recovery).
 
-use std::time::Duration;
-
 use aws_sdk_dynamodb::types::{PointInTimeRecoverySpecification, ScalarAttributeType, Tag};
+use dynameta_testkit::fault_proxy::FaultProxy;
 use dynameta_testkit::{
     corpus, dynamodb_local, moto, moto_requests, moto_strict, unique_access_key,
 };
@@ -23,17 +22,15 @@ fn assume_role_sends_session_name_and_source_identity() {
         corpus::create_table(&client, &table, ("id", ScalarAttributeType::S), None).await;
     });
     let dir = tempfile::tempdir().unwrap();
-    let yaml = workflow(
-        sts,
-        "AKIDASSUMEBASE",
-        &format!("        stsEndpointUrl: {sts}"),
-        &format!("      tableFilterPattern:\n        includes: [\"{table}$\"]"),
-        &dir.path().join("o.jsonl"),
-    )
-    .replace(
-        "        awsRegion: us-east-1\n",
-        &format!("        awsRegion: us-east-1\n        assumeRoleArn: arn:aws:iam::123456789012:role/reader\n        assumeRoleSourceIdentity: {identity}\n"),
-    );
+    let yaml = WorkflowBuilder::new(sts, "AKIDASSUMEBASE")
+        .connection_argument("stsEndpointUrl", sts)
+        .source_lines(&format!(
+            "      tableFilterPattern:\n        includes: [\"{table}$\"]"
+        ))
+        .file_sink(&dir.path().join("o.jsonl"))
+        .aws("assumeRoleArn", "arn:aws:iam::123456789012:role/reader")
+        .aws("assumeRoleSourceIdentity", &identity)
+        .yaml();
     let wf = write(dir.path(), "wf.yaml", &yaml);
     let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 0, "{}", run.output());
@@ -63,17 +60,11 @@ fn assume_role_sends_session_name_and_source_identity() {
 fn sts_out_of_reach_is_not_called_a_refusal() {
     let port = dynameta_testkit::free_port();
     let dir = tempfile::tempdir().unwrap();
-    let yaml = workflow(
-        &dynamodb_local().endpoint,
-        "AKIDASSUMEBASE",
-        &format!("        stsEndpointUrl: http://127.0.0.1:{port}"),
-        "",
-        &dir.path().join("o.jsonl"),
-    )
-    .replace(
-        "        awsRegion: us-east-1\n",
-        "        awsRegion: us-east-1\n        assumeRoleArn: arn:aws:iam::123456789012:role/reader\n",
-    );
+    let yaml = WorkflowBuilder::new(&dynamodb_local().endpoint, "AKIDASSUMEBASE")
+        .connection_argument("stsEndpointUrl", &format!("http://127.0.0.1:{port}"))
+        .aws("assumeRoleArn", "arn:aws:iam::123456789012:role/reader")
+        .file_sink(&dir.path().join("o.jsonl"))
+        .yaml();
     let wf = write(dir.path(), "wf.yaml", &yaml);
     let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 1, "{}", run.output());
@@ -86,19 +77,17 @@ fn sts_out_of_reach_is_not_called_a_refusal() {
 
 #[test]
 fn assume_role_refused_by_sts_fails_naming_credentials() {
-    let sts = &moto_strict().endpoint;
+    // Through counting proxies: how many requests each endpoint got is the check that
+    // the refusal is final (no retry) and that DynamoDB is never called without credentials.
+    let sts_proxy = FaultProxy::start(&moto_strict().endpoint, Vec::new());
+    let dynamodb_proxy = FaultProxy::start(&dynamodb_local().endpoint, Vec::new());
+    let sts = &sts_proxy.endpoint;
     let dir = tempfile::tempdir().unwrap();
-    let yaml = workflow(
-        &dynamodb_local().endpoint,
-        "AKIDUNKNOWNTOSTS",
-        &format!("        stsEndpointUrl: {sts}"),
-        "",
-        &dir.path().join("o.jsonl"),
-    )
-    .replace(
-        "        awsRegion: us-east-1\n",
-        "        awsRegion: us-east-1\n        assumeRoleArn: arn:aws:iam::123456789012:role/reader\n",
-    );
+    let yaml = WorkflowBuilder::new(&dynamodb_proxy.endpoint, "AKIDUNKNOWNTOSTS")
+        .connection_argument("stsEndpointUrl", sts)
+        .aws("assumeRoleArn", "arn:aws:iam::123456789012:role/reader")
+        .file_sink(&dir.path().join("o.jsonl"))
+        .yaml();
     let wf = write(dir.path(), "wf.yaml", &yaml);
     let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 1, "{}", run.output());
@@ -114,7 +103,12 @@ fn assume_role_refused_by_sts_fails_naming_credentials() {
         run.stdout
     );
     assert!(run.stdout.contains("AssumeRole"), "{}", run.stdout);
-    assert!(run.elapsed < Duration::from_secs(10));
+    assert_eq!(sts_proxy.requests(), 1, "AssumeRole sent once, not retried");
+    assert_eq!(
+        dynamodb_proxy.requests(),
+        0,
+        "DynamoDB called without credentials"
+    );
     assert_no_secrets(&run.output(), "refused assume-role run");
 }
 

@@ -135,8 +135,12 @@ fn metadata_workflow_publishes_the_corpus_through_the_custom_connector() {
     let reference = ingest_json(
         dir.path(),
         "ref.yaml",
-        &workflow(endpoint, &key, "        sampleSize: 200\n", EXCLUDE, &out)
-            .replace("serviceName: test_svc", "serviceName: om_custom"),
+        &WorkflowBuilder::new(endpoint, &key)
+            .service_name("om_custom")
+            .connection_argument("sampleSize", "200")
+            .source_lines(EXCLUDE)
+            .file_sink(&out)
+            .yaml(),
     );
     assert_eq!(reference.code, 0, "{}", reference.output());
     let expected = records(&out);
@@ -225,15 +229,12 @@ fn metadata_workflow_publishes_the_corpus_through_the_custom_connector() {
     // Profile and classify run beside it as dynameta's own steps, publishing to the
     // tables the connector created (README: "Running inside OpenMetadata").
     for (command, pipeline) in [("profile", "Profiler"), ("classify", "AutoClassification")] {
-        let yaml = to_rest(
-            &workflow(endpoint, &key, "", EXCLUDE, Path::new("unused.jsonl")),
-            &format!("{}/api", server.endpoint()),
-        )
-        .replace("serviceName: test_svc", "serviceName: om_custom")
-        .replace(
-            "      type: DatabaseMetadata\n",
-            &format!("      type: {pipeline}\n"),
-        );
+        let yaml = WorkflowBuilder::new(endpoint, &key)
+            .service_name("om_custom")
+            .pipeline(pipeline)
+            .source_lines(EXCLUDE)
+            .rest_sink(&format!("{}/api", server.endpoint()))
+            .yaml();
         let wf = write(dir.path(), &format!("{command}.yaml"), &yaml);
         let run = dynameta(
             &[command, "-c", wf.to_str().unwrap(), "--log-format", "json"],

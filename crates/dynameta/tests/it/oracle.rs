@@ -39,13 +39,6 @@ fn seed(key: &str) {
     .unwrap();
 }
 
-fn with_pipeline(yaml: String, pipeline: &str) -> String {
-    yaml.replace(
-        "      type: DatabaseMetadata\n",
-        &format!("      type: {pipeline}\n"),
-    )
-}
-
 fn run(dir: &Path, command: &str, name: &str, yaml: &str) -> Run {
     let wf = write(dir, name, yaml);
     dynameta(
@@ -72,7 +65,11 @@ fn openmetadata_models_accept_every_payload_and_refuse_a_broken_one() {
     .iter()
     .map(|(command, pipeline, extra)| {
         let out = dir.path().join(format!("{command}.jsonl"));
-        let yaml = with_pipeline(workflow(endpoint, &key, "", extra, &out), pipeline);
+        let yaml = WorkflowBuilder::new(endpoint, &key)
+            .pipeline(pipeline)
+            .source_lines(extra)
+            .file_sink(&out)
+            .yaml();
         let r = run(dir.path(), command, &format!("{command}.yaml"), &yaml);
         assert_eq!(r.code, 0, "{command}: {}", r.output());
         out
@@ -133,8 +130,7 @@ fn openmetadata_client_reads_back_what_was_published() {
     let dir = tempfile::tempdir().unwrap();
     let endpoint = &dynamodb_local().endpoint;
     let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
-    let rest = |yaml: String| to_rest(&yaml, &format!("{}/api", server.endpoint()));
-    let unused = Path::new("unused.jsonl");
+    let api = format!("{}/api", server.endpoint());
     for (command, pipeline, extra) in [
         ("ingest", "DatabaseMetadata", ""),
         ("profile", "Profiler", ""),
@@ -144,10 +140,11 @@ fn openmetadata_client_reads_back_what_was_published() {
             "      storeSampleData: true\n",
         ),
     ] {
-        let yaml = rest(with_pipeline(
-            workflow(endpoint, &key, "", extra, unused),
-            pipeline,
-        ));
+        let yaml = WorkflowBuilder::new(endpoint, &key)
+            .pipeline(pipeline)
+            .source_lines(extra)
+            .rest_sink(&api)
+            .yaml();
         let r = run(dir.path(), command, &format!("{command}.yaml"), &yaml);
         assert_eq!(r.code, 0, "{command}: {}", r.output());
         let s = summary(&r);

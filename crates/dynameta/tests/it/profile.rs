@@ -58,10 +58,22 @@ pub(super) fn profile_workflow(
     source: &str,
     out: &Path,
 ) -> String {
-    workflow(endpoint, key, connection_arguments, "", out).replace(
-        "      type: DatabaseMetadata\n",
-        &format!("      type: Profiler\n{source}"),
-    )
+    profile_builder(endpoint, key, connection_arguments, source)
+        .file_sink(out)
+        .yaml()
+}
+
+/// [`profile_workflow`] without its sink, to set more.
+pub(super) fn profile_builder(
+    endpoint: &str,
+    key: &str,
+    connection_arguments: &str,
+    source: &str,
+) -> WorkflowBuilder {
+    WorkflowBuilder::new(endpoint, key)
+        .connection_lines(connection_arguments)
+        .pipeline("Profiler")
+        .source_lines(source)
 }
 
 fn profile(dir: &Path, yaml: &str) -> (Run, Vec<Value>) {
@@ -302,20 +314,14 @@ fn profiles_publish_to_ingested_tables_and_missing_ones_fail() {
     let dir = tempfile::tempdir().unwrap();
     let ddb = &dynamodb_local().endpoint;
     let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
-    let rest = |yaml: String| {
-        yaml.replace(
-            &format!(
-                "sink:\n  type: file\n  config:\n    filename: {}\n",
-                dir.path().join("x.jsonl").display()
-            ),
-            "sink:\n  type: metadata-rest\n  config: {}\n",
-        )
-        .replace(
-            "hostPort: http://localhost:8585/api",
-            &format!("hostPort: {}", server.endpoint()),
-        )
+    // The metadata-rest sink with its defaults (`config` empty).
+    let rest = |builder: WorkflowBuilder| {
+        builder
+            .sink(TestSink::Rest(String::new()))
+            .host_port(&server.endpoint())
+            .yaml()
     };
-    let ingest_yaml = rest(workflow(ddb, &key, "", "", &dir.path().join("x.jsonl")));
+    let ingest_yaml = rest(WorkflowBuilder::new(ddb, &key));
     let wf = write(dir.path(), "ingest.yaml", &ingest_yaml);
     let run = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 0, "{}", run.output());
@@ -325,13 +331,7 @@ fn profiles_publish_to_ingested_tables_and_missing_ones_fail() {
         let client = dynameta_testkit::client(&endpoint, &k, "us-east-1").await;
         corpus::create_table(&client, "late_table", ("id", ScalarAttributeType::S), None).await;
     });
-    let yaml = rest(profile_workflow(
-        ddb,
-        &key,
-        "",
-        "",
-        &dir.path().join("x.jsonl"),
-    ));
+    let yaml = rest(profile_builder(ddb, &key, "", ""));
     let wf = write(dir.path(), "profile.yaml", &yaml);
     let run = dynameta(
         &[

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use dynameta_testkit::{dynamodb_local, unique_access_key};
 use serde_json::Value;
 
-use super::profile::{profile_workflow, seed_known};
+use super::profile::{profile_builder, profile_workflow, seed_known};
 use super::support::*;
 
 /// Metrics that come from the KLL sketch: equal within its error, not to the bit,
@@ -386,8 +386,12 @@ fn sigterm_stops_a_merge() {
     seed_known(&key, "termed", 50);
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("o.jsonl");
-    let yaml = profile_workflow(&dynamodb_local().endpoint, &key, "", "", &out);
-    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let builder = profile_builder(&dynamodb_local().endpoint, &key, "", "");
+    let wf = write(
+        dir.path(),
+        "wf.yaml",
+        &builder.clone().file_sink(&out).yaml(),
+    );
     let states: Vec<String> = (1..=2)
         .map(|i| {
             let state = dir.path().join(format!("part-{i}.json"));
@@ -415,15 +419,9 @@ fn sigterm_stops_a_merge() {
         std::thread::park();
         drop(accepted);
     });
-    let rest = yaml
-        .replace(
-            &format!("sink:\n  type: file\n  config:\n    filename: {}\n", out.display()),
-            "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
-        )
-        .replace(
-            "hostPort: http://localhost:8585/api",
-            &format!("hostPort: http://127.0.0.1:{port}/api"),
-        );
+    let rest = builder
+        .rest_sink(&format!("http://127.0.0.1:{port}/api"))
+        .yaml();
     assert!(rest.contains("metadata-rest"), "{rest}");
     let rest = write(dir.path(), "rest.yaml", &rest);
     let child = Command::new(env!("CARGO_BIN_EXE_dynameta"))

@@ -164,10 +164,11 @@ fn corpus_records() -> &'static [Value] {
 
         let out = dir.path().join("classify.jsonl");
         let pipeline = "      storeSampleData: true\n      sampleDataCount: 5\n";
-        let yaml = workflow(endpoint, &key, "", pipeline, &out).replace(
-            "      type: DatabaseMetadata\n",
-            "      type: AutoClassification\n",
-        );
+        let yaml = WorkflowBuilder::new(endpoint, &key)
+            .pipeline("AutoClassification")
+            .source_lines(pipeline)
+            .file_sink(&out)
+            .yaml();
         run(dir.path(), "classify", &yaml);
         all.extend(validate_file(&out));
         all

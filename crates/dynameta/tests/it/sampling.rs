@@ -183,7 +183,7 @@ async fn a_read_budget_holds_the_sample_to_its_rate() {
 /// A bound below, which load cannot break.
 #[test]
 fn ingest_and_classify_samples_keep_the_read_budget() {
-    use super::support::{dynameta, workflow, write};
+    use super::support::{dynameta, write, WorkflowBuilder};
 
     let key = unique_access_key("ingestbudget");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -200,17 +200,11 @@ fn ingest_and_classify_samples_keep_the_read_budget() {
         ("ingest", "DatabaseMetadata"),
         ("classify", "AutoClassification"),
     ] {
-        let yaml = workflow(
-            &dynamodb_local().endpoint,
-            &key,
-            args,
-            "",
-            &dir.path().join(format!("{command}.jsonl")),
-        )
-        .replace(
-            "      type: DatabaseMetadata\n",
-            &format!("      type: {kind}\n"),
-        );
+        let yaml = WorkflowBuilder::new(&dynamodb_local().endpoint, &key)
+            .connection_lines(args)
+            .pipeline(kind)
+            .file_sink(&dir.path().join(format!("{command}.jsonl")))
+            .yaml();
         let wf = write(dir.path(), &format!("{command}.yaml"), &yaml);
         let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
         assert_eq!(run.code, 0, "{command}: {}", run.output());

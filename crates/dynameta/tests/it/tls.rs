@@ -1,8 +1,6 @@
 //! HTTPS to OpenMetadata: the contract server serves a certificate signed by a CA it
 //! generates; `verifySSL` / `sslConfig.caCertificate` decide whether dynameta trusts it.
 
-use std::path::Path;
-
 use dynameta_testkit::openmetadata_server::ContractServer;
 use dynameta_testkit::{dynamodb_local, unique_access_key};
 
@@ -11,17 +9,10 @@ use super::support::*;
 /// An ingest workflow publishing to `server` with `tls` (YAML lines indented for
 /// `openMetadataServerConfig`) added to the server block.
 fn tls_workflow(key: &str, server: &ContractServer, tls: &str) -> String {
-    let yaml = workflow(
-        &dynamodb_local().endpoint,
-        key,
-        "",
-        "",
-        Path::new("unused.jsonl"),
-    );
-    let yaml = to_rest(&yaml, &server.endpoint());
-    let host = format!("    hostPort: {}\n", server.endpoint());
-    assert!(yaml.contains(&host), "{yaml}");
-    yaml.replace(&host, &format!("{host}{tls}"))
+    WorkflowBuilder::new(&dynamodb_local().endpoint, key)
+        .rest_sink(&server.endpoint())
+        .server_lines(tls)
+        .yaml()
 }
 
 fn https_server() -> ContractServer {

@@ -2,7 +2,7 @@
 //! exponential backoff and full jitter on 429, 5xx, timeouts and dropped connections
 //! (honouring `Retry-After`); other 4xx answers are final.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -110,7 +110,6 @@ pub struct Answer {
 pub struct Client {
     http: reqwest::Client,
     config: Arc<RestConfig>,
-    rng: Arc<Mutex<u64>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -130,15 +129,9 @@ impl Client {
             .pool_max_idle_per_host(config.concurrency.max(1))
             .build()
             .map_err(build_error)?;
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9E37_79B9_7F4A_7C15)
-            | 1;
         Ok(Client {
             http,
             config: Arc::new(config),
-            rng: Arc::new(Mutex::new(seed)),
         })
     }
 
@@ -278,19 +271,16 @@ impl Client {
         })
     }
 
-    /// Full-jitter exponential backoff for `attempt` (1-based).
+    /// The wait before retrying after `attempt` (1-based): exponential from
+    /// `retryBaseMillis`, capped at `retryCapMillis`, jittered between 10 % and all of
+    /// the ceiling (the one backoff of dynameta's retry loops: [`crate::aws::Delays`]).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let ceiling = self
-            .config
-            .retry_base
-            .saturating_mul(1u32 << (attempt - 1).min(16))
-            .min(self.config.retry_cap);
-        let mut state = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        let fraction = (*state % 10_000) as f64 / 10_000.0;
-        ceiling.mul_f64(0.1 + 0.9 * fraction)
+        crate::aws::Delays {
+            base: self.config.retry_base,
+            cap: self.config.retry_cap,
+            floor: 0.1,
+        }
+        .wait(attempt.saturating_sub(1))
     }
 }
 
