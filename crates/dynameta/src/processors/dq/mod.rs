@@ -1133,7 +1133,7 @@ impl DqState {
     /// Lets a state read from a file observe more items with `plan` (the plan it was
     /// made from).
     pub fn resume(&mut self, plan: &DqPlan) -> Result<(), DqError> {
-        self.check_plan(&plan.fingerprint)?;
+        self.check_shape(plan)?;
         self.compiled = Some(plan.compiled.clone());
         Ok(())
     }
@@ -1148,6 +1148,26 @@ impl DqState {
             return Err(DqError::Mismatch {
                 detail: "they were made from different test cases or catalogued columns"
                     .to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The plan's fingerprint and this state's shape agree (a state file edited or
+    /// damaged by hand could keep the one and lose the other).
+    fn check_shape(&self, plan: &DqPlan) -> Result<(), DqError> {
+        self.check_plan(&plan.fingerprint)?;
+        if self.columns.len() != plan.compiled.tested.len() || self.counts.len() != plan.cases.len()
+        {
+            return Err(DqError::Mismatch {
+                detail: format!(
+                    "the state holds {} column(s) and {} case count(s), the plan {} and {} \
+                     (a damaged state file?)",
+                    self.columns.len(),
+                    self.counts.len(),
+                    plan.compiled.tested.len(),
+                    plan.cases.len()
+                ),
             });
         }
         Ok(())
@@ -1205,7 +1225,7 @@ impl DqState {
 
     /// One outcome per case of `plan`, in the plan's order.
     pub fn finish(self, plan: &DqPlan) -> Result<Vec<CaseOutcome>, DqError> {
-        self.check_plan(&plan.fingerprint)?;
+        self.check_shape(plan)?;
         let mut out = Vec::with_capacity(plan.cases.len());
         for (i, case) in plan.cases.iter().enumerate() {
             let name = &case.spec.name;

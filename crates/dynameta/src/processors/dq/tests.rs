@@ -465,3 +465,35 @@ fn uniqueness_and_median_spill_and_stay_exact() {
         [("valueCount", "3000"), ("uniqueCount", "2998")]
     );
 }
+
+#[test]
+fn a_damaged_state_file_is_an_error_not_a_panic() {
+    let plan = DqPlan::new(
+        vec![
+            case("nn", "columnValuesToBeNotNull", Some("a"), &[]),
+            case(
+                "in",
+                "columnValuesToBeInSet",
+                Some("a"),
+                &[("allowedValues", "[1]")],
+            ),
+        ],
+        vec![],
+    );
+    let mut value = serde_json::to_value(plan.state(&DqLimits::default())).unwrap();
+    value["columns"] = serde_json::json!([]);
+    value["counts"] = serde_json::json!([0]);
+    let damaged: DqState = serde_json::from_value(value.clone()).unwrap();
+    let err = damaged.finish(&plan).unwrap_err();
+    assert!(err.to_string().contains("damaged state file"), "{err}");
+    let mut damaged: DqState = serde_json::from_value(value).unwrap();
+    assert!(damaged.resume(&plan).is_err());
+    // Unreadable values in a state file are refused by serde, naming them.
+    let mut value = serde_json::to_value(plan.state(&DqLimits::default())).unwrap();
+    value["columns"][0]["sum"] = serde_json::json!("NaN");
+    let err = serde_json::from_value::<DqState>(value).unwrap_err();
+    assert!(
+        err.to_string().contains("\"NaN\" is not a decimal number"),
+        "{err}"
+    );
+}
