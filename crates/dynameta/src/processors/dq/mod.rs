@@ -755,6 +755,10 @@ struct ColumnAcc {
     string_len_sum: u64,
     /// Values without a length (numbers, booleans).
     no_length: u64,
+    /// `N` values that are not decimal numbers (never from DynamoDB; possible from a
+    /// hand-made export file), counted when a numeric statistic is asked for.
+    #[serde(default)]
+    unparsed: u64,
     unique: Option<SpillCounter<Vec<u8>>>,
     median: Option<SpillCounter<Decimal>>,
 }
@@ -897,6 +901,8 @@ fn observe_value(
                 if let Some(m) = &mut acc.median {
                     m.add(d, 1)?;
                 }
+            } else {
+                acc.unparsed += 1;
             }
         }
     }
@@ -981,6 +987,7 @@ impl ColumnAcc {
         };
         self.string_len_sum += other.string_len_sum;
         self.no_length += other.no_length;
+        self.unparsed += other.unparsed;
         match (&mut self.unique, other.unique) {
             (Some(a), Some(b)) => a.merge(b)?,
             (a @ None, b) => *a = b,
@@ -998,7 +1005,13 @@ impl ColumnAcc {
     /// cannot either: no number at all, or values of another type in the column.
     fn numeric_problem(&self, column: &str) -> Option<String> {
         let others = self.kinds.total() - self.kinds.numbers;
-        if others > 0 {
+        if self.unparsed > 0 {
+            Some(format!(
+                "column {column:?} holds {} number value(s) that are not decimal numbers; \
+                 fix the items (or the export file) they come from",
+                self.unparsed
+            ))
+        } else if others > 0 {
             Some(format!(
                 "column {column:?} holds values that are not numbers ({}) besides {} number(s); \
                  OpenMetadata cannot compute a numeric statistic over such a column either: \
