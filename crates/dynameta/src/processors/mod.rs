@@ -3,6 +3,7 @@
 //! PII classifier.
 
 pub mod classifier;
+pub mod dq;
 pub mod hash;
 pub mod inference;
 pub mod mapping;
