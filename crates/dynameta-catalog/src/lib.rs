@@ -28,6 +28,7 @@
 //! that opens it; a reader upgrades a copy in memory.
 
 pub mod diff;
+pub mod dq;
 mod migrate_v3;
 mod model;
 pub mod prune;
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001-initial.sql"),
     include_str!("migrations/0002-classified-tables.sql"),
     include_str!("migrations/0003-store-by-change.sql"),
+    include_str!("migrations/0004-test-results.sql"),
 ];
 
 /// The catalog schema version this build writes.
@@ -293,6 +295,7 @@ fn identity_in(conn: &Connection) -> rusqlite::Result<Identity> {
 fn migrations() -> Migrations<'static> {
     let mut ms: Vec<M<'static>> = MIGRATIONS[..2].iter().map(|sql| M::up(sql)).collect();
     ms.push(M::up_with_hook(MIGRATIONS[2], migrate_v3::hook));
+    ms.extend(MIGRATIONS[3..].iter().map(|sql| M::up(sql)));
     Migrations::new(ms)
 }
 
