@@ -375,10 +375,8 @@ pub async fn run(
     };
     if let Mode::Merge(files) = mode {
         // The states hold every case as it was prepared: nothing is read again.
-        let tables = parts::read_and_combine(files, workflow).map_err(|e| {
-            destination.fail_ref(&e.to_string());
-            e
-        })?;
+        let tables = parts::read_and_combine(files, workflow)
+            .inspect_err(|e| destination.fail_ref(&e.to_string()))?;
         summary.destination = destination.describe(server.is_some(), &section.kind);
         for (table_fqn, combined) in tables {
             let mut report = TableReport {

@@ -27,7 +27,7 @@ pub enum Destination {
     /// The local catalog, with the run begun.
     Catalog(Box<Catalog>, RunId),
     /// A JSON Lines file, written in full when the run ends.
-    File(AtomicFile),
+    File(Box<AtomicFile>),
     /// The console: the summary only.
     Console,
     /// A part's state file (`--part I/N --state-out FILE`), written when the run ends.
@@ -66,7 +66,7 @@ impl Destination {
                     .owner_only()
                     .open()
                     .map_err(SinkError::from)?;
-                Ok(Destination::File(file))
+                Ok(Destination::File(Box::new(file)))
             }
             _ => Ok(Destination::Console),
         }
