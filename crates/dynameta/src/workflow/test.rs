@@ -910,8 +910,13 @@ async fn conclude(
             status,
             result: outcome.result.clone(),
             values: outcome.values.clone(),
-            passed_rows: outcome.passed_rows,
-            failed_rows: outcome.failed_rows,
+            // Only where the case asks for them, as in what is posted.
+            passed_rows: outcome
+                .passed_rows
+                .filter(|_| p.compute_passed_failed_row_count),
+            failed_rows: outcome
+                .failed_rows
+                .filter(|_| p.compute_passed_failed_row_count),
             origin: p.origin.clone(),
         });
     }

@@ -682,3 +682,127 @@ fn two_merged_parts_give_what_one_run_gives() {
     assert_eq!(cases_of(&merged), cases_of(&whole));
     assert_eq!(cases_of(&whole)["items"], 450);
 }
+
+#[test]
+fn force_update_decides_whose_definition_runs() {
+    let key = unique_access_key("dq-force");
+    seed(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let ingest = ingest_json(dir.path(), "ingest.yaml", &ingest_yaml(&key, &server));
+    assert_eq!(ingest.code, 0, "{}", ingest.output());
+    let case = |max: &str| {
+        format!(
+            "      - name: rows_between\n        testDefinitionName: tableRowCountToBeBetween\n        parameterValues:\n          - name: maxValue\n            value: \"{max}\""
+        )
+    };
+    let fqn = format!("{TABLE_FQN}.rows_between");
+    let first = run_test(
+        dir.path(),
+        "a.yaml",
+        &suite_yaml(&key, &case("10"), REST_SINK, &server.endpoint()),
+    );
+    assert_eq!(first.code, 0, "{}", first.output());
+    // The YAML now says at most 2 rows; without forceUpdate the server's case (10) runs.
+    let kept = run_test(
+        dir.path(),
+        "b.yaml",
+        &suite_yaml(&key, &case("2"), REST_SINK, &server.endpoint()),
+    );
+    assert_eq!(kept.code, 0, "{}", kept.output());
+    assert!(kept.stdout.contains("forceUpdate"), "{}", kept.stdout);
+    let stored = |server: &ContractServer| -> Value {
+        server
+            .test_cases()
+            .into_iter()
+            .find(|c| c["fullyQualifiedName"] == fqn.as_str())
+            .unwrap()["parameterValues"]
+            .clone()
+    };
+    assert_eq!(
+        stored(&server),
+        json!([{"name": "maxValue", "value": "10"}])
+    );
+    // With forceUpdate the YAML's replaces it, and fails.
+    let forced = suite_yaml(&key, &case("2"), REST_SINK, &server.endpoint())
+        .replace("forceUpdate: false", "forceUpdate: true");
+    let run = run_test(dir.path(), "c.yaml", &forced);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert_eq!(stored(&server), json!([{"name": "maxValue", "value": "2"}]));
+    assert_eq!(statuses(&server, &fqn), ["Success", "Success", "Failed"]);
+}
+
+#[test]
+fn the_file_sink_gets_one_owner_only_line_per_case_and_bad_state_files_are_refused() {
+    let key = unique_access_key("dq-file");
+    seed(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results.jsonl");
+    let sink = format!(
+        "sink:\n  type: file\n  config:\n    filename: {}",
+        out.display()
+    );
+    let run = run_test(
+        dir.path(),
+        "file.yaml",
+        &suite_yaml(&key, CASES, &sink, "http://localhost:8585/api"),
+    );
+    assert_eq!(run.code, 1, "{}", run.output());
+    let lines = records(&out);
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    // Passed and failed rows only where the case asks for them.
+    let unique = lines
+        .iter()
+        .find(|l| l["testCase"]["name"] == "id_unique")
+        .unwrap();
+    assert!(unique["testCase"]["passedRows"].is_null(), "{unique}");
+    let present = lines
+        .iter()
+        .find(|l| l["testCase"]["name"] == "qty_present")
+        .unwrap();
+    assert_eq!(present["testCase"]["passedRows"], 5, "{present}");
+    assert!(lines
+        .iter()
+        .all(|l| l["kind"] == "testCaseResult" && l["table"] == TABLE_FQN));
+    let mode = std::fs::metadata(&out).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o600
+    );
+
+    // `test merge` refuses what is not a part of a test run, naming the file.
+    let yaml = write(
+        dir.path(),
+        "merge.yaml",
+        &suite_yaml(&key, CASES, &sink, "http://localhost:8585/api"),
+    );
+    let junk = write(dir.path(), "junk.json", "{\"not\": \"a state\"}");
+    let profile_state = write(
+        dir.path(),
+        "profile.json",
+        "{\"format\": \"dynameta-profile-state\", \"version\": 1}",
+    );
+    let truncated = write(
+        dir.path(),
+        "cut.json",
+        "{\"format\": \"dynameta-test-state\", \"vers",
+    );
+    for file in [&junk, &profile_state, &truncated] {
+        let run = dynameta(
+            &[
+                "test",
+                "merge",
+                "-c",
+                yaml.to_str().unwrap(),
+                file.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(run.code, 2, "{}", run.output());
+        assert!(
+            run.stderr.contains(file.to_str().unwrap()),
+            "{}",
+            run.stderr
+        );
+    }
+}
