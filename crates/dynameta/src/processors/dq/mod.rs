@@ -774,10 +774,6 @@ pub struct DqState {
     compiled: Option<Arc<Compiled>>,
 }
 
-fn is_null(v: Option<&AttributeValue>) -> bool {
-    matches!(v, None | Some(AttributeValue::Null(_)))
-}
-
 /// Characters for S, bytes for B, elements for sets, lists and maps; None for numbers
 /// and booleans.
 fn length(v: &AttributeValue) -> Option<u64> {

@@ -63,8 +63,9 @@ impl SpillKey for Vec<u8> {
 
 impl SpillKey for Decimal {
     fn heap_bytes(&self) -> usize {
-        // Limbs of nine digits; the canonical text is a fair upper estimate.
-        16 + self.to_string().len() / 2
+        // The limb vector's allocation for numbers of up to 18 significant digits
+        // (two limbs) plus allocator slack; cheap, as it is asked for every new value.
+        24
     }
     fn encode(&self) -> Vec<u8> {
         self.to_string().into_bytes()
@@ -172,9 +173,15 @@ impl<K: SpillKey> SpillCounter<K> {
         let dir = match &self.dir {
             Some(d) => d.clone(),
             None => {
-                // tempfile creates the directory owner-only (0700).
-                let d = tempfile::Builder::new()
-                    .prefix("dynameta-dq-")
+                let mut builder = tempfile::Builder::new();
+                builder.prefix("dynameta-dq-");
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    // Spilled values are table data: owner-only.
+                    builder.permissions(std::fs::Permissions::from_mode(0o700));
+                }
+                let d = builder
                     .tempdir_in(&self.config.dir)
                     .map_err(|e| self.err(e))?;
                 let d = Arc::new(d);
@@ -207,7 +214,7 @@ impl<K: SpillKey> SpillCounter<K> {
         let runs = std::mem::take(&mut self.runs);
         let (path, dir) = self.new_run_path()?;
         let result = (|| -> io::Result<()> {
-            let mut merger = Merger::new(&runs, Vec::new())?;
+            let mut merger = Merger::<K>::new(&runs, Vec::new())?;
             let file = create_owner_only(&path)?;
             let mut out = BufWriter::new(file);
             while let Some((k, c)) = merger.next()? {
