@@ -265,12 +265,63 @@ fn yaml_cases_and_a_persons_case_run_in_one_pass_and_their_results_are_stored() 
     let (code, summary, stderr) = validate_with_openmetadata(&records);
     assert_eq!(code, 0, "{summary}\n{stderr}");
 
+    // OpenMetadata's own Python client reads the results back.
+    let read_back = Command::new(dynameta_testkit::om_python())
+        .arg("-c")
+        .arg(READ_BACK)
+        .arg(format!(
+            "{}/api",
+            server.endpoint().trim_end_matches("/api")
+        ))
+        .arg(JWT_MARKER)
+        .args([&rows, &unique, &person])
+        .output()
+        .expect("run OpenMetadata's Python client");
+    let stdout = String::from_utf8_lossy(&read_back.stdout);
+    assert!(
+        read_back.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&read_back.stderr)
+    );
+    let read: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or("")).unwrap();
+    assert_eq!(read[&rows]["status"], "Success", "{read}");
+    assert_eq!(read[&unique]["status"], "Success", "{read}");
+    assert_eq!(read[&person]["status"], "Failed", "{read}");
+    assert!(
+        read[&person]["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v[0] == "max"),
+        "{read}"
+    );
+
     // A second run creates nothing new and adds one result per case.
     let again = run_test(dir.path(), "suite.yaml", &yaml);
     assert_eq!(again.code, 1, "{}", again.output());
     assert_eq!(server.test_cases().len(), cases.len());
     assert_eq!(statuses(&server, &rows), ["Success", "Success"]);
 }
+
+/// Reads test cases back with OpenMetadata 2.0.7's own client (`OpenMetadata.get_by_name`
+/// of `TestCase` with its latest result): prints `{fqn: {status, values}}`.
+const READ_BACK: &str = r#"
+import json, logging, sys
+logging.disable(logging.CRITICAL)
+from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import OpenMetadataConnection
+from metadata.generated.schema.security.client.openMetadataJWTClientConfig import OpenMetadataJWTClientConfig
+from metadata.generated.schema.tests.testCase import TestCase
+from metadata.ingestion.ometa.ometa_api import OpenMetadata
+client = OpenMetadata(OpenMetadataConnection(hostPort=sys.argv[1], authProvider="openmetadata",
+    securityConfig=OpenMetadataJWTClientConfig(jwtToken=sys.argv[2])))
+out = {}
+for fqn in sys.argv[3:]:
+    case = client.get_by_name(entity=TestCase, fqn=fqn, fields=["testCaseResult", "testDefinition", "testSuite"], nullable=False)
+    result = case.testCaseResult
+    out[fqn] = {"status": result.testCaseStatus.value,
+                "values": [[v.name, v.value] for v in (result.testResultValue or [])]}
+print(json.dumps(out))
+"#;
 
 /// Runs `om_oracle.py validate` (OpenMetadata 2.0.7's pydantic models) on `records`.
 fn validate_with_openmetadata(records: &[Value]) -> (i32, Value, String) {
