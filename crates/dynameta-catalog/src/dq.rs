@@ -216,3 +216,101 @@ impl Catalog {
         rows
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::{ChangeKind, DiffOptions};
+    use crate::RunStatus;
+
+    fn table() -> TableRef {
+        TableRef {
+            fqn: "svc.default.default.orders".into(),
+            service: "svc".into(),
+            database: "default".into(),
+            schema: "default".into(),
+            name: "orders".into(),
+        }
+    }
+
+    fn result(name: &str, column: Option<&str>, status: &str) -> TestResult {
+        TestResult {
+            name: name.into(),
+            column: column.map(str::to_string),
+            definition: "columnValuesToBeUnique".into(),
+            status: status.into(),
+            result: format!("{name} is {status}"),
+            values: vec![("uniqueCount".into(), "4".into())],
+            passed_rows: Some(4),
+            failed_rows: None,
+        }
+    }
+
+    fn test_run(cat: &mut Catalog, results: &[TestResult], status: RunStatus) -> i64 {
+        let run = cat.begin_run("test", "svc", "0").unwrap();
+        cat.write_test_results(run, &table(), results).unwrap();
+        cat.finish_run(run, status, &serde_json::json!({})).unwrap();
+        run.0
+    }
+
+    #[test]
+    fn results_keep_history_diff_names_new_failures_and_prune_keeps_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+        let fqn = table().fqn;
+        assert!(cat.tests(&fqn).unwrap().is_none());
+        test_run(
+            &mut cat,
+            &[
+                result("a", Some("id"), "Success"),
+                result("b", None, "Failed"),
+            ],
+            RunStatus::Succeeded,
+        );
+        // A failed run is history, never the latest results.
+        test_run(
+            &mut cat,
+            &[result("a", Some("id"), "Failed")],
+            RunStatus::Failed,
+        );
+        let last = test_run(
+            &mut cat,
+            &[
+                result("a", Some("id"), "Failed"),
+                result("b", None, "Failed"),
+                result("c", None, "Aborted"),
+            ],
+            RunStatus::Succeeded,
+        );
+        let tests = cat.tests(&fqn).unwrap().unwrap();
+        assert_eq!(tests.run_id, last);
+        let was: Vec<(&str, Option<&str>)> = tests
+            .results
+            .iter()
+            .map(|(r, w)| (r.name.as_str(), w.as_deref()))
+            .collect();
+        assert_eq!(
+            was,
+            [("b", Some("Failed")), ("c", None), ("a", Some("Success"))]
+        );
+        assert_eq!(tests.results[2].0, result("a", Some("id"), "Failed"));
+
+        // a passed and fails now, c is new and not passing; b failed before too.
+        let diff = cat.diff(DiffOptions::default()).unwrap();
+        let named: Vec<&str> = diff
+            .changes
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ChangeKind::TestStartedFailing { test, .. } => Some(test.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(named, ["c", "a"]);
+        assert!(diff.changed);
+
+        cat.prune(1).unwrap();
+        let after = cat.tests(&fqn).unwrap().unwrap();
+        assert_eq!(after.run_id, last);
+        assert_eq!(after.results.len(), 3);
+    }
+}
