@@ -375,6 +375,31 @@ sink:
         assert!(!wf.filters.table.excludes("orders_2"));
     }
 
+    proptest::proptest! {
+        /// Any entity FQN, case name, column or parameter value: loaded, or refused with
+        /// an error naming a key; never a panic. A loaded FQN names this service's table.
+        #[test]
+        fn any_names_load_or_say_which_key(fqn in "\\PC{0,40}", name in "\\PC{0,20}", column in "\\PC{0,20}", value in "\\PC{0,20}") {
+            let quoted = |s: &str| serde_json::to_string(s).unwrap();
+            let text = SUITE
+                .replace("svc.default.default.\"orders.v2\"", &quoted(&fqn))
+                .replace("name: unique_id", &format!("name: {}", quoted(&name)))
+                .replace("columnName: id", &format!("columnName: {}", quoted(&column)))
+                .replace("value: 1", &format!("value: {}", quoted(&value)));
+            match load(&text) {
+                Ok(wf) => {
+                    let suite = wf.test_suite.unwrap();
+                    proptest::prop_assert!(suite.table.is_some());
+                    proptest::prop_assert_eq!(suite.cases[0].parameter_values.as_ref().unwrap()[0].value.as_deref(), Some(value.as_str()));
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    proptest::prop_assert!(text.contains("source") || text.contains("processor") || text.contains("line"), "{}", text);
+                }
+            }
+        }
+    }
+
     #[test]
     fn test_suite_errors_name_the_key() {
         let cases = [
