@@ -4,9 +4,10 @@
 //! distinct in every item) folded by `DqState::observe`, against `TableStats::observe`
 //! (a full profile's fold) and a bare loop that only touches every attribute. Runs are
 //! interleaved, RUNS times each after a warm-up; medians and the ratio are printed. Then
-//! the peak RSS each fold adds above the items in memory (Linux: `VmHWM` after a reset
-//! through `/proc/self/clear_refs`), for the default budget (no spill) and for a 4 MiB
-//! budget (uniqueness and median spill to disk).
+//! peak RSS (Linux `VmHWM`), each in a fresh child process that generates the items one
+//! at a time and drops each after folding it, as a scan does: no fold, the profiler, the
+//! engine with its default budget (no spill at 200k) and with a 4 MiB budget (uniqueness
+//! and median spill to disk).
 //!
 //! ```text
 //! cargo bench -p dynameta --bench dq_engine -- [ITEMS] [RUNS]
@@ -128,23 +129,57 @@ fn cases() -> Vec<CaseSpec> {
     ]
 }
 
-/// (VmRSS, VmHWM) in KiB.
-fn rss() -> (u64, u64) {
+/// Peak RSS of this process in KiB (`VmHWM`).
+fn peak_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
-fn reset_peak() {
-    // "5" resets VmHWM to the current RSS (Linux 4.0+).
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+/// Child mode (`DQ_BENCH_RSS=MODE`): folds N items generated one at a time and dropped
+/// right after, as a scan does, and prints its peak RSS in KiB.
+fn rss_child(mode: &str, n: u64, spill_dir: &std::path::Path) {
+    let limits = match mode {
+        "dq-small" => DqLimits {
+            memory_budget: 4 * 1024 * 1024,
+            spill_dir: Some(spill_dir.to_path_buf()),
+        },
+        _ => DqLimits::default(),
+    };
+    let plan = DqPlan::new(cases(), vec![]);
+    let mut dq = plan.state(&limits);
+    let mut stats = TableStats::default();
+    for i in 0..n {
+        let it = item(i);
+        match mode {
+            "profile" => stats.observe(&it),
+            "dq" | "dq-small" => dq.observe(&it).expect("observe"),
+            _ => {
+                std::hint::black_box(&it);
+            }
+        }
+    }
+    std::hint::black_box(&stats);
+    let out = dq.finish(&plan).expect("finish");
+    std::hint::black_box(out);
+    println!("{}", peak_kib());
+}
+
+fn child_peak_mb(mode: &str, n: u64) -> f64 {
+    let out = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .arg(n.to_string())
+        .env("DQ_BENCH_RSS", mode)
+        .output()
+        .expect("run the bench as a child");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse::<f64>()
+        .unwrap_or(f64::NAN)
+        / 1024.0
 }
 
 fn run_dq(items: &[Item], limits: &DqLimits) -> (f64, usize) {
@@ -199,8 +234,12 @@ fn main() {
         .collect();
     let n = args.first().copied().unwrap_or(200_000);
     let runs = args.get(1).copied().unwrap_or(5).max(1) as usize;
-    let items: Vec<Item> = (0..n).map(item).collect();
     let spill = tempfile::tempdir().expect("temp dir");
+    if let Ok(mode) = std::env::var("DQ_BENCH_RSS") {
+        rss_child(&mode, n, spill.path());
+        return;
+    }
+    let items: Vec<Item> = (0..n).map(item).collect();
     let small = DqLimits {
         memory_budget: 4 * 1024 * 1024,
         spill_dir: Some(spill.path().to_path_buf()),
@@ -228,29 +267,24 @@ fn main() {
     println!("dq fold + finish: {dq:.3} s ({:.0} items/s)", n as f64 / dq);
     println!("ratio dq / profiler: {:.2}x", dq / prof);
 
-    let peak = |label: &str, f: &mut dyn FnMut()| {
-        let (before, _) = rss();
-        reset_peak();
-        f();
-        let (_, hwm) = rss();
-        println!(
-            "peak RSS above the items, {label}: {:.1} MB (process peak {:.1} MB)",
-            hwm.saturating_sub(before) as f64 / 1024.0,
-            hwm as f64 / 1024.0
-        );
-    };
-    peak("profiler fold", &mut || {
-        run_profile(&items);
-    });
-    peak("dq, default 64 MiB budget", &mut || {
-        run_dq(&items, &DqLimits::default());
-    });
-    peak("dq, 4 MiB budget (spills)", &mut || {
-        run_dq(&items, &small);
-    });
     let (t, _) = run_dq(&items, &small);
     println!(
-        "dq with the 4 MiB budget: {t:.3} s ({:.2}x the profiler fold)",
+        "dq with the 4 MiB budget (spilling): {t:.3} s ({:.2}x the profiler fold)",
         t / prof
     );
+    drop(items);
+    // Peak RSS, each in a fresh process folding items generated one at a time.
+    let base = child_peak_mb("bare", n);
+    println!("peak RSS, items generated and dropped only: {base:.1} MB");
+    for (mode, label) in [
+        ("profile", "profiler fold"),
+        ("dq", "dq, default 64 MiB budget"),
+        ("dq-small", "dq, 4 MiB budget (spills)"),
+    ] {
+        let mb = child_peak_mb(mode, n);
+        println!(
+            "peak RSS, {label}: {mb:.1} MB ({:+.1} MB over the bare loop)",
+            mb - base
+        );
+    }
 }

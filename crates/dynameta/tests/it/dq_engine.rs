@@ -341,3 +341,50 @@ fn the_engine_agrees_with_openmetadata_on_a_table_where_every_definition_passes(
         assert_eq!(o.status, CaseStatus::Success, "{o:?}");
     }
 }
+
+/// 300 items of pseudo-random decimals (two places, some negative, some absent) and
+/// strings: the statistics OpenMetadata computes in floats (mean, stddev, median, sum)
+/// printed digit for digit as OpenMetadata prints them.
+#[test]
+fn the_engine_agrees_with_openmetadata_on_many_decimals() {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let items: Vec<Item> = (0..300)
+        .map(|i| {
+            let r = next();
+            let cents = (r % 2_000_000) as i64 - 500_000;
+            let mut it = item(&[
+                ("k", s(&format!("k{}", r % 250))),
+                ("w", s(&"x".repeat((r % 13) as usize))),
+            ]);
+            if i % 17 != 0 {
+                it.insert(
+                    "v".into(),
+                    n(&format!("{}.{:02}", cents / 100, (cents % 100).abs())),
+                );
+            }
+            it
+        })
+        .collect();
+    let v = Some("v");
+    #[rustfmt::skip]
+    let cases = vec![
+        case("between", "columnValuesToBeBetween", v, &[("minValue", "-1000.5"), ("maxValue", "9000.25")]),
+        case("max", "columnValueMaxToBeBetween", v, &[]),
+        case("min", "columnValueMinToBeBetween", v, &[]),
+        case("mean", "columnValueMeanToBeBetween", v, &[]),
+        case("median", "columnValueMedianToBeBetween", v, &[]),
+        case("stddev", "columnValueStdDevToBeBetween", v, &[]),
+        case("sum", "columnValuesSumToBeBetween", v, &[]),
+        case("unique", "columnValuesToBeUnique", Some("k"), &[]),
+        case("lengths", "columnValueLengthsToBeBetween", Some("w"), &[("minLength", "1")]),
+        case("meanLength", "columnValueMeanToBeBetween", Some("w"), &[]),
+        case("missing", "columnValuesMissingCount", Some("w"), &[("missingCountValue", "20")]),
+    ];
+    compare(&items, &["k", "v", "w"], &cases);
+}

@@ -755,6 +755,10 @@ struct ColumnAcc {
     string_len_sum: u64,
     /// Values without a length (numbers, booleans).
     no_length: u64,
+    /// `N` values that are not decimal numbers (never from DynamoDB; possible from a
+    /// hand-made export file), counted when a numeric statistic is asked for.
+    #[serde(default)]
+    unparsed: u64,
     unique: Option<SpillCounter<Vec<u8>>>,
     median: Option<SpillCounter<Decimal>>,
 }
@@ -897,6 +901,8 @@ fn observe_value(
                 if let Some(m) = &mut acc.median {
                     m.add(d, 1)?;
                 }
+            } else {
+                acc.unparsed += 1;
             }
         }
     }
@@ -981,6 +987,7 @@ impl ColumnAcc {
         };
         self.string_len_sum += other.string_len_sum;
         self.no_length += other.no_length;
+        self.unparsed += other.unparsed;
         match (&mut self.unique, other.unique) {
             (Some(a), Some(b)) => a.merge(b)?,
             (a @ None, b) => *a = b,
@@ -998,7 +1005,13 @@ impl ColumnAcc {
     /// cannot either: no number at all, or values of another type in the column.
     fn numeric_problem(&self, column: &str) -> Option<String> {
         let others = self.kinds.total() - self.kinds.numbers;
-        if others > 0 {
+        if self.unparsed > 0 {
+            Some(format!(
+                "column {column:?} holds {} number value(s) that are not decimal numbers; \
+                 fix the items (or the export file) they come from",
+                self.unparsed
+            ))
+        } else if others > 0 {
             Some(format!(
                 "column {column:?} holds values that are not numbers ({}) besides {} number(s); \
                  OpenMetadata cannot compute a numeric statistic over such a column either: \
@@ -1133,7 +1146,7 @@ impl DqState {
     /// Lets a state read from a file observe more items with `plan` (the plan it was
     /// made from).
     pub fn resume(&mut self, plan: &DqPlan) -> Result<(), DqError> {
-        self.check_plan(&plan.fingerprint)?;
+        self.check_shape(plan)?;
         self.compiled = Some(plan.compiled.clone());
         Ok(())
     }
@@ -1148,6 +1161,26 @@ impl DqState {
             return Err(DqError::Mismatch {
                 detail: "they were made from different test cases or catalogued columns"
                     .to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The plan's fingerprint and this state's shape agree (a state file edited or
+    /// damaged by hand could keep the one and lose the other).
+    fn check_shape(&self, plan: &DqPlan) -> Result<(), DqError> {
+        self.check_plan(&plan.fingerprint)?;
+        if self.columns.len() != plan.compiled.tested.len() || self.counts.len() != plan.cases.len()
+        {
+            return Err(DqError::Mismatch {
+                detail: format!(
+                    "the state holds {} column(s) and {} case count(s), the plan {} and {} \
+                     (a damaged state file?)",
+                    self.columns.len(),
+                    self.counts.len(),
+                    plan.compiled.tested.len(),
+                    plan.cases.len()
+                ),
             });
         }
         Ok(())
@@ -1205,7 +1238,7 @@ impl DqState {
 
     /// One outcome per case of `plan`, in the plan's order.
     pub fn finish(self, plan: &DqPlan) -> Result<Vec<CaseOutcome>, DqError> {
-        self.check_plan(&plan.fingerprint)?;
+        self.check_shape(plan)?;
         let mut out = Vec::with_capacity(plan.cases.len());
         for (i, case) in plan.cases.iter().enumerate() {
             let name = &case.spec.name;

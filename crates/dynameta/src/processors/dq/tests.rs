@@ -465,3 +465,83 @@ fn uniqueness_and_median_spill_and_stay_exact() {
         [("valueCount", "3000"), ("uniqueCount", "2998")]
     );
 }
+
+#[test]
+fn a_damaged_state_file_is_an_error_not_a_panic() {
+    let plan = DqPlan::new(
+        vec![
+            case("nn", "columnValuesToBeNotNull", Some("a"), &[]),
+            case(
+                "in",
+                "columnValuesToBeInSet",
+                Some("a"),
+                &[("allowedValues", "[1]")],
+            ),
+        ],
+        vec![],
+    );
+    let mut value = serde_json::to_value(plan.state(&DqLimits::default())).unwrap();
+    value["columns"] = serde_json::json!([]);
+    value["counts"] = serde_json::json!([0]);
+    let damaged: DqState = serde_json::from_value(value.clone()).unwrap();
+    let err = damaged.finish(&plan).unwrap_err();
+    assert!(err.to_string().contains("damaged state file"), "{err}");
+    let mut damaged: DqState = serde_json::from_value(value).unwrap();
+    assert!(damaged.resume(&plan).is_err());
+    // Unreadable values in a state file are refused by serde, naming them.
+    let mut value = serde_json::to_value(plan.state(&DqLimits::default())).unwrap();
+    value["columns"][0]["sum"] = serde_json::json!("NaN");
+    let err = serde_json::from_value::<DqState>(value).unwrap_err();
+    assert!(
+        err.to_string().contains("\"NaN\" is not a decimal number"),
+        "{err}"
+    );
+}
+
+fn arb_value() -> impl Strategy<Value = AttributeValue> {
+    prop_oneof![
+        "\\PC{0,6}".prop_map(AttributeValue::S),
+        // Numbers DynamoDB sends, and text it never would (an edited export file).
+        prop_oneof![
+            Just("1E+125".to_string()),
+            Just("-0.000001".to_string()),
+            Just("abc".to_string()),
+            Just("1e999999999".to_string()),
+            (-1000i64..1000).prop_map(|i| i.to_string()),
+        ]
+        .prop_map(AttributeValue::N),
+        any::<bool>().prop_map(AttributeValue::Bool),
+        Just(AttributeValue::Null(true)),
+        proptest::collection::vec("[a-c]{0,2}", 0..3).prop_map(AttributeValue::Ss),
+        proptest::collection::vec(any::<u8>(), 0..4)
+            .prop_map(|b| AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(b))),
+        Just(AttributeValue::L(vec![AttributeValue::M(HashMap::new())])),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any mix of types in the tested columns: every case ends with an outcome, never a
+    /// panic, and a case over mixed or unreadable values is Aborted with its reason.
+    #[test]
+    fn hostile_items_give_outcomes_never_a_panic(
+        items in proptest::collection::vec(
+            (proptest::option::of(arb_value()), proptest::option::of(arb_value())), 0..20),
+    ) {
+        let plan = DqPlan::new(all_cases(), vec![]);
+        let mut st = plan.state(&DqLimits::default());
+        for (a, b) in items {
+            let mut m = HashMap::new();
+            if let Some(a) = a { m.insert("a".to_string(), a); }
+            if let Some(b) = b { m.insert("b".to_string(), b); }
+            st.observe(&m).unwrap();
+        }
+        let out = st.finish(&plan).unwrap();
+        prop_assert_eq!(out.len(), all_cases().len());
+        for o in out {
+            prop_assert!(!o.result.is_empty());
+            prop_assert!(!o.result.contains("nan") || o.status == CaseStatus::Aborted, "{:?}", o);
+        }
+    }
+}
