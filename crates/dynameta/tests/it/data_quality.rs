@@ -186,9 +186,24 @@ fn yaml_cases_and_a_persons_case_run_in_one_pass_and_their_results_are_stored() 
     );
     assert_eq!(status, 201, "{body}");
 
-    let yaml = suite_yaml(&key, CASES, REST_SINK, &server.endpoint());
+    // And a case on a name OpenMetadata's entity links forbid.
+    let forbidden = "      - name: pipe_present\n        testDefinitionName: columnValuesToBeNotNull\n        columnName: \"a|b\"";
+    let yaml = suite_yaml(
+        &key,
+        &format!("{CASES}\n{forbidden}"),
+        REST_SINK,
+        &server.endpoint(),
+    );
     let run = run_test(dir.path(), "suite.yaml", &yaml);
     assert_eq!(run.code, 1, "a failing case exits 1:\n{}", run.output());
+    assert!(run.stdout.contains("entity links forbid"), "{}", run.stdout);
+    assert!(
+        !server.requests().iter().any(|r| r
+            .body
+            .as_ref()
+            .is_some_and(|b| b.to_string().contains("a|b"))),
+        "a forbidden name was sent"
+    );
     assert_no_secrets(&run.output(), "test run");
     let out = &run.stdout;
     for line in ["rows_between", "id_unique", "qty_max_small", "city_present"] {
