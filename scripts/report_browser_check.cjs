@@ -6,6 +6,8 @@
 //
 //   node scripts/report_browser_check.cjs --links REPORT.html OUT_DIR PII_TABLE NAME...
 //
+//   node scripts/report_browser_check.cjs --dq REPORT.html OUT_DIR TABLE FAILING_CASE
+//
 // The second form checks links and the phone view: every NAME (table names with `%`)
 // opens from its link in the list and from its URL; a fragment that does not decode
 // (`#%E0%A4%A`) leaves search and sort working; at 390x844 every PII tag of PII_TABLE's
@@ -115,7 +117,61 @@ async function links(report, outDir, piiTable, names) {
   }
 }
 
-if (process.argv[2] === '--links') {
+// `--dq REPORT.html OUT_DIR TABLE FAILING`: the data-quality section of the overview
+// shows, failures first (its first row is the case FAILING, Failed); its link opens
+// TABLE, whose page has a "Data quality" table with that case; on a phone the page is
+// no wider than the screen.
+async function dq(report, outDir, table, failing) {
+  const problems = [];
+  const { context, userData } = await launch();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    const url = 'file://' + path.resolve(report);
+    await page.goto(url, { waitUntil: 'load' });
+    const section = page.locator('#data-quality');
+    if (!(await section.isVisible())) problems.push('no data-quality section in the overview');
+    const rows = await section.locator('tbody tr').count();
+    const first = (await section.locator('tbody tr').first().textContent().catch(() => '')) || '';
+    if (!first.includes('Failed') || !first.includes(failing)) problems.push(`first data-quality row is not the failing ${failing}: "${first.trim()}"`);
+    await page.screenshot({ path: path.join(outDir, 'report-dq-list.png'), fullPage: true });
+
+    await section.locator('tbody tr a', { hasText: new RegExp('^' + table + '$') }).first().click();
+    const article = page.locator('article.table:visible');
+    await article.first().waitFor({ state: 'visible', timeout: 10000 }).catch(() => {});
+    const heading = ((await article.locator('h2').first().textContent().catch(() => '')) || '').trim();
+    if (heading !== table) problems.push(`the data-quality link opened "${heading}", wanted "${table}"`);
+    const cases = article.locator('h3:has-text("Data quality") ~ div table.dq tbody tr');
+    const tableRows = await cases.count();
+    if (tableRows === 0) problems.push(`${table} shows no data-quality results on its page`);
+    const tableText = (await cases.allTextContents()).join(' ');
+    if (!tableText.includes(failing)) problems.push(`${table}'s page does not list ${failing}`);
+    await page.screenshot({ path: path.join(outDir, 'report-dq-table.png'), fullPage: true });
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 1) problems.push(`on a 390 px screen the page is ${overflow} px too wide`);
+
+    if (errors.length) problems.push('page errors: ' + errors.join(' | '));
+    console.log(JSON.stringify({ rows, tableRows, overflow, problems }));
+    process.exitCode = problems.length ? 1 : 0;
+  } finally {
+    await context.close();
+    fs.rmSync(userData, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--dq') {
+  const [report, outDir, table, failing] = process.argv.slice(3);
+  if (!report || !outDir || !table || !failing) {
+    console.error('usage: report_browser_check.cjs --dq REPORT.html OUT_DIR TABLE FAILING_CASE');
+    process.exit(2);
+  }
+  dq(report, outDir, table, failing)
+    .catch((e) => { console.error(String(e && e.stack || e)); process.exit(1); });
+} else if (process.argv[2] === '--links') {
   const [report, outDir, piiTable, ...names] = process.argv.slice(3);
   if (!report || !outDir || !piiTable || !names.length) {
     console.error('usage: report_browser_check.cjs --links REPORT.html OUT_DIR PII_TABLE NAME...');

@@ -30,7 +30,7 @@ impl Default for DiffOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Compared {
-    /// `ingest` (schema) or `classify` (PII tags).
+    /// `ingest` (schema), `classify` (PII tags) or `test` (data-quality results).
     pub command: String,
     /// Database service.
     pub service: String,
@@ -164,6 +164,20 @@ pub enum ChangeKind {
         /// The tag.
         tag: String,
     },
+    /// A data-quality test case that passed in the previous `test` run (or did not
+    /// run then) and does not pass now.
+    TestStartedFailing {
+        /// Test case name.
+        test: String,
+        /// Its column (`None` for a table test).
+        column: Option<String>,
+        /// Its status now (`Failed`, `Aborted`, `NotTestable`).
+        status: String,
+        /// Its status before (`None`: it did not run then).
+        was: Option<String>,
+        /// OpenMetadata's sentence about the result now.
+        result: String,
+    },
 }
 
 /// The result of [`Catalog::diff`].
@@ -192,7 +206,7 @@ impl Catalog {
             notes.push("the catalog holds no succeeded run yet: nothing to compare".to_string());
         }
         for service in &services {
-            for command in ["ingest", "classify"] {
+            for command in ["ingest", "classify", "test"] {
                 let runs = self.latest_runs_of(command, service, 2)?;
                 let [to, from] = match runs.as_slice() {
                     [to, from] => [to, from],
@@ -215,6 +229,8 @@ impl Catalog {
                 });
                 if command == "ingest" {
                     changes.extend(self.schema_changes(from.id, to.id, options)?);
+                } else if command == "test" {
+                    changes.extend(self.test_changes(from.id, to.id)?);
                 } else {
                     changes.extend(self.pii_changes(from.id, to.id)?);
                 }
@@ -274,6 +290,37 @@ impl Catalog {
                         .map(|k| change(fqn, k)),
                 ),
                 (None, None) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// Test cases of run `to` that do not pass and passed in run `from` (or did not
+    /// run in it: a new case that fails is news too).
+    fn test_changes(&self, from: i64, to: i64) -> Result<Vec<Change>, CatalogError> {
+        let mut out = Vec::new();
+        for fqn in self.tables_tested(to)? {
+            let before = self.test_results_of_run(from, &fqn)?;
+            for r in self.test_results_of_run(to, &fqn)? {
+                if r.passed() {
+                    continue;
+                }
+                let was = before
+                    .iter()
+                    .find(|b| b.name == r.name && b.column == r.column);
+                if was.is_some_and(|b| !b.passed()) {
+                    continue;
+                }
+                out.push(change(
+                    &fqn,
+                    ChangeKind::TestStartedFailing {
+                        test: r.name,
+                        column: r.column,
+                        status: r.status,
+                        was: was.map(|b| b.status.clone()),
+                        result: r.result,
+                    },
+                ));
             }
         }
         Ok(out)
@@ -522,6 +569,19 @@ pub fn change_text(kind: &ChangeKind) -> String {
         ChangeKind::StreamChanged { from, to } => format!("~ stream: {from} -> {to}"),
         ChangeKind::PiiTagGained { column, tag } => format!("+ PII tag {tag} on {column}"),
         ChangeKind::PiiTagLost { column, tag } => format!("- PII tag {tag} on {column}"),
+        ChangeKind::TestStartedFailing {
+            test,
+            column,
+            status,
+            was,
+            result,
+        } => format!(
+            "! test {test}{} started failing: {status} (was {}): {result}",
+            column
+                .as_deref()
+                .map_or(String::new(), |c| format!(" [{c}]")),
+            was.as_deref().unwrap_or("not run")
+        ),
     }
 }
 

@@ -30,6 +30,7 @@
 #![forbid(unsafe_code)]
 
 pub mod diff;
+pub mod dq;
 mod migrate_v3;
 mod model;
 pub mod prune;
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001-initial.sql"),
     include_str!("migrations/0002-classified-tables.sql"),
     include_str!("migrations/0003-store-by-change.sql"),
+    include_str!("migrations/0004-test-results.sql"),
 ];
 
 /// The catalog schema version this build writes.
@@ -295,6 +297,7 @@ fn identity_in(conn: &Connection) -> rusqlite::Result<Identity> {
 fn migrations() -> Migrations<'static> {
     let mut ms: Vec<M<'static>> = MIGRATIONS[..2].iter().map(|sql| M::up(sql)).collect();
     ms.push(M::up_with_hook(MIGRATIONS[2], migrate_v3::hook));
+    ms.extend(MIGRATIONS[3..].iter().map(|sql| M::up(sql)));
     Migrations::new(ms)
 }
 

@@ -62,12 +62,16 @@ impl Catalog {
                  INSERT OR IGNORE INTO temp.keep_runs
                    SELECT MAX(s.run_id) FROM samples s JOIN runs r ON r.id = s.run_id
                    WHERE r.status = 'succeeded' GROUP BY s.table_id;
+                 INSERT OR IGNORE INTO temp.keep_runs
+                   SELECT MAX(x.run_id) FROM test_results x JOIN runs r ON r.id = x.run_id
+                   WHERE r.status = 'succeeded' GROUP BY x.table_id;
                  INSERT OR IGNORE INTO temp.keep_runs SELECT first_run_id FROM schema_versions;
                  INSERT OR IGNORE INTO temp.keep_runs SELECT id FROM runs WHERE status = 'running';
                  DELETE FROM profiles WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM pii_tags WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM classified WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM samples WHERE run_id NOT IN temp.keep_runs;
+                 DELETE FROM test_results WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM listings WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM run_tables WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM runs WHERE id NOT IN temp.keep_runs;

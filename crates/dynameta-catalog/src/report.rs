@@ -37,6 +37,8 @@ struct TableData {
     drift: Vec<ChangeKind>,
     /// The latest profile against the current schema.
     check: Option<ProfileCheck>,
+    /// Its latest data-quality results (`dynameta test`).
+    tests: Option<crate::dq::StoredTests>,
 }
 
 impl TableData {
@@ -84,6 +86,7 @@ impl Catalog {
                 tags: tags.map(|(_, t)| t).unwrap_or_default(),
                 sample: self.sample(&fqn)?,
                 drift: drift.remove(&fqn).unwrap_or_default(),
+                tests: self.tests(&fqn)?,
                 table,
             });
         }
@@ -249,7 +252,7 @@ fn pii_badge(tag: &str) -> Markup {
 fn change_class(kind: &ChangeKind) -> &'static str {
     match change_text(kind).chars().next() {
         Some('+') => "add",
-        Some('-') => "del",
+        Some('-') | Some('!') => "del",
         _ => "mod",
     }
 }
@@ -306,11 +309,15 @@ fn page(
                             div.card { b { (human_bytes(bytes)) } span { "stored" } }
                             div.card { b { (pii_columns) } span { "PII-tagged columns" } }
                             div.card { b { (diff.changes.len()) } span { "changes since the previous run" } }
+                            @if tables.iter().any(|t| t.tests.is_some()) {
+                                div.card { b { (failing_tests(tables)) } span { "data-quality tests not passing" } }
+                            }
                         }
+                        (dq_overview(tables))
                         section #drift {
                             h2 { "Drift since the previous run" }
                             @for c in &diff.compared {
-                                p.muted { (if c.command == "ingest" { "Schema" } else { "PII tags" }) " of " (c.service) ": run " (c.from_run) " (" (c.from_started_at) ") → run " (c.to_run) " (" (c.to_started_at) ")" }
+                                p.muted { (match c.command.as_str() { "ingest" => "Schema", "test" => "Data-quality tests", _ => "PII tags" }) " of " (c.service) ": run " (c.from_run) " (" (c.from_started_at) ") → run " (c.to_run) " (" (c.to_started_at) ")" }
                             }
                             @for n in &diff.notes { p.muted { (n) } }
                             @if diff.changes.is_empty() {
@@ -373,6 +380,106 @@ fn page(
                 script { (PreEscaped(JS)) }
             }
         }
+    }
+}
+
+/// How many cases of the tables' latest test runs did not pass.
+fn failing_tests(tables: &[TableData]) -> usize {
+    tables
+        .iter()
+        .filter_map(|t| t.tests.as_ref())
+        .flat_map(|x| &x.results)
+        .filter(|(r, _)| !r.passed())
+        .count()
+}
+
+/// Failures first (then aborted, not testable, passed), then by column and name.
+fn dq_order(r: &crate::dq::TestResult) -> (u8, Option<String>, String) {
+    let rank = match r.status.as_str() {
+        "Failed" => 0,
+        "Aborted" => 1,
+        "Success" => 3,
+        _ => 2,
+    };
+    (rank, r.column.clone(), r.name.clone())
+}
+
+fn dq_badge(status: &str) -> Markup {
+    let class = match status {
+        "Success" => "badge new",
+        "Failed" => "badge s",
+        _ => "badge n",
+    };
+    html! { span class=(class) { (status) } }
+}
+
+fn dq_numbers(r: &crate::dq::TestResult) -> String {
+    let mut parts: Vec<String> = r.values.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if let (Some(p), Some(f)) = (r.passed_rows, r.failed_rows) {
+        parts.push(format!("passedRows={p}, failedRows={f}"));
+    }
+    parts.join(", ")
+}
+
+/// The overview's data-quality section: every tested table's latest cases, failures
+/// first.
+fn dq_overview(tables: &[TableData]) -> Markup {
+    let mut rows: Vec<(&TableData, &crate::dq::TestResult, &Option<String>)> = tables
+        .iter()
+        .filter_map(|t| t.tests.as_ref().map(|x| (t, x)))
+        .flat_map(|(t, x)| x.results.iter().map(move |(r, was)| (t, r, was)))
+        .collect();
+    if rows.is_empty() {
+        return html! {};
+    }
+    rows.sort_by_key(|(t, r, _)| (dq_order(r), t.table.name.clone()));
+    html! {
+        section #data-quality {
+            h2 { "Data quality" }
+            p.muted { "Latest `dynameta test` results of each table, failures first." }
+            div.scroll { table.dq {
+                thead { tr { th { "Status" } th { "Table" } th { "Test case" } th.hide-sm { "Definition" } th { "Result" } th.hide-sm { "Before" } } }
+                tbody {
+                    @for (t, r, was) in &rows {
+                        tr.dq {
+                            td { (dq_badge(&r.status)) }
+                            td { a href=(href(&t.table)) { (t.table.name) } }
+                            td { (r.name) @if let Some(c) = &r.column { " " span.muted { "[" (c) "]" } } }
+                            td.hide-sm { code { (r.definition) } }
+                            td { div { (dq_numbers(r)) } div.reason { (r.result) } }
+                            td.hide-sm { (was.as_deref().unwrap_or("–")) }
+                        }
+                    }
+                }
+            } }
+        }
+    }
+}
+
+/// A table's data-quality results (its latest test run), failures first.
+fn dq_section(t: &TableData) -> Markup {
+    let Some(tests) = &t.tests else {
+        return html! {};
+    };
+    let mut results: Vec<&(crate::dq::TestResult, Option<String>)> = tests.results.iter().collect();
+    results.sort_by_key(|(r, _)| dq_order(r));
+    html! {
+        h3 { "Data quality" }
+        p.muted { "Test run " (tests.run_id) " (" (tests.started_at) ")" }
+        div.scroll { table.dq {
+            thead { tr { th { "Status" } th { "Test case" } th.hide-sm { "Definition" } th { "Result" } th.hide-sm { "Before" } } }
+            tbody {
+                @for (r, was) in results {
+                    tr.dq {
+                        td { (dq_badge(&r.status)) }
+                        td { (r.name) @if let Some(c) = &r.column { " " span.muted { "[" (c) "]" } } }
+                        td.hide-sm { code { (r.definition) } }
+                        td { div { (dq_numbers(r)) } div.reason { (r.result) } }
+                        td.hide-sm { (was.as_deref().unwrap_or("–")) }
+                    }
+                }
+            }
+        } }
     }
 }
 
@@ -507,7 +614,8 @@ fn table_article(t: &TableData) -> Markup {
             article.table id=(anchor(&t.table)) data-name=(t.table.name) hidden {
                 a.back href="#" { "← all tables" }
                 h2 { (t.table.name) }
-                p.muted { "No succeeded ingest run has described this table yet; profiles and tags below." }
+                p.muted { "No succeeded ingest run has described this table yet; profiles, tags and tests below." }
+                (dq_section(t))
                 (profile_section(t))
             }
         };
@@ -551,6 +659,7 @@ fn table_article(t: &TableData) -> Markup {
                     }
                 }
             }
+            (dq_section(t))
             h3 { "Columns" }
             (columns_table(t, s))
             (profile_section(t))

@@ -36,8 +36,9 @@ impl Cli {
 }
 
 /// The commands that read a workflow file, given with `-c FILE`.
-const WORKFLOW_COMMANDS: [&str; 6] = [
+const WORKFLOW_COMMANDS: [&str; 7] = [
     "ingest",
+    "test",
     "test-connection",
     "profile",
     "classify",
@@ -185,6 +186,11 @@ pub enum Command {
         mut_arg("quiet", |a| a.help(QUIET_WITHOUT_BAR))
     )]
     Export(ExportArgs),
+    /// Run data-quality tests: OpenMetadata's TestSuite workflow (source.type: TestSuite).
+    #[command(
+        after_help = "Example:\n  dynameta test -c examples/testsuite.yaml\n  dynameta test -c examples/testsuite.yaml --part 2/4 --state-out part-2.json\n  dynameta test merge -c examples/testsuite.yaml part-*.json\n\nCases come from processor.config.testCases and, with a metadata-rest sink, from OpenMetadata (all cases of the table). Every case of a table is evaluated in one scan.\nExit codes: 0 every test passed, 1 a test failed, aborted or was not testable, 2 the run could not run (bad usage or config, server or DynamoDB errors), 3 nothing was tested."
+    )]
+    Test(TestArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
         after_help = "Example:\n  dynameta test-connection -c examples/local.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config.",
@@ -415,6 +421,39 @@ pub struct MergeArgs {
     /// Workflow options (config, quiet, log format).
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// Options of `test`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct TestArgs {
+    /// `merge`: conclude the merged parts.
+    #[command(subcommand)]
+    pub action: Option<TestAction>,
+    /// Test only part I of N of every table (its share of the scan segments) and write
+    /// the engine's state to --state-out instead of posting results; `dynameta test
+    /// merge` concludes all N parts as one run.
+    #[arg(long, value_name = "I/N", requires = "state_out", value_parser = clap::value_parser!(crate::workflow::profile::Part))]
+    pub part: Option<crate::workflow::profile::Part>,
+    /// Where a partial test run writes its state (owner-only; it holds table values);
+    /// written only when every table could be read. Without --part, the whole table is
+    /// one part (1/1).
+    #[arg(long, value_name = "FILE")]
+    pub state_out: Option<PathBuf>,
+    /// Workflow options (config, quiet, log format); absent only with `merge`.
+    #[command(flatten)]
+    pub run: Option<RunArgs>,
+}
+
+/// Subcommands of `test`.
+#[derive(Debug, Subcommand)]
+pub enum TestAction {
+    /// Merge the state files of all N parts of a `test --part I/N` run and post the
+    /// results (or store them), as one run would have.
+    #[command(
+        after_help = "Example:\n  dynameta test merge -c examples/testsuite.yaml part-1.json part-2.json\n\nExit codes: 0 every test passed, 1 a test failed, aborted or was not testable, 2 bad usage or config, or the files are not all the parts of one run."
+    )]
+    Merge(MergeArgs),
 }
 
 /// Options of `export`.

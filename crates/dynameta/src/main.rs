@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use dynameta::cli::{Cli, Command, LogFormat, ProfileAction, RunArgs};
+use dynameta::cli::{Cli, Command, LogFormat, ProfileAction, RunArgs, TestAction};
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
-    catalog, classify, ingest, profile, publish, start_export, summary::Summary, test_connection,
-    Outcome, RunError, RunFlags, Settings,
+    catalog, classify, ingest, profile, publish, start_export, summary::Summary, test,
+    test_connection, Outcome, RunError, RunFlags, Settings,
 };
 use dynameta_fs::terminal::escape_lines;
 
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     let mut explain = None;
     let mut profile_mode = None;
     let mut export = None;
+    let mut test_mode = TestMode::Whole;
     let (args, command, flags) = match &cli.command {
         Command::Publish(p) => {
             from = Some(p.from.clone());
@@ -55,6 +56,23 @@ fn main() -> ExitCode {
             (&c.run, config::Command::Classify, c.flags())
         }
         Command::TestConnection(a) => (a, config::Command::TestConnection, a.flags()),
+        Command::Test(t) => match &t.action {
+            Some(TestAction::Merge(m)) => {
+                test_mode = TestMode::Merge(m.states.clone());
+                (&m.run, config::Command::Test, m.run.flags())
+            }
+            None => {
+                if let Some(path) = &t.state_out {
+                    test_mode =
+                        TestMode::Part(t.part.unwrap_or(profile::Part::WHOLE), path.clone());
+                }
+                match &t.run {
+                    Some(run) => (run, config::Command::Test, run.flags()),
+                    // clap requires --config without `merge`; never reached.
+                    None => return ExitCode::from(EXIT_CONFIG),
+                }
+            }
+        },
         Command::Report(r) => {
             return finish_catalog_command(
                 catalog::report(&r.catalog, &r.out).map(|line| (line + "\n", 0)),
@@ -149,6 +167,7 @@ fn main() -> ExitCode {
             from.as_deref(),
             explain.as_deref(),
             profile_mode.as_ref(),
+            &test_mode,
         ));
         let stopped = tokio::select! {
             code = &mut work => Ok(code),
@@ -186,6 +205,16 @@ fn finish_catalog_command(result: Result<(String, u8), catalog::CatalogCommandEr
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// What `test` does beside a whole run.
+enum TestMode {
+    /// Every table in full.
+    Whole,
+    /// `--part I/N --state-out FILE`.
+    Part(profile::Part, std::path::PathBuf),
+    /// `test merge FILE...`.
+    Merge(Vec<std::path::PathBuf>),
 }
 
 /// What `profile` does beside a whole run.
@@ -248,6 +277,7 @@ fn report(result: Result<(Summary, Outcome), RunError>, format: LogFormat) -> u8
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run(
     command: config::Command,
     settings: &Settings,
@@ -256,6 +286,7 @@ async fn run(
     from: Option<&std::path::Path>,
     explain: Option<&str>,
     profile_mode: Option<&ProfileMode>,
+    test_mode: &TestMode,
 ) -> u8 {
     match command {
         config::Command::Ingest => report(ingest::run(settings, flags).await, args.log_format),
@@ -285,6 +316,38 @@ async fn run(
             };
             report(result, args.log_format)
         }
+        config::Command::Test => match test::run(
+            settings,
+            flags,
+            match test_mode {
+                TestMode::Whole => test::Mode::Whole,
+                TestMode::Part(part, path) => test::Mode::Part(*part, path),
+                TestMode::Merge(files) => test::Mode::Merge(files),
+            },
+        )
+        .await
+        {
+            Ok(summary) => {
+                match args.log_format {
+                    // Column names and results come from table data: escaped.
+                    LogFormat::Text => {
+                        print!("{}", escape_lines(&redact_registered(&summary.render())))
+                    }
+                    LogFormat::Json => println!(
+                        "{}",
+                        redact_registered(&serde_json::json!({ "summary": summary }).to_string())
+                    ),
+                }
+                summary.exit_code()
+            }
+            Err(e) => {
+                eprintln!(
+                    "error: {}",
+                    escape_lines(&redact_registered(&e.to_string()))
+                );
+                test::EXIT_NOT_RUN
+            }
+        },
         config::Command::Classify => match explain {
             Some(table) => match classify::explain(settings, table).await {
                 Ok(text) => {

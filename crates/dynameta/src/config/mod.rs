@@ -9,6 +9,7 @@ mod error;
 mod filter;
 mod options;
 mod settings;
+mod test_suite;
 mod workflow;
 mod yaml;
 
@@ -25,6 +26,7 @@ pub use settings::{
     ClassifySettings, FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_CONFIDENCE,
     DEFAULT_PROFILE_THREADS, DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_SAMPLE_ROWS, DEFAULT_THREADS,
 };
+pub use test_suite::{ParameterValue, TestSuite, YamlTestCase};
 pub use workflow::{
     AutoClassificationPipeline, AwsConfig, DynamoDbConnection, JwtConfig, LogLevel,
     MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawSource,
@@ -50,6 +52,9 @@ pub enum Command {
     /// `dynameta publish`: any pipeline (a `DatabaseMetadata` one's filters decide
     /// stale tables).
     Publish,
+    /// `dynameta test`: OpenMetadata's `TestSuite` workflow (read by
+    /// `test_suite.rs` and turned into the DynamoDB form).
+    Test,
 }
 
 impl Command {
@@ -60,6 +65,8 @@ impl Command {
             Command::Classify => Some("AutoClassification"),
             // Any pipeline: the file may come from ingest, profile or classify.
             Command::TestConnection | Command::Publish => None,
+            // `source.type: TestSuite`, rewritten before this check.
+            Command::Test => Some("DatabaseMetadata"),
         }
     }
 
@@ -71,6 +78,7 @@ impl Command {
             Command::Classify => "classify",
             Command::TestConnection => "test-connection",
             Command::Publish => "publish",
+            Command::Test => "test",
         }
     }
 }
@@ -136,6 +144,8 @@ pub struct Workflow {
     pub server: Option<OpenMetadataServerConfig>,
     /// `workflowConfig.loggerLevel`.
     pub log_level: LogLevel,
+    /// The TestSuite part of a `dynameta test` file (`None` for the other commands).
+    pub test_suite: Option<TestSuite>,
 }
 
 impl Workflow {
@@ -149,6 +159,27 @@ impl Workflow {
 pub fn load(path: &Path, command: Command) -> Result<Workflow, ConfigError> {
     let text = read_file(path)?;
     parse(&text, path, command, &|name| std::env::var(name).ok())
+}
+
+/// [`load`] of a TestSuite file without `serviceConnection`, with `connection` (the
+/// DynamoDB connection read from the OpenMetadata service) in its place. Errors in it
+/// name `source.serviceConnection.config...`.
+pub fn load_with_connection(path: &Path, connection: &Value) -> Result<Workflow, ConfigError> {
+    let text = read_file(path)?;
+    let lookup = |name: &str| std::env::var(name).ok();
+    let mut secrets = Vec::new();
+    let mut workflow = parse_inner(
+        &text,
+        Command::Test,
+        &lookup,
+        &mut secrets,
+        Some(connection),
+    )
+    .map_err(|e| e.redact(&secrets))?;
+    if let Some(sink) = &mut workflow.sink {
+        sink.workflow_file = path.to_path_buf();
+    }
+    Ok(workflow)
 }
 
 /// Reads the workflow file: a regular file (or a symlink to one) of at most
@@ -181,7 +212,7 @@ pub fn parse(
 ) -> Result<Workflow, ConfigError> {
     let mut secrets = Vec::new();
     let mut workflow =
-        parse_inner(text, command, lookup, &mut secrets).map_err(|e| e.redact(&secrets))?;
+        parse_inner(text, command, lookup, &mut secrets, None).map_err(|e| e.redact(&secrets))?;
     if let Some(sink) = &mut workflow.sink {
         sink.workflow_file = origin.to_path_buf();
     }
@@ -193,6 +224,7 @@ fn parse_inner(
     command: Command,
     lookup: &dyn Fn(&str) -> Option<String>,
     secrets: &mut Vec<String>,
+    connection: Option<&Value>,
 ) -> Result<Workflow, ConfigError> {
     let original = yaml_value(text)?;
     if !original.is_object() {
@@ -203,8 +235,15 @@ fn parse_inner(
     }
     let expanded = env::expand_file(text, original, lookup, &yaml_value)?;
     *secrets = expanded.secrets;
-    let raw: RawWorkflow = decode(expanded.value, "")?;
-    resolve(raw, command)
+    let mut value = expanded.value;
+    let test_suite = match command {
+        Command::Test => Some(test_suite::split(&mut value, connection)?),
+        _ => None,
+    };
+    let raw: RawWorkflow = decode(value, "")?;
+    let mut workflow = resolve(raw, command)?;
+    workflow.test_suite = test_suite;
+    Ok(workflow)
 }
 
 /// YAML text to a JSON value, bounded in size and depth (see [`yaml`]).
@@ -245,6 +284,15 @@ pub fn decode<T: DeserializeOwned>(value: Value, prefix: &str) -> Result<T, Conf
 /// deciding its defaults and checks in one place.
 fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> {
     let source = raw.source;
+    if source.kind.eq_ignore_ascii_case("TestSuite") {
+        return Err(ConfigError::invalid(
+            "source.type",
+            format!(
+                "`TestSuite` is OpenMetadata's data-quality workflow: run it with `dynameta test`, not `dynameta {}`.",
+                command.name()
+            ),
+        ));
+    }
     let connection = resolve_connection(&source.kind, source.service_connection)?;
     let pipelines = resolve_pipelines(source.source_config.config, command)?;
     let options = connection.connection_arguments.clone().unwrap_or_default();
@@ -278,6 +326,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         sink,
         server: run.server,
         log_level: run.log_level,
+        test_suite: None,
     })
 }
 

@@ -12,8 +12,8 @@ pub use describe::{describe_table, Capabilities, Depth, Described};
 pub use list::{list_tables, CloseNames};
 pub use sample::{sample_table, Item, ItemFold, SampleOutcome};
 pub use scan::{
-    read_budget, scan, shuffled_segments, Observe, Progress as ScanProgress, ScanPlan, ScanStats,
-    TokenBucket,
+    read_budget, scan, scan_with, shuffled_segments, NewState, Observe, Progress as ScanProgress,
+    ScanPlan, ScanStats, TokenBucket,
 };
 pub use table::*;
 

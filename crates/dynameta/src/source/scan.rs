@@ -226,6 +226,36 @@ pub async fn scan<S: Default + Send + 'static>(
     progress: Progress,
     throttle_retry: &ThrottleRetry,
 ) -> Result<(Vec<S>, ScanStats), SourceError> {
+    let new_state: NewState<S> = Arc::new(S::default);
+    scan_with(
+        client,
+        table,
+        plan,
+        budget,
+        new_state,
+        observe,
+        progress,
+        throttle_retry,
+    )
+    .await
+}
+
+/// Makes a fresh fold state (for states that need more than `Default`: a data-quality
+/// state is built from its plan).
+pub type NewState<S> = Arc<dyn Fn() -> S + Send + Sync>;
+
+/// [`scan`] with fold states made by `new_state` instead of `S::default()`.
+#[allow(clippy::too_many_arguments)]
+pub async fn scan_with<S: Send + 'static>(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    plan: &ScanPlan,
+    budget: Option<Arc<TokenBucket>>,
+    new_state: NewState<S>,
+    observe: Observe<S>,
+    progress: Progress,
+    throttle_retry: &ThrottleRetry,
+) -> Result<(Vec<S>, ScanStats), SourceError> {
     let started = Instant::now();
     let shared = Arc::new(Shared {
         client: client.clone(),
@@ -242,7 +272,7 @@ pub async fn scan<S: Default + Send + 'static>(
         throttle_retry: *throttle_retry,
     });
     let mut stats = ScanStats::default();
-    let states = Arc::new(StatePool::default());
+    let states = Arc::new(StatePool::new(new_state));
     let Some(rows) = plan.row_limit else {
         lock(&shared.queue).extend(plan.segments.iter().map(|&segment| Task {
             segment,
@@ -313,17 +343,17 @@ fn finish<S>(
 /// Fold states not in use, each with the thread that used it last.
 struct StatePool<S> {
     free: Mutex<Vec<(std::thread::ThreadId, S)>>,
+    new_state: NewState<S>,
 }
 
-impl<S> Default for StatePool<S> {
-    fn default() -> Self {
+impl<S> StatePool<S> {
+    fn new(new_state: NewState<S>) -> Self {
         StatePool {
             free: Mutex::new(Vec::new()),
+            new_state,
         }
     }
-}
 
-impl<S: Default> StatePool<S> {
     /// The state this thread used last, else any free one, else a new one.
     fn take(&self) -> S {
         let me = std::thread::current().id();
@@ -334,7 +364,7 @@ impl<S: Default> StatePool<S> {
             .or_else(|| free.len().checked_sub(1));
         match at {
             Some(i) => free.swap_remove(i).1,
-            None => S::default(),
+            None => (self.new_state)(),
         }
     }
 
@@ -344,7 +374,7 @@ impl<S: Default> StatePool<S> {
 }
 
 /// Runs the workers until the task queue is empty.
-async fn run_round<S: Default + Send + 'static>(
+async fn run_round<S: Send + 'static>(
     shared: &Arc<Shared>,
     states: &Arc<StatePool<S>>,
     observe: Observe<S>,
@@ -380,7 +410,7 @@ async fn run_round<S: Default + Send + 'static>(
     Ok(())
 }
 
-async fn worker<S: Default>(
+async fn worker<S>(
     shared: Arc<Shared>,
     states: Arc<StatePool<S>>,
     observe: Observe<S>,

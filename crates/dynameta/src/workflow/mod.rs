@@ -11,6 +11,7 @@ pub mod publish;
 mod runner;
 pub mod start_export;
 pub mod summary;
+pub mod test;
 pub mod test_connection;
 
 pub use progress::Progress;

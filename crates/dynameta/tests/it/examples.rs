@@ -60,6 +60,7 @@ fn examples_validate_upstream_and_load() {
         {
             Some("Profiler") => Command::Profile,
             Some("AutoClassification") => Command::Classify,
+            Some("TestSuite") => Command::Test,
             _ => Command::Ingest,
         };
         config::parse(&text, &file, command, &fake_env)

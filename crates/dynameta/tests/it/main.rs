@@ -8,6 +8,7 @@ mod classify;
 mod cli_hints;
 mod cli_text;
 mod config_errors;
+mod data_quality;
 mod dq_engine;
 mod dq_oracle;
 mod empty_runs;
