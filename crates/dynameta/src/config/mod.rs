@@ -9,6 +9,7 @@ mod error;
 mod filter;
 mod options;
 mod settings;
+mod tagging;
 mod workflow;
 mod yaml;
 
@@ -25,6 +26,7 @@ pub use settings::{
     FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_PROFILE_THREADS,
     DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_THREADS,
 };
+pub use tagging::{OwnerConfig, OwnerLevel, OwnerValue, Tagging, DEFAULT_TAG_KEY_EXCLUDE};
 pub use workflow::{
     AutoClassificationPipeline, AwsConfig, DynamoDbConnection, JwtConfig, LogLevel,
     MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawSource,
@@ -134,6 +136,9 @@ pub struct Workflow {
     pub server: Option<OpenMetadataServerConfig>,
     /// `workflowConfig.loggerLevel`.
     pub log_level: LogLevel,
+    /// AWS tags and owners (`includeTags`, `tagKeyFilterPattern`, `ownerTagKey`,
+    /// `includeOwners`, `ownerConfig`), defaults applied.
+    pub tagging: Tagging,
 }
 
 impl Workflow {
@@ -362,6 +367,13 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
 
     let options = connection.connection_arguments.clone().unwrap_or_default();
     check_options(&options)?;
+    let tagging = Tagging::resolve(
+        ingest.include_tags,
+        options.tag_key_filter_pattern.as_ref(),
+        options.owner_tag_key.as_deref(),
+        metadata.include_owners,
+        metadata.owner_config.clone(),
+    )?;
 
     let conn_key = "source.serviceConnection.config";
     let pipe_key = "source.sourceConfig.config";
@@ -494,6 +506,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         sink,
         server,
         log_level,
+        tagging,
     })
 }
 
