@@ -171,6 +171,9 @@ fn every_key_docs_configuration_md_lists_exists() {
         keys_of::<RawSource>(),
         keys_of::<DynamoDbConnection>(),
         keys_of::<AwsConfig>(),
+        // Every option of ours exists (`tagKeyFilterPattern`, a filter pattern, escapes the
+        // read-key probe as `tableFilterPattern` does).
+        keys_of::<ConnectionArguments>(),
         keys_of::<MetadataPipeline>(),
         keys_of::<ProfilerPipeline>(),
         keys_of::<AutoClassificationPipeline>(),

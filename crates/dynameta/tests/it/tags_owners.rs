@@ -183,6 +183,7 @@ fn aws_tags_become_tags_and_owners_and_a_persons_edits_survive() {
         out.contains("AWS tags:         3 labels added, 0 removed; 2 owners set"),
         "{out}"
     );
+    openmetadata_accepts_the_bodies_and_reads_back(&server, dir.path(), &[&orders, &users]);
 
     // A person adds Tier.Tier1 and their own label of a dynameta classification.
     server.edit_as_user("table", &format!("test_svc.default.default.{orders}"), |t| {
