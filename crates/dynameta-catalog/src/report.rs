@@ -915,6 +915,20 @@ fn sample_table(sample: &MaskedSample) -> Markup {
     }
 }
 
+/// A table's AWS tags as `key = value, ...` (`none` when it has none).
+fn aws_tags_text(tags: &serde_json::Map<String, serde_json::Value>) -> String {
+    if tags.is_empty() {
+        return "none".to_string();
+    }
+    tags.iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(x) => format!("{k} = {x}"),
+            other => format!("{k} = {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -980,18 +994,4 @@ mod tests {
         );
         assert!(html.contains("stored as <code>a__reserved__colon__b_2</code>"));
     }
-}
-
-/// A table's AWS tags as `key = value, ...` (`none` when it has none).
-fn aws_tags_text(tags: &serde_json::Map<String, serde_json::Value>) -> String {
-    if tags.is_empty() {
-        return "none".to_string();
-    }
-    tags.iter()
-        .map(|(k, v)| match v {
-            serde_json::Value::String(x) => format!("{k} = {x}"),
-            other => format!("{k} = {other}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }

@@ -38,7 +38,7 @@ pub struct Summary {
     pub classification: Option<ClassificationCounts>,
     /// AWS tag labels added and removed, owners set (ingest to OpenMetadata).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub aws_tags: Option<crate::sinks::openmetadata::AwsTagCounts>,
+    pub aws_tags: Option<Box<crate::sinks::openmetadata::AwsTagCounts>>,
     /// Wall time.
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
@@ -131,7 +131,7 @@ impl Summary {
             c.sample_data += report.sample_data;
         }
         if report.aws_tags != Default::default() {
-            self.aws_tags = Some(report.aws_tags);
+            self.aws_tags = Some(Box::new(report.aws_tags));
         }
         for f in report.table_failures {
             self.failures.push(Failure {
