@@ -49,11 +49,13 @@ fn retag(arn: &str, remove: &[&str], add: &[(&str, &str)]) {
             untag = untag.tag_keys(*k);
         }
         untag.send().await.unwrap();
-        let mut req = client.tag_resource().resource_arn(arn);
-        for (k, v) in add {
-            req = req.tags(Tag::builder().key(*k).value(*v).build().unwrap());
+        if !add.is_empty() {
+            let mut req = client.tag_resource().resource_arn(arn);
+            for (k, v) in add {
+                req = req.tags(Tag::builder().key(*k).value(*v).build().unwrap());
+            }
+            req.send().await.unwrap();
         }
-        req.send().await.unwrap();
     });
 }
 
@@ -219,6 +221,19 @@ fn aws_tags_become_tags_and_owners_and_a_persons_edits_survive() {
     let run = ingest(dir.path(), &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
     assert_eq!(table(&server, &orders)["version"], before);
+
+    // includeTags: false: the tags are neither read nor touched (an AWS tag removed now
+    // keeps its label).
+    retag(&orders_arn, &["env"], &[]);
+    let off = yaml.replace(
+        "      type: DatabaseMetadata\n",
+        "      type: DatabaseMetadata\n      includeTags: false\n",
+    );
+    assert_ne!(off, yaml);
+    let run = ingest(dir.path(), &off);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(tag_fqns(&table(&server, &orders)).contains(&"env.prod".to_string()));
+    assert!(!run.output().contains("AWS tags:"), "{}", run.output());
 }
 
 #[test]
