@@ -21,6 +21,8 @@ on stdout, one line per failure on stderr):
     createTableProfile     api.data.createTableProfile.CreateTableProfileRequest
     createTestCase         api.tests.createTestCase.CreateTestCaseRequest
     createTestCaseResult   api.tests.createTestCaseResult.CreateTestCaseResult
+    createClassification   api.classification.createClassification.CreateClassificationRequest
+    createTag              api.classification.createTag.CreateTagRequest
     columnTags             type.tagLabel.TagLabel, for every tag of every column entry
     sampleData             entity.data.table.TableData
     ====================== =============================================================
@@ -33,14 +35,16 @@ on stdout, one line per failure on stderr):
     checked at startup, and the oracle refuses to run if it is not so.
 
 ``readback --server URL --token JWT --table FQN [--table FQN ...]
-[--expect-profile] [--expect-sample-data] [--expect-tags] [--skip-columns-api]``
+[--expect-profile] [--expect-sample-data] [--expect-tags] [--expect-table-tags]
+[--expect-owners] [--skip-columns-api]``
     Reads tables back through ``metadata.ingestion.ometa.ometa_api.OpenMetadata`` (which
     checks the server version on start) exactly as OpenMetadata's own code would:
-    ``get_by_name(Table, fields=columns,tags,tableConstraints)``, ``get_table_columns``
+    ``get_by_name(Table, fields=columns,tags,tableConstraints,owners)``, ``get_table_columns``
     (unless ``--skip-columns-api``), and with the flags ``get_latest_table_profile`` and
     ``get_sample_data``. Every
     response must parse as OpenMetadata's (extra-field-forbidding) models. Prints per
-    table: column counts, constraint types, tagged columns, profile rowCount, sample rows.
+    table: column counts, constraint types, tagged columns, table tags, owners, profile
+    rowCount, sample rows.
 
 ``selftest``
     Negative control: runs the validate path on built-in records, a known-good one of
@@ -82,6 +86,10 @@ PAYLOAD_MODELS: dict[str, tuple[str, str]] = {
     # Data quality (issue 23): what `dynameta test` will send.
     "createTestCase": ("api.tests.createTestCase", "CreateTestCaseRequest"),
     "createTestCaseResult": ("api.tests.createTestCaseResult", "CreateTestCaseResult"),
+    # AWS tags and owners (issue 24): the bodies of PUT /v1/classifications and /v1/tags
+    # (tables with tags and owners are parsed as the client reads them back: readback).
+    "createClassification": ("api.classification.createClassification", "CreateClassificationRequest"),
+    "createTag": ("api.classification.createTag", "CreateTagRequest"),
 }
 TAG_LABEL_MODEL = ("type.tagLabel", "TagLabel")
 # Kinds dynameta writes that carry no OpenMetadata request: counted only.
@@ -497,6 +505,32 @@ def selftest_cases() -> list[tuple[str, bool, dict[str, Any]]]:
                 "payload": {k: v for k, v in GOOD_TEST_CASE_RESULT.items() if k != "testResultValue"},
             },
         ),
+        (
+            "good createClassification",
+            True,
+            {
+                "kind": "createClassification",
+                "payload": {"name": "cost.center", "description": "AWS tag key", "mutuallyExclusive": False},
+            },
+        ),
+        (
+            "bad createClassification: no description",
+            False,
+            {"kind": "createClassification", "payload": {"name": "team"}},
+        ),
+        (
+            "good createTag",
+            True,
+            {
+                "kind": "createTag",
+                "payload": {"classification": '"cost.center"', "name": "cc-1", "description": "AWS tag value"},
+            },
+        ),
+        (
+            "bad createTag: unknown field",
+            False,
+            {"kind": "createTag", "payload": {"classification": "team", "name": "x", "description": "d", "colour": 1}},
+        ),
     ]
 
 
@@ -576,7 +610,7 @@ def read_table(client: Any, fqn: str, args: argparse.Namespace, logs: Collecting
     fail = out["failures"].append
 
     try:
-        table = client.get_by_name(entity=Table, fqn=fqn, fields=["columns", "tags", "tableConstraints"])
+        table = client.get_by_name(entity=Table, fqn=fqn, fields=["columns", "tags", "tableConstraints", "owners"])
     except Exception as err:  # noqa: BLE001 (any client error is a failed check)
         table = None
         fail(f"get_by_name: {describe_exception(err)}")
@@ -602,10 +636,16 @@ def read_table(client: Any, fqn: str, args: argparse.Namespace, logs: Collecting
             "taggedColumns": len(tagged),
             "columnTags": sorted({str(root_value(t.tagFQN)) for c in tagged for t in c.tags}),
             "tableTags": len(table.tags or []),
+            "tableTagFQNs": sorted(str(root_value(t.tagFQN)) for t in table.tags or []),
+            "owners": [{"type": str(o.type), "name": str(o.name)} for o in (table.owners.root if table.owners else [])],
         }
     )
     if args.expect_tags and not tagged:
         fail("--expect-tags: no column carries a tag")
+    if args.expect_table_tags and not table.tags:
+        fail("--expect-table-tags: the table carries no tag")
+    if args.expect_owners and not out["owners"]:
+        fail("--expect-owners: the table has no owner")
 
     if hasattr(client, "get_table_columns") and not args.skip_columns_api:
         check_columns_api(client, fqn, table, out)
@@ -756,6 +796,8 @@ def main(argv: list[str] | None = None) -> int:
     readback.add_argument("--expect-profile", action="store_true", help="latest table and column profiles present")
     readback.add_argument("--expect-sample-data", action="store_true", help="sample data with columns and rows")
     readback.add_argument("--expect-tags", action="store_true", help="at least one column tagged")
+    readback.add_argument("--expect-table-tags", action="store_true", help="the table carries a tag")
+    readback.add_argument("--expect-owners", action="store_true", help="the table has an owner")
     readback.add_argument(
         "--skip-columns-api", action="store_true", help="do not call get_table_columns (GET /tables/name/{fqn}/columns)"
     )

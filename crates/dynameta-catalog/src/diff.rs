@@ -150,6 +150,22 @@ pub enum ChangeKind {
         /// After.
         to: String,
     },
+    /// An AWS tag was added to the table (or its value changed: `from` is set).
+    AwsTagSet {
+        /// Tag key.
+        key: String,
+        /// Value before, when the key was there.
+        from: Option<String>,
+        /// Value now.
+        to: String,
+    },
+    /// An AWS tag was removed from the table.
+    AwsTagRemoved {
+        /// Tag key.
+        key: String,
+        /// Its value.
+        value: String,
+    },
     /// A column got a PII tag (or a different one).
     PiiTagGained {
         /// Column path.
@@ -485,6 +501,7 @@ pub fn table_changes(
             }
         }
     }
+    aws_tag_changes(&a.properties, &b.properties, &mut out);
     let ca = flatten(&a.columns);
     let cb = flatten(&b.columns);
     let removed: BTreeSet<String> = ca
@@ -543,6 +560,38 @@ fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
 }
 
+/// Changes of the AWS tags (`properties.tags`, a key → value map). A side whose tags
+/// were not read (`includeTags: false`, or ListTagsOfResource refused) has no `tags`:
+/// unknown is not a change.
+fn aws_tag_changes(a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<ChangeKind>) {
+    let (Some(ta), Some(tb)) = (a["tags"].as_object(), b["tags"].as_object()) else {
+        return;
+    };
+    let text = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
+    for (key, value) in ta {
+        if !tb.contains_key(key) {
+            out.push(ChangeKind::AwsTagRemoved {
+                key: key.clone(),
+                value: text(value),
+            });
+        }
+    }
+    for (key, value) in tb {
+        match ta.get(key) {
+            Some(before) if before == value => {}
+            before => out.push(ChangeKind::AwsTagSet {
+                key: key.clone(),
+                from: before.map(text),
+                to: text(value),
+            }),
+        }
+    }
+}
+
 /// One change as a line of text (without the table).
 pub fn change_text(kind: &ChangeKind) -> String {
     match kind {
@@ -567,6 +616,17 @@ pub fn change_text(kind: &ChangeKind) -> String {
         ChangeKind::BillingChanged { from, to } => format!("~ billing: {from} -> {to}"),
         ChangeKind::TtlChanged { from, to } => format!("~ TTL: {from} -> {to}"),
         ChangeKind::StreamChanged { from, to } => format!("~ stream: {from} -> {to}"),
+        ChangeKind::AwsTagSet {
+            key,
+            from: None,
+            to,
+        } => format!("+ AWS tag {key} = {to}"),
+        ChangeKind::AwsTagSet {
+            key,
+            from: Some(from),
+            to,
+        } => format!("~ AWS tag {key}: {from} -> {to}"),
+        ChangeKind::AwsTagRemoved { key, value } => format!("- AWS tag {key} (was {value})"),
         ChangeKind::PiiTagGained { column, tag } => format!("+ PII tag {tag} on {column}"),
         ChangeKind::PiiTagLost { column, tag } => format!("- PII tag {tag} on {column}"),
         ChangeKind::TestStartedFailing {

@@ -654,8 +654,13 @@ fn table_article(t: &TableData) -> Markup {
                 dt { "Stream" } dd { (s.stream.clone().unwrap_or_else(|| "unknown".into())) }
                 @if let serde_json::Value::Object(props) = &s.properties {
                     @for (k, v) in props {
-                        dt { (k) }
-                        dd { @match v { serde_json::Value::String(x) => (x), other => code { (other.to_string()) } } }
+                        @if let (true, serde_json::Value::Object(tags)) = (k == "tags", v) {
+                            dt { "AWS tags" }
+                            dd { (aws_tags_text(tags)) }
+                        } @else {
+                            dt { (k) }
+                            dd { @match v { serde_json::Value::String(x) => (x), other => code { (other.to_string()) } } }
+                        }
                     }
                 }
             }
@@ -1017,6 +1022,20 @@ fn sample_table(sample: &MaskedSample) -> Markup {
             p.muted { (SAMPLE_ROWS) " of " (sample.rows.len()) " rows shown." }
         }
     }
+}
+
+/// A table's AWS tags as `key = value, ...` (`none` when it has none).
+fn aws_tags_text(tags: &serde_json::Map<String, serde_json::Value>) -> String {
+    if tags.is_empty() {
+        return "none".to_string();
+    }
+    tags.iter()
+        .map(|(k, v)| match v {
+            serde_json::Value::String(x) => format!("{k} = {x}"),
+            other => format!("{k} = {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -582,3 +582,74 @@ proptest! {
         prop_assert_eq!(table_changes(&sa, &sb, options), want);
     }
 }
+
+/// AWS tags (the snapshot's `properties.tags`) added, changed and removed between two
+/// ingest runs are named by `diff`; a run whose tags were not read changes nothing.
+#[test]
+fn aws_tag_changes_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+    let tagged = |tags: serde_json::Value| {
+        let mut t = snapshot("orders", vec![col("id", "string", 1.0)], vec![]);
+        t.properties = json!({"tableClass": "STANDARD", "tags": tags});
+        t
+    };
+    ingest(
+        &mut cat,
+        &[tagged(json!({"team": "payments", "env": "dev"}))],
+        RunStatus::Succeeded,
+    );
+    ingest(
+        &mut cat,
+        &[tagged(json!({"env": "prod", "owner": "ann@example.com"}))],
+        RunStatus::Succeeded,
+    );
+    let diff = cat.diff(DiffOptions::default()).unwrap();
+    assert_eq!(
+        kinds(&diff),
+        [
+            (
+                "orders".to_string(),
+                ChangeKind::AwsTagRemoved {
+                    key: "team".into(),
+                    value: "payments".into()
+                }
+            ),
+            (
+                "orders".to_string(),
+                ChangeKind::AwsTagSet {
+                    key: "env".into(),
+                    from: Some("dev".into()),
+                    to: "prod".into()
+                }
+            ),
+            (
+                "orders".to_string(),
+                ChangeKind::AwsTagSet {
+                    key: "owner".into(),
+                    from: None,
+                    to: "ann@example.com".into()
+                }
+            ),
+        ]
+    );
+    let text = diff.render_text();
+    let html = cat.report_html().unwrap();
+    assert!(
+        html.contains("AWS tags") && html.contains("env = prod, owner = ann@example.com"),
+        "the report lists the table's AWS tags"
+    );
+    for line in [
+        "- AWS tag team (was payments)",
+        "~ AWS tag env: dev -> prod",
+        "+ AWS tag owner = ann@example.com",
+    ] {
+        assert!(text.contains(line), "{line} not in {text}");
+    }
+    // Tags not read on the next run (`includeTags: false`): no change.
+    let mut unread = snapshot("orders", vec![col("id", "string", 1.0)], vec![]);
+    unread.properties = json!({"tableClass": "STANDARD"});
+    ingest(&mut cat, &[unread], RunStatus::Succeeded);
+    let diff = cat.diff(DiffOptions::default()).unwrap();
+    assert!(kinds(&diff).is_empty(), "{:?}", kinds(&diff));
+}

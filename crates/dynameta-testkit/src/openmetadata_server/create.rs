@@ -26,7 +26,8 @@ pub(super) struct Prepared {
 ///
 /// 1. Bean Validation of the body: names (see [`names::check_create_names`]), then the
 ///    rest of the JSON Schema;
-/// 2. the mapper: owners/domains/data products (404: this server holds none), the
+/// 2. the mapper: domains/data products (404: this server holds none), owners
+///    (`Principals::validate_owners`), the
 ///    parent (404 `<type> instance for <fqn> not found`), and for tables
 ///    `DatabaseUtil.validateConstraints`, `validateTablePartition`, `validateColumns`;
 ///    the description sanitized (`EntityRepository.copy` → `DescriptionSanitizer`; column
@@ -64,6 +65,7 @@ pub(super) fn prepare(
         .and_then(Value::as_str)
         .ok_or_else(|| api_error(400, "[query param name must not be null]"))?;
     check_unresolvable_references(fields)?;
+    let owners = store.principals.validate_owners(fields.get("owners"))?;
 
     let parent = match kind.parent() {
         None => None,
@@ -88,6 +90,9 @@ pub(super) fn prepare(
         }
     }
     let mut entity = Value::Object(entity);
+    if let Some(owners) = owners {
+        entity["owners"] = owners;
+    }
     // EntityRepository.copy: the description is stored sanitized.
     if let Some(description) = entity.get("description").and_then(Value::as_str) {
         entity["description"] = json!(sanitize::sanitize(description)?);
@@ -186,10 +191,11 @@ pub(super) fn apply(
     updater::update(store, kind, &original, entity, options)
 }
 
-/// Owners, domains and data products name entities this server does not hold (users,
-/// teams, domains): OpenMetadata answers 404 for a reference it cannot resolve.
+/// Domains and data products name entities this server does not hold: OpenMetadata
+/// answers 404 for a reference it cannot resolve. (Owners are checked against the users
+/// and teams registered: `Principals::validate_owners`.)
 fn check_unresolvable_references(fields: &Map<String, Value>) -> Result<(), ApiError> {
-    for field in ["owners", "domains", "dataProducts"] {
+    for field in ["domains", "dataProducts"] {
         let Some(first) = fields
             .get(field)
             .and_then(Value::as_array)
@@ -198,10 +204,6 @@ fn check_unresolvable_references(fields: &Map<String, Value>) -> Result<(), ApiE
             continue;
         };
         let (kind, what) = match field {
-            "owners" => (
-                first.get("type").and_then(Value::as_str).unwrap_or("user"),
-                first.get("id").map(text_of).unwrap_or_default(),
-            ),
             "domains" => ("domain", text_of(first)),
             _ => ("dataProduct", text_of(first)),
         };

@@ -10,6 +10,8 @@
 //! * `sanitize.rs`: `DescriptionSanitizer` (the OWASP HTML policy every description
 //!   goes through, create and update);
 //! * `tags.rs`: the tag registry (seeded like a fresh OpenMetadata) and `TagLabelUtil`;
+//! * `classifications.rs`: `PUT`/`GET` of classifications and tags;
+//! * `principals.rs`: users and teams, the e-mail search, the owner rules;
 //! * `create.rs`, `updater.rs`: create-or-update (`EntityResource`, `EntityRepository`,
 //!   `EntityUpdater`: 201/200, `X-OpenMetadata-Change`, versions, bot guards, merges);
 //! * `bulk.rs`: `PUT /{collection}/bulk`, `DELETE /tables/deleteStale`;
@@ -43,6 +45,7 @@
 //! ```
 
 mod bulk;
+mod classifications;
 mod create;
 mod dq;
 mod dq_definitions;
@@ -50,6 +53,7 @@ mod fields;
 mod http;
 mod names;
 mod patch;
+mod principals;
 mod routes;
 mod rules;
 mod sanitize;
@@ -60,6 +64,8 @@ mod tags;
 mod tests;
 #[cfg(test)]
 mod tests_dq;
+#[cfg(test)]
+mod tests_tags;
 mod tls;
 mod updater;
 
@@ -275,6 +281,40 @@ impl ContractServer {
         lock(&self.shared.store)
             .tags
             .add(fqn, mutually_exclusive_parent);
+    }
+
+    /// Disables the tag `fqn` (as a person can in OpenMetadata's UI): a label naming it
+    /// is then refused (`TagLabelUtil.checkDisabledTags`).
+    pub fn disable_tag(&self, fqn: &str) {
+        lock(&self.shared.store).tags.disable(fqn);
+    }
+
+    /// The Classification entity `fqn`, if the server has it.
+    pub fn classification(&self, fqn: &str) -> Option<Value> {
+        lock(&self.shared.store)
+            .tags
+            .classification_entities
+            .get(fqn)
+            .cloned()
+    }
+
+    /// The Tag entity `fqn`, if the server has it.
+    pub fn tag(&self, fqn: &str) -> Option<Value> {
+        lock(&self.shared.store).tags.tag_entities.get(fqn).cloned()
+    }
+
+    /// Registers a user (`GET /users/name/{name}`, found by the e-mail search); returns
+    /// its id.
+    pub fn add_user(&self, name: &str, email: &str) -> String {
+        lock(&self.shared.store).principals.add_user(name, email)
+    }
+
+    /// Registers a team of `team_type` (`Group` owns assets; `Department`, `Division`,
+    /// `BusinessUnit`, `Organization` do not); returns its id.
+    pub fn add_team(&self, name: &str, team_type: &str) -> String {
+        lock(&self.shared.store)
+            .principals
+            .add_team(name, team_type)
     }
 
     /// Changes a stored entity as a person would in the UI: applies `f` to it, then,

@@ -122,6 +122,15 @@ pub(super) fn handle(shared: &Shared, req: &Request) -> Response {
     if segments.first().map(String::as_str) == Some("dataQuality") {
         return super::dq::handle(shared, req, &segments[1..], &Params(query));
     }
+    match segments.first().map(String::as_str) {
+        Some("classifications" | "tags") => {
+            return super::classifications::handle(shared, req, &segments, &Params(query))
+        }
+        Some("users" | "teams" | "search") => {
+            return super::principals::handle(shared, req, &segments, &Params(query))
+        }
+        _ => {}
+    }
     let route = match route(&req.method, &segments, shared.major >= 2) {
         Ok(route) => route,
         Err(405) => return error(405, "HTTP 405 Method Not Allowed"),

@@ -143,6 +143,8 @@ pub(super) struct Store {
     pub previous: HashMap<String, Value>,
     /// Test definitions, test cases, their suites and results.
     pub dq: super::dq::DqStore,
+    /// Users and teams (owners).
+    pub principals: super::principals::Principals,
 }
 
 impl Store {
@@ -155,6 +157,7 @@ impl Store {
             ids: HashMap::new(),
             tags: TagRegistry::seeded(),
             previous: HashMap::new(),
+            principals: Default::default(),
         }
     }
 

@@ -75,6 +75,9 @@ pub(super) fn patch_table(shared: &Shared, req: &Request, id: &str) -> Handled {
             &format!("The patched table is invalid: {}", describe(&errors)),
         ));
     }
+    if let Some(owners) = store.principals.validate_owners(doc.get("owners"))? {
+        doc["owners"] = owners;
+    }
     store.tags.validate_entity(&mut doc)?;
     rules::validate_table_constraints(&store, &doc)?;
     let fqn = fqn_of(&original).to_string();

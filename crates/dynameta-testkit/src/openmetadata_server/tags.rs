@@ -1,18 +1,25 @@
 //! The tags the server knows, seeded like a fresh OpenMetadata, and the tag label rules
 //! of `TagLabelUtil` / `EntityRepository.validateTags`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::names;
-use super::state::{api_error, ApiError};
+use super::state::{api_error, now_ms, uuid_v4, ApiError};
 
 /// Classifications and tags, by FQN, with their `mutuallyExclusive` flag.
 #[derive(Debug, Clone)]
 pub(super) struct TagRegistry {
     classifications: BTreeMap<String, bool>,
     tags: BTreeMap<String, bool>,
+    /// The Classification and Tag entities (`GET /classifications/name/..`,
+    /// `/tags/name/..`), by FQN.
+    pub classification_entities: BTreeMap<String, Value>,
+    /// See `classification_entities`.
+    pub tag_entities: BTreeMap<String, Value>,
+    /// Tags a label may not name (`Tag.disabled`).
+    disabled: BTreeSet<String>,
 }
 
 impl TagRegistry {
@@ -23,6 +30,9 @@ impl TagRegistry {
         let mut registry = TagRegistry {
             classifications: BTreeMap::new(),
             tags: BTreeMap::new(),
+            classification_entities: BTreeMap::new(),
+            tag_entities: BTreeMap::new(),
+            disabled: BTreeSet::new(),
         };
         for fqn in [
             "PII.Sensitive",
@@ -58,12 +68,150 @@ impl TagRegistry {
                 &mut self.tags
             };
             if depth + 1 == parts.len() {
-                map.insert(ancestor, flag);
+                map.insert(ancestor.clone(), flag);
             } else {
-                map.entry(ancestor).or_insert(false);
+                map.entry(ancestor.clone()).or_insert(false);
             }
+            let flag = map.get(&ancestor).copied().unwrap_or(false);
+            self.ensure_entity(depth == 1, &parts[..depth], &ancestor, flag);
         }
         self.tags.entry(fqn.to_string()).or_insert(false);
+        self.ensure_entity(false, &parts, fqn, false);
+    }
+
+    /// Stores a Classification (`classification`) or Tag entity for `fqn` unless there
+    /// is one; its `mutuallyExclusive` follows the registry.
+    fn ensure_entity(
+        &mut self,
+        classification: bool,
+        parts: &[String],
+        fqn: &str,
+        exclusive: bool,
+    ) {
+        let map = if classification {
+            &mut self.classification_entities
+        } else {
+            &mut self.tag_entities
+        };
+        if let Some(e) = map.get_mut(fqn) {
+            e["mutuallyExclusive"] = json!(exclusive);
+            return;
+        }
+        let name = parts.last().cloned().unwrap_or_default();
+        let mut entity = json!({
+            "id": uuid_v4(),
+            "name": name,
+            "fullyQualifiedName": fqn,
+            "description": format!("{fqn} (registered by the test)"),
+            "provider": "user",
+            "mutuallyExclusive": exclusive,
+            "disabled": false,
+            "deleted": false,
+            "version": 0.1,
+            "updatedAt": now_ms(),
+            "updatedBy": "admin",
+        });
+        if !classification {
+            let class = parts.first().cloned().unwrap_or_default();
+            entity["classification"] = json!({"type": "classification", "name": class, "fullyQualifiedName": names::build(&parts[..1]).unwrap_or_default()});
+        }
+        map.insert(fqn.to_string(), entity);
+    }
+
+    /// Stores a classification created by `PUT /classifications` (request already
+    /// checked): `Created` with the new entity, or the stored one, its empty description
+    /// filled (a bot never replaces a description that is there).
+    ///
+    /// Upstream: openmetadata-service/.../jdbi3/ClassificationRepository.java,
+    /// ClassificationUpdater.entitySpecificUpdate ("Mutually exclusive cannot be updated");
+    /// EntityRepository.EntityUpdater.updateDescription.
+    pub fn put_classification(&mut self, fqn: &str, request: &Value) -> (bool, Value) {
+        if let Some(stored) = self.classification_entities.get_mut(fqn) {
+            if stored["description"].as_str().is_none_or(str::is_empty) {
+                stored["description"] = request["description"].clone();
+            }
+            return (false, stored.clone());
+        }
+        let exclusive = request["mutuallyExclusive"].as_bool().unwrap_or(false);
+        self.classifications.insert(fqn.to_string(), exclusive);
+        let entity = json!({
+            "id": uuid_v4(),
+            "name": request["name"],
+            "fullyQualifiedName": fqn,
+            "description": request["description"],
+            "provider": request.get("provider").cloned().unwrap_or(json!("user")),
+            "mutuallyExclusive": exclusive,
+            "disabled": false,
+            "deleted": false,
+            "version": 0.1,
+            "updatedAt": now_ms(),
+            "updatedBy": super::updater::BOT,
+        });
+        self.classification_entities
+            .insert(fqn.to_string(), entity.clone());
+        (true, entity)
+    }
+
+    /// Stores a tag created by `PUT /tags` under the classification `class_fqn` (which
+    /// exists: checked by the caller), as [`TagRegistry::put_classification`] does.
+    pub fn put_tag(&mut self, class_fqn: &str, fqn: &str, request: &Value) -> (bool, Value) {
+        if let Some(stored) = self.tag_entities.get_mut(fqn) {
+            if stored["description"].as_str().is_none_or(str::is_empty) {
+                stored["description"] = request["description"].clone();
+            }
+            return (false, stored.clone());
+        }
+        self.tags.insert(fqn.to_string(), false);
+        let class = &self.classification_entities[class_fqn];
+        let entity = json!({
+            "id": uuid_v4(),
+            "name": request["name"],
+            "fullyQualifiedName": fqn,
+            "description": request["description"],
+            "classification": {
+                "id": class["id"],
+                "type": "classification",
+                "name": class["name"],
+                "fullyQualifiedName": class_fqn,
+            },
+            "provider": request.get("provider").cloned().unwrap_or(json!("user")),
+            "mutuallyExclusive": false,
+            "disabled": false,
+            "deleted": false,
+            "version": 0.1,
+            "updatedAt": now_ms(),
+            "updatedBy": super::updater::BOT,
+        });
+        self.tag_entities.insert(fqn.to_string(), entity.clone());
+        (true, entity)
+    }
+
+    /// Disables the tag `fqn` (as a person can in the UI): labels may no longer name it.
+    pub fn disable(&mut self, fqn: &str) {
+        self.disabled.insert(fqn.to_string());
+        if let Some(e) = self.tag_entities.get_mut(fqn) {
+            e["disabled"] = json!(true);
+        }
+    }
+
+    /// A label naming a disabled tag is refused.
+    ///
+    /// Upstream: openmetadata-service/.../resources/tags/TagLabelUtil.java,
+    /// checkDisabledTags (called by EntityRepository.validateTags after
+    /// checkMutuallyExclusive); CatalogExceptionMessage.disabledTag.
+    fn check_disabled(&self, labels: &[Value]) -> Result<(), ApiError> {
+        for label in labels {
+            let fqn = tag_fqn(label);
+            if label.get("source").and_then(Value::as_str) == Some("Classification")
+                && self.disabled.contains(fqn)
+            {
+                return Err(api_error(
+                    400,
+                    format!("Tag label {fqn} is disabled and can't be assigned to a data asset."),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether labels sharing this tag's parent exclude each other.
@@ -125,8 +273,8 @@ impl TagRegistry {
     ///
     /// Upstream: openmetadata-service/.../jdbi3/EntityRepository.java, validateTags;
     /// openmetadata-service/.../resources/tags/TagLabelUtil.java, addDerivedTags and
-    /// checkMutuallyExclusive. (`checkDisabledTags` has nothing to refuse: no tag here is
-    /// disabled.)
+    /// checkMutuallyExclusive, checkDisabledTags (tags disabled with
+    /// `ContractServer::disable_tag`).
     pub fn validate_labels(&self, labels: Option<&Value>) -> Result<Option<Value>, ApiError> {
         let Some(list) = labels.and_then(Value::as_array) else {
             return Ok(labels.cloned());
@@ -148,6 +296,7 @@ impl TagRegistry {
         }
         out.sort_by(|a, b| tag_fqn(a).cmp(tag_fqn(b)));
         self.check_mutually_exclusive(&out)?;
+        self.check_disabled(&out)?;
         Ok(Some(Value::Array(out)))
     }
 

@@ -10,6 +10,7 @@ mod filter;
 mod options;
 mod settings;
 mod test_suite;
+mod tagging;
 mod workflow;
 mod yaml;
 
@@ -27,6 +28,7 @@ pub use settings::{
     DEFAULT_PROFILE_THREADS, DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_SAMPLE_ROWS, DEFAULT_THREADS,
 };
 pub use test_suite::{ParameterValue, TestSuite, YamlTestCase};
+pub use tagging::{OwnerConfig, OwnerLevel, OwnerValue, Tagging, DEFAULT_TAG_KEY_EXCLUDE};
 pub use workflow::{
     AutoClassificationPipeline, AwsConfig, DynamoDbConnection, JwtConfig, LogLevel,
     MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawSource,
@@ -146,6 +148,9 @@ pub struct Workflow {
     pub log_level: LogLevel,
     /// The TestSuite part of a `dynameta test` file (`None` for the other commands).
     pub test_suite: Option<TestSuite>,
+    /// AWS tags and owners (`includeTags`, `tagKeyFilterPattern`, `ownerTagKey`,
+    /// `includeOwners`, `ownerConfig`), defaults applied.
+    pub tagging: Tagging,
 }
 
 impl Workflow {
@@ -308,10 +313,18 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
     let run = resolve_workflow_config(raw.workflow_config)?;
     let sink = resolve_sink(raw.sink, command)?;
     let (service_name, database_name) = resolve_names(source.service_name, &connection)?;
+    let ingest = ingest_settings(&pipelines.metadata);
+    let tagging = Tagging::resolve(
+        ingest.include_tags,
+        options.tag_key_filter_pattern.as_ref(),
+        options.owner_tag_key.as_deref(),
+        pipelines.metadata.include_owners,
+        pipelines.metadata.owner_config.clone(),
+    )?;
 
     Ok(Workflow {
         service_name,
-        ingest: ingest_settings(&pipelines.metadata),
+        ingest,
         profile: profile_settings(&pipelines.profiler),
         classify: classify_settings(&pipelines.classification, &options),
         connection,
@@ -327,6 +340,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         server: run.server,
         log_level: run.log_level,
         test_suite: None,
+        tagging,
     })
 }
 

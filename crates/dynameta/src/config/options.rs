@@ -47,6 +47,12 @@ pub struct ConnectionArguments {
     pub s3_endpoint_url: Option<String>,
     /// Profiler: export data files read at once per table.
     pub export_workers: u32,
+    /// Ingest: which AWS tag keys become OpenMetadata classifications (OpenMetadata's
+    /// filter-pattern semantics); when not set, keys starting with `aws:` are left out.
+    pub tag_key_filter_pattern: Option<super::filter::FilterPattern>,
+    /// Ingest: the AWS tag whose value names the table's owner (a user's e-mail, a team
+    /// name or a user name).
+    pub owner_tag_key: Option<String>,
 }
 
 /// How long a DynamoDB call may stay throttled, beyond the SDK's `maxAttempts`, before the
@@ -73,6 +79,8 @@ impl Default for ConnectionArguments {
             exports: std::collections::BTreeMap::new(),
             s3_endpoint_url: None,
             export_workers: 8,
+            tag_key_filter_pattern: None,
+            owner_tag_key: None,
         }
     }
 }

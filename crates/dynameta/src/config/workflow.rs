@@ -147,10 +147,11 @@ pub struct MetadataPipeline {
     pub include_tags: Option<bool>,
     /// Upstream.
     pub include_custom_properties: Option<IgnoredAny>,
-    /// Upstream.
-    pub include_owners: Option<IgnoredAny>,
-    /// Upstream.
-    pub owner_config: Option<IgnoredAny>,
+    /// Read table owners from the AWS tag `connectionArguments.ownerTagKey` (default:
+    /// true when that key is set).
+    pub include_owners: Option<bool>,
+    /// Owners by level (OpenMetadata's `OwnerConfiguration`).
+    pub owner_config: Option<super::tagging::OwnerConfig>,
     /// Upstream.
     pub include_stored_procedures: Option<IgnoredAny>,
     /// Upstream.

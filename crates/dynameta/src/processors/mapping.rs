@@ -174,6 +174,14 @@ pub fn table(
     t
 }
 
+/// Sets the table's tag labels (AWS tags, see [`crate::processors::aws_tags`]) and its
+/// source hash again, so that a change of tags is a change of the table.
+pub fn with_tags(table: &mut CreateTable, labels: Vec<Value>) {
+    table.tags = Some(labels);
+    table.source_hash = None;
+    table.source_hash = Some(source_hash(table));
+}
+
 /// Key attributes in column order (hash, then range), typed for inference from the
 /// table's `AttributeDefinitions`.
 pub fn key_attributes(description: &TableDescription) -> Vec<KeyAttribute> {

@@ -2,6 +2,7 @@
 //! mapping of a DynamoDB table to OpenMetadata's create requests, the profiler and the
 //! PII classifier.
 
+pub mod aws_tags;
 pub mod classifier;
 pub mod dq;
 pub mod hash;

@@ -66,6 +66,8 @@ pub enum Opening<'a> {
         override_metadata: bool,
         /// `markDeletedTables` may remove more than half of a schema's tables.
         allow_mass_delete: bool,
+        /// AWS tags and owners to publish (`None`: left as they are).
+        tagging: Option<&'a crate::config::Tagging>,
     },
     /// `profile` and `classify`: the run adds to tables already ingested, so the
     /// service must exist.
@@ -248,6 +250,8 @@ pub struct SinkReport {
     pub tags: (u64, u64),
     /// Sample data sets stored or written.
     pub sample_data: u64,
+    /// AWS tag labels added and removed, owners set (REST sink, ingest).
+    pub aws_tags: openmetadata::AwsTagCounts,
     /// A failure of the sink as a whole.
     pub error: Option<String>,
 }

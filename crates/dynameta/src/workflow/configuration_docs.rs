@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 
 use crate::config::{
     AutoClassificationPipeline, AwsConfig, ConnectionArguments, DynamoDbConnection, FilterPattern,
-    MetadataPipeline, OpenMetadataServerConfig, ProfilerPipeline, RawSource, RawWorkflow,
-    RawWorkflowConfig,
+    MetadataPipeline, OpenMetadataServerConfig, OwnerConfig, ProfilerPipeline, RawSource,
+    RawWorkflow, RawWorkflowConfig,
 };
 use crate::sinks::file::FileSinkConfig;
 use crate::sinks::local::LocalSinkConfig;
@@ -136,6 +136,7 @@ fn all_read_keys() -> Vec<(&'static str, Vec<String>)> {
         ("sink local", keys_of::<LocalSinkConfig>()),
         ("sink metadata-rest", keys_of::<RestSinkOptions>()),
         ("filter patterns", keys_of::<FilterPattern>()),
+        ("ownerConfig", keys_of::<OwnerConfig>()),
     ]
 }
 
@@ -170,6 +171,9 @@ fn every_key_docs_configuration_md_lists_exists() {
         keys_of::<RawSource>(),
         keys_of::<DynamoDbConnection>(),
         keys_of::<AwsConfig>(),
+        // Every option of ours exists (`tagKeyFilterPattern`, a filter pattern, escapes the
+        // read-key probe as `tableFilterPattern` does).
+        keys_of::<ConnectionArguments>(),
         keys_of::<MetadataPipeline>(),
         keys_of::<ProfilerPipeline>(),
         keys_of::<AutoClassificationPipeline>(),

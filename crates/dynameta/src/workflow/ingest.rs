@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use super::summary::Summary;
 use super::{Outcome, Progress, Run, RunError, RunFlags, Settings, Started};
 use crate::aws::Connection;
-use crate::config::{Command, ConnectionArguments};
+use crate::config::{Command, ConnectionArguments, Tagging};
+use crate::processors::aws_tags;
 use crate::processors::inference::{ColumnOptions, Sample};
 use crate::processors::mapping::{self, Scope};
 use crate::sinks::{Opening, Record, SamplingStats};
@@ -25,6 +26,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
         service: &service,
         override_metadata: workflow.ingest.override_metadata,
         allow_mass_delete: flags.allow_mass_delete,
+        tagging: Some(&workflow.tagging),
     };
     let (run, listed, selected) = match Run::start(
         settings,
@@ -87,7 +89,10 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
             }
             summary.items_sampled += sampled.items;
             summary.consumed_read_units += sampled.consumed_read_units;
-            table_records(&scope, conn, options, described, sampled, column_options).into()
+            let (records, skipped) =
+                table_records(&scope, conn, options, &workflow.tagging, described, sampled, column_options);
+            summary.warnings.extend(skipped);
+            records.into()
         },
     )
     .await;
@@ -164,12 +169,21 @@ fn table_records(
     scope: &Scope,
     connection: &Connection,
     arguments: &ConnectionArguments,
+    tagging: &Tagging,
     described: Described,
     sampled: SampleOutcome<Sample>,
     options: ColumnOptions,
-) -> [Record; 2] {
+) -> ([Record; 2], Vec<String>) {
     let table = described.table;
-    let payload = mapping::table(scope, &connection.region, &table, &sampled.sample, options);
+    let mut payload = mapping::table(scope, &connection.region, &table, &sampled.sample, options);
+    // AWS tags as OpenMetadata tag labels (`includeTags`); none when the tags could not
+    // be read, so that a sink never takes unread tags for removed ones.
+    let mut skipped = Vec::new();
+    if let (true, Some(tags)) = (tagging.include_tags, &table.tags) {
+        let aws = aws_tags::labels(&table.name, tags, tagging);
+        skipped = aws.skipped;
+        mapping::with_tags(&mut payload, aws.labels);
+    }
     for column in &payload.columns {
         tracing::debug!(
             table = %table.name,
@@ -181,7 +195,7 @@ fn table_records(
         );
     }
     let fqn = scope.table_fqn(&table.name);
-    [
+    let records = [
         Record::CreateTable { payload },
         Record::DynamodbTable {
             table: fqn,
@@ -195,5 +209,6 @@ fn table_records(
             },
             properties: Box::new(table),
         },
-    ]
+    ];
+    (records, skipped)
 }

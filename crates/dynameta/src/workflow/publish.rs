@@ -100,6 +100,7 @@ pub async fn run(
             service,
             override_metadata: workflow.ingest.override_metadata,
             allow_mass_delete: flags.allow_mass_delete,
+            tagging: Some(&workflow.tagging),
         },
         None => Opening::Existing {
             service_name: &workflow.service_name,

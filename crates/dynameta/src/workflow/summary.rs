@@ -36,6 +36,9 @@ pub struct Summary {
     /// What classification found and did (`dynameta classify` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub classification: Option<ClassificationCounts>,
+    /// AWS tag labels added and removed, owners set (ingest to OpenMetadata).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_tags: Option<Box<crate::sinks::openmetadata::AwsTagCounts>>,
     /// Wall time.
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
@@ -127,6 +130,9 @@ impl Summary {
             c.tags_kept += report.tags.1;
             c.sample_data += report.sample_data;
         }
+        if report.aws_tags != Default::default() {
+            self.aws_tags = Some(Box::new(report.aws_tags));
+        }
         for f in report.table_failures {
             self.failures.push(Failure {
                 name: f.table,
@@ -213,6 +219,12 @@ impl Summary {
             if c.sample_data > 0 {
                 out.push_str(&format!("  Sample data:      {} tables\n", c.sample_data));
             }
+        }
+        if let Some(a) = &self.aws_tags {
+            out.push_str(&format!(
+                "  AWS tags:         {} labels added, {} removed; {} owners set\n",
+                a.added, a.removed, a.owners_set
+            ));
         }
         if !self.tables_deleted.is_empty() {
             out.push_str(&format!(

@@ -30,6 +30,7 @@ mod rest;
 mod sampling;
 mod spark;
 mod support;
+mod tags_owners;
 mod test_connection;
 mod throttling;
 mod tls;

@@ -31,8 +31,10 @@ impl SinkConfig for RestSinkConfig {
                     service,
                     override_metadata,
                     allow_mass_delete,
+                    tagging,
                 } => {
                     sink.override_metadata = override_metadata;
+                    sink.aws.tagging = tagging.cloned();
                     sink.allow_mass_delete = allow_mass_delete;
                     sink.ensure_service(service).await?;
                 }
@@ -112,8 +114,12 @@ impl SinkWriter for RestWriter {
                 Record::TableListing { schema, tables } => {
                     self.listing = Some((schema.clone(), tables.iter().cloned().collect()));
                 }
-                // Its facts reach OpenMetadata in the table description.
-                Record::DynamodbTable { .. } | Record::DynamodbTableRead {} => {}
+                // Its facts reach OpenMetadata in the table description; its AWS tags
+                // may name the table's owner.
+                Record::DynamodbTable {
+                    table, properties, ..
+                } => rest.note_owner(table, properties),
+                Record::DynamodbTableRead {} => {}
                 // Only the state sink of a partial profile takes part states.
                 Record::ProfileState(_) => {}
                 Record::CreateTableProfile { table, payload, .. } => {
@@ -132,6 +138,8 @@ impl SinkWriter for RestWriter {
             let mut report = SinkReport::default();
             // Each table was published as it came; the last batch goes now.
             sink.flush().await;
+            // Labels and owners once every table is upserted.
+            sink.apply_aws_tags().await;
             if let (true, Some((schema, existing))) = (end.mark_deleted, listing) {
                 if let Err(e) = sink.mark_deleted(&schema, &existing, end.selected).await {
                     report.error = Some(format!("marking deleted tables: {e}"));
@@ -143,6 +151,7 @@ impl SinkWriter for RestWriter {
             report.warnings = std::mem::take(&mut sink.warnings);
             report.tags = (sink.published.tags_added, sink.published.tags_kept);
             report.sample_data = sink.published.sample_data;
+            report.aws_tags = std::mem::take(&mut sink.aws.counts);
             report
         })
     }

@@ -3,6 +3,7 @@
 //! bulk API on 2.x servers and per-entity PUTs on 1.9, then soft-deletes tables that
 //! DynamoDB no longer has.
 
+mod aws_tags;
 mod classification;
 mod client;
 mod component;
@@ -15,6 +16,7 @@ use futures_util::stream::{self, StreamExt};
 use reqwest::Method;
 use serde_json::{json, Value};
 
+pub use aws_tags::{AwsTagCounts, AwsTagState};
 pub use client::{Answer, Client, RestError};
 pub use config::{RestConfig, RestSinkConfig, RestSinkOptions, Tls};
 
@@ -98,6 +100,8 @@ pub struct RestSink {
     pub override_metadata: bool,
     /// Soft-deleting more than half of a schema's tables in one run is allowed.
     pub allow_mass_delete: bool,
+    /// AWS tags and owners (ingest).
+    pub aws: AwsTagState,
 }
 
 impl RestSink {
@@ -127,6 +131,7 @@ impl RestSink {
             published: Published::default(),
             override_metadata: false,
             allow_mass_delete: false,
+            aws: AwsTagState::default(),
         })
     }
 
@@ -329,7 +334,8 @@ impl RestSink {
     }
 
     /// Queues a table; a full batch is sent at once.
-    pub async fn add_table(&mut self, table: CreateTable) {
+    pub async fn add_table(&mut self, mut table: CreateTable) {
+        self.take_aws_tags(&mut table).await;
         self.pending.push(table);
         if self.pending.len() >= self.client.config().bulk_size.max(1) {
             self.flush().await;
