@@ -384,8 +384,8 @@ pub struct ProfileArgs {
     /// Profile only part I of N of every selected table (its share of the planned
     /// scan segments) and write the statistics to --state-out instead of the sink;
     /// `dynameta profile merge` publishes all N parts as one profile.
-    #[arg(long, value_name = "I/N", requires = "state_out", value_parser = clap::value_parser!(crate::workflow::profile::Part))]
-    pub part: Option<crate::workflow::profile::Part>,
+    #[arg(long, value_name = "I/N", requires = "state_out", value_parser = clap::value_parser!(crate::processors::profiler::Part))]
+    pub part: Option<crate::processors::profiler::Part>,
     /// Where a partial profile writes its state (docs/profile-state.md); written only
     /// when the run succeeds. Without --part, the whole table is one part (1/1).
     #[arg(long, value_name = "FILE")]

@@ -16,14 +16,14 @@ use crate::processors::profiler::plan::{
     choose_files, choose_sample, plan, read_budget, PlannedRead,
 };
 use crate::processors::profiler::state_file::{self, TableState};
+/// `--part I/N` (the profiler's), as the binary names it.
+pub use crate::processors::profiler::Part;
 use crate::processors::profiler::{ExportRead, Sample, TableRead, TableStats};
 use crate::sinks::state::StateSink;
 use crate::sinks::{Opening, Record};
 use crate::source::{
     self, Capabilities, ScanPlan, ScanStats, SourceError, TableDescription, TokenBucket,
 };
-
-pub use crate::processors::profiler::Part;
 
 /// Runs the profiler workflow: every selected table in full, or with `part` only
 /// that share of each, whose statistics go to the state file `state_out` instead of

@@ -268,7 +268,7 @@ fn mutated_lines_are_refused_with_the_path_of_what_is_wrong() {
 #[test]
 fn the_export_part_of_a_profile_matches_the_schema() {
     for export_time in [Some("2026-11-29T10:00:00.000Z".to_string()), None] {
-        let export = dynameta::workflow::profile::ExportRead {
+        let export = dynameta::processors::profiler::ExportRead {
             export: "arn:aws:dynamodb:us-east-1:123456789012:table/orders/export/01".into(),
             export_time,
             items_in_export: 1500,
