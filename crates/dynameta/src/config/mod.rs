@@ -9,8 +9,8 @@ mod error;
 mod filter;
 mod options;
 mod settings;
-mod test_suite;
 mod tagging;
+mod test_suite;
 mod workflow;
 mod yaml;
 
@@ -27,8 +27,8 @@ pub use settings::{
     ClassifySettings, FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_CONFIDENCE,
     DEFAULT_PROFILE_THREADS, DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_SAMPLE_ROWS, DEFAULT_THREADS,
 };
-pub use test_suite::{ParameterValue, TestSuite, YamlTestCase};
 pub use tagging::{OwnerConfig, OwnerLevel, OwnerValue, Tagging, DEFAULT_TAG_KEY_EXCLUDE};
+pub use test_suite::{ParameterValue, TestSuite, YamlTestCase};
 pub use workflow::{
     AutoClassificationPipeline, AwsConfig, DynamoDbConnection, JwtConfig, LogLevel,
     MetadataPipeline, OpenMetadataServerConfig, ProfileSampleConfig, ProfilerPipeline, RawSource,

@@ -89,8 +89,15 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
             }
             summary.items_sampled += sampled.items;
             summary.consumed_read_units += sampled.consumed_read_units;
-            let (records, skipped) =
-                table_records(&scope, conn, options, &workflow.tagging, described, sampled, column_options);
+            let (records, skipped) = table_records(
+                &scope,
+                conn,
+                options,
+                &workflow.tagging,
+                described,
+                sampled,
+                column_options,
+            );
             summary.warnings.extend(skipped);
             records.into()
         },

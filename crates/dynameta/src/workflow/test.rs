@@ -14,12 +14,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::processors::profiler::Part;
 use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
 use crate::aws::{self, Connection};
 use crate::config::{Command, TestSuite, Workflow, YamlTestCase};
 use crate::processors::dq::{CaseOutcome, CaseSpec, CaseStatus, DqLimits, DqPlan, DqState};
 use crate::processors::mapping::Scope;
+use crate::processors::profiler::Part;
 use crate::sinks::openmetadata::dq::{self as om_dq, Definition, DqClient};
 use crate::sinks::openmetadata::{RestError, RestSinkConfig};
 use crate::source::{self, Capabilities, ScanStats};

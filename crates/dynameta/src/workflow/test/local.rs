@@ -16,11 +16,11 @@ use super::parts::{StateFile, TablePart, FORMAT, VERSION};
 use super::{Prepared, Status, TableReport, TestError, TestSummary};
 use crate::config::{SinkSection, Workflow};
 use crate::processors::dq::DqState;
+use crate::processors::profiler::Part;
 use crate::sinks::file::FileSinkConfig;
 use crate::sinks::local::{LocalSinkConfig, DEFAULT_PATH};
 use crate::sinks::SinkError;
 use crate::source::ScanStats;
-use crate::processors::profiler::Part;
 
 /// An open destination for results.
 pub enum Destination {
