@@ -113,7 +113,7 @@ impl SinkWriter for RestWriter {
                     self.listing = Some((schema.clone(), tables.iter().cloned().collect()));
                 }
                 // Its facts reach OpenMetadata in the table description.
-                Record::DynamodbTable { .. } | Record::DynamodbTableRead {} => {}
+                Record::DynamodbTable { .. } | Record::DynamodbTableRead { .. } => {}
                 // Only the state sink of a partial profile takes part states.
                 Record::ProfileState(_) => {}
                 Record::CreateTableProfile { table, payload, .. } => {
