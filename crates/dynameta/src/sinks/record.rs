@@ -94,9 +94,17 @@ pub enum Record {
         /// Every attribute path with presence and types.
         attributes: Vec<AttributeSummary>,
     },
-    /// A `dynamodbTable` line read back: its content is not needed to publish.
-    #[serde(rename = "dynamodbTable", skip_serializing)]
-    DynamodbTableRead {},
+    /// A `dynamodbTable` line read back (`publish --from`), kept as read: the local
+    /// catalog stores its keys, indexes and attribute presence, a file sink writes it
+    /// again as it was; OpenMetadata has these facts in the table description already.
+    /// (Its schema is `DynamodbTable`'s.)
+    #[serde(rename = "dynamodbTable")]
+    #[cfg_attr(test, schemars(skip))]
+    DynamodbTableRead {
+        /// Every field but `kind`, as read.
+        #[serde(flatten)]
+        facts: serde_json::Map<String, serde_json::Value>,
+    },
     /// One part's statistics of a table (`dynameta profile --part I/N --state-out
     /// FILE`), for the state sink (`sinks::state`), the only sink a partial profile
     /// opens. Never a line of a records file: it is neither written nor read there.

@@ -36,7 +36,7 @@ pub enum ReadError {
     },
 }
 
-/// Reads the records of a file sink output (the `dynamodbTable` ones are not needed).
+/// Reads the records of a file sink output.
 pub fn read_records(path: &Path) -> Result<Vec<Record>, ReadError> {
     use std::io::Read as _;
     let io = |source| ReadError::Io {
@@ -63,9 +63,7 @@ pub fn read_records(path: &Path) -> Result<Vec<Record>, ReadError> {
             line: i + 1,
             source,
         })?;
-        if !matches!(record, Record::DynamodbTableRead {}) {
-            records.push(record);
-        }
+        records.push(record);
     }
     Ok(records)
 }
@@ -150,8 +148,17 @@ mod tests {
             "\n"
         ))
         .unwrap();
-        assert_eq!(ok.len(), 2, "dynamodbTable is skipped: {ok:?}");
+        assert_eq!(ok.len(), 3, "{ok:?}");
         assert!(matches!(&ok[0], Record::TableListing { tables, .. } if tables == &["a", "b"]));
+        // A dynamodbTable line is kept as read (the local catalog stores its facts) and
+        // written back the same.
+        let Record::DynamodbTableRead { facts } = &ok[1] else {
+            panic!("{ok:?}")
+        };
+        assert_eq!(facts["table"], "s.d.sc.a");
+        let again = serde_json::to_value(&ok[1]).unwrap();
+        assert_eq!(again["kind"], "dynamodbTable");
+        assert_eq!(again["attributes"], serde_json::json!([]));
 
         for (text, expected) in [
             (

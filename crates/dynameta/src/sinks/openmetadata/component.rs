@@ -119,7 +119,7 @@ impl SinkWriter for RestWriter {
                 Record::DynamodbTable {
                     table, properties, ..
                 } => rest.note_owner(table, properties),
-                Record::DynamodbTableRead {} => {}
+                Record::DynamodbTableRead { .. } => {}
                 // Only the state sink of a partial profile takes part states.
                 Record::ProfileState(_) => {}
                 Record::CreateTableProfile { table, payload, .. } => {
