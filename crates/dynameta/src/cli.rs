@@ -36,8 +36,10 @@ impl Cli {
 }
 
 /// The commands that read a workflow file, given with `-c FILE`.
-const WORKFLOW_COMMANDS: [&str; 6] = [
+const WORKFLOW_COMMANDS: [&str; 8] = [
     "ingest",
+    "lineage",
+    "usage",
     "test-connection",
     "profile",
     "classify",
@@ -183,6 +185,19 @@ pub enum Command {
         after_help = "Example:\n  dynameta export -c examples/profiler.yaml --table orders --s3-bucket my-exports --wait\n\nNeeds dynamodb:ExportTableToPointInTime (and DescribeExport with --wait), S3 write access to the bucket, and point-in-time recovery on the table. Billed per GB exported.\nExit codes: 0 started (with --wait: completed), 1 the export could not start or failed, 2 bad usage or config."
     )]
     Export(ExportArgs),
+    /// Lineage from each table to where its data goes: S3 exports, stream consumers
+    /// (Lambda, EventBridge Pipes), Kinesis streaming destinations
+    /// (sourceConfig.config.type: DatabaseLineage).
+    #[command(
+        after_help = "Example:\n  dynameta lineage -c examples/lineage.yaml\n\nEdges go only to entities OpenMetadata already has (containers from its S3 connector, topics from its Kinesis connector); pipelines for stream consumers are created. dynameta's edges that no longer hold are removed; edges others made are left alone. The sink must be `metadata-rest`. Read-only against AWS.\nExit codes: 0 success (missing far ends are listed), 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
+    )]
+    Lineage(RunArgs),
+    /// Daily request counts of each table from CloudWatch, as OpenMetadata usage
+    /// (sourceConfig.config.type: DatabaseUsage; queryLogDuration = days).
+    #[command(
+        after_help = "Example:\n  dynameta usage -c examples/usage.yaml\n\nCounts are CloudWatch's SuccessfulRequestLatency SampleCount per table and day, summed over operations: requests (dynameta's own scans included), not queries or users. The sink must be `metadata-rest`. Read-only against AWS.\nExit codes: 0 success, 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
+    )]
+    Usage(RunArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
         after_help = "Example:\n  dynameta test-connection -c examples/local.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config."

@@ -122,6 +122,9 @@ pub(super) fn handle(shared: &Shared, req: &Request) -> Response {
     if segments.first().map(String::as_str) == Some("dataQuality") {
         return super::dq::handle(shared, req, &segments[1..], &Params(query));
     }
+    if super::lineage::owns(&segments) {
+        return super::lineage::handle(shared, req, &segments, &Params(query));
+    }
     let route = match route(&req.method, &segments, shared.major >= 2) {
         Ok(route) => route,
         Err(405) => return error(405, "HTTP 405 Method Not Allowed"),

@@ -143,6 +143,8 @@ pub(super) struct Store {
     pub previous: HashMap<String, Value>,
     /// Test definitions, test cases, their suites and results.
     pub dq: super::dq::DqStore,
+    /// Lineage edges, usage, and the entities lineage points at.
+    pub lineage: super::lineage::LineageStore,
 }
 
 impl Store {
@@ -150,6 +152,7 @@ impl Store {
     pub fn new(api_base: String) -> Store {
         Store {
             dq: super::dq::DqStore::new(&api_base),
+            lineage: Default::default(),
             api_base,
             entities: Default::default(),
             ids: HashMap::new(),

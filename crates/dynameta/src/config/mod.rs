@@ -7,6 +7,7 @@
 mod env;
 mod error;
 mod filter;
+mod lineage_usage;
 mod options;
 mod settings;
 mod workflow;
@@ -20,7 +21,14 @@ use serde_json::Value;
 pub use env::{substitute, substitute_with};
 pub use error::{is_secret_key, is_secret_path, ConfigError};
 pub use filter::{Filter, FilterPattern};
-pub use options::{ConnectionArguments, ExportRef, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use lineage_usage::{
+    LineagePipeline, LineageUsageSettings, UsagePipeline, DEFAULT_QUERY_LOG_DAYS,
+    MAX_QUERY_LOG_DAYS,
+};
+pub use options::{
+    ConnectionArguments, ExportRef, DEFAULT_KINESIS_SERVICE, DEFAULT_PIPELINE_SERVICE,
+    DEFAULT_THROTTLE_RETRY_SECONDS,
+};
 pub use settings::{
     FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_PROFILE_THREADS,
     DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_THREADS,
@@ -50,6 +58,10 @@ pub enum Command {
     /// `dynameta publish`: any pipeline (a `DatabaseMetadata` one's filters decide
     /// stale tables).
     Publish,
+    /// `dynameta lineage`: `DatabaseLineage`.
+    Lineage,
+    /// `dynameta usage`: `DatabaseUsage`.
+    Usage,
 }
 
 impl Command {
@@ -58,6 +70,8 @@ impl Command {
             Command::Ingest => Some("DatabaseMetadata"),
             Command::Profile => Some("Profiler"),
             Command::Classify => Some("AutoClassification"),
+            Command::Lineage => Some("DatabaseLineage"),
+            Command::Usage => Some("DatabaseUsage"),
             // Any pipeline: the file may come from ingest, profile or classify.
             Command::TestConnection | Command::Publish => None,
         }
@@ -71,6 +85,8 @@ impl Command {
             Command::Classify => "classify",
             Command::TestConnection => "test-connection",
             Command::Publish => "publish",
+            Command::Lineage => "lineage",
+            Command::Usage => "usage",
         }
     }
 }
@@ -134,6 +150,8 @@ pub struct Workflow {
     pub server: Option<OpenMetadataServerConfig>,
     /// `workflowConfig.loggerLevel`.
     pub log_level: LogLevel,
+    /// What `lineage` and `usage` read of their pipeline (defaults for other pipelines).
+    pub lineage_usage: LineageUsageSettings,
 }
 
 impl Workflow {
@@ -282,6 +300,8 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 "DatabaseMetadata" => "`dynameta ingest`",
                 "Profiler" => "`dynameta profile`",
                 "AutoClassification" => "`dynameta classify`",
+                "DatabaseLineage" => "`dynameta lineage`",
+                "DatabaseUsage" => "`dynameta usage`",
                 _ => "a pipeline dynameta does not support",
             };
             return Err(ConfigError::invalid(
@@ -322,6 +342,43 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
     } else {
         AutoClassificationPipeline::default()
     };
+    let lineage: LineagePipeline = if pipeline_type == "DatabaseLineage" {
+        decode(pipeline_value.clone(), "source.sourceConfig.config")?
+    } else {
+        LineagePipeline::default()
+    };
+    let mut lineage_usage = LineageUsageSettings {
+        usage_days: DEFAULT_QUERY_LOG_DAYS,
+        notes: Vec::new(),
+    };
+    if pipeline_type == "DatabaseUsage" {
+        let usage: UsagePipeline = decode(pipeline_value.clone(), "source.sourceConfig.config")?;
+        if let Some(days) = usage.query_log_duration {
+            in_range(
+                "source.sourceConfig.config.queryLogDuration",
+                days,
+                1,
+                MAX_QUERY_LOG_DAYS,
+                "days of usage (CloudWatch keeps daily data 455 days)",
+            )?;
+            lineage_usage.usage_days = days;
+        }
+        let ignored: Vec<&str> = [
+            ("processor", raw.processor.is_some()),
+            ("stage", raw.stage.is_some()),
+            ("bulkSink", raw.bulk_sink.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| name)
+        .collect();
+        if !ignored.is_empty() {
+            lineage_usage.notes.push(format!(
+                "{} of the workflow ignored: OpenMetadata's query-log usage steps; dynameta sends CloudWatch's daily request counts straight to the sink",
+                ignored.join(", ")
+            ));
+        }
+    }
     let classification_filter = Filter::compile(
         classification.classification_filter_pattern.as_ref(),
         "source.sourceConfig.config.classificationFilterPattern",
@@ -378,6 +435,13 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             &profiler.schema_filter_pattern,
             &profiler.table_filter_pattern,
             profiler.use_fqn_for_filtering,
+        )
+    } else if pipeline_type == "DatabaseLineage" {
+        (
+            &lineage.database_filter_pattern,
+            &lineage.schema_filter_pattern,
+            &lineage.table_filter_pattern,
+            lineage.use_fqn_for_filtering,
         )
     } else if pipeline_type == "AutoClassification" {
         (
@@ -494,6 +558,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         sink,
         server,
         log_level,
+        lineage_usage,
     })
 }
 
@@ -708,6 +773,11 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
         100_000,
         "values per column",
     )?;
+    if let Some(url) = &o.aws_services_endpoint_url {
+        check_url(&key("awsServicesEndpointURL"), url, "http://localhost:5000")?;
+    }
+    check_entity_name(&key("pipelineServiceName"), &o.pipeline_service_name)?;
+    check_entity_name(&key("kinesisServiceName"), &o.kinesis_service_name)?;
     Ok(())
 }
 

@@ -4,5 +4,7 @@
 
 pub mod classifier;
 pub mod inference;
+pub mod lineage;
+pub mod lineage_usage;
 pub mod mapping;
 pub mod profiler;

@@ -60,6 +60,8 @@ fn examples_validate_upstream_and_load() {
         {
             Some("Profiler") => Command::Profile,
             Some("AutoClassification") => Command::Classify,
+            Some("DatabaseLineage") => Command::Lineage,
+            Some("DatabaseUsage") => Command::Usage,
             _ => Command::Ingest,
         };
         config::parse(&text, &file, command, &fake_env)

@@ -7,6 +7,7 @@ mod classification;
 mod client;
 mod component;
 mod config;
+pub mod lineage;
 
 use std::collections::{BTreeMap, HashSet};
 
