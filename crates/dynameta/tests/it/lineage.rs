@@ -137,6 +137,8 @@ async fn create_role(name: &str) -> String {
     let body = format!(
         "Action=CreateRole&Version=2010-05-08&RoleName={name}&AssumeRolePolicyDocument=%7B%7D"
     );
+    // reqwest is built without a default crypto provider: the one dynameta uses.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let answer = reqwest::Client::new()
         .post(format!("{}/", moto().endpoint))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -257,9 +259,18 @@ fn serve(client: TcpStream, canned: &str, upstream: &str) {
             return;
         }
         let answer = if target.ends_with(".describekinesisstreamingdestination") {
+            // The canned destination for its table; none for the others.
+            let asked: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let ours: Value = serde_json::from_str(canned).unwrap();
+            let text = if asked["TableName"] == ours["TableName"] {
+                canned.to_string()
+            } else {
+                json!({"TableName": asked["TableName"], "KinesisDataStreamDestinations": []})
+                    .to_string()
+            };
             format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{canned}",
-                canned.len()
+                "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{text}",
+                text.len()
             )
             .into_bytes()
         } else {
@@ -548,7 +559,10 @@ fn lineage_needs_the_rest_sink_and_its_own_pipeline_type() {
     let dir = tempfile::tempdir().unwrap();
     let om = ContractServer::start("2.0.7", Some(JWT_MARKER));
     let yaml = workflow_for("DatabaseLineage", &moto().endpoint, &om, "^none$", "");
-    let local = yaml.replace("sink:\n  type: metadata-rest", "sink:\n  type: console");
+    let local = yaml.replace(
+        "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
+        "sink:\n  type: console\n",
+    );
     let wf = write(dir.path(), "local.yaml", &local);
     let run = dynameta(&["lineage", "-c", wf.to_str().unwrap()], &[]);
     assert_eq!(run.code, 2, "{}", run.output());
