@@ -516,18 +516,19 @@ fn field_query(shared: &Shared, params: &Params) -> Handled {
         return Err(error(400, "fieldName and fieldValue are required"));
     };
     let index = params.get("index").unwrap_or("table_search_index");
-    let kind =
-        match index {
-            "container_search_index" => "container",
-            "topic_search_index" => "topic",
-            "pipeline_search_index" => "pipeline",
-            other => return Err(error(
+    let kind = match index {
+        "container_search_index" => "container",
+        "topic_search_index" => "topic",
+        "pipeline_search_index" => "pipeline",
+        other => {
+            return Err(error(
                 400,
                 &format!(
                     "the contract server searches containers, topics and pipelines, not {other}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     let with_deleted = params.get("deleted") == Some("true");
     let store = lock(&shared.store);
     let hits: Vec<Value> = store

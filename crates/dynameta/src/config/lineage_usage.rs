@@ -93,3 +93,64 @@ pub struct LineageUsageSettings {
     /// Notes for the run summary: upstream keys and sections accepted and ignored.
     pub notes: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::{parse, Command};
+
+    const USAGE: &str = r#"
+source:
+  type: dynamodb
+  serviceName: svc
+  serviceConnection:
+    config:
+      type: DynamoDB
+      awsConfig:
+        awsRegion: us-east-1
+  sourceConfig:
+    config:
+      type: DatabaseUsage
+      queryLogDuration: DAYS
+      stageFileLocation: /tmp/query_log
+processor:
+  type: query-parser
+  config: {}
+sink:
+  type: metadata-rest
+  config: {}
+"#;
+
+    #[test]
+    fn query_log_duration_is_days_within_cloudwatch_retention() {
+        let text = USAGE.replace("DAYS", "7");
+        let wf = parse(&text, Path::new("u.yaml"), Command::Usage, &|_| None).unwrap();
+        assert_eq!(wf.lineage_usage.usage_days, 7);
+        assert_eq!(
+            wf.lineage_usage.notes.len(),
+            1,
+            "{:?}",
+            wf.lineage_usage.notes
+        );
+        assert!(wf.lineage_usage.notes[0].starts_with("processor of the workflow ignored"));
+        for bad in ["0", "456"] {
+            let text = USAGE.replace("DAYS", bad);
+            let e = parse(&text, Path::new("u.yaml"), Command::Usage, &|_| None).unwrap_err();
+            assert!(e.to_string().contains("queryLogDuration"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn each_command_wants_its_pipeline() {
+        let text = USAGE.replace("DAYS", "1");
+        let e = parse(&text, Path::new("u.yaml"), Command::Lineage, &|_| None).unwrap_err();
+        assert!(e.to_string().contains("`dynameta usage`"), "{e}");
+        let lineage = text
+            .replace("type: DatabaseUsage", "type: DatabaseLineage")
+            .replace("      queryLogDuration: 1\n      stageFileLocation: /tmp/query_log\n", "      processViewLineage: true\n      tableFilterPattern:\n        includes: [orders]\n");
+        let wf = parse(&lineage, Path::new("l.yaml"), Command::Lineage, &|_| None).unwrap();
+        assert!(wf.filters.table.excludes("customers"));
+        assert!(!wf.filters.table.excludes("orders"));
+    }
+}

@@ -242,7 +242,8 @@ mod tests {
             let paths = container_lookup_paths(&bucket, &prefix);
             prop_assert_eq!(paths.last().cloned(), Some(format!("s3://{bucket}")));
             for pair in paths.windows(2) {
-                prop_assert!(pair[0].starts_with(&format!("{}/", pair[1])));
+                let parent = format!("{}/", pair[1]);
+                prop_assert!(pair[0].starts_with(&parent), "{} not under {}", pair[0], parent);
             }
             for p in &paths {
                 prop_assert!(!p.ends_with('/'));
