@@ -584,3 +584,68 @@ fn lineage_needs_the_rest_sink_and_its_own_pipeline_type() {
         run.stderr
     );
 }
+
+#[test]
+fn a_read_that_fails_keeps_the_edges_it_could_not_judge() {
+    use dynameta_testkit::fault_proxy::{Fault, FaultProxy};
+    let pid = std::process::id();
+    let table = format!("lin_denied_{pid}");
+    let bucket = format!("dm-lineage-denied-{pid}");
+    let (t, b) = (table.clone(), bucket.clone());
+    block_on(async move {
+        create_streamed_table(&t).await;
+        export(&t, &b, "exports").await;
+    });
+    let fault = |operation: &str, status: u16, code: &str| Fault {
+        operation: operation.to_string(),
+        table: String::new(),
+        status,
+        code: code.to_string(),
+    };
+    // moto answers DescribeKinesisStreamingDestination with a 500: here the proxy says
+    // it is not implemented (as DynamoDB Local would), which is a note, not a failure.
+    let unsupported = fault(
+        "DescribeKinesisStreamingDestination",
+        400,
+        "UnknownOperationException",
+    );
+    let open = FaultProxy::start(&moto().endpoint, vec![unsupported.clone()]);
+    let denied = FaultProxy::start(
+        &moto().endpoint,
+        vec![
+            unsupported,
+            fault("ListExports", 400, "AccessDeniedException"),
+        ],
+    );
+    let om = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let dir = tempfile::tempdir().unwrap();
+    let tables = format!("^lin_denied_{pid}$");
+    ingest(dir.path(), &open.endpoint, &om, &tables);
+    let id = table_id(&om, &table);
+    let container = om.add_container("s3", "denied", &format!("s3://{bucket}"));
+    let run_with = |endpoint: &str, name: &str| {
+        let yaml = workflow_for("DatabaseLineage", endpoint, &om, &tables, "");
+        let wf = write(dir.path(), name, &yaml);
+        dynameta(&["lineage", "-c", wf.to_str().unwrap()], &[])
+    };
+    let run = run_with(&open.endpoint, "open.yaml");
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.stdout.contains("not implemented by the endpoint"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(edges_from(&om, &id).len(), 1);
+    // ListExports denied: the run fails, names the action to grant, and the export's
+    // edge is kept (not judged stale on a read that did not happen).
+    let run = run_with(&denied.endpoint, "denied.yaml");
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stdout.contains("grant `dynamodb:ListExports`"),
+        "{}",
+        run.stdout
+    );
+    let edges = edges_from(&om, &id);
+    assert_eq!(edges.len(), 1, "{edges:#?}");
+    assert_eq!(edges[0]["toEntity"]["id"], container.as_str());
+}
