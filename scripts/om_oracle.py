@@ -23,6 +23,11 @@ on stdout, one line per failure on stderr):
     createTestCaseResult   api.tests.createTestCaseResult.CreateTestCaseResult
     createClassification   api.classification.createClassification.CreateClassificationRequest
     createTag              api.classification.createTag.CreateTagRequest
+    addLineage             api.lineage.addLineage.AddLineageRequest
+    createPipelineService  api.services.createPipelineService.CreatePipelineServiceRequest
+    createPipeline         api.data.createPipeline.CreatePipelineRequest
+    dailyCount             type.dailyCount.DailyCountOfSomeMeasurement (POST /usage body)
+    usageRequest           type.usageRequest.UsageRequest
     columnTags             type.tagLabel.TagLabel, for every tag of every column entry
     sampleData             entity.data.table.TableData
     ====================== =============================================================
@@ -90,6 +95,12 @@ PAYLOAD_MODELS: dict[str, tuple[str, str]] = {
     # (tables with tags and owners are parsed as the client reads them back: readback).
     "createClassification": ("api.classification.createClassification", "CreateClassificationRequest"),
     "createTag": ("api.classification.createTag", "CreateTagRequest"),
+    # Lineage and usage (issue 26): what `dynameta lineage` and `dynameta usage` send.
+    "addLineage": ("api.lineage.addLineage", "AddLineageRequest"),
+    "createPipelineService": ("api.services.createPipelineService", "CreatePipelineServiceRequest"),
+    "createPipeline": ("api.data.createPipeline", "CreatePipelineRequest"),
+    "dailyCount": ("type.dailyCount", "DailyCountOfSomeMeasurement"),
+    "usageRequest": ("type.usageRequest", "UsageRequest"),
 }
 TAG_LABEL_MODEL = ("type.tagLabel", "TagLabel")
 # Kinds dynameta writes that carry no OpenMetadata request: counted only.
@@ -355,6 +366,15 @@ GOOD_TEST_CASE_RESULT: dict[str, Any] = {
 }
 
 
+GOOD_LINEAGE: dict[str, Any] = {
+    "edge": {
+        "fromEntity": {"id": "6b8e7c0e-2f43-4a59-9d0e-3c1a2b4d5e6f", "type": "table"},
+        "toEntity": {"id": "0f1e2d3c-4b5a-4697-8877-665544332211", "type": "container"},
+        "lineageDetails": {"description": "dynameta: DynamoDB export to S3", "source": "PipelineLineage"},
+    }
+}
+
+
 def selftest_cases() -> list[tuple[str, bool, dict[str, Any]]]:
     """(name, should pass, record) for the negative control."""
     bad_type = _with(GOOD_TABLE)
@@ -492,6 +512,42 @@ def selftest_cases() -> list[tuple[str, bool, dict[str, Any]]]:
             {"kind": "createTestCase", "payload": _with(GOOD_TEST_CASE, entityLink="<#E::table::a|b::columns::c>")},
         ),
         ("good createTestCaseResult", True, {"kind": "createTestCaseResult", "payload": GOOD_TEST_CASE_RESULT}),
+        ("good addLineage", True, {"kind": "addLineage", "payload": GOOD_LINEAGE}),
+        (
+            "bad addLineage: source DynamoDB (not in the closed enum)",
+            False,
+            {
+                "kind": "addLineage",
+                "payload": {
+                    "edge": _with(
+                        GOOD_LINEAGE["edge"], lineageDetails={"description": "dynameta: x", "source": "DynamoDB"}
+                    )
+                },
+            },
+        ),
+        (
+            "good createPipeline",
+            True,
+            {"kind": "createPipeline", "payload": {"name": "lambda-f", "service": "dynamodb_stream_consumers"}},
+        ),
+        (
+            "good createPipelineService",
+            True,
+            {
+                "kind": "createPipelineService",
+                "payload": {
+                    "name": "dynamodb_stream_consumers",
+                    "serviceType": "CustomPipeline",
+                    "connection": {"config": {"type": "CustomPipeline"}},
+                },
+            },
+        ),
+        ("good dailyCount", True, {"kind": "dailyCount", "payload": {"date": "2026-12-06", "count": 12}}),
+        (
+            "bad dailyCount: negative count",
+            False,
+            {"kind": "dailyCount", "payload": {"date": "2026-12-06", "count": -1}},
+        ),
         (
             "bad createTestCaseResult: status Passed",
             False,

@@ -36,8 +36,10 @@ impl Cli {
 }
 
 /// The commands that read a workflow file, given with `-c FILE`.
-const WORKFLOW_COMMANDS: [&str; 7] = [
+const WORKFLOW_COMMANDS: [&str; 9] = [
     "ingest",
+    "lineage",
+    "usage",
     "test",
     "test-connection",
     "profile",
@@ -191,6 +193,19 @@ pub enum Command {
         after_help = "Example:\n  dynameta test -c examples/testsuite.yaml\n  dynameta test -c examples/testsuite.yaml --part 2/4 --state-out part-2.json\n  dynameta test merge -c examples/testsuite.yaml part-*.json\n\nCases come from processor.config.testCases and, with a metadata-rest sink, from OpenMetadata (all cases of the table). Every case of a table is evaluated in one scan.\nExit codes: 0 every test passed, 1 a test failed, aborted or was not testable, 2 the run could not run (bad usage or config, server or DynamoDB errors), 3 nothing was tested."
     )]
     Test(TestArgs),
+    /// Lineage from each table to where its data goes: S3 exports, stream consumers
+    /// (Lambda, EventBridge Pipes), Kinesis streaming destinations
+    /// (sourceConfig.config.type: DatabaseLineage).
+    #[command(
+        after_help = "Example:\n  dynameta lineage -c examples/lineage.yaml\n\nEdges go only to entities OpenMetadata already has (containers from its S3 connector, topics from its Kinesis connector); pipelines for stream consumers are created. dynameta's edges that no longer hold are removed; edges others made are left alone. The sink must be `metadata-rest`. Read-only against AWS.\nExit codes: 0 success (missing far ends are listed), 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
+    )]
+    Lineage(RunArgs),
+    /// Daily request counts of each table from CloudWatch, as OpenMetadata usage
+    /// (sourceConfig.config.type: DatabaseUsage; queryLogDuration = days).
+    #[command(
+        after_help = "Example:\n  dynameta usage -c examples/usage.yaml\n\nCounts are CloudWatch's SuccessfulRequestLatency SampleCount per table and day, summed over operations: requests (dynameta's own scans included), not queries or users. The sink must be `metadata-rest`. Read-only against AWS.\nExit codes: 0 success, 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
+    )]
+    Usage(RunArgs),
     /// Check credentials, endpoint and IAM permissions step by step.
     #[command(
         after_help = "Example:\n  dynameta test-connection -c examples/local.yaml\n\nExit codes: 0 every mandatory step passed, 1 a step failed, 2 bad usage or config.",

@@ -6,8 +6,8 @@ use dynameta::cli::{Cli, Command, LogFormat, ProfileAction, RunArgs, TestAction}
 use dynameta::config::{self, LogLevel, Workflow};
 use dynameta::secret::{redact_registered, register, Secret};
 use dynameta::workflow::{
-    catalog, classify, ingest, profile, publish, start_export, summary::Summary, test,
-    test_connection, Outcome, RunError, RunFlags, Settings,
+    catalog, classify, ingest, lineage, profile, publish, start_export, summary::Summary, test,
+    test_connection, usage, Outcome, RunError, RunFlags, Settings,
 };
 use dynameta_fs::terminal::escape_lines;
 
@@ -73,6 +73,8 @@ fn main() -> ExitCode {
                 }
             }
         },
+        Command::Lineage(a) => (a, config::Command::Lineage, a.flags()),
+        Command::Usage(a) => (a, config::Command::Usage, a.flags()),
         Command::Report(r) => {
             return finish_catalog_command(
                 catalog::report(&r.catalog, &r.out).map(|line| (line + "\n", 0)),
@@ -348,6 +350,36 @@ async fn run(
                 test::EXIT_NOT_RUN
             }
         },
+        config::Command::Lineage => match lineage::run(settings, flags).await {
+            Ok(report) => print_report(
+                &report.render(),
+                &report,
+                args.log_format,
+                report.exit_code(),
+            ),
+            Err(e) => {
+                eprintln!(
+                    "error: {}",
+                    escape_lines(&redact_registered(&e.to_string()))
+                );
+                e.exit_code()
+            }
+        },
+        config::Command::Usage => match usage::run(settings, flags).await {
+            Ok(report) => print_report(
+                &report.render(),
+                &report,
+                args.log_format,
+                report.exit_code(),
+            ),
+            Err(e) => {
+                eprintln!(
+                    "error: {}",
+                    escape_lines(&redact_registered(&e.to_string()))
+                );
+                e.exit_code()
+            }
+        },
         config::Command::Classify => match explain {
             Some(table) => match classify::explain(settings, table).await {
                 Ok(text) => {
@@ -366,6 +398,19 @@ async fn run(
             None => report(classify::run(settings, flags).await, args.log_format),
         },
     }
+}
+
+/// Prints a `lineage` or `usage` report (names from AWS and the server escaped) and
+/// returns `code`.
+fn print_report<T: serde::Serialize>(text: &str, report: &T, format: LogFormat, code: u8) -> u8 {
+    match format {
+        LogFormat::Text => print!("{}", escape_lines(&redact_registered(text))),
+        LogFormat::Json => println!(
+            "{}",
+            redact_registered(&serde_json::json!({ "summary": report }).to_string())
+        ),
+    }
+    code
 }
 
 /// Every secret the run may know: from the workflow, and the AWS ones of the

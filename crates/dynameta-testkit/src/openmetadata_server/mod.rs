@@ -51,6 +51,7 @@ mod dq;
 mod dq_definitions;
 mod fields;
 mod http;
+mod lineage;
 mod names;
 mod patch;
 mod principals;
@@ -384,6 +385,51 @@ impl ContractServer {
     /// Results posted for the test case `fqn`, in arrival order.
     pub fn test_case_results(&self, fqn: &str) -> Vec<Value> {
         lock(&self.shared.store).dq.results(fqn)
+    }
+
+    /// Seeds an S3 container as OpenMetadata's S3 connector would have made it
+    /// (`service.name`, with `fullPath`); returns its id.
+    pub fn add_container(&self, service: &str, name: &str, full_path: &str) -> String {
+        lock(&self.shared.store).lineage.seed(
+            "container",
+            service,
+            name,
+            serde_json::json!({ "fullPath": full_path }),
+        )
+    }
+
+    /// Seeds a topic as OpenMetadata's Kinesis connector would have made it
+    /// (`service.name`); returns its id.
+    pub fn add_topic(&self, service: &str, name: &str) -> String {
+        lock(&self.shared.store)
+            .lineage
+            .seed("topic", service, name, serde_json::json!({}))
+    }
+
+    /// Adds a lineage edge as a person or another connector would (no checks).
+    pub fn add_lineage_as_user(&self, from: (&str, &str), to: (&str, &str), details: Value) {
+        lock(&self.shared.store).lineage.add_edge(from, to, details);
+    }
+
+    /// Every lineage edge: `{fromEntity: {id, type}, toEntity: {id, type}, lineageDetails}`.
+    pub fn lineage_edges(&self) -> Vec<Value> {
+        lock(&self.shared.store).lineage.edges()
+    }
+
+    /// Stored entities of a lineage kind: `container`, `topic`, `pipelineService`,
+    /// `pipeline`.
+    pub fn lineage_entities(&self, kind: &str) -> Vec<Value> {
+        lock(&self.shared.store).lineage.all(kind)
+    }
+
+    /// `(date, count)` of a table's usage, by date.
+    pub fn usage(&self, table_id: &str) -> Vec<(String, i64)> {
+        lock(&self.shared.store).lineage.usage(table_id)
+    }
+
+    /// The `compute.percentile` calls received, as `entity/date`.
+    pub fn percentile_requests(&self) -> Vec<String> {
+        lock(&self.shared.store).lineage.percentiles()
     }
 
     /// Every request received so far, in arrival order (including rejected/faulted ones).

@@ -122,6 +122,9 @@ pub(super) fn handle(shared: &Shared, req: &Request) -> Response {
     if segments.first().map(String::as_str) == Some("dataQuality") {
         return super::dq::handle(shared, req, &segments[1..], &Params(query));
     }
+    if super::lineage::owns(&segments) {
+        return super::lineage::handle(shared, req, &segments, &Params(query));
+    }
     match segments.first().map(String::as_str) {
         Some("classifications" | "tags") => {
             return super::classifications::handle(shared, req, &segments, &Params(query))

@@ -145,6 +145,8 @@ pub(super) struct Store {
     pub dq: super::dq::DqStore,
     /// Users and teams (owners).
     pub principals: super::principals::Principals,
+    /// Lineage edges, usage, and the entities lineage points at.
+    pub lineage: super::lineage::LineageStore,
 }
 
 impl Store {
@@ -152,6 +154,7 @@ impl Store {
     pub fn new(api_base: String) -> Store {
         Store {
             dq: super::dq::DqStore::new(&api_base),
+            lineage: Default::default(),
             api_base,
             entities: Default::default(),
             ids: HashMap::new(),

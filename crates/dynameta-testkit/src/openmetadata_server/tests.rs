@@ -2439,3 +2439,137 @@ fn rule_a_tag_on_a_column_whose_fqn_hash_is_too_long_fails_the_whole_write() {
     );
     assert_eq!(r.status, 200, "{r:?}");
 }
+
+/// Lineage and usage (issue 26): `LineageRepository.addLineage`'s checks, GET and DELETE,
+/// pipelines under an existing service, `DailyCount` bounds and POST replacing a day.
+#[test]
+fn lineage_needs_both_ends_and_a_known_source_and_deletes_by_edge() {
+    let om = ContractServer::start("2.0.7", None);
+    let mut c = Client::connect(&om);
+    let schema = hierarchy(&mut c, "default");
+    let r = c.put("/api/v1/tables", table("orders", &schema));
+    let table_id = r.body["id"].as_str().unwrap().to_string();
+    let container = om.add_container("s3", "bkt", "s3://bkt");
+    let edge = |to_id: &str, to_type: &str, source: &str| {
+        json!({"edge": {
+            "fromEntity": {"id": table_id, "type": "table"},
+            "toEntity": {"id": to_id, "type": to_type},
+            "lineageDetails": {"description": "dynameta: x", "source": source}
+        }})
+    };
+    // An end that does not exist, by id or by type.
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let r = c.put(
+        "/api/v1/lineage",
+        edge(missing, "container", "PipelineLineage"),
+    );
+    assert_refused(
+        &r,
+        404,
+        &format!("container instance for {missing} not found"),
+    );
+    let r = c.put(
+        "/api/v1/lineage",
+        edge(&container, "topic", "PipelineLineage"),
+    );
+    assert_eq!(r.status, 404, "{r:?}");
+    // The closed source enum.
+    let r = c.put("/api/v1/lineage", edge(&container, "container", "DynamoDB"));
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(om.lineage_edges().is_empty());
+    let r = c.put(
+        "/api/v1/lineage",
+        edge(&container, "container", "PipelineLineage"),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let edges = om.lineage_edges();
+    assert_eq!(edges.len(), 1);
+    assert_eq!(edges[0]["lineageDetails"]["createdBy"], "ingestion-bot");
+    // Read back with the far end's type among the nodes.
+    let r = c.get(
+        "/api/v1/lineage/table/name/svc.default.default.orders?upstreamDepth=0&downstreamDepth=1",
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body["downstreamEdges"][0]["toEntity"], container.as_str());
+    assert_eq!(r.body["nodes"][0]["type"], "container");
+    // Delete once; a second time there is no edge.
+    let path = format!("/api/v1/lineage/table/{table_id}/container/{container}");
+    assert_eq!(c.call("DELETE", &path, None).status, 200);
+    assert_eq!(c.call("DELETE", &path, None).status, 404);
+    assert!(om.lineage_edges().is_empty());
+}
+
+#[test]
+fn pipelines_need_their_service_and_usage_replaces_a_day_within_int_bounds() {
+    let om = ContractServer::start("2.0.7", None);
+    let mut c = Client::connect(&om);
+    let r = c.put(
+        "/api/v1/pipelines",
+        json!({"name": "lambda-f", "service": "consumers"}),
+    );
+    assert_refused(&r, 404, "pipelineService instance for consumers not found");
+    let r = c.put(
+        "/api/v1/services/pipelineServices",
+        json!({"name": "consumers", "serviceType": "NotAType"}),
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    let r = c.put(
+        "/api/v1/services/pipelineServices",
+        json!({"name": "consumers", "serviceType": "CustomPipeline",
+               "connection": {"config": {"type": "CustomPipeline"}}}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let r = c.put(
+        "/api/v1/pipelines",
+        json!({"name": "lambda-f", "service": "consumers"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.body["fullyQualifiedName"], "consumers.lambda-f");
+    let again = c.put(
+        "/api/v1/pipelines",
+        json!({"name": "lambda-f", "service": "consumers"}),
+    );
+    assert_eq!((again.status, &again.body["id"]), (200, &r.body["id"]));
+
+    let schema = hierarchy(&mut c, "default");
+    let t = c.put("/api/v1/tables", table("orders", &schema));
+    let id = t.body["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/usage/table/{id}");
+    let post = |c: &mut Client, body: Value| c.call("POST", &path, Some(body));
+    assert_eq!(
+        post(&mut c, json!({"date": "2026-12-06", "count": -1})).status,
+        400
+    );
+    assert_eq!(
+        post(
+            &mut c,
+            json!({"date": "2026-12-06", "count": 2147483648u64})
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        post(&mut c, json!({"date": "06/12/2026", "count": 1})).status,
+        400
+    );
+    assert_eq!(
+        post(&mut c, json!({"date": "2026-12-06", "count": 1, "x": 1})).status,
+        400
+    );
+    assert_eq!(
+        post(&mut c, json!({"date": "2026-12-06", "count": 5})).status,
+        201
+    );
+    assert_eq!(
+        post(&mut c, json!({"date": "2026-12-06", "count": 7})).status,
+        201
+    );
+    assert_eq!(om.usage(&id), vec![("2026-12-06".to_string(), 7)]);
+    let r = c.call(
+        "POST",
+        "/api/v1/usage/compute.percentile/table/2026-12-06",
+        None,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(om.percentile_requests(), vec!["table/2026-12-06"]);
+}

@@ -5,6 +5,7 @@ mod assume_role;
 mod error;
 mod notice;
 mod retry;
+mod services;
 mod throttle;
 
 use std::time::Duration;
@@ -19,6 +20,7 @@ use aws_smithy_http_client::tls;
 pub use assume_role::AssumeRoleProvider;
 pub use error::{describe_sdk_error, error_chain, AwsError, CallFailure};
 pub use retry::{AsThrottling, Backoff, Delays, ThrottleRetry, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use services::ServiceClients;
 pub use throttle::{is_throttle_body, is_throttle_code, ThrottleCounter};
 
 use crate::config::{AwsConfig, ConnectionArguments, DEFAULT_SESSION_NAME};

@@ -7,6 +7,7 @@
 mod env;
 mod error;
 mod filter;
+mod lineage_usage;
 mod options;
 mod settings;
 mod tagging;
@@ -22,7 +23,14 @@ use serde_json::Value;
 pub use env::{substitute, substitute_with};
 pub use error::{is_secret_key, is_secret_path, ConfigError};
 pub use filter::{Filter, FilterPattern};
-pub use options::{ConnectionArguments, Export, ExportRef, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use lineage_usage::{
+    LineagePipeline, LineageUsageSettings, UsagePipeline, DEFAULT_QUERY_LOG_DAYS,
+    MAX_QUERY_LOG_DAYS,
+};
+pub use options::{
+    ConnectionArguments, Export, ExportRef, DEFAULT_KINESIS_SERVICE, DEFAULT_PIPELINE_SERVICE,
+    DEFAULT_THROTTLE_RETRY_SECONDS,
+};
 pub use settings::{
     ClassifySettings, FailurePolicy, IngestSettings, ProfileSettings, DEFAULT_CONFIDENCE,
     DEFAULT_PROFILE_THREADS, DEFAULT_PROFILE_TIMEOUT_SECONDS, DEFAULT_SAMPLE_ROWS, DEFAULT_THREADS,
@@ -57,6 +65,10 @@ pub enum Command {
     /// `dynameta test`: OpenMetadata's `TestSuite` workflow (read by
     /// `test_suite.rs` and turned into the DynamoDB form).
     Test,
+    /// `dynameta lineage`: `DatabaseLineage`.
+    Lineage,
+    /// `dynameta usage`: `DatabaseUsage`.
+    Usage,
 }
 
 impl Command {
@@ -65,6 +77,8 @@ impl Command {
             Command::Ingest => Some("DatabaseMetadata"),
             Command::Profile => Some("Profiler"),
             Command::Classify => Some("AutoClassification"),
+            Command::Lineage => Some("DatabaseLineage"),
+            Command::Usage => Some("DatabaseUsage"),
             // Any pipeline: the file may come from ingest, profile or classify.
             Command::TestConnection | Command::Publish => None,
             // `source.type: TestSuite`, rewritten before this check.
@@ -81,6 +95,8 @@ impl Command {
             Command::TestConnection => "test-connection",
             Command::Publish => "publish",
             Command::Test => "test",
+            Command::Lineage => "lineage",
+            Command::Usage => "usage",
         }
     }
 }
@@ -151,6 +167,8 @@ pub struct Workflow {
     /// AWS tags and owners (`includeTags`, `tagKeyFilterPattern`, `ownerTagKey`,
     /// `includeOwners`, `ownerConfig`), defaults applied.
     pub tagging: Tagging,
+    /// What `lineage` and `usage` read of their pipeline (defaults for other pipelines).
+    pub lineage_usage: LineageUsageSettings,
 }
 
 impl Workflow {
@@ -310,6 +328,14 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             .as_ref(),
         "source.sourceConfig.config.classificationFilterPattern",
     )?;
+    let lineage_usage = resolve_lineage_usage(
+        pipelines.usage.as_ref(),
+        [
+            ("processor", raw.processor.is_some()),
+            ("stage", raw.stage.is_some()),
+            ("bulkSink", raw.bulk_sink.is_some()),
+        ],
+    )?;
     let run = resolve_workflow_config(raw.workflow_config)?;
     let sink = resolve_sink(raw.sink, command)?;
     let (service_name, database_name) = resolve_names(source.service_name, &connection)?;
@@ -341,6 +367,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
         log_level: run.log_level,
         test_suite: None,
         tagging,
+        lineage_usage,
     })
 }
 
@@ -390,6 +417,9 @@ struct Pipelines {
     metadata: MetadataPipeline,
     profiler: ProfilerPipeline,
     classification: AutoClassificationPipeline,
+    lineage: LineagePipeline,
+    /// The `DatabaseUsage` pipeline, when that is the file's.
+    usage: Option<UsagePipeline>,
 }
 
 /// `source.sourceConfig.config`: the pipeline `command` runs.
@@ -407,6 +437,8 @@ fn resolve_pipelines(value: Option<Value>, command: Command) -> Result<Pipelines
                 "DatabaseMetadata" => "`dynameta ingest`",
                 "Profiler" => "`dynameta profile`",
                 "AutoClassification" => "`dynameta classify`",
+                "DatabaseLineage" => "`dynameta lineage`",
+                "DatabaseUsage" => "`dynameta usage`",
                 _ => "a pipeline dynameta does not support",
             };
             return Err(ConfigError::invalid(
@@ -431,6 +463,16 @@ fn resolve_pipelines(value: Option<Value>, command: Command) -> Result<Pipelines
     } else {
         ProfilerPipeline::default()
     };
+    let lineage: LineagePipeline = if kind == "DatabaseLineage" {
+        decode(value.clone(), KEY)?
+    } else {
+        LineagePipeline::default()
+    };
+    let usage: Option<UsagePipeline> = if kind == "DatabaseUsage" {
+        Some(decode(value.clone(), KEY)?)
+    } else {
+        None
+    };
     let classification = if kind == "AutoClassification" {
         let c: AutoClassificationPipeline = decode(value, KEY)?;
         check_classification(&c)?;
@@ -444,6 +486,8 @@ fn resolve_pipelines(value: Option<Value>, command: Command) -> Result<Pipelines
         metadata,
         profiler,
         classification,
+        lineage,
+        usage,
     })
 }
 
@@ -509,6 +553,44 @@ pub(crate) fn classify_settings(
     }
 }
 
+/// What `lineage` and `usage` read of their pipeline: `queryLogDuration` (days of usage)
+/// and a note naming OpenMetadata's query-log steps the file holds, which dynameta
+/// accepts and does not run.
+fn resolve_lineage_usage(
+    usage: Option<&UsagePipeline>,
+    upstream_steps: [(&str, bool); 3],
+) -> Result<LineageUsageSettings, ConfigError> {
+    let mut settings = LineageUsageSettings {
+        usage_days: DEFAULT_QUERY_LOG_DAYS,
+        notes: Vec::new(),
+    };
+    let Some(usage) = usage else {
+        return Ok(settings);
+    };
+    if let Some(days) = usage.query_log_duration {
+        in_range(
+            "source.sourceConfig.config.queryLogDuration",
+            days,
+            1,
+            MAX_QUERY_LOG_DAYS,
+            "days of usage (CloudWatch keeps daily data 455 days)",
+        )?;
+        settings.usage_days = days;
+    }
+    let ignored: Vec<&str> = upstream_steps
+        .into_iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| name)
+        .collect();
+    if !ignored.is_empty() {
+        settings.notes.push(format!(
+            "{} of the workflow ignored: OpenMetadata's query-log usage steps; dynameta sends CloudWatch's daily request counts straight to the sink",
+            ignored.join(", ")
+        ));
+    }
+    Ok(settings)
+}
+
 /// Database, schema and table filters: the pipeline's, else the connection's.
 fn resolve_filters(
     pipelines: &Pipelines,
@@ -531,6 +613,15 @@ fn resolve_filters(
                 &p.schema_filter_pattern,
                 &p.table_filter_pattern,
                 p.use_fqn_for_filtering,
+            )
+        }
+        "DatabaseLineage" => {
+            let l = &pipelines.lineage;
+            (
+                &l.database_filter_pattern,
+                &l.schema_filter_pattern,
+                &l.table_filter_pattern,
+                l.use_fqn_for_filtering,
             )
         }
         "AutoClassification" => {
@@ -877,6 +968,11 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
         100_000,
         "values per column",
     )?;
+    if let Some(url) = &o.aws_services_endpoint_url {
+        check_url(&key("awsServicesEndpointURL"), url, "http://localhost:5000")?;
+    }
+    check_entity_name(&key("pipelineServiceName"), &o.pipeline_service_name)?;
+    check_entity_name(&key("kinesisServiceName"), &o.kinesis_service_name)?;
     Ok(())
 }
 

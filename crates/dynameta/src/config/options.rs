@@ -53,7 +53,22 @@ pub struct ConnectionArguments {
     /// Ingest: the AWS tag whose value names the table's owner (a user's e-mail, a team
     /// name or a user name).
     pub owner_tag_key: Option<String>,
+    /// Lineage: the OpenMetadata pipeline service (`CustomPipeline`) dynameta creates
+    /// to hold one Pipeline per stream consumer (Lambda mapping, EventBridge Pipe).
+    pub pipeline_service_name: String,
+    /// Lineage: the OpenMetadata messaging service OpenMetadata's Kinesis connector
+    /// filled, where the Topics of Kinesis streaming destinations are looked up.
+    pub kinesis_service_name: String,
+    /// Lineage and usage: endpoint for Lambda, EventBridge Pipes and CloudWatch (an
+    /// emulator such as moto in tests); AWS's own endpoints when unset.
+    #[serde(rename = "awsServicesEndpointURL", alias = "awsServicesEndpointUrl")]
+    pub aws_services_endpoint_url: Option<String>,
 }
+
+/// Default `pipelineServiceName`.
+pub const DEFAULT_PIPELINE_SERVICE: &str = "dynamodb_stream_consumers";
+/// Default `kinesisServiceName`.
+pub const DEFAULT_KINESIS_SERVICE: &str = "kinesis";
 
 /// How long a DynamoDB call may stay throttled, beyond the SDK's `maxAttempts`, before the
 /// table fails (`throttleRetrySeconds`).
@@ -81,6 +96,9 @@ impl Default for ConnectionArguments {
             export_workers: 8,
             tag_key_filter_pattern: None,
             owner_tag_key: None,
+            pipeline_service_name: DEFAULT_PIPELINE_SERVICE.to_string(),
+            kinesis_service_name: DEFAULT_KINESIS_SERVICE.to_string(),
+            aws_services_endpoint_url: None,
         }
     }
 }

@@ -7,5 +7,7 @@ pub mod classifier;
 pub mod dq;
 pub mod hash;
 pub mod inference;
+pub mod lineage;
+pub mod lineage_usage;
 pub mod mapping;
 pub mod profiler;

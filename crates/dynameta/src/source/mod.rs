@@ -3,10 +3,12 @@
 
 mod describe;
 pub mod export;
+pub mod lineage;
 mod list;
 mod sample;
 mod scan;
 mod table;
+pub mod usage;
 
 pub use describe::{describe_table, Capabilities, Depth, Described};
 pub use list::{list_tables, CloseNames};

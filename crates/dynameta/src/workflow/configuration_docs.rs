@@ -15,8 +15,8 @@ use serde_json::{json, Value};
 
 use crate::config::{
     AutoClassificationPipeline, AwsConfig, ConnectionArguments, DynamoDbConnection, FilterPattern,
-    MetadataPipeline, OpenMetadataServerConfig, OwnerConfig, ProfilerPipeline, RawSource,
-    RawWorkflow, RawWorkflowConfig,
+    LineagePipeline, MetadataPipeline, OpenMetadataServerConfig, OwnerConfig, ProfilerPipeline,
+    RawSource, RawWorkflow, RawWorkflowConfig, UsagePipeline,
 };
 use crate::sinks::file::FileSinkConfig;
 use crate::sinks::local::LocalSinkConfig;
@@ -123,6 +123,8 @@ fn all_read_keys() -> Vec<(&'static str, Vec<String>)> {
         ("connectionArguments", read_keys_of::<ConnectionArguments>()),
         ("DatabaseMetadata", read_keys_of::<MetadataPipeline>()),
         ("Profiler", read_keys_of::<ProfilerPipeline>()),
+        ("DatabaseLineage", read_keys_of::<LineagePipeline>()),
+        ("DatabaseUsage", read_keys_of::<UsagePipeline>()),
         (
             "AutoClassification",
             read_keys_of::<AutoClassificationPipeline>(),
@@ -177,6 +179,8 @@ fn every_key_docs_configuration_md_lists_exists() {
         keys_of::<MetadataPipeline>(),
         keys_of::<ProfilerPipeline>(),
         keys_of::<AutoClassificationPipeline>(),
+        keys_of::<LineagePipeline>(),
+        keys_of::<UsagePipeline>(),
         keys_of::<RawWorkflowConfig>(),
     ] {
         known.extend(keys);

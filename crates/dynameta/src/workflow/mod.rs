@@ -5,6 +5,7 @@ pub mod classify;
 #[cfg(test)]
 mod configuration_docs;
 pub mod ingest;
+pub mod lineage;
 pub mod profile;
 mod progress;
 pub mod publish;
@@ -13,6 +14,7 @@ pub mod start_export;
 pub mod summary;
 pub mod test;
 pub mod test_connection;
+pub mod usage;
 
 pub use progress::Progress;
 pub use runner::{Finish, Run, Started};

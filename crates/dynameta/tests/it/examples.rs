@@ -61,6 +61,8 @@ fn examples_validate_upstream_and_load() {
             Some("Profiler") => Command::Profile,
             Some("AutoClassification") => Command::Classify,
             Some("TestSuite") => Command::Test,
+            Some("DatabaseLineage") => Command::Lineage,
+            Some("DatabaseUsage") => Command::Usage,
             _ => Command::Ingest,
         };
         config::parse(&text, &file, command, &fake_env)

@@ -9,6 +9,7 @@ mod client;
 mod component;
 mod config;
 pub mod dq;
+pub mod lineage;
 
 use std::collections::{BTreeMap, HashSet};
 

@@ -1,0 +1,360 @@
+//! `dynameta lineage`: where each selected table's data goes, as OpenMetadata lineage
+//! edges from the table (exports → S3 containers, stream consumers → pipelines,
+//! Kinesis streaming destinations → topics), and the removal of dynameta's edges that
+//! no longer hold. Thin: AWS reads in `source::lineage`, decisions in
+//! `processors::lineage`, REST calls in `sinks::openmetadata::lineage`.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
+use crate::aws::{self, ServiceClients};
+use crate::config::Command;
+use crate::processors::lineage::{plan, stale, Target};
+use crate::processors::mapping::Scope;
+use crate::sinks::openmetadata::lineage::LineageClient;
+use crate::sinks::openmetadata::{RestError, RestSinkConfig};
+use crate::source::lineage::read_flows;
+
+/// Why `lineage` or `usage` could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LineageUsageError {
+    /// The sink is not one these commands write to.
+    #[error("sink.type: `dynameta {command}` writes to OpenMetadata, but the workflow's sink is `{kind}`; set `sink: {{type: metadata-rest}}` with `workflowConfig.openMetadataServerConfig`")]
+    Sink {
+        /// `lineage` or `usage`.
+        command: &'static str,
+        /// The configured sink.
+        kind: String,
+    },
+    /// The sink's configuration is wrong.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The server cannot be reached, refuses the token or is unsupported.
+    #[error(transparent)]
+    Server(#[from] RestError),
+}
+
+impl LineageUsageError {
+    /// Exit code: 2 (a setup to fix before rerunning).
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+/// One edge a table has after the run.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EdgeLine {
+    /// `container`, `pipeline`, `topic`.
+    pub to_type: String,
+    /// The far end's name (container: the `fullPath` it was found at).
+    pub to: String,
+}
+
+/// What the run did for one table.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableLineage {
+    /// Table name.
+    pub table: String,
+    /// Edges sent (created or kept).
+    pub edges: Vec<EdgeLine>,
+    /// Far ends not in OpenMetadata, each with the fix.
+    pub missing: Vec<String>,
+    /// dynameta's edges removed because they no longer hold.
+    pub removed: Vec<EdgeLine>,
+    /// Regions of the global table's replicas (not edges).
+    pub replicas: Vec<String>,
+    /// What failed (AWS calls, server calls).
+    pub problems: Vec<String>,
+}
+
+/// What `dynameta lineage` did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineageReport {
+    /// Tables in the region.
+    pub tables_listed: usize,
+    /// Per selected table.
+    pub tables: Vec<TableLineage>,
+    /// Run-level notes and warnings.
+    pub warnings: Vec<String>,
+    /// The run stopped before the tables (listing failed or selected nothing).
+    pub stopped: Option<String>,
+    /// It stopped because no table was found or selected.
+    pub empty: bool,
+}
+
+impl LineageReport {
+    /// Exit code: 0 done (missing far ends are reported, not failures), 1 some call
+    /// failed, 3 no table found or selected.
+    pub fn exit_code(&self) -> u8 {
+        match &self.stopped {
+            Some(_) if self.empty => super::EXIT_EMPTY,
+            Some(_) => 1,
+            None if self.tables.iter().any(|t| !t.problems.is_empty()) => 1,
+            None => 0,
+        }
+    }
+
+    /// The text shown at the end of the run.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some(why) = &self.stopped {
+            out.push_str(&format!("lineage: stopped: {why}\n"));
+        }
+        let edges: usize = self.tables.iter().map(|t| t.edges.len()).sum();
+        let removed: usize = self.tables.iter().map(|t| t.removed.len()).sum();
+        let missing: usize = self.tables.iter().map(|t| t.missing.len()).sum();
+        for t in &self.tables {
+            out.push_str(&format!("table {}\n", t.table));
+            for e in &t.edges {
+                out.push_str(&format!("  -> {} {}\n", e.to_type, e.to));
+            }
+            for e in &t.removed {
+                out.push_str(&format!(
+                    "  removed stale dynameta edge -> {} {}\n",
+                    e.to_type, e.to
+                ));
+            }
+            for m in &t.missing {
+                out.push_str(&format!("  missing: {m}\n"));
+            }
+            if !t.replicas.is_empty() {
+                out.push_str(&format!(
+                    "  global table replicas (not lineage): {}\n",
+                    t.replicas.join(", ")
+                ));
+            }
+            for p in &t.problems {
+                out.push_str(&format!("  failed: {p}\n"));
+            }
+            if t.edges.is_empty() && t.removed.is_empty() && t.missing.is_empty() {
+                out.push_str("  no export, stream consumer or Kinesis destination found\n");
+            }
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+        if self.stopped.is_none() {
+            out.push_str(&format!(
+                "lineage: {} table(s): {edges} edge(s) sent, {removed} stale edge(s) removed, {missing} far end(s) missing in OpenMetadata\n",
+                self.tables.len()
+            ));
+            if edges == 0 && removed == 0 {
+                out.push_str("lineage: nothing was written to OpenMetadata\n");
+            }
+        }
+        out
+    }
+}
+
+/// The OpenMetadata client of a workflow whose sink is `metadata-rest`.
+pub(super) async fn rest_client(
+    settings: &Settings,
+    command: &'static str,
+) -> Result<LineageClient, LineageUsageError> {
+    let workflow = &settings.workflow;
+    let kind = workflow
+        .sink
+        .as_ref()
+        .map(|s| s.kind.clone())
+        .unwrap_or_default();
+    let Some(section) = workflow.sink.as_ref().filter(|s| s.kind == "metadata-rest") else {
+        return Err(LineageUsageError::Sink { command, kind });
+    };
+    let config = RestSinkConfig::parse(section.config.clone(), workflow.server.as_ref())?;
+    Ok(LineageClient::connect(config.client()).await?)
+}
+
+/// Runs `dynameta lineage`.
+pub async fn run(
+    settings: &Settings,
+    flags: &RunFlags,
+) -> Result<LineageReport, LineageUsageError> {
+    let workflow = &settings.workflow;
+    let om = rest_client(settings, "lineage").await?;
+    let connection = aws::connect(workflow.aws(), &workflow.options).await;
+    let services = ServiceClients::new(&connection, &workflow.options);
+    let scope = Scope::of(workflow);
+    let mut summary = Summary::default();
+    let started = Instant::now();
+    let mut report = LineageReport::default();
+    let selected = match list_and_select(
+        &connection,
+        &workflow.filters,
+        &scope,
+        &mut summary,
+        flags,
+        Command::Lineage,
+    )
+    .await
+    {
+        Ok((_, selected)) => selected,
+        Err(stop) => {
+            report.tables_listed = summary.tables_listed;
+            let why = match stop {
+                ListingStop::Credentials(w) | ListingStop::Failed(w) => w,
+                ListingStop::Empty(w) => {
+                    report.empty = true;
+                    w
+                }
+            };
+            report.stopped = Some(why);
+            return Ok(report);
+        }
+    };
+    report.tables_listed = summary.tables_listed;
+    let pipeline_service = workflow.options.pipeline_service_name.clone();
+    let kinesis_service = workflow.options.kinesis_service_name.clone();
+    let mut service_ready = false;
+    for table in selected {
+        let flows = read_flows(&connection.dynamodb, &services, &table).await;
+        let mut line = TableLineage {
+            table: table.clone(),
+            replicas: flows.replicas.clone(),
+            problems: flows.problems.clone(),
+            ..TableLineage::default()
+        };
+        report.warnings.extend(flows.notes.iter().cloned());
+        if flows.exports_capped {
+            report.warnings.push(format!(
+                "table {table}: only the {} newest exports were read",
+                crate::source::lineage::MAX_EXPORTS_PER_TABLE
+            ));
+        }
+        let table_fqn = scope.table_fqn(&table);
+        let table_entity = match om.table(&table_fqn).await {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                line.missing.push(format!(
+                    "table {table_fqn} is not in OpenMetadata: run `dynameta ingest` with this workflow's connection first"
+                ));
+                report.tables.push(line);
+                continue;
+            }
+            Err(e) => {
+                line.problems.push(e.to_string());
+                report.tables.push(line);
+                continue;
+            }
+        };
+        // Far-end types whose edges must not be judged stale this run: their AWS
+        // read or their lookup failed.
+        let mut protected: Vec<&'static str> = Vec::new();
+        if !flows.exports_read {
+            protected.push("container");
+        }
+        if !flows.consumers_read {
+            protected.push("pipeline");
+        }
+        if !flows.kinesis_read {
+            protected.push("topic");
+        }
+        let mut wanted: Vec<(String, String)> = Vec::new();
+        for edge in plan(&flows) {
+            let kind = edge.target.entity_type();
+            let found = match &edge.target {
+                Target::Container { lookup_paths } => om.container(lookup_paths).await,
+                Target::Pipeline {
+                    name,
+                    display_name,
+                    description,
+                } => {
+                    let ready = if service_ready {
+                        Ok(())
+                    } else {
+                        om.ensure_pipeline_service(&pipeline_service).await
+                    };
+                    match ready {
+                        Ok(()) => {
+                            service_ready = true;
+                            om.ensure_pipeline(&pipeline_service, name, display_name, description)
+                                .await
+                                .map(Some)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Target::Topic { stream } => om.topic(&kinesis_service, stream).await,
+            };
+            let far = match found {
+                Ok(Some(f)) => f,
+                Ok(None) => {
+                    line.missing
+                        .push(missing_fix(&edge.target, &kinesis_service));
+                    continue;
+                }
+                Err(e) => {
+                    protected.push(kind);
+                    line.problems.push(e.to_string());
+                    continue;
+                }
+            };
+            match om
+                .add_edge(&table_entity.id, kind, &far.id, &edge.description)
+                .await
+            {
+                Ok(()) => {
+                    wanted.push((kind.to_string(), far.id.clone()));
+                    line.edges.push(EdgeLine {
+                        to_type: kind.to_string(),
+                        to: far.name.clone(),
+                    });
+                }
+                Err(e) => {
+                    protected.push(kind);
+                    line.problems.push(e.to_string());
+                }
+            }
+        }
+        match om.downstream(&table_fqn).await {
+            Ok(existing) => {
+                for old in stale(&existing, &wanted) {
+                    if protected.contains(&old.to_type.as_str()) {
+                        continue;
+                    }
+                    match om
+                        .delete_edge(&table_entity.id, &old.to_type, &old.to_id)
+                        .await
+                    {
+                        Ok(()) => line.removed.push(EdgeLine {
+                            to_type: old.to_type.clone(),
+                            to: old.to_name.clone(),
+                        }),
+                        Err(e) => line.problems.push(e.to_string()),
+                    }
+                }
+            }
+            Err(e) => line.problems.push(format!(
+                "reading the table's lineage to remove stale edges: {e}"
+            )),
+        }
+        report.tables.push(line);
+    }
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "lineage done"
+    );
+    Ok(report)
+}
+
+/// What to tell the user about a far end OpenMetadata does not have.
+fn missing_fix(target: &Target, kinesis_service: &str) -> String {
+    match target {
+        Target::Container { lookup_paths } => {
+            let bucket = lookup_paths.last().cloned().unwrap_or_default();
+            format!(
+                "no S3 container in OpenMetadata with fullPath {} (nor a parent prefix, nor the bucket): ingest bucket {bucket} with OpenMetadata's S3 connector, then rerun",
+                target.shown()
+            )
+        }
+        Target::Pipeline { name, .. } => format!("pipeline {name} could not be created"),
+        Target::Topic { stream } => format!(
+            "no topic {} in OpenMetadata: ingest Kinesis stream {stream} with OpenMetadata's Kinesis connector as messaging service `{kinesis_service}` (or set connectionArguments.kinesisServiceName to the service that has it), then rerun",
+            crate::openmetadata::fqn::build(&[kinesis_service, stream])
+        ),
+    }
+}

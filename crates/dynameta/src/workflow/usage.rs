@@ -1,0 +1,218 @@
+//! `dynameta usage`: each selected table's successful requests per day, from
+//! CloudWatch, as OpenMetadata usage (`POST /v1/usage/table/{id}` per day, then
+//! `compute.percentile` per day). Thin: CloudWatch in `source::usage`, day counts in
+//! `processors::lineage_usage`, REST calls in `sinks::openmetadata::lineage`.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::lineage::{rest_client, LineageUsageError};
+use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
+use crate::aws::{self, ServiceClients};
+use crate::config::Command;
+use crate::processors::lineage_usage::{daily_counts, date_of, first_day, DayCount};
+use crate::processors::mapping::Scope;
+use crate::source::usage::daily_requests;
+
+/// What the run did for one table.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableUsage {
+    /// Table name.
+    pub table: String,
+    /// The counts sent, one per day.
+    pub days: Vec<DayCount>,
+    /// The table is not in OpenMetadata (nothing sent), with the fix.
+    pub missing: Option<String>,
+    /// What failed.
+    pub problems: Vec<String>,
+}
+
+/// What `dynameta usage` did.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageReport {
+    /// Tables in the region.
+    pub tables_listed: usize,
+    /// First and last day read (`YYYY-MM-DD`).
+    pub from: String,
+    /// Last day read.
+    pub to: String,
+    /// Per selected table.
+    pub tables: Vec<TableUsage>,
+    /// Run-level notes, warnings and failures.
+    pub warnings: Vec<String>,
+    /// Run-level failures (CloudWatch, percentiles).
+    pub failures: Vec<String>,
+    /// The run stopped before the tables.
+    pub stopped: Option<String>,
+    /// It stopped because no table was found or selected.
+    pub empty: bool,
+}
+
+impl UsageReport {
+    /// Exit code: 0 done, 1 some call failed, 3 no table found or selected.
+    pub fn exit_code(&self) -> u8 {
+        match &self.stopped {
+            Some(_) if self.empty => super::EXIT_EMPTY,
+            Some(_) => 1,
+            None if !self.failures.is_empty()
+                || self.tables.iter().any(|t| !t.problems.is_empty()) =>
+            {
+                1
+            }
+            None => 0,
+        }
+    }
+
+    /// The text shown at the end of the run.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some(why) = &self.stopped {
+            out.push_str(&format!("usage: stopped: {why}\n"));
+        }
+        let mut sent = 0usize;
+        for t in &self.tables {
+            let total: u64 = t.days.iter().map(|d| u64::from(d.count)).sum();
+            sent += t.days.len();
+            out.push_str(&format!("table {}: {total} request(s)", t.table));
+            let per_day: Vec<String> = t
+                .days
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {}{}",
+                        d.date,
+                        d.count,
+                        if d.clamped { " (clamped)" } else { "" }
+                    )
+                })
+                .collect();
+            if !per_day.is_empty() {
+                out.push_str(&format!(" [{}]", per_day.join(", ")));
+            }
+            out.push('\n');
+            if let Some(m) = &t.missing {
+                out.push_str(&format!("  missing: {m}\n"));
+            }
+            for p in &t.problems {
+                out.push_str(&format!("  failed: {p}\n"));
+            }
+            if t.days.iter().any(|d| d.clamped) {
+                out.push_str("  a day's count exceeded OpenMetadata's 32-bit usage column and was clamped to 2147483647\n");
+            }
+        }
+        for w in &self.warnings {
+            out.push_str(&format!("note: {w}\n"));
+        }
+        for f in &self.failures {
+            out.push_str(&format!("failed: {f}\n"));
+        }
+        if self.stopped.is_none() {
+            out.push_str(&format!(
+                "usage: {} table(s), {} to {}: {sent} daily count(s) sent (successful requests from CloudWatch, dynameta's own included; not queries or users)\n",
+                self.tables.len(),
+                self.from,
+                self.to
+            ));
+            if sent == 0 {
+                out.push_str("usage: nothing was written to OpenMetadata\n");
+            }
+        }
+        out
+    }
+}
+
+/// Runs `dynameta usage`.
+pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, LineageUsageError> {
+    let workflow = &settings.workflow;
+    let om = rest_client(settings, "usage").await?;
+    let connection = aws::connect(workflow.aws(), &workflow.options).await;
+    let services = ServiceClients::new(&connection, &workflow.options);
+    let scope = Scope::of(workflow);
+    let mut summary = Summary::default();
+    let mut report = UsageReport {
+        warnings: workflow.lineage_usage.notes.clone(),
+        ..UsageReport::default()
+    };
+    let days = workflow.lineage_usage.usage_days;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let start = first_day(now, days);
+    report.from = date_of(start);
+    report.to = date_of(start + (i64::from(days) - 1) * crate::processors::lineage_usage::DAY);
+    let selected = match list_and_select(
+        &connection,
+        &workflow.filters,
+        &scope,
+        &mut summary,
+        flags,
+        Command::Usage,
+    )
+    .await
+    {
+        Ok((_, selected)) => selected,
+        Err(stop) => {
+            report.tables_listed = summary.tables_listed;
+            report.empty = matches!(stop, ListingStop::Empty(_));
+            report.stopped = Some(match stop {
+                ListingStop::Credentials(w) | ListingStop::Failed(w) | ListingStop::Empty(w) => w,
+            });
+            return Ok(report);
+        }
+    };
+    report.tables_listed = summary.tables_listed;
+    let sums = match daily_requests(&services.cloudwatch, &selected, start, days).await {
+        Ok(sums) => sums,
+        Err(e) => {
+            report.stopped = Some(e.to_string());
+            return Ok(report);
+        }
+    };
+    let mut dates: BTreeSet<String> = BTreeSet::new();
+    for table in selected {
+        let mut line = TableUsage {
+            table: table.clone(),
+            ..TableUsage::default()
+        };
+        let table_fqn = scope.table_fqn(&table);
+        let entity = match om.table(&table_fqn).await {
+            Ok(Some(e)) => e,
+            Ok(None) => {
+                line.missing = Some(format!(
+                    "table {table_fqn} is not in OpenMetadata: run `dynameta ingest` with this workflow's connection first"
+                ));
+                report.tables.push(line);
+                continue;
+            }
+            Err(e) => {
+                line.problems.push(e.to_string());
+                report.tables.push(line);
+                continue;
+            }
+        };
+        let empty = Default::default();
+        let counts = daily_counts(start, days, sums.get(&table).unwrap_or(&empty));
+        for day in counts {
+            match om.post_usage(&entity.id, &day.date, day.count).await {
+                Ok(()) => {
+                    dates.insert(day.date.clone());
+                    line.days.push(day);
+                }
+                Err(e) => line.problems.push(e.to_string()),
+            }
+        }
+        report.tables.push(line);
+    }
+    for date in &dates {
+        if let Err(e) = om.compute_percentile(date).await {
+            report
+                .failures
+                .push(format!("computing the usage percentiles of {date}: {e}"));
+        }
+    }
+    Ok(report)
+}

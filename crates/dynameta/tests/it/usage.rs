@@ -1,0 +1,126 @@
+//! `dynameta usage` against moto's CloudWatch (metrics put by the test) and the
+//! OpenMetadata contract server: one count per table and day, on the right days,
+//! summed over operations; a day posted twice is replaced; percentiles asked per day.
+
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StatisticSet};
+use dynameta_testkit::moto;
+use dynameta_testkit::openmetadata_server::ContractServer;
+
+use super::lineage::{
+    assert_oracle_accepts, block_on, create_streamed_table, credentials, ingest, moto_client,
+    table_id, workflow_for,
+};
+use super::support::*;
+
+const DAY: i64 = 86_400;
+
+/// Puts `count` successful `operation` requests on `table` at noon `days_ago` days ago.
+async fn put_requests(table: &str, operation: &str, days_ago: i64, count: f64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let noon = now - now.rem_euclid(DAY) - days_ago * DAY + DAY / 2;
+    moto_client!(aws_sdk_cloudwatch)
+        .put_metric_data()
+        .namespace("AWS/DynamoDB")
+        .metric_data(
+            MetricDatum::builder()
+                .metric_name("SuccessfulRequestLatency")
+                .dimensions(Dimension::builder().name("TableName").value(table).build())
+                .dimensions(
+                    Dimension::builder()
+                        .name("Operation")
+                        .value(operation)
+                        .build(),
+                )
+                .timestamp(aws_smithy_types::DateTime::from_secs(noon))
+                .statistic_values(
+                    StatisticSet::builder()
+                        .sample_count(count)
+                        .sum(count)
+                        .minimum(1.0)
+                        .maximum(1.0)
+                        .build(),
+                )
+                .unit(aws_sdk_cloudwatch::types::StandardUnit::Milliseconds)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn date(days_ago: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let day = now - now.rem_euclid(DAY) - days_ago * DAY;
+    aws_smithy_types::DateTime::from_secs(day)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap()[..10]
+        .to_string()
+}
+
+#[test]
+fn daily_request_counts_land_on_their_days() {
+    let pid = std::process::id();
+    let table = format!("use_orders_{pid}");
+    let t = table.clone();
+    block_on(async move {
+        create_streamed_table(&t).await;
+        put_requests(&t, "GetItem", 1, 7.0).await;
+        put_requests(&t, "Query", 1, 5.0).await;
+        put_requests(&t, "Scan", 2, 3.0).await;
+    });
+    let om = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let dir = tempfile::tempdir().unwrap();
+    let tables = format!("^use_orders_{pid}$");
+    ingest(dir.path(), &moto().endpoint, &om, &tables);
+    let id = table_id(&om, &table);
+
+    let yaml = workflow_for(
+        "DatabaseUsage",
+        &moto().endpoint,
+        &om,
+        &tables,
+        "      queryLogDuration: 3\n      stageFileLocation: /tmp/usage",
+    )
+    // OpenMetadata's usage workflow sections: accepted, ignored with a note.
+    .replace(
+        "sink:\n",
+        "processor:\n  type: query-parser\n  config: {}\nstage:\n  type: table-usage\n  config:\n    filename: /tmp/usage\nbulkSink:\n  type: metadata-usage\n  config:\n    filename: /tmp/usage\nsink:\n",
+    );
+    let wf = write(dir.path(), "usage.yaml", &yaml);
+    let run = dynameta(&["usage", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}\n{yaml}", run.output());
+    assert!(
+        run.stdout
+            .contains("processor, stage, bulkSink of the workflow ignored"),
+        "{}",
+        run.stdout
+    );
+    let expected = vec![(date(3), 0), (date(2), 3), (date(1), 12)];
+    assert_eq!(om.usage(&id), expected, "{}", run.stdout);
+    for (day, _) in &expected {
+        assert!(
+            om.percentile_requests().contains(&format!("table/{day}")),
+            "{:?}",
+            om.percentile_requests()
+        );
+    }
+    // A second run posts the same days again: replaced, not added.
+    let t = table.clone();
+    block_on(async move { put_requests(&t, "PutItem", 1, 1.0).await });
+    let run = dynameta(&["usage", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        om.usage(&id),
+        vec![(date(3), 0), (date(2), 3), (date(1), 13)],
+        "{}",
+        run.stdout
+    );
+    assert_no_secrets(&run.output(), "usage run");
+    assert_oracle_accepts(&om, dir.path(), &["dailyCount"]);
+}
