@@ -7,7 +7,7 @@
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{fqn, Client, RestConfig, RestError, ServerVersion, JSON};
+use super::{fqn, Client, RestConfig, RestError, JSON};
 
 /// Test cases asked for per page when listing a table's cases.
 const PAGE: &str = "100";
@@ -80,19 +80,7 @@ impl DqClient {
     /// Connects: asks the server's version (refusing unsupported ones) and proves the
     /// token works by reading the service `service`.
     pub async fn connect(config: RestConfig, service: &str) -> Result<DqClient, RestError> {
-        let client = Client::new(config)?;
-        let answer = client
-            .send(Method::GET, "/v1/system/version", &[], None, JSON)
-            .await?;
-        let found = answer
-            .body
-            .get("version")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_string();
-        ServerVersion::parse(&found)
-            .filter(ServerVersion::supported)
-            .ok_or(RestError::IncompatibleVersion { found })?;
+        let (client, _server) = super::connect_checked(config).await?;
         let dq = DqClient { client };
         dq.service(service, "").await?;
         Ok(dq)

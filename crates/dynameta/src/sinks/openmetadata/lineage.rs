@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use super::{Client, RestConfig, RestError, ServerVersion};
+use super::{Client, RestConfig, RestError};
 use crate::openmetadata::fqn;
 use crate::processors::lineage::{ExistingEdge, EDGE_SOURCE};
 
@@ -34,19 +34,7 @@ impl LineageClient {
     /// Connects: asks the server's version and refuses unsupported ones, before any
     /// AWS work.
     pub async fn connect(config: RestConfig) -> Result<LineageClient, RestError> {
-        let client = Client::new(config)?;
-        let answer = client
-            .send(Method::GET, "/v1/system/version", &[], None, JSON)
-            .await?;
-        let found = answer
-            .body
-            .get("version")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_string();
-        ServerVersion::parse(&found)
-            .filter(ServerVersion::supported)
-            .ok_or(RestError::IncompatibleVersion { found })?;
+        let (client, _server) = super::connect_checked(config).await?;
         Ok(LineageClient { client })
     }
 

@@ -105,23 +105,34 @@ pub struct RestSink {
     pub aws: AwsTagState,
 }
 
+/// Builds the REST client and asks the server's version, refusing unsupported ones.
+/// Every command that talks to OpenMetadata (the sink, `dynameta test`, `lineage`,
+/// `usage`) starts with it, so a wrong URL, token or version stops the run before any
+/// AWS work.
+pub(crate) async fn connect_checked(
+    config: RestConfig,
+) -> Result<(Client, ServerVersion), RestError> {
+    let client = Client::new(config)?;
+    let answer = client
+        .send(Method::GET, "/v1/system/version", &[], None, JSON)
+        .await?;
+    let found = answer
+        .body
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("unknown")
+        .to_string();
+    let server = ServerVersion::parse(&found)
+        .filter(ServerVersion::supported)
+        .ok_or(RestError::IncompatibleVersion { found })?;
+    Ok((client, server))
+}
+
 impl RestSink {
     /// Connects: asks the server's version and refuses unsupported ones. Run before
     /// any DynamoDB work so that a wrong URL, token or version stops the run early.
     pub async fn connect(config: RestConfig) -> Result<RestSink, RestError> {
-        let client = Client::new(config)?;
-        let answer = client
-            .send(Method::GET, "/v1/system/version", &[], None, JSON)
-            .await?;
-        let found = answer
-            .body
-            .get("version")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_string();
-        let server = ServerVersion::parse(&found)
-            .filter(ServerVersion::supported)
-            .ok_or(RestError::IncompatibleVersion { found })?;
+        let (client, server) = connect_checked(config).await?;
         tracing::info!(version = %server.version, bulk = server.has_bulk(), "connected to OpenMetadata");
         Ok(RestSink {
             client,
