@@ -166,6 +166,14 @@ pub enum ChangeKind {
         /// Its value.
         value: String,
     },
+    /// The table's declared owner (`ownerConfig` or the owner AWS tag, see
+    /// [`crate::DECLARED_OWNER`]) changed, appeared or went away.
+    OwnerChanged {
+        /// Before (`ann (AWS tag owner)`), when one was declared.
+        from: Option<String>,
+        /// Now, when one is declared.
+        to: Option<String>,
+    },
     /// A column got a PII tag (or a different one).
     PiiTagGained {
         /// Column path.
@@ -502,6 +510,7 @@ pub fn table_changes(
         }
     }
     aws_tag_changes(&a.properties, &b.properties, &mut out);
+    owner_change(a, b, &mut out);
     let ca = flatten(&a.columns);
     let cb = flatten(&b.columns);
     let removed: BTreeSet<String> = ca
@@ -592,6 +601,25 @@ fn aws_tag_changes(a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<C
     }
 }
 
+/// A change of the declared owner. A side that knows nothing of owners (a catalog
+/// written before owners were kept, or tags not read and no `ownerConfig`) has neither
+/// `declaredOwner` nor `tags`: unknown is not a change.
+fn owner_change(a: &TableSnapshot, b: &TableSnapshot, out: &mut Vec<ChangeKind>) {
+    let known = |s: &TableSnapshot| {
+        s.properties.get(crate::DECLARED_OWNER).is_some() || s.properties.get("tags").is_some()
+    };
+    if !known(a) || !known(b) {
+        return;
+    }
+    let (oa, ob) = (a.declared_owner(), b.declared_owner());
+    if oa != ob {
+        out.push(ChangeKind::OwnerChanged {
+            from: oa.map(|o| o.text()),
+            to: ob.map(|o| o.text()),
+        });
+    }
+}
+
 /// One change as a line of text (without the table).
 pub fn change_text(kind: &ChangeKind) -> String {
     match kind {
@@ -627,6 +655,11 @@ pub fn change_text(kind: &ChangeKind) -> String {
             to,
         } => format!("~ AWS tag {key}: {from} -> {to}"),
         ChangeKind::AwsTagRemoved { key, value } => format!("- AWS tag {key} (was {value})"),
+        ChangeKind::OwnerChanged { from, to } => format!(
+            "~ owner: {} -> {}",
+            from.as_deref().unwrap_or("none"),
+            to.as_deref().unwrap_or("none")
+        ),
         ChangeKind::PiiTagGained { column, tag } => format!("+ PII tag {tag} on {column}"),
         ChangeKind::PiiTagLost { column, tag } => format!("- PII tag {tag} on {column}"),
         ChangeKind::TestStartedFailing {

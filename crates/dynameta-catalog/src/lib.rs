@@ -45,8 +45,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 
 pub use model::{
-    quote, Column, IndexDef, KeyAttr, PiiTag, Run, RunStatus, Sample, TableProfile, TableRef,
-    TableSnapshot,
+    quote, Column, DeclaredOwner, IndexDef, KeyAttr, PiiTag, Run, RunStatus, Sample, TableProfile,
+    TableRef, TableSnapshot, DECLARED_OWNER,
 };
 
 /// The catalog schema's migrations, oldest first. Never edit one that shipped: add one.

@@ -116,6 +116,52 @@ pub struct TableSnapshot {
     pub columns: Vec<Column>,
 }
 
+/// The key of [`TableSnapshot::properties`] holding the table's declared owner
+/// (`{"names": [...], "from": "ownerConfig.table"}`): what the workflow's `ownerConfig`
+/// or the owner AWS tag names, not resolved to an OpenMetadata user or team.
+pub const DECLARED_OWNER: &str = "declaredOwner";
+
+/// A table's declared owner (see [`DECLARED_OWNER`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredOwner {
+    /// User or team names (or e-mails), in order.
+    pub names: Vec<String>,
+    /// Where they came from: `ownerConfig.table`, `ownerConfig.default`, `AWS tag owner`...
+    pub from: String,
+}
+
+impl DeclaredOwner {
+    /// `ann, bob (ownerConfig.table)`.
+    pub fn text(&self) -> String {
+        format!("{} ({})", self.names.join(", "), self.from)
+    }
+}
+
+impl TableSnapshot {
+    /// The declared owner kept with the snapshot, if one was declared (a malformed
+    /// value reads as none: the catalog never fails on what it shows).
+    pub fn declared_owner(&self) -> Option<DeclaredOwner> {
+        let o = self.properties.get(DECLARED_OWNER)?;
+        let names: Vec<String> = o
+            .get("names")?
+            .as_array()?
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect();
+        if names.is_empty() {
+            return None;
+        }
+        Some(DeclaredOwner {
+            names,
+            from: o
+                .get("from")
+                .and_then(|f| f.as_str())
+                .unwrap_or("unknown")
+                .to_string(),
+        })
+    }
+}
+
 /// A profile run's statistics of one table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableProfile {

@@ -654,7 +654,10 @@ fn table_article(t: &TableData) -> Markup {
                 dt { "Stream" } dd { (s.stream.clone().unwrap_or_else(|| "unknown".into())) }
                 @if let serde_json::Value::Object(props) = &s.properties {
                     @for (k, v) in props {
-                        @if let (true, serde_json::Value::Object(tags)) = (k == "tags", v) {
+                        @if k == crate::DECLARED_OWNER {
+                            dt { "Owner (declared)" }
+                            dd { (s.declared_owner().map(|o| o.text()).unwrap_or_else(|| "none".into())) }
+                        } @else if let (true, serde_json::Value::Object(tags)) = (k == "tags", v) {
                             dt { "AWS tags" }
                             dd { (aws_tags_text(tags)) }
                         } @else {

@@ -227,6 +227,13 @@ pub fn render(view: &TableView) -> String {
         escape(s.stream.as_deref().unwrap_or("unknown"))
     ));
     let _ = writeln!(out, "  table:    {}", facts.join(" · "));
+    // Declared, not resolved: without a server nobody checks the name is a user or team.
+    let owner = s.declared_owner().map(|o| o.text());
+    let _ = writeln!(
+        out,
+        "  owner:    {}",
+        escape(owner.as_deref().unwrap_or("none declared"))
+    );
     if let Some(v) = &view.version {
         let _ = writeln!(
             out,
