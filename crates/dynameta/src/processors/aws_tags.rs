@@ -103,8 +103,10 @@ pub fn labels(table: &str, tags: &BTreeMap<String, String>, tagging: &Tagging) -
     out
 }
 
-/// Where an owner name came from (named in warnings).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Owner names and where they came from (named in warnings; the first candidate is the
+/// table's declared owner in a `dynamodbTable` record).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct OwnerCandidate {
     /// User or team names (or e-mails), in order.
     pub names: Vec<String>,
@@ -175,6 +177,19 @@ pub fn owner_candidates(
         }
     }
     out
+}
+
+/// The owner a table declares, without a server to resolve it against (the local
+/// catalog and the file sink): the best of [`owner_candidates`], the same decision the
+/// REST sink starts from.
+pub fn declared_owner(
+    table_fqn: &str,
+    tags: Option<&BTreeMap<String, String>>,
+    tagging: &Tagging,
+) -> Option<OwnerCandidate> {
+    owner_candidates(table_fqn, tags, tagging)
+        .into_iter()
+        .next()
 }
 
 #[cfg(test)]

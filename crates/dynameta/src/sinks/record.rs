@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::openmetadata::{
     CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
 };
+use crate::processors::aws_tags::OwnerCandidate;
 use crate::processors::classifier::ColumnTag;
 use crate::processors::inference::AttributeSummary;
 use crate::processors::profiler::state_file::TableState;
@@ -93,6 +94,11 @@ pub enum Record {
         sampling: SamplingStats,
         /// Every attribute path with presence and types.
         attributes: Vec<AttributeSummary>,
+        /// The owner the table declares (`ownerConfig`, or the `ownerTagKey` tag with
+        /// `includeOwners`), not resolved to an OpenMetadata user or team; absent when
+        /// none is declared.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner: Option<OwnerCandidate>,
     },
     /// A `dynamodbTable` line read back (`publish --from`), kept as read: the local
     /// catalog stores its keys, indexes and attribute presence, a file sink writes it

@@ -202,6 +202,8 @@ fn table_records(
         );
     }
     let fqn = scope.table_fqn(&table.name);
+    // The declared owner, for the sinks that cannot resolve it (local catalog, file).
+    let owner = aws_tags::declared_owner(&fqn, table.tags.as_ref(), tagging);
     let records = [
         Record::CreateTable { payload },
         Record::DynamodbTable {
@@ -215,6 +217,7 @@ fn table_records(
                 consumed_read_units: sampled.consumed_read_units,
             },
             properties: Box::new(table),
+            owner,
         },
     ];
     (records, skipped)

@@ -344,3 +344,77 @@ fn openmetadata_accepts_the_bodies_and_reads_back(
         "{out}"
     );
 }
+
+/// An ingest workflow for moto's tables `tables` into the local catalog `db`.
+fn local_tag_workflow(db: &Path, tables: &[&str], arguments: &str, source: &str) -> String {
+    let filter = tables
+        .iter()
+        .map(|t| format!("\"^{t}$\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    WorkflowBuilder::new(&moto().endpoint, &unique_access_key("moto"))
+        .connection_lines(arguments)
+        .source_lines(&format!(
+            "      tableFilterPattern:\n        includes: [{filter}]\n{source}"
+        ))
+        .local_sink(db)
+        .yaml()
+}
+
+/// Without a server the owner is declared, not resolved: the local catalog keeps the
+/// owner tag's value with its source, `diff` names its change and `show` prints it.
+#[test]
+fn a_changed_owner_tag_is_named_by_diff_and_shown_from_the_local_catalog() {
+    let name = format!("tg_local_owner_{}", std::process::id());
+    let arn = tagged_table(&name, &[("owner", "alice@example.com")]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let yaml = local_tag_workflow(&db, &[&name], "        ownerTagKey: owner", "");
+    let run = ingest(dir.path(), &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    retag(&arn, &["owner"], &[("owner", "team-data")]);
+    let run = ingest(dir.path(), &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+
+    let diff = dynameta(&["diff", "--catalog", db.to_str().unwrap()], &[]);
+    assert_eq!(diff.code, 1, "changes found: {}", diff.output());
+    assert!(
+        diff.stdout
+            .contains("~ owner: alice@example.com (AWS tag owner) -> team-data (AWS tag owner)"),
+        "{}",
+        diff.stdout
+    );
+    let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), &name], &[]);
+    assert_eq!(show.code, 0, "{}", show.output());
+    assert!(
+        show.stdout.contains("owner:    team-data (AWS tag owner)"),
+        "{}",
+        show.stdout
+    );
+}
+
+/// `ownerConfig.default` with `sink: local`: the table's owner is the default, named
+/// with where it came from.
+#[test]
+fn owner_config_default_is_the_declared_owner_in_the_local_catalog() {
+    let name = format!("tg_local_default_{}", std::process::id());
+    tagged_table(&name, &[]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let yaml = local_tag_workflow(
+        &db,
+        &[&name],
+        "",
+        "      ownerConfig:\n        default: platform\n",
+    );
+    let run = ingest(dir.path(), &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), &name], &[]);
+    assert_eq!(show.code, 0, "{}", show.output());
+    assert!(
+        show.stdout
+            .contains("owner:    platform (ownerConfig.default)"),
+        "{}",
+        show.stdout
+    );
+}

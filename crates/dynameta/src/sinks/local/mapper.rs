@@ -375,9 +375,19 @@ fn snapshot(fqn: &str, p: Pending) -> TableSnapshot {
         } else {
             None
         },
-        properties: other_properties(props),
+        properties: with_owner(other_properties(props), &facts["owner"]),
         columns: cols,
     }
+}
+
+/// The declared owner (`owner` of the `dynamodbTable` record) kept with the snapshot's
+/// properties as `declaredOwner` (`dynameta_catalog::DECLARED_OWNER`), so that it has
+/// history and `diff` names its changes.
+fn with_owner(mut properties: Value, owner: &Value) -> Value {
+    if let (Value::Object(m), Value::Object(_)) = (&mut properties, owner) {
+        m.insert(dynameta_catalog::DECLARED_OWNER.to_string(), owner.clone());
+    }
+    properties
 }
 
 /// `dynameta show TABLE --from out.jsonl`: the table's view from a file sink's output
