@@ -67,9 +67,10 @@ impl StateSink {
     }
 }
 
-/// The files of the workflow a partial profile must not write its state over: the
-/// workflow file, and the local catalog or the file sink's output it names.
-fn run_files(workflow: &Workflow) -> Vec<(&'static str, PathBuf)> {
+/// The files of the workflow a partial run (`profile --part`, `test --part`) must not
+/// write its state over: the workflow file, and the local catalog or the file sink's
+/// output it names. One list for both commands.
+pub(crate) fn run_files(workflow: &Workflow) -> Vec<(&'static str, PathBuf)> {
     let Some(sink) = &workflow.sink else {
         return Vec::new();
     };

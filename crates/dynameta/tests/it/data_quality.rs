@@ -711,6 +711,30 @@ fn two_merged_parts_give_what_one_run_gives() {
         );
         states.push(state.to_str().unwrap().to_string());
     }
+    // A part's state is never written over the local catalog the workflow names (the
+    // same rule as `profile --part`): exit 2 before any work, the catalog untouched.
+    let catalog = dir.path().join("whole.db");
+    let before = std::fs::read(&catalog).unwrap();
+    let over = dynameta(
+        &[
+            "test",
+            "-c",
+            whole_yaml.to_str().unwrap(),
+            "--part",
+            "1/2",
+            "--state-out",
+            catalog.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(over.code, 2, "{}", over.output());
+    assert!(over.stderr.contains("the local catalog"), "{}", over.stderr);
+    assert_eq!(
+        std::fs::read(&catalog).unwrap(),
+        before,
+        "the catalog is untouched"
+    );
+
     // One part alone is refused: the files are not all the parts.
     let alone = dynameta(
         &[

@@ -75,9 +75,12 @@ impl Destination {
     /// `--state-out path` of part `part`: checked and opened now (owner-only: the
     /// state holds table values), written when the run ends.
     pub fn part(path: &Path, part: Part, workflow: &Workflow) -> Result<Destination, TestError> {
+        // Never over the workflow file, nor the catalog or file the workflow's sink
+        // names: the same list `profile --part` refuses.
+        let inputs = crate::sinks::state::run_files(workflow);
         let mut output = Output::new("--state-out", path).owner_only();
-        if let Some(section) = &workflow.sink {
-            output = output.input("the workflow file", &section.workflow_file);
+        for (what, file) in &inputs {
+            output = output.input(what, file);
         }
         let file = output.open().map_err(SinkError::from)?;
         Ok(Destination::Part(Box::new(PartFile {
