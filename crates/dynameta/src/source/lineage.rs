@@ -202,16 +202,15 @@ async fn read_exports(
     flows: &mut TableFlows,
 ) -> bool {
     let mut arns = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = match dynamodb
-            .list_exports()
-            .table_arn(arn)
-            .max_results(25)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
+    // The SDK's paginator follows the tokens (and stops on a token that repeats).
+    let mut pages = dynamodb
+        .list_exports()
+        .table_arn(arn)
+        .max_results(25)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = match page {
             Ok(out) => out,
             Err(e) => {
                 flows.problems.push(problem(
@@ -235,10 +234,6 @@ async fn read_exports(
             arns.truncate(MAX_EXPORTS_PER_TABLE);
             flows.exports_capped = true;
             break;
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
         }
     }
     for export_arn in arns {
@@ -289,16 +284,14 @@ async fn read_lambda(
     stream: &str,
     flows: &mut TableFlows,
 ) -> bool {
-    let mut marker: Option<String> = None;
-    loop {
-        let out = match services
-            .lambda
-            .list_event_source_mappings()
-            .event_source_arn(stream)
-            .set_marker(marker.take())
-            .send()
-            .await
-        {
+    let mut pages = services
+        .lambda
+        .list_event_source_mappings()
+        .event_source_arn(stream)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = match page {
             Ok(out) => out,
             Err(e) => {
                 flows.problems.push(problem(
@@ -324,10 +317,6 @@ async fn read_lambda(
                 state: m.state().unwrap_or_default().to_string(),
             });
         }
-        match out.next_marker() {
-            Some(t) if !t.is_empty() => marker = Some(t.to_string()),
-            _ => break,
-        }
     }
     true
 }
@@ -338,16 +327,14 @@ async fn read_pipes(
     stream: &str,
     flows: &mut TableFlows,
 ) -> bool {
-    let mut token: Option<String> = None;
-    loop {
-        let out = match services
-            .pipes
-            .list_pipes()
-            .source_prefix(stream)
-            .set_next_token(token.take())
-            .send()
-            .await
-        {
+    let mut pages = services
+        .pipes
+        .list_pipes()
+        .source_prefix(stream)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let out = match page {
             Ok(out) => out,
             Err(e) => {
                 flows.problems.push(problem(
@@ -378,10 +365,6 @@ async fn read_pipes(
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
             });
-        }
-        match out.next_token() {
-            Some(t) if !t.is_empty() => token = Some(t.to_string()),
-            _ => break,
         }
     }
     true

@@ -102,27 +102,26 @@ pub async fn daily_requests(
                     .build()
             })
             .collect();
-        let mut token: Option<String> = None;
-        loop {
-            let answer = cloudwatch
-                .get_metric_data()
-                .set_metric_data_queries(Some(built.clone()))
-                .start_time(DateTime::from_secs(start))
-                .end_time(DateTime::from_secs(end))
-                .scan_by(ScanBy::TimestampAscending)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| {
-                    let failure = describe_sdk_error(&e);
-                    let hint = if failure.is_access_denied() {
-                        "; grant `cloudwatch:GetMetricData` to the credentials dynameta uses"
-                            .to_string()
-                    } else {
-                        String::new()
-                    };
-                    UsageSourceError { failure, hint }
-                })?;
+        // The SDK's paginator follows the tokens (and stops on a token that repeats).
+        let mut pages = cloudwatch
+            .get_metric_data()
+            .set_metric_data_queries(Some(built))
+            .start_time(DateTime::from_secs(start))
+            .end_time(DateTime::from_secs(end))
+            .scan_by(ScanBy::TimestampAscending)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let answer = page.map_err(|e| {
+                let failure = describe_sdk_error(&e);
+                let hint = if failure.is_access_denied() {
+                    "; grant `cloudwatch:GetMetricData` to the credentials dynameta uses"
+                        .to_string()
+                } else {
+                    String::new()
+                };
+                UsageSourceError { failure, hint }
+            })?;
             for result in answer.metric_data_results() {
                 let Some(table) = result
                     .id()
@@ -140,10 +139,6 @@ pub async fn daily_requests(
                         *per_day.entry(day).or_default() += value;
                     }
                 }
-            }
-            match answer.next_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
             }
         }
     }
