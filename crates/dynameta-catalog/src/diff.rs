@@ -202,6 +202,28 @@ pub enum ChangeKind {
         /// OpenMetadata's sentence about the result now.
         result: String,
     },
+    /// A lineage edge dynameta found that the previous `lineage` run did not.
+    EdgeAdded {
+        /// `s3Export`, `lambda`, `pipe`, `kinesis`.
+        edge: String,
+        /// The far end (S3 path or ARN).
+        target: String,
+    },
+    /// A lineage edge the previous `lineage` run found and this one did not (its kind
+    /// was read by both runs).
+    EdgeRemoved {
+        /// `s3Export`, `lambda`, `pipe`, `kinesis`.
+        edge: String,
+        /// The far end (S3 path or ARN).
+        target: String,
+    },
+    /// The global table's replica regions changed.
+    ReplicasChanged {
+        /// Regions before (`none`).
+        from: String,
+        /// Regions now.
+        to: String,
+    },
 }
 
 /// The result of [`Catalog::diff`].
@@ -230,7 +252,7 @@ impl Catalog {
             notes.push("the catalog holds no succeeded run yet: nothing to compare".to_string());
         }
         for service in &services {
-            for command in ["ingest", "classify", "test"] {
+            for command in ["ingest", "classify", "test", "lineage"] {
                 let runs = self.latest_runs_of(command, service, 2)?;
                 let [to, from] = match runs.as_slice() {
                     [to, from] => [to, from],
@@ -255,6 +277,8 @@ impl Catalog {
                     changes.extend(self.schema_changes(from.id, to.id, options)?);
                 } else if command == "test" {
                     changes.extend(self.test_changes(from.id, to.id)?);
+                } else if command == "lineage" {
+                    changes.extend(self.lineage_changes(from.id, to.id)?);
                 } else {
                     changes.extend(self.pii_changes(from.id, to.id)?);
                 }
@@ -675,6 +699,17 @@ pub fn change_text(kind: &ChangeKind) -> String {
                 .map_or(String::new(), |c| format!(" [{c}]")),
             was.as_deref().unwrap_or("not run")
         ),
+        ChangeKind::EdgeAdded { edge, target } => format!(
+            "+ lineage: {} {target}",
+            crate::lineage::edge_kind_text(edge)
+        ),
+        ChangeKind::EdgeRemoved { edge, target } => format!(
+            "- lineage: {} {target}",
+            crate::lineage::edge_kind_text(edge)
+        ),
+        ChangeKind::ReplicasChanged { from, to } => {
+            format!("~ global table replicas: {from} -> {to}")
+        }
     }
 }
 
@@ -686,10 +721,11 @@ impl Diff {
         use dynameta_fs::terminal::escape;
         let mut out = String::new();
         for c in &self.compared {
-            let what = if c.command == "ingest" {
-                "schema"
-            } else {
-                "PII tags"
+            let what = match c.command.as_str() {
+                "ingest" => "schema",
+                "test" => "data-quality tests",
+                "lineage" => "lineage",
+                _ => "PII tags",
             };
             let _ = writeln!(
                 out,

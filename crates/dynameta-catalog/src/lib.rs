@@ -31,6 +31,7 @@
 
 pub mod diff;
 pub mod dq;
+pub mod lineage;
 mod migrate_v3;
 mod model;
 pub mod prune;
@@ -55,6 +56,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002-classified-tables.sql"),
     include_str!("migrations/0003-store-by-change.sql"),
     include_str!("migrations/0004-test-results.sql"),
+    include_str!("migrations/0005-lineage-usage.sql"),
 ];
 
 /// The catalog schema version this build writes.

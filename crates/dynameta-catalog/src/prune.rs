@@ -1,8 +1,9 @@
 //! Retention: `dynameta catalog prune --keep-runs N` drops the runs older than the
 //! latest N, except what the catalog's current view and diff need, then frees the
-//! space (VACUUM). Kept whatever their age: each service's latest two succeeded ingest
-//! and classify runs (the current tables and what `diff` compares), each table's latest
-//! succeeded profile, classification and sample, the run each schema version began
+//! space (VACUUM). Kept whatever their age: each service's latest two succeeded ingest,
+//! classify and lineage runs (the current tables and what `diff` compares), each table's
+//! latest succeeded profile, classification, sample and lineage, the run holding each
+//! table's latest count of each usage day, the run each schema version began
 //! with, and runs still marked running (one may be in progress).
 
 use rusqlite::params;
@@ -51,7 +52,7 @@ impl Catalog {
             tx.execute_batch(
                 "INSERT OR IGNORE INTO temp.keep_runs
                    SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY command, service ORDER BY id DESC) AS n
-                                   FROM runs WHERE status = 'succeeded' AND command IN ('ingest', 'classify'))
+                                   FROM runs WHERE status = 'succeeded' AND command IN ('ingest', 'classify', 'lineage'))
                    WHERE n <= 2;
                  INSERT OR IGNORE INTO temp.keep_runs
                    SELECT MAX(p.run_id) FROM profiles p JOIN runs r ON r.id = p.run_id
@@ -65,6 +66,12 @@ impl Catalog {
                  INSERT OR IGNORE INTO temp.keep_runs
                    SELECT MAX(x.run_id) FROM test_results x JOIN runs r ON r.id = x.run_id
                    WHERE r.status = 'succeeded' GROUP BY x.table_id;
+                 INSERT OR IGNORE INTO temp.keep_runs
+                   SELECT MAX(x.run_id) FROM lineage_tables x JOIN runs r ON r.id = x.run_id
+                   WHERE r.status = 'succeeded' GROUP BY x.table_id;
+                 INSERT OR IGNORE INTO temp.keep_runs
+                   SELECT MAX(u.run_id) FROM usage_days u JOIN runs r ON r.id = u.run_id
+                   WHERE r.status = 'succeeded' GROUP BY u.table_id, u.day;
                  INSERT OR IGNORE INTO temp.keep_runs SELECT first_run_id FROM schema_versions;
                  INSERT OR IGNORE INTO temp.keep_runs SELECT id FROM runs WHERE status = 'running';
                  DELETE FROM profiles WHERE run_id NOT IN temp.keep_runs;
@@ -72,6 +79,9 @@ impl Catalog {
                  DELETE FROM classified WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM samples WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM test_results WHERE run_id NOT IN temp.keep_runs;
+                 DELETE FROM lineage_edges WHERE run_id NOT IN temp.keep_runs;
+                 DELETE FROM lineage_tables WHERE run_id NOT IN temp.keep_runs;
+                 DELETE FROM usage_days WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM listings WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM run_tables WHERE run_id NOT IN temp.keep_runs;
                  DELETE FROM runs WHERE id NOT IN temp.keep_runs;

@@ -15,6 +15,8 @@ use crate::sample::{ColumnState, MaskedSample};
 use crate::show::{attribute_name, column_rows, decode_reserved, human_bytes, ProfileCheck};
 use crate::{Catalog, CatalogError, Column, PiiTag, Run, Sample, TableRef};
 
+mod lineage_view;
+
 /// Sample rows shown per table, and characters per cell (the catalog keeps them all).
 const SAMPLE_ROWS: usize = 10;
 const SAMPLE_CELL: usize = 80;
@@ -39,6 +41,10 @@ struct TableData {
     check: Option<ProfileCheck>,
     /// Its latest data-quality results (`dynameta test`).
     tests: Option<crate::dq::StoredTests>,
+    /// Its latest lineage (`dynameta lineage`).
+    lineage: Option<crate::lineage::StoredLineage>,
+    /// Its latest days of usage (`dynameta usage`), oldest first.
+    usage: Vec<crate::lineage::UsageDay>,
 }
 
 impl TableData {
@@ -87,6 +93,8 @@ impl Catalog {
                 sample: self.sample(&fqn)?,
                 drift: drift.remove(&fqn).unwrap_or_default(),
                 tests: self.tests(&fqn)?,
+                lineage: self.lineage(&fqn)?,
+                usage: self.usage(&fqn, crate::lineage::USAGE_WINDOW)?,
                 table,
             });
         }
@@ -294,7 +302,7 @@ fn page(
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { "dynameta report" }
-                style { (PreEscaped(CSS)) }
+                style { (PreEscaped(CSS)) (PreEscaped(lineage_view::CSS)) }
             }
             body {
                 header {
@@ -314,10 +322,11 @@ fn page(
                             }
                         }
                         (dq_overview(tables))
+                        (lineage_view::overview(&tables.iter().map(|t| lineage_view::TableLineageUsage { name: &t.table.name, lineage: t.lineage.as_ref(), usage: &t.usage }).collect::<Vec<_>>()))
                         section #drift {
                             h2 { "Drift since the previous run" }
                             @for c in &diff.compared {
-                                p.muted { (match c.command.as_str() { "ingest" => "Schema", "test" => "Data-quality tests", _ => "PII tags" }) " of " (c.service) ": run " (c.from_run) " (" (c.from_started_at) ") → run " (c.to_run) " (" (c.to_started_at) ")" }
+                                p.muted { (match c.command.as_str() { "ingest" => "Schema", "test" => "Data-quality tests", "lineage" => "Lineage", _ => "PII tags" }) " of " (c.service) ": run " (c.from_run) " (" (c.from_started_at) ") → run " (c.to_run) " (" (c.to_started_at) ")" }
                             }
                             @for n in &diff.notes { p.muted { (n) } }
                             @if diff.changes.is_empty() {
@@ -614,7 +623,9 @@ fn table_article(t: &TableData) -> Markup {
             article.table id=(anchor(&t.table)) data-name=(t.table.name) hidden {
                 a.back href="#" { "← all tables" }
                 h2 { (t.table.name) }
-                p.muted { "No succeeded ingest run has described this table yet; profiles, tags and tests below." }
+                p.muted { "No succeeded ingest run has described this table yet; profiles, tags, tests, lineage and usage below." }
+                (lineage_view::lineage_section(&t.table.name, t.lineage.as_ref()))
+                (lineage_view::usage_section(&t.usage))
                 (dq_section(t))
                 (profile_section(t))
             }
@@ -667,6 +678,8 @@ fn table_article(t: &TableData) -> Markup {
                     }
                 }
             }
+            (lineage_view::lineage_section(&s.table.name, t.lineage.as_ref()))
+            (lineage_view::usage_section(&t.usage))
             (dq_section(t))
             h3 { "Columns" }
             (columns_table(t, s))
