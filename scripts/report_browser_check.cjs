@@ -8,6 +8,10 @@
 //
 //   node scripts/report_browser_check.cjs --dq REPORT.html OUT_DIR TABLE FAILING_CASE
 //
+// The first form also counts the opened TABLE's lineage ends and usage bars and whether
+// the overview shows the lineage and usage line (`lineageOverview`, `lineageEnds`,
+// `usageBars`), for the test to judge.
+//
 // The second form checks links and the phone view: every NAME (table names with `%`)
 // opens from its link in the list and from its URL; a fragment that does not decode
 // (`#%E0%A4%A`) leaves search and sort working; at 390x844 every PII tag of PII_TABLE's
@@ -211,6 +215,8 @@ if (!report || !outDir || !table || !search) {
     await page.goto(url, { waitUntil: 'load' });
     const openMs = Date.now() - started;
     const rows = await page.locator('#tables tbody tr').count();
+    // The lineage and usage overview line (present when the catalog holds either).
+    const lineageOverview = await page.locator('#lineage-usage').isVisible();
     await page.screenshot({ path: path.join(outDir, 'report-list.png') });
 
     // Search: every visible row matches, the count says how many.
@@ -247,6 +253,13 @@ if (!report || !outDir || !table || !search) {
     const columns = await article.locator('h3:has-text("Columns") + div table tbody tr').count();
     if (columns === 0) problems.push('the table shows no columns');
     if (await page.locator('#overview').isVisible()) problems.push('the list stays visible with a table open');
+    // Its lineage view (the table, an arrow, its downstream ends) and usage chart (one
+    // bar per day), when the catalog holds them: counted, the test judges.
+    const lineageEnds = await article.locator('div.lineage ul.ends li').count();
+    const usageBars = await article.locator('svg.usage-chart rect').count();
+    for (const el of [article.locator('div.lineage'), article.locator('svg.usage-chart')]) {
+      if ((await el.count()) && !(await el.first().isVisible())) problems.push('a lineage or usage element is not visible');
+    }
     await page.screenshot({ path: path.join(outDir, 'report-table.png'), fullPage: true });
 
     // A phone: nothing wider than the screen but the scrolling tables.
@@ -261,7 +274,7 @@ if (!report || !outDir || !table || !search) {
 
     if (errors.length) problems.push('console errors: ' + errors.join(' | '));
     if (requests.length) problems.push('requests outside the file: ' + requests.join(', '));
-    console.log(JSON.stringify({ openMs, rows, visible, charts, columns, overflow, problems }));
+    console.log(JSON.stringify({ openMs, rows, visible, charts, columns, overflow, lineageOverview, lineageEnds, usageBars, problems }));
     process.exitCode = problems.length ? 1 : 0;
   } finally {
     await context.close();

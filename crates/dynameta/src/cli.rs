@@ -197,13 +197,13 @@ pub enum Command {
     /// (Lambda, EventBridge Pipes), Kinesis streaming destinations
     /// (sourceConfig.config.type: DatabaseLineage).
     #[command(
-        after_help = "Example:\n  dynameta lineage -c examples/lineage.yaml\n\nEdges go only to entities OpenMetadata already has (containers from its S3 connector, topics from its Kinesis connector); pipelines for stream consumers are created. dynameta's edges that no longer hold are removed; edges others made are left alone. The sink must be `metadata-rest`. Read-only against AWS.\nExit codes: 0 success (missing far ends are listed), 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
+        after_help = "Example:\n  dynameta lineage -c examples/lineage.yaml\n\nWith `metadata-rest`, edges go only to entities OpenMetadata already has (containers from its S3 connector, topics from its Kinesis connector); pipelines for stream consumers are created. dynameta's edges that no longer hold are removed; edges others made are left alone. With any other sink (local catalog, file, console) each table's edges are written as AWS names them, with its global table replicas. Read-only against AWS.\nExit codes: 0 success (missing far ends are listed), 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
     )]
     Lineage(RunArgs),
     /// Daily request counts of each table from CloudWatch, as OpenMetadata usage
     /// (sourceConfig.config.type: DatabaseUsage; queryLogDuration = days).
     #[command(
-        after_help = "Example:\n  dynameta usage -c examples/usage.yaml\n\nCounts are CloudWatch's SuccessfulRequestLatency SampleCount per table and day, summed over operations: requests (dynameta's own scans included), not queries or users. The sink must be `metadata-rest`. Read-only against AWS.\nExit codes: 0 success, 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
+        after_help = "Example:\n  dynameta usage -c examples/usage.yaml\n\nCounts are CloudWatch's SuccessfulRequestLatency SampleCount per table and day, summed over operations: requests (dynameta's own scans included), not queries or users. With `metadata-rest` they go to OpenMetadata; with any other sink (local catalog, file, console) as records (the catalog keeps each day's latest count). Read-only against AWS.\nExit codes: 0 success, 1 a call failed, 2 bad usage, config or server setup, 3 no table found or selected."
     )]
     Usage(RunArgs),
     /// Check credentials, endpoint and IAM permissions step by step.

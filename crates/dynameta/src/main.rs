@@ -350,6 +350,14 @@ async fn run(
                 test::EXIT_NOT_RUN
             }
         },
+        // Any sink but OpenMetadata: the records go through the sink (local catalog,
+        // file, console).
+        config::Command::Lineage if !lineage::to_openmetadata(settings) => {
+            local_report(lineage::run_local(settings, flags).await, args.log_format)
+        }
+        config::Command::Usage if !lineage::to_openmetadata(settings) => {
+            local_report(usage::run_local(settings, flags).await, args.log_format)
+        }
         config::Command::Lineage => match lineage::run(settings, flags).await {
             Ok(report) => print_report(
                 &report.render(),
@@ -397,6 +405,20 @@ async fn run(
             },
             None => report(classify::run(settings, flags).await, args.log_format),
         },
+    }
+}
+
+/// Prints what `lineage` or `usage` found with a sink other than OpenMetadata (names
+/// from AWS escaped; text output only), then the run summary.
+fn local_report(result: Result<(String, Summary, Outcome), RunError>, format: LogFormat) -> u8 {
+    match result {
+        Ok((text, summary, outcome)) => {
+            if matches!(format, LogFormat::Text) {
+                print!("{}", escape_lines(&redact_registered(&text)));
+            }
+            report(Ok((summary, outcome)), format)
+        }
+        Err(e) => report(Err(e), format),
     }
 }
 

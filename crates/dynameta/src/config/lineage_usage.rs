@@ -92,6 +92,9 @@ pub struct LineageUsageSettings {
     pub usage_days: u32,
     /// Notes for the run summary: upstream keys and sections accepted and ignored.
     pub notes: Vec<String>,
+    /// The file's pipeline when it is `DatabaseLineage` or `DatabaseUsage`
+    /// (`test-connection` then checks the AWS calls that pipeline makes).
+    pub pipeline: Option<super::Command>,
 }
 
 #[cfg(test)]

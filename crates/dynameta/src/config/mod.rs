@@ -328,7 +328,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             .as_ref(),
         "source.sourceConfig.config.classificationFilterPattern",
     )?;
-    let lineage_usage = resolve_lineage_usage(
+    let mut lineage_usage = resolve_lineage_usage(
         pipelines.usage.as_ref(),
         [
             ("processor", raw.processor.is_some()),
@@ -336,6 +336,11 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
             ("bulkSink", raw.bulk_sink.is_some()),
         ],
     )?;
+    lineage_usage.pipeline = match pipelines.kind.as_str() {
+        "DatabaseLineage" => Some(Command::Lineage),
+        "DatabaseUsage" => Some(Command::Usage),
+        _ => None,
+    };
     let run = resolve_workflow_config(raw.workflow_config)?;
     let sink = resolve_sink(raw.sink, command)?;
     let (service_name, database_name) = resolve_names(source.service_name, &connection)?;
@@ -563,6 +568,7 @@ fn resolve_lineage_usage(
     let mut settings = LineageUsageSettings {
         usage_days: DEFAULT_QUERY_LOG_DAYS,
         notes: Vec::new(),
+        pipeline: None,
     };
     let Some(usage) = usage else {
         return Ok(settings);

@@ -217,6 +217,110 @@ pub fn stale<'a>(
         .collect()
 }
 
+/// Edge kinds, as the local catalog and the file sink name them.
+pub mod kind {
+    /// Exports to an S3 bucket and prefix.
+    pub const S3_EXPORT: &str = "s3Export";
+    /// A Lambda function mapped to the table's stream.
+    pub const LAMBDA: &str = "lambda";
+    /// An EventBridge Pipe sourcing the table's stream.
+    pub const PIPE: &str = "pipe";
+    /// A Kinesis Data Streams streaming destination.
+    pub const KINESIS: &str = "kinesis";
+}
+
+/// One edge from a table as dynameta found it in AWS (the local catalog and the file
+/// sink keep these: no server to look the far end up in, so it is named as AWS names it).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FoundEdge {
+    /// `s3Export`, `lambda`, `pipe` or `kinesis`.
+    pub kind: String,
+    /// The far end: `s3://bucket/prefix`, or the function's, pipe's or stream's ARN.
+    pub target: String,
+    /// A short name: `bucket/prefix`, the function, pipe or stream name.
+    pub name: String,
+    /// What else is known: how many exports, state, a pipe's target.
+    pub detail: String,
+}
+
+/// The edges `flows` holds as AWS names them, one per far end (exports to one bucket
+/// and prefix are one edge; a function mapped twice to the stream, one), sorted.
+pub fn found_edges(flows: &TableFlows) -> Vec<FoundEdge> {
+    let mut out: BTreeMap<(String, String), FoundEdge> = BTreeMap::new();
+    let mut by_location: BTreeMap<(String, String), Vec<&str>> = BTreeMap::new();
+    for e in &flows.exports {
+        by_location
+            .entry((e.bucket.clone(), e.prefix.clone()))
+            .or_default()
+            .push(e.status.as_str());
+    }
+    for ((bucket, prefix), statuses) in by_location {
+        let target = container_lookup_paths(&bucket, &prefix)
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let name = target.trim_start_matches("s3://").to_string();
+        let in_progress = statuses.iter().filter(|s| **s == "IN_PROGRESS").count();
+        let mut detail = format!("{} export(s) read", statuses.len());
+        if in_progress > 0 {
+            detail.push_str(&format!(", {in_progress} in progress"));
+        }
+        out.insert(
+            (kind::S3_EXPORT.into(), target.clone()),
+            FoundEdge {
+                kind: kind::S3_EXPORT.into(),
+                target,
+                name,
+                detail,
+            },
+        );
+    }
+    for c in &flows.consumers {
+        let (k, detail) = match c.kind {
+            ConsumerKind::Lambda => (kind::LAMBDA, format!("event source mapping, {}", c.state)),
+            ConsumerKind::Pipe if c.target.is_empty() => (kind::PIPE, c.state.clone()),
+            ConsumerKind::Pipe => (kind::PIPE, format!("{}, target {}", c.state, c.target)),
+        };
+        out.entry((k.into(), c.arn.clone())).or_insert(FoundEdge {
+            kind: k.into(),
+            target: c.arn.clone(),
+            name: c.name.clone(),
+            detail,
+        });
+    }
+    for d in &flows.kinesis {
+        out.insert(
+            (kind::KINESIS.into(), d.stream_arn.clone()),
+            FoundEdge {
+                kind: kind::KINESIS.into(),
+                target: d.stream_arn.clone(),
+                name: stream_name(&d.stream_arn).to_string(),
+                detail: format!("streaming destination, {}", d.status),
+            },
+        );
+    }
+    out.into_values().collect()
+}
+
+/// Edge kinds `flows` could not read (a call failed): an absent edge of these kinds is
+/// unknown, not gone.
+pub fn unread_kinds(flows: &TableFlows) -> Vec<String> {
+    let mut out = Vec::new();
+    if !flows.exports_read {
+        out.push(kind::S3_EXPORT.to_string());
+    }
+    if !flows.consumers_read {
+        out.push(kind::LAMBDA.to_string());
+        out.push(kind::PIPE.to_string());
+    }
+    if !flows.kinesis_read {
+        out.push(kind::KINESIS.to_string());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +394,69 @@ mod tests {
         assert!(edges.iter().all(|e| e.description.starts_with(MARK)));
         let names: Vec<String> = edges.iter().map(|e| e.target.shown()).collect();
         assert_eq!(names, vec!["s3://bkt/p", "lambda-f", "pipe-f", "s1"]);
+    }
+
+    /// The local catalog's edges name the far ends as AWS does, one per far end, and
+    /// a kind whose read failed is said to be unread.
+    #[test]
+    fn found_edges_name_far_ends_as_aws_does() {
+        let export = |arn: &str, status: &str| ExportLocation {
+            arn: arn.into(),
+            bucket: "bkt".into(),
+            prefix: "exports/orders/".into(),
+            status: status.into(),
+        };
+        let mut pipe = consumer(ConsumerKind::Pipe, "p");
+        pipe.target = "arn:sqs".into();
+        let flows = TableFlows {
+            table: "t".into(),
+            exports: vec![export("a", "COMPLETED"), export("b", "IN_PROGRESS")],
+            consumers: vec![
+                consumer(ConsumerKind::Lambda, "f"),
+                consumer(ConsumerKind::Lambda, "f"),
+                pipe,
+            ],
+            kinesis: vec![KinesisDestination {
+                stream_arn: "arn:aws:kinesis:us-east-1:1:stream/s1".into(),
+                status: "ACTIVE".into(),
+            }],
+            exports_read: true,
+            consumers_read: false,
+            kinesis_read: true,
+            ..TableFlows::default()
+        };
+        let edges = found_edges(&flows);
+        let shown: Vec<(&str, &str, &str, &str)> = edges
+            .iter()
+            .map(|e| {
+                (
+                    e.kind.as_str(),
+                    e.target.as_str(),
+                    e.name.as_str(),
+                    e.detail.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (
+                    "kinesis",
+                    "arn:aws:kinesis:us-east-1:1:stream/s1",
+                    "s1",
+                    "streaming destination, ACTIVE"
+                ),
+                ("lambda", "arn:f", "f", "event source mapping, Enabled"),
+                ("pipe", "arn:p", "p", "Enabled, target arn:sqs"),
+                (
+                    "s3Export",
+                    "s3://bkt/exports/orders",
+                    "bkt/exports/orders",
+                    "2 export(s) read, 1 in progress"
+                ),
+            ]
+        );
+        assert_eq!(unread_kinds(&flows), vec!["lambda", "pipe"]);
     }
 
     #[test]

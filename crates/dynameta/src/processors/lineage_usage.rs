@@ -57,6 +57,33 @@ pub fn daily_counts(start: i64, days: u32, sums: &BTreeMap<i64, f64>) -> Vec<Day
         .collect()
 }
 
+/// One day's successful requests of a table, unclamped (the local catalog and the file
+/// sink keep CloudWatch's number; only OpenMetadata's column is 32-bit).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DailyRequests {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// Successful requests that day (0: none, or no data point).
+    pub requests: u64,
+}
+
+/// One count per day from `start`, for `days` days, as [`daily_counts`] but unclamped.
+pub fn daily_requests(start: i64, days: u32, sums: &BTreeMap<i64, f64>) -> Vec<DailyRequests> {
+    (0..i64::from(days))
+        .map(|d| {
+            let day = start + d * DAY;
+            let sum = sums.get(&day).copied().unwrap_or(0.0);
+            DailyRequests {
+                date: date_of(day),
+                // `as` saturates: NaN is 0, huge values u64::MAX.
+                requests: sum.round().max(0.0) as u64,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +108,16 @@ mod tests {
         assert_eq!((counts[1].count, counts[1].clamped), (0, false));
         assert_eq!(counts[2].count, i32::MAX as u32);
         assert!(counts[2].clamped);
+    }
+
+    #[test]
+    fn local_counts_are_not_clamped() {
+        let start = first_day(1_796_623_200, 2);
+        let sums = BTreeMap::from([(start + DAY, 5e12)]);
+        let days = daily_requests(start, 2, &sums);
+        assert_eq!(days[0].requests, 0);
+        assert_eq!(days[1].requests, 5_000_000_000_000);
+        assert_eq!(days[1].date, date_of(start + DAY));
     }
 
     proptest! {

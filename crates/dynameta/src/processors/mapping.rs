@@ -313,6 +313,22 @@ pub fn describe(t: &TableDescription) -> String {
     if t.deletion_protection == Some(true) {
         lines.push("- Deletion protection: on".to_string());
     }
+    if !t.replicas.is_empty() {
+        // Replicas are facts, not lineage edges (the copies replicate each other: edges
+        // would form cycles).
+        let replicas: Vec<String> = t
+            .replicas
+            .iter()
+            .map(|r| {
+                if r.status.is_empty() {
+                    code(&r.region)
+                } else {
+                    format!("{} ({})", code(&r.region), om_text(&r.status))
+                }
+            })
+            .collect();
+        lines.push(format!("- Global table replicas: {}", replicas.join(", ")));
+    }
     if let Some(tags) = t.tags.as_ref().filter(|t| !t.is_empty()) {
         // `key: value`, not `key=value`: the sanitizer encodes `=`.
         let tags: Vec<String> = tags
@@ -338,6 +354,11 @@ fn code(text: &str) -> String {
 /// numeric entities, U+FFFE/U+FFFF dropped, U+1FEF as `&#8175;`, a ZWNJ before an
 /// Indic vowel dropped); general HTML escaping crates encode a different set.
 pub fn om_text(text: &str) -> String {
+    fn next_kept(rest: &[char]) -> Option<char> {
+        rest.iter()
+            .copied()
+            .find(|&c| (c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r'))
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -354,7 +375,11 @@ pub fn om_text(text: &str) -> String {
             '`' => out.push_str("&#96;"),
             '\t' | '\n' | '\r' => out.push(c),
             _ if code < 0x20 => {}
-            '{' if i + 1 == chars.len() || chars[i + 1] == '{' => out.push_str("{<!-- -->"),
+            // The next character the sanitizer keeps decides (controls are dropped:
+            // `{` then a control at the end is a `{` at the end).
+            '{' if matches!(next_kept(&chars[i + 1..]), None | Some('{')) => {
+                out.push_str("{<!-- -->")
+            }
             _ if indic_vowel(code) => {
                 if out.ends_with('\u{200C}') {
                     out.pop();
@@ -425,6 +450,16 @@ mod tests {
                 attribute: Some("exp".into()),
             }),
             tags: Some([("team".to_string(), "data".to_string())].into()),
+            replicas: vec![
+                crate::source::Replica {
+                    region: "eu-west-1".into(),
+                    status: "ACTIVE".into(),
+                },
+                crate::source::Replica {
+                    region: "us-west-2".into(),
+                    status: "CREATING".into(),
+                },
+            ],
             ..TableDescription::default()
         };
         let d = describe(&t);
@@ -436,6 +471,7 @@ mod tests {
             "- Global secondary index <code>by_status</code>: key <code>status</code>; projection ALL; ACTIVE",
             "- Time to live: <code>exp</code> (ENABLED)",
             "- AWS tags: <code>team</code>: <code>data</code>",
+            "- Global table replicas: <code>eu-west-1</code> (ACTIVE), <code>us-west-2</code> (CREATING)",
         ] {
             assert!(d.contains(part), "{part} missing from\n{d}");
         }
@@ -471,6 +507,7 @@ mod tests {
                 }],
                 ttl: Some(Ttl { status: "ENABLED".into(), attribute: Some(d.clone()) }),
                 tags: Some([(c.clone(), d.clone()), (format!("{a}="), b.clone())].into()),
+                replicas: vec![crate::source::Replica { region: b.clone(), status: "ACTIVE".into() }],
                 ..TableDescription::default()
             };
             let sent = describe(&t);
@@ -478,6 +515,13 @@ mod tests {
                 .map_err(TestCaseError::fail)?;
             prop_assert_eq!(stored, sent);
         });
+        // A `{` whose next kept character is none (a control character after it is
+        // dropped) is encoded as the sanitizer would (proptest found `{\u{1}`).
+        let sent = format!("{DESCRIPTION_HEADER}\n\n- x: {}", om_text("{\u{1}"));
+        assert_eq!(
+            dynameta_testkit::openmetadata_server::stored_description(&sent).unwrap(),
+            sent
+        );
         // The characters the sanitizer rewrites are sent already encoded.
         assert_eq!(
             om_text("a`b'c=d@e+f<g>&\"{{"),

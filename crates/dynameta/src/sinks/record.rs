@@ -9,8 +9,10 @@ use crate::openmetadata::{
 use crate::processors::aws_tags::OwnerCandidate;
 use crate::processors::classifier::ColumnTag;
 use crate::processors::inference::AttributeSummary;
+use crate::processors::lineage::FoundEdge;
+use crate::processors::lineage_usage::DailyRequests;
 use crate::processors::profiler::state_file::TableState;
-use crate::source::TableDescription;
+use crate::source::{Replica, TableDescription};
 
 /// One output record. `dynameta publish` reads a file of them back (serde derives both
 /// ways); the `dynamodbTable` facts are not needed to publish and are skipped.
@@ -110,6 +112,34 @@ pub enum Record {
         /// Every field but `kind`, as read.
         #[serde(flatten)]
         facts: serde_json::Map<String, serde_json::Value>,
+    },
+    /// Where a table's data goes, as `dynameta lineage` found it in AWS (local
+    /// catalog and file sink; OpenMetadata gets lineage edges between its entities
+    /// instead). The far ends are named as AWS names them, not looked up anywhere.
+    #[serde(rename_all = "camelCase")]
+    TableLineage {
+        /// Table FQN.
+        table: String,
+        /// One edge per far end: exports to an S3 prefix, Lambda functions and
+        /// EventBridge Pipes reading the table's stream, Kinesis streaming destinations.
+        edges: Vec<FoundEdge>,
+        /// The global table's replicas in other regions: facts, not edges (they would
+        /// form cycles).
+        replicas: Vec<Replica>,
+        /// Edge kinds that could not be read (`s3Export`, `lambda`, `pipe`,
+        /// `kinesis`): an absent edge of these kinds is unknown, not gone.
+        unread: Vec<String>,
+        /// Calls that failed, each with the IAM action to grant or what to check.
+        problems: Vec<String>,
+    },
+    /// A table's successful requests per UTC day (`dynameta usage`), from CloudWatch
+    /// (dynameta's own requests included; not queries or users).
+    #[serde(rename_all = "camelCase")]
+    TableUsage {
+        /// Table FQN.
+        table: String,
+        /// One count per day read, oldest first (0: no successful request that day).
+        days: Vec<DailyRequests>,
     },
     /// One part's statistics of a table (`dynameta profile --part I/N --state-out
     /// FILE`), for the state sink (`sinks::state`), the only sink a partial profile

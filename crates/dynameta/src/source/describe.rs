@@ -341,6 +341,7 @@ fn from_sdk(name: &str, t: &SdkTable) -> TableDescription {
             .map(|c| c.as_str().to_string()),
         deletion_protection: t.deletion_protection_enabled,
         attribute_definitions: definitions,
+        replicas: super::replicas_of(t.replicas()),
         ..TableDescription::default()
     }
 }

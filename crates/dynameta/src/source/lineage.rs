@@ -75,8 +75,10 @@ pub struct TableFlows {
     pub consumers: Vec<StreamConsumer>,
     /// Kinesis streaming destinations.
     pub kinesis: Vec<KinesisDestination>,
-    /// Regions of the global table's replicas (other than this one).
-    pub replicas: Vec<String>,
+    /// The global table's replicas (other regions), by region.
+    pub replicas: Vec<super::Replica>,
+    /// DescribeTable answered (else nothing else was read).
+    pub described: bool,
     /// Calls that failed, each with what to grant or check.
     pub problems: Vec<String>,
     /// Calls the endpoint does not implement (DynamoDB Local, emulators): not failures.
@@ -132,13 +134,8 @@ pub async fn read_flows(
                 .is_some_and(|s| s.stream_enabled())
         })
         .map(str::to_string);
-    flows.replicas = described
-        .replicas()
-        .iter()
-        .filter_map(|r| r.region_name().map(str::to_string))
-        .collect();
-    flows.replicas.sort();
-    flows.replicas.dedup();
+    flows.described = true;
+    flows.replicas = super::replicas_of(described.replicas());
 
     flows.exports_read = read_exports(dynamodb, table, &arn, &mut flows).await;
     match dynamodb
@@ -401,4 +398,76 @@ mod tests {
             "arn:aws:lambda:r:a:function:"
         );
     }
+}
+
+/// One AWS call `lineage` or `usage` makes, tried once read-only for
+/// `test-connection` (the smallest page each call allows).
+#[derive(Debug, Clone)]
+pub struct PermissionProbe {
+    /// The IAM action, e.g. `lambda:ListEventSourceMappings`.
+    pub action: &'static str,
+    /// What it found, or how it failed.
+    pub outcome: Result<String, CallFailure>,
+}
+
+/// Tries the calls `lineage` makes: `dynamodb:ListExports`,
+/// `dynamodb:DescribeKinesisStreamingDestination` (on `table`, when there is one),
+/// `lambda:ListEventSourceMappings` and `pipes:ListPipes`. Read-only; one page each.
+pub async fn probe_lineage(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    services: &ServiceClients,
+    table: Option<&str>,
+) -> Vec<PermissionProbe> {
+    let mut out = Vec::new();
+    out.push(PermissionProbe {
+        action: "dynamodb:ListExports",
+        outcome: match dynamodb.list_exports().max_results(1).send().await {
+            Ok(o) => Ok(format!(
+                "{} export(s) on the first page",
+                o.export_summaries().len()
+            )),
+            Err(e) => Err(describe_sdk_error(&e)),
+        },
+    });
+    if let Some(table) = table {
+        out.push(PermissionProbe {
+            action: "dynamodb:DescribeKinesisStreamingDestination",
+            outcome: match dynamodb
+                .describe_kinesis_streaming_destination()
+                .table_name(table)
+                .send()
+                .await
+            {
+                Ok(o) => Ok(format!(
+                    "table {table}: {} Kinesis destination(s)",
+                    o.kinesis_data_stream_destinations().len()
+                )),
+                Err(e) => Err(describe_sdk_error(&e)),
+            },
+        });
+    }
+    out.push(PermissionProbe {
+        action: "lambda:ListEventSourceMappings",
+        outcome: match services
+            .lambda
+            .list_event_source_mappings()
+            .max_items(1)
+            .send()
+            .await
+        {
+            Ok(o) => Ok(format!(
+                "{} event source mapping(s) on the first page",
+                o.event_source_mappings().len()
+            )),
+            Err(e) => Err(describe_sdk_error(&e)),
+        },
+    });
+    out.push(PermissionProbe {
+        action: "pipes:ListPipes",
+        outcome: match services.pipes.list_pipes().limit(1).send().await {
+            Ok(o) => Ok(format!("{} pipe(s) on the first page", o.pipes().len())),
+            Err(e) => Err(describe_sdk_error(&e)),
+        },
+    });
+    out
 }

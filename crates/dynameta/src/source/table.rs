@@ -67,6 +67,39 @@ pub struct TableDescription {
     /// Facts that could not be read, with why (unsupported by the endpoint, access denied).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unavailable: BTreeMap<String, String>,
+    /// Replicas of a global table in other regions (absent for a table that is not one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<Replica>,
+}
+
+/// A global table's replica.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Replica {
+    /// Its region, e.g. `eu-west-1`.
+    pub region: String,
+    /// `ACTIVE`, `CREATING`, `UPDATING`, ... (empty when DynamoDB did not say).
+    pub status: String,
+}
+
+/// The replicas DynamoDB describes, sorted by region, each once.
+pub fn replicas_of(described: &[aws_sdk_dynamodb::types::ReplicaDescription]) -> Vec<Replica> {
+    let mut out: Vec<Replica> = described
+        .iter()
+        .filter_map(|r| {
+            Some(Replica {
+                region: r.region_name()?.to_string(),
+                status: r
+                    .replica_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.region == b.region);
+    out
 }
 
 /// A key attribute.
@@ -165,4 +198,40 @@ pub struct Ttl {
     /// The expiry attribute.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::types::{ReplicaDescription, ReplicaStatus};
+
+    /// DynamoDB Local has no global tables: the SDK's own replica descriptions stand in.
+    #[test]
+    fn replicas_are_sorted_by_region_once_each_with_their_status() {
+        let replica = |region: &str, status: Option<ReplicaStatus>| {
+            ReplicaDescription::builder()
+                .region_name(region)
+                .set_replica_status(status)
+                .build()
+        };
+        let described = [
+            replica("us-west-2", Some(ReplicaStatus::Creating)),
+            replica("eu-west-1", Some(ReplicaStatus::Active)),
+            replica("eu-west-1", Some(ReplicaStatus::Active)),
+            replica("ap-south-1", None),
+            ReplicaDescription::builder().build(),
+        ];
+        let regions: Vec<(String, String)> = replicas_of(&described)
+            .into_iter()
+            .map(|r| (r.region, r.status))
+            .collect();
+        assert_eq!(
+            regions,
+            [
+                ("ap-south-1".to_string(), String::new()),
+                ("eu-west-1".to_string(), "ACTIVE".to_string()),
+                ("us-west-2".to_string(), "CREATING".to_string()),
+            ]
+        );
+    }
 }

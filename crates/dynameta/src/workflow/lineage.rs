@@ -3,18 +3,25 @@
 //! Kinesis streaming destinations → topics), and the removal of dynameta's edges that
 //! no longer hold. Thin: AWS reads in `source::lineage`, decisions in
 //! `processors::lineage`, REST calls in `sinks::openmetadata::lineage`.
+//!
+//! With any other sink (`local`, the default, `file`, `console`) each table's edges go
+//! as AWS names them, with its replicas, as a `tableLineage` record through the sink
+//! contract ([`run_local`]): no server to look the far ends up in.
 
 use std::time::Instant;
 
 use serde::Serialize;
 
-use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
+use super::summary::Failure;
+use super::{list_and_select, ListingStop, Outcome, Progress, Run, RunError, RunFlags, Settings};
+use super::{Started, Summary};
 use crate::aws::{self, ServiceClients};
 use crate::config::Command;
-use crate::processors::lineage::{plan, stale, Target};
+use crate::processors::lineage::{found_edges, plan, stale, unread_kinds, Target};
 use crate::processors::mapping::Scope;
 use crate::sinks::openmetadata::lineage::LineageClient;
 use crate::sinks::openmetadata::{RestError, RestSinkConfig};
+use crate::sinks::{Opening, Record};
 use crate::source::lineage::read_flows;
 
 /// Why `lineage` or `usage` could not run at all.
@@ -151,6 +158,139 @@ impl LineageReport {
     }
 }
 
+/// Tables whose AWS calls run at once with a sink other than OpenMetadata (a few calls
+/// each; bounded so that a large account does not open hundreds of requests).
+const LOCAL_CONCURRENCY: usize = 4;
+
+/// Whether the workflow's sink is OpenMetadata (`metadata-rest`): lineage and usage
+/// then go there as edges and usage; with any other sink, as records ([`run_local`],
+/// [`super::usage::run_local`]).
+pub fn to_openmetadata(settings: &Settings) -> bool {
+    settings
+        .sink
+        .as_ref()
+        .is_some_and(|s| s.publishes_to_openmetadata())
+}
+
+/// Runs `dynameta lineage` with a sink other than OpenMetadata: each selected table's
+/// edges as AWS names them, and its replicas, as one `tableLineage` record. A table
+/// whose DescribeTable fails is a failed table; one whose other reads fail keeps what
+/// was read (the kinds not read are marked unread) and is a failure too, with the IAM
+/// action to grant. Returns the per-table text shown before the summary.
+pub async fn run_local(
+    settings: &Settings,
+    flags: &RunFlags,
+) -> Result<(String, Summary, Outcome), RunError> {
+    let workflow = &settings.workflow;
+    let opening = Opening::Existing {
+        service_name: &workflow.service_name,
+        command: Command::Lineage,
+    };
+    let (mut run, selected) = match Run::start(
+        settings,
+        opening,
+        flags,
+        Command::Lineage,
+        Summary::default(),
+    )
+    .await?
+    {
+        Started::Running { run, selected, .. } => (run, selected),
+        Started::Ended(summary, outcome) => return Ok((String::new(), summary, outcome)),
+    };
+    let connection = run.connection.clone();
+    let services = ServiceClients::new(&connection, &workflow.options);
+    let scope = run.scope.clone();
+    let progress = Progress::new(selected.len() as u64, flags.quiet);
+    let (conn, svc) = (&connection, &services);
+    let mut text = String::new();
+    let mut edges_found = 0usize;
+    run.tables(
+        selected,
+        LOCAL_CONCURRENCY,
+        &progress,
+        |name| async move {
+            let flows = read_flows(&conn.dynamodb, svc, &name).await;
+            if flows.described {
+                Ok(flows)
+            } else {
+                Err(flows.problems.join("; "))
+            }
+        },
+        |name, flows, summary| {
+            let edges = found_edges(&flows);
+            edges_found += edges.len();
+            text.push_str(&local_lines(name, &edges, &flows));
+            summary
+                .warnings
+                .extend(flows.notes.iter().map(|n| format!("table {name}: {n}")));
+            if flows.exports_capped {
+                summary.warnings.push(format!(
+                    "table {name}: only the {} newest exports were read",
+                    crate::source::lineage::MAX_EXPORTS_PER_TABLE
+                ));
+            }
+            if !flows.problems.is_empty() {
+                summary.failures.push(Failure {
+                    name: name.to_string(),
+                    reason: flows.problems.join("; "),
+                });
+            }
+            vec![Record::TableLineage {
+                table: scope.table_fqn(name),
+                edges,
+                unread: unread_kinds(&flows),
+                replicas: flows.replicas,
+                problems: flows.problems,
+            }]
+        },
+    )
+    .await;
+    if run.summary.tables_processed > 0 {
+        text.push_str(&format!(
+            "lineage: {edges_found} edge(s) found from {} table(s)\n",
+            run.summary.tables_processed
+        ));
+        if edges_found == 0 {
+            text.push_str(
+                "lineage: no export, stream consumer or Kinesis destination found for any table\n",
+            );
+        }
+    }
+    let (summary, outcome) = run.finish(false).await;
+    Ok((text, summary, outcome))
+}
+
+/// One table's lines of [`run_local`]'s text.
+fn local_lines(
+    name: &str,
+    edges: &[crate::processors::lineage::FoundEdge],
+    flows: &crate::source::lineage::TableFlows,
+) -> String {
+    let mut out = format!("table {name}\n");
+    for e in edges {
+        out.push_str(&format!("  -> {} {} ({})\n", e.kind, e.target, e.detail));
+    }
+    if !flows.replicas.is_empty() {
+        let regions: Vec<String> = flows
+            .replicas
+            .iter()
+            .map(|r| format!("{} ({})", r.region, r.status))
+            .collect();
+        out.push_str(&format!(
+            "  global table replicas (not lineage): {}\n",
+            regions.join(", ")
+        ));
+    }
+    for p in &flows.problems {
+        out.push_str(&format!("  failed: {p}\n"));
+    }
+    if edges.is_empty() && flows.problems.is_empty() {
+        out.push_str("  no export, stream consumer or Kinesis destination found\n");
+    }
+    out
+}
+
 /// The OpenMetadata client of a workflow whose sink is `metadata-rest`.
 pub(super) async fn rest_client(
     settings: &Settings,
@@ -214,7 +354,7 @@ pub async fn run(
         let flows = read_flows(&connection.dynamodb, &services, &table).await;
         let mut line = TableLineage {
             table: table.clone(),
-            replicas: flows.replicas.clone(),
+            replicas: flows.replicas.iter().map(|r| r.region.clone()).collect(),
             problems: flows.problems.clone(),
             ..TableLineage::default()
         };

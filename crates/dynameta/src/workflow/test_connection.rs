@@ -13,6 +13,9 @@ use crate::config::{ConnectionArguments, Filters};
 use crate::processors::mapping::Scope;
 use crate::sinks::HealthStep;
 
+mod lineage_usage;
+pub use lineage_usage::lineage_usage_steps;
+
 /// Result of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -231,6 +234,7 @@ pub async fn run(settings: &Settings) -> Report {
     let scope = crate::processors::mapping::Scope::of(workflow);
     dynamodb_steps(&workflow.filters, &scope, &connection, &mut steps).await;
     export_steps(&workflow.options.exports, &connection, &mut steps).await;
+    steps.extend(lineage_usage_steps(workflow, &connection).await);
     if let Some(sink) = &settings.sink {
         let t = Instant::now();
         let checked = sink.health_check(&workflow.service_name).await;

@@ -2,17 +2,22 @@
 //! CloudWatch, as OpenMetadata usage (`POST /v1/usage/table/{id}` per day, then
 //! `compute.percentile` per day). Thin: CloudWatch in `source::usage`, day counts in
 //! `processors::lineage_usage`, REST calls in `sinks::openmetadata::lineage`.
+//!
+//! With any other sink (`local`, the default, `file`, `console`) each table's days go
+//! as a `tableUsage` record through the sink contract ([`run_local`]), unclamped.
 
 use std::collections::BTreeSet;
 
 use serde::Serialize;
 
 use super::lineage::{rest_client, LineageUsageError};
-use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
+use super::{list_and_select, ListingStop, Outcome, Progress, Run, RunError, RunFlags};
+use super::{Settings, Started, Summary};
 use crate::aws::{self, ServiceClients};
 use crate::config::Command;
 use crate::processors::lineage_usage::{daily_counts, date_of, first_day, DayCount};
 use crate::processors::mapping::Scope;
+use crate::sinks::{Opening, Record};
 use crate::source::usage::daily_requests;
 
 /// What the run did for one table.
@@ -215,4 +220,86 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, L
         }
     }
     Ok(report)
+}
+
+/// Runs `dynameta usage` with a sink other than OpenMetadata: each selected table's
+/// successful requests per day (`queryLogDuration` days ending yesterday, UTC) as one
+/// `tableUsage` record; the local catalog keeps each day's latest count (a rerun
+/// replaces the day). CloudWatch failing stops the run before any table is written.
+/// Returns the text shown before the summary.
+pub async fn run_local(
+    settings: &Settings,
+    flags: &RunFlags,
+) -> Result<(String, Summary, Outcome), RunError> {
+    let workflow = &settings.workflow;
+    let mut summary = Summary::default();
+    summary
+        .warnings
+        .extend(workflow.lineage_usage.notes.iter().cloned());
+    let opening = Opening::Existing {
+        service_name: &workflow.service_name,
+        command: Command::Usage,
+    };
+    let (mut run, selected) =
+        match Run::start(settings, opening, flags, Command::Usage, summary).await? {
+            Started::Running { run, selected, .. } => (run, selected),
+            Started::Ended(summary, outcome) => return Ok((String::new(), summary, outcome)),
+        };
+    let days = workflow.lineage_usage.usage_days;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let start = first_day(now, days);
+    let services = ServiceClients::new(&run.connection, &workflow.options);
+    let sums = match daily_requests(&services.cloudwatch, &selected, start, days).await {
+        Ok(sums) => sums,
+        Err(e) => {
+            let (summary, outcome) = run.fail("(cloudwatch)", e.to_string());
+            return Ok((String::new(), summary, outcome));
+        }
+    };
+    let scope = run.scope.clone();
+    let progress = Progress::new(selected.len() as u64, flags.quiet);
+    let mut text = String::new();
+    let mut total = 0u64;
+    let sums = &sums;
+    run.tables(
+        selected,
+        1,
+        &progress,
+        |name| async move {
+            let empty = Default::default();
+            Ok::<_, std::convert::Infallible>(crate::processors::lineage_usage::daily_requests(
+                start,
+                days,
+                sums.get(&name).unwrap_or(&empty),
+            ))
+        },
+        |name, per_day, _| {
+            let sum: u64 = per_day.iter().map(|d| d.requests).sum();
+            total = total.saturating_add(sum);
+            let shown: Vec<String> = per_day
+                .iter()
+                .map(|d| format!("{} {}", d.date, d.requests))
+                .collect();
+            text.push_str(&format!(
+                "table {name}: {sum} request(s) [{}]\n",
+                shown.join(", ")
+            ));
+            vec![Record::TableUsage {
+                table: scope.table_fqn(name),
+                days: per_day,
+            }]
+        },
+    )
+    .await;
+    text.push_str(&format!(
+        "usage: {} table(s), {} to {}: {total} successful request(s) (CloudWatch, dynameta's own included; not queries or users)\n",
+        run.summary.tables_processed,
+        date_of(start),
+        date_of(start + (i64::from(days) - 1) * crate::processors::lineage_usage::DAY),
+    ));
+    let (summary, outcome) = run.finish(false).await;
+    Ok((text, summary, outcome))
 }

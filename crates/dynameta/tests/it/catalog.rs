@@ -369,6 +369,53 @@ fn report_of_the_corpus_opens_in_chromium_fast_and_clean() {
         let run = dynameta(&[command, "-c", wf.to_str().unwrap(), "-q"], &[]);
         assert_eq!(run.code, 0, "{command}: {}", run.output());
     }
+    // Lineage and usage of `orders` (what `dynameta lineage` and `usage` with the
+    // local sink store; their runs against moto are tests/it/lineage.rs and usage.rs).
+    {
+        use dynameta_catalog::lineage::{LineageEdge, LineageFacts, Replica, UsageDay};
+        let mut cat = Catalog::open(&db).unwrap();
+        let orders = cat.find_table("orders").unwrap();
+        let run = cat.begin_run("lineage", "test_svc", "test").unwrap();
+        let edge = |kind: &str, target: &str, name: &str| LineageEdge {
+            kind: kind.into(),
+            target: target.into(),
+            name: name.into(),
+            detail: "test".into(),
+        };
+        let facts = LineageFacts {
+            edges: vec![
+                edge(
+                    "s3Export",
+                    "s3://exports-bucket/orders",
+                    "exports-bucket/orders",
+                ),
+                edge(
+                    "lambda",
+                    "arn:aws:lambda:us-east-1:123456789012:function:orders-cdc",
+                    "orders-cdc",
+                ),
+            ],
+            replicas: vec![Replica {
+                region: "eu-west-1".into(),
+                status: "ACTIVE".into(),
+            }],
+            ..LineageFacts::default()
+        };
+        cat.write_lineage(run, &orders, &facts).unwrap();
+        cat.finish_run(run, dynameta_catalog::RunStatus::Succeeded, &json!({}))
+            .unwrap();
+        let run = cat.begin_run("usage", "test_svc", "test").unwrap();
+        let days: Vec<UsageDay> = (1..=30)
+            .map(|d| UsageDay {
+                day: format!("2026-11-{d:02}"),
+                requests: d * 100,
+                clamped: false,
+            })
+            .collect();
+        cat.write_usage(run, &orders, &days).unwrap();
+        cat.finish_run(run, dynameta_catalog::RunStatus::Succeeded, &json!({}))
+            .unwrap();
+    }
     let out = dir.path().join("report.html");
     let started = Instant::now();
     let report = dynameta(
@@ -419,6 +466,12 @@ fn report_of_the_corpus_opens_in_chromium_fast_and_clean() {
         measured["charts"].as_u64().unwrap() > 0,
         "orders has charts: {measured}"
     );
+    assert_eq!(measured["lineageOverview"], true, "{measured}");
+    assert_eq!(
+        measured["lineageEnds"], 2,
+        "orders' lineage view: {measured}"
+    );
+    assert_eq!(measured["usageBars"], 30, "orders' usage chart: {measured}");
     let open_ms = measured["openMs"].as_u64().unwrap();
     assert!(open_ms < 2000, "the report took {open_ms} ms to open");
     for shot in ["report-list.png", "report-table.png", "report-phone.png"] {

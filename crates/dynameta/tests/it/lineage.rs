@@ -555,22 +555,9 @@ fn edges_to_containers_pipelines_and_topics_and_stale_ones_removed() {
 }
 
 #[test]
-fn lineage_needs_the_rest_sink_and_its_own_pipeline_type() {
+fn lineage_needs_its_own_pipeline_type() {
     let dir = tempfile::tempdir().unwrap();
     let om = ContractServer::start("2.0.7", Some(JWT_MARKER));
-    let yaml = workflow_for("DatabaseLineage", &moto().endpoint, &om, "^none$", "");
-    let local = yaml.replace(
-        "sink:\n  type: metadata-rest\n  config:\n    retryBaseMillis: 5\n    retryCapMillis: 50\n",
-        "sink:\n  type: console\n",
-    );
-    let wf = write(dir.path(), "local.yaml", &local);
-    let run = dynameta(&["lineage", "-c", wf.to_str().unwrap()], &[]);
-    assert_eq!(run.code, 2, "{}", run.output());
-    assert!(
-        run.stderr.contains("set `sink: {type: metadata-rest}`"),
-        "{}",
-        run.stderr
-    );
     let wrong = write(
         dir.path(),
         "usage.yaml",
@@ -583,6 +570,268 @@ fn lineage_needs_the_rest_sink_and_its_own_pipeline_type() {
         "{}",
         run.stderr
     );
+}
+
+/// A lineage or usage workflow with AWS only (DynamoDB at `dynamodb`, the other
+/// services on moto), tables matching `tables`, `source_lines` under
+/// `sourceConfig.config`, and `sink` (a whole `sink:` section).
+pub(super) fn aws_only_workflow(
+    kind: &str,
+    dynamodb: &str,
+    tables: &str,
+    source_lines: &str,
+    sink: &str,
+) -> String {
+    let yaml = workflow(
+        dynamodb,
+        "AKIDLINEAGE",
+        &format!("        awsServicesEndpointURL: {}", moto().endpoint),
+        source_lines,
+        Path::new("unused.jsonl"),
+    );
+    let edits = [
+        (
+            "      connectionArguments:\n".to_string(),
+            format!("      tableFilterPattern:\n        includes: [\"{tables}\"]\n      connectionArguments:\n"),
+        ),
+        (
+            "      type: DatabaseMetadata\n".to_string(),
+            format!("      type: {kind}\n"),
+        ),
+        (
+            "sink:\n  type: file\n  config:\n    filename: unused.jsonl\n".to_string(),
+            sink.to_string(),
+        ),
+    ];
+    edits.iter().fold(yaml, |yaml, (from, to)| {
+        assert!(yaml.contains(from.as_str()), "{from:?} not in {yaml}");
+        yaml.replacen(from.as_str(), to, 1)
+    })
+}
+
+/// Without OpenMetadata (`sink: local`, then `file`): each table's edges as AWS names
+/// them (no far end needs to exist anywhere), a history per run whose `diff` names the
+/// edge that went, the report's lineage view; the file sink writes the same facts as
+/// `tableLineage` lines. (Before, both sinks were refused with exit 2.)
+#[test]
+fn lineage_to_the_local_catalog_and_the_file_sink_without_a_server() {
+    let pid = std::process::id();
+    let table = format!("lin_local_{pid}");
+    let bucket = format!("dm-lineage-local-{pid}");
+    let function = format!("lin-local-fn-{pid}");
+    let (t, b, f) = (table.clone(), bucket.clone(), function.clone());
+    let mapping = block_on(async move {
+        let stream = create_streamed_table(&t).await;
+        export(&t, &b, "exports/local").await;
+        let role = create_role(&format!("lin-local-role-{}", std::process::id())).await;
+        lambda_on_stream(&f, &stream, &role).await
+    });
+    let kinesis = KinesisStub::start(
+        &table,
+        "arn:aws:kinesis:us-east-1:123456789012:stream/local-cdc",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let tables = format!("^lin_local_{pid}$");
+    let local_sink = format!(
+        "sink:\n  type: local\n  config:\n    path: {}\n",
+        db.display()
+    );
+    let yaml = aws_only_workflow(
+        "DatabaseLineage",
+        &kinesis.endpoint,
+        &tables,
+        "",
+        &local_sink,
+    );
+    let wf = write(dir.path(), "lineage.yaml", &yaml);
+    let run = dynameta(&["lineage", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_no_secrets(&run.output(), "local lineage run");
+    assert!(
+        run.stdout.contains(&format!(
+            "-> s3Export s3://{bucket}/exports/local (1 export(s) read"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("lineage: 3 edge(s) found from 1 table(s)"),
+        "{}",
+        run.stdout
+    );
+    let fqn = format!("test_svc.default.default.{table}");
+    let cat = dynameta_catalog::Catalog::open_existing(&db).unwrap();
+    let stored = cat
+        .lineage(&fqn)
+        .unwrap()
+        .expect("the table's lineage is stored");
+    let found: Vec<(String, String)> = stored
+        .facts
+        .edges
+        .iter()
+        .map(|e| (e.kind.clone(), e.name.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("kinesis".to_string(), "local-cdc".to_string()),
+            ("lambda".to_string(), function.clone()),
+            ("s3Export".to_string(), format!("{bucket}/exports/local")),
+        ]
+    );
+    assert!(stored.facts.unread.is_empty(), "{:?}", stored.facts);
+    drop(cat);
+
+    // The mapping goes: the next run's diff names the edge that disappeared.
+    block_on(async move {
+        moto_client!(aws_sdk_lambda)
+            .delete_event_source_mapping()
+            .uuid(mapping)
+            .send()
+            .await
+            .unwrap();
+    });
+    let run = dynameta(&["lineage", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let diff = dynameta(&["diff", "--catalog", db.to_str().unwrap()], &[]);
+    assert_eq!(diff.code, 1, "{}", diff.output());
+    assert!(
+        diff.stdout.contains("- lineage: Lambda function arn:")
+            && diff.stdout.contains(&format!("function:{function}")),
+        "{}",
+        diff.stdout
+    );
+    let out = dir.path().join("report.html");
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        html.contains("class=\"lineage\"") && html.contains(&format!("{bucket}/exports/local")),
+        "no lineage view in the report"
+    );
+
+    // The file sink: the same facts, one typed line per table.
+    let file = dir.path().join("lineage.jsonl");
+    let file_sink = format!(
+        "sink:\n  type: file\n  config:\n    filename: {}\n",
+        file.display()
+    );
+    let yaml = aws_only_workflow(
+        "DatabaseLineage",
+        &kinesis.endpoint,
+        &tables,
+        "",
+        &file_sink,
+    );
+    let wf = write(dir.path(), "lineage-file.yaml", &yaml);
+    let run = dynameta(&["lineage", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let lines: Vec<Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["kind"], "tableLineage");
+    assert_eq!(lines[0]["table"], fqn.as_str());
+    let kinds: Vec<&str> = lines[0]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["kinesis", "s3Export"], "{lines:#?}");
+}
+
+/// `test-connection` of a lineage workflow tries each call lineage makes: all pass on
+/// moto; a refused ListExports fails its step and names the IAM action to grant.
+#[test]
+fn test_connection_checks_the_calls_lineage_and_usage_make() {
+    use dynameta_testkit::fault_proxy::{Fault, FaultProxy};
+    let pid = std::process::id();
+    let table = format!("lin_tc_{pid}");
+    let t = table.clone();
+    block_on(async move {
+        create_streamed_table(&t).await;
+    });
+    let kinesis = KinesisStub::start(
+        &table,
+        "arn:aws:kinesis:us-east-1:123456789012:stream/tc-cdc",
+    );
+    let denied = FaultProxy::start(
+        &kinesis.endpoint,
+        vec![Fault {
+            operation: "ListExports".into(),
+            table: String::new(),
+            status: 400,
+            code: "AccessDeniedException".into(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let tables = format!("^lin_tc_{pid}$");
+    let console = "sink:\n  type: console\n";
+    let check = |kind: &str, endpoint: &str| {
+        let yaml = aws_only_workflow(kind, endpoint, &tables, "", console);
+        let wf = write(dir.path(), &format!("{kind}.yaml"), &yaml);
+        dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[])
+    };
+    let run = check("DatabaseLineage", &kinesis.endpoint);
+    assert_eq!(run.code, 0, "{}", run.output());
+    for action in [
+        "dynamodb:ListExports",
+        "dynamodb:DescribeKinesisStreamingDestination",
+        "lambda:ListEventSourceMappings",
+        "pipes:ListPipes",
+    ] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with(action) && l.contains("PASS")),
+            "{action}: {}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.contains("cloudwatch:GetMetricData"),
+        "{}",
+        run.stdout
+    );
+    let run = check("DatabaseLineage", &denied.endpoint);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("dynamodb:ListExports") && l.contains("FAIL")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("missing IAM permission: dynamodb:ListExports"),
+        "{}",
+        run.stdout
+    );
+    let run = check("DatabaseUsage", &moto().endpoint);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("cloudwatch:GetMetricData") && l.contains("PASS")),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("pipes:ListPipes"), "{}", run.stdout);
 }
 
 #[test]

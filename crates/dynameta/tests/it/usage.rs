@@ -7,8 +7,8 @@ use dynameta_testkit::moto;
 use dynameta_testkit::openmetadata_server::ContractServer;
 
 use super::lineage::{
-    assert_oracle_accepts, block_on, create_streamed_table, credentials, ingest, moto_client,
-    table_id, workflow_for,
+    assert_oracle_accepts, aws_only_workflow, block_on, create_streamed_table, credentials, ingest,
+    moto_client, table_id, workflow_for,
 };
 use super::support::*;
 
@@ -123,4 +123,83 @@ fn daily_request_counts_land_on_their_days() {
     );
     assert_no_secrets(&run.output(), "usage run");
     assert_oracle_accepts(&om, dir.path(), &["dailyCount"]);
+}
+
+/// Without OpenMetadata (`sink: local`): one count per table and day in the catalog,
+/// a rerun replacing its days (not adding), the report's usage chart. (Before, the
+/// local sink was refused with exit 2.)
+#[test]
+fn daily_request_counts_to_the_local_catalog_a_rerun_replaces_its_days() {
+    let pid = std::process::id();
+    let table = format!("use_local_{pid}");
+    let t = table.clone();
+    block_on(async move {
+        create_streamed_table(&t).await;
+        put_requests(&t, "GetItem", 1, 7.0).await;
+        put_requests(&t, "Scan", 2, 3.0).await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let tables = format!("^use_local_{pid}$");
+    let sink = format!(
+        "sink:\n  type: local\n  config:\n    path: {}\n",
+        db.display()
+    );
+    let yaml = aws_only_workflow(
+        "DatabaseUsage",
+        &moto().endpoint,
+        &tables,
+        "      queryLogDuration: 3",
+        &sink,
+    );
+    let wf = write(dir.path(), "usage.yaml", &yaml);
+    let run = dynameta(&["usage", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert!(
+        run.stdout
+            .contains(&format!("table {table}: 10 request(s)")),
+        "{}",
+        run.stdout
+    );
+    let fqn = format!("test_svc.default.default.{table}");
+    let stored = |db: &std::path::Path| -> Vec<(String, u64)> {
+        dynameta_catalog::Catalog::open_existing(db)
+            .unwrap()
+            .usage(&fqn, 90)
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.day, d.requests))
+            .collect()
+    };
+    assert_eq!(
+        stored(&db),
+        vec![(date(3), 0), (date(2), 3), (date(1), 7)],
+        "{}",
+        run.stdout
+    );
+    let t = table.clone();
+    block_on(async move { put_requests(&t, "PutItem", 1, 1.0).await });
+    let run = dynameta(&["usage", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        stored(&db),
+        vec![(date(3), 0), (date(2), 3), (date(1), 8)],
+        "{}",
+        run.stdout
+    );
+    let out = dir.path().join("report.html");
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("usage-chart"), "no usage chart in the report");
+    assert!(html.contains("id=\"lineage-usage\""), "no overview line");
 }

@@ -7,6 +7,7 @@
 //! the run becomes the catalog's state only when it ends successfully (see the catalog
 //! crate): a failed or killed run is history, never state.
 
+mod lineage;
 mod mapper;
 
 use std::path::{Path, PathBuf};
@@ -241,9 +242,16 @@ impl LocalWriter {
 impl SinkWriter for LocalWriter {
     fn write<'a>(&'a mut self, record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
-            let value = serde_json::to_value(record).unwrap_or(Value::Null);
-            let items = self.mapper.record(&value);
-            if let Err(e) = self.store(items) {
+            // Lineage and usage: typed, to their own tables (sinks/local/lineage.rs).
+            let stored = match lineage::store(&mut self.catalog, self.run, record) {
+                Some(stored) => stored,
+                None => {
+                    let value = serde_json::to_value(record).unwrap_or(Value::Null);
+                    let items = self.mapper.record(&value);
+                    self.store(items)
+                }
+            };
+            if let Err(e) = stored {
                 self.write_error.get_or_insert_with(|| e.to_string());
                 return Err(e.into());
             }

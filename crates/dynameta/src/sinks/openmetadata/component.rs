@@ -127,6 +127,15 @@ impl SinkWriter for RestWriter {
                 }
                 Record::ColumnTags { table, payload } => rest.apply_tags(table, payload).await,
                 Record::SampleData { table, payload } => rest.put_sample_data(table, payload).await,
+                // Lineage and usage reach OpenMetadata through `dynameta lineage` and
+                // `dynameta usage` with this sink (they look the far ends up); a file's
+                // records of them are not published, and the run says so.
+                Record::TableLineage { .. } | Record::TableUsage { .. } => {
+                    let note = "tableLineage and tableUsage records are not published to OpenMetadata: run `dynameta lineage` / `dynameta usage` with `sink: {type: metadata-rest}` instead".to_string();
+                    if !rest.warnings.contains(&note) {
+                        rest.warnings.push(note);
+                    }
+                }
             }
             Ok(())
         })

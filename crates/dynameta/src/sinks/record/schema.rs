@@ -254,7 +254,9 @@ fn record_schema_names_every_kind_and_references_openmetadata() {
             "createTableProfile",
             "columnTags",
             "sampleData",
-            "dynamodbTable"
+            "dynamodbTable",
+            "tableLineage",
+            "tableUsage"
         ]
     );
     let text = schema.to_string();
