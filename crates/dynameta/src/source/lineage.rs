@@ -419,9 +419,22 @@ pub async fn probe_lineage(
     table: Option<&str>,
 ) -> Vec<PermissionProbe> {
     let mut out = Vec::new();
+    // As the run calls it: the exports of one table (by its ARN) when there is one.
+    let mut arn = None;
+    if let Some(table) = table {
+        if let Ok(d) = dynamodb.describe_table().table_name(table).send().await {
+            arn = d.table.and_then(|t| t.table_arn);
+        }
+    }
     out.push(PermissionProbe {
         action: "dynamodb:ListExports",
-        outcome: match dynamodb.list_exports().max_results(1).send().await {
+        outcome: match dynamodb
+            .list_exports()
+            .set_table_arn(arn)
+            .max_results(1)
+            .send()
+            .await
+        {
             Ok(o) => Ok(format!(
                 "{} export(s) on the first page",
                 o.export_summaries().len()
