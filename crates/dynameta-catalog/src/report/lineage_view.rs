@@ -122,7 +122,8 @@ pub(super) fn usage_section(days: &[UsageDay]) -> Markup {
             @if let Some(b) = busiest { "; busiest " (b.day) " (" (human_count(b.requests)) ")" }
             ". CloudWatch request counts, dynameta's own included." }
         @if days.iter().any(|d| d.clamped) { p.reason.stale { "A day's count exceeded OpenMetadata's 32-bit usage column and was clamped." } }
-        div.chart {
+        div.charts { div.chart {
+            h4 { "Successful requests per day" }
             svg.usage-chart viewBox={ "0 0 " (w) " " (h) } role="img" aria-label="successful requests per day" {
                 line x1=(pad) y1=(h - bottom) x2=(w - pad) y2=(h - bottom) stroke="#ccd" {}
                 text x=(pad) y="10" fill="#5d6778" { "max " (human_count(max as u64)) }
@@ -135,7 +136,7 @@ pub(super) fn usage_section(days: &[UsageDay]) -> Markup {
                 text x=(pad) y=(h - 4.0) fill="#5d6778" { (first) }
                 text x=(w - pad) y=(h - 4.0) text-anchor="end" fill="#5d6778" { (last) }
             }
-        }
+        } }
     }
 }
 
