@@ -737,11 +737,8 @@ fn lineage_to_the_local_catalog_and_the_file_sink_without_a_server() {
     let wf = write(dir.path(), "lineage-file.yaml", &yaml);
     let run = dynameta(&["lineage", "-c", wf.to_str().unwrap(), "-q"], &[]);
     assert_eq!(run.code, 0, "{}", run.output());
-    let lines: Vec<Value> = std::fs::read_to_string(&file)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    // Each line matches the published JSON Schema (docs/schemas/).
+    let lines = super::record_schema::validate_file(&file);
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert_eq!(lines[0]["kind"], "tableLineage");
     assert_eq!(lines[0]["table"], fqn.as_str());

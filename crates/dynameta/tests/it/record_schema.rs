@@ -76,7 +76,7 @@ fn errors(record: &Value) -> Vec<String> {
 
 /// Validates every line of `path`; fails with the file, the line number and the
 /// validator's paths. Returns the records.
-fn validate_file(path: &Path) -> Vec<Value> {
+pub(super) fn validate_file(path: &Path) -> Vec<Value> {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let mut out = Vec::new();

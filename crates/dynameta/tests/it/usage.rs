@@ -201,5 +201,26 @@ fn daily_request_counts_to_the_local_catalog_a_rerun_replaces_its_days() {
     assert_eq!(report.code, 0, "{}", report.output());
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("usage-chart"), "no usage chart in the report");
+    // The file sink: one `tableUsage` line, unclamped counts, matching the schema.
+    let file = dir.path().join("usage.jsonl");
+    let file_sink = format!(
+        "sink:\n  type: file\n  config:\n    filename: {}\n",
+        file.display()
+    );
+    let yaml = aws_only_workflow(
+        "DatabaseUsage",
+        &moto().endpoint,
+        &tables,
+        "      queryLogDuration: 3",
+        &file_sink,
+    );
+    let wf = write(dir.path(), "usage-file.yaml", &yaml);
+    let run = dynameta(&["usage", "-c", wf.to_str().unwrap(), "-q"], &[]);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let lines = super::record_schema::validate_file(&file);
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0]["kind"], "tableUsage");
+    assert_eq!(lines[0]["days"][2]["date"], date(1).as_str());
+    assert_eq!(lines[0]["days"][2]["requests"], 8);
     assert!(html.contains("id=\"lineage-usage\""), "no overview line");
 }
