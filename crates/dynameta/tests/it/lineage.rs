@@ -895,3 +895,72 @@ fn a_read_that_fails_keeps_the_edges_it_could_not_judge() {
     assert_eq!(edges.len(), 1, "{edges:#?}");
     assert_eq!(edges[0]["toEntity"]["id"], container.as_str());
 }
+
+/// With the local sink, a read that fails (ListExports refused) fails the table with
+/// the action to grant (exit 1), and the failed run does not replace the table's
+/// lineage in the catalog: the previous run's edges stay its lineage.
+#[test]
+fn a_refused_read_with_the_local_sink_fails_and_keeps_the_previous_lineage() {
+    use dynameta_testkit::fault_proxy::{Fault, FaultProxy};
+    let pid = std::process::id();
+    let table = format!("lin_keep_{pid}");
+    let bucket = format!("dm-lineage-keep-{pid}");
+    let (t, b) = (table.clone(), bucket.clone());
+    block_on(async move {
+        create_streamed_table(&t).await;
+        export(&t, &b, "exports").await;
+    });
+    let fault = |operation: &str, code: &str| Fault {
+        operation: operation.to_string(),
+        table: String::new(),
+        status: 400,
+        code: code.to_string(),
+    };
+    // moto answers DescribeKinesisStreamingDestination with a 500: not implemented here.
+    let unsupported = fault(
+        "DescribeKinesisStreamingDestination",
+        "UnknownOperationException",
+    );
+    let open = FaultProxy::start(&moto().endpoint, vec![unsupported.clone()]);
+    let denied = FaultProxy::start(
+        &moto().endpoint,
+        vec![unsupported, fault("ListExports", "AccessDeniedException")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let tables = format!("^lin_keep_{pid}$");
+    let sink = format!(
+        "sink:\n  type: local\n  config:\n    path: {}\n",
+        db.display()
+    );
+    let run_with = |endpoint: &str, name: &str| {
+        let yaml = aws_only_workflow("DatabaseLineage", endpoint, &tables, "", &sink);
+        let wf = write(dir.path(), name, &yaml);
+        dynameta(&["lineage", "-c", wf.to_str().unwrap(), "-q"], &[])
+    };
+    let run = run_with(&open.endpoint, "open.yaml");
+    assert_eq!(run.code, 0, "{}", run.output());
+    let fqn = format!("test_svc.default.default.{table}");
+    let lineage = || {
+        dynameta_catalog::Catalog::open_existing(&db)
+            .unwrap()
+            .lineage(&fqn)
+            .unwrap()
+            .expect("lineage stored")
+    };
+    let first = lineage();
+    assert_eq!(first.facts.edges.len(), 1, "{first:?}");
+    let run = run_with(&denied.endpoint, "denied.yaml");
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.output().contains("grant `dynamodb:ListExports`"),
+        "{}",
+        run.output()
+    );
+    let after = lineage();
+    assert_eq!(
+        after.run_id, first.run_id,
+        "a failed run replaced the lineage"
+    );
+    assert_eq!(after.facts, first.facts);
+}
