@@ -201,10 +201,15 @@ async fn pipe_on_stream(name: &str, stream: &str, role: &str) {
 
 /// A loopback HTTP stub in front of moto's DynamoDB: answers
 /// `DescribeKinesisStreamingDestination` (which moto lacks) with one ACTIVE destination
-/// for `table`, and forwards every other request to moto unchanged.
+/// for `table`, and forwards every other request to moto unchanged, except that
+/// `DescribeTable` of `table` also says the table is a global table with an ACTIVE
+/// replica in `eu-west-1` (moto and DynamoDB Local have no global tables).
 struct KinesisStub {
     endpoint: String,
 }
+
+/// The replica the stub adds to its table's DescribeTable.
+const STUB_REPLICA: &str = "eu-west-1";
 
 impl KinesisStub {
     fn start(table: &str, stream_arn: &str) -> KinesisStub {
@@ -258,10 +263,14 @@ fn serve(client: TcpStream, canned: &str, upstream: &str) {
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let answer = if target.ends_with(".describekinesisstreamingdestination") {
+        let ours: Value = serde_json::from_str(canned).unwrap();
+        let asked: Value = serde_json::from_slice(&body).unwrap_or_default();
+        let answer = if target.ends_with(".describetable")
+            && asked["TableName"] == ours["TableName"]
+        {
+            with_replica(forward(&head, &body, upstream))
+        } else if target.ends_with(".describekinesisstreamingdestination") {
             // The canned destination for its table; none for the others.
-            let asked: Value = serde_json::from_slice(&body).unwrap_or_default();
-            let ours: Value = serde_json::from_str(canned).unwrap();
             let text = if asked["TableName"] == ours["TableName"] {
                 canned.to_string()
             } else {
@@ -280,6 +289,28 @@ fn serve(client: TcpStream, canned: &str, upstream: &str) {
             return;
         }
     }
+}
+
+/// moto's DescribeTable answer with `Table.Replicas` added (and its `x-amz-crc32`, no
+/// longer true, dropped; the SDK checks it only when present).
+fn with_replica(answer: Vec<u8>) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return answer;
+    };
+    let mut json: Value = serde_json::from_str(body).expect("DescribeTable answers JSON");
+    json["Table"]["Replicas"] = json!([{"RegionName": STUB_REPLICA, "ReplicaStatus": "ACTIVE"}]);
+    let body = json.to_string();
+    let mut out: Vec<String> = head
+        .lines()
+        .filter(|l| {
+            let lower = l.to_ascii_lowercase();
+            !lower.starts_with("content-length:") && !lower.starts_with("x-amz-crc32:")
+        })
+        .map(str::to_string)
+        .collect();
+    out.push(format!("Content-Length: {}", body.len()));
+    format!("{}\r\n\r\n{body}", out.join("\r\n")).into_bytes()
 }
 
 /// Sends one request to moto on a fresh connection (`Connection: close`) and returns
@@ -445,6 +476,18 @@ fn edges_to_containers_pipelines_and_topics_and_stale_ones_removed() {
     ingest(dir.path(), &kinesis.endpoint, &om, &tables);
     let orders_id = table_id(&om, &orders);
     let lonely_id = table_id(&om, &lonely);
+    // The ingest's description lists the global table's replica, stored unchanged by
+    // the server's DescriptionSanitizer (the contract server models it).
+    let description = om
+        .entity("table", &format!("test_svc.default.default.{orders}"))
+        .unwrap()["description"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        description.contains("- Global table replicas: <code>eu-west-1</code> (ACTIVE)"),
+        "{description}"
+    );
     // What OpenMetadata's S3 and Kinesis connectors would have made: the export's
     // parent prefix (not its exact path) as a container, and the stream as a topic.
     let container = om.add_container("s3", "exports", &format!("s3://{bucket}/exports"));
@@ -682,6 +725,15 @@ fn lineage_to_the_local_catalog_and_the_file_sink_without_a_server() {
         ]
     );
     assert!(stored.facts.unread.is_empty(), "{:?}", stored.facts);
+    // Replicas: facts beside the edges, not edges.
+    assert_eq!(stored.facts.replicas.len(), 1, "{:?}", stored.facts);
+    assert_eq!(stored.facts.replicas[0].region, STUB_REPLICA);
+    assert!(
+        run.stdout
+            .contains("global table replicas (not lineage): eu-west-1 (ACTIVE)"),
+        "{}",
+        run.stdout
+    );
     drop(cat);
 
     // The mapping goes: the next run's diff names the edge that disappeared.
