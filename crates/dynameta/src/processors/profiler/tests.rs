@@ -181,7 +181,8 @@ fn profile_of(items: &[HashMap<String, AV>], name: &str) -> Value {
     let (profiles, _) = column_profiles(&t.columns, t.rows, 0, None, &|a| Some(a.to_string()));
     profiles
         .into_iter()
-        .find(|p| p["name"] == name)
+        .find(|p| p.name == name)
+        .map(|p| serde_json::to_value(p).unwrap())
         .unwrap_or_else(|| panic!("no profile for {name}"))
 }
 
