@@ -105,8 +105,7 @@ impl ConsoleWriter {
 impl SinkWriter for ConsoleWriter {
     fn write<'a>(&'a mut self, record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
-            let value = serde_json::to_value(record).unwrap_or(Value::Null);
-            let items = self.mapper.record(&value);
+            let items = self.mapper.record(record);
             self.print(items);
             self.records += 1;
             Ok(())

@@ -91,9 +91,8 @@ pub enum Record {
         payload: TableData,
     },
     /// Everything DynamoDB told about a table, and the inference statistics. Read back
-    /// (`publish --from`, `show --from`) tolerantly: a field missing from an older or
-    /// hand-written line takes its empty value (`TableDescription` and `SamplingStats`
-    /// default), as the JSON walk this replaces did.
+    /// (`publish --from`, `show --from`) tolerantly: a field an older or hand-written
+    /// line lacks is read as empty.
     #[serde(rename = "dynamodbTable", rename_all = "camelCase")]
     DynamodbTable {
         /// Table FQN in OpenMetadata.

@@ -249,7 +249,7 @@ fn om_profile(
             .map(|c| round(*c as f64 / total.max(1) as f64 * 100.0))
             .collect();
         p.cardinality_distribution =
-            want("cardinalityDistribution").then(|| CardinalityDistribution {
+            want("cardinalityDistribution").then_some(CardinalityDistribution {
                 categories,
                 counts,
                 percentages,

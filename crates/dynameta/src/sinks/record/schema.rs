@@ -34,7 +34,7 @@ const OPENMETADATA: &[&str] = &[
 
 /// The schema of one line of a file sink's output.
 pub fn record_schema() -> Value {
-    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
         .for_serialize()
         .into_generator();
     let mut root = generator.into_root_schema_for::<Record>().to_value();
