@@ -306,19 +306,21 @@ fn publish_of_an_ingest_output_sets_owners_as_ingest_does() {
     let source = format!(
         "      tableFilterPattern:\n        includes: [\"^{a}$\", \"^{b}$\"]\n      ownerConfig:\n        default: platform\n"
     );
-    let file_yaml = workflow(
-        &moto().endpoint,
-        &unique_access_key("moto"),
-        "",
-        &source,
-        &out,
-    );
+    let key = unique_access_key("moto");
+    let file_yaml = workflow(&moto().endpoint, &key, "", &source, &out);
     let run = ingest(dir.path(), &file_yaml);
     assert_eq!(run.code, 0, "{}", run.output());
+    let rest_yaml = workflow(
+        &moto().endpoint,
+        &key,
+        "",
+        &source,
+        Path::new("unused.jsonl"),
+    );
     let rest = write(
         dir.path(),
         "rest.yaml",
-        &to_rest(&file_yaml, &server.endpoint()),
+        &to_rest(&rest_yaml, &server.endpoint()),
     );
     let run = dynameta(
         &[
