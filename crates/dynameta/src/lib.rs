@@ -13,9 +13,12 @@
 pub mod aws;
 pub mod cli;
 pub mod config;
-pub mod openmetadata;
 pub mod processors;
 pub mod secret;
 pub mod sinks;
 pub mod source;
 pub mod workflow;
+
+/// OpenMetadata payload types and fully qualified names: the `dynameta-openmetadata`
+/// crate, under the path the modules have always used (`crate::openmetadata::...`).
+pub use dynameta_openmetadata as openmetadata;

@@ -105,7 +105,7 @@ pub fn labels(table: &str, tags: &BTreeMap<String, String>, tagging: &Tagging) -
 
 /// Owner names and where they came from (named in warnings; the first candidate is the
 /// table's declared owner in a `dynamodbTable` record).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 pub struct OwnerCandidate {
     /// User or team names (or e-mails), in order.

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::config::{decode, ConfigError};
 use crate::sinks::local::{Item, Mapper};
 use crate::sinks::{
-    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkError, SinkReport, SinkWriter,
+    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkContext, SinkError, SinkReport, SinkWriter,
 };
 
 /// `sink.config` for `type: console` (no settings).
@@ -35,6 +35,7 @@ impl SinkConfig for ConsoleSinkConfig {
 
     fn build<'a>(
         &'a self,
+        _context: SinkContext<'a>,
         _opening: Opening<'a>,
     ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>> {
         Box::pin(async {
@@ -45,7 +46,10 @@ impl SinkConfig for ConsoleSinkConfig {
         })
     }
 
-    fn health_check<'a>(&'a self, _service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>> {
+    fn health_check<'a>(
+        &'a self,
+        _context: SinkContext<'a>,
+    ) -> LocalBoxFuture<'a, Vec<HealthStep>> {
         Box::pin(async { vec![HealthStep::passed("Console", "prints to standard output")] })
     }
 }
@@ -101,8 +105,7 @@ impl ConsoleWriter {
 impl SinkWriter for ConsoleWriter {
     fn write<'a>(&'a mut self, record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
-            let value = serde_json::to_value(record).unwrap_or(Value::Null);
-            let items = self.mapper.record(&value);
+            let items = self.mapper.record(record);
             self.print(items);
             self.records += 1;
             Ok(())

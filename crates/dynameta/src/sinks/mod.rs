@@ -15,12 +15,16 @@ mod record;
 pub mod state;
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use futures_util::future::LocalBoxFuture;
 
 pub use record::{Record, SamplingStats};
 
-use crate::config::{Command, ConfigError, OpenMetadataServerConfig, SinkSection};
+use crate::config::{
+    AwsConfig, Command, ConfigError, ConnectionArguments, OpenMetadataServerConfig, SinkSection,
+    Workflow,
+};
 use crate::openmetadata::CreateDatabaseService;
 
 /// The sinks dynameta knows, by `sink.type`.
@@ -34,12 +38,8 @@ pub fn parse(
 ) -> Result<Box<dyn SinkConfig>, ConfigError> {
     let config = section.config.clone();
     match section.kind.as_str() {
-        "file" => Ok(Box::new(
-            file::FileSinkConfig::parse(config)?.reading(&section.workflow_file),
-        )),
-        "local" => Ok(Box::new(
-            local::LocalSinkConfig::parse(config)?.reading(&section.workflow_file),
-        )),
+        "file" => Ok(Box::new(file::FileSinkConfig::parse(config)?)),
+        "local" => Ok(Box::new(local::LocalSinkConfig::parse(config)?)),
         "console" => Ok(Box::new(console::ConsoleSinkConfig::parse(config)?)),
         "metadata-rest" => Ok(Box::new(openmetadata::RestSinkConfig::parse(
             config, server,
@@ -51,6 +51,56 @@ pub fn parse(
                 SINK_TYPES.join(", ")
             ),
         )),
+    }
+}
+
+/// What the run that opens a sink (or checks its health) gives it beyond the sink's own
+/// configuration: the command, the service, the workflow file (an input no sink may
+/// write over), and the workflow's AWS connection settings, so that a sink writing to
+/// AWS (an S3 or Parquet sink) connects as the source does, with the same credentials,
+/// role, endpoint and timeouts ([`SinkContext::connect`]). Built once by the command
+/// ([`SinkContext::of`]); a sink takes what it needs from it.
+#[derive(Clone, Copy)]
+pub struct SinkContext<'a> {
+    /// The command that runs.
+    pub command: Command,
+    /// `source.serviceName`.
+    pub service_name: &'a str,
+    /// The workflow file the run reads (`None` for a workflow built without one).
+    pub workflow_file: Option<&'a Path>,
+    /// `serviceConnection.config.awsConfig`.
+    pub aws: &'a AwsConfig,
+    /// `serviceConnection.config.connectionArguments` (timeouts, attempts, endpoints).
+    pub connection_arguments: &'a ConnectionArguments,
+}
+
+impl<'a> SinkContext<'a> {
+    /// The context of `command` run with `workflow`.
+    pub fn of(workflow: &'a Workflow, command: Command) -> SinkContext<'a> {
+        SinkContext {
+            command,
+            service_name: &workflow.service_name,
+            workflow_file: workflow.sink.as_ref().map(|s| s.workflow_file.as_path()),
+            aws: workflow.aws(),
+            connection_arguments: &workflow.options,
+        }
+    }
+
+    /// The workflow's AWS connection (no AWS call is made until a client is used): its
+    /// S3 client, credentials and region are a sink's to write with.
+    pub async fn connect(&self) -> crate::aws::Connection {
+        crate::aws::connect(self.aws, self.connection_arguments).await
+    }
+}
+
+impl std::fmt::Debug for SinkContext<'_> {
+    /// The command and service only: the AWS settings hold secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkContext")
+            .field("command", &self.command)
+            .field("service_name", &self.service_name)
+            .field("workflow_file", &self.workflow_file)
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,24 +139,18 @@ pub trait SinkConfig: std::fmt::Debug + Send + Sync {
     /// any DynamoDB work.
     fn build<'a>(
         &'a self,
+        context: SinkContext<'a>,
         opening: Opening<'a>,
     ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>>;
 
     /// What `test-connection` checks of this sink, without writing any output.
-    /// `service_name` is `source.serviceName`.
-    fn health_check<'a>(&'a self, service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>>;
+    fn health_check<'a>(&'a self, context: SinkContext<'a>) -> LocalBoxFuture<'a, Vec<HealthStep>>;
 
     /// The file the sink writes, with the key that names it (the file sink's output,
     /// the local catalog), so that a command can refuse an output that is one of its
     /// inputs before any work (`dynameta_fs::output`); `None` for sinks that write no file.
     fn output_file(&self) -> Option<(&'static str, &std::path::Path)> {
         None
-    }
-
-    /// Whether the sink publishes to an OpenMetadata server (what `dynameta publish`
-    /// sends to).
-    fn publishes_to_openmetadata(&self) -> bool {
-        false
     }
 }
 
@@ -263,4 +307,82 @@ pub struct TableFailure {
     pub table: String,
     /// Why.
     pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workflow() -> Workflow {
+        let yaml = "source:\n  type: dynamodb\n  serviceName: svc\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: eu-west-3\n        awsAccessKeyId: AKIDCONTEXT\n        awsSecretAccessKey: not-printed\n        endPointURL: http://127.0.0.1:9\n  sourceConfig:\n    config:\n      type: Profiler\nsink:\n  type: local\n  config:\n    path: catalog.db\nworkflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n";
+        crate::config::parse(yaml, Path::new("dir/wf.yaml"), Command::Profile, &|_| None).unwrap()
+    }
+
+    /// A sink's context carries the run's command, service and workflow file, and the
+    /// workflow's AWS connection: what an S3 sink would write with is the source's own
+    /// connection (region, endpoint, credentials), made without an AWS call.
+    #[test]
+    fn the_sink_context_carries_the_run_and_its_aws_connection() {
+        let wf = workflow();
+        let context = SinkContext::of(&wf, Command::Profile);
+        assert_eq!(context.command, Command::Profile);
+        assert_eq!(context.service_name, "svc");
+        assert_eq!(context.workflow_file, Some(Path::new("dir/wf.yaml")));
+        let debug = format!("{context:?}");
+        assert!(!debug.contains("not-printed"), "{debug}");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let connection = rt.block_on(context.connect());
+        assert_eq!(connection.region, "eu-west-3");
+        assert_eq!(connection.endpoint.as_deref(), Some("http://127.0.0.1:9"));
+    }
+
+    /// The local and file sinks take the workflow file from the context: neither opens
+    /// it as its output, in the build step or the health check.
+    #[test]
+    fn sinks_refuse_the_contexts_workflow_file_as_their_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let wf_path = dir.path().join("wf.yaml");
+        std::fs::write(&wf_path, "source: {}\n").unwrap();
+        let wf = workflow();
+        let mut context = SinkContext::of(&wf, Command::Profile);
+        context.workflow_file = Some(&wf_path);
+        let path = wf_path.to_str().unwrap();
+        let configs: Vec<Box<dyn SinkConfig>> = vec![
+            Box::new(local::LocalSinkConfig::parse(serde_json::json!({"path": path})).unwrap()),
+            Box::new(file::FileSinkConfig::parse(serde_json::json!({"filename": path})).unwrap()),
+        ];
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        for config in &configs {
+            let opening = Opening::Existing {
+                service_name: "svc",
+                command: Command::Profile,
+            };
+            let built = rt.block_on(config.build(context, opening));
+            let err = built
+                .err()
+                .expect("the workflow file is refused")
+                .to_string();
+            assert!(
+                err.contains("the workflow file"),
+                "{}: {err}",
+                config.kind()
+            );
+            let steps = rt.block_on(config.health_check(context));
+            assert!(
+                steps[0]
+                    .problem
+                    .as_deref()
+                    .is_some_and(|p| p.contains("the workflow file")),
+                "{}: {steps:?}",
+                config.kind()
+            );
+        }
+        assert_eq!(std::fs::read_to_string(&wf_path).unwrap(), "source: {}\n");
+    }
 }

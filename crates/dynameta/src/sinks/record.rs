@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::openmetadata::{
-    CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
+    CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable, CreateTableProfile,
+    TableData,
 };
 use crate::processors::aws_tags::OwnerCandidate;
 use crate::processors::classifier::ColumnTag;
@@ -12,10 +13,12 @@ use crate::processors::inference::AttributeSummary;
 use crate::processors::lineage::FoundEdge;
 use crate::processors::lineage_usage::DailyRequests;
 use crate::processors::profiler::state_file::TableState;
+use crate::processors::profiler::ProfileDetails;
 use crate::source::{Replica, TableDescription};
 
-/// One output record. `dynameta publish` reads a file of them back (serde derives both
-/// ways); the `dynamodbTable` facts are not needed to publish and are skipped.
+/// One output record: one typed struct per kind, the contract between the processors and
+/// every sink (no sink reads a record back from JSON by key). `dynameta publish` and
+/// `show --from` read a file of them back (serde derives both ways).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
@@ -64,9 +67,11 @@ pub enum Record {
         /// Table FQN.
         table: String,
         /// The `CreateTableProfileRequest`.
-        payload: serde_json::Value,
+        // The published schema references OpenMetadata's own schema here (see `schema`).
+        #[cfg_attr(test, schemars(with = "serde_json::Value"))]
+        payload: CreateTableProfile,
         /// How the profile was read and every attribute path's exact statistics.
-        dynamodb: serde_json::Value,
+        dynamodb: Box<ProfileDetails>,
     },
     /// PII tags chosen for a table's columns (`dynameta classify`); the REST sink
     /// patches them onto the columns.
@@ -83,35 +88,31 @@ pub enum Record {
         /// Table FQN.
         table: String,
         /// The `TableData`.
-        payload: serde_json::Value,
+        // The published schema references OpenMetadata's own schema here (see `schema`).
+        #[cfg_attr(test, schemars(with = "serde_json::Value"))]
+        payload: TableData,
     },
-    /// Everything DynamoDB told about a table, and the inference statistics.
-    #[serde(rename = "dynamodbTable", rename_all = "camelCase", skip_deserializing)]
+    /// Everything DynamoDB told about a table, and the inference statistics. Read back
+    /// (`publish --from`, `show --from`) tolerantly: a field an older or hand-written
+    /// line lacks is read as empty.
+    #[serde(rename = "dynamodbTable", rename_all = "camelCase")]
     DynamodbTable {
         /// Table FQN in OpenMetadata.
         table: String,
         /// DescribeTable, tags, TTL, PITR.
+        #[serde(default)]
         properties: Box<TableDescription>,
         /// How the inference sample was read.
+        #[serde(default)]
         sampling: SamplingStats,
         /// Every attribute path with presence and types.
+        #[serde(default)]
         attributes: Vec<AttributeSummary>,
         /// The owner the table declares (`ownerConfig`, or the `ownerTagKey` tag with
         /// `includeOwners`), not resolved to an OpenMetadata user or team; absent when
         /// none is declared.
         #[serde(skip_serializing_if = "Option::is_none")]
         owner: Option<OwnerCandidate>,
-    },
-    /// A `dynamodbTable` line read back (`publish --from`), kept as read: the local
-    /// catalog stores its keys, indexes and attribute presence, a file sink writes it
-    /// again as it was; OpenMetadata has these facts in the table description already.
-    /// (Its schema is `DynamodbTable`'s.)
-    #[serde(rename = "dynamodbTable")]
-    #[cfg_attr(test, schemars(skip))]
-    DynamodbTableRead {
-        /// Every field but `kind`, as read.
-        #[serde(flatten)]
-        facts: serde_json::Map<String, serde_json::Value>,
     },
     /// Where a table's data goes, as `dynameta lineage` found it in AWS (local
     /// catalog and file sink; OpenMetadata gets lineage edges between its entities
@@ -149,9 +150,9 @@ pub enum Record {
 }
 
 /// How the inference sample of a table was read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct SamplingStats {
     /// Items read.
     pub items_sampled: u64,

@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// A table as DynamoDB describes it.
+/// A table as DynamoDB describes it. Read back (a `dynamodbTable` line of a records
+/// file) tolerantly: a field an older or hand-written line lacks is empty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct TableDescription {
     /// Table name.
     pub name: String,

@@ -169,7 +169,7 @@ pub fn to_openmetadata(settings: &Settings) -> bool {
     settings
         .sink
         .as_ref()
-        .is_some_and(|s| s.publishes_to_openmetadata())
+        .is_some_and(|s| s.kind() == "metadata-rest")
 }
 
 /// Runs `dynameta lineage` with a sink other than OpenMetadata: each selected table's

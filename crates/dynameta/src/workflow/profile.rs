@@ -301,6 +301,6 @@ fn record_of(name: &str, read: &TableRead, workflow: &Workflow, scope: &Scope) -
     Record::CreateTableProfile {
         table: scope.table_fqn(name),
         payload,
-        dynamodb,
+        dynamodb: Box::new(dynamodb),
     }
 }

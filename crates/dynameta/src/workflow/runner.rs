@@ -16,7 +16,7 @@ use super::{list_and_select, Outcome, Progress, RunError, RunFlags, Settings};
 use crate::aws::{self, Connection};
 use crate::config::{Command, Workflow};
 use crate::processors::mapping::Scope;
-use crate::sinks::{Opening, Record, RunEnd, SinkError, SinkWriter};
+use crate::sinks::{Opening, Record, RunEnd, SinkContext, SinkError, SinkWriter};
 
 /// A run in progress: the open sink, the DynamoDB connection and the summary so far.
 pub struct Run<'a> {
@@ -61,7 +61,8 @@ impl<'a> Run<'a> {
             .sink
             .as_deref()
             .ok_or(RunError::NoSink { command })?;
-        let sink = sink_config.build(opening).await?;
+        let context = SinkContext::of(&settings.workflow, command);
+        let sink = sink_config.build(context, opening).await?;
         Ok(Run::start_with_sink(settings, sink, flags, command, summary).await)
     }
 
@@ -259,7 +260,8 @@ impl<'a> Finish<'a> {
             .sink
             .as_deref()
             .ok_or(RunError::NoSink { command })?;
-        let sink = sink_config.build(opening).await?;
+        let context = SinkContext::of(&settings.workflow, command);
+        let sink = sink_config.build(context, opening).await?;
         Ok(Finish::new(&settings.workflow, sink, started))
     }
 

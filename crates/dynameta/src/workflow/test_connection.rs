@@ -237,7 +237,9 @@ pub async fn run(settings: &Settings) -> Report {
     steps.extend(lineage_usage_steps(workflow, &connection).await);
     if let Some(sink) = &settings.sink {
         let t = Instant::now();
-        let checked = sink.health_check(&workflow.service_name).await;
+        let context =
+            crate::sinks::SinkContext::of(workflow, crate::config::Command::TestConnection);
+        let checked = sink.health_check(context).await;
         steps.extend(sink_steps(checked, t.elapsed().as_millis()));
     }
     Report::new(steps)

@@ -290,3 +290,17 @@ fn the_export_part_of_a_profile_matches_the_schema() {
     r["dynamodb"]["export"] = json!({"export": "x", "filesRead": 1});
     assert!(!errors(&r).is_empty(), "an incomplete export was accepted");
 }
+
+/// Every line real runs write reads back into its typed record (what `publish --from`
+/// and `show --from` do) and is written again byte for byte: the typed records are the
+/// whole format, nothing a run writes is lost or reordered on the way back.
+#[test]
+fn every_line_reads_back_into_its_typed_record_and_writes_the_same_bytes() {
+    for record in corpus_records() {
+        let line = record.to_string();
+        let typed: dynameta::sinks::Record = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("{} does not read back: {e}\n{line}", record["kind"]));
+        let again = serde_json::to_string(&typed).unwrap();
+        assert_eq!(again, line, "{} changed on the way back", record["kind"]);
+    }
+}

@@ -288,6 +288,63 @@ fn owner_config_default_and_table_map() {
     assert_eq!(names, ["ann", "bob"], "several users may own a table");
 }
 
+/// `publish --from` an ingest output sets owners as the direct run does: the replayed
+/// `dynamodbTable` records reach the OpenMetadata sink as typed records, and it resolves
+/// each table's owner from them and the publishing workflow's `ownerConfig` and owner
+/// tag. (Before, a replayed line was raw JSON the sink skipped: no owner was set.)
+#[test]
+fn publish_of_an_ingest_output_sets_owners_as_ingest_does() {
+    let pid = std::process::id();
+    let (a, b) = (format!("pub_own_a_{pid}"), format!("pub_own_b_{pid}"));
+    tagged_table(&a, &[("owner", "ann@example.com")]);
+    tagged_table(&b, &[]);
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    server.add_user("ann", "ann@example.com");
+    server.add_team("platform", "Group");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let source = format!(
+        "      tableFilterPattern:\n        includes: [\"^{a}$\", \"^{b}$\"]\n      ownerConfig:\n        default: platform\n"
+    );
+    let key = unique_access_key("moto");
+    let file_yaml = workflow(&moto().endpoint, &key, "", &source, &out);
+    let run = ingest(dir.path(), &file_yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let rest_yaml = workflow(
+        &moto().endpoint,
+        &key,
+        "",
+        &source,
+        Path::new("unused.jsonl"),
+    );
+    let rest = write(
+        dir.path(),
+        "rest.yaml",
+        &to_rest(&rest_yaml, &server.endpoint()),
+    );
+    let run = dynameta(
+        &[
+            "publish",
+            "--from",
+            out.to_str().unwrap(),
+            "-c",
+            rest.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.output());
+    // ownerConfig's default for both (the owner tag counts only with `ownerTagKey`), as
+    // `owner_config_default_and_table_map` finds for ingest.
+    assert_eq!(
+        owner(&table(&server, &b)),
+        ("team".into(), "platform".into())
+    );
+    assert_eq!(
+        owner(&table(&server, &a)),
+        ("team".into(), "platform".into())
+    );
+}
+
 /// OpenMetadata's own package (2.0.7) as the second oracle: its models accept every
 /// classification and tag body dynameta sent, its client reads the tables back with
 /// their tags and owners.

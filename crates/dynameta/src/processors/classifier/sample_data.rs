@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Map, Value};
 
-use crate::openmetadata::Column;
+use crate::openmetadata::{Column, TableData};
 
 /// OpenMetadata stores at most this many sample rows.
 pub const MAX_SAMPLE_ROWS: usize = 1000;
@@ -41,7 +41,7 @@ pub fn sample_data(
     items: &[HashMap<String, AttributeValue>],
     rows: usize,
     masked: &HashSet<Vec<String>>,
-) -> Value {
+) -> TableData {
     let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let attributes: Vec<&str> = columns
         .iter()
@@ -58,7 +58,7 @@ pub fn sample_data(
                 .collect()
         })
         .collect();
-    let rows: Vec<Value> = items
+    let rows: Vec<Vec<Value>> = items
         .iter()
         .take(rows.min(MAX_SAMPLE_ROWS))
         .map(|item| {
@@ -80,10 +80,14 @@ pub fn sample_data(
                     }
                 })
                 .collect();
-            Value::Array(cells.into_iter().map(bound_cell).collect())
+            cells.into_iter().map(bound_cell).collect()
         })
         .collect();
-    json!({"columns": names, "rows": within_upload_limit(&names, rows)})
+    let rows = within_upload_limit(&names, rows);
+    TableData {
+        columns: names.iter().map(|n| n.to_string()).collect(),
+        rows,
+    }
 }
 
 /// A whole cell masked: its text (a nested value's JSON text) through [`dynameta_pii::mask`].
@@ -113,8 +117,10 @@ fn bound_cell(cell: Value) -> Value {
 }
 
 /// The leading rows whose `TableData` JSON fits in [`MAX_UPLOAD_BYTES`].
-fn within_upload_limit(names: &[&str], rows: Vec<Value>) -> Vec<Value> {
-    let size = |v: &Value| serde_json::to_vec(v).map_or(usize::MAX, |b| b.len());
+fn within_upload_limit(names: &[&str], rows: Vec<Vec<Value>>) -> Vec<Vec<Value>> {
+    fn size(v: &impl serde::Serialize) -> usize {
+        serde_json::to_vec(v).map_or(usize::MAX, |b| b.len())
+    }
     // `{"columns":[...],"rows":[` + `]}`, then each row and its comma.
     let mut total = size(&json!(names)) + 24;
     let mut kept = Vec::with_capacity(rows.len());
@@ -221,7 +227,13 @@ mod tests {
                 ])
             })
             .collect();
-        let data = sample_data(&[column("id"), column("blob")], &items, 50, &HashSet::new());
+        let data = serde_json::to_value(sample_data(
+            &[column("id"), column("blob")],
+            &items,
+            50,
+            &HashSet::new(),
+        ))
+        .unwrap();
         let cell = data["rows"][0][1].as_str().unwrap();
         assert!(cell.ends_with(&truncation_marker(big.len())), "{cell:.80}");
         assert!(cell.len() <= MAX_CELL_BYTES + truncation_marker(big.len()).len());
@@ -237,7 +249,7 @@ mod tests {
                     .collect()
             })
             .collect();
-        let data = sample_data(&wide, &items, 50, &HashSet::new());
+        let data = serde_json::to_value(sample_data(&wide, &items, 50, &HashSet::new())).unwrap();
         let body = serde_json::to_vec(&data).unwrap().len();
         let rows = data["rows"].as_array().unwrap().len();
         assert!(body <= MAX_UPLOAD_BYTES, "{body}");

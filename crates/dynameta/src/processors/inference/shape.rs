@@ -257,7 +257,7 @@ pub struct Sample {
 }
 
 /// One attribute (top-level or nested in maps) with its presence and types, for reports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AttributeSummary {
@@ -271,7 +271,7 @@ pub struct AttributeSummary {
     #[cfg_attr(test, schemars(extend("propertyNames" = {
         "enum": ["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"]
     })))]
-    pub types: BTreeMap<&'static str, u64>,
+    pub types: BTreeMap<String, u64>,
 }
 
 /// The sampler folds items into shapes, segment by segment.
@@ -323,7 +323,12 @@ fn summarize(
             } else {
                 field.present as f64 / parent_count as f64
             },
-            types: field.shape.type_counts(),
+            types: field
+                .shape
+                .type_counts()
+                .into_iter()
+                .map(|(t, n)| (t.to_string(), n))
+                .collect(),
         });
         summarize_shape(&field.shape, path, out);
         path.pop();

@@ -24,7 +24,7 @@ pub use parts::Part;
 pub use plan::Sample;
 pub use profile::{column_profiles, ColumnSummary, Sampling};
 pub use read::{ExportRead, TableRead};
-pub use request::ProfiledTable;
+pub use request::{ProfileDetails, ProfiledTable, ReadSegments};
 
 use std::collections::HashMap;
 

@@ -1,14 +1,15 @@
 //! From merged statistics to OpenMetadata `ColumnProfile`s (top-level attributes) and
 //! our own fuller summaries (every nested map field, exact decimals, top values).
 
-use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::openmetadata::{CardinalityDistribution, ColumnProfile, Histogram};
 
 use super::column::ColumnStats;
 use super::disclosure::{disclose, Disclosure};
 
 /// How the profiled items were chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Sampling {
@@ -16,13 +17,13 @@ pub struct Sampling {
     pub profile_sample: Option<f64>,
     /// `PERCENTAGE` or `ROWS`, when sampling.
     #[cfg_attr(test, schemars(extend("enum" = ["PERCENTAGE", "ROWS", null])))]
-    pub profile_sample_type: Option<&'static str>,
+    pub profile_sample_type: Option<String>,
     /// Share of the table's items that were read (1 for a full scan; estimated otherwise).
     pub fraction: f64,
 }
 
 /// Our fuller summary of one attribute path.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnSummary {
@@ -52,7 +53,7 @@ pub struct ColumnSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub top_values: Option<Vec<(String, u64)>>,
     /// True when values (`topValues`, `min`, `max`) were masked as personal data.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub masked: bool,
 }
 
@@ -69,14 +70,6 @@ fn round(x: f64) -> f64 {
     }
 }
 
-fn finite(x: f64) -> Value {
-    if x.is_finite() {
-        json!(x)
-    } else {
-        Value::Null
-    }
-}
-
 /// OpenMetadata `ColumnProfile`s of the top-level attributes, named by `column_name`
 /// (attribute → OpenMetadata column name; attributes it returns `None` for are left out),
 /// and our summaries of every path. `rows` is the number of items profiled; `metrics`,
@@ -87,7 +80,7 @@ pub fn column_profiles(
     timestamp: i64,
     metrics: Option<&[String]>,
     column_name: &dyn Fn(&str) -> Option<String>,
-) -> (Vec<Value>, Vec<ColumnSummary>) {
+) -> (Vec<ColumnProfile>, Vec<ColumnSummary>) {
     let mut profiles = Vec::new();
     let mut summaries = Vec::new();
     let mut sorted: Vec<(&String, &ColumnStats)> = columns.iter().collect();
@@ -166,85 +159,77 @@ fn om_profile(
     rows: u64,
     timestamp: i64,
     metrics: Option<&[String]>,
-) -> Value {
-    let mut p = Map::new();
+) -> ColumnProfile {
     let want = |m: &str| metrics.is_none_or(|list| list.iter().any(|x| x.eq_ignore_ascii_case(m)));
     // A field follows the metric it derives from (`valuesPercentage` comes with
-    // `valuesCount`); the others are their own metric.
-    let mut put = |key: &str, value: Value| {
-        let metric = match key {
-            "valuesPercentage" => "valuesCount",
-            other => other,
-        };
-        if want(metric) && !value.is_null() {
-            p.insert(key.to_string(), value);
-        }
-    };
+    // `valuesCount`); the others are their own metric. A metric not wanted, or not a
+    // finite number, is left out.
+    let keep = |metric: &str, value: f64| (want(metric) && value.is_finite()).then_some(value);
+    let count = |metric: &str, value: u64| want(metric).then_some(value);
     let rows_f = rows.max(1) as f64;
     let values = s.values();
     let missing = rows.saturating_sub(s.present);
     let null_count = missing + s.nulls;
     // A sketched distinct count can exceed the values it counts: never more than them.
     let distinct = s.distinct().0.min(values);
-    put("valuesCount", json!(values));
-    put(
-        "valuesPercentage",
-        json!(proportion(values as f64, rows_f) * 100.0),
-    );
-    put("nullCount", json!(null_count));
-    put(
-        "nullProportion",
-        json!(proportion(null_count as f64, rows_f)),
-    );
-    put("missingCount", json!(missing));
-    put(
-        "missingPercentage",
-        json!(proportion(missing as f64, rows_f) * 100.0),
-    );
-    put("distinctCount", json!(distinct));
-    if values > 0 {
-        put(
-            "distinctProportion",
-            json!(proportion(distinct as f64, values as f64)),
-        );
-    }
+    let mut p = ColumnProfile {
+        values_count: count("valuesCount", values),
+        values_percentage: keep("valuesCount", proportion(values as f64, rows_f) * 100.0),
+        null_count: count("nullCount", null_count),
+        null_proportion: keep("nullProportion", proportion(null_count as f64, rows_f)),
+        missing_count: count("missingCount", missing),
+        missing_percentage: keep(
+            "missingPercentage",
+            proportion(missing as f64, rows_f) * 100.0,
+        ),
+        distinct_count: count("distinctCount", distinct),
+        distinct_proportion: (values > 0)
+            .then(|| {
+                keep(
+                    "distinctProportion",
+                    proportion(distinct as f64, values as f64),
+                )
+            })
+            .flatten(),
+        name: name.to_string(),
+        timestamp,
+        ..ColumnProfile::default()
+    };
     if let Some(unique) = s.unique() {
         let unique = unique.min(values);
-        put("uniqueCount", json!(unique));
+        p.unique_count = count("uniqueCount", unique);
         if values > 0 {
-            put(
-                "uniqueProportion",
-                json!(proportion(unique as f64, values as f64)),
-            );
+            p.unique_proportion =
+                keep("uniqueProportion", proportion(unique as f64, values as f64));
         }
-        put("duplicateCount", json!(values - distinct));
+        p.duplicate_count = count("duplicateCount", values - distinct);
     }
     if let Some((lo, hi)) = s.lengths {
-        put("minLength", json!(lo));
-        put("maxLength", json!(hi));
+        p.min_length = count("minLength", lo);
+        p.max_length = count("maxLength", hi);
     }
     if let Some(n) = s.numbers.as_deref().filter(|n| n.count > 0) {
         // Mean and variance from the exact sums: the same whatever the merge order.
         let (mean, variance) = (n.mean(), n.variance());
         let stddev = variance.sqrt();
-        put("sum", finite(n.sum().to_f64()));
-        put("mean", finite(mean));
-        put("variance", finite(variance));
-        put("stddev", finite(stddev));
+        p.sum = keep("sum", n.sum().to_f64());
+        p.mean = keep("mean", mean);
+        p.variance = keep("variance", variance);
+        p.stddev = keep("stddev", stddev);
         // Minimum, maximum and quantiles are values of items: not shown for personal data.
         if !disclosure.sensitive_numbers {
-            put("min", finite(n.min.to_f64()));
-            put("max", finite(n.max.to_f64()));
+            p.min = keep("min", n.min.to_f64());
+            p.max = keep("max", n.max.to_f64());
             let q = |x: f64| n.kll.quantile(x).unwrap_or(0.0);
             let (q1, median, q3) = (q(0.25), q(0.5), q(0.75));
-            put("firstQuartile", finite(q1));
-            put("median", finite(median));
-            put("thirdQuartile", finite(q3));
-            put("interQuartileRange", finite(q3 - q1));
+            p.first_quartile = keep("firstQuartile", q1);
+            p.median = keep("median", median);
+            p.third_quartile = keep("thirdQuartile", q3);
+            p.inter_quartile_range = keep("interQuartileRange", q3 - q1);
             if stddev > 0.0 {
-                put("nonParametricSkew", finite((mean - median) / stddev));
+                p.non_parametric_skew = keep("nonParametricSkew", (mean - median) / stddev);
             }
-            put("histogram", histogram(n));
+            p.histogram = histogram(n).filter(|_| want("histogram"));
         }
     }
     if let Some(top) = &disclosure.top {
@@ -252,41 +237,33 @@ fn om_profile(
         let mut counts = Vec::new();
         let total: u64 = top.shown.iter().map(|(_, c)| c).sum::<u64>() + top.others;
         for (value, count) in &top.shown {
-            categories.push(json!(value));
-            counts.push(json!(count));
+            categories.push(value.clone());
+            counts.push(*count);
         }
         if top.others > 0 {
-            categories.push(json!("Others"));
-            counts.push(json!(top.others));
+            categories.push("Others".to_string());
+            counts.push(top.others);
         }
-        let percentages: Vec<Value> = counts
+        let percentages = counts
             .iter()
-            .map(|c| {
-                json!(round(
-                    c.as_u64().unwrap_or(0) as f64 / total.max(1) as f64 * 100.0
-                ))
-            })
+            .map(|c| round(*c as f64 / total.max(1) as f64 * 100.0))
             .collect();
-        put(
-            "cardinalityDistribution",
-            json!({
-                "categories": categories,
-                "counts": counts,
-                "percentages": percentages,
-                "allValuesUnique": top.all_unique,
-            }),
-        );
+        p.cardinality_distribution =
+            want("cardinalityDistribution").then_some(CardinalityDistribution {
+                categories,
+                counts,
+                percentages,
+                all_values_unique: top.all_unique,
+            });
     }
-    p.insert("name".into(), json!(name));
-    p.insert("timestamp".into(), json!(timestamp));
-    Value::Object(p)
+    p
 }
 
 /// Ten equal-width bins from min to max, counts estimated from the quantile sketch.
-fn histogram(n: &super::column::Numbers) -> Value {
+fn histogram(n: &super::column::Numbers) -> Option<Histogram> {
     let (lo, hi) = (n.min.to_f64(), n.max.to_f64());
     if !(lo.is_finite() && hi.is_finite()) || n.count == 0 {
-        return Value::Null;
+        return None;
     }
     let bins = if hi > lo { 10 } else { 1 };
     let width = (hi - lo) / bins as f64;
@@ -307,15 +284,14 @@ fn histogram(n: &super::column::Numbers) -> Value {
         } else {
             (n.kll.rank(b) * n.count as f64).round() as u64
         };
-        boundaries.push(json!(format!(
-            "{} to {}",
-            boundary(a, width),
-            boundary(b, width)
-        )));
-        frequencies.push(json!(upto.saturating_sub(previous)));
+        boundaries.push(format!("{} to {}", boundary(a, width), boundary(b, width)));
+        frequencies.push(upto.saturating_sub(previous));
         previous = upto.max(previous);
     }
-    json!({"boundaries": boundaries, "frequencies": frequencies})
+    Some(Histogram {
+        boundaries,
+        frequencies,
+    })
 }
 
 /// A bin boundary as people read it: rounded to four significant digits of the bin

@@ -1,8 +1,9 @@
 //! One table as read (by a run, a part, or parts merged), and the profile built from it.
 
 use crate::config::ProfilerPipeline;
+use crate::openmetadata::CreateTableProfile;
 use crate::processors::profiler::plan::{row_count_of_sample, PlannedRead, Sample};
-use crate::processors::profiler::{ProfiledTable, Sampling, TableStats};
+use crate::processors::profiler::{ProfileDetails, ProfiledTable, Sampling, TableStats};
 use crate::source::{ScanStats, TableDescription};
 
 /// One table read by one part (or by a whole run, or merged from parts): everything
@@ -31,6 +32,7 @@ pub struct TableRead {
 
 /// What a profile read from a DynamoDB export to S3.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ExportRead {
     /// The export, as configured (ARN or folder).
@@ -40,6 +42,7 @@ pub struct ExportRead {
     /// Items in the export (its manifest's count: exact as of `exportTime`).
     pub items_in_export: u64,
     /// Data files in the export.
+    #[cfg_attr(test, schemars(with = "u64"))]
     pub files: usize,
     /// Data files read.
     pub files_read: u64,
@@ -53,7 +56,7 @@ pub struct ExportRead {
 pub fn profile_of(
     read: &TableRead,
     profiler: &ProfilerPipeline,
-) -> (serde_json::Value, serde_json::Value) {
+) -> (CreateTableProfile, ProfileDetails) {
     let (sample, table, merged, stats) = (read.sample, &read.table, &read.stats, &read.scan);
     let total = f64::from(read.plan.total_segments);
     let planned = read.plan.planned;
@@ -101,8 +104,8 @@ pub fn profile_of(
         },
         profile_sample_type: match sample {
             Sample::Full => None,
-            Sample::Percentage(_) => Some("PERCENTAGE"),
-            Sample::Rows(_) => Some("ROWS"),
+            Sample::Percentage(_) => Some("PERCENTAGE".to_string()),
+            Sample::Rows(_) => Some("ROWS".to_string()),
         },
         fraction,
     };
@@ -126,8 +129,6 @@ pub fn profile_of(
     }
     .build();
     let mut dynamodb = dynamodb;
-    if let Some(x) = &read.export {
-        dynamodb["export"] = serde_json::json!(x);
-    }
+    dynamodb.export = read.export.clone();
     (payload, dynamodb)
 }

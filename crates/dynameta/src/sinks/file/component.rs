@@ -1,6 +1,6 @@
 //! The file sink as a component: its configuration, build step and health check.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{partial_path, FileSink, Finished};
 use crate::config::{decode, ConfigError};
 use crate::sinks::{
-    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkError, SinkReport, SinkWriter,
+    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkContext, SinkError, SinkReport, SinkWriter,
 };
 
 /// `sink.config` for `type: file`.
@@ -18,9 +18,6 @@ use crate::sinks::{
 pub struct FileSinkConfig {
     /// JSON Lines output path.
     pub filename: String,
-    /// The workflow file the run reads (never written over); not a key.
-    #[serde(skip)]
-    pub workflow_file: Option<PathBuf>,
 }
 
 impl FileSinkConfig {
@@ -36,15 +33,10 @@ impl FileSinkConfig {
         Ok(file)
     }
 
-    /// The same, knowing the workflow file the run reads: the output must not be it.
-    pub fn reading(mut self, workflow_file: &Path) -> Self {
-        self.workflow_file = Some(workflow_file.to_path_buf());
-        self
-    }
-
-    /// Opens the sink: the build step and the health check run the same checks.
-    fn open(&self) -> Result<FileSink, super::FileSinkError> {
-        FileSink::create_for(Path::new(&self.filename), self.workflow_file.as_deref())
+    /// Opens the sink: the build step and the health check run the same checks. The
+    /// output must not be the workflow file the run reads (`context.workflow_file`).
+    fn open(&self, context: SinkContext<'_>) -> Result<FileSink, super::FileSinkError> {
+        FileSink::create_for(Path::new(&self.filename), context.workflow_file)
     }
 }
 
@@ -59,10 +51,11 @@ impl SinkConfig for FileSinkConfig {
 
     fn build<'a>(
         &'a self,
+        context: SinkContext<'a>,
         _opening: Opening<'a>,
     ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>> {
         Box::pin(async move {
-            let sink = self.open()?;
+            let sink = self.open(context)?;
             Ok(Box::new(FileWriter {
                 sink,
                 sample_data: 0,
@@ -70,12 +63,12 @@ impl SinkConfig for FileSinkConfig {
         })
     }
 
-    fn health_check<'a>(&'a self, _service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>> {
+    fn health_check<'a>(&'a self, context: SinkContext<'a>) -> LocalBoxFuture<'a, Vec<HealthStep>> {
         Box::pin(async move {
             const STEP: &str = "Output file";
             // Opening checks the path, takes the lock and creates a temporary file
             // beside the output; abandoning removes it and leaves the output as it was.
-            let step = match self.open() {
+            let step = match self.open(context) {
                 Ok(sink) => {
                     drop(sink.abandon(None));
                     HealthStep::passed(STEP, format!("{} can be written", self.filename))

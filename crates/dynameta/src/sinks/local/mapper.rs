@@ -1,6 +1,7 @@
-//! Records, in their JSON Lines form, to the catalog's plain types. A table's snapshot
-//! joins two records: `createTable` (the columns) and `dynamodbTable` (keys, indexes,
-//! properties, and each attribute path's presence and types).
+//! Records to the catalog's plain types, read field by field from the typed records (the
+//! same whether they come from a run or from a file sink's lines read back). A table's
+//! snapshot joins two records: `createTable` (the columns) and `dynamodbTable` (keys,
+//! indexes, properties, and each attribute path's presence and types).
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -12,7 +13,11 @@ use dynameta_catalog::{
 };
 use serde_json::Value;
 
-use crate::openmetadata::fqn;
+use crate::openmetadata::{self as om, fqn};
+use crate::processors::aws_tags::OwnerCandidate;
+use crate::processors::inference::AttributeSummary;
+use crate::sinks::Record;
+use crate::source::TableDescription;
 
 /// What one or more records give the catalog.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,13 +39,21 @@ pub enum Item {
     Sample(TableRef, Sample),
 }
 
+/// The `dynamodbTable` half of a snapshot.
+#[derive(Debug)]
+struct Facts {
+    properties: TableDescription,
+    attributes: Vec<AttributeSummary>,
+    owner: Option<OwnerCandidate>,
+}
+
 /// Half of a snapshot, waiting for the other record of its table.
 #[derive(Debug, Default)]
 struct Pending {
-    /// Our columns and the `createTable` columns they came from.
-    columns: Option<(Vec<Column>, Value)>,
+    /// The `createTable` columns.
+    columns: Option<Vec<om::Column>>,
     /// The `dynamodbTable` record.
-    facts: Option<Value>,
+    facts: Option<Facts>,
 }
 
 /// Turns records into [`Item`]s.
@@ -76,28 +89,23 @@ fn column_path(table: &TableRef, column_fqn: &str) -> String {
     fqn::split(rest).join(".")
 }
 
-fn text(v: &Value) -> Option<String> {
-    v.as_str().map(str::to_string)
-}
-
 /// OpenMetadata columns (`createTable.columns`) to catalog columns. A column whose
 /// attribute name had to be made safe for OpenMetadata (`a::b` → `a__reserved__colon__b`)
 /// carries the attribute name in `displayName`: it is kept, so the report and `show`
 /// name the attribute as people wrote it.
-fn columns(cols: &Value) -> Vec<Column> {
-    cols.as_array()
-        .into_iter()
-        .flatten()
+fn columns(cols: &[om::Column]) -> Vec<Column> {
+    cols.iter()
         .map(|c| Column {
-            name: text(&c["name"]).unwrap_or_default(),
-            original_name: text(&c["displayName"])
-                .filter(|d| c["name"].as_str() != Some(d.as_str())),
-            data_type: text(&c["dataType"]).unwrap_or_default(),
-            display_type: text(&c["dataTypeDisplay"])
-                .unwrap_or_else(|| text(&c["dataType"]).unwrap_or_default().to_lowercase()),
+            name: c.name.clone(),
+            original_name: c.display_name.clone().filter(|d| *d != c.name),
+            data_type: c.data_type.name().to_string(),
+            display_type: c
+                .data_type_display
+                .clone()
+                .unwrap_or_else(|| c.data_type.name().to_lowercase()),
             presence: None,
             types: BTreeMap::new(),
-            children: columns(&c["children"]),
+            children: columns(c.children.as_deref().unwrap_or_default()),
         })
         .collect()
 }
@@ -106,228 +114,205 @@ fn columns(cols: &Value) -> Vec<Column> {
 /// left out, as the column tree has no level for them).
 type Presence = BTreeMap<Vec<String>, (f64, BTreeMap<String, u64>)>;
 
-fn presence(attributes: &Value) -> Presence {
+fn presence(attributes: &[AttributeSummary]) -> Presence {
     let mut out = Presence::new();
-    for a in attributes.as_array().into_iter().flatten() {
-        let path: Vec<String> = a["path"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(text)
-            .filter(|s| s != "[]")
-            .collect();
-        let types = a["types"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(p) = a["presence"].as_f64() {
-            out.entry(path).or_insert((p, types));
-        }
+    for a in attributes {
+        let path: Vec<String> = a.path.iter().filter(|s| *s != "[]").cloned().collect();
+        out.entry(path).or_insert((a.presence, a.types.clone()));
     }
     out
 }
 
 /// Sets presence and type counts on the column tree. A column's attribute name is its
 /// `displayName` when OpenMetadata's name had to be made safe, else its name.
-fn with_presence(cols: &mut [Column], originals: &Value, presence: &Presence, prefix: &[String]) {
+fn with_presence(
+    cols: &mut [Column],
+    originals: &[om::Column],
+    presence: &Presence,
+    prefix: &[String],
+) {
     for (i, c) in cols.iter_mut().enumerate() {
-        let original = &originals[i];
-        let attribute = text(&original["displayName"]).unwrap_or_else(|| c.name.clone());
+        let original = originals.get(i);
+        let attribute = original
+            .and_then(|o| o.display_name.clone())
+            .unwrap_or_else(|| c.name.clone());
         let mut path = prefix.to_vec();
         path.push(attribute);
         if let Some((p, types)) = presence.get(&path) {
             c.presence = Some(*p);
             c.types = types.clone();
         }
-        with_presence(&mut c.children, &original["children"], presence, &path);
+        let children = original.and_then(|o| o.children.as_deref());
+        with_presence(
+            &mut c.children,
+            children.unwrap_or_default(),
+            presence,
+            &path,
+        );
     }
 }
 
-fn keys(props: &Value) -> Vec<KeyAttr> {
-    let mut out = Vec::new();
-    for (field, role) in [("hashKey", "HASH"), ("rangeKey", "RANGE")] {
-        if let Some(k) = props.get(field).filter(|k| k.is_object()) {
-            out.push(KeyAttr {
-                name: text(&k["name"]).unwrap_or_default(),
+fn keys(props: &TableDescription) -> Vec<KeyAttr> {
+    [(&props.hash_key, "HASH"), (&props.range_key, "RANGE")]
+        .into_iter()
+        .filter_map(|(k, role)| {
+            k.as_ref().map(|k| KeyAttr {
+                name: k.name.clone(),
                 role: role.to_string(),
-                attribute_type: text(&k["attributeType"]).unwrap_or_default(),
-            });
-        }
-    }
-    out
+                attribute_type: k.attribute_type.clone(),
+            })
+        })
+        .collect()
 }
 
-fn indexes(props: &Value) -> Vec<IndexDef> {
-    let mut out = Vec::new();
-    for (field, kind) in [
-        ("globalSecondaryIndexes", "GSI"),
-        ("localSecondaryIndexes", "LSI"),
-    ] {
-        for i in props[field].as_array().into_iter().flatten() {
-            let mut projection = text(&i["projection"]);
-            let extra: Vec<String> = i["nonKeyAttributes"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(text)
-                .collect();
-            if !extra.is_empty() {
-                projection = projection.map(|p| format!("{p} ({})", extra.join(", ")));
-            }
-            out.push(IndexDef {
-                name: text(&i["name"]).unwrap_or_default(),
-                kind: kind.to_string(),
-                hash_key: text(&i["hashKey"]),
-                range_key: text(&i["rangeKey"]),
-                projection,
+fn indexes(props: &TableDescription) -> Vec<IndexDef> {
+    let global = props.global_secondary_indexes.iter().map(|i| (i, "GSI"));
+    let local = props.local_secondary_indexes.iter().map(|i| (i, "LSI"));
+    global
+        .chain(local)
+        .map(|(i, kind)| {
+            let projection = i.projection.clone().map(|p| {
+                if i.non_key_attributes.is_empty() {
+                    p
+                } else {
+                    format!("{p} ({})", i.non_key_attributes.join(", "))
+                }
             });
-        }
-    }
-    out
+            IndexDef {
+                name: i.name.clone(),
+                kind: kind.to_string(),
+                hash_key: i.hash_key.clone(),
+                range_key: i.range_key.clone(),
+                projection,
+            }
+        })
+        .collect()
 }
 
 /// TTL as text: `enabled on expiresAt`, `disabled`; `None` when it could not be read.
-fn ttl(props: &Value) -> Option<String> {
-    let t = props.get("ttl")?;
-    let status = text(&t["status"])?.to_lowercase();
-    Some(match text(&t["attribute"]) {
+fn ttl(props: &TableDescription) -> Option<String> {
+    let t = props.ttl.as_ref()?;
+    let status = t.status.to_lowercase();
+    Some(match &t.attribute {
         Some(a) if status != "disabled" => format!("{status} on {a}"),
         _ => status,
     })
 }
 
-/// Stream as text: the view type when on, `disabled` when off.
-fn stream(props: &Value) -> Option<String> {
-    match props.get("stream") {
-        None if props
-            .get("unavailable")
-            .is_some_and(|u| u.get("stream").is_some()) =>
-        {
-            None
-        }
+/// Stream as text: the view type when on, `disabled` when off; `None` when it could
+/// not be read.
+fn stream(props: &TableDescription) -> Option<String> {
+    match &props.stream {
+        None if props.unavailable.contains_key("stream") => None,
         None => Some("disabled".to_string()),
-        Some(s) if s["enabled"] == true => {
-            Some(text(&s["viewType"]).unwrap_or_else(|| "enabled".to_string()))
-        }
+        Some(s) if s.enabled => Some(s.view_type.clone().unwrap_or_else(|| "enabled".to_string())),
         Some(_) => Some("disabled".to_string()),
     }
 }
 
-/// The properties shown as they are: what DynamoDB told, minus what has its own field.
-fn other_properties(props: &Value) -> Value {
-    let mut out = serde_json::Map::new();
-    if let Value::Object(m) = props {
-        for (k, v) in m {
-            let own = [
-                "name",
-                "hashKey",
-                "rangeKey",
-                "attributeDefinitions",
-                "globalSecondaryIndexes",
-                "localSecondaryIndexes",
-                "billingMode",
-                "itemCount",
-                "sizeBytes",
-                "ttl",
-                "stream",
-            ];
-            if !own.contains(&k.as_str()) {
-                out.insert(k.clone(), v.clone());
-            }
+/// The properties shown as they are: what DynamoDB told, minus what has its own field
+/// in the snapshot. The catalog keeps them as free-form JSON (its own type), so the
+/// description is written out here, once, and the fields shown elsewhere left out.
+fn other_properties(props: &TableDescription) -> Value {
+    const OWN: [&str; 11] = [
+        "name",
+        "hashKey",
+        "rangeKey",
+        "attributeDefinitions",
+        "globalSecondaryIndexes",
+        "localSecondaryIndexes",
+        "billingMode",
+        "itemCount",
+        "sizeBytes",
+        "ttl",
+        "stream",
+    ];
+    match serde_json::to_value(props) {
+        Ok(Value::Object(mut m)) => {
+            m.retain(|k, _| !OWN.contains(&k.as_str()));
+            Value::Object(m)
         }
+        _ => Value::Object(serde_json::Map::new()),
     }
-    Value::Object(out)
+}
+
+/// A typed value as the catalog's free-form JSON.
+fn json(value: &impl serde::Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 impl Mapper {
-    /// Maps one record (as JSON); returns what is complete.
-    pub fn record(&mut self, rec: &Value) -> Vec<Item> {
-        let table = || text(&rec["table"]).map(|t| table_ref(&t));
-        match rec["kind"].as_str().unwrap_or_default() {
-            "tableListing" => vec![Item::Listing {
-                schema_fqn: text(&rec["schema"]).unwrap_or_default(),
-                tables: rec["tables"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(text)
-                    .collect(),
+    /// Maps one record; returns what is complete. A new record kind is one arm here.
+    pub fn record(&mut self, record: &Record) -> Vec<Item> {
+        match record {
+            Record::TableListing { schema, tables } => vec![Item::Listing {
+                schema_fqn: schema.clone(),
+                tables: tables.clone(),
             }],
-            "createTable" => {
-                let p = &rec["payload"];
-                let fqn = format!(
-                    "{}.{}",
-                    text(&p["databaseSchema"]).unwrap_or_default(),
-                    fqn::quote(p["name"].as_str().unwrap_or_default())
-                );
-                // The original columns stay beside ours: their displayName is the
-                // attribute name presence is keyed by.
+            Record::CreateTable { payload } => {
+                let fqn = format!("{}.{}", payload.database_schema, fqn::quote(&payload.name));
+                // The original columns are kept until the snapshot is built: their
+                // displayName is the attribute name presence is keyed by.
                 self.pending.entry(fqn.clone()).or_default().columns =
-                    Some((columns(&p["columns"]), p["columns"].clone()));
+                    Some(payload.columns.clone());
                 self.complete(&fqn)
             }
-            "dynamodbTable" => {
-                let Some(fqn) = text(&rec["table"]) else {
-                    return vec![];
-                };
-                self.pending.entry(fqn.clone()).or_default().facts = Some(rec.clone());
-                self.complete(&fqn)
+            Record::DynamodbTable {
+                table,
+                properties,
+                attributes,
+                owner,
+                ..
+            } => {
+                self.pending.entry(table.clone()).or_default().facts = Some(Facts {
+                    properties: (**properties).clone(),
+                    attributes: attributes.clone(),
+                    owner: owner.clone(),
+                });
+                self.complete(table)
             }
-            "createTableProfile" => table()
-                .map(|t| {
-                    vec![Item::Profile(TableProfile {
-                        table: t,
-                        table_profile: rec["payload"]["tableProfile"].clone(),
-                        columns: rec["payload"]["columnProfile"].clone(),
-                        details: rec["dynamodb"].clone(),
-                    })]
-                })
-                .unwrap_or_default(),
-            "columnTags" => table()
-                .map(|t| {
-                    let tags = rec["payload"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|c| {
-                            Some(PiiTag {
-                                column: column_path(&t, c["column"].as_str()?),
-                                tag: text(&c["tags"][0]["tagFQN"])?,
-                                recognizer: text(&c["recognizer"]).unwrap_or_default(),
-                                confidence: c["confidence"].as_f64().unwrap_or(0.0),
-                            })
+            Record::CreateTableProfile {
+                table,
+                payload,
+                dynamodb,
+            } => vec![Item::Profile(TableProfile {
+                table: table_ref(table),
+                table_profile: json(&payload.table_profile),
+                columns: json(&payload.column_profile),
+                details: json(dynamodb),
+            })],
+            Record::ColumnTags { table, payload } => {
+                let t = table_ref(table);
+                let tags = payload
+                    .iter()
+                    .filter_map(|c| {
+                        Some(PiiTag {
+                            column: column_path(&t, &c.column),
+                            tag: c.tags.first()?.get("tagFQN")?.as_str()?.to_string(),
+                            recognizer: c.recognizer.clone(),
+                            confidence: c.confidence,
                         })
-                        .collect();
-                    vec![Item::Tags(t, tags)]
-                })
-                .unwrap_or_default(),
-            "sampleData" => table()
-                .map(|t| {
-                    let p = &rec["payload"];
-                    vec![Item::Sample(
-                        t,
-                        Sample {
-                            columns: p["columns"]
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .map(|c| text(c).unwrap_or_else(|| c.to_string()))
-                                .collect(),
-                            rows: p["rows"]
-                                .as_array()
-                                .into_iter()
-                                .flatten()
-                                .map(|r| r.as_array().cloned().unwrap_or_default())
-                                .collect(),
-                        },
-                    )]
-                })
-                .unwrap_or_default(),
-            _ => vec![],
+                    })
+                    .collect();
+                vec![Item::Tags(t, tags)]
+            }
+            Record::SampleData { table, payload } => vec![Item::Sample(
+                table_ref(table),
+                Sample {
+                    columns: payload.columns.clone(),
+                    rows: payload.rows.clone(),
+                },
+            )],
+            // Nothing for the catalog: the OpenMetadata service request (the catalog
+            // names the service by the run), databases and schemas (in the FQNs), and a
+            // partial profile's state (only the state sink takes it).
+            Record::CreateDatabaseService { .. }
+            | Record::CreateDatabase { .. }
+            | Record::CreateDatabaseSchema { .. }
+            | Record::ProfileState(_)
+            // Lineage and usage have their own tables (`sinks/local/lineage.rs`).
+            | Record::TableLineage { .. }
+            | Record::TableUsage { .. } => vec![],
         }
     }
 
@@ -358,24 +343,35 @@ impl Mapper {
 }
 
 fn snapshot(fqn: &str, p: Pending) -> TableSnapshot {
-    let facts = p.facts.unwrap_or(Value::Null);
-    let props = &facts["properties"];
-    let (mut cols, originals) = p.columns.unwrap_or_default();
-    with_presence(&mut cols, &originals, &presence(&facts["attributes"]), &[]);
+    let originals = p.columns.unwrap_or_default();
+    let mut cols = columns(&originals);
+    let Some(facts) = p.facts else {
+        // Columns alone: no keys, indexes or properties are known.
+        return TableSnapshot {
+            table: table_ref(fqn),
+            keys: vec![],
+            indexes: vec![],
+            billing: None,
+            item_count: None,
+            size_bytes: None,
+            ttl: None,
+            stream: None,
+            properties: Value::Object(serde_json::Map::new()),
+            columns: cols,
+        };
+    };
+    let props = &facts.properties;
+    with_presence(&mut cols, &originals, &presence(&facts.attributes), &[]);
     TableSnapshot {
         table: table_ref(fqn),
         keys: keys(props),
         indexes: indexes(props),
-        billing: text(&props["billingMode"]),
-        item_count: props["itemCount"].as_i64(),
-        size_bytes: props["sizeBytes"].as_i64(),
+        billing: props.billing_mode.clone(),
+        item_count: props.item_count,
+        size_bytes: props.size_bytes,
         ttl: ttl(props),
-        stream: if props.is_object() {
-            stream(props)
-        } else {
-            None
-        },
-        properties: with_owner(other_properties(props), &facts["owner"]),
+        stream: stream(props),
+        properties: with_owner(other_properties(props), facts.owner.as_ref()),
         columns: cols,
     }
 }
@@ -383,9 +379,9 @@ fn snapshot(fqn: &str, p: Pending) -> TableSnapshot {
 /// The declared owner (`owner` of the `dynamodbTable` record) kept with the snapshot's
 /// properties as `declaredOwner` (`dynameta_catalog::DECLARED_OWNER`), so that it has
 /// history and `diff` names its changes.
-fn with_owner(mut properties: Value, owner: &Value) -> Value {
-    if let (Value::Object(m), Value::Object(_)) = (&mut properties, owner) {
-        m.insert(dynameta_catalog::DECLARED_OWNER.to_string(), owner.clone());
+fn with_owner(mut properties: Value, owner: Option<&OwnerCandidate>) -> Value {
+    if let (Value::Object(m), Some(owner)) = (&mut properties, owner) {
+        m.insert(dynameta_catalog::DECLARED_OWNER.to_string(), json(owner));
     }
     properties
 }
@@ -408,13 +404,23 @@ pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let rec: Value = serde_json::from_str(&line).map_err(|e| {
+        let value: Value = serde_json::from_str(&line).map_err(|e| {
             format!(
                 "{} line {}: not a JSON record ({e}); is this a dynameta file sink output?",
                 path.display(),
                 n + 1
             )
         })?;
+        let Some(rec) = record_of(value).map_err(|e| {
+            format!(
+                "{} line {}: not a record dynameta writes ({e}); is this a dynameta file sink output?",
+                path.display(),
+                n + 1
+            )
+        })?
+        else {
+            continue;
+        };
         for item in mapper.record(&rec) {
             if let Item::Snapshot(s) = &item {
                 close.offer(&s.table.name);
@@ -453,6 +459,28 @@ pub fn view_from_jsonl(path: &Path, table: &str) -> Result<TableView, String> {
     })
 }
 
+/// A line of a records file as its typed record; `None` for a kind this version does not
+/// know (a newer dynameta's, or a script's own), which `show` skips as it always has.
+fn record_of(value: Value) -> Result<Option<Record>, serde_json::Error> {
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    match serde_json::from_value::<Record>(value) {
+        Ok(record) => Ok(Some(record)),
+        // serde names an unknown tag "unknown variant `x`"; a known kind with broken
+        // fields is an error.
+        Err(e)
+            if kind
+                .as_deref()
+                .is_some_and(|k| e.to_string().starts_with(&format!("unknown variant `{k}`"))) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,7 +503,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_joins_create_table_and_dynamodb_table_in_either_order() {
-        let create = json!({"kind": "createTable", "payload": {"name": "t", "databaseSchema": "s.d.x",
+        let create = json!({"kind": "createTable", "payload": {"name": "t", "tableType": "Regular", "databaseSchema": "s.d.x",
             "columns": [{"name": "id", "dataType": "STRING", "dataTypeDisplay": "string"},
                         {"name": "a_b", "displayName": "a::b", "dataType": "STRUCT", "dataTypeDisplay": "map<c:bigint>",
                          "children": [{"name": "c", "dataType": "BIGINT", "dataTypeDisplay": "bigint"}]}]}});
@@ -487,6 +515,8 @@ mod tests {
             "attributes": [{"path": ["id"], "presence": 1.0, "types": {"S": 3}},
                            {"path": ["a::b"], "presence": 0.5, "types": {"M": 2}},
                            {"path": ["a::b", "c"], "presence": 1.0, "types": {"N": 2}}]});
+        let record = |v: &Value| serde_json::from_value::<Record>(v.clone()).unwrap();
+        let (create, facts) = (record(&create), record(&facts));
         for order in [[&create, &facts], [&facts, &create]] {
             let mut m = Mapper::default();
             assert!(m.record(order[0]).is_empty());
@@ -507,5 +537,37 @@ mod tests {
             assert_eq!(s.properties, json!({"tableClass": "STANDARD"}));
             assert!(m.flush().is_empty());
         }
+    }
+
+    /// `show --from` reads the typed records: a line of a kind dynameta writes whose
+    /// fields do not fit it is refused with its line (the JSON walk read such a line as
+    /// empty fields), and a kind this version does not know is skipped as before.
+    #[test]
+    fn show_from_refuses_a_broken_record_and_skips_unknown_kinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.jsonl");
+        let good = concat!(
+            r#"{"kind":"aKindOfLater","anything":1}"#,
+            "\n",
+            r#"{"kind":"createTable","payload":{"name":"t","tableType":"Regular","columns":[{"name":"id","dataType":"STRING"}],"databaseSchema":"s.d.x"}}"#,
+            "\n",
+            r#"{"kind":"dynamodbTable","table":"s.d.x.t","properties":{"hashKey":{"name":"id","attributeType":"S"}}}"#,
+            "\n"
+        );
+        std::fs::write(&path, good).unwrap();
+        let view = view_from_jsonl(&path, "t").unwrap();
+        assert_eq!(view.snapshot.keys[0].name, "id");
+        assert_eq!(view.snapshot.columns[0].display_type, "string");
+
+        let broken = format!(
+            "{good}{}\n",
+            r#"{"kind":"createTableProfile","table":"s.d.x.t","payload":{"tableProfile":{"timestamp":"yesterday"},"columnProfile":[]},"dynamodb":{}}"#
+        );
+        std::fs::write(&path, broken).unwrap();
+        let err = view_from_jsonl(&path, "t").unwrap_err();
+        assert!(
+            err.contains("out.jsonl line 4: not a record dynameta writes"),
+            "{err}"
+        );
     }
 }

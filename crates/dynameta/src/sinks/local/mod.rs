@@ -2,8 +2,8 @@
 //! file), written by `ingest`, `profile` and `classify`. `sink: {type: local, config:
 //! {path: dynameta.db}}`, and the sink a workflow gets when it names none.
 //!
-//! Records are mapped from their JSON Lines form ([`Mapper`]), so the same code reads a
-//! file sink's output (`dynameta show --from out.jsonl`). Each table is one transaction;
+//! Records are mapped field by field from the typed records ([`Mapper`]); a file sink's
+//! output read back (`dynameta show --from out.jsonl`) is the same typed records. Each table is one transaction;
 //! the run becomes the catalog's state only when it ends successfully (see the catalog
 //! crate): a failed or killed run is history, never state.
 
@@ -23,7 +23,7 @@ pub use mapper::{view_from_jsonl, Item, Mapper};
 
 use crate::config::{decode, ConfigError};
 use crate::sinks::{
-    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkError, SinkReport, SinkWriter,
+    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkContext, SinkError, SinkReport, SinkWriter,
 };
 
 /// The catalog file when `sink.config.path` is not given.
@@ -36,9 +36,6 @@ pub struct LocalSinkConfig {
     /// The catalog file (created when missing).
     #[serde(default = "default_path")]
     pub path: String,
-    /// The workflow file the run reads (never written over); not a key.
-    #[serde(skip)]
-    pub workflow_file: Option<PathBuf>,
 }
 
 fn default_path() -> String {
@@ -49,7 +46,6 @@ impl Default for LocalSinkConfig {
     fn default() -> Self {
         LocalSinkConfig {
             path: default_path(),
-            workflow_file: None,
         }
     }
 }
@@ -67,22 +63,16 @@ impl LocalSinkConfig {
         Ok(local)
     }
 
-    /// The same, knowing the workflow file the run reads: the catalog must not be it.
-    pub fn reading(mut self, workflow_file: &Path) -> Self {
-        self.workflow_file = Some(workflow_file.to_path_buf());
-        self
-    }
-
     /// The catalog path by the rules of every output (`dynameta_fs::output`): a regular
     /// file, a link to one or a new name in an existing directory, and not the workflow
-    /// file. SQLite writes the file; this is the check alone, the one function both the
-    /// build step and the health check run, so `test-connection` passes exactly the
-    /// paths `ingest` accepts.
-    fn check_path(&self) -> Result<(), dynameta_fs::output::OutputError> {
+    /// file the run reads (`context.workflow_file`). SQLite writes the file; this is the
+    /// check alone, the one function both the build step and the health check run, so
+    /// `test-connection` passes exactly the paths `ingest` accepts.
+    fn check_path(&self, context: SinkContext<'_>) -> Result<(), dynameta_fs::output::OutputError> {
         let path = Path::new(&self.path);
         let mut output =
             dynameta_fs::output::Output::new("sink.config.path", path).example(DEFAULT_PATH);
-        if let Some(wf) = &self.workflow_file {
+        if let Some(wf) = context.workflow_file {
             output = output.input("the workflow file", wf);
         }
         output.check().map(|_| ())
@@ -100,6 +90,7 @@ impl SinkConfig for LocalSinkConfig {
 
     fn build<'a>(
         &'a self,
+        context: SinkContext<'a>,
         opening: Opening<'a>,
     ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>> {
         Box::pin(async move {
@@ -110,7 +101,7 @@ impl SinkConfig for LocalSinkConfig {
                     command,
                 } => (command.name(), service_name.to_string()),
             };
-            self.check_path()?;
+            self.check_path(context)?;
             let path = PathBuf::from(&self.path);
             let mut catalog = Catalog::open(&path)?;
             let run = catalog.begin_run(command, &service, env!("CARGO_PKG_VERSION"))?;
@@ -128,13 +119,13 @@ impl SinkConfig for LocalSinkConfig {
         })
     }
 
-    fn health_check<'a>(&'a self, _service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>> {
+    fn health_check<'a>(&'a self, context: SinkContext<'a>) -> LocalBoxFuture<'a, Vec<HealthStep>> {
         Box::pin(async move {
             const STEP: &str = "Local catalog";
             let path = Path::new(&self.path);
             // The path by the rules `build` applies; then an existing catalog is opened
             // (and so checked); a new one is not created.
-            let step = if let Err(e) = self.check_path() {
+            let step = if let Err(e) = self.check_path(context) {
                 HealthStep::failed(STEP, e.to_string())
             } else if path.exists() {
                 match Catalog::open_existing(path) {
@@ -246,8 +237,7 @@ impl SinkWriter for LocalWriter {
             let stored = match lineage::store(&mut self.catalog, self.run, record) {
                 Some(stored) => stored,
                 None => {
-                    let value = serde_json::to_value(record).unwrap_or(Value::Null);
-                    let items = self.mapper.record(&value);
+                    let items = self.mapper.record(record);
                     self.store(items)
                 }
             };

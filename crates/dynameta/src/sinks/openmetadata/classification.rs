@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::{RestError, RestSink, TableFailure, JSON};
-use crate::openmetadata::fqn;
+use crate::openmetadata::{fqn, TableData};
 use crate::processors::classifier::{ColumnTag, PII_CLASSIFICATION};
 
 const JSON_PATCH: &str = "application/json-patch+json";
@@ -354,7 +354,7 @@ impl RestSink {
     }
 
     /// Stores sample rows (`TableData`); columns OpenMetadata does not have are left out.
-    pub async fn put_sample_data(&mut self, table_fqn: &str, data: &Value) {
+    pub async fn put_sample_data(&mut self, table_fqn: &str, data: &TableData) {
         let name = fqn::split(table_fqn).pop().unwrap_or_default();
         let Some(table) = self.table_by_name(table_fqn, "columns").await else {
             return;
@@ -365,28 +365,25 @@ impl RestSink {
             .flatten()
             .filter_map(|c| c.get("name").and_then(Value::as_str))
             .collect();
-        let columns: Vec<&Value> = data["columns"].as_array().into_iter().flatten().collect();
-        let keep: Vec<bool> = columns
+        let keep: Vec<bool> = data
+            .columns
             .iter()
-            .map(|c| c.as_str().is_some_and(|n| known.contains(&n)))
+            .map(|c| known.contains(&c.as_str()))
             .collect();
-        let pick = |values: &Value| -> Value {
-            Value::Array(
-                values
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .zip(&keep)
-                    .filter(|(_, k)| **k)
-                    .map(|(v, _)| v.clone())
-                    .collect(),
-            )
-        };
-        let dropped: Vec<&str> = columns
+        fn pick<T: Clone>(values: &[T], keep: &[bool]) -> Vec<T> {
+            values
+                .iter()
+                .zip(keep)
+                .filter(|(_, k)| **k)
+                .map(|(v, _)| v.clone())
+                .collect()
+        }
+        let dropped: Vec<&str> = data
+            .columns
             .iter()
             .zip(&keep)
             .filter(|(_, k)| !**k)
-            .map(|(c, _)| c.as_str().unwrap_or_default())
+            .map(|(c, _)| c.as_str())
             .collect();
         if !dropped.is_empty() {
             self.warnings.push(format!(
@@ -394,13 +391,11 @@ impl RestSink {
                 dropped.join(", ")
             ));
         }
-        let rows: Vec<Value> = data["rows"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(pick)
-            .collect();
-        let body = json!({"columns": pick(&data["columns"]), "rows": rows});
+        let body = TableData {
+            columns: pick(&data.columns, &keep),
+            rows: data.rows.iter().map(|r| pick(r, &keep)).collect(),
+        };
+        let body = serde_json::to_value(&body).unwrap_or(Value::Null);
         let id = table["id"].as_str().unwrap_or_default();
         match self
             .client

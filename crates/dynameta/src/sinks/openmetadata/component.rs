@@ -8,7 +8,8 @@ use futures_util::future::LocalBoxFuture;
 
 use super::{RestSink, RestSinkConfig};
 use crate::sinks::{
-    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkError, SinkReport, SinkWriter, TableTags,
+    HealthStep, Opening, Record, RunEnd, SinkConfig, SinkContext, SinkError, SinkReport,
+    SinkWriter, TableTags,
 };
 
 impl SinkConfig for RestSinkConfig {
@@ -16,12 +17,9 @@ impl SinkConfig for RestSinkConfig {
         "metadata-rest"
     }
 
-    fn publishes_to_openmetadata(&self) -> bool {
-        true
-    }
-
     fn build<'a>(
         &'a self,
+        _context: SinkContext<'a>,
         opening: Opening<'a>,
     ) -> LocalBoxFuture<'a, Result<Box<dyn SinkWriter>, SinkError>> {
         Box::pin(async move {
@@ -49,7 +47,7 @@ impl SinkConfig for RestSinkConfig {
         })
     }
 
-    fn health_check<'a>(&'a self, service_name: &'a str) -> LocalBoxFuture<'a, Vec<HealthStep>> {
+    fn health_check<'a>(&'a self, context: SinkContext<'a>) -> LocalBoxFuture<'a, Vec<HealthStep>> {
         Box::pin(async move {
             const SERVER: &str = "OpenMetadata server";
             const TOKEN: &str = "OpenMetadata token";
@@ -77,6 +75,7 @@ impl SinkConfig for RestSinkConfig {
             )
             .took(t);
             let t = std::time::Instant::now();
+            let service_name = context.service_name;
             let token = match sink.service_exists(service_name).await {
                 Ok(true) => {
                     HealthStep::passed(TOKEN, format!("accepted; service `{service_name}` exists"))
@@ -119,7 +118,6 @@ impl SinkWriter for RestWriter {
                 Record::DynamodbTable {
                     table, properties, ..
                 } => rest.note_owner(table, properties),
-                Record::DynamodbTableRead { .. } => {}
                 // Only the state sink of a partial profile takes part states.
                 Record::ProfileState(_) => {}
                 Record::CreateTableProfile { table, payload, .. } => {

@@ -25,6 +25,7 @@ use super::TableFailure;
 
 use crate::openmetadata::{
     fqn, CreateDatabase, CreateDatabaseSchema, CreateDatabaseService, CreateTable,
+    CreateTableProfile,
 };
 
 const JSON: &str = "application/json";
@@ -238,7 +239,7 @@ impl RestSink {
     /// Publishes a table profile: finds the table by FQN (a table not ingested yet is a
     /// failure, not a crash), keeps column profiles of columns the table has, and PUTs
     /// the `CreateTableProfileRequest`.
-    pub async fn put_profile(&mut self, table_fqn: &str, payload: &Value) {
+    pub async fn put_profile(&mut self, table_fqn: &str, payload: &CreateTableProfile) {
         let name = fqn::split(table_fqn).pop().unwrap_or_default();
         let Some(table) = self.table_by_name(table_fqn, "columns").await else {
             return;
@@ -256,22 +257,20 @@ impl RestSink {
         // profile stays in dynameta's own record and is reported.
         let mut body = payload.clone();
         let mut dropped = Vec::new();
-        if let Some(columns) = body.get_mut("columnProfile").and_then(Value::as_array_mut) {
-            columns.retain(|c| {
-                let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
-                let keep = known.contains(name);
-                if !keep {
-                    dropped.push(name.to_string());
-                }
-                keep
-            });
-        }
+        body.column_profile.retain(|c| {
+            let keep = known.contains(c.name.as_str());
+            if !keep {
+                dropped.push(c.name.clone());
+            }
+            keep
+        });
         if !dropped.is_empty() {
             self.warnings.push(format!(
                 "{table_fqn}: profile left out for {}, not a column of the table in OpenMetadata (run `dynameta ingest` to add it)",
                 dropped.join(", ")
             ));
         }
+        let body = serde_json::to_value(&body).unwrap_or(Value::Null);
         match self
             .client
             .send(

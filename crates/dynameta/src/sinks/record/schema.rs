@@ -5,19 +5,16 @@
 //!
 //! Where a payload is an OpenMetadata request, the schema references OpenMetadata
 //! 2.0.7's own schema (copied unmodified next to it, in `openmetadata/`); the rest is
-//! dynameta's own structure, described from its types. The `dynamodb` part of a
-//! profile is built with `json!` (processors/profiler/request.rs), so it is mirrored
-//! by `ProfileStatistics` here; the integration test `record_schema` validates real
-//! profiles against it, strictly (`additionalProperties: false`), so a field added
-//! there without being added here fails.
+//! dynameta's own structure, described from its types — the `dynamodb` part of a
+//! profile too (`processors::profiler::ProfileDetails`, the type the profiler builds).
+//! The integration test `record_schema` validates real outputs against it, strictly
+//! (`additionalProperties: false`).
 
 use std::path::{Path, PathBuf};
 
-use schemars::JsonSchema;
 use serde_json::{json, Value};
 
 use super::Record;
-use crate::processors::profiler::{ColumnSummary, Sampling};
 
 /// The schema's identifier. Its last segment is the format's major version: bump it
 /// (and the file name in docs) when a field or kind is removed, renamed or changes
@@ -35,77 +32,11 @@ const OPENMETADATA: &[&str] = &[
     "tagLabel.json",
 ];
 
-/// `dynamodb` of a `createTableProfile` record: how the profile was read, and every
-/// attribute path's exact statistics.
-#[derive(JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // only its schema is used
-struct ProfileStatistics {
-    /// Whether the profile's `rowCount` was counted (full scan) rather than estimated.
-    row_count_exact: bool,
-    /// DescribeTable's approximate item count (refreshed by DynamoDB about every six hours).
-    item_count_reported: Option<i64>,
-    /// How the profiled items were chosen.
-    sampling: Sampling,
-    /// Items read.
-    items_read: u64,
-    /// Scan requests made (0 when read from an export).
-    requests: u64,
-    /// Scan segments (or export data files).
-    segments: Segments,
-    /// Read capacity units consumed, as DynamoDB reported.
-    consumed_read_units: f64,
-    /// Read units per second the scan was held to, if any.
-    read_budget: Option<f64>,
-    /// Wall time of the read, in seconds.
-    seconds: f64,
-    /// Every attribute path (nested map fields too), by path.
-    columns: Vec<ColumnSummary>,
-    /// When read from a DynamoDB export to S3: which, and what was read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    export: Option<ExportRead>,
-}
-
-/// Segments of a profile's read.
-#[derive(JsonSchema)]
-#[allow(dead_code)] // only its schema is used
-struct Segments {
-    /// Segments the table was cut into (export: data files).
-    total: u32,
-    /// Segments planned for this read.
-    planned: u64,
-    /// Segments read to their end.
-    completed: u32,
-}
-
-/// What a profile read from a DynamoDB export to S3 (mirrors `workflow::profile::ExportRead`,
-/// which this layer may not use).
-#[derive(JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // only its schema is used
-struct ExportRead {
-    /// The export, as configured (ARN or folder).
-    export: String,
-    /// The point in time it is of.
-    export_time: Option<String>,
-    /// Items in the export (its manifest's count: exact as of `exportTime`).
-    items_in_export: u64,
-    /// Data files in the export.
-    files: u64,
-    /// Data files read.
-    files_read: u64,
-    /// Bytes downloaded (gzip'd).
-    gzip_bytes: u64,
-    /// Bytes of DynamoDB JSON after decompression.
-    json_bytes: u64,
-}
-
 /// The schema of one line of a file sink's output.
 pub fn record_schema() -> Value {
-    let mut generator = schemars::generate::SchemaSettings::draft2020_12()
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
         .for_serialize()
         .into_generator();
-    let statistics = generator.subschema_for::<ProfileStatistics>().to_value();
     let mut root = generator.into_root_schema_for::<Record>().to_value();
     // dynameta's own objects are closed: an unknown field is a change of format.
     close_objects(&mut root);
@@ -137,12 +68,6 @@ pub fn record_schema() -> Value {
             let mut reference = reference;
             reference["description"] = description;
             properties.insert("payload".into(), reference);
-        }
-        if kind == "createTableProfile" {
-            let description = properties["dynamodb"]["description"].clone();
-            let mut reference = statistics.clone();
-            reference["description"] = description;
-            properties.insert("dynamodb".into(), reference);
         }
     }
     let tags = root
