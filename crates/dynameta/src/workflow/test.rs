@@ -134,6 +134,10 @@ pub struct TableReport {
     /// `--part`: cases evaluated over this part's share, concluded by `test merge`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub pending: usize,
+    /// Read from this DynamoDB export to S3 (`connectionArguments.exports`) instead
+    /// of a scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -210,6 +214,11 @@ impl TestSummary {
                 table.items,
                 table.consumed_read_units
             ));
+            if let Some(export) = &table.export {
+                out.push_str(&format!(
+                    "  read from the export {export} (no read capacity used)\n"
+                ));
+            }
             if let Some(e) = &table.error {
                 out.push_str(&format!("  NOT RUN: {e}\n"));
             }
@@ -374,30 +383,55 @@ pub async fn run(
         (None, _) => local::Destination::open(section, workflow)?,
     };
     if let Mode::Merge(files) = mode {
-        // The states hold every case as it was prepared: nothing is read again.
-        let tables = parts::read_and_combine(files, workflow)
+        // The states hold every case as it was prepared: nothing is read again. Every
+        // file's header is checked first; then the tables are merged and concluded one
+        // at a time, through all the files at once (memory: one table's state).
+        let mut merge = parts::open(files, &workflow.service_name, DqLimits::default())
             .inspect_err(|e| destination.fail_ref(&e.to_string()))?;
         summary.destination = destination.describe(server.is_some(), &section.kind);
-        for (table_fqn, combined) in tables {
+        while let Some((table_fqn, combined)) = merge.next_table() {
             let mut report = TableReport {
                 table: table_fqn,
                 cases: Vec::new(),
-                items: combined.items,
-                consumed_read_units: combined.consumed_read_units,
-                error: combined.error.clone(),
+                items: 0,
+                consumed_read_units: 0.0,
+                error: None,
                 pending: 0,
+                export: None,
             };
-            if report.error.is_none() {
-                if let Err(e) = conclude(
-                    server.as_ref(),
-                    &combined.prepared,
-                    combined.state,
-                    &mut report,
-                    &mut summary,
-                )
-                .await
-                {
-                    report.error = Some(e);
+            match combined {
+                Err(e) => report.error = Some(e),
+                Ok(combined) => {
+                    report.items = combined.items;
+                    report.consumed_read_units = combined.consumed_read_units;
+                    report.error = combined.error.clone();
+                    let concluded = match (&report.error, &combined.aborted) {
+                        (Some(_), _) => Ok(()),
+                        (None, Some(reason)) => {
+                            summary.warnings.push(format!("{}: {reason}", report.table));
+                            abort_all(
+                                server.as_ref(),
+                                &combined.prepared,
+                                reason,
+                                &mut report,
+                                &mut summary,
+                            )
+                            .await
+                        }
+                        (None, None) => {
+                            conclude(
+                                server.as_ref(),
+                                &combined.prepared,
+                                combined.state,
+                                &mut report,
+                                &mut summary,
+                            )
+                            .await
+                        }
+                    };
+                    if let Err(e) = concluded {
+                        report.error = Some(e);
+                    }
                 }
             }
             destination.table(&report)?;
@@ -447,6 +481,13 @@ pub async fn run(
         }
         _ => Part::WHOLE,
     };
+    destination.part_begin(tables.iter().map(|t| scope.table_fqn(t)).collect());
+    let timeout = std::time::Duration::from_secs(
+        workflow
+            .options
+            .test_timeout_seconds
+            .unwrap_or(crate::config::DEFAULT_PROFILE_TIMEOUT_SECONDS),
+    );
     for table in tables {
         let table_fqn = scope.table_fqn(&table);
         let mut report = TableReport {
@@ -456,6 +497,7 @@ pub async fn run(
             consumed_read_units: 0.0,
             error: None,
             pending: 0,
+            export: None,
         };
         let known = destination.columns(&table_fqn);
         let result: Result<(), String> = async {
@@ -468,13 +510,47 @@ pub async fn run(
                 &mut summary,
             )
             .await?;
-            let (state, stats) = if prepared.cases.is_empty() {
-                (None, ScanStats::default())
+            let read = if prepared.cases.is_empty() {
+                Ok(Ok((None, ScanStats::default(), None)))
             } else {
-                read(workflow, &connection, &table, &prepared, part).await?
+                // The per-table time limit covers the read (items are evaluated as they
+                // are read), as `profile`'s `timeoutSeconds` does; a table out of time
+                // has its cases Aborted with the reason, never concluded from what was
+                // read so far.
+                tokio::time::timeout(
+                    timeout,
+                    read(workflow, &connection, &table, &prepared, part),
+                )
+                .await
+                .map_err(|_| timed_out(timeout))
+            };
+            let (state, stats, export) = match read {
+                Ok(read) => read?,
+                Err(reason) => {
+                    summary.warnings.push(format!("{table_fqn}: {reason}"));
+                    return match mode {
+                        Mode::Part(..) => {
+                            report.pending = prepared.cases.len();
+                            report.cases.extend(prepared.untestable.iter().cloned());
+                            destination.part_aborted(&table_fqn, &prepared, &reason);
+                            Ok(())
+                        }
+                        _ => {
+                            abort_all(
+                                server.as_ref(),
+                                &prepared,
+                                &reason,
+                                &mut report,
+                                &mut summary,
+                            )
+                            .await
+                        }
+                    };
+                }
             };
             report.items = stats.items;
             report.consumed_read_units = stats.consumed_read_units;
+            report.export = export;
             match mode {
                 Mode::Part(..) => {
                     report.pending = prepared.cases.len();
@@ -803,13 +879,24 @@ async fn read(
     table: &str,
     prepared: &Prepared,
     part: Part,
-) -> Result<(Option<DqState>, ScanStats), String> {
+) -> Result<(Option<DqState>, ScanStats, Option<String>), String> {
     let capabilities = Capabilities::default();
     let description = super::describe_for_scan(connection, table, &capabilities, Command::Test)
         .await
         .map_err(|e| e.to_string())?;
     let options = &workflow.options;
     let plan = Arc::new(plan_of(prepared));
+    let new_state: source::NewState<Fold> = {
+        let plan = plan.clone();
+        let limits = DqLimits::default();
+        Arc::new(move || Fold {
+            state: plan.state(&limits),
+            error: None,
+        })
+    };
+    if let Some(export) = options.exports.get(table) {
+        return read_export(workflow, connection, table, export, new_state, part).await;
+    }
     let whole = crate::processors::profiler::plan::plan(
         crate::processors::profiler::Sample::Full,
         description.item_count,
@@ -820,7 +907,7 @@ async fn read(
     let scan_plan = part.of(&whole);
     if scan_plan.segments.is_empty() {
         // More parts than segments: this part reads nothing.
-        return Ok((None, ScanStats::default()));
+        return Ok((None, ScanStats::default(), None));
     }
     let budget = source::read_budget(
         options.max_read_capacity_percent,
@@ -828,14 +915,6 @@ async fn read(
         &description,
     )
     .map(|rate| Arc::new(source::TokenBucket::new(rate)));
-    let new_state: source::NewState<Fold> = {
-        let plan = plan.clone();
-        let limits = DqLimits::default();
-        Arc::new(move || Fold {
-            state: plan.state(&limits),
-            error: None,
-        })
-    };
     let (folds, stats) = source::scan_with(
         &connection.dynamodb,
         table,
@@ -849,16 +928,78 @@ async fn read(
     .await
     .map_err(|e| e.for_command(Command::Test).to_string())?;
     let mut merged: Option<DqState> = None;
+    merge_folds(&mut merged, folds)?;
+    Ok((merged, stats, None))
+}
+
+/// Adds the fold states of a read to `merged`; the first engine error stops it.
+fn merge_folds(merged: &mut Option<DqState>, folds: Vec<Fold>) -> Result<(), String> {
     for fold in folds {
         if let Some(e) = fold.error {
             return Err(format!("the data-quality engine stopped: {e}"));
         }
-        match &mut merged {
-            None => merged = Some(fold.state),
+        match merged {
+            None => *merged = Some(fold.state),
             Some(m) => m.merge(fold.state).map_err(|e| e.to_string())?,
         }
     }
-    Ok((merged, stats))
+    Ok(())
+}
+
+/// Reads part `part` of table `table` from its DynamoDB export to S3 (as `dynameta
+/// profile` does: `connectionArguments.exports`, every data file for a full read,
+/// dealt to parts as the profiler deals them), through the export reader's fold seam:
+/// no read capacity is used. Files are read `exportWorkers` at a time and their states
+/// merged after each group, so at most that many states (each within the engine's
+/// memory budget) exist at once, however many files the export has.
+async fn read_export(
+    workflow: &Workflow,
+    connection: &Connection,
+    table: &str,
+    configured: &crate::config::Export,
+    new_state: source::NewState<Fold>,
+    part: Part,
+) -> Result<(Option<DqState>, ScanStats, Option<String>), String> {
+    let started = std::time::Instant::now();
+    let options = &workflow.options;
+    let text = configured.text();
+    let reference = configured
+        .reference()
+        .map_err(|e| format!("connectionArguments.exports.{table}: {e}"))?;
+    let export = source::export::open(connection, table, reference, text)
+        .await
+        .map_err(|e| e.to_string())?;
+    let whole = source::ScanPlan {
+        total_segments: export.files.len() as u32,
+        segments: crate::processors::profiler::plan::choose_files(
+            crate::processors::profiler::Sample::Full,
+            &export.files,
+            options.sample_seed,
+        ),
+        row_limit: None,
+        workers: options.export_workers.max(1) as usize,
+    };
+    let plan = part.of(&whole);
+    let mut merged: Option<DqState> = None;
+    let mut stats = ScanStats::default();
+    for group in plan.segments.chunks(plan.workers.max(1)) {
+        let (folds, read) = source::export::read_with(
+            connection,
+            &export,
+            group,
+            plan.workers,
+            new_state.clone(),
+            observe,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        stats.items += read.items;
+        stats.requests += read.files;
+        stats.segments_completed += read.files as u32;
+        merge_folds(&mut merged, folds)?;
+    }
+    stats.elapsed = started.elapsed();
+    Ok((merged, stats, Some(text.to_string())))
 }
 
 /// The engine's plan of the prepared cases.
@@ -885,6 +1026,46 @@ async fn conclude(
     let plan = plan_of(prepared);
     let state = state.unwrap_or_else(|| plan.state(&DqLimits::default()));
     let outcomes = state.finish(&plan).map_err(|e| e.to_string())?;
+    report_outcomes(server, prepared, outcomes, report, summary).await
+}
+
+/// Why a table's cases were aborted when it ran out of time.
+fn timed_out(limit: std::time::Duration) -> String {
+    format!(
+        "the table took longer than the per-table time limit of {}s (connectionArguments.testTimeoutSeconds) to read: its cases were aborted, none was concluded from a partial read; raise the limit, or test from an export (connectionArguments.exports) or in parts (--part I/N)",
+        limit.as_secs()
+    )
+}
+
+/// Every prepared case of a table Aborted with `reason` (the table ran out of time):
+/// posted and reported as any aborted case.
+async fn abort_all(
+    server: Option<&DqClient>,
+    prepared: &Prepared,
+    reason: &str,
+    report: &mut TableReport,
+    summary: &mut TestSummary,
+) -> Result<(), String> {
+    report.cases.extend(prepared.untestable.iter().cloned());
+    let outcomes = prepared
+        .cases
+        .iter()
+        .map(|p| CaseOutcome {
+            name: p.name.clone(),
+            ..CaseOutcome::aborted(reason)
+        })
+        .collect();
+    report_outcomes(server, prepared, outcomes, report, summary).await
+}
+
+/// Posts each case's outcome to the server when there is one, and reports it.
+async fn report_outcomes(
+    server: Option<&DqClient>,
+    prepared: &Prepared,
+    outcomes: Vec<CaseOutcome>,
+    report: &mut TableReport,
+    summary: &mut TestSummary,
+) -> Result<(), String> {
     let planned = &prepared.cases;
     let timestamp = now_ms();
     for (p, outcome) in planned.iter().zip(outcomes) {

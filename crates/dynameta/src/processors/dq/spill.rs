@@ -131,6 +131,11 @@ impl<K: SpillKey> SpillCounter<K> {
         self.config = config;
     }
 
+    /// Where and how much this counter spills.
+    pub fn config(&self) -> &SpillConfig {
+        &self.config
+    }
+
     /// Runs written so far (0 while everything fits in memory).
     pub fn spilled_runs(&self) -> usize {
         self.runs.len()
@@ -139,7 +144,9 @@ impl<K: SpillKey> SpillCounter<K> {
     /// Adds `count` occurrences of `key`.
     pub fn add(&mut self, key: K, count: u64) -> Result<(), SpillError> {
         if let Some(c) = self.mem.get_mut(&key) {
-            *c += count;
+            // Saturating: counts come from state files too (a damaged one must not
+            // panic); a real table has at most 2^64 - 1 items.
+            *c = c.saturating_add(count);
             return Ok(());
         }
         self.mem_bytes += key.heap_bytes() + ENTRY_OVERHEAD;
@@ -348,7 +355,7 @@ impl<'a, K: SpillKey> Merger<'a, K> {
                 break;
             }
             if let Some(Reverse((_, j, c))) = self.heap.pop() {
-                count += c;
+                count = count.saturating_add(c);
                 self.refill(j)?;
             }
         }
