@@ -97,10 +97,16 @@ struct Run {
     _dir: Arc<tempfile::TempDir>,
 }
 
+/// The in-memory map's hasher: the profiler's fast hasher (its maps of top values are
+/// keyed by table values too) instead of SipHash, which `perf` showed hashing every
+/// value of `dynameta test` on 200k distinct values (BENCHMARKS.md, data quality). A
+/// collision-heavy table only slows a map that the budget caps anyway.
+type FastHash = std::hash::BuildHasherDefault<crate::processors::hash::StrHasher>;
+
 /// Value → occurrences, exact, in bounded memory (see the module documentation).
 #[derive(Debug)]
 pub struct SpillCounter<K: SpillKey> {
-    mem: HashMap<K, u64>,
+    mem: HashMap<K, u64, FastHash>,
     mem_bytes: usize,
     runs: Vec<Run>,
     dir: Option<Arc<tempfile::TempDir>>,
@@ -118,7 +124,7 @@ pub struct SpillError {
 impl<K: SpillKey> SpillCounter<K> {
     pub fn new(config: SpillConfig) -> Self {
         SpillCounter {
-            mem: HashMap::new(),
+            mem: HashMap::default(),
             mem_bytes: 0,
             runs: Vec::new(),
             dir: None,
