@@ -376,6 +376,20 @@ pub async fn run(
         }
         _ => &settings.workflow,
     };
+    // `test merge`: the sink's file is never one of the state files it merges (checked
+    // before anything is opened or read, by the rules of every output, as `profile
+    // merge` does).
+    if let (Mode::Merge(files), None) = (mode, &server) {
+        if let Some((key, out)) = settings.sink.as_deref().and_then(|s| s.output_file()) {
+            let mut output = dynameta_fs::output::Output::new(key, out);
+            for path in files {
+                output = output.input("a state file being merged", path);
+            }
+            output
+                .check()
+                .map_err(|e| TestError::Output(crate::sinks::SinkError::from(e)))?;
+        }
+    }
     // Opened before any table is read: a bad output path stops the run here.
     let mut destination = match (&server, mode) {
         (_, Mode::Part(part, path)) => local::Destination::part(path, part, workflow)?,

@@ -181,6 +181,26 @@ fn cases_read_from_an_export_give_what_a_scan_of_the_same_items_gives() {
     let merged = dynameta(&args, &[]);
     assert_eq!(merged.code, scan.code, "{}", merged.output());
     assert_eq!(results(&parted_out), expected);
+
+    // The sink's file is never one of the state files being merged: exit 2 before
+    // anything is read, the state file untouched.
+    let state = dir.path().join("part-1.jsonl");
+    let before = std::fs::read(&state).unwrap();
+    let over = write(
+        dir.path(),
+        "over.yaml",
+        &yaml(&key, &endpoint, &arguments, &state),
+    );
+    let mut refused: Vec<&str> = args.clone();
+    refused[3] = over.to_str().unwrap();
+    let run = dynameta(&refused, &[]);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("a state file being merged"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(&state).unwrap(), before);
 }
 
 #[test]
