@@ -308,7 +308,9 @@ impl PartReader {
                 })
             }
             Some(c) => {
-                if c.prepared != table.prepared {
+                // A part that could not test the table kept no cases: its error is the
+                // table's, not a difference of cases.
+                if c.error.is_none() && table.error.is_none() && c.prepared != table.prepared {
                     return Err(format!("ran other test cases on {name} than the other parts (a case was added or changed between the parts): run all the parts again"));
                 }
                 c.items = c.items.saturating_add(table.items);
@@ -761,6 +763,41 @@ mod tests {
             Err(e) => assert!(e.to_string().contains("service `svc`"), "{e}"),
             Ok(_) => panic!("another service's part is refused"),
         }
+    }
+
+    #[test]
+    fn a_part_that_could_not_test_a_table_gives_its_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = file_of(1, 2, Some(state_of(0..10)));
+        let mut failed = Vec::new();
+        let header = Header {
+            format: FORMAT.into(),
+            version: VERSION,
+            service: SERVICE.into(),
+            part: Part { index: 2, count: 2 },
+            tables: vec!["svc.default.default.t".into()],
+        };
+        write_header(&mut failed, &header).unwrap();
+        write_table(
+            &mut failed,
+            TablePart {
+                table: "svc.default.default.t".into(),
+                prepared: Prepared::default(),
+                items: 0,
+                consumed_read_units: 0.0,
+                state: None,
+                error: Some("Scan on t failed: AccessDenied".into()),
+                aborted: None,
+            },
+        )
+        .unwrap();
+        let files = [save(dir.path(), "a", &good), save(dir.path(), "b", &failed)];
+        let mut m = open(&files, SERVICE, DqLimits::default()).unwrap();
+        let (_, c) = m.next_table().unwrap();
+        assert_eq!(
+            c.unwrap().error.as_deref(),
+            Some("Scan on t failed: AccessDenied")
+        );
     }
 
     #[cfg(unix)]
