@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
 use crate::aws::{self, Connection};
 use crate::config::{Command, TestSuite, Workflow, YamlTestCase};
+use crate::processors::dq::plan as dq_plan;
 use crate::processors::dq::{CaseOutcome, CaseSpec, CaseStatus, DqLimits, DqPlan, DqState};
 use crate::processors::mapping::Scope;
 use crate::processors::profiler::Part;
@@ -656,85 +657,13 @@ async fn check_definitions(
             }
         }
         if let Some(d) = definitions.get(name) {
-            check_case(case, d)?;
+            dq_plan::check_case(case, d).map_err(|problem| TestError::Case {
+                case: case.name.clone(),
+                problem,
+            })?;
         }
     }
     Ok(definitions)
-}
-
-/// `TestCaseRepository.validateTestParameters` and the entity type, checked here so
-/// that the error names the case and says how to fix it.
-fn check_case(case: &YamlTestCase, d: &Definition) -> Result<(), TestError> {
-    let err = |problem: String| TestError::Case {
-        case: case.name.clone(),
-        problem,
-    };
-    let declared: Vec<&str> = d.parameters.iter().map(|(n, _)| n.as_str()).collect();
-    let given: Vec<&str> = case
-        .parameter_values
-        .iter()
-        .flatten()
-        .map(|p| p.name.as_str())
-        .collect();
-    for g in &given {
-        if !declared.contains(g) {
-            return Err(err(format!(
-                "parameter `{g}` is not defined by test definition `{}`; its parameters are: {}.",
-                d.name,
-                if declared.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    declared.join(", ")
-                }
-            )));
-        }
-    }
-    for (name, required) in &d.parameters {
-        if *required && !given.contains(&name.as_str()) {
-            return Err(err(format!(
-                "required parameter `{name}` of test definition `{}` is missing; add `{{name: {name}, value: ...}}` to parameterValues.",
-                d.name
-            )));
-        }
-    }
-    match (d.entity_type.as_str(), &case.column_name) {
-        ("COLUMN", None) => Err(err(format!(
-            "test definition `{}` tests a column: add `columnName`.",
-            d.name
-        ))),
-        ("TABLE", Some(c)) => Err(err(format!(
-            "test definition `{}` tests a whole table, but the case names column `{c}`: remove `columnName`.",
-            d.name
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// The column of test case `case` from its entity link, `None` for a table test.
-fn column_of_link(link: &str, table_fqn: &str) -> Option<String> {
-    let rest = link
-        .strip_prefix(&format!("<#E::table::{table_fqn}"))?
-        .strip_suffix('>')?;
-    rest.strip_prefix("::columns::").map(str::to_string)
-}
-
-/// Why a column cannot be tested in OpenMetadata, or `None`: its name is forbidden in
-/// entity links, or it is a nested attribute (`a.b` where `a` is a column), not a
-/// top-level column.
-fn untestable(column: &str, columns: &[String]) -> Option<String> {
-    if let Some(why) = om_dq::untestable_column_name(column) {
-        return Some(format!(
-            "column `{column}` is not testable in OpenMetadata: {why}; it was not sent"
-        ));
-    }
-    if !columns.is_empty() && !columns.iter().any(|c| c == column) {
-        if let Some((top, _)) = column.split_once('.') {
-            if columns.iter().any(|c| c == top) {
-                return Some(format!("column `{column}` is a nested attribute of `{top}`: OpenMetadata tests top-level columns only; it was not sent"));
-            }
-        }
-    }
-    None
 }
 
 /// The cases of table `table_fqn`: with a server, the YAML's created or updated there
@@ -779,7 +708,7 @@ async fn prepare(
             let mut cases = existing.clone();
             for case in suite.cases.iter().filter(|c| selected(&c.name)) {
                 if let Some(col) = &case.column_name {
-                    if let Some(why) = untestable(col, &columns) {
+                    if let Some(why) = dq_plan::untestable(col, &columns) {
                         set_aside.push(not_testable(case, why));
                         continue;
                     }
@@ -840,7 +769,7 @@ async fn prepare(
                 planned.push(Planned {
                     name: name.clone(),
                     definition,
-                    column: column_of_link(&text("entityLink"), table_fqn),
+                    column: dq_plan::column_of_link(&text("entityLink"), table_fqn),
                     parameters,
                     compute_passed_failed_row_count: c
                         .get("computePassedFailedRowCount")
@@ -861,7 +790,7 @@ async fn prepare(
                 if let Some(why) = case
                     .column_name
                     .as_deref()
-                    .and_then(|col| untestable(col, &columns))
+                    .and_then(|col| dq_plan::untestable(col, &columns))
                 {
                     set_aside.push(not_testable(case, why));
                     continue;
@@ -1251,15 +1180,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_from_entity_links() {
-        assert_eq!(column_of_link("<#E::table::s.d.c.t>", "s.d.c.t"), None);
-        assert_eq!(
-            column_of_link("<#E::table::s.d.c.t::columns::id>", "s.d.c.t"),
-            Some("id".into())
-        );
-    }
-
-    #[test]
     fn masked_secrets_are_found_where_they_are() {
         let c = json!({"awsConfig": {"awsRegion": "us-east-1", "awsSecretAccessKey": "**********"}, "x": ["**********"]});
         assert_eq!(
@@ -1270,16 +1190,5 @@ mod tests {
             ]
         );
         assert!(masked_paths(&json!({"awsConfig": {"awsRegion": "eu-west-1"}}), "c").is_empty());
-    }
-
-    #[test]
-    fn nested_and_forbidden_columns_are_not_testable() {
-        let cols = vec!["address".to_string(), "id".to_string()];
-        assert!(untestable("id", &cols).is_none());
-        assert!(untestable("address.city", &cols)
-            .unwrap()
-            .contains("nested attribute"));
-        assert!(untestable("a|b", &cols).unwrap().contains("forbid"));
-        assert!(untestable("a::b", &cols).unwrap().contains("forbid"));
     }
 }

@@ -11,6 +11,7 @@
 //! `docs/data-quality.md`.
 
 pub mod params;
+pub mod plan;
 mod pyfmt;
 pub mod spill;
 

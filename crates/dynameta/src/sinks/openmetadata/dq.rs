@@ -12,16 +12,7 @@ use super::{fqn, Client, RestConfig, RestError, JSON};
 /// Test cases asked for per page when listing a table's cases.
 const PAGE: &str = "100";
 
-/// A test definition as the server declares it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Definition {
-    /// `name`, e.g. `columnValuesToBeUnique`.
-    pub name: String,
-    /// `TABLE` or `COLUMN`.
-    pub entity_type: String,
-    /// `parameterDefinition[]`: name and whether it is required.
-    pub parameters: Vec<(String, bool)>,
-}
+pub use crate::processors::dq::plan::{untestable_column_name, Definition};
 
 impl Definition {
     /// Reads a `TestDefinition` entity.
@@ -58,21 +49,6 @@ pub fn entity_link(table_fqn: &str, column: Option<&str>) -> String {
     match column {
         Some(c) => format!("<#E::table::{table_fqn}::columns::{c}>"),
         None => format!("<#E::table::{table_fqn}>"),
-    }
-}
-
-/// Why OpenMetadata cannot hold a test on column `name` (`None` when it can): the
-/// entity link's pattern forbids `<`, `>` and `|` in a part and `::` inside one
-/// (`basic.json#/definitions/entityLink`; `TestCaseRepository.validateColumnTestCase`).
-pub fn untestable_column_name(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        Some("its name is empty")
-    } else if name.contains(['<', '>', '|']) {
-        Some("its name holds `<`, `>` or `|`, which OpenMetadata's entity links forbid")
-    } else if name.contains("::") || name.ends_with(':') {
-        Some("its name holds `::` (or ends with `:`), which OpenMetadata's entity links forbid")
-    } else {
-        None
     }
 }
 
