@@ -717,7 +717,7 @@ async fn prepare(
                     }
                 }
                 let link = om_dq::entity_link(table_fqn, case.column_name.as_deref());
-                let body = create_body(case, &link, definitions);
+                let body = om_dq::create_body(case, &link, definitions);
                 let found = existing.iter().position(|c| {
                     c.get("name").and_then(Value::as_str) == Some(case.name.as_str())
                         && c.get("entityLink").and_then(Value::as_str) == Some(link.as_str())
@@ -1018,7 +1018,7 @@ async fn report_outcomes(
             CaseStatus::Aborted => Status::Aborted,
         };
         if let (Some(dq), Some(fqn)) = (server, &p.fqn) {
-            let body = result_body(&outcome, timestamp, p.compute_passed_failed_row_count);
+            let body = om_dq::result_body(&outcome, timestamp, p.compute_passed_failed_row_count);
             dq.post_result(fqn, &body).await.map_err(|e| {
                 format!(
                     "the result of test case `{}` could not be stored: {e}",
@@ -1085,69 +1085,6 @@ fn with_definition(mut stored: Value, definition: &str) -> Value {
         stored["testDefinition"] = json!({ "name": definition });
     }
     stored
-}
-
-/// The `CreateTestCase` body of a YAML case (`compare_and_create_test_cases` in
-/// OpenMetadata's `test_case_runner.py`).
-fn create_body(
-    case: &YamlTestCase,
-    link: &str,
-    _definitions: Option<&HashMap<String, Definition>>,
-) -> Value {
-    let mut body = json!({
-        "name": case.name,
-        "testDefinition": case.test_definition_name,
-        "entityLink": link,
-        "computePassedFailedRowCount": case.compute_passed_failed_row_count.unwrap_or(false),
-    });
-    if let Some(values) = &case.parameter_values {
-        body["parameterValues"] = json!(values
-            .iter()
-            .map(|p| json!({"name": p.name, "value": p.value}))
-            .collect::<Vec<_>>());
-    }
-    if let Some(d) = &case.description {
-        body["description"] = json!(d);
-    }
-    if let Some(d) = &case.display_name {
-        body["displayName"] = json!(d);
-    }
-    body
-}
-
-/// The `CreateTestCaseResult` of an outcome: timestamp in milliseconds, passed and
-/// failed rows only when the case asks for them.
-fn result_body(outcome: &CaseOutcome, timestamp: i64, rows: bool) -> Value {
-    let status = match outcome.status {
-        CaseStatus::Success => "Success",
-        CaseStatus::Failed => "Failed",
-        CaseStatus::Aborted => "Aborted",
-    };
-    let mut body = json!({
-        "timestamp": timestamp,
-        "testCaseStatus": status,
-        "result": outcome.result,
-        "testResultValue": outcome
-            .values
-            .iter()
-            .map(|(name, value)| json!({"name": name, "value": value}))
-            .collect::<Vec<_>>(),
-    });
-    if rows {
-        if let Some(n) = outcome.passed_rows {
-            body["passedRows"] = json!(n);
-        }
-        if let Some(n) = outcome.failed_rows {
-            body["failedRows"] = json!(n);
-        }
-        if let Some(p) = outcome.passed_rows_percentage {
-            body["passedRowsPercentage"] = json!(p);
-        }
-        if let Some(p) = outcome.failed_rows_percentage {
-            body["failedRowsPercentage"] = json!(p);
-        }
-    }
-    body
 }
 
 fn now_ms() -> i64 {

@@ -5,14 +5,16 @@
 //! (`dynameta-testkit/src/openmetadata_server/dq.rs`).
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{fqn, Client, RestConfig, RestError, JSON};
 
 /// Test cases asked for per page when listing a table's cases.
 const PAGE: &str = "100";
 
+use crate::config::YamlTestCase;
 pub use crate::processors::dq::plan::{untestable_column_name, Definition};
+use crate::processors::dq::{CaseOutcome, CaseStatus};
 
 impl Definition {
     /// Reads a `TestDefinition` entity.
@@ -35,6 +37,69 @@ impl Definition {
                 .collect(),
         }
     }
+}
+
+/// The `CreateTestCase` body of a YAML case (`compare_and_create_test_cases` in
+/// OpenMetadata's `test_case_runner.py`).
+pub fn create_body(
+    case: &YamlTestCase,
+    link: &str,
+    _definitions: Option<&std::collections::HashMap<String, Definition>>,
+) -> Value {
+    let mut body = json!({
+        "name": case.name,
+        "testDefinition": case.test_definition_name,
+        "entityLink": link,
+        "computePassedFailedRowCount": case.compute_passed_failed_row_count.unwrap_or(false),
+    });
+    if let Some(values) = &case.parameter_values {
+        body["parameterValues"] = json!(values
+            .iter()
+            .map(|p| json!({"name": p.name, "value": p.value}))
+            .collect::<Vec<_>>());
+    }
+    if let Some(d) = &case.description {
+        body["description"] = json!(d);
+    }
+    if let Some(d) = &case.display_name {
+        body["displayName"] = json!(d);
+    }
+    body
+}
+
+/// The `CreateTestCaseResult` of an outcome: timestamp in milliseconds, passed and
+/// failed rows only when the case asks for them.
+pub fn result_body(outcome: &CaseOutcome, timestamp: i64, rows: bool) -> Value {
+    let status = match outcome.status {
+        CaseStatus::Success => "Success",
+        CaseStatus::Failed => "Failed",
+        CaseStatus::Aborted => "Aborted",
+    };
+    let mut body = json!({
+        "timestamp": timestamp,
+        "testCaseStatus": status,
+        "result": outcome.result,
+        "testResultValue": outcome
+            .values
+            .iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect::<Vec<_>>(),
+    });
+    if rows {
+        if let Some(n) = outcome.passed_rows {
+            body["passedRows"] = json!(n);
+        }
+        if let Some(n) = outcome.failed_rows {
+            body["failedRows"] = json!(n);
+        }
+        if let Some(p) = outcome.passed_rows_percentage {
+            body["passedRowsPercentage"] = json!(p);
+        }
+        if let Some(p) = outcome.failed_rows_percentage {
+            body["failedRowsPercentage"] = json!(p);
+        }
+    }
+    body
 }
 
 /// The data-quality client: an authenticated OpenMetadata client.
