@@ -924,6 +924,15 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
         1024,
         "export data files read at once per table",
     )?;
+    if let Some(t) = o.test_timeout_seconds {
+        in_range(
+            &key("testTimeoutSeconds"),
+            t,
+            1,
+            604_800,
+            "seconds per table for `dynameta test`, at most 7 days",
+        )?;
+    }
     for (table, entry) in &o.exports {
         if let Err(problem) = entry.reference() {
             let export = entry.text();

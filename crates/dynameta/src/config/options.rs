@@ -47,6 +47,10 @@ pub struct ConnectionArguments {
     pub s3_endpoint_url: Option<String>,
     /// Profiler: export data files read at once per table.
     pub export_workers: u32,
+    /// `dynameta test`: per-table time limit in seconds for reading the table (scan or
+    /// export; items are evaluated as they are read); the profiler's default
+    /// (`timeoutSeconds`, 43200) when unset. OpenMetadata's TestSuite pipeline has no such key.
+    pub test_timeout_seconds: Option<u64>,
     /// Ingest: which AWS tag keys become OpenMetadata classifications (OpenMetadata's
     /// filter-pattern semantics); when not set, keys starting with `aws:` are left out.
     pub tag_key_filter_pattern: Option<super::filter::FilterPattern>,
@@ -94,6 +98,7 @@ impl Default for ConnectionArguments {
             exports: std::collections::BTreeMap::new(),
             s3_endpoint_url: None,
             export_workers: 8,
+            test_timeout_seconds: None,
             tag_key_filter_pattern: None,
             owner_tag_key: None,
             pipeline_service_name: DEFAULT_PIPELINE_SERVICE.to_string(),

@@ -379,7 +379,30 @@ pub async fn read<S: Default + Send + 'static>(
     workers: usize,
     observe: fn(&mut S, &HashMap<String, AttributeValue>),
 ) -> Result<(Vec<S>, ExportStats), ExportError> {
+    read_with(
+        connection,
+        export,
+        chosen,
+        workers,
+        std::sync::Arc::new(S::default),
+        observe,
+    )
+    .await
+}
+
+/// [`read`] with fold states made by `new_state` instead of `S::default()` (a
+/// data-quality state is built from its plan), as [`super::scan_with`] is to
+/// [`super::scan`].
+pub async fn read_with<S: Send + 'static>(
+    connection: &Connection,
+    export: &Export,
+    chosen: &[u32],
+    workers: usize,
+    new_state: super::NewState<S>,
+    observe: fn(&mut S, &HashMap<String, AttributeValue>),
+) -> Result<(Vec<S>, ExportStats), ExportError> {
     let started = Instant::now();
+    let new_state = &new_state;
     let results: Vec<Result<(S, ExportStats), ExportError>> = stream::iter(chosen.iter())
         .map(|&i| async move {
             let file = export
@@ -391,7 +414,7 @@ pub async fn read<S: Default + Send + 'static>(
                     line: String::new(),
                     problem: format!("no data file {i} in the manifest"),
                 })?;
-            read_file(connection, export, file, observe).await
+            read_file(connection, export, file, new_state.clone(), observe).await
         })
         .buffer_unordered(workers.max(1))
         .collect()
@@ -410,10 +433,11 @@ pub async fn read<S: Default + Send + 'static>(
     Ok((states, total))
 }
 
-async fn read_file<S: Default + Send + 'static>(
+async fn read_file<S: Send + 'static>(
     connection: &Connection,
     export: &Export,
     file: &DataFile,
+    new_state: super::NewState<S>,
     observe: fn(&mut S, &HashMap<String, AttributeValue>),
 ) -> Result<(S, ExportStats), ExportError> {
     let target = format!("s3://{}/{}", export.bucket, file.key);
@@ -430,7 +454,7 @@ async fn read_file<S: Default + Send + 'static>(
     {
         // An empty partition's file may be empty (not even a gzip header).
         return Ok((
-            S::default(),
+            new_state(),
             ExportStats {
                 files: 1,
                 ..ExportStats::default()
@@ -464,7 +488,7 @@ async fn read_file<S: Default + Send + 'static>(
             hashed,
         ));
         let mut lines = std::io::BufReader::with_capacity(256 * 1024, gz);
-        let mut state = S::default();
+        let mut state = new_state();
         let mut stats = ExportStats {
             files: 1,
             gzip_bytes,

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
 use crate::aws::{self, Connection};
 use crate::config::{Command, TestSuite, Workflow, YamlTestCase};
+use crate::processors::dq::plan as dq_plan;
 use crate::processors::dq::{CaseOutcome, CaseSpec, CaseStatus, DqLimits, DqPlan, DqState};
 use crate::processors::mapping::Scope;
 use crate::processors::profiler::Part;
@@ -134,6 +135,10 @@ pub struct TableReport {
     /// `--part`: cases evaluated over this part's share, concluded by `test merge`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub pending: usize,
+    /// Read from this DynamoDB export to S3 (`connectionArguments.exports`) instead
+    /// of a scan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -210,6 +215,11 @@ impl TestSummary {
                 table.items,
                 table.consumed_read_units
             ));
+            if let Some(export) = &table.export {
+                out.push_str(&format!(
+                    "  read from the export {export} (no read capacity used)\n"
+                ));
+            }
             if let Some(e) = &table.error {
                 out.push_str(&format!("  NOT RUN: {e}\n"));
             }
@@ -367,6 +377,20 @@ pub async fn run(
         }
         _ => &settings.workflow,
     };
+    // `test merge`: the sink's file is never one of the state files it merges (checked
+    // before anything is opened or read, by the rules of every output, as `profile
+    // merge` does).
+    if let (Mode::Merge(files), None) = (mode, &server) {
+        if let Some((key, out)) = settings.sink.as_deref().and_then(|s| s.output_file()) {
+            let mut output = dynameta_fs::output::Output::new(key, out);
+            for path in files {
+                output = output.input("a state file being merged", path);
+            }
+            output
+                .check()
+                .map_err(|e| TestError::Output(crate::sinks::SinkError::from(e)))?;
+        }
+    }
     // Opened before any table is read: a bad output path stops the run here.
     let mut destination = match (&server, mode) {
         (_, Mode::Part(part, path)) => local::Destination::part(path, part, workflow)?,
@@ -374,30 +398,55 @@ pub async fn run(
         (None, _) => local::Destination::open(section, workflow)?,
     };
     if let Mode::Merge(files) = mode {
-        // The states hold every case as it was prepared: nothing is read again.
-        let tables = parts::read_and_combine(files, workflow)
+        // The states hold every case as it was prepared: nothing is read again. Every
+        // file's header is checked first; then the tables are merged and concluded one
+        // at a time, through all the files at once (memory: one table's state).
+        let mut merge = parts::open(files, &workflow.service_name, DqLimits::default())
             .inspect_err(|e| destination.fail_ref(&e.to_string()))?;
         summary.destination = destination.describe(server.is_some(), &section.kind);
-        for (table_fqn, combined) in tables {
+        while let Some((table_fqn, combined)) = merge.next_table() {
             let mut report = TableReport {
                 table: table_fqn,
                 cases: Vec::new(),
-                items: combined.items,
-                consumed_read_units: combined.consumed_read_units,
-                error: combined.error.clone(),
+                items: 0,
+                consumed_read_units: 0.0,
+                error: None,
                 pending: 0,
+                export: None,
             };
-            if report.error.is_none() {
-                if let Err(e) = conclude(
-                    server.as_ref(),
-                    &combined.prepared,
-                    combined.state,
-                    &mut report,
-                    &mut summary,
-                )
-                .await
-                {
-                    report.error = Some(e);
+            match combined {
+                Err(e) => report.error = Some(e),
+                Ok(combined) => {
+                    report.items = combined.items;
+                    report.consumed_read_units = combined.consumed_read_units;
+                    report.error = combined.error.clone();
+                    let concluded = match (&report.error, &combined.aborted) {
+                        (Some(_), _) => Ok(()),
+                        (None, Some(reason)) => {
+                            summary.warnings.push(format!("{}: {reason}", report.table));
+                            abort_all(
+                                server.as_ref(),
+                                &combined.prepared,
+                                reason,
+                                &mut report,
+                                &mut summary,
+                            )
+                            .await
+                        }
+                        (None, None) => {
+                            conclude(
+                                server.as_ref(),
+                                &combined.prepared,
+                                combined.state,
+                                &mut report,
+                                &mut summary,
+                            )
+                            .await
+                        }
+                    };
+                    if let Err(e) = concluded {
+                        report.error = Some(e);
+                    }
                 }
             }
             destination.table(&report)?;
@@ -447,6 +496,13 @@ pub async fn run(
         }
         _ => Part::WHOLE,
     };
+    destination.part_begin(tables.iter().map(|t| scope.table_fqn(t)).collect());
+    let timeout = std::time::Duration::from_secs(
+        workflow
+            .options
+            .test_timeout_seconds
+            .unwrap_or(crate::config::DEFAULT_PROFILE_TIMEOUT_SECONDS),
+    );
     for table in tables {
         let table_fqn = scope.table_fqn(&table);
         let mut report = TableReport {
@@ -456,6 +512,7 @@ pub async fn run(
             consumed_read_units: 0.0,
             error: None,
             pending: 0,
+            export: None,
         };
         let known = destination.columns(&table_fqn);
         let result: Result<(), String> = async {
@@ -468,13 +525,47 @@ pub async fn run(
                 &mut summary,
             )
             .await?;
-            let (state, stats) = if prepared.cases.is_empty() {
-                (None, ScanStats::default())
+            let read = if prepared.cases.is_empty() {
+                Ok(Ok((None, ScanStats::default(), None)))
             } else {
-                read(workflow, &connection, &table, &prepared, part).await?
+                // The per-table time limit covers the read (items are evaluated as they
+                // are read), as `profile`'s `timeoutSeconds` does; a table out of time
+                // has its cases Aborted with the reason, never concluded from what was
+                // read so far.
+                tokio::time::timeout(
+                    timeout,
+                    read(workflow, &connection, &table, &prepared, part),
+                )
+                .await
+                .map_err(|_| timed_out(timeout))
+            };
+            let (state, stats, export) = match read {
+                Ok(read) => read?,
+                Err(reason) => {
+                    summary.warnings.push(format!("{table_fqn}: {reason}"));
+                    return match mode {
+                        Mode::Part(..) => {
+                            report.pending = prepared.cases.len();
+                            report.cases.extend(prepared.untestable.iter().cloned());
+                            destination.part_aborted(&table_fqn, &prepared, &reason);
+                            Ok(())
+                        }
+                        _ => {
+                            abort_all(
+                                server.as_ref(),
+                                &prepared,
+                                &reason,
+                                &mut report,
+                                &mut summary,
+                            )
+                            .await
+                        }
+                    };
+                }
             };
             report.items = stats.items;
             report.consumed_read_units = stats.consumed_read_units;
+            report.export = export;
             match mode {
                 Mode::Part(..) => {
                     report.pending = prepared.cases.len();
@@ -566,85 +657,13 @@ async fn check_definitions(
             }
         }
         if let Some(d) = definitions.get(name) {
-            check_case(case, d)?;
+            dq_plan::check_case(case, d).map_err(|problem| TestError::Case {
+                case: case.name.clone(),
+                problem,
+            })?;
         }
     }
     Ok(definitions)
-}
-
-/// `TestCaseRepository.validateTestParameters` and the entity type, checked here so
-/// that the error names the case and says how to fix it.
-fn check_case(case: &YamlTestCase, d: &Definition) -> Result<(), TestError> {
-    let err = |problem: String| TestError::Case {
-        case: case.name.clone(),
-        problem,
-    };
-    let declared: Vec<&str> = d.parameters.iter().map(|(n, _)| n.as_str()).collect();
-    let given: Vec<&str> = case
-        .parameter_values
-        .iter()
-        .flatten()
-        .map(|p| p.name.as_str())
-        .collect();
-    for g in &given {
-        if !declared.contains(g) {
-            return Err(err(format!(
-                "parameter `{g}` is not defined by test definition `{}`; its parameters are: {}.",
-                d.name,
-                if declared.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    declared.join(", ")
-                }
-            )));
-        }
-    }
-    for (name, required) in &d.parameters {
-        if *required && !given.contains(&name.as_str()) {
-            return Err(err(format!(
-                "required parameter `{name}` of test definition `{}` is missing; add `{{name: {name}, value: ...}}` to parameterValues.",
-                d.name
-            )));
-        }
-    }
-    match (d.entity_type.as_str(), &case.column_name) {
-        ("COLUMN", None) => Err(err(format!(
-            "test definition `{}` tests a column: add `columnName`.",
-            d.name
-        ))),
-        ("TABLE", Some(c)) => Err(err(format!(
-            "test definition `{}` tests a whole table, but the case names column `{c}`: remove `columnName`.",
-            d.name
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// The column of test case `case` from its entity link, `None` for a table test.
-fn column_of_link(link: &str, table_fqn: &str) -> Option<String> {
-    let rest = link
-        .strip_prefix(&format!("<#E::table::{table_fqn}"))?
-        .strip_suffix('>')?;
-    rest.strip_prefix("::columns::").map(str::to_string)
-}
-
-/// Why a column cannot be tested in OpenMetadata, or `None`: its name is forbidden in
-/// entity links, or it is a nested attribute (`a.b` where `a` is a column), not a
-/// top-level column.
-fn untestable(column: &str, columns: &[String]) -> Option<String> {
-    if let Some(why) = om_dq::untestable_column_name(column) {
-        return Some(format!(
-            "column `{column}` is not testable in OpenMetadata: {why}; it was not sent"
-        ));
-    }
-    if !columns.is_empty() && !columns.iter().any(|c| c == column) {
-        if let Some((top, _)) = column.split_once('.') {
-            if columns.iter().any(|c| c == top) {
-                return Some(format!("column `{column}` is a nested attribute of `{top}`: OpenMetadata tests top-level columns only; it was not sent"));
-            }
-        }
-    }
-    None
 }
 
 /// The cases of table `table_fqn`: with a server, the YAML's created or updated there
@@ -689,7 +708,7 @@ async fn prepare(
             let mut cases = existing.clone();
             for case in suite.cases.iter().filter(|c| selected(&c.name)) {
                 if let Some(col) = &case.column_name {
-                    if let Some(why) = untestable(col, &columns) {
+                    if let Some(why) = dq_plan::untestable(col, &columns) {
                         set_aside.push(not_testable(case, why));
                         continue;
                     }
@@ -698,7 +717,7 @@ async fn prepare(
                     }
                 }
                 let link = om_dq::entity_link(table_fqn, case.column_name.as_deref());
-                let body = create_body(case, &link, definitions);
+                let body = om_dq::create_body(case, &link, definitions);
                 let found = existing.iter().position(|c| {
                     c.get("name").and_then(Value::as_str) == Some(case.name.as_str())
                         && c.get("entityLink").and_then(Value::as_str) == Some(link.as_str())
@@ -750,7 +769,7 @@ async fn prepare(
                 planned.push(Planned {
                     name: name.clone(),
                     definition,
-                    column: column_of_link(&text("entityLink"), table_fqn),
+                    column: dq_plan::column_of_link(&text("entityLink"), table_fqn),
                     parameters,
                     compute_passed_failed_row_count: c
                         .get("computePassedFailedRowCount")
@@ -771,7 +790,7 @@ async fn prepare(
                 if let Some(why) = case
                     .column_name
                     .as_deref()
-                    .and_then(|col| untestable(col, &columns))
+                    .and_then(|col| dq_plan::untestable(col, &columns))
                 {
                     set_aside.push(not_testable(case, why));
                     continue;
@@ -803,13 +822,24 @@ async fn read(
     table: &str,
     prepared: &Prepared,
     part: Part,
-) -> Result<(Option<DqState>, ScanStats), String> {
+) -> Result<(Option<DqState>, ScanStats, Option<String>), String> {
     let capabilities = Capabilities::default();
     let description = super::describe_for_scan(connection, table, &capabilities, Command::Test)
         .await
         .map_err(|e| e.to_string())?;
     let options = &workflow.options;
     let plan = Arc::new(plan_of(prepared));
+    let new_state: source::NewState<Fold> = {
+        let plan = plan.clone();
+        let limits = DqLimits::default();
+        Arc::new(move || Fold {
+            state: plan.state(&limits),
+            error: None,
+        })
+    };
+    if let Some(export) = options.exports.get(table) {
+        return read_export(workflow, connection, table, export, new_state, part).await;
+    }
     let whole = crate::processors::profiler::plan::plan(
         crate::processors::profiler::Sample::Full,
         description.item_count,
@@ -820,7 +850,7 @@ async fn read(
     let scan_plan = part.of(&whole);
     if scan_plan.segments.is_empty() {
         // More parts than segments: this part reads nothing.
-        return Ok((None, ScanStats::default()));
+        return Ok((None, ScanStats::default(), None));
     }
     let budget = source::read_budget(
         options.max_read_capacity_percent,
@@ -828,14 +858,6 @@ async fn read(
         &description,
     )
     .map(|rate| Arc::new(source::TokenBucket::new(rate)));
-    let new_state: source::NewState<Fold> = {
-        let plan = plan.clone();
-        let limits = DqLimits::default();
-        Arc::new(move || Fold {
-            state: plan.state(&limits),
-            error: None,
-        })
-    };
     let (folds, stats) = source::scan_with(
         &connection.dynamodb,
         table,
@@ -849,16 +871,78 @@ async fn read(
     .await
     .map_err(|e| e.for_command(Command::Test).to_string())?;
     let mut merged: Option<DqState> = None;
+    merge_folds(&mut merged, folds)?;
+    Ok((merged, stats, None))
+}
+
+/// Adds the fold states of a read to `merged`; the first engine error stops it.
+fn merge_folds(merged: &mut Option<DqState>, folds: Vec<Fold>) -> Result<(), String> {
     for fold in folds {
         if let Some(e) = fold.error {
             return Err(format!("the data-quality engine stopped: {e}"));
         }
-        match &mut merged {
-            None => merged = Some(fold.state),
+        match merged {
+            None => *merged = Some(fold.state),
             Some(m) => m.merge(fold.state).map_err(|e| e.to_string())?,
         }
     }
-    Ok((merged, stats))
+    Ok(())
+}
+
+/// Reads part `part` of table `table` from its DynamoDB export to S3 (as `dynameta
+/// profile` does: `connectionArguments.exports`, every data file for a full read,
+/// dealt to parts as the profiler deals them), through the export reader's fold seam:
+/// no read capacity is used. Files are read `exportWorkers` at a time and their states
+/// merged after each group, so at most that many states (each within the engine's
+/// memory budget) exist at once, however many files the export has.
+async fn read_export(
+    workflow: &Workflow,
+    connection: &Connection,
+    table: &str,
+    configured: &crate::config::Export,
+    new_state: source::NewState<Fold>,
+    part: Part,
+) -> Result<(Option<DqState>, ScanStats, Option<String>), String> {
+    let started = std::time::Instant::now();
+    let options = &workflow.options;
+    let text = configured.text();
+    let reference = configured
+        .reference()
+        .map_err(|e| format!("connectionArguments.exports.{table}: {e}"))?;
+    let export = source::export::open(connection, table, reference, text)
+        .await
+        .map_err(|e| e.to_string())?;
+    let whole = source::ScanPlan {
+        total_segments: export.files.len() as u32,
+        segments: crate::processors::profiler::plan::choose_files(
+            crate::processors::profiler::Sample::Full,
+            &export.files,
+            options.sample_seed,
+        ),
+        row_limit: None,
+        workers: options.export_workers.max(1) as usize,
+    };
+    let plan = part.of(&whole);
+    let mut merged: Option<DqState> = None;
+    let mut stats = ScanStats::default();
+    for group in plan.segments.chunks(plan.workers.max(1)) {
+        let (folds, read) = source::export::read_with(
+            connection,
+            &export,
+            group,
+            plan.workers,
+            new_state.clone(),
+            observe,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        stats.items += read.items;
+        stats.requests += read.files;
+        stats.segments_completed += read.files as u32;
+        merge_folds(&mut merged, folds)?;
+    }
+    stats.elapsed = started.elapsed();
+    Ok((merged, stats, Some(text.to_string())))
 }
 
 /// The engine's plan of the prepared cases.
@@ -885,6 +969,46 @@ async fn conclude(
     let plan = plan_of(prepared);
     let state = state.unwrap_or_else(|| plan.state(&DqLimits::default()));
     let outcomes = state.finish(&plan).map_err(|e| e.to_string())?;
+    report_outcomes(server, prepared, outcomes, report, summary).await
+}
+
+/// Why a table's cases were aborted when it ran out of time.
+fn timed_out(limit: std::time::Duration) -> String {
+    format!(
+        "the table took longer than the per-table time limit of {}s (connectionArguments.testTimeoutSeconds) to read: its cases were aborted, none was concluded from a partial read; raise the limit, or test from an export (connectionArguments.exports) or in parts (--part I/N)",
+        limit.as_secs()
+    )
+}
+
+/// Every prepared case of a table Aborted with `reason` (the table ran out of time):
+/// posted and reported as any aborted case.
+async fn abort_all(
+    server: Option<&DqClient>,
+    prepared: &Prepared,
+    reason: &str,
+    report: &mut TableReport,
+    summary: &mut TestSummary,
+) -> Result<(), String> {
+    report.cases.extend(prepared.untestable.iter().cloned());
+    let outcomes = prepared
+        .cases
+        .iter()
+        .map(|p| CaseOutcome {
+            name: p.name.clone(),
+            ..CaseOutcome::aborted(reason)
+        })
+        .collect();
+    report_outcomes(server, prepared, outcomes, report, summary).await
+}
+
+/// Posts each case's outcome to the server when there is one, and reports it.
+async fn report_outcomes(
+    server: Option<&DqClient>,
+    prepared: &Prepared,
+    outcomes: Vec<CaseOutcome>,
+    report: &mut TableReport,
+    summary: &mut TestSummary,
+) -> Result<(), String> {
     let planned = &prepared.cases;
     let timestamp = now_ms();
     for (p, outcome) in planned.iter().zip(outcomes) {
@@ -894,7 +1018,7 @@ async fn conclude(
             CaseStatus::Aborted => Status::Aborted,
         };
         if let (Some(dq), Some(fqn)) = (server, &p.fqn) {
-            let body = result_body(&outcome, timestamp, p.compute_passed_failed_row_count);
+            let body = om_dq::result_body(&outcome, timestamp, p.compute_passed_failed_row_count);
             dq.post_result(fqn, &body).await.map_err(|e| {
                 format!(
                     "the result of test case `{}` could not be stored: {e}",
@@ -963,69 +1087,6 @@ fn with_definition(mut stored: Value, definition: &str) -> Value {
     stored
 }
 
-/// The `CreateTestCase` body of a YAML case (`compare_and_create_test_cases` in
-/// OpenMetadata's `test_case_runner.py`).
-fn create_body(
-    case: &YamlTestCase,
-    link: &str,
-    _definitions: Option<&HashMap<String, Definition>>,
-) -> Value {
-    let mut body = json!({
-        "name": case.name,
-        "testDefinition": case.test_definition_name,
-        "entityLink": link,
-        "computePassedFailedRowCount": case.compute_passed_failed_row_count.unwrap_or(false),
-    });
-    if let Some(values) = &case.parameter_values {
-        body["parameterValues"] = json!(values
-            .iter()
-            .map(|p| json!({"name": p.name, "value": p.value}))
-            .collect::<Vec<_>>());
-    }
-    if let Some(d) = &case.description {
-        body["description"] = json!(d);
-    }
-    if let Some(d) = &case.display_name {
-        body["displayName"] = json!(d);
-    }
-    body
-}
-
-/// The `CreateTestCaseResult` of an outcome: timestamp in milliseconds, passed and
-/// failed rows only when the case asks for them.
-fn result_body(outcome: &CaseOutcome, timestamp: i64, rows: bool) -> Value {
-    let status = match outcome.status {
-        CaseStatus::Success => "Success",
-        CaseStatus::Failed => "Failed",
-        CaseStatus::Aborted => "Aborted",
-    };
-    let mut body = json!({
-        "timestamp": timestamp,
-        "testCaseStatus": status,
-        "result": outcome.result,
-        "testResultValue": outcome
-            .values
-            .iter()
-            .map(|(name, value)| json!({"name": name, "value": value}))
-            .collect::<Vec<_>>(),
-    });
-    if rows {
-        if let Some(n) = outcome.passed_rows {
-            body["passedRows"] = json!(n);
-        }
-        if let Some(n) = outcome.failed_rows {
-            body["failedRows"] = json!(n);
-        }
-        if let Some(p) = outcome.passed_rows_percentage {
-            body["passedRowsPercentage"] = json!(p);
-        }
-        if let Some(p) = outcome.failed_rows_percentage {
-            body["failedRowsPercentage"] = json!(p);
-        }
-    }
-    body
-}
-
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -1056,15 +1117,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn columns_from_entity_links() {
-        assert_eq!(column_of_link("<#E::table::s.d.c.t>", "s.d.c.t"), None);
-        assert_eq!(
-            column_of_link("<#E::table::s.d.c.t::columns::id>", "s.d.c.t"),
-            Some("id".into())
-        );
-    }
-
-    #[test]
     fn masked_secrets_are_found_where_they_are() {
         let c = json!({"awsConfig": {"awsRegion": "us-east-1", "awsSecretAccessKey": "**********"}, "x": ["**********"]});
         assert_eq!(
@@ -1075,16 +1127,5 @@ mod tests {
             ]
         );
         assert!(masked_paths(&json!({"awsConfig": {"awsRegion": "eu-west-1"}}), "c").is_empty());
-    }
-
-    #[test]
-    fn nested_and_forbidden_columns_are_not_testable() {
-        let cols = vec!["address".to_string(), "id".to_string()];
-        assert!(untestable("id", &cols).is_none());
-        assert!(untestable("address.city", &cols)
-            .unwrap()
-            .contains("nested attribute"));
-        assert!(untestable("a|b", &cols).unwrap().contains("forbid"));
-        assert!(untestable("a::b", &cols).unwrap().contains("forbid"));
     }
 }

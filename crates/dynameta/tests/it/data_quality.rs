@@ -68,7 +68,7 @@ fn ingest_yaml(key: &str, server: &ContractServer) -> String {
 
 /// A TestSuite workflow of `key`'s namespace testing `dq_orders` with `cases` (YAML
 /// lines of `testCases`, indented for their block) and `sink` (a whole `sink:` block).
-fn suite_yaml(key: &str, cases: &str, sink: &str, host: &str) -> String {
+pub(super) fn suite_yaml(key: &str, cases: &str, sink: &str, host: &str) -> String {
     let endpoint = &dynamodb_local().endpoint;
     format!(
         r#"source:
@@ -589,7 +589,7 @@ fn without_serviceconnection_the_services_connection_is_read_and_a_masked_secret
 
 /// `dq_parts`: 450 items (several scan segments), `id` unique, `qty` = i mod 7, `grp`
 /// one of a, b, c.
-fn seed_parts(key: &str) {
+pub(super) fn seed_parts(key: &str) {
     let endpoint = dynamodb_local().endpoint.clone();
     let key = key.to_string();
     std::thread::spawn(move || {
@@ -748,7 +748,7 @@ fn two_merged_parts_give_what_one_run_gives() {
     );
     assert_eq!(alone.code, 2, "{}", alone.output());
     assert!(
-        alone.stderr.contains("parts 2/2 are missing"),
+        alone.stderr.contains("parts are missing (2/2)"),
         "{}",
         alone.stderr
     );

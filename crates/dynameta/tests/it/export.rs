@@ -18,7 +18,7 @@ use super::support::*;
 
 const EXPORT_ID: &str = "01700000000000-a1b2c3d4";
 
-fn items_of(key: &str, table: &str) -> Vec<HashMap<String, AV>> {
+pub(super) fn items_of(key: &str, table: &str) -> Vec<HashMap<String, AV>> {
     let (endpoint, key, table) = (
         dynamodb_local().endpoint.clone(),
         key.to_string(),
@@ -149,7 +149,12 @@ fn put_export(bucket: &str, objects: Vec<(String, Vec<u8>)>) -> String {
 
 /// Writes `items` as an export of `table` to `bucket` on moto, in `files` data files
 /// (plus an empty one, as AWS writes for an empty partition); returns its folder URL.
-fn write_export(bucket: &str, table: &str, items: &[HashMap<String, AV>], files: usize) -> String {
+pub(super) fn write_export(
+    bucket: &str,
+    table: &str,
+    items: &[HashMap<String, AV>],
+    files: usize,
+) -> String {
     put_export(bucket, export_objects(bucket, table, items, files))
 }
 

@@ -9,6 +9,7 @@ mod cli_hints;
 mod cli_text;
 mod config_errors;
 mod data_quality;
+mod data_quality_reads;
 mod dq_engine;
 mod dq_oracle;
 mod empty_runs;

@@ -11,6 +11,7 @@
 //! `docs/data-quality.md`.
 
 pub mod params;
+pub mod plan;
 mod pyfmt;
 pub mod spill;
 
@@ -76,6 +77,14 @@ pub struct CaseOutcome {
     pub failed_rows: Option<u64>,
     pub passed_rows_percentage: Option<f64>,
     pub failed_rows_percentage: Option<f64>,
+}
+
+impl CaseOutcome {
+    /// A case that could not be evaluated at all (its table ran out of time, say):
+    /// Aborted with `reason`, no values.
+    pub fn aborted(reason: &str) -> CaseOutcome {
+        aborted("", reason.to_string())
+    }
 }
 
 /// Memory budget and spill directory of one state.
@@ -1123,7 +1132,150 @@ fn between(v: f64, min: f64, max: f64) -> bool {
     min <= v && v <= max
 }
 
+/// One exact counter of a state (a column's uniqueness or median values), taken out of
+/// the state so that a `--part` file can hold its values apart, in lines of bounded
+/// size, and a merge can add them back one at a time ([`DqState::add_counted`]).
+pub struct Counted(CountedKind);
+
+enum CountedKind {
+    Unique(SpillCounter<Vec<u8>>),
+    Median(SpillCounter<Decimal>),
+}
+
+impl Counted {
+    /// Calls `f` with each value's text (as [`DqState::add_counted`] reads it) and its
+    /// count, in value order, streamed from the spill runs, until `f` says stop.
+    pub fn for_each(&self, mut f: impl FnMut(String, u64) -> bool) -> Result<(), DqError> {
+        match &self.0 {
+            CountedKind::Unique(c) => {
+                c.for_each_sorted(|k, n| f(spill::SpillKey::to_text(k), n))?
+            }
+            CountedKind::Median(c) => {
+                c.for_each_sorted(|k, n| f(spill::SpillKey::to_text(k), n))?
+            }
+        }
+        Ok(())
+    }
+}
+
 impl DqState {
+    /// Checks that the counts of a state read from a file are possible: no count
+    /// beyond the rows the state holds (so that sums over them, and merges checked on
+    /// their rows, never overflow). A damaged or forged file is an error, never a
+    /// panic or a wrong result.
+    pub fn check_counts(&self) -> Result<(), DqError> {
+        let rows = u128::from(self.rows);
+        let damaged = |what: &str| DqError::Mismatch {
+            detail: format!(
+                "{what} beyond the {} row(s) the state holds (a damaged state file?)",
+                self.rows
+            ),
+        };
+        for c in &self.columns {
+            let k = &c.kinds;
+            let values = [k.strings, k.numbers, k.binaries, k.booleans, k.collections]
+                .iter()
+                .map(|n| u128::from(*n))
+                .sum::<u128>();
+            if values + u128::from(c.nulls) > rows {
+                return Err(damaged("a column counts values and nulls"));
+            }
+            for n in [c.empty, c.non_int, c.no_length, c.unparsed] {
+                if u128::from(n) > rows {
+                    return Err(damaged("a column counts values"));
+                }
+            }
+        }
+        if self.counts.iter().any(|n| u128::from(*n) > rows) {
+            return Err(damaged("a case counts rows"));
+        }
+        Ok(())
+    }
+
+    /// Sorted runs the exact counters have spilled to disk so far.
+    pub fn spilled_runs(&self) -> usize {
+        self.columns
+            .iter()
+            .map(|c| {
+                c.unique.as_ref().map_or(0, SpillCounter::spilled_runs)
+                    + c.median.as_ref().map_or(0, SpillCounter::spilled_runs)
+            })
+            .sum()
+    }
+
+    /// How many exact counters the state has (see [`DqState::take_counted`]).
+    pub fn counted_len(&self) -> usize {
+        self.columns
+            .iter()
+            .map(|c| usize::from(c.unique.is_some()) + usize::from(c.median.is_some()))
+            .sum()
+    }
+
+    /// Takes the exact counters out (column by column, uniqueness before median),
+    /// leaving empty ones with the same limits: the state then serialises without its
+    /// value lists, which the caller writes from the returned counters.
+    pub fn take_counted(&mut self) -> Vec<Counted> {
+        let mut out = Vec::new();
+        for c in &mut self.columns {
+            if let Some(u) = &mut c.unique {
+                let empty = SpillCounter::new(u.config().clone());
+                out.push(Counted(CountedKind::Unique(std::mem::replace(u, empty))));
+            }
+            if let Some(m) = &mut c.median {
+                let empty = SpillCounter::new(m.config().clone());
+                out.push(Counted(CountedKind::Median(std::mem::replace(m, empty))));
+            }
+        }
+        out
+    }
+
+    /// Adds `count` occurrences of the value `text` (as [`Counted::for_each`] wrote it)
+    /// to exact counter `counter`, within the state's memory budget (spilling). A
+    /// counter that does not exist, an unreadable value or a count beyond the rows the
+    /// state holds are errors (a damaged state file), never a panic.
+    pub fn add_counted(&mut self, counter: usize, text: &str, count: u64) -> Result<(), DqError> {
+        let damaged = |detail: String| DqError::Mismatch { detail };
+        if count == 0 || count > self.rows {
+            return Err(damaged(format!(
+                "a value is counted {count} time(s), but the state holds {} row(s) (a damaged state file?)",
+                self.rows
+            )));
+        }
+        let mut k = 0;
+        for c in &mut self.columns {
+            for (present, unique) in [(c.unique.is_some(), true), (c.median.is_some(), false)] {
+                if !present {
+                    continue;
+                }
+                if k == counter {
+                    let unreadable = || {
+                        damaged(format!(
+                            "counter {counter} holds an unreadable value (a damaged state file?)"
+                        ))
+                    };
+                    if unique {
+                        let key =
+                            <Vec<u8> as spill::SpillKey>::from_text(text).ok_or_else(unreadable)?;
+                        if let Some(u) = &mut c.unique {
+                            u.add(key, count)?;
+                        }
+                    } else {
+                        let key =
+                            <Decimal as spill::SpillKey>::from_text(text).ok_or_else(unreadable)?;
+                        if let Some(m) = &mut c.median {
+                            m.add(key, count)?;
+                        }
+                    }
+                    return Ok(());
+                }
+                k += 1;
+            }
+        }
+        Err(damaged(format!(
+            "values for counter {counter}, but the state has {k} counter(s) (a damaged state file?)"
+        )))
+    }
+
     /// Applies a run's limits (budget split between the exact counters, spill dir),
     /// e.g. to a state read from a `--part` file.
     pub fn set_limits(&mut self, limits: &DqLimits) {
@@ -1218,7 +1370,26 @@ impl DqState {
                 detail: "their column or case counts differ (a damaged state file?)".to_string(),
             });
         }
-        self.rows += other.rows;
+        // Checked: a state read from a file holds any numbers (each part's are checked
+        // against its rows by `check_counts`, so with the rows' sum every sum fits).
+        self.rows = self
+            .rows
+            .checked_add(other.rows)
+            .ok_or_else(|| DqError::Mismatch {
+                detail: "their rows add up beyond 2^64 (a damaged state file?)".to_string(),
+            })?;
+        for (mine, theirs) in self.columns.iter().zip(&other.columns) {
+            if mine
+                .string_len_sum
+                .checked_add(theirs.string_len_sum)
+                .is_none()
+            {
+                return Err(DqError::Mismatch {
+                    detail: "their string lengths add up beyond 2^64 (a damaged state file?)"
+                        .to_string(),
+                });
+            }
+        }
         match (&mut self.names, other.names) {
             (Some(a), Some(b)) => a.extend(b),
             (a @ None, b) => *a = b,

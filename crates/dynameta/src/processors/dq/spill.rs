@@ -97,10 +97,16 @@ struct Run {
     _dir: Arc<tempfile::TempDir>,
 }
 
+/// The in-memory map's hasher: the profiler's fast hasher (its maps of top values are
+/// keyed by table values too) instead of SipHash, which `perf` showed hashing every
+/// value of `dynameta test` on 200k distinct values (BENCHMARKS.md, data quality). A
+/// collision-heavy table only slows a map that the budget caps anyway.
+type FastHash = std::hash::BuildHasherDefault<crate::processors::hash::StrHasher>;
+
 /// Value → occurrences, exact, in bounded memory (see the module documentation).
 #[derive(Debug)]
 pub struct SpillCounter<K: SpillKey> {
-    mem: HashMap<K, u64>,
+    mem: HashMap<K, u64, FastHash>,
     mem_bytes: usize,
     runs: Vec<Run>,
     dir: Option<Arc<tempfile::TempDir>>,
@@ -118,7 +124,7 @@ pub struct SpillError {
 impl<K: SpillKey> SpillCounter<K> {
     pub fn new(config: SpillConfig) -> Self {
         SpillCounter {
-            mem: HashMap::new(),
+            mem: HashMap::default(),
             mem_bytes: 0,
             runs: Vec::new(),
             dir: None,
@@ -131,6 +137,11 @@ impl<K: SpillKey> SpillCounter<K> {
         self.config = config;
     }
 
+    /// Where and how much this counter spills.
+    pub fn config(&self) -> &SpillConfig {
+        &self.config
+    }
+
     /// Runs written so far (0 while everything fits in memory).
     pub fn spilled_runs(&self) -> usize {
         self.runs.len()
@@ -139,7 +150,9 @@ impl<K: SpillKey> SpillCounter<K> {
     /// Adds `count` occurrences of `key`.
     pub fn add(&mut self, key: K, count: u64) -> Result<(), SpillError> {
         if let Some(c) = self.mem.get_mut(&key) {
-            *c += count;
+            // Saturating: counts come from state files too (a damaged one must not
+            // panic); a real table has at most 2^64 - 1 items.
+            *c = c.saturating_add(count);
             return Ok(());
         }
         self.mem_bytes += key.heap_bytes() + ENTRY_OVERHEAD;
@@ -348,7 +361,7 @@ impl<'a, K: SpillKey> Merger<'a, K> {
                 break;
             }
             if let Some(Reverse((_, j, c))) = self.heap.pop() {
-                count += c;
+                count = count.saturating_add(c);
                 self.refill(j)?;
             }
         }

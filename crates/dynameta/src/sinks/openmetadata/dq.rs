@@ -5,23 +5,16 @@
 //! (`dynameta-testkit/src/openmetadata_server/dq.rs`).
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::{fqn, Client, RestConfig, RestError, JSON};
 
 /// Test cases asked for per page when listing a table's cases.
 const PAGE: &str = "100";
 
-/// A test definition as the server declares it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Definition {
-    /// `name`, e.g. `columnValuesToBeUnique`.
-    pub name: String,
-    /// `TABLE` or `COLUMN`.
-    pub entity_type: String,
-    /// `parameterDefinition[]`: name and whether it is required.
-    pub parameters: Vec<(String, bool)>,
-}
+use crate::config::YamlTestCase;
+pub use crate::processors::dq::plan::{untestable_column_name, Definition};
+use crate::processors::dq::{CaseOutcome, CaseStatus};
 
 impl Definition {
     /// Reads a `TestDefinition` entity.
@@ -46,6 +39,69 @@ impl Definition {
     }
 }
 
+/// The `CreateTestCase` body of a YAML case (`compare_and_create_test_cases` in
+/// OpenMetadata's `test_case_runner.py`).
+pub fn create_body(
+    case: &YamlTestCase,
+    link: &str,
+    _definitions: Option<&std::collections::HashMap<String, Definition>>,
+) -> Value {
+    let mut body = json!({
+        "name": case.name,
+        "testDefinition": case.test_definition_name,
+        "entityLink": link,
+        "computePassedFailedRowCount": case.compute_passed_failed_row_count.unwrap_or(false),
+    });
+    if let Some(values) = &case.parameter_values {
+        body["parameterValues"] = json!(values
+            .iter()
+            .map(|p| json!({"name": p.name, "value": p.value}))
+            .collect::<Vec<_>>());
+    }
+    if let Some(d) = &case.description {
+        body["description"] = json!(d);
+    }
+    if let Some(d) = &case.display_name {
+        body["displayName"] = json!(d);
+    }
+    body
+}
+
+/// The `CreateTestCaseResult` of an outcome: timestamp in milliseconds, passed and
+/// failed rows only when the case asks for them.
+pub fn result_body(outcome: &CaseOutcome, timestamp: i64, rows: bool) -> Value {
+    let status = match outcome.status {
+        CaseStatus::Success => "Success",
+        CaseStatus::Failed => "Failed",
+        CaseStatus::Aborted => "Aborted",
+    };
+    let mut body = json!({
+        "timestamp": timestamp,
+        "testCaseStatus": status,
+        "result": outcome.result,
+        "testResultValue": outcome
+            .values
+            .iter()
+            .map(|(name, value)| json!({"name": name, "value": value}))
+            .collect::<Vec<_>>(),
+    });
+    if rows {
+        if let Some(n) = outcome.passed_rows {
+            body["passedRows"] = json!(n);
+        }
+        if let Some(n) = outcome.failed_rows {
+            body["failedRows"] = json!(n);
+        }
+        if let Some(p) = outcome.passed_rows_percentage {
+            body["passedRowsPercentage"] = json!(p);
+        }
+        if let Some(p) = outcome.failed_rows_percentage {
+            body["failedRowsPercentage"] = json!(p);
+        }
+    }
+    body
+}
+
 /// The data-quality client: an authenticated OpenMetadata client.
 #[derive(Debug, Clone)]
 pub struct DqClient {
@@ -58,21 +114,6 @@ pub fn entity_link(table_fqn: &str, column: Option<&str>) -> String {
     match column {
         Some(c) => format!("<#E::table::{table_fqn}::columns::{c}>"),
         None => format!("<#E::table::{table_fqn}>"),
-    }
-}
-
-/// Why OpenMetadata cannot hold a test on column `name` (`None` when it can): the
-/// entity link's pattern forbids `<`, `>` and `|` in a part and `::` inside one
-/// (`basic.json#/definitions/entityLink`; `TestCaseRepository.validateColumnTestCase`).
-pub fn untestable_column_name(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        Some("its name is empty")
-    } else if name.contains(['<', '>', '|']) {
-        Some("its name holds `<`, `>` or `|`, which OpenMetadata's entity links forbid")
-    } else if name.contains("::") || name.ends_with(':') {
-        Some("its name holds `::` (or ends with `:`), which OpenMetadata's entity links forbid")
-    } else {
-        None
     }
 }
 

@@ -12,7 +12,7 @@ use dynameta_catalog::{Catalog, RunId, RunStatus, TableRef};
 use dynameta_fs::output::{AtomicFile, Output};
 use serde_json::json;
 
-use super::parts::{StateFile, TablePart, FORMAT, VERSION};
+use super::parts::{self, Header, TablePart, FORMAT, VERSION};
 use super::{Prepared, Status, TableReport, TestError, TestSummary};
 use crate::config::{SinkSection, Workflow};
 use crate::processors::dq::DqState;
@@ -34,10 +34,40 @@ pub enum Destination {
     Part(Box<PartFile>),
 }
 
-/// A part's state file being written.
+/// A part's state file being written, table by table as each is read (so no more
+/// than one table's state is held for it).
 pub struct PartFile {
     file: AtomicFile,
-    state: StateFile,
+    header: Header,
+    /// The header is written (by [`Destination::part_begin`]).
+    begun: bool,
+    /// The first write that failed: the file is then not kept.
+    failed: Option<String>,
+}
+
+impl PartFile {
+    fn write(
+        &mut self,
+        f: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> Result<(), String>,
+    ) {
+        if self.failed.is_some() {
+            return;
+        }
+        let shown = self.file.real().display().to_string();
+        let mut out = std::io::BufWriter::new(self.file.file());
+        let result = f(&mut out).and_then(|()| out.flush().map_err(|e| e.to_string()));
+        if let Err(e) = result {
+            self.failed = Some(format!("{shown}: {e}"));
+        }
+    }
+
+    fn table(&mut self, table: TablePart) {
+        if !self.begun {
+            self.failed
+                .get_or_insert_with(|| "a table was written before the header".to_string());
+        }
+        self.write(|out| parts::write_table(out, table));
+    }
 }
 
 impl Destination {
@@ -85,14 +115,26 @@ impl Destination {
         let file = output.open().map_err(SinkError::from)?;
         Ok(Destination::Part(Box::new(PartFile {
             file,
-            state: StateFile {
+            header: Header {
                 format: FORMAT.to_string(),
                 version: VERSION,
                 service: workflow.service_name.clone(),
                 part,
                 tables: Vec::new(),
             },
+            begun: false,
+            failed: None,
         })))
+    }
+
+    /// A part's state file: its header, naming the tables whose lines follow.
+    pub fn part_begin(&mut self, tables: Vec<String>) {
+        if let Destination::Part(p) = self {
+            p.header.tables = tables;
+            p.begun = true;
+            let header = p.header.clone();
+            p.write(|out| parts::write_header(out, &header));
+        }
     }
 
     /// Keeps a part's state of table `table_fqn`.
@@ -104,13 +146,30 @@ impl Destination {
         stats: &ScanStats,
     ) {
         if let Destination::Part(p) = self {
-            p.state.tables.push(TablePart {
+            p.table(TablePart {
                 table: table_fqn.to_string(),
                 prepared: prepared.clone(),
                 items: stats.items,
                 consumed_read_units: stats.consumed_read_units,
                 state,
                 error: None,
+                aborted: None,
+            });
+        }
+    }
+
+    /// Records that a part's read of table `table_fqn` was aborted (out of time): the
+    /// merge reports its cases Aborted with `reason`.
+    pub fn part_aborted(&mut self, table_fqn: &str, prepared: &Prepared, reason: &str) {
+        if let Destination::Part(p) = self {
+            p.table(TablePart {
+                table: table_fqn.to_string(),
+                prepared: prepared.clone(),
+                items: 0,
+                consumed_read_units: 0.0,
+                state: None,
+                error: None,
+                aborted: Some(reason.to_string()),
             });
         }
     }
@@ -118,13 +177,14 @@ impl Destination {
     /// Records that a part could not test table `table_fqn`.
     pub fn part_error(&mut self, table_fqn: &str, error: &str) {
         if let Destination::Part(p) = self {
-            p.state.tables.push(TablePart {
+            p.table(TablePart {
                 table: table_fqn.to_string(),
                 prepared: Prepared::default(),
                 items: 0,
                 consumed_read_units: 0.0,
                 state: None,
                 error: Some(error.to_string()),
+                aborted: None,
             });
         }
     }
@@ -134,7 +194,7 @@ impl Destination {
         match self {
             Destination::Part(p) => format!(
                 "Part {} written to {} (publish with `dynameta test merge`).",
-                p.state.part,
+                p.header.part,
                 p.file.real().display()
             ),
             _ if server => "Results posted to OpenMetadata.".to_string(),
@@ -216,15 +276,11 @@ impl Destination {
                     file.commit().map_err(SinkError::from)?;
                 }
             }
-            Destination::Part(mut p) => {
-                if ran {
-                    let text = serde_json::to_string(&p.state)
-                        .map_err(|e| TestError::Write(format!("the part's state: {e}")))?;
-                    let shown = p.file.real().display().to_string();
-                    p.file
-                        .file()
-                        .write_all(text.as_bytes())
-                        .map_err(|e| TestError::Write(format!("{shown}: {e}")))?;
+            Destination::Part(p) => {
+                if let Some(e) = p.failed {
+                    return Err(TestError::Write(e));
+                }
+                if ran && p.begun {
                     p.file.commit().map_err(SinkError::from)?;
                 }
             }
