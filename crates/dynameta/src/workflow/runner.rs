@@ -263,6 +263,11 @@ impl<'a> Finish<'a> {
         Ok(Finish::new(&settings.workflow, sink, started))
     }
 
+    /// Gives up before any table (nothing is replaced): the sink's warnings, if any.
+    pub fn abandon_because(self, step: &str, reason: &str) -> Option<String> {
+        self.sink.abandon_because(step, reason)
+    }
+
     /// Writes `record`, unless an earlier write failed. Returns whether the sink is
     /// still good (the first error is kept for the summary).
     pub async fn write(&mut self, record: &Record) -> bool {

@@ -12,6 +12,7 @@ mod data_quality;
 mod dq_engine;
 mod dq_oracle;
 mod empty_runs;
+mod estate;
 mod examples;
 mod export;
 mod failure_policy;
