@@ -272,16 +272,14 @@ mod tests {
         }
     }
 
-    fn load(arguments: &str, command: crate::config::Command) -> Result<crate::config::Workflow, ConfigError> {
+    fn load(
+        arguments: &str,
+        command: crate::config::Command,
+    ) -> Result<crate::config::Workflow, ConfigError> {
         let yaml = format!(
             "source:\n  type: dynamodb\n  serviceName: svc\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: us-east-1\n      connectionArguments:\n{arguments}  sourceConfig:\n    config:\n      type: DatabaseMetadata\nsink:\n  type: file\n  config:\n    filename: out.jsonl\nworkflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n"
         );
-        crate::config::parse(
-            &yaml,
-            std::path::Path::new("wf.yaml"),
-            command,
-            &|_| None,
-        )
+        crate::config::parse(&yaml, std::path::Path::new("wf.yaml"), command, &|_| None)
     }
 
     const ARGS: &str = "source.serviceConnection.config.connectionArguments";
@@ -336,7 +334,12 @@ mod tests {
             let w = load(two, command).unwrap();
             assert!(is_estate(&w.options));
         }
-        for command in [Command::Profile, Command::Classify, Command::Lineage, Command::Usage] {
+        for command in [
+            Command::Profile,
+            Command::Classify,
+            Command::Lineage,
+            Command::Usage,
+        ] {
             let yaml_type = match command {
                 Command::Profile => "Profiler",
                 Command::Classify => "AutoClassification",
@@ -356,14 +359,20 @@ mod tests {
                 }
             };
             assert!(
-                e.to_string().contains(&format!("`{}` does not walk several accounts/regions yet", command.name())),
+                e.to_string().contains(&format!(
+                    "`{}` does not walk several accounts/regions yet",
+                    command.name()
+                )),
                 "{e}"
             );
         }
         // One region alone is one pair: the usual layout, every command.
         let one = load("        regions: [eu-west-1]\n", Command::Ingest).unwrap();
         assert!(!is_estate(&one.options));
-        assert_eq!(single_region(&one.connection.aws_config, &one.options), "eu-west-1");
+        assert_eq!(
+            single_region(&one.connection.aws_config, &one.options),
+            "eu-west-1"
+        );
     }
 
     proptest::proptest! {

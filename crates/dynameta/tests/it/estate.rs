@@ -396,3 +396,122 @@ fn commands_that_do_not_walk_pairs_refuse_an_estate() {
         );
     }
 }
+
+/// Deletes `table` in `region` of `account` on moto.
+fn delete_in(account: &str, region: &str, table: &str) {
+    block_on(async {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(keys_of(account).await)
+            .endpoint_url(&moto().endpoint)
+            .http_client(http())
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+            .delete_table()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn mark_deleted_tables_works_per_pair_and_never_for_a_failed_one() {
+    use dynameta_testkit::openmetadata_server::ContractServer;
+    let p = format!("esd{}_", std::process::id());
+    let region = "ap-southeast-1";
+    let names = |extra: &str| -> Vec<String> {
+        ["a", "b", "gone"]
+            .iter()
+            .map(|n| format!("{p}{extra}{n}"))
+            .collect()
+    };
+    create_in(Some("555555555555"), region, &names(""));
+    create_in(Some("666666666666"), region, &names(""));
+    create_in(Some("777777777777"), region, &names(""));
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let sts = FaultProxy::start(
+        &moto().endpoint,
+        vec![Fault {
+            operation: "AssumeRole".into(),
+            table: "666666666666%3Arole%2Freader".into(),
+            status: 403,
+            code: "AccessDenied".into(),
+        }],
+    );
+    let yaml = |sts_endpoint: &str| {
+        WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
+            .connection_argument("stsEndpointUrl", sts_endpoint)
+            .connection_lines(&format!(
+                "        regions: [{region}]\n        includeBaseAccount: false\n        accounts:\n          - roleArn: arn:aws:iam::555555555555:role/reader\n          - roleArn: arn:aws:iam::666666666666:role/reader\n          - roleArn: arn:aws:iam::777777777777:role/reader\n"
+            ))
+            .source_lines(&format!(
+                "      tableFilterPattern:\n        includes: [\"{p}\"]"
+            ))
+            .sink(TestSink::Rest(
+                "    retryBaseMillis: 5\n    retryCapMillis: 50\n".into(),
+            ))
+            .host_port(&server.endpoint())
+            .workflow_config("raiseOnError", "false")
+            .yaml()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = ingest_json(dir.path(), "a.yaml", &yaml(&moto().endpoint));
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(server.entities("table").len(), 9, "{}", run.output());
+    // The accounts' databases carry their description (accepted by the server's schema).
+    let described = server
+        .entities("database")
+        .into_iter()
+        .filter(|d| d["name"] == "555555555555")
+        .map(|d| d["description"].as_str().unwrap_or_default().to_string())
+        .next()
+        .unwrap();
+    assert!(
+        described.contains("AWS account 555555555555"),
+        "{described}"
+    );
+
+    // The table is gone from every account; the second account's role is now refused.
+    for account in ["555555555555", "666666666666", "777777777777"] {
+        delete_in(account, region, &format!("{p}gone"));
+    }
+    let run = ingest_json(dir.path(), "b.yaml", &yaml(&sts.endpoint));
+    assert_eq!(
+        run.code,
+        0,
+        "raiseOnError: false tolerates it: {}",
+        run.output()
+    );
+    // Each good pair's schema is compared with its own listing (both are marked); the
+    // failed pair wrote none, so its table stays.
+    let s = summary(&run);
+    let want = [
+        format!("test_svc.555555555555.{region}.{p}gone"),
+        format!("test_svc.777777777777.{region}.{p}gone"),
+    ];
+    let mut reported: Vec<String> = s["tablesDeleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    reported.sort();
+    assert_eq!(reported, want, "{s:#}");
+    let mut deleted: Vec<String> = server
+        .entities("table")
+        .into_iter()
+        .filter(|t| t["deleted"] == true)
+        .map(|t| t["fullyQualifiedName"].as_str().unwrap().to_string())
+        .collect();
+    deleted.sort();
+    assert_eq!(
+        deleted, want,
+        "the failed pair's tables are never marked deleted"
+    );
+    assert_eq!(
+        s["failures"][0]["name"],
+        format!("pair 666666666666/{region}")
+    );
+}
