@@ -176,6 +176,24 @@ pub fn check(
         }
         if let Some(name) = &account.name {
             super::check_entity_name(&format!("{at}.name"), name)?;
+            // The name is the account's database: two accounts under one name would
+            // merge their tables.
+            let clash = accounts[..i]
+                .iter()
+                .position(|a| a.name.as_deref().or(a.account_id()) == Some(name.as_str()));
+            let clash = clash.or_else(|| {
+                accounts[i + 1..]
+                    .iter()
+                    .position(|a| a.name.is_none() && a.account_id() == Some(name.as_str()))
+                    .map(|j| j + i + 1)
+            });
+            if let Some(j) = clash {
+                return Err(ConfigError::invalid_hint(
+                    format!("{at}.name"),
+                    format!("`{name}` is also the database name of accounts[{j}]: their tables would be merged"),
+                    "Give each account its own name (the name is the account's database in OpenMetadata; without one it is the account id).",
+                ));
+            }
         }
         if let Some(j) = accounts[..i]
             .iter()
@@ -319,6 +337,16 @@ mod tests {
                 "regular expression",
             ),
             ("        includeBaseAccount: false\n", "includeBaseAccount", "no account"),
+            (
+                "        accounts:\n          - roleArn: arn:aws:iam::123456789012:role/r\n            name: prod\n          - roleArn: arn:aws:iam::210987654321:role/r\n            name: prod\n",
+                "accounts[1].name",
+                "merged",
+            ),
+            (
+                "        accounts:\n          - roleArn: arn:aws:iam::123456789012:role/r\n            name: '210987654321'\n          - roleArn: arn:aws:iam::210987654321:role/r\n",
+                "accounts[0].name",
+                "merged",
+            ),
         ] {
             let e = load(arguments, Ingest).unwrap_err();
             assert_eq!(e.key(), Some(format!("{ARGS}.{key}").as_str()), "{arguments}: {e}");

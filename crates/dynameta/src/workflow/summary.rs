@@ -332,4 +332,43 @@ mod tests {
         );
         assert!(text.contains("\\nsecond line"), "{text}");
     }
+
+    /// A run walking several pairs lists each with its counts, or as failed; the
+    /// account and region are escaped too (an account's name comes from the file).
+    #[test]
+    fn the_summary_lists_every_pair() {
+        let summary = Summary {
+            pairs: vec![
+                PairCounts {
+                    account: "prod\u{1b}[31m".into(),
+                    account_id: Some("111111111111".into()),
+                    region: "eu-west-1".into(),
+                    tables_listed: 3,
+                    tables_selected: 2,
+                    tables_processed: 2,
+                    ..PairCounts::default()
+                },
+                PairCounts {
+                    account: "222222222222".into(),
+                    region: "us-east-1".into(),
+                    error: Some("AssumeRole refused".into()),
+                    ..PairCounts::default()
+                },
+            ],
+            ..Summary::default()
+        };
+        let text = summary.render();
+        assert!(
+            text.contains("  Pair:             prod\\u{1b}[31m/eu-west-1: 3 listed, 2 selected, 2 processed, 0 failed\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  Pair:             222222222222/us-east-1: FAILED (see below)\n"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text}");
+        // A single-pair run's summary has no `pairs` key at all.
+        let json = serde_json::to_value(Summary::default()).unwrap();
+        assert!(json.get("pairs").is_none(), "{json}");
+    }
 }
