@@ -262,7 +262,20 @@ async fn list_pair(
         .map_err(|e| e.to_string())?;
     let names = source::list_tables(&connection.dynamodb, &connection.throttle_retry)
         .await
-        .map_err(|e| e.for_command(Command::Ingest).to_string())?;
+        .map_err(|e| {
+            // AWS answers a region the account has not enabled (an opt-in region) as
+            // if the credentials were wrong; in an estate that is the likelier cause.
+            let opt_in = e.failure.is_bad_credentials();
+            let mut text = e.for_command(Command::Ingest).to_string();
+            if opt_in {
+                text.push_str(&format!(
+                    ". If {} is an opt-in region, enable it for account {} (AWS console: Account → AWS Regions) or remove it from connectionArguments.regions",
+                    pair.region,
+                    pair.account.label()
+                ));
+            }
+            text
+        })?;
     let selected = names
         .iter()
         .filter(|n| super::filters_select(filters, scope, n))

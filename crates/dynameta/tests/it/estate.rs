@@ -515,3 +515,81 @@ fn mark_deleted_tables_works_per_pair_and_never_for_a_failed_one() {
         format!("pair 666666666666/{region}")
     );
 }
+
+#[test]
+fn a_region_the_account_has_not_enabled_fails_its_pair_with_the_fix() {
+    // AWS answers DynamoDB in a disabled opt-in region UnrecognizedClientException:
+    // here for every ListTables, through a fault proxy in front of moto.
+    let ddb = FaultProxy::start(
+        &moto().endpoint,
+        vec![Fault {
+            operation: "ListTables".into(),
+            table: String::new(),
+            status: 400,
+            code: "UnrecognizedClientException".into(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let yaml = estate_workflow("        regions: [me-south-1, af-south-1]\n", "x", &out).replace(
+        &format!("endPointURL: {}", moto().endpoint),
+        &format!("endPointURL: {}", ddb.endpoint),
+    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let s = summary(&run);
+    let failures = s["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2, "{s:#}");
+    for (f, region) in failures.iter().zip(["me-south-1", "af-south-1"]) {
+        assert_eq!(f["name"], format!("pair 123456789012/{region}"));
+        let reason = f["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!(
+                "If {region} is an opt-in region, enable it for account 123456789012"
+            )),
+            "{reason}"
+        );
+    }
+    assert!(!out.exists(), "nothing listed, nothing written");
+}
+
+#[test]
+fn the_local_catalog_and_its_report_keep_the_pairs_apart() {
+    let p = format!("esl{}_", std::process::id());
+    let table = format!("{p}orders");
+    for region in ["eu-central-1", "ap-southeast-2"] {
+        create_in(None, region, std::slice::from_ref(&table));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let yaml = WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
+        .connection_argument("stsEndpointUrl", &moto().endpoint)
+        .connection_lines("        regions: [eu-central-1, ap-southeast-2]\n")
+        .source_lines(&format!(
+            "      tableFilterPattern:\n        includes: [\"{p}\"]"
+        ))
+        .local_sink(&db)
+        .yaml();
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let html = dir.path().join("report.html");
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    assert!(report.stdout.contains("2 tables"), "{}", report.stdout);
+    let text = std::fs::read_to_string(&html).unwrap();
+    for region in ["eu-central-1", "ap-southeast-2"] {
+        let fqn = format!("test_svc.123456789012.{region}.{table}");
+        assert!(text.contains(&fqn), "{fqn} not in the report");
+        let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), &fqn], &[]);
+        assert_eq!(show.code, 0, "{}", show.output());
+    }
+}
