@@ -361,7 +361,17 @@ pub async fn pair_steps(
     }
     let connection = estate.connection(pair);
     let scope = Scope::of_pair(workflow, &pair.account.database_name(), &pair.region);
+    let first = steps.len();
     dynamodb_steps(&workflow.filters, &scope, &connection, steps).await;
+    // The role is an account's of the estate, not `assumeRoleArn`: say where it comes from.
+    if let (Some(role), Some(s)) = (&pair.account.role, steps.get_mut(first)) {
+        if s.status == Status::Fail {
+            s.hint = Some(format!(
+                "check the role {role} (from connectionArguments.accounts or organization.roleName): that it exists in account {}, that its trust policy lets the base credentials assume it (with the externalId it asks for), and that STS is reachable",
+                pair.account.id.as_deref().unwrap_or("(unknown)")
+            ));
+        }
+    }
 }
 
 async fn dynamodb_steps(

@@ -270,6 +270,10 @@ fn a_role_that_cannot_be_assumed_fails_its_pairs_only() {
         ),
         "{text}"
     );
+    assert!(
+        text.contains("hint: check the role arn:aws:iam::222222222222:role/reader (from connectionArguments.accounts"),
+        "{text}"
+    );
     let good = text.split("[pair 333333333333/eu-south-1]").nth(1).unwrap();
     for step in ["Resolve credentials+role", "ListTables", "DescribeTable"] {
         let line = good.lines().find(|l| l.starts_with(step)).unwrap();
