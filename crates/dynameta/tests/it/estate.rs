@@ -597,3 +597,33 @@ fn the_local_catalog_and_its_report_keep_the_pairs_apart() {
         assert_eq!(show.code, 0, "{}", show.output());
     }
 }
+
+#[test]
+fn one_region_alone_is_exactly_the_usual_run() {
+    use dynameta_testkit::{dynamodb_local, unique_access_key};
+    let key = unique_access_key("estate_one");
+    create_tables(&key, &["alpha", "beta"]);
+    let dir = tempfile::tempdir().unwrap();
+    let run_with = |name: &str, lines: &str| {
+        let out = dir.path().join(format!("{name}.jsonl"));
+        let yaml = WorkflowBuilder::new(&dynamodb_local().endpoint, &key)
+            .connection_lines(lines)
+            .file_sink(&out)
+            .yaml();
+        let wf = write(dir.path(), &format!("{name}.yaml"), &yaml);
+        let run = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        assert!(!run.stdout.contains("Pair:"), "{}", run.stdout);
+        std::fs::read(out).unwrap()
+    };
+    let before = run_with("plain", "");
+    let after = run_with(
+        "one",
+        "        regions: [us-east-1]\n        includeBaseAccount: true\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&before).contains("test_svc.default.default.alpha"),
+        "the usual layout"
+    );
+    assert_eq!(before, after, "byte-identical output");
+}
