@@ -136,6 +136,10 @@ pub struct CreateDatabase {
     pub name: String,
     /// Service FQN.
     pub service: String,
+    /// Description: set only when walking several accounts (the account's id and
+    /// alias); absent otherwise, so the single-pair output is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// Content hash for change detection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_hash: Option<String>,

@@ -229,11 +229,19 @@ impl State {
     }
 
     /// The error code to answer `target` (`DynamoDB_20120810.Scan`) with, if any.
+    /// A query-protocol request (STS: no target, `Action=AssumeRole&...` form body) is
+    /// matched by its `Action` and, when the fault names one, a text its form body
+    /// holds (e.g. the URL-encoded role ARN).
     fn fault(&self, target: &str, body: &str) -> Option<(u16, String)> {
-        let operation = target.rsplit('.').next().unwrap_or_default();
+        let query = query_action(target, body);
+        let operation = query.unwrap_or_else(|| target.rsplit('.').next().unwrap_or_default());
         let fault = self.faults.iter().find(|f| {
             operation == f.operation
-                && (f.table.is_empty() || body.contains(&format!("\"TableName\":\"{}\"", f.table)))
+                && (f.table.is_empty()
+                    || match query {
+                        Some(_) => body.contains(&f.table),
+                        None => body.contains(&format!("\"TableName\":\"{}\"", f.table)),
+                    })
         });
         if let Some(f) = fault {
             return Some((f.status, f.code.clone()));
@@ -253,6 +261,14 @@ impl State {
         }
         throttled.then(|| (400, THROTTLE_CODE.to_string()))
     }
+}
+
+/// The `Action` of a query-protocol request (no `X-Amz-Target`, a form body).
+fn query_action<'a>(target: &str, body: &'a str) -> Option<&'a str> {
+    if !target.is_empty() {
+        return None;
+    }
+    body.split('&').find_map(|kv| kv.strip_prefix("Action="))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -367,12 +383,24 @@ fn serve(client: TcpStream, upstream: &str, state: &State) -> std::io::Result<()
             if code.contains("Throttl") || code.contains("Exceeded") {
                 state.injected_throttles.fetch_add(1, Ordering::Relaxed);
             }
-            let payload = format!(
-                "{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{code}\",\"message\":\"injected by the test proxy\"}}"
-            );
+            let (payload, content_type) = if query_action(target, &body).is_some() {
+                (
+                    format!(
+                        "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the test proxy</Message></Error><RequestId>injected</RequestId></ErrorResponse>"
+                    ),
+                    "text/xml",
+                )
+            } else {
+                (
+                    format!(
+                        "{{\"__type\":\"com.amazonaws.dynamodb.v20120810#{code}\",\"message\":\"injected by the test proxy\"}}"
+                    ),
+                    "application/x-amz-json-1.0",
+                )
+            };
             write!(
                 writer,
-                "HTTP/1.1 {status} Injected\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: {}\r\n\r\n{payload}",
+                "HTTP/1.1 {status} Injected\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{payload}",
                 payload.len()
             )?;
             continue;

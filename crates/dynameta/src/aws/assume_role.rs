@@ -12,6 +12,7 @@ pub struct AssumeRoleProvider {
     role_arn: String,
     session_name: String,
     source_identity: Option<String>,
+    external_id: Option<String>,
 }
 
 impl AssumeRoleProvider {
@@ -27,7 +28,14 @@ impl AssumeRoleProvider {
             role_arn,
             session_name,
             source_identity,
+            external_id: None,
         }
+    }
+
+    /// The same provider sending `external_id` (a role's trust policy may ask for one).
+    pub fn with_external_id(mut self, external_id: Option<String>) -> Self {
+        self.external_id = external_id;
+        self
     }
 
     async fn assume(&self) -> provider::Result {
@@ -37,6 +45,7 @@ impl AssumeRoleProvider {
             .role_arn(&self.role_arn)
             .role_session_name(&self.session_name)
             .set_source_identity(self.source_identity.clone())
+            .set_external_id(self.external_id.clone())
             .send()
             .await
             .map_err(|e| {

@@ -3,6 +3,7 @@
 
 mod assume_role;
 mod error;
+pub mod estate;
 mod notice;
 mod retry;
 mod services;
@@ -87,92 +88,190 @@ pub fn http_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
 /// No AWS call is made here except, with `assumeRoleArn`, none either: AssumeRole runs
 /// lazily on the first request (or [`Connection::resolve_credentials`]).
 pub async fn connect(aws: &AwsConfig, options: &ConnectionArguments) -> Connection {
-    let region = aws.aws_region.trim().to_string();
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs_f64(options.connect_timeout_seconds))
-        .operation_attempt_timeout(Duration::from_secs_f64(options.request_timeout_seconds))
-        .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client())
-        .region(Region::new(region.clone()))
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
-    let source = match (&aws.aws_access_key_id, &aws.aws_secret_access_key) {
-        (Some(id), Some(secret)) => {
-            loader = loader.credentials_provider(Credentials::new(
-                id.clone(),
-                secret.expose().to_string(),
-                aws.aws_session_token
-                    .as_ref()
-                    .map(|t| t.expose().to_string()),
-                None,
-                "dynameta-config",
-            ));
-            CredentialSource::Static
-        }
-        _ => match &aws.profile_name {
-            Some(profile) => {
-                loader = loader.profile_name(profile);
-                CredentialSource::Profile(profile.clone())
-            }
-            None => CredentialSource::DefaultChain,
-        },
-    };
-    if let (Some(profile), CredentialSource::Static) = (&aws.profile_name, &source) {
-        tracing::debug!(profile = %profile, "profileName ignored: static keys take precedence");
-    }
-    let sdk: SdkConfig = loader.load().await;
-    let base = sdk
-        .credentials_provider()
-        .unwrap_or_else(|| SharedCredentialsProvider::new(MissingCredentials));
+    let base = Base::load(aws, options).await;
+    // `regions: [r]` alone is one pair too, in region `r`.
+    base.connection(&estate::single_region(aws, options), None)
+}
 
-    let credentials = match &aws.assume_role_arn {
-        Some(role) => {
-            let mut sts = aws_sdk_sts::config::Builder::from(&sdk).credentials_provider(base);
-            if let Some(url) = &options.sts_endpoint_url {
-                sts = sts.endpoint_url(url);
-            }
-            let provider = AssumeRoleProvider::new(
-                aws_sdk_sts::Client::from_conf(sts.build()),
-                role.clone(),
-                aws.assume_role_session_name
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string()),
-                aws.assume_role_source_identity.clone(),
-            );
-            SharedCredentialsProvider::new(provider)
-        }
-        None => base,
-    };
+/// The base connection settings, loaded once: the SDK config (region, timeouts,
+/// retries, HTTPS client), the base credentials (wrapped in `assumeRoleArn` when set)
+/// and where they come from. Each (account, region) pair of the estate is a
+/// [`Connection`] made from it ([`Base::connection`]).
+#[derive(Clone, Debug)]
+pub struct Base {
+    sdk: SdkConfig,
+    /// The base credentials (already wrapped in AssumeRole when configured).
+    pub credentials: SharedCredentialsProvider,
+    /// Where the base credentials come from.
+    pub source: CredentialSource,
+    /// `awsConfig.awsRegion`.
+    pub region: String,
+    assume_role_arn: Option<String>,
+    session_name: String,
+    source_identity: Option<String>,
+    endpoint: Option<String>,
+    s3_endpoint: Option<String>,
+    sts_endpoint: Option<String>,
+    throttle_retry_seconds: f64,
+}
 
-    let credentials = SharedCredentialsProvider::new(Registering(credentials));
-    let mut ddb =
-        aws_sdk_dynamodb::config::Builder::from(&sdk).credentials_provider(credentials.clone());
-    if let Some(url) = &aws.end_point_url {
-        ddb = ddb.endpoint_url(url.trim_end_matches('/'));
+/// A role assumed on top of the base credentials (an account of the estate).
+#[derive(Clone, Debug)]
+pub struct Role {
+    /// `arn:aws:iam::<id>:role/<name>`.
+    pub arn: String,
+    /// ExternalId, when the role's trust policy asks for one.
+    pub external_id: Option<String>,
+}
+
+impl Base {
+    /// Loads the SDK config and the base credentials (no AWS call).
+    pub async fn load(aws: &AwsConfig, options: &ConnectionArguments) -> Base {
+        let region = aws.aws_region.trim().to_string();
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs_f64(options.connect_timeout_seconds))
+            .operation_attempt_timeout(Duration::from_secs_f64(options.request_timeout_seconds))
+            .build();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http_client())
+            .region(Region::new(region.clone()))
+            .timeout_config(timeouts)
+            .retry_config(RetryConfig::standard().with_max_attempts(options.max_attempts));
+        let source = match (&aws.aws_access_key_id, &aws.aws_secret_access_key) {
+            (Some(id), Some(secret)) => {
+                loader = loader.credentials_provider(Credentials::new(
+                    id.clone(),
+                    secret.expose().to_string(),
+                    aws.aws_session_token
+                        .as_ref()
+                        .map(|t| t.expose().to_string()),
+                    None,
+                    "dynameta-config",
+                ));
+                CredentialSource::Static
+            }
+            _ => match &aws.profile_name {
+                Some(profile) => {
+                    loader = loader.profile_name(profile);
+                    CredentialSource::Profile(profile.clone())
+                }
+                None => CredentialSource::DefaultChain,
+            },
+        };
+        if let (Some(profile), CredentialSource::Static) = (&aws.profile_name, &source) {
+            tracing::debug!(profile = %profile, "profileName ignored: static keys take precedence");
+        }
+        let sdk: SdkConfig = loader.load().await;
+        let base = sdk
+            .credentials_provider()
+            .unwrap_or_else(|| SharedCredentialsProvider::new(MissingCredentials));
+        let session_name = aws
+            .assume_role_session_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_SESSION_NAME.to_string());
+        let mut this = Base {
+            sdk,
+            credentials: base.clone(),
+            source,
+            region,
+            assume_role_arn: aws.assume_role_arn.clone(),
+            session_name,
+            source_identity: aws.assume_role_source_identity.clone(),
+            endpoint: aws.end_point_url.clone(),
+            s3_endpoint: options.s3_endpoint_url.clone(),
+            sts_endpoint: options.sts_endpoint_url.clone(),
+            throttle_retry_seconds: options.throttle_retry_seconds,
+        };
+        if let Some(role) = &aws.assume_role_arn {
+            this.credentials = this.assume(base, role, None);
+        }
+        this
     }
-    let throttled = ThrottleCounter::new(match &aws.end_point_url {
-        Some(url) => format!("the DynamoDB endpoint {url}"),
-        None => format!("DynamoDB in {region}"),
-    });
-    ddb = ddb.interceptor(throttled.clone());
-    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).credentials_provider(credentials.clone());
-    if let Some(url) = &options.s3_endpoint_url {
-        // S3-compatible stores and emulators serve buckets as paths, not host names.
-        s3 = s3
-            .endpoint_url(url.trim_end_matches('/'))
-            .force_path_style(true);
+
+    /// The SDK config the base clients are built from.
+    pub fn sdk(&self) -> &SdkConfig {
+        &self.sdk
     }
-    Connection {
-        s3: aws_sdk_s3::Client::from_conf(s3.build()),
-        throttled,
-        throttle_retry: ThrottleRetry::from_seconds(options.throttle_retry_seconds),
-        dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
-        credentials,
-        source,
-        assumed_role: aws.assume_role_arn.clone(),
-        region,
-        endpoint: aws.end_point_url.clone(),
+
+    /// An STS client signed with the base credentials (`stsEndpointUrl` when set).
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        self.sts_with(self.credentials.clone())
+    }
+
+    fn sts_with(&self, credentials: SharedCredentialsProvider) -> aws_sdk_sts::Client {
+        let mut sts =
+            aws_sdk_sts::config::Builder::from(&self.sdk).credentials_provider(credentials);
+        if let Some(url) = &self.sts_endpoint {
+            sts = sts.endpoint_url(url);
+        }
+        aws_sdk_sts::Client::from_conf(sts.build())
+    }
+
+    /// `role` assumed with `credentials`, with the configured session name and source
+    /// identity (the SDK clients' identity cache refreshes it before it expires).
+    fn assume(
+        &self,
+        credentials: SharedCredentialsProvider,
+        role: &str,
+        external_id: Option<String>,
+    ) -> SharedCredentialsProvider {
+        SharedCredentialsProvider::new(
+            AssumeRoleProvider::new(
+                self.sts_with(credentials),
+                role.to_string(),
+                self.session_name.clone(),
+                self.source_identity.clone(),
+            )
+            .with_external_id(external_id),
+        )
+    }
+
+    /// The connection to `region`, as the base credentials or as `role` assumed from
+    /// them (no AWS call is made here).
+    pub fn connection(&self, region: &str, role: Option<&Role>) -> Connection {
+        let region = region.to_string();
+        let credentials = match role {
+            Some(role) => self.assume(
+                self.credentials.clone(),
+                &role.arn,
+                role.external_id.clone(),
+            ),
+            None => self.credentials.clone(),
+        };
+        let credentials = SharedCredentialsProvider::new(Registering(credentials));
+        let mut ddb = aws_sdk_dynamodb::config::Builder::from(&self.sdk)
+            .credentials_provider(credentials.clone())
+            .region(Region::new(region.clone()));
+        if let Some(url) = &self.endpoint {
+            ddb = ddb.endpoint_url(url.trim_end_matches('/'));
+        }
+        let throttled = ThrottleCounter::new(match &self.endpoint {
+            Some(url) => format!("the DynamoDB endpoint {url}"),
+            None => format!("DynamoDB in {region}"),
+        });
+        ddb = ddb.interceptor(throttled.clone());
+        let mut s3 = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .credentials_provider(credentials.clone())
+            .region(Region::new(region.clone()));
+        if let Some(url) = &self.s3_endpoint {
+            // S3-compatible stores and emulators serve buckets as paths, not host names.
+            s3 = s3
+                .endpoint_url(url.trim_end_matches('/'))
+                .force_path_style(true);
+        }
+        Connection {
+            s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            throttled,
+            throttle_retry: ThrottleRetry::from_seconds(self.throttle_retry_seconds),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
+            credentials,
+            source: self.source.clone(),
+            assumed_role: role
+                .map(|r| r.arn.clone())
+                .or_else(|| self.assume_role_arn.clone()),
+            region,
+            endpoint: self.endpoint.clone(),
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod env;
 mod error;
+pub mod estate;
 mod filter;
 mod lineage_usage;
 mod options;
@@ -320,6 +321,24 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
     let pipelines = resolve_pipelines(source.source_config.config, command)?;
     let options = connection.connection_arguments.clone().unwrap_or_default();
     check_options(&options)?;
+    if estate::is_estate(&options)
+        && !matches!(
+            command,
+            Command::Ingest | Command::TestConnection | Command::Publish
+        )
+    {
+        return Err(ConfigError::invalid_hint(
+            "source.serviceConnection.config.connectionArguments",
+            format!(
+                "`{}` does not walk several accounts/regions yet (`regions`, `accounts`, `organization` or `includeBaseAccount` is set); it never reads only the first pair",
+                command.name()
+            ),
+            format!(
+                "Run `dynameta {}` once per pair, with a copy of this workflow that sets awsConfig.awsRegion (and awsConfig.assumeRoleArn for another account) and drops those keys; `ingest` and `test-connection` walk every pair.",
+                command.name()
+            ),
+        ));
+    }
     let filters = resolve_filters(&pipelines, &connection)?;
     let classification_filter = Filter::compile(
         pipelines
@@ -988,6 +1007,13 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
     }
     check_entity_name(&key("pipelineServiceName"), &o.pipeline_service_name)?;
     check_entity_name(&key("kinesisServiceName"), &o.kinesis_service_name)?;
+    estate::check(
+        o.regions.as_ref(),
+        &o.accounts,
+        o.organization.as_ref(),
+        o.include_base_account,
+        &key,
+    )?;
     Ok(())
 }
 

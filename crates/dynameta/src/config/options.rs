@@ -67,6 +67,15 @@ pub struct ConnectionArguments {
     /// emulator such as moto in tests); AWS's own endpoints when unset.
     #[serde(rename = "awsServicesEndpointURL", alias = "awsServicesEndpointUrl")]
     pub aws_services_endpoint_url: Option<String>,
+    /// The whole estate: regions to walk (a list, or `all`); `awsConfig.awsRegion`
+    /// alone when unset.
+    pub regions: Option<super::estate::Regions>,
+    /// The whole estate: roles assumed from the base credentials, one per account.
+    pub accounts: Vec<super::estate::AccountRole>,
+    /// The whole estate: the accounts of an AWS Organization.
+    pub organization: Option<super::estate::Organization>,
+    /// The whole estate: walk the base credentials' own account too (default true).
+    pub include_base_account: bool,
 }
 
 /// Default `pipelineServiceName`.
@@ -104,6 +113,10 @@ impl Default for ConnectionArguments {
             pipeline_service_name: DEFAULT_PIPELINE_SERVICE.to_string(),
             kinesis_service_name: DEFAULT_KINESIS_SERVICE.to_string(),
             aws_services_endpoint_url: None,
+            regions: None,
+            accounts: Vec::new(),
+            organization: None,
+            include_base_account: true,
         }
     }
 }

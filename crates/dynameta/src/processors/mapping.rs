@@ -32,6 +32,17 @@ impl Scope {
         }
     }
 
+    /// The scope of one (account, region) pair of the estate: database = the account
+    /// (`database`: its configured name, else its id), schema = the region. Same-named
+    /// tables of two accounts or regions get two FQNs.
+    pub fn of_pair(workflow: &Workflow, database: &str, region: &str) -> Scope {
+        Scope {
+            service: workflow.service_name.clone(),
+            database: database.to_string(),
+            schema: region.to_string(),
+        }
+    }
+
     /// `service.database`.
     pub fn database_fqn(&self) -> String {
         fqn::build(&[&self.service, &self.database])
@@ -85,9 +96,16 @@ pub fn database_service(
 
 /// `CreateDatabaseRequest`.
 pub fn database(scope: &Scope) -> CreateDatabase {
+    database_described(scope, None)
+}
+
+/// `CreateDatabaseRequest` with a description (an account of the estate: its id and
+/// alias).
+pub fn database_described(scope: &Scope, description: Option<String>) -> CreateDatabase {
     let mut d = CreateDatabase {
         name: scope.database.clone(),
         service: fqn::build(&[&scope.service]),
+        description,
         source_hash: None,
     };
     d.source_hash = Some(source_hash(&d));

@@ -139,6 +139,14 @@ fn all_read_keys() -> Vec<(&'static str, Vec<String>)> {
         ("sink metadata-rest", keys_of::<RestSinkOptions>()),
         ("filter patterns", keys_of::<FilterPattern>()),
         ("ownerConfig", keys_of::<OwnerConfig>()),
+        (
+            "connectionArguments.accounts",
+            keys_of::<crate::config::estate::AccountRole>(),
+        ),
+        (
+            "connectionArguments.organization",
+            keys_of::<crate::config::estate::Organization>(),
+        ),
     ]
 }
 

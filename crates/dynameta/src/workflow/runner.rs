@@ -32,6 +32,9 @@ pub struct Run<'a> {
 }
 
 /// What [`Run::start`] found.
+// One value per run, moved once: the size of the summary in `Ended` costs nothing, and
+// boxing it would touch every command's match.
+#[allow(clippy::large_enum_variant)]
 pub enum Started<'a> {
     /// Tables to work on: every listed name, and the selected ones.
     Running {
@@ -263,6 +266,11 @@ impl<'a> Finish<'a> {
         let context = SinkContext::of(&settings.workflow, command);
         let sink = sink_config.build(context, opening).await?;
         Ok(Finish::new(&settings.workflow, sink, started))
+    }
+
+    /// Gives up before any table (nothing is replaced): the sink's warnings, if any.
+    pub fn abandon_because(self, step: &str, reason: &str) -> Option<String> {
+        self.sink.abandon_because(step, reason)
     }
 
     /// Writes `record`, unless an earlier write failed. Returns whether the sink is

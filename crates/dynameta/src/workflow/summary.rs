@@ -39,9 +39,38 @@ pub struct Summary {
     /// AWS tag labels added and removed, owners set (ingest to OpenMetadata).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_tags: Option<Box<crate::sinks::openmetadata::AwsTagCounts>>,
+    /// Each (account, region) pair walked, with its counts (only when the workflow
+    /// walks several: `connectionArguments.regions`, `accounts`, `organization`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pairs: Vec<PairCounts>,
     /// Wall time.
     #[serde(serialize_with = "seconds")]
     pub elapsed: Duration,
+}
+
+/// One (account, region) pair of a run walking several.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairCounts {
+    /// The account: its database name in OpenMetadata (configured name, else its id).
+    pub account: String,
+    /// The account's 12-digit id, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The region (the schema in OpenMetadata).
+    pub region: String,
+    /// Tables DynamoDB listed.
+    pub tables_listed: usize,
+    /// Tables the filters kept.
+    pub tables_selected: usize,
+    /// Tables written.
+    pub tables_processed: usize,
+    /// Tables that failed.
+    pub tables_failed: usize,
+    /// Why the pair could not be read at all (role not assumed, region disabled,
+    /// listing throttled beyond retries); its tables are then never marked deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// Classification counts.
@@ -205,6 +234,20 @@ impl Summary {
         for output in &self.outputs {
             out.push_str(&format!("  Output:           {}\n", escape(output)));
         }
+        for p in &self.pairs {
+            let counts = match &p.error {
+                Some(_) => "FAILED (see below)".to_string(),
+                None => format!(
+                    "{} listed, {} selected, {} processed, {} failed",
+                    p.tables_listed, p.tables_selected, p.tables_processed, p.tables_failed
+                ),
+            };
+            out.push_str(&format!(
+                "  Pair:             {}/{}: {counts}\n",
+                escape(&p.account),
+                escape(&p.region)
+            ));
+        }
         if let Some(c) = &self.classification {
             out.push_str(&format!(
                 "  Columns:          {} classified, {} PII.Sensitive, {} PII.NonSensitive\n",
@@ -288,5 +331,44 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\\nsecond line"), "{text}");
+    }
+
+    /// A run walking several pairs lists each with its counts, or as failed; the
+    /// account and region are escaped too (an account's name comes from the file).
+    #[test]
+    fn the_summary_lists_every_pair() {
+        let summary = Summary {
+            pairs: vec![
+                PairCounts {
+                    account: "prod\u{1b}[31m".into(),
+                    account_id: Some("111111111111".into()),
+                    region: "eu-west-1".into(),
+                    tables_listed: 3,
+                    tables_selected: 2,
+                    tables_processed: 2,
+                    ..PairCounts::default()
+                },
+                PairCounts {
+                    account: "222222222222".into(),
+                    region: "us-east-1".into(),
+                    error: Some("AssumeRole refused".into()),
+                    ..PairCounts::default()
+                },
+            ],
+            ..Summary::default()
+        };
+        let text = summary.render();
+        assert!(
+            text.contains("  Pair:             prod\\u{1b}[31m/eu-west-1: 3 listed, 2 selected, 2 processed, 0 failed\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  Pair:             222222222222/us-east-1: FAILED (see below)\n"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text}");
+        // A single-pair run's summary has no `pairs` key at all.
+        let json = serde_json::to_value(Summary::default()).unwrap();
+        assert!(json.get("pairs").is_none(), "{json}");
     }
 }

@@ -53,6 +53,10 @@ pub struct Step {
     pub hint: Option<String>,
     /// Milliseconds taken.
     pub millis: u128,
+    /// The (account, region) pair the step ran in, when the workflow walks several
+    /// (`account/region`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair: Option<String>,
 }
 
 /// The whole test.
@@ -106,8 +110,17 @@ impl Report {
 
     /// A text table, then the verdict line.
     pub fn render(&self) -> String {
+        use dynameta_fs::terminal::escape;
         let mut out = format!("{:<28} {:<6} {}\n", "STEP", "RESULT", "DETAIL");
+        let mut pair: Option<&str> = None;
         for s in &self.steps {
+            if s.pair.as_deref() != pair {
+                pair = s.pair.as_deref();
+                match pair {
+                    Some(p) => out.push_str(&format!("[pair {}]\n", escape(p))),
+                    None => out.push_str("[sink]\n"),
+                }
+            }
             let status = format!("{:?}", s.status).to_uppercase();
             out.push_str(&format!("{:<28} {:<6} {}\n", s.name, status, s.detail));
             if let Some(code) = &s.error_code {
@@ -137,7 +150,38 @@ impl Report {
             ),
         };
         out.push_str(&format!("\nResult: {line}\n"));
+        let mut failed_pairs: Vec<String> = Vec::new();
+        for s in &self.steps {
+            if let (Some(p), true) = (&s.pair, s.mandatory && s.status == Status::Fail) {
+                let entry = format!("{} ({} failed)", escape(p), s.name);
+                if !failed_pairs
+                    .iter()
+                    .any(|f| f.starts_with(&format!("{} (", escape(p))))
+                {
+                    failed_pairs.push(entry);
+                }
+            }
+        }
+        if !failed_pairs.is_empty() {
+            out.push_str(&format!(
+                "Pairs failed: {} of {}: {}\n",
+                failed_pairs.len(),
+                self.pairs(),
+                failed_pairs.join(", ")
+            ));
+        }
         out
+    }
+
+    /// How many (account, region) pairs the steps ran in (0 for a single-pair workflow).
+    fn pairs(&self) -> usize {
+        let mut seen: Vec<&str> = self
+            .steps
+            .iter()
+            .filter_map(|s| s.pair.as_deref())
+            .collect();
+        seen.dedup();
+        seen.len()
     }
 }
 
@@ -161,6 +205,7 @@ fn step(name: &'static str, mandatory: bool, started: Instant) -> Step {
         missing_action: None,
         hint: None,
         millis: started.elapsed().as_millis(),
+        pair: None,
     }
 }
 
@@ -230,11 +275,17 @@ pub async fn run(settings: &Settings) -> Report {
     let workflow = &settings.workflow;
     let mut steps = Vec::new();
     let options = fast(&workflow.options);
-    let connection = aws::connect(workflow.aws(), &options).await;
-    let scope = crate::processors::mapping::Scope::of(workflow);
-    dynamodb_steps(&workflow.filters, &scope, &connection, &mut steps).await;
-    export_steps(&workflow.options.exports, &connection, &mut steps).await;
-    steps.extend(lineage_usage_steps(workflow, &connection).await);
+    if aws::estate::is_estate(&options) {
+        // Lineage and usage refuse several pairs (config::estate), so their steps are
+        // the single pair's only.
+        estate_steps(workflow, &options, &mut steps).await;
+    } else {
+        let connection = aws::connect(workflow.aws(), &options).await;
+        let scope = crate::processors::mapping::Scope::of(workflow);
+        dynamodb_steps(&workflow.filters, &scope, &connection, &mut steps).await;
+        export_steps(&workflow.options.exports, &connection, &mut steps).await;
+        steps.extend(lineage_usage_steps(workflow, &connection).await);
+    }
     if let Some(sink) = &settings.sink {
         let t = Instant::now();
         let context =
@@ -243,6 +294,92 @@ pub async fn run(settings: &Settings) -> Report {
         steps.extend(sink_steps(checked, t.elapsed().as_millis()));
     }
     Report::new(steps)
+}
+
+/// (account, region) pairs tested at once.
+const PAIRS_AT_ONCE: usize = 8;
+
+/// A workflow walking several accounts/regions: the steps resolving the estate
+/// (Organizations ListAccounts), then every pair's steps ([`pair_steps`]), each step
+/// marked with its pair, in the estate's order.
+async fn estate_steps(
+    workflow: &crate::config::Workflow,
+    options: &ConnectionArguments,
+    steps: &mut Vec<Step>,
+) {
+    use futures_util::stream::{self, StreamExt};
+    let t = Instant::now();
+    let estate = aws::estate::resolve(workflow.aws(), options).await;
+    for (what, why) in &estate.failures {
+        let mut s = step(
+            match what.as_str() {
+                "(organization)" => "ListAccounts (Organizations)",
+                _ => "Resolve regions",
+            },
+            true,
+            t,
+        );
+        s.status = Status::Fail;
+        s.detail = why.clone();
+        steps.push(s);
+    }
+    if estate.pairs.is_empty() {
+        steps.push(skipped(
+            "ListTables",
+            true,
+            "no (account, region) pair to test",
+        ));
+        return;
+    }
+    let estate = &estate;
+    let per_pair: Vec<Vec<Step>> = stream::iter(estate.pairs.iter())
+        .map(|pair| async move {
+            let mut pair_steps_out = Vec::new();
+            pair_steps(workflow, estate, pair, &mut pair_steps_out).await;
+            let label = pair.label();
+            for s in &mut pair_steps_out {
+                s.pair = Some(label.clone());
+            }
+            pair_steps_out
+        })
+        .buffered(PAIRS_AT_ONCE)
+        .collect()
+        .await;
+    steps.extend(per_pair.into_iter().flatten());
+}
+
+/// The steps of one (account, region) pair: its credentials (AssumeRole of the
+/// account's role), ListTables, then DescribeTable and the other table calls on the
+/// first table the filters select in that pair. Checks that run per pair go here.
+pub async fn pair_steps(
+    workflow: &crate::config::Workflow,
+    estate: &aws::estate::Estate,
+    pair: &aws::estate::Pair,
+    steps: &mut Vec<Step>,
+) {
+    if let Some(why) = &pair.broken {
+        let mut s = step("Resolve credentials", true, Instant::now());
+        s.status = Status::Fail;
+        s.error_code = Some("CredentialsError".into());
+        s.detail = why.clone();
+        steps.push(s);
+        steps.push(skipped("ListTables", true, "no credentials"));
+        skip_table_steps(steps, "no credentials");
+        return;
+    }
+    let connection = estate.connection(pair);
+    let scope = Scope::of_pair(workflow, &pair.account.database_name(), &pair.region);
+    let first = steps.len();
+    dynamodb_steps(&workflow.filters, &scope, &connection, steps).await;
+    // The role is an account's of the estate, not `assumeRoleArn`: say where it comes from.
+    if let (Some(role), Some(s)) = (&pair.account.role, steps.get_mut(first)) {
+        if s.status == Status::Fail {
+            s.hint = Some(format!(
+                "check the role {role} (from connectionArguments.accounts or organization.roleName): that it exists in account {}, that its trust policy lets the base credentials assume it (with the externalId it asks for), and that STS is reachable",
+                pair.account.id.as_deref().unwrap_or("(unknown)")
+            ));
+        }
+    }
 }
 
 async fn dynamodb_steps(

@@ -13,6 +13,7 @@ mod data_quality_reads;
 mod dq_engine;
 mod dq_oracle;
 mod empty_runs;
+mod estate;
 mod examples;
 mod export;
 mod failure_policy;

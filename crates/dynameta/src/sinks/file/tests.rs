@@ -6,6 +6,7 @@ fn record(name: &str) -> Record {
         payload: CreateDatabase {
             name: name.into(),
             service: "svc".into(),
+            description: None,
             source_hash: None,
         },
     }

@@ -42,7 +42,7 @@ impl SinkConfig for RestSinkConfig {
             }
             Ok(Box::new(RestWriter {
                 sink,
-                listing: None,
+                listing: Vec::new(),
             }) as Box<dyn SinkWriter>)
         })
     }
@@ -94,10 +94,11 @@ impl SinkConfig for RestSinkConfig {
     }
 }
 
-/// The open REST sink, and the listing `markDeletedTables` compares with.
+/// The open REST sink, and the listings `markDeletedTables` compares with: one per
+/// schema (a run walking several accounts/regions lists one schema per pair).
 struct RestWriter {
     sink: RestSink,
-    listing: Option<(String, HashSet<String>)>,
+    listing: Vec<(String, HashSet<String>)>,
 }
 
 impl SinkWriter for RestWriter {
@@ -111,7 +112,8 @@ impl SinkWriter for RestWriter {
                 Record::CreateDatabaseSchema { payload } => rest.put_schema(payload).await?,
                 Record::CreateTable { payload } => rest.add_table(payload.clone()).await,
                 Record::TableListing { schema, tables } => {
-                    self.listing = Some((schema.clone(), tables.iter().cloned().collect()));
+                    self.listing
+                        .push((schema.clone(), tables.iter().cloned().collect()));
                 }
                 // Its facts reach OpenMetadata in the table description; its AWS tags
                 // may name the table's owner.
@@ -147,9 +149,12 @@ impl SinkWriter for RestWriter {
             sink.flush().await;
             // Labels and owners once every table is upserted.
             sink.apply_aws_tags().await;
-            if let (true, Some((schema, existing))) = (end.mark_deleted, listing) {
+            // Per schema: a pair that failed wrote no listing, so none of its tables is
+            // marked deleted.
+            for (schema, existing) in listing.into_iter().filter(|_| end.mark_deleted) {
                 if let Err(e) = sink.mark_deleted(&schema, &existing, end.selected).await {
                     report.error = Some(format!("marking deleted tables: {e}"));
+                    break;
                 }
             }
             report.written = sink.published.tables;

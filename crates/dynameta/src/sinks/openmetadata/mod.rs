@@ -482,7 +482,8 @@ impl RestSink {
                     reason: format!("OpenMetadata did not soft-delete it: {reason}"),
                 });
             }
-            self.published.deleted = deleted;
+            // Added to: a run walking several accounts/regions marks schema by schema.
+            self.published.deleted.extend(deleted);
             return Ok(());
         } else {
             for (_, _, id) in &stale {
@@ -497,7 +498,9 @@ impl RestSink {
                     .await?;
             }
         }
-        self.published.deleted = stale.iter().map(|(_, f, _)| f.clone()).collect();
+        self.published
+            .deleted
+            .extend(stale.iter().map(|(_, f, _)| f.clone()));
         Ok(())
     }
 

@@ -1,0 +1,413 @@
+//! The whole estate (issue 25): `connectionArguments.regions`, `accounts`,
+//! `organization` and `includeBaseAccount` — which (account, region) pairs a run walks.
+//! Checked when the workflow is read; resolved into pairs by `aws::estate`.
+
+use serde::Deserialize;
+
+use super::error::ConfigError;
+use super::filter::{Filter, FilterPattern};
+
+/// `connectionArguments.regions`: a list of region names, or `all`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Regions {
+    /// These regions, in this order.
+    List(Vec<String>),
+    /// A word: only `all` is accepted (checked at load).
+    Word(String),
+}
+
+/// One entry of `connectionArguments.accounts`: a role assumed from the base
+/// credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AccountRole {
+    /// `arn:aws:iam::<account id>:role/<name>`.
+    pub role_arn: String,
+    /// ExternalId the role's trust policy asks for.
+    pub external_id: Option<String>,
+    /// Name of the account in OpenMetadata (the database name); its id when unset.
+    pub name: Option<String>,
+}
+
+impl AccountRole {
+    /// The 12-digit account id of the role's ARN (checked at load).
+    pub fn account_id(&self) -> Option<&str> {
+        account_of_role(&self.role_arn)
+    }
+}
+
+/// `connectionArguments.organization`: every active account of the AWS Organization.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Organization {
+    /// Role assumed in each account: `arn:aws:iam::<id>:role/<roleName>`.
+    pub role_name: String,
+    /// Which accounts, by id or name (`includes` / `excludes`, filter-pattern semantics).
+    pub account_filter_pattern: Option<FilterPattern>,
+}
+
+impl Organization {
+    /// The compiled account filter (checked at load, so never an error here).
+    pub fn filter(&self) -> Filter {
+        Filter::compile(self.account_filter_pattern.as_ref(), "").unwrap_or_default()
+    }
+}
+
+/// The account id of `arn:<partition>:iam::<12 digits>:role/<path/name>`.
+pub fn account_of_role(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let ok = service == "iam"
+        && region.is_empty()
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && resource
+            .strip_prefix("role/")
+            .is_some_and(|n| !n.is_empty());
+    ok.then_some(account)
+}
+
+/// Whether `name` looks like an AWS region (`us-east-1`, `us-gov-west-1`,
+/// `ap-southeast-5`): lower-case words joined by `-`, ending in a number. Hand-written:
+/// a product rule (catch a typo at load), not commodity parsing.
+pub fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1]
+            .parse::<u16>()
+            .is_ok_and(|_| parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Whether the workflow walks more than the one (base account, `awsRegion`) pair:
+/// any of `accounts`, `organization`, `includeBaseAccount: false`, `regions: all` or
+/// more than one region. Then tables are laid out `<service>.<account>.<region>.<table>`;
+/// otherwise exactly as before (`<service>.default.default.<table>` or `databaseName`).
+pub fn is_estate(options: &super::ConnectionArguments) -> bool {
+    !options.accounts.is_empty()
+        || options.organization.is_some()
+        || !options.include_base_account
+        || match &options.regions {
+            None => false,
+            Some(Regions::List(list)) => list.len() > 1,
+            Some(Regions::Word(_)) => true,
+        }
+}
+
+/// The one region a single-pair workflow reads: `regions: [r]` when given, else
+/// `awsConfig.awsRegion`.
+pub fn single_region(aws: &super::AwsConfig, options: &super::ConnectionArguments) -> String {
+    match &options.regions {
+        Some(Regions::List(list)) if list.len() == 1 => list[0].clone(),
+        _ => aws.aws_region.trim().to_string(),
+    }
+}
+
+/// Checks the estate keys; `key(name)` spells a connectionArguments key.
+pub fn check(
+    regions: Option<&Regions>,
+    accounts: &[AccountRole],
+    organization: Option<&Organization>,
+    include_base_account: bool,
+    key: &dyn Fn(&str) -> String,
+) -> Result<(), ConfigError> {
+    match regions {
+        Some(Regions::Word(w)) if w == "all" => {
+            return Err(ConfigError::invalid_hint(
+                key("regions"),
+                "`all` is not supported yet (it needs EC2 DescribeRegions, not built in this version)",
+                "List the regions: `regions: [us-east-1, eu-west-1]`.",
+            ))
+        }
+        Some(Regions::Word(w)) => {
+            return Err(ConfigError::invalid_hint(
+                key("regions"),
+                format!("`{}` is neither a list of regions nor `all`", w.escape_debug()),
+                "Write a list (`regions: [us-east-1, eu-west-1]`) or `regions: all` (the regions the account has enabled).",
+            ))
+        }
+        Some(Regions::List(list)) => {
+            if list.is_empty() {
+                return Err(ConfigError::invalid_hint(
+                    key("regions"),
+                    "an empty list walks no region",
+                    "List at least one region, or remove the key to use awsConfig.awsRegion alone.",
+                ));
+            }
+            for (i, r) in list.iter().enumerate() {
+                if !is_region_name(r) {
+                    return Err(ConfigError::invalid_hint(
+                        format!("{}[{i}]", key("regions")),
+                        format!("`{}` is not an AWS region name", r.escape_debug()),
+                        "Region names look like `us-east-1` or `eu-central-2`.",
+                    ));
+                }
+                if list[..i].contains(r) {
+                    return Err(ConfigError::invalid(
+                        format!("{}[{i}]", key("regions")),
+                        format!("`{r}` is listed twice"),
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    for (i, account) in accounts.iter().enumerate() {
+        let at = format!("{}[{i}]", key("accounts"));
+        if account.account_id().is_none() {
+            return Err(ConfigError::invalid_hint(
+                format!("{at}.roleArn"),
+                format!(
+                    "`{}` is not an IAM role ARN",
+                    account.role_arn.escape_debug()
+                ),
+                "Expected e.g. `arn:aws:iam::123456789012:role/dynameta-reader`.",
+            ));
+        }
+        if let Some(name) = &account.name {
+            super::check_entity_name(&format!("{at}.name"), name)?;
+            // The name is the account's database: two accounts under one name would
+            // merge their tables.
+            let clash = accounts[..i]
+                .iter()
+                .position(|a| a.name.as_deref().or(a.account_id()) == Some(name.as_str()));
+            let clash = clash.or_else(|| {
+                accounts[i + 1..]
+                    .iter()
+                    .position(|a| a.name.is_none() && a.account_id() == Some(name.as_str()))
+                    .map(|j| j + i + 1)
+            });
+            if let Some(j) = clash {
+                return Err(ConfigError::invalid_hint(
+                    format!("{at}.name"),
+                    format!("`{name}` is also the database name of accounts[{j}]: their tables would be merged"),
+                    "Give each account its own name (the name is the account's database in OpenMetadata; without one it is the account id).",
+                ));
+            }
+        }
+        if let Some(j) = accounts[..i]
+            .iter()
+            .position(|a| a.account_id() == account.account_id())
+        {
+            return Err(ConfigError::invalid(
+                format!("{at}.roleArn"),
+                format!(
+                    "account {} is already listed at accounts[{j}]: one role per account",
+                    account.account_id().unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    if let Some(org) = organization {
+        let at = key("organization");
+        let valid_name = !org.role_name.is_empty()
+            && org.role_name.len() <= 64
+            && org
+                .role_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+        if !valid_name {
+            return Err(ConfigError::invalid_hint(
+                format!("{at}.roleName"),
+                format!(
+                    "`{}` is not an IAM role name",
+                    org.role_name.escape_debug()
+                ),
+                "Give the role's name (not its ARN), e.g. `OrganizationAccountAccessRole`; it is assumed as arn:aws:iam::<account id>:role/<roleName> in each account.",
+            ));
+        }
+        Filter::compile(
+            org.account_filter_pattern.as_ref(),
+            &format!("{at}.accountFilterPattern"),
+        )?;
+    }
+    if !include_base_account && accounts.is_empty() && organization.is_none() {
+        return Err(ConfigError::invalid_hint(
+            key("includeBaseAccount"),
+            "`false` without `accounts` or `organization` leaves no account to walk",
+            "Add `accounts` or `organization`, or remove includeBaseAccount.",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_give_their_account() {
+        assert_eq!(
+            account_of_role("arn:aws:iam::123456789012:role/reader"),
+            Some("123456789012")
+        );
+        assert_eq!(
+            account_of_role("arn:aws-cn:iam::123456789012:role/path/reader"),
+            Some("123456789012")
+        );
+        for bad in [
+            "",
+            "arn:aws:iam::12345678901:role/r",
+            "arn:aws:iam::123456789012:user/r",
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:sts::123456789012:role/r",
+            "arn:aws:iam:us-east-1:123456789012:role/r",
+        ] {
+            assert_eq!(account_of_role(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn region_names() {
+        for ok in [
+            "us-east-1",
+            "us-gov-west-1",
+            "ap-southeast-5",
+            "eu-central-2",
+        ] {
+            assert!(is_region_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1a",
+            "us--1",
+            "all",
+            "us-east-+1",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+
+    fn load(
+        arguments: &str,
+        command: crate::config::Command,
+    ) -> Result<crate::config::Workflow, ConfigError> {
+        let yaml = format!(
+            "source:\n  type: dynamodb\n  serviceName: svc\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: us-east-1\n      connectionArguments:\n{arguments}  sourceConfig:\n    config:\n      type: DatabaseMetadata\nsink:\n  type: file\n  config:\n    filename: out.jsonl\nworkflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n"
+        );
+        crate::config::parse(&yaml, std::path::Path::new("wf.yaml"), command, &|_| None)
+    }
+
+    const ARGS: &str = "source.serviceConnection.config.connectionArguments";
+
+    #[test]
+    fn bad_estate_keys_are_refused_at_load_naming_the_key() {
+        use crate::config::Command::Ingest;
+        for (arguments, key, words) in [
+            ("        regions: [us-east-1, useast2]\n", "regions[1]", "not an AWS region"),
+            ("        regions: [us-east-1, us-east-1]\n", "regions[1]", "twice"),
+            ("        regions: []\n", "regions", "no region"),
+            ("        regions: everywhere\n", "regions", "neither"),
+            ("        regions: all\n", "regions", "not supported yet"),
+            (
+                "        accounts:\n          - roleArn: arn:aws:iam::1234:role/r\n",
+                "accounts[0].roleArn",
+                "not an IAM role ARN",
+            ),
+            (
+                "        accounts:\n          - roleArn: arn:aws:iam::123456789012:role/r\n          - roleArn: arn:aws:iam::123456789012:role/s\n",
+                "accounts[1].roleArn",
+                "already listed",
+            ),
+            (
+                "        accounts:\n          - roleArn: arn:aws:iam::123456789012:role/r\n            name: 'a\"b'\n",
+                "accounts[0].name",
+                "",
+            ),
+            (
+                "        organization:\n          roleName: arn:aws:iam::1:role/x\n",
+                "organization.roleName",
+                "not an IAM role name",
+            ),
+            (
+                "        organization:\n          roleName: r\n          accountFilterPattern:\n            includes: ['(']\n",
+                "organization.accountFilterPattern.includes[0]",
+                "regular expression",
+            ),
+            ("        includeBaseAccount: false\n", "includeBaseAccount", "no account"),
+            (
+                "        accounts:\n          - roleArn: arn:aws:iam::123456789012:role/r\n            name: prod\n          - roleArn: arn:aws:iam::210987654321:role/r\n            name: prod\n",
+                "accounts[1].name",
+                "merged",
+            ),
+            (
+                "        accounts:\n          - roleArn: arn:aws:iam::123456789012:role/r\n            name: '210987654321'\n          - roleArn: arn:aws:iam::210987654321:role/r\n",
+                "accounts[0].name",
+                "merged",
+            ),
+        ] {
+            let e = load(arguments, Ingest).unwrap_err();
+            assert_eq!(e.key(), Some(format!("{ARGS}.{key}").as_str()), "{arguments}: {e}");
+            assert!(e.to_string().contains(words), "{arguments}: {e}");
+        }
+    }
+
+    #[test]
+    fn only_ingest_test_connection_and_publish_take_several_pairs() {
+        use crate::config::Command;
+        let two = "        regions: [us-east-1, eu-west-1]\n";
+        for command in [Command::Ingest, Command::TestConnection, Command::Publish] {
+            let w = load(two, command).unwrap();
+            assert!(is_estate(&w.options));
+        }
+        for command in [
+            Command::Profile,
+            Command::Classify,
+            Command::Lineage,
+            Command::Usage,
+        ] {
+            let yaml_type = match command {
+                Command::Profile => "Profiler",
+                Command::Classify => "AutoClassification",
+                Command::Lineage => "DatabaseLineage",
+                _ => "DatabaseUsage",
+            };
+            let e = load(two, command);
+            // The pipeline type is checked first for these commands; give each its own.
+            let e = match e {
+                Err(e) if e.to_string().contains("does not walk") => e,
+                _ => {
+                    let yaml = format!(
+                        "source:\n  type: dynamodb\n  serviceName: svc\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: us-east-1\n      connectionArguments:\n{two}  sourceConfig:\n    config:\n      type: {yaml_type}\nsink:\n  type: file\n  config:\n    filename: out.jsonl\nworkflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n"
+                    );
+                    crate::config::parse(&yaml, std::path::Path::new("wf.yaml"), command, &|_| None)
+                        .unwrap_err()
+                }
+            };
+            assert!(
+                e.to_string().contains(&format!(
+                    "`{}` does not walk several accounts/regions yet",
+                    command.name()
+                )),
+                "{e}"
+            );
+        }
+        // One region alone is one pair: the usual layout, every command.
+        let one = load("        regions: [eu-west-1]\n", Command::Ingest).unwrap();
+        assert!(!is_estate(&one.options));
+        assert_eq!(
+            single_region(&one.connection.aws_config, &one.options),
+            "eu-west-1"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_names_never_panics(text in ".{0,60}") {
+            let _ = account_of_role(&text);
+            let _ = is_region_name(&text);
+        }
+    }
+}

@@ -1,0 +1,629 @@
+//! The whole estate (issue 25) against moto: moto keeps one backend per account and
+//! region, AssumeRole's credentials carry the role's account, and Organizations is
+//! emulated. So several (account, region) pairs are real separate namespaces here.
+//! A role that cannot be assumed is a fault proxy in front of moto's STS answering
+//! AssumeRole of that one role `AccessDenied`.
+
+use aws_sdk_dynamodb::types::ScalarAttributeType;
+use dynameta_testkit::fault_proxy::{Fault, FaultProxy};
+use dynameta_testkit::{corpus, moto};
+use serde_json::Value;
+
+use super::support::*;
+
+/// A runtime of its own per call (tests run on plain threads).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Runtime::new().unwrap().block_on(f)
+}
+
+fn http() -> aws_sdk_dynamodb::config::SharedHttpClient {
+    dynameta::aws::http_client()
+}
+
+/// Credentials of `account` on moto: AssumeRole of a role there (moto accepts any).
+async fn keys_of(account: &str) -> aws_sdk_dynamodb::config::Credentials {
+    let endpoint = &moto().endpoint;
+    let base = aws_sdk_dynamodb::config::Credentials::new("AKIDESTATE", "s", None, None, "t");
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(base)
+        .endpoint_url(endpoint)
+        .http_client(http())
+        .build();
+    let out = aws_sdk_sts::Client::from_conf(config)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{account}:role/setup"))
+        .role_session_name("setup")
+        .send()
+        .await
+        .unwrap();
+    let c = out.credentials.unwrap();
+    aws_sdk_dynamodb::config::Credentials::new(
+        c.access_key_id,
+        c.secret_access_key,
+        Some(c.session_token),
+        None,
+        "moto",
+    )
+}
+
+/// Creates `tables` in `region` of `account` on moto (`None`: the base account of
+/// every unknown key, 123456789012).
+fn create_in(account: Option<&str>, region: &str, tables: &[String]) {
+    block_on(async {
+        let creds = match account {
+            Some(a) => keys_of(a).await,
+            None => aws_sdk_dynamodb::config::Credentials::new("AKIDESTATE", "s", None, None, "t"),
+        };
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(creds)
+            .endpoint_url(&moto().endpoint)
+            .http_client(http())
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        for t in tables {
+            corpus::create_table(&client, t, ("id", ScalarAttributeType::S), None).await;
+        }
+    });
+}
+
+/// A workflow reading moto with `lines` under connectionArguments, only tables whose
+/// name starts with `prefix`, writing `out`.
+fn estate_workflow(lines: &str, prefix: &str, out: &std::path::Path) -> String {
+    let endpoint = &moto().endpoint;
+    WorkflowBuilder::new(endpoint, "AKIDESTATE")
+        .connection_argument("stsEndpointUrl", endpoint)
+        .connection_argument("awsServicesEndpointURL", endpoint)
+        .connection_lines(lines)
+        .source_lines(&format!(
+            "      tableFilterPattern:\n        includes: [\"{prefix}\"]"
+        ))
+        .file_sink(out)
+        .yaml()
+}
+
+fn fqns(records: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = records
+        .iter()
+        .filter(|r| r["kind"] == "dynamodbTable")
+        .map(|r| r["table"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn of_kind<'a>(records: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    records.iter().filter(|r| r["kind"] == kind).collect()
+}
+
+#[test]
+fn two_accounts_by_two_regions_keep_same_named_tables_apart() {
+    let p = format!("est{}_", std::process::id());
+    let orders = format!("{p}orders");
+    // The same table name in both regions of both accounts; one table only in one pair.
+    for region in ["eu-north-1", "sa-east-1"] {
+        create_in(None, region, std::slice::from_ref(&orders));
+        create_in(Some("111111111111"), region, std::slice::from_ref(&orders));
+    }
+    create_in(
+        Some("111111111111"),
+        "sa-east-1",
+        &[format!("{p}only_here")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let yaml = estate_workflow(
+        "        regions: [eu-north-1, sa-east-1]\n        accounts:\n          - roleArn: arn:aws:iam::111111111111:role/reader\n            name: analytics\n",
+        &p,
+        &out,
+    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let recs = records(&out);
+    assert_eq!(
+        fqns(&recs),
+        [
+            format!("test_svc.123456789012.eu-north-1.{orders}"),
+            format!("test_svc.123456789012.sa-east-1.{orders}"),
+            format!("test_svc.analytics.eu-north-1.{orders}"),
+            format!("test_svc.analytics.sa-east-1.{p}only_here"),
+            format!("test_svc.analytics.sa-east-1.{orders}"),
+        ],
+        "{recs:#?}"
+    );
+    // One service; one database per account (described), one schema per region.
+    assert_eq!(of_kind(&recs, "createDatabaseService").len(), 1);
+    let dbs = of_kind(&recs, "createDatabase");
+    let names: Vec<&str> = dbs
+        .iter()
+        .map(|d| d["payload"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["123456789012", "analytics"]);
+    let described = dbs[1]["payload"]["description"].as_str().unwrap();
+    assert!(
+        described.contains("111111111111") && described.contains("role/reader"),
+        "{described}"
+    );
+    let schemas: Vec<String> = of_kind(&recs, "createDatabaseSchema")
+        .iter()
+        .map(|s| {
+            format!(
+                "{}.{}",
+                s["payload"]["database"].as_str().unwrap(),
+                s["payload"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        schemas,
+        [
+            "test_svc.123456789012.eu-north-1",
+            "test_svc.123456789012.sa-east-1",
+            "test_svc.analytics.eu-north-1",
+            "test_svc.analytics.sa-east-1"
+        ]
+    );
+    // Each pair's listing, for markDeletedTables per schema.
+    assert_eq!(of_kind(&recs, "tableListing").len(), 4);
+    // The summary lists the pairs with their counts.
+    let s = summary(&run);
+    let pairs = s["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 4, "{s:#}");
+    let last = &pairs[3];
+    assert_eq!(
+        (
+            last["account"].as_str(),
+            last["accountId"].as_str(),
+            last["region"].as_str()
+        ),
+        (Some("analytics"), Some("111111111111"), Some("sa-east-1"))
+    );
+    assert_eq!(last["tablesProcessed"], 2, "{s:#}");
+    assert_no_secrets(&run.output(), "estate run");
+}
+
+#[test]
+fn a_role_that_cannot_be_assumed_fails_its_pairs_only() {
+    let p = format!("esf{}_", std::process::id());
+    let table = format!("{p}events");
+    create_in(
+        Some("333333333333"),
+        "eu-south-1",
+        std::slice::from_ref(&table),
+    );
+    // AssumeRole of the 222222222222 role is refused; every other STS call goes through.
+    let sts = FaultProxy::start(
+        &moto().endpoint,
+        vec![Fault {
+            operation: "AssumeRole".into(),
+            table: "222222222222".into(),
+            status: 403,
+            code: "AccessDenied".into(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let accounts = "        regions: [eu-south-1]\n        includeBaseAccount: false\n        accounts:\n          - roleArn: arn:aws:iam::222222222222:role/reader\n          - roleArn: arn:aws:iam::333333333333:role/reader\n            externalId: ext-333\n";
+    let yaml = estate_workflow(accounts, &p, &out).replace(
+        &format!("stsEndpointUrl: {}", moto().endpoint),
+        &format!("stsEndpointUrl: {}", sts.endpoint),
+    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let s = summary(&run);
+    let failures = s["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{s:#}");
+    assert_eq!(failures[0]["name"], "pair 222222222222/eu-south-1");
+    let reason = failures[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("AssumeRole") && reason.contains("222222222222"),
+        "{reason}"
+    );
+    let pairs = s["pairs"].as_array().unwrap();
+    assert!(pairs[0]["error"].is_string(), "{s:#}");
+    assert_eq!(pairs[1]["tablesProcessed"], 1, "{s:#}");
+    // The default policy: a failed run never replaces the output.
+    assert!(!out.exists(), "a failed run wrote its output");
+
+    // raiseOnError: false tolerates it: the good pair is written, and the failed pair
+    // wrote no listing, so none of its tables can be marked deleted.
+    let yaml = yaml.replace(
+        "workflowConfig:\n",
+        "workflowConfig:\n  raiseOnError: false\n",
+    );
+    let run = ingest_json(dir.path(), "wf2.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let recs = records(&out);
+    assert_eq!(
+        fqns(&recs),
+        [format!("test_svc.333333333333.eu-south-1.{table}")]
+    );
+    let listings: Vec<&str> = of_kind(&recs, "tableListing")
+        .iter()
+        .map(|l| l["schema"].as_str().unwrap())
+        .collect();
+    assert_eq!(listings, ["test_svc.333333333333.eu-south-1"]);
+    // The ExternalId was sent with the good role's AssumeRole.
+    let sent = dynameta_testkit::moto_requests()
+        .into_iter()
+        .map(|r| r["body"].as_str().unwrap_or_default().to_string())
+        .any(|b| {
+            b.contains("Action=AssumeRole")
+                && b.contains("333333333333")
+                && b.contains("ExternalId=ext-333")
+        });
+    assert!(sent, "AssumeRole with the ExternalId reached STS");
+
+    // test-connection says which pair fails and why, and passes the other.
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let text = &run.stdout;
+    assert!(text.contains("[pair 222222222222/eu-south-1]"), "{text}");
+    assert!(text.contains("[pair 333333333333/eu-south-1]"), "{text}");
+    assert!(
+        text.contains(
+            "Pairs failed: 1 of 2: 222222222222/eu-south-1 (Resolve credentials+role failed)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("hint: check the role arn:aws:iam::222222222222:role/reader (from connectionArguments.accounts"),
+        "{text}"
+    );
+    let good = text.split("[pair 333333333333/eu-south-1]").nth(1).unwrap();
+    for step in ["Resolve credentials+role", "ListTables", "DescribeTable"] {
+        let line = good.lines().find(|l| l.starts_with(step)).unwrap();
+        assert!(line.contains("PASS"), "{text}");
+    }
+}
+
+#[test]
+fn an_organization_of_three_accounts_is_walked() {
+    let p = format!("eso{}_", std::process::id());
+    let table = format!("{p}events");
+    let ids: Vec<String> = block_on(async {
+        let base = aws_sdk_dynamodb::config::Credentials::new("AKIDESTATE", "s", None, None, "t");
+        let config = aws_sdk_organizations::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(base)
+            .endpoint_url(&moto().endpoint)
+            .http_client(http())
+            .build();
+        let org = aws_sdk_organizations::Client::from_conf(config);
+        org.create_organization().send().await.unwrap();
+        let mut ids = Vec::new();
+        for name in ["estate-a", "estate-b", "estate-c"] {
+            let out = org
+                .create_account()
+                .account_name(name)
+                .email(format!("{name}@example.com"))
+                .send()
+                .await
+                .unwrap();
+            ids.push(out.create_account_status.unwrap().account_id.unwrap());
+        }
+        ids
+    });
+    for id in &ids {
+        create_in(Some(id), "ca-central-1", std::slice::from_ref(&table));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let yaml = estate_workflow(
+        "        regions: [ca-central-1]\n        includeBaseAccount: false\n        organization:\n          roleName: OrganizationAccountAccessRole\n          accountFilterPattern:\n            includes: [\"estate-\"]\n",
+        &p,
+        &out,
+    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let recs = records(&out);
+    let mut want: Vec<String> = ids
+        .iter()
+        .map(|id| format!("test_svc.{id}.ca-central-1.{table}"))
+        .collect();
+    want.sort();
+    assert_eq!(fqns(&recs), want);
+    // The management account (not in the filter) is left out, and said.
+    let s = summary(&run);
+    assert!(
+        s["warnings"].as_array().unwrap().iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .contains("left out by accountFilterPattern")),
+        "{s:#}"
+    );
+    let described: Vec<&str> = of_kind(&recs, "createDatabase")
+        .iter()
+        .map(|d| d["payload"]["description"].as_str().unwrap())
+        .collect();
+    assert!(
+        described.iter().any(|d| d.contains("(estate-a)")),
+        "{described:?}"
+    );
+    let sent = dynameta_testkit::moto_requests()
+        .into_iter()
+        .map(|r| r["body"].as_str().unwrap_or_default().to_string())
+        .any(|b| {
+            b.contains("Action=AssumeRole") && b.contains("role%2FOrganizationAccountAccessRole")
+        });
+    assert!(sent, "the organization role was assumed");
+}
+
+#[test]
+fn a_pair_that_lists_no_table_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let p = format!("ese{}_", std::process::id());
+    create_in(None, "ap-northeast-2", &[format!("{p}t")]);
+    let yaml = estate_workflow("        regions: [ap-northeast-2, eu-west-2]\n", &p, &out);
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let s = summary(&run);
+    assert!(
+        s["warnings"].as_array().unwrap().iter().any(|w| {
+            let w = w.as_str().unwrap();
+            w.contains("123456789012/eu-west-2") && w.contains("no table")
+        }),
+        "{s:#}"
+    );
+}
+
+#[test]
+fn commands_that_do_not_walk_pairs_refuse_an_estate() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    for (command, pipeline) in [
+        ("profile", "Profiler"),
+        ("classify", "AutoClassification"),
+        ("lineage", "DatabaseLineage"),
+        ("usage", "DatabaseUsage"),
+    ] {
+        let yaml = WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
+            .connection_lines("        regions: [us-east-1, eu-west-1]\n")
+            .pipeline(pipeline)
+            .file_sink(&out)
+            .yaml();
+        let wf = write(dir.path(), "wf.yaml", &yaml);
+        let run = dynameta(&[command, "-c", wf.to_str().unwrap()], &[]);
+        assert_eq!(run.code, 2, "{command}: {}", run.output());
+        assert!(
+            run.stderr.contains(&format!(
+                "`{command}` does not walk several accounts/regions yet"
+            )),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+}
+
+/// Deletes `table` in `region` of `account` on moto.
+fn delete_in(account: &str, region: &str, table: &str) {
+    block_on(async {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_string()))
+            .credentials_provider(keys_of(account).await)
+            .endpoint_url(&moto().endpoint)
+            .http_client(http())
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+            .delete_table()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn mark_deleted_tables_works_per_pair_and_never_for_a_failed_one() {
+    use dynameta_testkit::openmetadata_server::ContractServer;
+    let p = format!("esd{}_", std::process::id());
+    let region = "ap-southeast-1";
+    let names = |extra: &str| -> Vec<String> {
+        ["a", "b", "gone"]
+            .iter()
+            .map(|n| format!("{p}{extra}{n}"))
+            .collect()
+    };
+    create_in(Some("555555555555"), region, &names(""));
+    create_in(Some("666666666666"), region, &names(""));
+    create_in(Some("777777777777"), region, &names(""));
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let sts = FaultProxy::start(
+        &moto().endpoint,
+        vec![Fault {
+            operation: "AssumeRole".into(),
+            table: "666666666666%3Arole%2Freader".into(),
+            status: 403,
+            code: "AccessDenied".into(),
+        }],
+    );
+    let yaml = |sts_endpoint: &str| {
+        WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
+            .connection_argument("stsEndpointUrl", sts_endpoint)
+            .connection_lines(&format!(
+                "        regions: [{region}]\n        includeBaseAccount: false\n        accounts:\n          - roleArn: arn:aws:iam::555555555555:role/reader\n          - roleArn: arn:aws:iam::666666666666:role/reader\n          - roleArn: arn:aws:iam::777777777777:role/reader\n"
+            ))
+            .source_lines(&format!(
+                "      tableFilterPattern:\n        includes: [\"{p}\"]"
+            ))
+            .sink(TestSink::Rest(
+                "    retryBaseMillis: 5\n    retryCapMillis: 50\n".into(),
+            ))
+            .host_port(&server.endpoint())
+            .workflow_config("raiseOnError", "false")
+            .yaml()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let run = ingest_json(dir.path(), "a.yaml", &yaml(&moto().endpoint));
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(server.entities("table").len(), 9, "{}", run.output());
+    // The accounts' databases carry their description (accepted by the server's schema).
+    let described = server
+        .entities("database")
+        .into_iter()
+        .filter(|d| d["name"] == "555555555555")
+        .map(|d| d["description"].as_str().unwrap_or_default().to_string())
+        .next()
+        .unwrap();
+    assert!(
+        described.contains("AWS account 555555555555"),
+        "{described}"
+    );
+
+    // The table is gone from every account; the second account's role is now refused.
+    for account in ["555555555555", "666666666666", "777777777777"] {
+        delete_in(account, region, &format!("{p}gone"));
+    }
+    let run = ingest_json(dir.path(), "b.yaml", &yaml(&sts.endpoint));
+    assert_eq!(
+        run.code,
+        0,
+        "raiseOnError: false tolerates it: {}",
+        run.output()
+    );
+    // Each good pair's schema is compared with its own listing (both are marked); the
+    // failed pair wrote none, so its table stays.
+    let s = summary(&run);
+    let want = [
+        format!("test_svc.555555555555.{region}.{p}gone"),
+        format!("test_svc.777777777777.{region}.{p}gone"),
+    ];
+    let mut reported: Vec<String> = s["tablesDeleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    reported.sort();
+    assert_eq!(reported, want, "{s:#}");
+    let mut deleted: Vec<String> = server
+        .entities("table")
+        .into_iter()
+        .filter(|t| t["deleted"] == true)
+        .map(|t| t["fullyQualifiedName"].as_str().unwrap().to_string())
+        .collect();
+    deleted.sort();
+    assert_eq!(
+        deleted, want,
+        "the failed pair's tables are never marked deleted"
+    );
+    assert_eq!(
+        s["failures"][0]["name"],
+        format!("pair 666666666666/{region}")
+    );
+}
+
+#[test]
+fn a_region_the_account_has_not_enabled_fails_its_pair_with_the_fix() {
+    // AWS answers DynamoDB in a disabled opt-in region UnrecognizedClientException:
+    // here for every ListTables, through a fault proxy in front of moto.
+    let ddb = FaultProxy::start(
+        &moto().endpoint,
+        vec![Fault {
+            operation: "ListTables".into(),
+            table: String::new(),
+            status: 400,
+            code: "UnrecognizedClientException".into(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let yaml = estate_workflow("        regions: [me-south-1, af-south-1]\n", "x", &out).replace(
+        &format!("endPointURL: {}", moto().endpoint),
+        &format!("endPointURL: {}", ddb.endpoint),
+    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 1, "{}", run.output());
+    let s = summary(&run);
+    let failures = s["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2, "{s:#}");
+    for (f, region) in failures.iter().zip(["me-south-1", "af-south-1"]) {
+        assert_eq!(f["name"], format!("pair 123456789012/{region}"));
+        let reason = f["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&format!(
+                "If {region} is an opt-in region, enable it for account 123456789012"
+            )),
+            "{reason}"
+        );
+    }
+    assert!(!out.exists(), "nothing listed, nothing written");
+}
+
+#[test]
+fn the_local_catalog_and_its_report_keep_the_pairs_apart() {
+    let p = format!("esl{}_", std::process::id());
+    let table = format!("{p}orders");
+    for region in ["eu-central-1", "ap-southeast-2"] {
+        create_in(None, region, std::slice::from_ref(&table));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let yaml = WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
+        .connection_argument("stsEndpointUrl", &moto().endpoint)
+        .connection_lines("        regions: [eu-central-1, ap-southeast-2]\n")
+        .source_lines(&format!(
+            "      tableFilterPattern:\n        includes: [\"{p}\"]"
+        ))
+        .local_sink(&db)
+        .yaml();
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let html = dir.path().join("report.html");
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    assert!(report.stdout.contains("2 tables"), "{}", report.stdout);
+    let text = std::fs::read_to_string(&html).unwrap();
+    for region in ["eu-central-1", "ap-southeast-2"] {
+        let fqn = format!("test_svc.123456789012.{region}.{table}");
+        assert!(text.contains(&fqn), "{fqn} not in the report");
+        let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), &fqn], &[]);
+        assert_eq!(show.code, 0, "{}", show.output());
+    }
+}
+
+#[test]
+fn one_region_alone_is_exactly_the_usual_run() {
+    use dynameta_testkit::{dynamodb_local, unique_access_key};
+    let key = unique_access_key("estate_one");
+    create_tables(&key, &["alpha", "beta"]);
+    let dir = tempfile::tempdir().unwrap();
+    let run_with = |name: &str, lines: &str| {
+        let out = dir.path().join(format!("{name}.jsonl"));
+        let yaml = WorkflowBuilder::new(&dynamodb_local().endpoint, &key)
+            .connection_lines(lines)
+            .file_sink(&out)
+            .yaml();
+        let wf = write(dir.path(), &format!("{name}.yaml"), &yaml);
+        let run = dynameta(&["ingest", "-c", wf.to_str().unwrap()], &[]);
+        assert_eq!(run.code, 0, "{}", run.output());
+        assert!(!run.stdout.contains("Pair:"), "{}", run.stdout);
+        std::fs::read(out).unwrap()
+    };
+    let before = run_with("plain", "");
+    let after = run_with(
+        "one",
+        "        regions: [us-east-1]\n        includeBaseAccount: true\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&before).contains("test_svc.default.default.alpha"),
+        "the usual layout"
+    );
+    assert_eq!(before, after, "byte-identical output");
+}
