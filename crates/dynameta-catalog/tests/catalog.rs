@@ -1,5 +1,7 @@
 //! The catalog end to end on real SQLite files: runs, versions, crash safety, diff,
 //! show, report, and a catalog written by the first schema version.
+// Test code: a failed unwrap is a failed test (helpers outside `#[test]` too).
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 

@@ -1,6 +1,8 @@
 //! Issue 21 on the catalog itself: stored by change, bounded reads, retention, writers
 //! that wait for each other, readers that never write, partial runs, and the upgrade of
 //! a version 1 catalog through version 2 to 3.
+// Test code: a failed unwrap is a failed test (helpers outside `#[test]` too).
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

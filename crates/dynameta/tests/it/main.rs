@@ -1,5 +1,7 @@
 //! Integration tests: the `dynameta` binary against real DynamoDB Local and moto.
 //! One test binary, so each server starts once per run.
+// Test code: a failed unwrap is a failed test (helpers outside `#[test]` too).
+#![allow(clippy::unwrap_used)]
 
 mod airflow;
 mod catalog;
