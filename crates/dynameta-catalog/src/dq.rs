@@ -152,14 +152,28 @@ impl Catalog {
         fqn: &str,
         n: usize,
     ) -> Result<Vec<(i64, String)>, CatalogError> {
-        let what = format!("reading the test runs of {fqn}");
+        self.runs_of_table(
+            "SELECT DISTINCT x.run_id, r.started_at FROM test_results x
+             JOIN tables t ON t.id = x.table_id JOIN runs r ON r.id = x.run_id
+             WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY x.run_id DESC LIMIT ?2",
+            format!("reading the test runs of {fqn}"),
+            fqn,
+            n,
+        )
+    }
+
+    /// The `(run id, started at)` rows of `query`, which takes a table FQN (`?1`) and a
+    /// limit (`?2`): the runs of one kind that judged a table, for its history.
+    pub(crate) fn runs_of_table(
+        &self,
+        query: &str,
+        what: String,
+        fqn: &str,
+        n: usize,
+    ) -> Result<Vec<(i64, String)>, CatalogError> {
         let mut stmt = self
             .conn()
-            .prepare(
-                "SELECT DISTINCT x.run_id, r.started_at FROM test_results x
-                 JOIN tables t ON t.id = x.table_id JOIN runs r ON r.id = x.run_id
-                 WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY x.run_id DESC LIMIT ?2",
-            )
+            .prepare(query)
             .map_err(|e| self.sql(what.clone(), e))?;
         let n = i64::try_from(n).unwrap_or(i64::MAX);
         let rows = stmt

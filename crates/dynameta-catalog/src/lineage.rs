@@ -220,22 +220,14 @@ impl Catalog {
         fqn: &str,
         n: usize,
     ) -> Result<Vec<(i64, String)>, CatalogError> {
-        let what = format!("reading the lineage runs of {fqn}");
-        let mut stmt = self
-            .conn()
-            .prepare(
-                "SELECT x.run_id, r.started_at FROM lineage_tables x
-                 JOIN tables t ON t.id = x.table_id JOIN runs r ON r.id = x.run_id
-                 WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY x.run_id DESC LIMIT ?2",
-            )
-            .map_err(|e| self.sql(what.clone(), e))?;
-        let n = i64::try_from(n).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map(params![fqn, n], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| self.sql(what.clone(), e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| self.sql(what, e));
-        rows
+        self.runs_of_table(
+            "SELECT x.run_id, r.started_at FROM lineage_tables x
+             JOIN tables t ON t.id = x.table_id JOIN runs r ON r.id = x.run_id
+             WHERE t.fqn = ?1 AND r.status = 'succeeded' ORDER BY x.run_id DESC LIMIT ?2",
+            format!("reading the lineage runs of {fqn}"),
+            fqn,
+            n,
+        )
     }
 
     /// Table `fqn`'s latest lineage (of its latest succeeded `lineage` run).

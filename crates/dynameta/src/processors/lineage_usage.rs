@@ -31,6 +31,16 @@ pub fn first_day(now: i64, days: u32) -> i64 {
     today - DAY * i64::from(days)
 }
 
+/// The first day (its UTC midnight, in seconds) of a `days`-day window that ends
+/// yesterday, as of the clock now.
+pub fn window_start(days: u32) -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    first_day(now, days)
+}
+
 /// `YYYY-MM-DD` of the UTC day holding `secs`.
 pub fn date_of(secs: i64) -> String {
     let text = DateTime::from_secs(secs - secs.rem_euclid(DAY))

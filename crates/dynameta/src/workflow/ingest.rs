@@ -81,19 +81,14 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
     let connection = run.connection.clone();
     let (conn, caps, options) = (&connection, &capabilities, &workflow.options);
     // What could not be read (TTL, PITR, tags), grouped over tables for the summary.
-    let mut side_warnings: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut side_warnings = SideWarnings::default();
     run.tables(
         selected,
         threads,
         &progress,
         |name| async move { process_table(conn, options, &name, include_tags, caps).await },
         |name, (described, sampled): (Described, SampleOutcome<Sample>), summary| {
-            for (what, why) in &described.table.unavailable {
-                side_warnings
-                    .entry(format!("{what} not read: {why}"))
-                    .or_default()
-                    .push(name.to_string());
-            }
+            side_warnings.note(name, &described);
             summary.items_sampled += sampled.items;
             summary.consumed_read_units += sampled.consumed_read_units;
             let (records, skipped) = table_records(
@@ -110,16 +105,38 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
         },
     )
     .await;
-    for (warning, tables) in side_warnings {
-        let shown: Vec<&str> = tables.iter().take(3).map(String::as_str).collect();
-        let more = if tables.len() > 3 { ", ..." } else { "" };
-        run.summary.warnings.push(format!(
-            "{warning} ({} tables: {}{more})",
-            tables.len(),
-            shown.join(", ")
-        ));
-    }
+    side_warnings.into_summary(&mut run.summary);
     Ok(run.finish(workflow.ingest.mark_deleted_tables).await)
+}
+
+/// What could not be read of the tables (TTL, PITR, tags), grouped over tables for the
+/// summary: one warning per fact and reason, naming a few tables.
+#[derive(Default)]
+struct SideWarnings(BTreeMap<String, Vec<String>>);
+
+impl SideWarnings {
+    /// Notes what DescribeTable and its side calls could not read of `table`.
+    fn note(&mut self, table: &str, described: &Described) {
+        for (what, why) in &described.table.unavailable {
+            self.0
+                .entry(format!("{what} not read: {why}"))
+                .or_default()
+                .push(table.to_string());
+        }
+    }
+
+    /// Adds one warning per fact and reason to `summary`.
+    fn into_summary(self, summary: &mut Summary) {
+        for (warning, tables) in self.0 {
+            let shown: Vec<&str> = tables.iter().take(3).map(String::as_str).collect();
+            let more = if tables.len() > 3 { ", ..." } else { "" };
+            summary.warnings.push(format!(
+                "{warning} ({} tables: {}{more})",
+                tables.len(),
+                shown.join(", ")
+            ));
+        }
+    }
 }
 
 /// Describes and samples one table as `options` say.
@@ -431,7 +448,7 @@ async fn run_estate(settings: &Settings, flags: &RunFlags) -> Result<(Summary, O
     };
     let options = &workflow.options;
     let progress = Progress::new(jobs.len() as u64, flags.quiet);
-    let mut side_warnings: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut side_warnings = SideWarnings::default();
     let pairs_ref = &pairs;
     let mut results = stream::iter(jobs.into_iter().enumerate().filter(|_| sink_good))
         .map(|(k, (i, name))| async move {
@@ -453,12 +470,7 @@ async fn run_estate(settings: &Settings, flags: &RunFlags) -> Result<(Summary, O
             let fqn = p.scope.table_fqn(&name);
             let result = match outcome {
                 Ok((described, sampled)) => {
-                    for (what, why) in &described.table.unavailable {
-                        side_warnings
-                            .entry(format!("{what} not read: {why}"))
-                            .or_default()
-                            .push(fqn.clone());
-                    }
+                    side_warnings.note(&fqn, &described);
                     summary.items_sampled += sampled.items;
                     summary.consumed_read_units += sampled.consumed_read_units;
                     let (records, skipped) = table_records(
@@ -483,15 +495,7 @@ async fn run_estate(settings: &Settings, flags: &RunFlags) -> Result<(Summary, O
         }
     }
     progress.finish();
-    for (warning, tables) in side_warnings {
-        let shown: Vec<&str> = tables.iter().take(3).map(String::as_str).collect();
-        let more = if tables.len() > 3 { ", ..." } else { "" };
-        summary.warnings.push(format!(
-            "{warning} ({} tables: {}{more})",
-            tables.len(),
-            shown.join(", ")
-        ));
-    }
+    side_warnings.into_summary(&mut summary);
     summary.throttled_requests = pairs.iter().map(|p| p.connection.throttled.count()).sum();
     summary.pairs = counts;
     Ok(out.finish(summary, ingest.mark_deleted_tables).await)

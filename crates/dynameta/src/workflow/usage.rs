@@ -15,7 +15,7 @@ use super::{list_and_select, ListingStop, Outcome, Progress, Run, RunError, RunF
 use super::{Settings, Started, Summary};
 use crate::aws::{self, ServiceClients};
 use crate::config::Command;
-use crate::processors::lineage_usage::{daily_counts, date_of, first_day, DayCount};
+use crate::processors::lineage_usage::{daily_counts, date_of, window_start, DayCount};
 use crate::processors::mapping::Scope;
 use crate::sinks::{Opening, Record};
 use crate::source::usage::daily_requests;
@@ -142,11 +142,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, L
         ..UsageReport::default()
     };
     let days = workflow.lineage_usage.usage_days;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let start = first_day(now, days);
+    let start = window_start(days);
     report.from = date_of(start);
     report.to = date_of(start + (i64::from(days) - 1) * crate::processors::lineage_usage::DAY);
     let selected = match list_and_select(
@@ -246,11 +242,7 @@ pub async fn run_local(
             Started::Ended(summary, outcome) => return Ok((String::new(), summary, outcome)),
         };
     let days = workflow.lineage_usage.usage_days;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let start = first_day(now, days);
+    let start = window_start(days);
     let services = ServiceClients::new(&run.connection, &workflow.options);
     let sums = match daily_requests(&services.cloudwatch, &selected, start, days).await {
         Ok(sums) => sums,
