@@ -190,7 +190,7 @@ pub enum Command {
     Export(ExportArgs),
     /// Run data-quality tests: OpenMetadata's TestSuite workflow (source.type: TestSuite).
     #[command(
-        after_help = "Example:\n  dynameta test -c examples/testsuite.yaml\n  dynameta test -c examples/testsuite.yaml --part 2/4 --state-out part-2.json\n  dynameta test merge -c examples/testsuite.yaml part-*.json\n\nCases come from processor.config.testCases and, with a metadata-rest sink, from OpenMetadata (all cases of the table). Every case of a table is evaluated in one scan.\nExit codes: 0 every test passed, 1 a test failed, aborted or was not testable, 2 the run could not run (bad usage or config, server or DynamoDB errors), 3 nothing was tested."
+        after_help = "Example:\n  dynameta test -c examples/testsuite.yaml\n  dynameta test -c examples/testsuite.yaml --part 2/4 --state-out part-2.jsonl\n  dynameta test merge -c examples/testsuite.yaml part-*.jsonl\n\nCases come from processor.config.testCases and, with a metadata-rest sink, from OpenMetadata (all cases of the table). Every case of a table is evaluated in one pass over its items: a scan, or its export to S3 when connectionArguments.exports names one.\nExit codes: 0 every test passed, 1 a test failed, aborted or was not testable, 2 the run could not run (bad usage or config, server or DynamoDB errors), 3 nothing was tested."
     )]
     Test(TestArgs),
     /// Lineage from each table to where its data goes: S3 exports, stream consumers
@@ -466,7 +466,7 @@ pub enum TestAction {
     /// Merge the state files of all N parts of a `test --part I/N` run and post the
     /// results (or store them), as one run would have.
     #[command(
-        after_help = "Example:\n  dynameta test merge -c examples/testsuite.yaml part-1.json part-2.json\n\nExit codes: 0 every test passed, 1 a test failed, aborted or was not testable, 2 bad usage or config, or the files are not all the parts of one run."
+        after_help = "Example:\n  dynameta test merge -c examples/testsuite.yaml part-1.jsonl part-2.jsonl\n\nExit codes: 0 every test passed, 1 a test failed, aborted or was not testable, 2 bad usage or config, or the files are not all the parts of one run."
     )]
     Merge(MergeArgs),
 }
