@@ -238,17 +238,7 @@ fn two_ingest_runs_keep_both_versions_and_diff_names_exactly_the_changes() {
     );
 
     let out = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    let report = report_to(&db, &out);
     assert!(report.stdout.contains("2 tables"), "{}", report.stdout);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("- table deleted"));
@@ -614,17 +604,7 @@ fn report_and_show_tell_the_truth_about_masking_time_and_names() {
     run_local(dir.path(), &db, &key, "ingest", "");
 
     let out = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    report_to(&db, &out);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(
         !html.contains("secret@example.com"),
@@ -733,17 +713,7 @@ fn report_links_with_percent_and_bad_fragments_work_and_a_phone_shows_pii_tags()
     let db = dir.path().join("catalog.db");
     catalog_with_awkward_names(&db);
     let out = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    report_to(&db, &out);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(
         html.contains("href=\"#t:svc.default.default.a%25b\""),
@@ -803,17 +773,7 @@ fn a_run_that_stopped_before_its_tables_keeps_its_reason_in_the_report() {
     assert_eq!(failure["name"], "(nothing to do)", "{failure}");
     drop(cat);
     let out = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    report_to(&db, &out);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(
         html.contains(

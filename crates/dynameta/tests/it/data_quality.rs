@@ -472,17 +472,7 @@ fn without_a_server_results_go_to_the_local_catalog_report_and_diff() {
     assert!(!diff.stdout.contains("id_unique"), "{}", diff.stdout);
 
     let html = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            html.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    report_to(&db, &html);
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(
         page.contains("id=\"data-quality\""),

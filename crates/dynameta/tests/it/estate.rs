@@ -577,17 +577,7 @@ fn the_local_catalog_and_its_report_keep_the_pairs_apart() {
     let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
     let html = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            html.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    let report = report_to(&db, &html);
     assert!(report.stdout.contains("2 tables"), "{}", report.stdout);
     let text = std::fs::read_to_string(&html).unwrap();
     for region in ["eu-central-1", "ap-southeast-2"] {

@@ -756,17 +756,7 @@ fn lineage_to_the_local_catalog_and_the_file_sink_without_a_server() {
         diff.stdout
     );
     let out = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    report_to(&db, &out);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(
         html.contains("class=\"lineage\"") && html.contains(&format!("{bucket}/exports/local")),

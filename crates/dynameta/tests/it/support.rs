@@ -45,6 +45,22 @@ pub fn dynameta(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// `dynameta report --catalog DB --out OUT`, which must succeed (exit 0).
+pub fn report_to(db: &Path, out: &Path) -> Run {
+    let report = dynameta(
+        &[
+            "report",
+            "--catalog",
+            db.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(report.code, 0, "{}", report.output());
+    report
+}
+
 /// A workflow for `endpoint` with static keys (the secret is [`SECRET_MARKER`]),
 /// `connection_arguments` and `source_config` as YAML lines (already indented for
 /// their block), writing to `out`. The same as [`WorkflowBuilder`] with those lines.

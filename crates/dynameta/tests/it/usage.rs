@@ -188,17 +188,7 @@ fn daily_request_counts_to_the_local_catalog_a_rerun_replaces_its_days() {
         run.stdout
     );
     let out = dir.path().join("report.html");
-    let report = dynameta(
-        &[
-            "report",
-            "--catalog",
-            db.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        &[],
-    );
-    assert_eq!(report.code, 0, "{}", report.output());
+    report_to(&db, &out);
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("usage-chart"), "no usage chart in the report");
     // The file sink: one `tableUsage` line, unclamped counts, matching the schema.
