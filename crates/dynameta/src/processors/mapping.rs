@@ -100,12 +100,14 @@ pub fn database(scope: &Scope) -> CreateDatabase {
 }
 
 /// `CreateDatabaseRequest` with a description (an account of the estate: its id and
-/// alias).
+/// alias). The text (an Organization's account name is anybody's text) is written as
+/// the server's sanitizer stores it ([`om_text`]), as table descriptions are: what is
+/// sent is what is stored.
 pub fn database_described(scope: &Scope, description: Option<String>) -> CreateDatabase {
     let mut d = CreateDatabase {
         name: scope.database.clone(),
         service: fqn::build(&[&scope.service]),
-        description,
+        description: description.map(|text| om_text(&text)),
         source_hash: None,
     };
     d.source_hash = Some(source_hash(&d));
@@ -439,6 +441,24 @@ mod tests {
             "https://eu-west-1.console.aws.amazon.com/dynamodbv2/home?region=eu-west-1#table?name=acct.users%20v2"
         );
         assert!(console_url("cn-north-1", "t").starts_with("https://console.amazonaws.cn/"));
+    }
+
+    #[test]
+    fn an_accounts_description_is_sent_as_the_sanitizer_stores_it() {
+        let scope = Scope {
+            service: "svc".into(),
+            database: "research".into(),
+            schema: "eu-west-1".into(),
+        };
+        let d = database_described(
+            &scope,
+            Some("AWS account 123456789012 (R&D <prod>).".into()),
+        );
+        assert_eq!(
+            d.description.as_deref(),
+            Some("AWS account 123456789012 (R&amp;D &lt;prod&gt;).")
+        );
+        assert_eq!(database(&scope).description, None);
     }
 
     #[test]
