@@ -5,7 +5,7 @@
 //! or [`read_capped`], so these rules hold for every command at once.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use crate::kind_of;
@@ -138,6 +138,61 @@ pub fn read_text_capped(path: &Path, what: &'static str, cap: u64) -> Result<Str
         path: path.to_path_buf(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()),
     })
+}
+
+// Shared by every reader of line-based input from another machine (export files,
+// data-quality state files), so that a line without a break never costs more than its
+// cap, whichever command reads it.
+/// What [`read_line`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum LineRead {
+    /// No more bytes.
+    End,
+    /// A line of this many bytes (its line break included) was appended.
+    Read(usize),
+    /// The line is longer than allowed; what was read of it is dropped.
+    TooLong,
+}
+
+/// Appends the next line of `input` (up to and including `\n`) to `buf` if it has at
+/// most `max` bytes before the line break. `BufRead::read_until` (and tokio-util's
+/// `LinesCodec`, which is async) grow their buffer without end on a line without a
+/// break; this holds at most `max` bytes plus one read buffer, whatever the input.
+pub fn read_line<R: BufRead>(
+    input: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<LineRead> {
+    let mut read = 0usize;
+    loop {
+        let available = match input.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(if read == 0 {
+                LineRead::End
+            } else {
+                LineRead::Read(read)
+            });
+        }
+        let (take, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let content = buf.len() + take - usize::from(done);
+        if content > max {
+            buf.clear();
+            return Ok(LineRead::TooLong);
+        }
+        buf.extend_from_slice(&available[..take]);
+        input.consume(take);
+        read += take;
+        if done {
+            return Ok(LineRead::Read(read));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 //! export's S3 objects (`s3:GetObject`) and, for an ARN, `dynamodb:DescribeExport`.
 
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::primitives::Blob;
@@ -19,6 +18,7 @@ use serde::Deserialize;
 
 use crate::aws::{describe_sdk_error, Connection};
 use crate::config::ExportRef;
+use dynameta_fs::input::{read_line, LineRead};
 
 /// An export whose manifests were read.
 #[derive(Debug, Clone)]
@@ -570,58 +570,6 @@ impl<R: std::io::Read> std::io::Read for Md5Reader<R> {
         let n = self.inner.read(out)?;
         self.md5.update(&out[..n]);
         Ok(n)
-    }
-}
-
-/// What [`read_line`] found.
-#[derive(Debug, PartialEq, Eq)]
-enum LineRead {
-    /// No more bytes.
-    End,
-    /// A line of this many bytes (its line break included) was appended.
-    Read(usize),
-    /// The line is longer than allowed; what was read of it is dropped.
-    TooLong,
-}
-
-/// Appends the next line of `input` (up to and including `\n`) to `buf` if it has at
-/// most `max` bytes before the line break. `BufRead::read_until` (and tokio-util's
-/// `LinesCodec`, which is async) grow their buffer without end on a line without a
-/// break; this holds at most `max` bytes plus one read buffer, whatever the input.
-fn read_line<R: BufRead>(
-    input: &mut R,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> std::io::Result<LineRead> {
-    let mut read = 0usize;
-    loop {
-        let available = match input.fill_buf() {
-            Ok(available) => available,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(if read == 0 {
-                LineRead::End
-            } else {
-                LineRead::Read(read)
-            });
-        }
-        let (take, done) = match available.iter().position(|b| *b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (available.len(), false),
-        };
-        let content = buf.len() + take - usize::from(done);
-        if content > max {
-            buf.clear();
-            return Ok(LineRead::TooLong);
-        }
-        buf.extend_from_slice(&available[..take]);
-        input.consume(take);
-        read += take;
-        if done {
-            return Ok(LineRead::Read(read));
-        }
     }
 }
 

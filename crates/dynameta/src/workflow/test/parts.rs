@@ -24,9 +24,10 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
+use dynameta_fs::input::LineRead;
 use serde::{Deserialize, Serialize};
 
 use super::{Prepared, TestError};
@@ -186,25 +187,23 @@ struct PartReader {
 }
 
 /// Reads the next line of `lines` into `buf` (without its end), at most
-/// [`MAX_LINE_BYTES`]; `Ok(false)` at the end of the file.
+/// [`MAX_LINE_BYTES`] (`dynameta_fs::input::read_line`, the export reader's bound);
+/// `Ok(false)` at the end of the file.
 fn read_line(lines: &mut BufReader<File>, buf: &mut Vec<u8>) -> Result<bool, String> {
     buf.clear();
-    let cap = MAX_LINE_BYTES as u64 + 1;
-    let n = (&mut *lines)
-        .take(cap)
-        .read_until(b'\n', buf)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if n == 0 {
-        return Ok(false);
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-    } else if buf.len() > MAX_LINE_BYTES {
-        return Err(format!(
+    match dynameta_fs::input::read_line(lines, buf, MAX_LINE_BYTES) {
+        Ok(LineRead::End) => Ok(false),
+        Ok(LineRead::Read(_)) => {
+            if buf.last() == Some(&b'\n') {
+                buf.pop();
+            }
+            Ok(true)
+        }
+        Ok(LineRead::TooLong) => Err(format!(
             "a line longer than {MAX_LINE_BYTES} bytes: a test state file's lines are shorter (a damaged file, or not a state file)"
-        ));
+        )),
+        Err(e) => Err(format!("cannot read: {e}")),
     }
-    Ok(true)
 }
 
 impl PartReader {
