@@ -1018,7 +1018,7 @@ fn check_options(options: &ConnectionArguments) -> Result<(), ConfigError> {
 }
 
 /// Metric names `metrics:` may list: the column metrics dynameta computes (see
-/// processors/profiler/profile.rs) and the table metrics it always reports.
+/// the `dynameta-profiler` crate's `profile.rs`) and the table metrics it always reports.
 pub const PROFILER_METRICS: &[&str] = &[
     "valuesCount",
     "nullCount",

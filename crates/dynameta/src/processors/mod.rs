@@ -5,9 +5,13 @@
 pub mod aws_tags;
 pub mod classifier;
 pub mod dq;
-pub mod hash;
 pub mod inference;
 pub mod lineage;
 pub mod lineage_usage;
 pub mod mapping;
 pub mod profiler;
+
+/// The hashing the profiler and the classifier share lives in the profiler's core crate
+/// (`dynameta_profiler::hash`, the lowest crate that needs it: saved profile states hold
+/// its values); re-exported here so `processors::hash` paths keep compiling.
+pub use dynameta_profiler::hash;

@@ -13,8 +13,10 @@ pub use columns::{column_names, columns, key_type, ColumnOptions, KeyAttribute, 
 pub use number::{parse_number, NumberInfo};
 pub use shape::{AttributeSummary, Field, ListShape, MapShape, NumberShape, Sample, Shape};
 
-/// DynamoDB's nesting limit: deeper values are counted but not described.
-pub const MAX_DEPTH: usize = 32;
+/// DynamoDB's nesting limit: deeper values are counted but not described. The one
+/// depth of the profiler's core (`dynameta_profiler::MAX_DEPTH`), so inference, the
+/// profiler and the classifier stop at the same level.
+pub const MAX_DEPTH: usize = dynameta_profiler::MAX_DEPTH;
 
 #[cfg(test)]
 mod tests;

@@ -178,7 +178,7 @@ proptest! {
 }
 
 /// Profiles as the JSON they are written as (the assertions read them by key).
-fn as_json(profiles: Vec<crate::openmetadata::ColumnProfile>) -> Vec<Value> {
+fn as_json(profiles: Vec<dynameta_openmetadata::ColumnProfile>) -> Vec<Value> {
     profiles
         .into_iter()
         .map(|p| serde_json::to_value(p).unwrap())
@@ -488,13 +488,13 @@ fn assert_same_but_kll(
     fn strip(
         columns: &mut std::collections::BTreeMap<String, state::ColumnState>,
         path: &mut Vec<String>,
-        out: &mut Vec<(Vec<String>, crate::processors::profiler::sketch::KllState)>,
+        out: &mut Vec<(Vec<String>, crate::sketch::KllState)>,
     ) {
         for (name, c) in columns.iter_mut() {
             path.push(name.clone());
             if let Some(n) = &mut c.numbers {
                 out.push((path.clone(), n.kll.clone()));
-                n.kll = crate::processors::profiler::sketch::Kll::new().state();
+                n.kll = crate::sketch::Kll::new().state();
             }
             strip(&mut c.children, path, out);
             path.pop();

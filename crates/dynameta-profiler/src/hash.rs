@@ -3,6 +3,10 @@
 //! hold its values) and a fast [`StrHasher`] for maps keyed by short strings. Both are
 //! hand-written: the pinned output is part of the profile state format (a crate's
 //! hasher may change between its releases), and the string hasher reuses it.
+//!
+//! It lives in the profiler's core crate (`dynameta_profiler::hash`) because the saved
+//! profile states hold its values; the classifier (`dynameta::processors::classifier`)
+//! and the data-quality spill use it from here, through `dynameta::processors::hash`.
 
 const PRIME1: u64 = 0x9E37_79B1_85EB_CA87;
 const PRIME2: u64 = 0xC2B2_AE3D_27D4_EB4F;

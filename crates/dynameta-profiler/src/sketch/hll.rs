@@ -140,12 +140,12 @@ fn tau(mut x: f64) -> f64 {
     }
 }
 
-pub use crate::processors::hash::hash_bytes;
+pub use crate::hash::hash_bytes;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::processors::hash::fmix64;
+    use crate::hash::fmix64;
     use proptest::prelude::*;
     use std::collections::HashSet;
 

@@ -6,8 +6,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::decimal::Decimal;
 use super::sketch::{hash_bytes, Hll, Kll};
-use crate::processors::hash::StrHasher;
-use crate::processors::inference::MAX_DEPTH;
+use crate::hash::StrHasher;
+use crate::MAX_DEPTH;
 
 /// Distinct values counted exactly up to this many per column, then with HyperLogLog++.
 pub const EXACT_DISTINCT_LIMIT: usize = 4096;

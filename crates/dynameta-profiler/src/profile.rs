@@ -3,20 +3,20 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::openmetadata::{CardinalityDistribution, ColumnProfile, Histogram};
+use dynameta_openmetadata::{CardinalityDistribution, ColumnProfile, Histogram};
 
 use super::column::ColumnStats;
 use super::disclosure::{disclose, Disclosure};
 
 /// How the profiled items were chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Sampling {
     /// `profileSample` as configured (percent or rows), when sampling.
     pub profile_sample: Option<f64>,
     /// `PERCENTAGE` or `ROWS`, when sampling.
-    #[cfg_attr(test, schemars(extend("enum" = ["PERCENTAGE", "ROWS", null])))]
+    #[cfg_attr(feature = "schema", schemars(extend("enum" = ["PERCENTAGE", "ROWS", null])))]
     pub profile_sample_type: Option<String>,
     /// Share of the table's items that were read (1 for a full scan; estimated otherwise).
     pub fraction: f64,
@@ -24,7 +24,7 @@ pub struct Sampling {
 
 /// Our fuller summary of one attribute path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnSummary {
     /// Path from the top-level attribute down through map fields.

@@ -19,7 +19,7 @@ use super::column::{
 use super::decimal::Decimal;
 use super::sketch::{Hll, Kll, KllState};
 use super::{Columns, TableStats};
-use crate::processors::inference::MAX_DEPTH;
+use crate::MAX_DEPTH;
 
 /// The statistics of a table's items, as saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
