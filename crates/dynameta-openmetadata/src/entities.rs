@@ -100,7 +100,7 @@ pub struct Column {
     pub children: Option<Vec<Column>>,
     /// Tags (PII classification).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<Value>>,
+    pub tags: Option<Vec<crate::TagLabel>>,
 }
 
 /// `TableConstraint`.
@@ -179,9 +179,9 @@ pub struct CreateTable {
     /// AWS console URL of the table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_url: Option<String>,
-    /// Table tags.
+    /// Table tags (AWS tags as labels).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<Value>>,
+    pub tags: Option<Vec<crate::TagLabel>>,
     /// Content hash for change detection (≤ 32 chars).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_hash: Option<String>,

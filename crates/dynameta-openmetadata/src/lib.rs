@@ -5,7 +5,11 @@
 //! depends on serde alone, so it cannot reach configuration, AWS, DynamoDB or a sink.
 //! dynameta re-exports it as `dynameta::openmetadata`.
 
+#![forbid(unsafe_code)]
+
 pub mod entities;
 pub mod fqn;
+pub mod tag;
 
 pub use entities::*;
+pub use tag::*;

@@ -11,10 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
-
 use crate::config::{OwnerLevel, Tagging};
-use crate::openmetadata::fqn;
+use crate::openmetadata::{fqn, LabelType, TagLabel, TagState};
 
 /// Longest classification or tag name OpenMetadata accepts (`basic.json#/definitions/
 /// entityName`: `maxLength: 256`, counted by the Java server in UTF-16 code units).
@@ -41,7 +39,7 @@ pub fn tag_description(key: &str, value: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AwsTagLabels {
     /// `TagLabel`s, sorted by tag FQN.
-    pub labels: Vec<Value>,
+    pub labels: Vec<TagLabel>,
     /// (key, value) of each label, in the same order: the classification and tag to
     /// create before the label is applied.
     pub pairs: Vec<(String, String)>,
@@ -50,13 +48,12 @@ pub struct AwsTagLabels {
 }
 
 /// The label of the AWS tag `key` = `value` (FQN parts quoted by OpenMetadata's rules).
-pub fn label(key: &str, value: &str) -> Value {
-    json!({
-        "tagFQN": fqn::build(&[key, value]),
-        "source": "Classification",
-        "labelType": "Automated",
-        "state": "Suggested",
-    })
+pub fn label(key: &str, value: &str) -> TagLabel {
+    TagLabel::classification(
+        fqn::build(&[key, value]),
+        LabelType::Automated,
+        TagState::Suggested,
+    )
 }
 
 /// Why OpenMetadata cannot hold `name` as a classification or tag name, if it cannot.
@@ -196,6 +193,7 @@ pub fn declared_owner(
 mod tests {
     use super::*;
     use crate::config::{FilterPattern, OwnerConfig};
+    use serde_json::json;
 
     fn tagging() -> Tagging {
         Tagging::resolve(true, None, Some("owner"), None, None).unwrap()
@@ -206,6 +204,23 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    /// The typed label is written to the bytes of the `json!` it was built with before.
+    #[test]
+    fn typed_labels_write_the_bytes_the_json_labels_did() {
+        for (key, value) in [("team", "payments"), ("cost.center", "cc-1"), ("a\"b", "é")] {
+            let before = json!({
+                "tagFQN": fqn::build(&[key, value]),
+                "source": "Classification",
+                "labelType": "Automated",
+                "state": "Suggested",
+            });
+            assert_eq!(
+                serde_json::to_string(&label(key, value)).unwrap(),
+                before.to_string()
+            );
+        }
     }
 
     #[test]
@@ -221,18 +236,17 @@ mod tests {
             ]),
             &tagging(),
         );
-        let fqns: Vec<&str> = got
-            .labels
-            .iter()
-            .map(|l| l["tagFQN"].as_str().unwrap())
-            .collect();
+        let fqns: Vec<&str> = got.labels.iter().map(|l| l.tag_fqn.as_str()).collect();
         assert_eq!(
             fqns,
             ["\"cost.center\".cc-1", "team.payments", "version.\"1.2\""]
         );
-        assert_eq!(got.labels[0]["labelType"], "Automated");
-        assert_eq!(got.labels[0]["state"], "Suggested");
-        assert_eq!(got.labels[0]["source"], "Classification");
+        assert_eq!(got.labels[0].label_type, LabelType::Automated);
+        assert_eq!(got.labels[0].state, TagState::Suggested);
+        assert_eq!(
+            got.labels[0].source,
+            crate::openmetadata::TagSource::Classification
+        );
         assert_eq!(
             got.pairs[0],
             ("cost.center".to_string(), "cc-1".to_string())

@@ -196,7 +196,7 @@ pub fn table(
 
 /// Sets the table's tag labels (AWS tags, see [`crate::processors::aws_tags`]) and its
 /// source hash again, so that a change of tags is a change of the table.
-pub fn with_tags(table: &mut CreateTable, labels: Vec<Value>) {
+pub fn with_tags(table: &mut CreateTable, labels: Vec<crate::openmetadata::TagLabel>) {
     table.tags = Some(labels);
     table.source_hash = None;
     table.source_hash = Some(source_hash(table));

@@ -304,3 +304,31 @@ fn every_line_reads_back_into_its_typed_record_and_writes_the_same_bytes() {
         assert_eq!(again, line, "{} changed on the way back", record["kind"]);
     }
 }
+
+/// Tag labels are OpenMetadata's `TagLabel` type, not JSON: a `columnTags` line (or a
+/// table's `tags`) whose label is outside OpenMetadata's schema — an unknown field, a
+/// label type of another spelling, a missing state — does not read back (`publish
+/// --from`, `show --from`), as the server would refuse it.
+#[test]
+fn a_tag_label_outside_openmetadatas_schema_does_not_read_back() {
+    let good = corpus_records()
+        .iter()
+        .find(|r| r["kind"] == "columnTags" && r["payload"][0]["tags"][0].is_object())
+        .cloned()
+        .expect("a columnTags line with a label");
+    let read = |line: &Value| serde_json::from_str::<dynameta::sinks::Record>(&line.to_string());
+    assert!(read(&good).is_ok());
+    let breaks: [fn(&mut Value); 4] = [
+        |l| l["extra"] = json!(1),
+        |l| l["labelType"] = json!("generated"),
+        |l| l["source"] = json!("Tags"),
+        |l| {
+            l.as_object_mut().unwrap().remove("state");
+        },
+    ];
+    for (i, break_it) in breaks.iter().enumerate() {
+        let mut bad = good.clone();
+        break_it(&mut bad["payload"][0]["tags"][0]);
+        assert!(read(&bad).is_err(), "broken label {i} read back: {bad}");
+    }
+}

@@ -288,7 +288,7 @@ impl Mapper {
                     .filter_map(|c| {
                         Some(PiiTag {
                             column: column_path(&t, &c.column),
-                            tag: c.tags.first()?.get("tagFQN")?.as_str()?.to_string(),
+                            tag: c.tags.first()?.tag_fqn.clone(),
                             recognizer: c.recognizer.clone(),
                             confidence: c.confidence,
                         })

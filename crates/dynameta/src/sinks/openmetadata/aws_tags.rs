@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use super::{RestError, RestSink, JSON};
 use crate::config::Tagging;
-use crate::openmetadata::fqn;
+use crate::openmetadata::{fqn, TagLabel};
 use crate::processors::aws_tags::{
     classification_description, owner_candidates, tag_description, OwnerCandidate, MANAGED_MARKER,
 };
@@ -43,7 +43,7 @@ struct ClassInfo {
 #[derive(Debug, Default)]
 struct Wanted {
     /// The AWS tag labels; `None` when the tags were not read (nothing is removed then).
-    labels: Option<Vec<Value>>,
+    labels: Option<Vec<TagLabel>>,
     /// Owner candidates, best first.
     owners: Vec<OwnerCandidate>,
 }
@@ -91,7 +91,7 @@ impl RestSink {
         let table_fqn = format!("{}.{}", table.database_schema, fqn::quote(&table.name));
         let mut kept = Vec::new();
         for label in labels {
-            let tag_fqn = label["tagFQN"].as_str().unwrap_or_default().to_string();
+            let tag_fqn = label.tag_fqn.clone();
             if self.ensure_tag(&tag_fqn).await {
                 kept.push(label);
             } else {
@@ -347,11 +347,12 @@ impl RestSink {
         &mut self,
         table_fqn: &str,
         table: &Value,
-        wanted: &[Value],
+        wanted: &[TagLabel],
     ) -> Option<(Vec<Value>, u64, u64)> {
+        // The server's labels stay as it sent them (they go back in the patch verbatim,
+        // with fields dynameta does not set); ours are typed.
         let stored: Vec<Value> = table["tags"].as_array().cloned().unwrap_or_default();
-        let wanted_fqns: HashSet<&str> =
-            wanted.iter().filter_map(|l| l["tagFQN"].as_str()).collect();
+        let wanted_fqns: HashSet<&str> = wanted.iter().map(|l| l.tag_fqn.as_str()).collect();
         let mut kept = Vec::new();
         let mut removed = 0;
         for label in &stored {
@@ -371,7 +372,7 @@ impl RestSink {
         }
         let mut added = 0;
         for label in wanted {
-            let tag_fqn = label["tagFQN"].as_str().unwrap_or_default();
+            let tag_fqn = label.tag_fqn.as_str();
             if kept
                 .iter()
                 .any(|l| l["tagFQN"] == tag_fqn && l["source"] == "Classification")
@@ -398,7 +399,15 @@ impl RestSink {
                     continue;
                 }
             }
-            kept.push(label.clone());
+            match serde_json::to_value(label) {
+                Ok(label) => kept.push(label),
+                Err(e) => {
+                    self.warnings.push(format!(
+                        "{table_fqn}: AWS tag {tag_fqn} not applied: its label could not be written as JSON ({e})"
+                    ));
+                    continue;
+                }
+            }
             added += 1;
         }
         (added > 0 || removed > 0).then_some((kept, added, removed))

@@ -86,10 +86,17 @@ pub fn tag_patch(table: &Value, tags: &[ColumnTag]) -> TagPlan {
             .unwrap_or_default();
         let mut changed = false;
         for tag in &wanted.tags {
-            let tag_fqn = tag
-                .get("tagFQN")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            // The stored labels stay the server's JSON (they go back in the patch as they
+            // were read); ours are typed, written as JSON where they join them.
+            let tag_fqn = tag.tag_fqn.as_str();
+            let label = match serde_json::to_value(tag) {
+                Ok(label) => label,
+                // Not reached (strings, numbers and enums always serialise); said if it is.
+                Err(e) => {
+                    tracing::warn!(column = %wanted.column, tag = %tag_fqn, problem = %e, "tag label not applied: it could not be written as JSON");
+                    continue;
+                }
+            };
             if list
                 .iter()
                 .any(|t| t.get("tagFQN").and_then(Value::as_str) == Some(tag_fqn))
@@ -107,14 +114,14 @@ pub fn tag_patch(table: &Value, tags: &[ColumnTag]) -> TagPlan {
                 Some(i)
                     if list[i].get("labelType").and_then(Value::as_str) == Some("Generated") =>
                 {
-                    list[i] = tag.clone();
+                    list[i] = label;
                     plan.added += 1;
                     changed = true;
                 }
                 // A person chose this column's PII tag: theirs stands.
                 Some(_) => plan.kept += 1,
                 None => {
-                    list.push(tag.clone());
+                    list.push(label);
                     plan.added += 1;
                     changed = true;
                 }
@@ -151,10 +158,8 @@ fn without_metadata(tags: &[ColumnTag]) -> Vec<ColumnTag> {
     let mut out = tags.to_vec();
     for column in &mut out {
         for tag in &mut column.tags {
-            if let Some(label) = tag.as_object_mut() {
-                label.remove("metadata");
-                label.remove("reason");
-            }
+            tag.metadata = None;
+            tag.reason = None;
         }
     }
     out
@@ -446,7 +451,11 @@ mod tests {
     fn want(column: &str, tag: &str) -> ColumnTag {
         ColumnTag {
             column: format!("svc.db.sc.users.{column}"),
-            tags: vec![label(tag, "Generated")],
+            tags: vec![crate::openmetadata::TagLabel::classification(
+                tag.into(),
+                crate::openmetadata::LabelType::Generated,
+                crate::openmetadata::TagState::Suggested,
+            )],
             recognizer: "R".into(),
             confidence: 90.0,
         }
@@ -546,10 +555,15 @@ mod tests {
     #[test]
     fn labels_for_1x_servers_have_no_metadata() {
         let mut tag = want("email", "PII.Sensitive");
-        tag.tags[0]["metadata"] = json!({"recognizer": {"recognizerName": "R"}});
+        tag.tags[0].metadata = Some(crate::openmetadata::TagLabelMetadata {
+            recognizer: None,
+            expiry_date: Some(1),
+        });
+        tag.tags[0].reason = Some("why".into());
         let stripped = without_metadata(&[tag]);
-        assert!(stripped[0].tags[0].get("metadata").is_none());
-        assert_eq!(stripped[0].tags[0]["tagFQN"], "PII.Sensitive");
+        assert!(stripped[0].tags[0].metadata.is_none());
+        assert!(stripped[0].tags[0].reason.is_none());
+        assert_eq!(stripped[0].tags[0].tag_fqn, "PII.Sensitive");
     }
 
     #[test]
