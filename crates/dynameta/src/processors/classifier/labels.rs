@@ -126,6 +126,79 @@ mod tests {
         .to_string()
     }
 
+    /// `TagLabel` models OpenMetadata 2.0.7's `tagLabel.json` whole: a label with every
+    /// field set is valid against the schema, and its fields (and its nested objects')
+    /// are exactly the schema's properties.
+    #[test]
+    fn the_tag_label_type_is_openmetadatas_schema() {
+        use crate::openmetadata::{CoverImage, Style, TagSource};
+        let full = TagLabel {
+            tag_fqn: "Glossary.Term".into(),
+            name: Some("Term".into()),
+            display_name: Some("A term".into()),
+            description: Some("What it means".into()),
+            style: Some(Style {
+                color: Some("#ff0000".into()),
+                icon_url: Some("https://example.com/i.png".into()),
+                cover_image: Some(CoverImage {
+                    url: Some("https://example.com/c.png".into()),
+                    position: Some("top".into()),
+                }),
+            }),
+            source: TagSource::Glossary,
+            label_type: LabelType::Propagated,
+            state: TagState::Confirmed,
+            href: Some("https://example.com/tags/1".into()),
+            reason: Some("why".into()),
+            applied_at: Some("2026-12-07T12:00:00Z".into()),
+            applied_by: Some("ann".into()),
+            metadata: Some(TagLabelMetadata {
+                recognizer: Some(TagLabelRecognizerMetadata {
+                    recognizer_id: "6a7b2f0e-0000-4000-8000-000000000001".into(),
+                    recognizer_name: "R".into(),
+                    score: 0.5,
+                    target: Some(RecognizerTarget::ColumnName),
+                    patterns: Some(vec![PatternMatch {
+                        name: "p".into(),
+                        regex: Some("^p$".into()),
+                        score: 1.0,
+                    }]),
+                }),
+                expiry_date: Some(1),
+            }),
+        };
+        let value = serde_json::to_value(&full).unwrap();
+        dynameta_testkit::schema::validate("tagLabel.json", &value)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let text =
+            std::fs::read_to_string(dynameta_testkit::schema::spec_dir().join("tagLabel.json"))
+                .unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            v.as_object().unwrap().keys().cloned().collect()
+        };
+        let defs = &schema["$defs"];
+        for (ours, theirs) in [
+            (&value, &schema["properties"]),
+            (&value["style"], &defs["Style"]["properties"]),
+            (
+                &value["style"]["coverImage"],
+                &defs["CoverImage"]["properties"],
+            ),
+            (&value["metadata"], &defs["TagLabelMetadata"]["properties"]),
+            (
+                &value["metadata"]["recognizer"],
+                &defs["TagLabelRecognizerMetadata"]["properties"],
+            ),
+            (
+                &value["metadata"]["recognizer"]["patterns"][0],
+                &defs["PatternMatch"]["properties"],
+            ),
+        ] {
+            assert_eq!(keys(ours), keys(theirs), "fields and their order");
+        }
+    }
+
     #[test]
     fn typed_labels_write_the_bytes_the_json_labels_did() {
         let recognizer = RecognizerInfo {
