@@ -352,3 +352,106 @@ pub fn pair_of<'a>(pairs: &'a [Pair], database: &str, schema: &str) -> Result<&'
             )
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn yaml(name: &str, column: Option<&str>) -> YamlTestCase {
+        serde_json::from_value(json!({
+            "name": name,
+            "testDefinitionName": "columnValuesToBeNotNull",
+            "columnName": column,
+            "computePassedFailedRowCount": true,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn yaml_cases_run_as_written_unless_openmetadata_cannot_hold_their_column() {
+        let cases = [
+            yaml("qty_present", Some("qty")),
+            yaml("city_present", Some("address.city")),
+            yaml("bad", Some("a::b")),
+        ];
+        let columns = vec!["qty".to_string(), "address".to_string()];
+        let prepared = Prepared::of_yaml(&cases, columns.clone());
+        assert_eq!(prepared.columns, columns);
+        let run: Vec<&str> = prepared.cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(run, ["qty_present"]);
+        assert_eq!(prepared.cases[0].origin, "yaml");
+        let aside: Vec<(&str, Status)> = prepared
+            .untestable
+            .iter()
+            .map(|c| (c.name.as_str(), c.status))
+            .collect();
+        assert_eq!(
+            aside,
+            [
+                ("city_present", Status::NotTestable),
+                ("bad", Status::NotTestable)
+            ]
+        );
+        assert!(prepared.untestable[0].result.contains("nested attribute"));
+    }
+
+    #[test]
+    fn stored_cases_are_planned_in_the_servers_order_with_their_origin() {
+        let stored = |name: &str, column: &str| {
+            json!({
+                "name": name,
+                "fullyQualifiedName": format!("s.d.c.t.{name}"),
+                "entityLink": format!("<#E::table::s.d.c.t::columns::{column}>"),
+                "testDefinition": {"name": "columnValuesToBeUnique"},
+                "parameterValues": [{"name": "p", "value": "1"}],
+            })
+        };
+        let cases: Vec<Planned> = [stored("z", "b"), stored("y", "a"), stored("x", "b")]
+            .iter()
+            .map(|c| Planned::of_stored(c, "s.d.c.t", &["x"]))
+            .collect();
+        let prepared = Prepared {
+            cases,
+            ..Prepared::default()
+        }
+        .in_server_order();
+        let order: Vec<(&str, &str)> = prepared
+            .cases
+            .iter()
+            .map(|c| (c.name.as_str(), c.origin.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [("y", "openmetadata"), ("x", "yaml"), ("z", "openmetadata")]
+        );
+        assert_eq!(prepared.cases[0].column.as_deref(), Some("a"));
+        assert_eq!(prepared.cases[0].parameters, [("p".into(), "1".into())]);
+    }
+
+    #[test]
+    fn a_table_out_of_time_has_every_case_aborted_and_rows_only_where_asked() {
+        let mut asked = Planned::of_yaml(&yaml("asked", Some("qty")));
+        let prepared = Prepared {
+            cases: vec![asked.clone()],
+            ..Prepared::default()
+        };
+        let reason = timed_out(std::time::Duration::from_secs(7));
+        let outcomes = prepared.abort_all(&reason);
+        assert_eq!(outcomes.len(), 1);
+        let report = report_of(&asked, &outcomes[0]);
+        assert_eq!(report.status, Status::Aborted);
+        assert!(report.result.contains("7s"), "{}", report.result);
+        let counted = CaseOutcome {
+            passed_rows: Some(4),
+            failed_rows: Some(1),
+            ..outcomes[0].clone()
+        };
+        assert_eq!(report_of(&asked, &counted).passed_rows, Some(4));
+        asked.compute_passed_failed_row_count = false;
+        assert_eq!(report_of(&asked, &counted).passed_rows, None);
+        // Nothing to conclude: no outcome, never an error.
+        assert_eq!(Prepared::default().conclude(None).unwrap(), Vec::new());
+    }
+}
