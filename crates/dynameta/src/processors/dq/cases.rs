@@ -99,7 +99,8 @@ pub struct Planned {
 }
 
 impl Planned {
-    fn spec(&self) -> CaseSpec {
+    /// What the engine needs of the case.
+    pub fn spec(&self) -> CaseSpec {
         CaseSpec {
             name: self.name.clone(),
             definition: self.definition.clone(),
