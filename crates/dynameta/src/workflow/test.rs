@@ -660,7 +660,7 @@ async fn merge(
             path.display()
         ),
         (false, None) => "The run failed.".to_string(),
-        (true, Some((key, path))) if key == "sink.config.path" => {
+        (true, Some(("sink.config.path", path))) => {
             format!("Results stored in the local catalog {}.", path.display())
         }
         (true, Some((_, path))) => format!("Results written to {}.", path.display()),
