@@ -1,7 +1,7 @@
 //! Lineage, usage and data-quality records into the local catalog (`dynameta lineage`
-//! / `dynameta usage` / `dynameta test merge` with `sink: local`): typed records straight to the catalog's lineage and
-//! usage tables (schema version 5), not through the JSON [`super::Mapper`] the
-//! table records take.
+//! / `dynameta usage` / `dynameta test merge` with `sink: local`): typed records
+//! straight to the catalog's lineage, usage and test-result tables, not through the
+//! JSON [`super::Mapper`] the table records take.
 
 use dynameta_catalog::dq::TestResult;
 use dynameta_catalog::lineage::{LineageEdge, LineageFacts, Replica, UsageDay};
