@@ -324,7 +324,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
     if estate::is_estate(&options)
         && !matches!(
             command,
-            Command::Ingest | Command::TestConnection | Command::Publish
+            Command::Ingest | Command::TestConnection | Command::Publish | Command::Test
         )
     {
         return Err(ConfigError::invalid_hint(

@@ -212,7 +212,21 @@ pub(super) fn split(
                 ),
             ));
         }
-        if *d != database || sc != super::DEFAULT_NAME {
+        // In an estate (issue 25) the database is an account and the schema a region:
+        // `dynameta test` routes the table to its pair, or says that none holds it.
+        let estate = value
+            .pointer("/source/serviceConnection/config/connectionArguments")
+            .or_else(|| connection.and_then(|c| c.get("connectionArguments")))
+            .and_then(Value::as_object)
+            .is_some_and(|a| {
+                let many = |k: &str| {
+                    a.get(k)
+                        .and_then(Value::as_array)
+                        .is_some_and(|l| l.len() > 1)
+                };
+                many("regions") || a.contains_key("accounts") || a.contains_key("organization")
+            });
+        if !estate && (*d != database || sc != super::DEFAULT_NAME) {
             return Err(ConfigError::invalid(
                 at,
                 format!("`{entity}` is not a dynameta table: its database must be `{database}` (serviceConnection.config.databaseName) and its schema `default`."),

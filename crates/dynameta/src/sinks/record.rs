@@ -9,6 +9,7 @@ use crate::openmetadata::{
 };
 use crate::processors::aws_tags::OwnerCandidate;
 use crate::processors::classifier::ColumnTag;
+use crate::processors::dq::cases::CaseReport;
 use crate::processors::inference::AttributeSummary;
 use crate::processors::lineage::FoundEdge;
 use crate::processors::lineage_usage::DailyRequests;
@@ -141,6 +142,16 @@ pub enum Record {
         table: String,
         /// One count per day read, oldest first (0: no successful request that day).
         days: Vec<DailyRequests>,
+    },
+    /// One data-quality test case's result on a table (`dynameta test`, `dynameta test
+    /// merge`), as the run's summary shows it. The local catalog keeps it per run and
+    /// case (with history); the file sink writes it as one line.
+    #[serde(rename_all = "camelCase")]
+    TestCaseResult {
+        /// Table FQN.
+        table: String,
+        /// The case and how it ended.
+        test_case: CaseReport,
     },
     /// One part's statistics of a table (`dynameta profile --part I/N --state-out
     /// FILE`), for the state sink (`sinks::state`), the only sink a partial profile

@@ -10,20 +10,25 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{list_and_select, ListingStop, RunFlags, Settings, Summary};
+use super::{list_and_select, Finish, ListingStop, RunFlags, Settings, Summary};
+use crate::aws::estate::Pair;
 use crate::aws::{self, Connection};
-use crate::config::{Command, TestSuite, Workflow, YamlTestCase};
+use crate::config::{Command, TestSuite, Workflow};
+use crate::processors::dq::cases::{self, Planned, Prepared};
+pub use crate::processors::dq::cases::{CaseReport, Status};
 use crate::processors::dq::plan as dq_plan;
-use crate::processors::dq::{CaseOutcome, CaseSpec, CaseStatus, DqLimits, DqPlan, DqState};
+use crate::processors::dq::read as dq_read;
+use crate::processors::dq::state_file;
+use crate::processors::dq::{CaseOutcome, DqError, DqLimits};
 use crate::processors::mapping::Scope;
 use crate::processors::profiler::Part;
 use crate::sinks::openmetadata::dq::{self as om_dq, Definition, DqClient};
 use crate::sinks::openmetadata::{RestError, RestSinkConfig};
-use crate::source::{self, Capabilities, ScanStats};
+use crate::sinks::{Opening, Record};
+use crate::source::ScanStats;
 
 /// Exit code when every case passed.
 pub const EXIT_PASSED: u8 = 0;
@@ -64,58 +69,12 @@ pub enum TestError {
     /// `test merge`: the state files cannot be read or are not all the parts of one run.
     #[error("{0}")]
     State(String),
+    /// `test merge`: the sink could not be opened.
+    #[error(transparent)]
+    Run(#[from] super::RunError),
     /// The results file could not be written.
     #[error("sink.config.filename: cannot write {0}")]
     Write(String),
-}
-
-/// How one case ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub enum Status {
-    /// The test passed.
-    Success,
-    /// The test failed.
-    Failed,
-    /// The test could not be evaluated (the reason is its result).
-    Aborted,
-    /// The case cannot be held by OpenMetadata (a nested attribute, a forbidden name):
-    /// never sent, never run.
-    NotTestable,
-}
-
-impl Status {
-    fn label(self) -> &'static str {
-        match self {
-            Status::Success => "Success",
-            Status::Failed => "Failed",
-            Status::Aborted => "Aborted",
-            Status::NotTestable => "Not testable",
-        }
-    }
-}
-
-/// One case's result, as the summary shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CaseReport {
-    /// Test case name.
-    pub name: String,
-    /// Its test definition.
-    pub definition: String,
-    /// Its column (None for a table test).
-    pub column: Option<String>,
-    /// How it ended.
-    pub status: Status,
-    /// OpenMetadata's sentence about the result (or why it could not run).
-    pub result: String,
-    /// `testResultValue`: name → value.
-    pub values: Vec<(String, String)>,
-    /// Rows that passed, when asked for.
-    pub passed_rows: Option<u64>,
-    /// Rows that failed, when asked for.
-    pub failed_rows: Option<u64>,
-    /// Where the case came from: `yaml` or `openmetadata`.
-    pub origin: String,
 }
 
 /// One table's cases.
@@ -160,6 +119,11 @@ pub struct TestSummary {
     /// `--part I/N`: which part this run was (its results come from `test merge`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
+    /// `test merge` through the one finish: whether the workflow's failure policy
+    /// (`raiseOnError`, `successThreshold`) tolerated the tables that could not be
+    /// tested, and no write failed (only then is the output replaced).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tolerated: Option<bool>,
 }
 
 impl TestSummary {
@@ -167,7 +131,11 @@ impl TestSummary {
     /// could not be tested at all; 3 (as every command that finds nothing to do) no
     /// case ran anywhere.
     pub fn exit_code(&self) -> u8 {
-        if self.tables.iter().any(|t| t.error.is_some()) {
+        let not_run = match self.tolerated {
+            Some(tolerated) => !tolerated,
+            None => self.tables.iter().any(|t| t.error.is_some()),
+        };
+        if not_run {
             EXIT_NOT_RUN
         } else if self.part.is_some() {
             // A part concludes nothing: `test merge` does.
@@ -282,44 +250,6 @@ impl TestSummary {
     }
 }
 
-/// A case ready to run: what the engine needs, its FQN on the server (None without
-/// one) and where it came from (`yaml` or `openmetadata`). Kept in part state files.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Planned {
-    name: String,
-    definition: String,
-    column: Option<String>,
-    parameters: Vec<(String, String)>,
-    compute_passed_failed_row_count: bool,
-    fqn: Option<String>,
-    origin: String,
-}
-
-impl Planned {
-    fn spec(&self) -> CaseSpec {
-        CaseSpec {
-            name: self.name.clone(),
-            definition: self.definition.clone(),
-            column: self.column.clone(),
-            parameters: self.parameters.clone(),
-            compute_passed_failed_row_count: self.compute_passed_failed_row_count,
-        }
-    }
-}
-
-/// One table's cases, ready to evaluate: the same in every part of a run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Prepared {
-    cases: Vec<Planned>,
-    /// The table's catalogued top-level columns (OpenMetadata's, or the local
-    /// catalog's; empty when unknown).
-    columns: Vec<String>,
-    /// Cases reported as not testable (never sent, never run).
-    untestable: Vec<CaseReport>,
-}
-
 /// What `dynameta test` does beside a whole run.
 #[derive(Debug, Clone, Copy)]
 pub enum Mode<'a> {
@@ -377,9 +307,9 @@ pub async fn run(
         }
         _ => &settings.workflow,
     };
-    // `test merge`: the sink's file is never one of the state files it merges (checked
-    // before anything is opened or read, by the rules of every output, as `profile
-    // merge` does).
+    // `test merge` without a server: the sink's file is never one of the state files it
+    // merges (checked before anything is opened or read, by the rules of every output,
+    // as `profile merge` does); then the one finish.
     if let (Mode::Merge(files), None) = (mode, &server) {
         if let Some((key, out)) = settings.sink.as_deref().and_then(|s| s.output_file()) {
             let mut output = dynameta_fs::output::Output::new(key, out);
@@ -390,6 +320,7 @@ pub async fn run(
                 .check()
                 .map_err(|e| TestError::Output(crate::sinks::SinkError::from(e)))?;
         }
+        return merge(settings, files, summary).await;
     }
     // Opened before any table is read: a bad output path stops the run here.
     let mut destination = match (&server, mode) {
@@ -401,54 +332,12 @@ pub async fn run(
         // The states hold every case as it was prepared: nothing is read again. Every
         // file's header is checked first; then the tables are merged and concluded one
         // at a time, through all the files at once (memory: one table's state).
-        let mut merge = parts::open(files, &workflow.service_name, DqLimits::default())
+        let mut merge = state_file::open(files, &workflow.service_name, DqLimits::default())
+            .map_err(|e| TestError::State(e.0))
             .inspect_err(|e| destination.fail_ref(&e.to_string()))?;
         summary.destination = destination.describe(server.is_some(), &section.kind);
         while let Some((table_fqn, combined)) = merge.next_table() {
-            let mut report = TableReport {
-                table: table_fqn,
-                cases: Vec::new(),
-                items: 0,
-                consumed_read_units: 0.0,
-                error: None,
-                pending: 0,
-                export: None,
-            };
-            match combined {
-                Err(e) => report.error = Some(e),
-                Ok(combined) => {
-                    report.items = combined.items;
-                    report.consumed_read_units = combined.consumed_read_units;
-                    report.error = combined.error.clone();
-                    let concluded = match (&report.error, &combined.aborted) {
-                        (Some(_), _) => Ok(()),
-                        (None, Some(reason)) => {
-                            summary.warnings.push(format!("{}: {reason}", report.table));
-                            abort_all(
-                                server.as_ref(),
-                                &combined.prepared,
-                                reason,
-                                &mut report,
-                                &mut summary,
-                            )
-                            .await
-                        }
-                        (None, None) => {
-                            conclude(
-                                server.as_ref(),
-                                &combined.prepared,
-                                combined.state,
-                                &mut report,
-                                &mut summary,
-                            )
-                            .await
-                        }
-                    };
-                    if let Err(e) = concluded {
-                        report.error = Some(e);
-                    }
-                }
-            }
+            let report = merged(server.as_ref(), table_fqn, combined, &mut summary).await;
             destination.table(&report)?;
             summary.tables.push(report);
         }
@@ -460,32 +349,11 @@ pub async fn run(
         Some(dq) => Some(check_definitions(dq, &suite).await?),
         None => None,
     };
-    let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let scope = Scope::of(workflow);
-    let tables = match &suite.table {
-        Some(t) => vec![t.clone()],
-        None => {
-            let mut listing = Summary::default();
-            match list_and_select(
-                &connection,
-                &workflow.filters,
-                &scope,
-                &mut listing,
-                flags,
-                Command::Test,
-            )
-            .await
-            {
-                Ok((_, selected)) => selected,
-                Err(ListingStop::Empty(why)) => {
-                    summary.warnings.push(why);
-                    Vec::new()
-                }
-                Err(ListingStop::Credentials(why) | ListingStop::Failed(why)) => {
-                    destination.fail(&why);
-                    return Err(TestError::Listing(why));
-                }
-            }
+    let targets = match targets(workflow, &suite, flags, &mut summary).await {
+        Ok(targets) => targets,
+        Err(why) => {
+            destination.fail(&why);
+            return Err(TestError::Listing(why));
         }
     };
     summary.destination = destination.describe(server.is_some(), &section.kind);
@@ -496,15 +364,16 @@ pub async fn run(
         }
         _ => Part::WHOLE,
     };
-    destination.part_begin(tables.iter().map(|t| scope.table_fqn(t)).collect());
+    destination.part_begin(targets.iter().map(|t| t.fqn.clone()).collect());
     let timeout = std::time::Duration::from_secs(
         workflow
             .options
             .test_timeout_seconds
             .unwrap_or(crate::config::DEFAULT_PROFILE_TIMEOUT_SECONDS),
     );
-    for table in tables {
-        let table_fqn = scope.table_fqn(&table);
+    for target in targets {
+        let table_fqn = target.fqn.clone();
+        let table = target.name;
         let mut report = TableReport {
             table: table_fqn.clone(),
             cases: Vec::new(),
@@ -516,6 +385,16 @@ pub async fn run(
         };
         let known = destination.columns(&table_fqn);
         let result: Result<(), String> = async {
+            let connection = match target.route {
+                Route::Read(connection) => connection,
+                Route::Failed(why) => return Err(why),
+                Route::NoPair(why) => {
+                    let prepared = Prepared::none_testable(cases::selected(&suite), &why);
+                    report.cases.extend(prepared.untestable.iter().cloned());
+                    destination.part_table(&table_fqn, &prepared, None, &ScanStats::default());
+                    return Ok(());
+                }
+            };
             let prepared = prepare(
                 &suite,
                 known,
@@ -534,10 +413,10 @@ pub async fn run(
                 // read so far.
                 tokio::time::timeout(
                     timeout,
-                    read(workflow, &connection, &table, &prepared, part),
+                    dq_read::read(workflow, &connection, &table, &prepared, part),
                 )
                 .await
-                .map_err(|_| timed_out(timeout))
+                .map_err(|_| cases::timed_out(timeout))
             };
             let (state, stats, export) = match read {
                 Ok(read) => read?,
@@ -551,10 +430,10 @@ pub async fn run(
                             Ok(())
                         }
                         _ => {
-                            abort_all(
+                            report_outcomes(
                                 server.as_ref(),
                                 &prepared,
-                                &reason,
+                                Ok(prepared.abort_all(&reason)),
                                 &mut report,
                                 &mut summary,
                             )
@@ -573,7 +452,17 @@ pub async fn run(
                     destination.part_table(&table_fqn, &prepared, state, &stats);
                     Ok(())
                 }
-                _ => conclude(server.as_ref(), &prepared, state, &mut report, &mut summary).await,
+                _ => {
+                    let outcomes = prepared.conclude(state);
+                    report_outcomes(
+                        server.as_ref(),
+                        &prepared,
+                        outcomes,
+                        &mut report,
+                        &mut summary,
+                    )
+                    .await
+                }
             }
         }
         .await;
@@ -589,6 +478,244 @@ pub async fn run(
     }
     destination.finish(&summary)?;
     Ok(summary)
+}
+
+/// One table a run tests: its FQN, its DynamoDB name and how it is read.
+struct Target {
+    fqn: String,
+    name: String,
+    route: Route,
+}
+
+/// How a table is read.
+enum Route {
+    /// Through this connection: the workflow's, or in an estate its pair's.
+    Read(Arc<Connection>),
+    /// Its pair failed (its role could not be assumed, its listing failed): the table
+    /// is not tested, for this reason; the other pairs' tables are.
+    Failed(String),
+    /// No pair of the estate holds it: every case is not testable, for this reason.
+    NoPair(String),
+}
+
+/// The tables a run tests: the TestSuite's table, or every table the filters select.
+/// In an estate (issue 25: `regions`, `accounts`, `organization`), every pair is
+/// walked as `ingest` walks it, and each table is read through its pair's connection:
+/// the suite's table through the pair its database (the account) and schema (the
+/// region) name. `Err`: the one listing failed (exit 2).
+async fn targets(
+    workflow: &Workflow,
+    suite: &TestSuite,
+    flags: &RunFlags,
+    summary: &mut TestSummary,
+) -> Result<Vec<Target>, String> {
+    let target = |scope: &Scope, name: &str, route: Route| Target {
+        fqn: scope.table_fqn(name),
+        name: name.to_string(),
+        route,
+    };
+    if !aws::estate::is_estate(&workflow.options) {
+        let connection = Arc::new(aws::connect(workflow.aws(), &workflow.options).await);
+        let scope = Scope::of(workflow);
+        let names = match &suite.table {
+            Some(t) => vec![t.clone()],
+            None => list(&connection, workflow, &scope, flags, summary).await?,
+        };
+        return Ok(names
+            .iter()
+            .map(|name| target(&scope, name, Route::Read(connection.clone())))
+            .collect());
+    }
+    let estate = aws::estate::resolve(workflow.aws(), &workflow.options).await;
+    summary.warnings.extend(estate.notes.iter().cloned());
+    for (step, why) in &estate.failures {
+        summary.warnings.push(format!("{step}: {why}"));
+    }
+    let scope_of =
+        |pair: &Pair| Scope::of_pair(workflow, &pair.account.database_name(), &pair.region);
+    let failed = |pair: &Pair, why: &str| Route::Failed(format!("pair {}: {why}", pair.label()));
+    if let (Some(name), Some(entity)) = (&suite.table, &suite.entity_fqn) {
+        let parts = crate::openmetadata::fqn::split(entity);
+        let part = |i: usize| parts.get(i).map_or("", String::as_str);
+        return Ok(vec![
+            match cases::pair_of(&estate.pairs, part(1), part(2)) {
+                Err(why) => Target {
+                    fqn: entity.clone(),
+                    name: name.clone(),
+                    route: Route::NoPair(why),
+                },
+                Ok(pair) => target(
+                    &scope_of(pair),
+                    name,
+                    match &pair.broken {
+                        Some(why) => failed(pair, why),
+                        None => Route::Read(Arc::new(estate.connection(pair))),
+                    },
+                ),
+            },
+        ]);
+    }
+    let mut targets = Vec::new();
+    for pair in &estate.pairs {
+        let scope = scope_of(pair);
+        let whole = |route| Target {
+            fqn: scope.schema_fqn(),
+            name: String::new(),
+            route,
+        };
+        if let Some(why) = &pair.broken {
+            targets.push(whole(failed(pair, why)));
+            continue;
+        }
+        let connection = Arc::new(estate.connection(pair));
+        match list(&connection, workflow, &scope, flags, summary).await {
+            Ok(names) => targets.extend(
+                names
+                    .iter()
+                    .map(|name| target(&scope, name, Route::Read(connection.clone()))),
+            ),
+            Err(why) => targets.push(whole(failed(pair, &why))),
+        }
+    }
+    Ok(targets)
+}
+
+/// Lists and selects the tables of one connection (`scope`'s names); a listing that
+/// finds or selects nothing is a warning; `Err`: the listing failed.
+async fn list(
+    connection: &Connection,
+    workflow: &Workflow,
+    scope: &Scope,
+    flags: &RunFlags,
+    summary: &mut TestSummary,
+) -> Result<Vec<String>, String> {
+    let mut listing = Summary::default();
+    match list_and_select(
+        connection,
+        &workflow.filters,
+        scope,
+        &mut listing,
+        flags,
+        Command::Test,
+    )
+    .await
+    {
+        Ok((_, selected)) => Ok(selected),
+        Err(ListingStop::Empty(why)) => {
+            summary.warnings.push(why);
+            Ok(Vec::new())
+        }
+        Err(ListingStop::Credentials(why) | ListingStop::Failed(why)) => Err(why),
+    }
+}
+
+/// `test merge` without a server: the parts' states merged table by table (every
+/// file's header checked first; memory: one table's state) and concluded, each table's
+/// results replayed as [`Record::TestCaseResult`]s (or why it could not be tested)
+/// through the one finish every replay shares ([`Finish`]), so its failure policy
+/// (`raiseOnError`, `successThreshold`) and "a failed run never replaces a good output"
+/// are those of `profile merge` and `publish`.
+async fn merge(
+    settings: &Settings,
+    files: &[std::path::PathBuf],
+    mut summary: TestSummary,
+) -> Result<TestSummary, TestError> {
+    let started = std::time::Instant::now();
+    let workflow = &settings.workflow;
+    let mut merge = state_file::open(files, &workflow.service_name, DqLimits::default())
+        .map_err(|e| TestError::State(e.0))?;
+    let opening = Opening::Existing {
+        service_name: &workflow.service_name,
+        command: Command::Test,
+    };
+    let mut out = Finish::open(settings, opening, Command::Test, started).await?;
+    let mut run = Summary::default();
+    while let Some((table_fqn, combined)) = merge.next_table() {
+        let report = merged(None, table_fqn, combined, &mut summary).await;
+        let records = match &report.error {
+            Some(e) => Err(e.clone()),
+            None => Ok(report
+                .cases
+                .iter()
+                .map(|c| Record::TestCaseResult {
+                    table: report.table.clone(),
+                    test_case: c.clone(),
+                })
+                .collect()),
+        };
+        run.tables_listed += 1;
+        out.table(&mut run, report.table.clone(), records).await;
+        summary.tables.push(report);
+    }
+    let (run, _) = out.finish(run, false).await;
+    let tolerated = run.tolerated(&workflow.failure_policy);
+    summary.warnings.extend(run.warnings);
+    for f in run.failures.iter().filter(|f| f.name.starts_with('(')) {
+        summary.warnings.push(format!("{}: {}", f.name, f.reason));
+    }
+    let output = settings.sink.as_deref().and_then(|s| s.output_file());
+    summary.destination = match (tolerated, output) {
+        (false, Some((_, path))) => format!(
+            "Nothing replaced: the run failed, {} is as it was.",
+            path.display()
+        ),
+        (false, None) => "The run failed.".to_string(),
+        (true, Some(("sink.config.path", path))) => {
+            format!("Results stored in the local catalog {}.", path.display())
+        }
+        (true, Some((_, path))) => format!("Results written to {}.", path.display()),
+        (true, None) => format!(
+            "Results shown only (sink `{}`).",
+            settings.sink.as_deref().map_or("console", |s| s.kind())
+        ),
+    };
+    summary.tolerated = Some(tolerated);
+    Ok(summary)
+}
+
+/// A merged table's report: its cases concluded from the parts' merged state (or
+/// Aborted when a part ran out of time), posted to the server when there is one.
+async fn merged(
+    server: Option<&DqClient>,
+    table_fqn: String,
+    combined: Result<state_file::Combined, String>,
+    summary: &mut TestSummary,
+) -> TableReport {
+    let mut report = TableReport {
+        table: table_fqn,
+        cases: Vec::new(),
+        items: 0,
+        consumed_read_units: 0.0,
+        error: None,
+        pending: 0,
+        export: None,
+    };
+    let combined = match combined {
+        Err(e) => {
+            report.error = Some(e);
+            return report;
+        }
+        Ok(combined) => combined,
+    };
+    report.items = combined.items;
+    report.consumed_read_units = combined.consumed_read_units;
+    report.error = combined.error.clone();
+    let concluded = match (&report.error, &combined.aborted) {
+        (Some(_), _) => Ok(()),
+        (None, Some(reason)) => {
+            summary.warnings.push(format!("{}: {reason}", report.table));
+            let outcomes = Ok(combined.prepared.abort_all(reason));
+            report_outcomes(server, &combined.prepared, outcomes, &mut report, summary).await
+        }
+        (None, None) => {
+            let outcomes = combined.prepared.conclude(combined.state);
+            report_outcomes(server, &combined.prepared, outcomes, &mut report, summary).await
+        }
+    };
+    if let Err(e) = concluded {
+        report.error = Some(e);
+    }
+    report
 }
 
 /// The DynamoDB connection stored in OpenMetadata's service `service`
@@ -677,346 +804,90 @@ async fn prepare(
     table_fqn: &str,
     summary: &mut TestSummary,
 ) -> Result<Prepared, String> {
-    let mut set_aside = Vec::new();
-    // Without a server: the columns the local catalog knows (else none).
-    let mut columns: Vec<String> = known_columns;
-    let mut planned: Vec<Planned> = Vec::new();
-    let selected = |name: &str| {
-        suite
-            .only
-            .as_ref()
-            .is_none_or(|o| o.iter().any(|n| n == name))
+    let yaml = cases::selected(suite);
+    let Some(dq) = server else {
+        // Without a server: the columns the local catalog knows (else none).
+        return Ok(Prepared::of_yaml(yaml, known_columns));
     };
-    match server {
-        Some(dq) => {
-            let entity = dq
-                .table(table_fqn)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("table {table_fqn} is not in OpenMetadata: run `dynameta ingest` first, so that its columns exist"))?;
-            columns = entity
-                .get("columns")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
-                .collect();
-            let existing = dq
-                .cases_of_table(table_fqn)
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut cases = existing.clone();
-            for case in suite.cases.iter().filter(|c| selected(&c.name)) {
-                if let Some(col) = &case.column_name {
-                    if let Some(why) = dq_plan::untestable(col, &columns) {
-                        set_aside.push(not_testable(case, why));
-                        continue;
-                    }
-                    if !columns.iter().any(|c| c == col) {
-                        return Err(format!("test case `{}`: table {table_fqn} has no column `{col}` in OpenMetadata; check columnName (top-level attribute names are case-sensitive)", case.name));
-                    }
-                }
-                let link = om_dq::entity_link(table_fqn, case.column_name.as_deref());
-                let body = om_dq::create_body(case, &link, definitions);
-                let found = existing.iter().position(|c| {
-                    c.get("name").and_then(Value::as_str) == Some(case.name.as_str())
-                        && c.get("entityLink").and_then(Value::as_str) == Some(link.as_str())
-                });
-                match found {
-                    Some(_) if !suite.force_update => {
-                        summary.warnings.push(format!("test case `{}` of {table_fqn} already exists in OpenMetadata: its definition there ran (set processor.config.forceUpdate: true to replace it with the YAML's)", case.name));
-                    }
-                    Some(i) => {
-                        let stored = dq
-                            .put_case(&body)
-                            .await
-                            .map_err(|e| format!("test case `{}`: {e}", case.name))?;
-                        cases[i] = with_definition(stored, &case.test_definition_name);
-                    }
-                    None => {
-                        let stored = dq
-                            .put_case(&body)
-                            .await
-                            .map_err(|e| format!("test case `{}`: {e}", case.name))?;
-                        cases.push(with_definition(stored, &case.test_definition_name));
-                    }
-                }
+    let entity = dq
+        .table(table_fqn)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("table {table_fqn} is not in OpenMetadata: run `dynameta ingest` first, so that its columns exist"))?;
+    let columns: Vec<String> = entity
+        .get("columns")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let existing = dq
+        .cases_of_table(table_fqn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut stored = existing.clone();
+    let mut set_aside = Vec::new();
+    for case in yaml {
+        if let Some(col) = &case.column_name {
+            if let Some(why) = dq_plan::untestable(col, &columns) {
+                set_aside.push(cases::not_testable(case, why));
+                continue;
             }
-            let yaml_names: Vec<&str> = suite.cases.iter().map(|c| c.name.as_str()).collect();
-            for c in cases {
-                let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                let name = text("name");
-                if !selected(&name) {
-                    continue;
-                }
-                let definition = c
-                    .pointer("/testDefinition/name")
-                    .or_else(|| c.pointer("/testDefinition/fullyQualifiedName"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let parameters = c
-                    .get("parameterValues")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .map(|p| {
-                        let t =
-                            |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-                        (t("name"), t("value"))
-                    })
-                    .collect();
-                planned.push(Planned {
-                    name: name.clone(),
-                    definition,
-                    column: dq_plan::column_of_link(&text("entityLink"), table_fqn),
-                    parameters,
-                    compute_passed_failed_row_count: c
-                        .get("computePassedFailedRowCount")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false),
-                    fqn: Some(text("fullyQualifiedName")),
-                    origin: if yaml_names.contains(&name.as_str()) {
-                        "yaml"
-                    } else {
-                        "openmetadata"
-                    }
-                    .to_string(),
-                });
+            if !columns.iter().any(|c| c == col) {
+                return Err(format!("test case `{}`: table {table_fqn} has no column `{col}` in OpenMetadata; check columnName (top-level attribute names are case-sensitive)", case.name));
             }
         }
-        None => {
-            for case in suite.cases.iter().filter(|c| selected(&c.name)) {
-                if let Some(why) = case
-                    .column_name
-                    .as_deref()
-                    .and_then(|col| dq_plan::untestable(col, &columns))
-                {
-                    set_aside.push(not_testable(case, why));
-                    continue;
-                }
-                planned.push(planned_of(case));
-            }
-        }
-    }
-    if server.is_some() {
-        // The server's order, whatever was created when: every part of a run prepares
-        // the same list.
-        planned.sort_by(|a, b| {
-            (a.column.as_deref(), a.name.as_str()).cmp(&(b.column.as_deref(), b.name.as_str()))
+        let link = om_dq::entity_link(table_fqn, case.column_name.as_deref());
+        let body = om_dq::create_body(case, &link, definitions);
+        let found = existing.iter().position(|c| {
+            c.get("name").and_then(Value::as_str) == Some(case.name.as_str())
+                && c.get("entityLink").and_then(Value::as_str) == Some(link.as_str())
         });
+        match found {
+            Some(_) if !suite.force_update => {
+                summary.warnings.push(format!("test case `{}` of {table_fqn} already exists in OpenMetadata: its definition there ran (set processor.config.forceUpdate: true to replace it with the YAML's)", case.name));
+            }
+            found => {
+                let put = dq
+                    .put_case(&body)
+                    .await
+                    .map_err(|e| format!("test case `{}`: {e}", case.name))?;
+                let put = with_definition(put, &case.test_definition_name);
+                match found {
+                    Some(i) => stored[i] = put,
+                    None => stored.push(put),
+                }
+            }
+        }
     }
+    let yaml_names: Vec<&str> = suite.cases.iter().map(|c| c.name.as_str()).collect();
+    let planned = stored
+        .iter()
+        .map(|c| Planned::of_stored(c, table_fqn, &yaml_names))
+        .filter(|p| cases::is_selected(suite, &p.name))
+        .collect();
     Ok(Prepared {
         cases: planned,
         columns,
         untestable: set_aside,
-    })
-}
-
-/// Evaluates every prepared case of `table` over part `part` of one full scan (the
-/// whole table for [`Part::WHOLE`]), with the profiler's read budget, segments and
-/// workers: the engine's state of what was read (`None` when the part reads nothing).
-async fn read(
-    workflow: &Workflow,
-    connection: &Connection,
-    table: &str,
-    prepared: &Prepared,
-    part: Part,
-) -> Result<(Option<DqState>, ScanStats, Option<String>), String> {
-    let capabilities = Capabilities::default();
-    let description = super::describe_for_scan(connection, table, &capabilities, Command::Test)
-        .await
-        .map_err(|e| e.to_string())?;
-    let options = &workflow.options;
-    let plan = Arc::new(plan_of(prepared));
-    let new_state: source::NewState<Fold> = {
-        let plan = plan.clone();
-        let limits = DqLimits::default();
-        Arc::new(move || Fold {
-            state: plan.state(&limits),
-            error: None,
-        })
-    };
-    if let Some(export) = options.exports.get(table) {
-        return read_export(workflow, connection, table, export, new_state, part).await;
     }
-    let whole = crate::processors::profiler::plan::plan(
-        crate::processors::profiler::Sample::Full,
-        description.item_count,
-        options.scan_segments,
-        options.scan_workers,
-        options.sample_seed,
-    );
-    let scan_plan = part.of(&whole);
-    if scan_plan.segments.is_empty() {
-        // More parts than segments: this part reads nothing.
-        return Ok((None, ScanStats::default(), None));
-    }
-    let budget = source::read_budget(
-        options.max_read_capacity_percent,
-        options.max_read_units_per_second,
-        &description,
-    )
-    .map(|rate| Arc::new(source::TokenBucket::new(rate)));
-    let (folds, stats) = source::scan_with(
-        &connection.dynamodb,
-        table,
-        &scan_plan,
-        budget,
-        new_state,
-        observe,
-        Arc::new(|_: u64, _: f64| {}),
-        &connection.throttle_retry,
-    )
-    .await
-    .map_err(|e| e.for_command(Command::Test).to_string())?;
-    let mut merged: Option<DqState> = None;
-    merge_folds(&mut merged, folds)?;
-    Ok((merged, stats, None))
+    .in_server_order())
 }
 
-/// Adds the fold states of a read to `merged`; the first engine error stops it.
-fn merge_folds(merged: &mut Option<DqState>, folds: Vec<Fold>) -> Result<(), String> {
-    for fold in folds {
-        if let Some(e) = fold.error {
-            return Err(format!("the data-quality engine stopped: {e}"));
-        }
-        match merged {
-            None => *merged = Some(fold.state),
-            Some(m) => m.merge(fold.state).map_err(|e| e.to_string())?,
-        }
-    }
-    Ok(())
-}
-
-/// Reads part `part` of table `table` from its DynamoDB export to S3 (as `dynameta
-/// profile` does: `connectionArguments.exports`, every data file for a full read,
-/// dealt to parts as the profiler deals them), through the export reader's fold seam:
-/// no read capacity is used. Files are read `exportWorkers` at a time and their states
-/// merged after each group, so at most that many states (each within the engine's
-/// memory budget) exist at once, however many files the export has.
-async fn read_export(
-    workflow: &Workflow,
-    connection: &Connection,
-    table: &str,
-    configured: &crate::config::Export,
-    new_state: source::NewState<Fold>,
-    part: Part,
-) -> Result<(Option<DqState>, ScanStats, Option<String>), String> {
-    let started = std::time::Instant::now();
-    let options = &workflow.options;
-    let text = configured.text();
-    let reference = configured
-        .reference()
-        .map_err(|e| format!("connectionArguments.exports.{table}: {e}"))?;
-    let export = source::export::open(connection, table, reference, text)
-        .await
-        .map_err(|e| e.to_string())?;
-    let whole = source::ScanPlan {
-        total_segments: export.files.len() as u32,
-        segments: crate::processors::profiler::plan::choose_files(
-            crate::processors::profiler::Sample::Full,
-            &export.files,
-            options.sample_seed,
-        ),
-        row_limit: None,
-        workers: options.export_workers.max(1) as usize,
-    };
-    let plan = part.of(&whole);
-    let mut merged: Option<DqState> = None;
-    let mut stats = ScanStats::default();
-    for group in plan.segments.chunks(plan.workers.max(1)) {
-        let (folds, read) = source::export::read_with(
-            connection,
-            &export,
-            group,
-            plan.workers,
-            new_state.clone(),
-            observe,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        stats.items += read.items;
-        stats.requests += read.files;
-        stats.segments_completed += read.files as u32;
-        merge_folds(&mut merged, folds)?;
-    }
-    stats.elapsed = started.elapsed();
-    Ok((merged, stats, Some(text.to_string())))
-}
-
-/// The engine's plan of the prepared cases.
-fn plan_of(prepared: &Prepared) -> DqPlan {
-    DqPlan::new(
-        prepared.cases.iter().map(Planned::spec).collect(),
-        prepared.columns.clone(),
-    )
-}
-
-/// Finishes the evaluation (`state` of every item read; `None`: no item), posts each
-/// result to the server when there is one, and reports every case.
-async fn conclude(
-    server: Option<&DqClient>,
-    prepared: &Prepared,
-    state: Option<DqState>,
-    report: &mut TableReport,
-    summary: &mut TestSummary,
-) -> Result<(), String> {
-    report.cases.extend(prepared.untestable.iter().cloned());
-    if prepared.cases.is_empty() {
-        return Ok(());
-    }
-    let plan = plan_of(prepared);
-    let state = state.unwrap_or_else(|| plan.state(&DqLimits::default()));
-    let outcomes = state.finish(&plan).map_err(|e| e.to_string())?;
-    report_outcomes(server, prepared, outcomes, report, summary).await
-}
-
-/// Why a table's cases were aborted when it ran out of time.
-fn timed_out(limit: std::time::Duration) -> String {
-    format!(
-        "the table took longer than the per-table time limit of {}s (connectionArguments.testTimeoutSeconds) to read: its cases were aborted, none was concluded from a partial read; raise the limit, or test from an export (connectionArguments.exports) or in parts (--part I/N)",
-        limit.as_secs()
-    )
-}
-
-/// Every prepared case of a table Aborted with `reason` (the table ran out of time):
-/// posted and reported as any aborted case.
-async fn abort_all(
-    server: Option<&DqClient>,
-    prepared: &Prepared,
-    reason: &str,
-    report: &mut TableReport,
-    summary: &mut TestSummary,
-) -> Result<(), String> {
-    report.cases.extend(prepared.untestable.iter().cloned());
-    let outcomes = prepared
-        .cases
-        .iter()
-        .map(|p| CaseOutcome {
-            name: p.name.clone(),
-            ..CaseOutcome::aborted(reason)
-        })
-        .collect();
-    report_outcomes(server, prepared, outcomes, report, summary).await
-}
-
-/// Posts each case's outcome to the server when there is one, and reports it.
+/// Reports every case of a table (the not testable ones first) with its outcome
+/// (`Err`: the engine could not conclude), posting each to the server when there is
+/// one.
 async fn report_outcomes(
     server: Option<&DqClient>,
     prepared: &Prepared,
-    outcomes: Vec<CaseOutcome>,
+    outcomes: Result<Vec<CaseOutcome>, DqError>,
     report: &mut TableReport,
     summary: &mut TestSummary,
 ) -> Result<(), String> {
-    let planned = &prepared.cases;
+    report.cases.extend(prepared.untestable.iter().cloned());
+    let outcomes = outcomes.map_err(|e| e.to_string())?;
     let timestamp = now_ms();
-    for (p, outcome) in planned.iter().zip(outcomes) {
-        let status = match outcome.status {
-            CaseStatus::Success => Status::Success,
-            CaseStatus::Failed => Status::Failed,
-            CaseStatus::Aborted => Status::Aborted,
-        };
+    for (p, outcome) in prepared.cases.iter().zip(outcomes) {
         if let (Some(dq), Some(fqn)) = (server, &p.fqn) {
             let body = om_dq::result_body(&outcome, timestamp, p.compute_passed_failed_row_count);
             dq.post_result(fqn, &body).await.map_err(|e| {
@@ -1027,55 +898,9 @@ async fn report_outcomes(
             })?;
             summary.results_posted += 1;
         }
-        report.cases.push(CaseReport {
-            name: p.name.clone(),
-            definition: p.definition.clone(),
-            column: p.column.clone(),
-            status,
-            result: outcome.result.clone(),
-            values: outcome.values.clone(),
-            // Only where the case asks for them, as in what is posted.
-            passed_rows: outcome
-                .passed_rows
-                .filter(|_| p.compute_passed_failed_row_count),
-            failed_rows: outcome
-                .failed_rows
-                .filter(|_| p.compute_passed_failed_row_count),
-            origin: p.origin.clone(),
-        });
+        report.cases.push(cases::report_of(p, &outcome));
     }
     Ok(())
-}
-
-fn not_testable(case: &YamlTestCase, why: String) -> CaseReport {
-    CaseReport {
-        name: case.name.clone(),
-        definition: case.test_definition_name.clone(),
-        column: case.column_name.clone(),
-        status: Status::NotTestable,
-        result: why,
-        values: Vec::new(),
-        passed_rows: None,
-        failed_rows: None,
-        origin: "yaml".to_string(),
-    }
-}
-
-fn planned_of(case: &YamlTestCase) -> Planned {
-    Planned {
-        name: case.name.clone(),
-        definition: case.test_definition_name.clone(),
-        column: case.column_name.clone(),
-        parameters: case
-            .parameter_values
-            .iter()
-            .flatten()
-            .map(|p| (p.name.clone(), p.value.clone().unwrap_or_default()))
-            .collect(),
-        compute_passed_failed_row_count: case.compute_passed_failed_row_count.unwrap_or(false),
-        fqn: None,
-        origin: "yaml".to_string(),
-    }
 }
 
 /// A stored case as PUT returns it carries no `testDefinition` name unless asked;
@@ -1094,23 +919,7 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// One fold state of the scan: the engine's state and the first error it met (an
-/// error stops folding; the scan itself goes on, as `observe` cannot stop it).
-struct Fold {
-    state: DqState,
-    error: Option<String>,
-}
-
-fn observe(fold: &mut Fold, item: &HashMap<String, AttributeValue>) {
-    if fold.error.is_none() {
-        if let Err(e) = fold.state.observe(item) {
-            fold.error = Some(e.to_string());
-        }
-    }
-}
-
 mod local;
-mod parts;
 
 #[cfg(test)]
 mod tests {

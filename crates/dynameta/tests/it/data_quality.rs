@@ -886,3 +886,181 @@ fn the_file_sink_gets_one_owner_only_line_per_case_and_bad_state_files_are_refus
         );
     }
 }
+
+/// The parts (1/2 and 2/2) of a service-wide run over `dq_orders` and `dq_more` (three
+/// items), one case `rows_between` (1..10 rows) on each; part 1's line of `dq_orders`
+/// then says that the part could not test it (as a part whose read failed would, had it
+/// written its file): the merge cannot test `dq_orders`. Returns the states and the
+/// workflow text (with `@@SINK@@` for the sink block) for the merge.
+fn parts_with_a_failing_table(key: &str, dir: &Path) -> (Vec<String>, String) {
+    seed(key);
+    let endpoint = dynamodb_local().endpoint.clone();
+    let k = key.to_string();
+    std::thread::spawn(move || {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let client = dynameta_testkit::client(&endpoint, &k, "us-east-1").await;
+            corpus::create_table(&client, "dq_more", ("id", ScalarAttributeType::S), None).await;
+            let items = (1..=3)
+                .map(|i| HashMap::from([("id".to_string(), AV::S(format!("m{i}")))]))
+                .collect();
+            corpus::put_items(&client, "dq_more", items).await;
+        })
+    })
+    .join()
+    .unwrap();
+    let case = "      - name: rows_between\n        testDefinitionName: tableRowCountToBeBetween\n        parameterValues:\n          - name: minValue\n            value: \"1\"\n          - name: maxValue\n            value: \"10\"";
+    let yaml = |sink: &str| {
+        suite_yaml(key, case, sink, "http://localhost:8585/api")
+            .replace(&format!("      entityFullyQualifiedName: {TABLE_FQN}\n"), "")
+            .replace(
+                &format!("        endPointURL: {}\n", dynamodb_local().endpoint),
+                &format!(
+                    "        endPointURL: {}\n      tableFilterPattern:\n        includes: [\"^dq_(orders|more)$\"]\n",
+                    dynamodb_local().endpoint
+                ),
+            )
+    };
+    let parts = write(dir, "parts.yaml", &yaml("sink:\n  type: console"));
+    let mut states = Vec::new();
+    for i in 1..=2 {
+        let state = dir.join(format!("part-{i}.jsonl"));
+        let run = dynameta(
+            &[
+                "test",
+                "-c",
+                parts.to_str().unwrap(),
+                "--quiet",
+                "--part",
+                &format!("{i}/2"),
+                "--state-out",
+                state.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert_eq!(run.code, 0, "{}", run.output());
+        states.push(state.to_str().unwrap().to_string());
+    }
+    let text = std::fs::read_to_string(&states[0]).unwrap();
+    let forged: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut v: Value = serde_json::from_str(line).unwrap();
+            if v.pointer("/table/table") == Some(&json!(TABLE_FQN)) {
+                v["table"]["error"] = json!("Scan on dq_orders failed: AccessDeniedException");
+            }
+            v.to_string()
+        })
+        .collect();
+    assert_ne!(forged.join("\n") + "\n", text, "dq_orders' line was found");
+    std::fs::write(&states[0], forged.join("\n") + "\n").unwrap();
+    (states, yaml("@@SINK@@"))
+}
+
+fn merge_states(dir: &Path, name: &str, yaml: &str, states: &[String]) -> Run {
+    let path = write(dir, name, yaml);
+    let mut args = vec!["test", "merge", "-c", path.to_str().unwrap()];
+    args.extend(states.iter().map(String::as_str));
+    dynameta(&args, &[])
+}
+
+/// `test merge` goes through the one finish (`workflow::Finish`): a table that could
+/// not be tested fails the run by the workflow's failure policy (the previous output
+/// kept), and `successThreshold` tolerates it as it does for `profile merge` (the old
+/// merge exited 2 and wrote nothing whatever the policy).
+#[test]
+fn a_test_merge_with_a_failing_table_respects_success_threshold() {
+    let key = unique_access_key("dq-merge-policy");
+    let dir = tempfile::tempdir().unwrap();
+    let (states, yaml) = parts_with_a_failing_table(&key, dir.path());
+    let out = dir.path().join("results.jsonl");
+    std::fs::write(&out, "previous\n").unwrap();
+    let sink = format!(
+        "sink:\n  type: file\n  config:\n    filename: {}",
+        out.display()
+    );
+    let yaml = yaml.replace("@@SINK@@", &sink);
+
+    let failed = merge_states(dir.path(), "strict.yaml", &yaml, &states);
+    assert_eq!(failed.code, 2, "{}", failed.output());
+    assert!(failed.stdout.contains("NOT RUN"), "{}", failed.output());
+    assert!(
+        failed.stdout.contains("Nothing replaced"),
+        "{}",
+        failed.output()
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous\n");
+
+    let tolerant = merge_states(
+        dir.path(),
+        "tolerant.yaml",
+        &format!("{yaml}  successThreshold: 50\n"),
+        &states,
+    );
+    assert_eq!(tolerant.code, 0, "{}", tolerant.output());
+    assert!(
+        tolerant.stdout.contains("partial success"),
+        "{}",
+        tolerant.output()
+    );
+    // One line in the published record schema, read back as the typed record.
+    let lines = super::record_schema::validate_file(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let typed: dynameta::sinks::Record = serde_json::from_value(lines[0].clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), lines[0]);
+    assert_eq!(lines[0]["kind"], "testCaseResult");
+    assert_eq!(lines[0]["table"], "test_svc.default.default.dq_more");
+    assert_eq!(lines[0]["testCase"]["status"], "Success");
+}
+
+/// A `test merge` whose sink fails (the catalog refuses the results) is a failed run:
+/// the catalog records it as failed with the reason and keeps the previous run's
+/// results as its state (the old merge left the run `running` for ever).
+#[test]
+fn a_test_merge_whose_sink_fails_keeps_the_previous_output() {
+    let key = unique_access_key("dq-merge-sink");
+    let dir = tempfile::tempdir().unwrap();
+    let (states, yaml) = parts_with_a_failing_table(&key, dir.path());
+    let db = dir.path().join("dq.db");
+    let yaml = format!(
+        "{}  successThreshold: 50\n",
+        yaml.replace(
+            "@@SINK@@",
+            &format!(
+                "sink:\n  type: local\n  config:\n    path: {}",
+                db.display()
+            )
+        )
+    );
+    let good = merge_states(dir.path(), "good.yaml", &yaml, &states);
+    assert_eq!(good.code, 0, "{}", good.output());
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON test_results BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .unwrap();
+    drop(conn);
+    let refused = merge_states(dir.path(), "refused.yaml", &yaml, &states);
+    assert_eq!(refused.code, 2, "{}", refused.output());
+    assert!(
+        refused.output().contains("refused by the test"),
+        "{}",
+        refused.output()
+    );
+
+    let catalog = dynameta_catalog::Catalog::open_existing(&db).unwrap();
+    let runs = catalog.runs().unwrap();
+    let statuses: Vec<_> = runs
+        .iter()
+        .map(|r| (r.command.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("test", dynameta_catalog::RunStatus::Succeeded),
+            ("test", dynameta_catalog::RunStatus::Failed)
+        ]
+    );
+    let latest = catalog.latest_runs_of("test", "test_svc", 1).unwrap();
+    assert_eq!(latest[0].id, runs[0].id, "the state is the good run's");
+}

@@ -10,10 +10,13 @@
 //! The semantics, the DynamoDB decisions and the memory bound are in
 //! `docs/data-quality.md`.
 
+pub mod cases;
 pub mod params;
 pub mod plan;
 mod pyfmt;
+pub mod read;
 pub mod spill;
+pub mod state_file;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;

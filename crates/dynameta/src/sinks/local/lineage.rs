@@ -1,8 +1,9 @@
-//! Lineage and usage records into the local catalog (`dynameta lineage` / `dynameta
-//! usage` with `sink: local`): typed records straight to the catalog's lineage and
-//! usage tables (schema version 5), not through the JSON [`super::Mapper`] the
-//! table records take.
+//! Lineage, usage and data-quality records into the local catalog (`dynameta lineage`
+//! / `dynameta usage` / `dynameta test merge` with `sink: local`): typed records
+//! straight to the catalog's lineage, usage and test-result tables, not through the
+//! JSON [`super::Mapper`] the table records take.
 
+use dynameta_catalog::dq::TestResult;
 use dynameta_catalog::lineage::{LineageEdge, LineageFacts, Replica, UsageDay};
 use dynameta_catalog::{Catalog, CatalogError, RunId};
 
@@ -55,6 +56,20 @@ pub(super) fn store(
                 })
                 .collect();
             Some(catalog.write_usage(run, &table_ref(table), &days))
+        }
+        Record::TestCaseResult { table, test_case } => {
+            let c = test_case;
+            let result = TestResult {
+                name: c.name.clone(),
+                column: c.column.clone(),
+                definition: c.definition.clone(),
+                status: c.status.stored().to_string(),
+                result: c.result.clone(),
+                values: c.values.clone(),
+                passed_rows: c.passed_rows,
+                failed_rows: c.failed_rows,
+            };
+            Some(catalog.write_test_results(run, &table_ref(table), &[result]))
         }
         _ => None,
     }

@@ -312,7 +312,8 @@ impl Mapper {
             | Record::ProfileState(_)
             // Lineage and usage have their own tables (`sinks/local/lineage.rs`).
             | Record::TableLineage { .. }
-            | Record::TableUsage { .. } => vec![],
+            | Record::TableUsage { .. }
+            | Record::TestCaseResult { .. } => vec![],
         }
     }
 

@@ -233,7 +233,7 @@ impl LocalWriter {
 impl SinkWriter for LocalWriter {
     fn write<'a>(&'a mut self, record: &'a Record) -> LocalBoxFuture<'a, Result<(), SinkError>> {
         Box::pin(async move {
-            // Lineage and usage: typed, to their own tables (sinks/local/lineage.rs).
+            // Lineage, usage and test results: typed, to their own tables (sinks/local/lineage.rs).
             let stored = match lineage::store(&mut self.catalog, self.run, record) {
                 Some(stored) => stored,
                 None => {

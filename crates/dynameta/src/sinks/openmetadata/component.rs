@@ -136,6 +136,15 @@ impl SinkWriter for RestWriter {
                         rest.warnings.push(note);
                     }
                 }
+                // A result is posted to its test case on the server, which `dynameta
+                // test` creates or finds first (by its FQN); a file's results name no
+                // case there, so they are not published, and the run says so.
+                Record::TestCaseResult { .. } => {
+                    let note = "testCaseResult records are not published to OpenMetadata: run `dynameta test` with `sink: {type: metadata-rest}` instead".to_string();
+                    if !rest.warnings.contains(&note) {
+                        rest.warnings.push(note);
+                    }
+                }
             }
             Ok(())
         })

@@ -181,7 +181,8 @@ fn record_schema_names_every_kind_and_references_openmetadata() {
             "sampleData",
             "dynamodbTable",
             "tableLineage",
-            "tableUsage"
+            "tableUsage",
+            "testCaseResult"
         ]
     );
     let text = schema.to_string();

@@ -12,9 +12,10 @@ use dynameta_catalog::{Catalog, RunId, RunStatus, TableRef};
 use dynameta_fs::output::{AtomicFile, Output};
 use serde_json::json;
 
-use super::parts::{self, Header, TablePart, FORMAT, VERSION};
-use super::{Prepared, Status, TableReport, TestError, TestSummary};
+use super::{TableReport, TestError, TestSummary};
 use crate::config::{SinkSection, Workflow};
+use crate::processors::dq::cases::{CaseReport, Prepared};
+use crate::processors::dq::state_file::{self as parts, Header, TablePart, FORMAT, VERSION};
 use crate::processors::dq::DqState;
 use crate::processors::profiler::Part;
 use crate::sinks::file::FileSinkConfig;
@@ -314,18 +315,12 @@ impl Destination {
     }
 }
 
-fn result_of(c: &super::CaseReport) -> TestResult {
+fn result_of(c: &CaseReport) -> TestResult {
     TestResult {
         name: c.name.clone(),
         column: c.column.clone(),
         definition: c.definition.clone(),
-        status: match c.status {
-            Status::Success => "Success",
-            Status::Failed => "Failed",
-            Status::Aborted => "Aborted",
-            Status::NotTestable => "NotTestable",
-        }
-        .to_string(),
+        status: c.status.stored().to_string(),
         result: c.result.clone(),
         values: c.values.clone(),
         passed_rows: c.passed_rows,

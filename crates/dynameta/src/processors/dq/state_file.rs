@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use dynameta_fs::input::LineRead;
 use serde::{Deserialize, Serialize};
 
-use super::{Prepared, TestError};
+use crate::processors::dq::cases::Prepared;
 use crate::processors::dq::{DqLimits, DqState};
 use crate::processors::profiler::Part;
 
@@ -44,6 +44,12 @@ pub const VERSION: u32 = 2;
 pub const MAX_LINE_BYTES: usize = 16 << 20;
 /// A `values` line is ended once it holds this many bytes of values.
 pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// Why `test merge` cannot read its state files (they are not all the parts of one
+/// run, or one is broken): names the file and line.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StateFileError(pub String);
 
 /// The first line of a part's state file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,7 +74,7 @@ pub struct TablePart {
     /// Table FQN.
     pub table: String,
     /// Its cases (the same in every part).
-    pub(super) prepared: Prepared,
+    pub prepared: Prepared,
     /// Items read.
     pub items: u64,
     /// Read units consumed.
@@ -101,7 +107,7 @@ enum Line {
 /// A table with its parts merged.
 pub struct Combined {
     /// Its cases.
-    pub(super) prepared: Prepared,
+    pub prepared: Prepared,
     /// Items read by all parts.
     pub items: u64,
     /// Read units consumed by all parts.
@@ -114,8 +120,8 @@ pub struct Combined {
     pub aborted: Option<String>,
 }
 
-fn bad(path: &Path, problem: impl std::fmt::Display) -> TestError {
-    TestError::State(format!("{}: {problem}", path.display()))
+fn bad(path: &Path, problem: impl std::fmt::Display) -> StateFileError {
+    StateFileError(format!("{}: {problem}", path.display()))
 }
 
 fn json_line(out: &mut impl Write, value: &impl Serialize) -> Result<(), String> {
@@ -209,9 +215,9 @@ fn read_line(lines: &mut BufReader<File>, buf: &mut Vec<u8>) -> Result<bool, Str
 impl PartReader {
     /// Opens `path` (a regular file; FIFOs and devices are refused) and reads its
     /// header.
-    fn open(path: &Path) -> Result<PartReader, TestError> {
+    fn open(path: &Path) -> Result<PartReader, StateFileError> {
         let file = dynameta_fs::input::open(path, "test state file")
-            .map_err(|e| TestError::State(e.to_string()))?;
+            .map_err(|e| StateFileError(e.to_string()))?;
         let mut lines = BufReader::with_capacity(256 * 1024, file);
         let mut buf = Vec::new();
         let not_state = || {
@@ -379,13 +385,13 @@ pub struct Merge {
 /// Opens `files` and checks, before any table is read, that they are exactly the parts
 /// 1..N of one run of this workflow (same service, same count, each part once, the same
 /// tables).
-pub fn open(files: &[PathBuf], service: &str, limits: DqLimits) -> Result<Merge, TestError> {
+pub fn open(files: &[PathBuf], service: &str, limits: DqLimits) -> Result<Merge, StateFileError> {
     let mut readers: Vec<PartReader> = Vec::new();
     for path in files {
         readers.push(PartReader::open(path)?);
     }
     let Some(first) = readers.first() else {
-        return Err(TestError::State("no state file given".into()));
+        return Err(StateFileError("no state file given".into()));
     };
     let count = first.header.part.count;
     let mut seen: BTreeMap<u32, &PathBuf> = BTreeMap::new();
@@ -434,7 +440,7 @@ pub fn open(files: &[PathBuf], service: &str, limits: DqLimits) -> Result<Merge,
             .take(10)
             .map(|i| format!("{i}/{count}"))
             .collect();
-        return Err(TestError::State(format!(
+        return Err(StateFileError(format!(
             "{} of the {count} parts are missing ({}{}): merge needs the state files of all {count} parts",
             u64::from(count) - readers.len() as u64,
             missing.join(", "),
@@ -495,8 +501,8 @@ mod tests {
     use aws_sdk_dynamodb::types::AttributeValue as AV;
 
     use super::*;
+    use crate::processors::dq::cases::Planned;
     use crate::processors::dq::DqPlan;
-    use crate::workflow::test::Planned;
 
     const SERVICE: &str = "svc";
 
