@@ -245,14 +245,17 @@ pub struct Diff {
     pub places: BTreeMap<String, (String, String)>,
 }
 
+/// Items by database (account), then schema (region).
+pub type Groups<'a, T> = BTreeMap<&'a str, BTreeMap<&'a str, Vec<T>>>;
+
 /// Groups `items` by (database, schema) — by account, then region, in a catalog an
 /// estate run wrote (`<service>.<account>.<region>.<table>`) — when they span more than
 /// one such pair; `None` for one pair (every single-pair catalog: `default.default`),
 /// which report and diff show as they always have.
 pub fn estate_groups<'a, T>(
     items: impl IntoIterator<Item = (&'a str, &'a str, T)>,
-) -> Option<BTreeMap<&'a str, BTreeMap<&'a str, Vec<T>>>> {
-    let mut groups: BTreeMap<&str, BTreeMap<&str, Vec<T>>> = BTreeMap::new();
+) -> Option<Groups<'a, T>> {
+    let mut groups: Groups<'a, T> = BTreeMap::new();
     for (database, schema, item) in items {
         groups
             .entry(database)
@@ -803,8 +806,7 @@ impl Diff {
         // An estate catalog: account, then region, then the tables that changed there
         // (even when they all changed in one pair: the catalog holds several).
         let groups = (!self.places.is_empty()).then(|| {
-            let mut groups: BTreeMap<&str, BTreeMap<&str, Vec<(&str, &Vec<&ChangeKind>)>>> =
-                BTreeMap::new();
+            let mut groups: Groups<'_, (&str, &Vec<&ChangeKind>)> = BTreeMap::new();
             for (table, kinds) in &by_table {
                 let (database, schema) = self
                     .places
