@@ -8,6 +8,13 @@
 //
 //   node scripts/report_browser_check.cjs --dq REPORT.html OUT_DIR TABLE FAILING_CASE
 //
+//   node scripts/report_browser_check.cjs --groups REPORT.html OUT_DIR SEARCH
+//
+// The `--groups` form reads the report of an estate catalog (tables under account,
+// then region headings): it counts the account and region groups and the rows of each,
+// sorts by items and checks every row stayed in its group, sorted there, and searches
+// SEARCH and counts the rows and groups left showing.
+//
 // The first form also counts the opened TABLE's lineage ends and usage bars and whether
 // the overview shows the lineage and usage line (`lineageOverview`, `lineageEnds`,
 // `usageBars`), for the test to judge.
@@ -167,7 +174,78 @@ async function dq(report, outDir, table, failing) {
   }
 }
 
-if (process.argv[2] === '--dq') {
+// `--groups REPORT.html OUT_DIR SEARCH`: see the head of the file.
+async function groups(report, outDir, search) {
+  const problems = [];
+  const { context, userData } = await launch();
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto('file://' + path.resolve(report), { waitUntil: 'load' });
+    const layout = () => page.evaluate(() => {
+      const accounts = Array.from(document.querySelectorAll('#tables tbody.account'))
+        .filter((a) => !a.hidden).map((a) => a.dataset.account);
+      const regions = Array.from(document.querySelectorAll('#tables tbody.region'))
+        .filter((g) => !g.hidden)
+        .map((g) => ({
+          account: g.dataset.account,
+          region: g.dataset.region,
+          rows: Array.from(g.querySelectorAll('tr.row')).filter((r) => !r.hidden)
+            .map((r) => ({ name: r.children[0].dataset.v, items: parseFloat(r.children[1].dataset.v) })),
+        }));
+      return { accounts, regions };
+    });
+    const before = await layout();
+    const cards = {
+      accounts: ((await page.locator('#accounts b').textContent().catch(() => '')) || '').trim(),
+      regions: ((await page.locator('#regions b').textContent().catch(() => '')) || '').trim(),
+    };
+    const itemsHeader = page.locator('#tables th', { hasText: 'Items' });
+    await itemsHeader.click();
+    await itemsHeader.click();
+    const sorted = await layout();
+    const names = (l) => l.regions.map((g) => g.account + '/' + g.region + ':' + g.rows.map((r) => r.name).sort().join(','));
+    if (JSON.stringify(names(before)) !== JSON.stringify(names(sorted))) problems.push('sorting moved rows between groups');
+    for (const g of sorted.regions) {
+      for (let i = 1; i < g.rows.length; i++) {
+        if (g.rows[i].items > g.rows[i - 1].items) problems.push(`${g.account}/${g.region} not sorted by items`);
+      }
+    }
+    await page.screenshot({ path: path.join(outDir, 'report-groups.png'), fullPage: true });
+    await page.fill('#search', search);
+    const found = await layout();
+    if (errors.length) problems.push('page errors: ' + errors.join(' | '));
+    console.log(JSON.stringify({
+      accounts: before.accounts.length,
+      regions: before.regions.length,
+      rows: before.regions.reduce((n, g) => n + g.rows.length, 0),
+      perRegion: before.regions.map((g) => `${g.account}/${g.region}=${g.rows.length}`),
+      cards,
+      found: {
+        accounts: found.accounts.length,
+        regions: found.regions.length,
+        rows: found.regions.reduce((n, g) => n + g.rows.length, 0),
+      },
+      problems,
+    }));
+    process.exitCode = problems.length ? 1 : 0;
+  } finally {
+    await context.close();
+    fs.rmSync(userData, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === '--groups') {
+  const [report, outDir, search] = process.argv.slice(3);
+  if (!report || !outDir || !search) {
+    console.error('usage: report_browser_check.cjs --groups REPORT.html OUT_DIR SEARCH');
+    process.exit(2);
+  }
+  groups(report, outDir, search)
+    .catch((e) => { console.error(String(e && e.stack || e)); process.exit(1); });
+} else if (process.argv[2] === '--dq') {
   const [report, outDir, table, failing] = process.argv.slice(3);
   if (!report || !outDir || !table || !failing) {
     console.error('usage: report_browser_check.cjs --dq REPORT.html OUT_DIR TABLE FAILING_CASE');

@@ -238,6 +238,34 @@ pub struct Diff {
     pub notes: Vec<String>,
     /// The changes, table by table.
     pub changes: Vec<Change>,
+    /// Where each table of an estate catalog lives: FQN → (database, schema), i.e.
+    /// (account, region). Empty for a catalog of one (database, schema) pair, whose
+    /// text is as it always was; not part of the JSON (the FQNs say it).
+    #[serde(skip)]
+    pub places: BTreeMap<String, (String, String)>,
+}
+
+/// Items by database (account), then schema (region).
+pub type Groups<'a, T> = BTreeMap<&'a str, BTreeMap<&'a str, Vec<T>>>;
+
+/// Groups `items` by (database, schema) — by account, then region, in a catalog an
+/// estate run wrote (`<service>.<account>.<region>.<table>`) — when they span more than
+/// one such pair; `None` for one pair (every single-pair catalog: `default.default`),
+/// which report and diff show as they always have.
+pub fn estate_groups<'a, T>(
+    items: impl IntoIterator<Item = (&'a str, &'a str, T)>,
+) -> Option<Groups<'a, T>> {
+    let mut groups: Groups<'a, T> = BTreeMap::new();
+    for (database, schema, item) in items {
+        groups
+            .entry(database)
+            .or_default()
+            .entry(schema)
+            .or_default()
+            .push(item);
+    }
+    let pairs: usize = groups.values().map(BTreeMap::len).sum();
+    (pairs > 1).then_some(groups)
 }
 
 impl Catalog {
@@ -284,11 +312,35 @@ impl Catalog {
                 }
             }
         }
+        let places = self.estate_places()?;
         Ok(Diff {
             changed: !changes.is_empty(),
             compared,
             notes,
             changes,
+            places,
+        })
+    }
+
+    /// FQN → (database, schema) of every table the catalog knows, when they span more
+    /// than one (database, schema) pair (an estate catalog); empty otherwise.
+    fn estate_places(&self) -> Result<BTreeMap<String, (String, String)>, CatalogError> {
+        let what = "reading where the tables live";
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT fqn, database, schema_name FROM tables")
+            .map_err(|e| self.sql(what, e))?;
+        let rows: Vec<(String, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.sql(what, e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sql(what, e))?;
+        let grouped =
+            estate_groups(rows.iter().map(|(_, d, s)| (d.as_str(), s.as_str(), ()))).is_some();
+        Ok(if grouped {
+            rows.into_iter().map(|(f, d, s)| (f, (d, s))).collect()
+        } else {
+            BTreeMap::new()
         })
     }
 
@@ -745,10 +797,62 @@ impl Diff {
         for c in &self.changes {
             by_table.entry(&c.table).or_default().push(&c.kind);
         }
-        for (table, kinds) in &by_table {
-            let _ = writeln!(out, "{}", escape(table));
+        let lines = |out: &mut String, table: &str, kinds: &[&ChangeKind], indent: &str| {
+            let _ = writeln!(out, "{indent}{}", escape(table));
             for k in kinds {
-                let _ = writeln!(out, "  {}", escape(&change_text(k)));
+                let _ = writeln!(out, "{indent}  {}", escape(&change_text(k)));
+            }
+        };
+        // An estate catalog: account, then region, then the tables that changed there
+        // (even when they all changed in one pair: the catalog holds several).
+        let groups = (!self.places.is_empty()).then(|| {
+            let mut groups: Groups<'_, (&str, &Vec<&ChangeKind>)> = BTreeMap::new();
+            for (table, kinds) in &by_table {
+                let (database, schema) = self
+                    .places
+                    .get(*table)
+                    .map_or(("(unknown)", "(unknown)"), |(d, s)| {
+                        (d.as_str(), s.as_str())
+                    });
+                groups
+                    .entry(database)
+                    .or_default()
+                    .entry(schema)
+                    .or_default()
+                    .push((*table, kinds));
+            }
+            groups
+        });
+        match groups {
+            None => {
+                for (table, kinds) in &by_table {
+                    lines(&mut out, table, kinds, "");
+                }
+            }
+            Some(groups) => {
+                for (account, regions) in &groups {
+                    let n: usize = regions.values().map(Vec::len).sum();
+                    let _ = writeln!(
+                        out,
+                        "account {}: {n} table{} changed in {} region{}",
+                        escape(account),
+                        if n == 1 { "" } else { "s" },
+                        regions.len(),
+                        if regions.len() == 1 { "" } else { "s" }
+                    );
+                    for (region, tables) in regions {
+                        let _ = writeln!(
+                            out,
+                            "  region {}: {} table{} changed",
+                            escape(region),
+                            tables.len(),
+                            if tables.len() == 1 { "" } else { "s" }
+                        );
+                        for (table, kinds) in tables {
+                            lines(&mut out, table, kinds, "    ");
+                        }
+                    }
+                }
             }
         }
         if self.changes.is_empty() {
@@ -802,6 +906,7 @@ mod tests {
                     data_type: "string".into(),
                 },
             }],
+            places: BTreeMap::new(),
         };
         let text = diff.render_text();
         assert!(
@@ -815,5 +920,52 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.lines().count(), 5, "{text}");
+    }
+
+    fn created(table: &str) -> Change {
+        Change {
+            table: table.into(),
+            kind: ChangeKind::TableCreated,
+        }
+    }
+
+    /// An estate catalog's diff: account, then region, then the tables; one pair's
+    /// catalog prints as it always has.
+    #[test]
+    fn render_text_groups_an_estate_by_account_and_region() {
+        let place = |d: &str, s: &str| (d.to_string(), s.to_string());
+        let mut diff = Diff {
+            changed: true,
+            compared: vec![],
+            notes: vec![],
+            changes: vec![
+                created("s.b.eu-west-1.t"),
+                created("s.a.us-east-1.t"),
+                created("s.a.eu-west-1.t"),
+                created("s.a.eu-west-1.u"),
+            ],
+            places: BTreeMap::from([
+                ("s.a.eu-west-1.t".to_string(), place("a", "eu-west-1")),
+                ("s.a.eu-west-1.u".to_string(), place("a", "eu-west-1")),
+                ("s.a.us-east-1.t".to_string(), place("a", "us-east-1")),
+                ("s.b.eu-west-1.t".to_string(), place("b", "eu-west-1")),
+            ]),
+        };
+        assert_eq!(
+            diff.render_text(),
+            "account a: 3 tables changed in 2 regions\n  region eu-west-1: 2 tables changed\n    s.a.eu-west-1.t\n      + table created\n    s.a.eu-west-1.u\n      + table created\n  region us-east-1: 1 table changed\n    s.a.us-east-1.t\n      + table created\naccount b: 1 table changed in 1 region\n  region eu-west-1: 1 table changed\n    s.b.eu-west-1.t\n      + table created\n4 changes in 4 tables.\n"
+        );
+        diff.places.clear();
+        assert!(diff
+            .render_text()
+            .starts_with("s.a.eu-west-1.t\n  + table created\n"));
+    }
+
+    #[test]
+    fn one_pair_is_no_group() {
+        assert!(estate_groups([("default", "default", 1), ("default", "default", 2)]).is_none());
+        let g = estate_groups([("a", "r1", 1), ("a", "r2", 2), ("b", "r1", 3)]).unwrap();
+        assert_eq!(g.len(), 2);
+        assert_eq!(g["a"].len(), 2);
     }
 }

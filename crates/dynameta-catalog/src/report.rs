@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::diff::{change_text, table_changes, ChangeKind, Diff, DiffOptions};
+use crate::diff::{change_text, estate_groups, table_changes, ChangeKind, Diff, DiffOptions};
 use crate::read::{SchemaVersion, StoredProfile, StoredSnapshot};
 use crate::sample::{ColumnState, MaskedSample};
 use crate::show::{attribute_name, column_rows, decode_reserved, human_bytes, ProfileCheck};
@@ -164,6 +164,8 @@ ul.changes li{margin:2px 0}
 .back{display:inline-block;margin-bottom:10px}
 .indent{display:inline-block}
 .reason{font-size:12px;color:var(--mute);max-width:60ch;word-break:break-word}
+tr.account-head th{font-size:14px;color:var(--ink);background:var(--chip);padding-top:10px}
+tr.region-head th{font-size:13px;color:var(--ink);padding-left:20px}
 .stale{color:var(--warn)}
 @media (max-width:700px){
  main{padding:8px}
@@ -196,12 +198,19 @@ const JS: &str = r#"
     else{document.title='dynameta report';}
   }
   var search=document.getElementById('search');
-  var rows=Array.prototype.slice.call(document.querySelectorAll('#tables tbody tr'));
+  var rows=Array.prototype.slice.call(document.querySelectorAll('#tables tbody tr.row'));
   var count=document.getElementById('shown');
   search.addEventListener('input',function(){
     var q=search.value.trim().toLowerCase(); var n=0;
     rows.forEach(function(r){var on=!q||r.dataset.search.indexOf(q)>=0; r.hidden=!on; if(on){n++;}});
     count.textContent=n;
+    // An estate catalog's groups: a region or account with no row left is hidden.
+    document.querySelectorAll('#tables tbody.region').forEach(function(g){
+      g.hidden=!g.querySelector('tr.row:not([hidden])');
+    });
+    document.querySelectorAll('#tables tbody.account').forEach(function(a){
+      a.hidden=!document.querySelector('#tables tbody.region[data-account="'+CSS.escape(a.dataset.account)+'"]:not([hidden])');
+    });
   });
   document.querySelectorAll('th.sort').forEach(function(th,col){
     th.addEventListener('click',function(){
@@ -210,13 +219,13 @@ const JS: &str = r#"
       th.classList.add(asc?'asc':'desc');
       var idx=Array.prototype.indexOf.call(th.parentNode.children,th);
       var num=th.classList.contains('num');
-      var body=document.querySelector('#tables tbody');
       rows.sort(function(a,b){
         var x=a.children[idx].dataset.v, y=b.children[idx].dataset.v;
         var c=num?(parseFloat(x)-parseFloat(y)):x.localeCompare(y);
         return asc?c:-c;
       });
-      rows.forEach(function(r){body.appendChild(r);});
+      // Each row stays in its own body: sorted within its region in an estate catalog.
+      rows.forEach(function(r){r.parentNode.appendChild(r);});
     });
   });
   // Routing last: search and sort work whatever the fragment.
@@ -295,6 +304,12 @@ fn page(
         .filter(|c| c.kind == ChangeKind::TableDeleted)
         .map(|c| c.table.as_str())
         .collect();
+    // A catalog an estate run wrote: tables under account, then region headings.
+    let groups = estate_groups(
+        tables
+            .iter()
+            .map(|t| (t.table.database.as_str(), t.table.schema.as_str(), t)),
+    );
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -313,6 +328,10 @@ fn page(
                     div #overview {
                         div.cards {
                             div.card { b { (tables.len()) } span { "tables" } }
+                            @if let Some(g) = &groups {
+                                div.card #accounts { b { (g.len()) } span { "accounts" } }
+                                div.card #regions { b { (g.values().flat_map(|r| r.keys()).collect::<std::collections::BTreeSet<_>>().len()) } span { "regions" } }
+                            }
                             div.card { b { (items) } span { "items (approximate)" } }
                             div.card { b { (human_bytes(bytes)) } span { "stored" } }
                             div.card { b { (pii_columns) } span { "PII-tagged columns" } }
@@ -356,8 +375,30 @@ fn page(
                                         th.sort.num.hide-sm { "Schema" }
                                         th.sort { "Last change" }
                                     } }
-                                    tbody {
-                                        @for t in tables { (table_row(t)) }
+                                    @match &groups {
+                                        None => {
+                                            tbody {
+                                                @for t in tables { (table_row(t)) }
+                                            }
+                                        }
+                                        Some(groups) => {
+                                            @for (account, regions) in groups {
+                                                @let n: usize = regions.values().map(Vec::len).sum();
+                                                tbody.account data-account=(account) {
+                                                    tr.account-head { th colspan="7" {
+                                                        "Account " (account) " · " (n) " table" @if n != 1 { "s" } " in " (regions.len()) " region" @if regions.len() != 1 { "s" }
+                                                    } }
+                                                }
+                                                @for (region, in_region) in regions {
+                                                    tbody.region data-account=(account) data-region=(region) {
+                                                        tr.region-head { th colspan="7" {
+                                                            "Region " (region) " · " (in_region.len()) " table" @if in_region.len() != 1 { "s" }
+                                                        } }
+                                                        @for t in in_region { (table_row(t)) }
+                                                    }
+                                                }
+                                            }
+                                        }
                                     }
                                 }
                             }

@@ -313,12 +313,12 @@ fn canonical(body: &str) -> String {
         .unwrap_or_else(|_| body.to_string())
 }
 
-struct Message {
-    head: String,
-    body: Vec<u8>,
+pub(crate) struct Message {
+    pub(crate) head: String,
+    pub(crate) body: Vec<u8>,
 }
 
-fn read_message(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Message>> {
+pub(crate) fn read_message(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Message>> {
     let mut head = String::new();
     loop {
         let mut line = String::new();
@@ -363,7 +363,7 @@ fn read_message(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Mes
     Ok(Some(Message { head, body }))
 }
 
-fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.eq_ignore_ascii_case(name).then_some(v.trim())

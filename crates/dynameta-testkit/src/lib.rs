@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod account_stub;
 pub mod corpus;
 pub mod fault_proxy;
 pub mod openmetadata_server;

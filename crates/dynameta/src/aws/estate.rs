@@ -2,13 +2,19 @@
 //! from `connectionArguments.regions`, `accounts`, `organization` and
 //! `includeBaseAccount`. Each pair is a [`Connection`] of its own, made from the one
 //! [`Base`]: the base credentials, or a role assumed from them (AssumeRole with the
-//! configured session name, source identity and the account's ExternalId; the SDK
-//! clients' identity cache refreshes the credentials before they expire).
+//! configured session name, source identity and the account's ExternalId). An account's
+//! credentials are fetched once and shared by all its pairs, checks and clients, and
+//! fetched anew shortly before they expire ([`super::Reusing`]): one AssumeRole per
+//! account, however many regions.
 //!
 //! Read-only: `sts:GetCallerIdentity` (the base account's id), `sts:AssumeRole`,
-//! `organizations:ListAccounts`, `ec2:DescribeRegions` (for `regions: all`).
+//! `organizations:ListAccounts`, `account:ListRegions` (for `regions: all`, in each
+//! account, through its own credentials: each account enables its own regions).
 
 use std::sync::Arc;
+
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use futures_util::stream::{self, StreamExt};
 
 use super::{describe_sdk_error, Base, Connection, Role};
 pub use crate::config::estate::{is_estate, single_region};
@@ -75,8 +81,12 @@ pub struct Pair {
     /// The region.
     pub region: String,
     /// Why the pair cannot run at all (its account's identity or role could not be
-    /// resolved); such a pair fails without any DynamoDB call.
+    /// resolved, or with `regions: all` its regions could not be listed: then the pair
+    /// stands for the whole account, region `all`); such a pair fails without any
+    /// DynamoDB call.
     pub broken: Option<String>,
+    /// The account's credentials, shared by all its pairs (one AssumeRole per account).
+    pub credentials: SharedCredentialsProvider,
 }
 
 impl Pair {
@@ -94,25 +104,30 @@ pub struct Estate {
     /// The pairs, account by account (base first, then `accounts`, then the
     /// Organization's by id), region by region in the configured order.
     pub pairs: Vec<Pair>,
-    /// Steps that failed (listing the Organization, DescribeRegions): `(step, why)`.
+    /// Steps that failed (listing the Organization): `(step, why)`.
     pub failures: Vec<(String, String)>,
     /// Things the user should know (accounts skipped by the filter, ...).
     pub notes: Vec<String>,
 }
 
 impl Estate {
-    /// The connection of `pair` (no AWS call).
+    /// The connection of `pair`, signed with its account's shared credentials (no AWS
+    /// call).
     pub fn connection(&self, pair: &Pair) -> Connection {
-        let role = pair.account.role.as_ref().map(|arn| Role {
-            arn: arn.clone(),
-            external_id: pair.account.external_id.clone(),
-        });
-        self.base.connection(&pair.region, role.as_ref())
+        self.base.connection_with(
+            &pair.region,
+            pair.credentials.clone(),
+            pair.account.role.clone(),
+        )
     }
 }
 
+/// Accounts whose regions (`regions: all`) are listed at once.
+const ACCOUNTS_AT_ONCE: usize = 8;
+
 /// Resolves the estate: the base account's id (GetCallerIdentity), the Organization's
-/// accounts (ListAccounts), the regions (the list, or DescribeRegions for `all`).
+/// accounts (ListAccounts), the regions (the list, or for `all` each account's enabled
+/// regions, from `account:ListRegions` through that account's credentials).
 pub async fn resolve(aws: &AwsConfig, options: &ConnectionArguments) -> Estate {
     let base = Base::load(aws, options).await;
     let mut failures = Vec::new();
@@ -201,26 +216,56 @@ pub async fn resolve(aws: &AwsConfig, options: &ConnectionArguments) -> Estate {
             Err(why) => failures.push(("(organization)".to_string(), why)),
         }
     }
-    let regions = match &options.regions {
-        None => vec![aws.aws_region.trim().to_string()],
-        Some(Regions::List(list)) => list.clone(),
-        Some(Regions::Word(_)) => match enabled_regions(&base, options).await {
-            Ok(list) => list,
-            Err(why) => {
-                failures.push(("(regions)".to_string(), why));
-                Vec::new()
-            }
-        },
+    let accounts: Vec<(Arc<Account>, Option<String>, SharedCredentialsProvider)> = accounts
+        .into_iter()
+        .map(|(account, problem)| {
+            let role = account.role.as_ref().map(|arn| Role {
+                arn: arn.clone(),
+                external_id: account.external_id.clone(),
+            });
+            let credentials = base.account_credentials(role.as_ref());
+            (Arc::new(account), problem, credentials)
+        })
+        .collect();
+    // Each account's regions, or why they could not be listed.
+    let regions: Vec<Result<Vec<String>, String>> = match &options.regions {
+        None => vec![Ok(vec![aws.aws_region.trim().to_string()]); accounts.len()],
+        Some(Regions::List(list)) => vec![Ok(list.clone()); accounts.len()],
+        Some(Regions::Word(_)) => {
+            let base_ref = &base;
+            stream::iter(accounts.iter())
+                .map(|(account, problem, credentials)| async move {
+                    match problem {
+                        Some(why) => Err(why.clone()),
+                        None => enabled_regions(base_ref, options, account, credentials).await,
+                    }
+                })
+                .buffered(ACCOUNTS_AT_ONCE)
+                .collect()
+                .await
+        }
     };
     let mut pairs = Vec::new();
-    for (account, problem) in accounts {
-        let account = Arc::new(account);
-        for region in &regions {
-            pairs.push(Pair {
+    for ((account, problem, credentials), regions) in accounts.into_iter().zip(regions) {
+        match regions {
+            Ok(regions) => {
+                for region in regions {
+                    pairs.push(Pair {
+                        account: account.clone(),
+                        region,
+                        broken: problem.clone(),
+                        credentials: credentials.clone(),
+                    });
+                }
+            }
+            // The account's regions are unknown: one pair stands for all of them, and
+            // fails; the other accounts run.
+            Err(why) => pairs.push(Pair {
                 account: account.clone(),
-                region: region.clone(),
-                broken: problem.clone(),
-            });
+                region: ALL_REGIONS.to_string(),
+                broken: Some(why),
+                credentials: credentials.clone(),
+            }),
         }
     }
     Estate {
@@ -230,6 +275,10 @@ pub async fn resolve(aws: &AwsConfig, options: &ConnectionArguments) -> Estate {
         notes,
     }
 }
+
+/// The region of the one failed pair of an account whose regions (`regions: all`)
+/// could not be listed.
+pub const ALL_REGIONS: &str = "all";
 
 /// `aws`, `aws-cn` or `aws-us-gov`, from the base region.
 fn arn_partition(region: &str) -> &'static str {
@@ -292,13 +341,73 @@ async fn organization_accounts(
     Ok((kept, skipped))
 }
 
-/// `regions: all`: the regions the base account has enabled.
+/// `regions: all`: the regions `account` has enabled (`ENABLED`, or
+/// `ENABLED_BY_DEFAULT`: every region that is not opt-in), from `account:ListRegions`
+/// called with the account's own credentials, sorted. Each account of an estate
+/// enables its own opt-in regions, so each is asked; regions being enabled or disabled
+/// (`ENABLING`, `DISABLING`) are left out.
 async fn enabled_regions(
-    _base: &Base,
-    _options: &ConnectionArguments,
+    base: &Base,
+    options: &ConnectionArguments,
+    account: &Account,
+    credentials: &SharedCredentialsProvider,
 ) -> Result<Vec<String>, String> {
-    Err(
-        "`regions: all` is not supported yet: list the regions (`regions: [us-east-1, eu-west-1]`)"
-            .into(),
-    )
+    use aws_sdk_account::types::RegionOptStatus;
+    // The account's credentials first (an AssumeRole the pairs reuse), so that a role
+    // that cannot be assumed is said as such.
+    let through = match &account.role {
+        Some(role) => format!("the role {role}"),
+        None => format!("the base credentials ({})", base.source),
+    };
+    if let Err(e) = credentials.provide_credentials().await {
+        return Err(format!(
+            "the credentials of account {} could not be resolved: {}",
+            account.label(),
+            super::error::credentials_problem(&e, account.role.is_some())
+        ));
+    }
+    let mut config = aws_sdk_account::config::Builder::from(base.sdk())
+        .credentials_provider(credentials.clone());
+    if let Some(url) = &options.aws_services_endpoint_url {
+        config = config.endpoint_url(url.trim_end_matches('/'));
+    }
+    let client = aws_sdk_account::Client::from_conf(config.build());
+    let wanted = [RegionOptStatus::Enabled, RegionOptStatus::EnabledByDefault];
+    let mut pages = client
+        .list_regions()
+        .set_region_opt_status_contains(Some(wanted.to_vec()))
+        .into_paginator()
+        .send();
+    let mut regions = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            let failure = describe_sdk_error(&e);
+            let fix = if failure.is_access_denied() {
+                format!("grant `account:ListRegions` to {through}, or list the regions in connectionArguments.regions")
+            } else {
+                "list the regions in connectionArguments.regions instead of `all`".to_string()
+            };
+            format!(
+                "Account ListRegions failed for account {} ({failure}): {fix}",
+                account.label()
+            )
+        })?;
+        for region in page.regions.unwrap_or_default() {
+            let enabled = region
+                .region_opt_status()
+                .is_some_and(|s| wanted.contains(s));
+            if let (true, Some(name)) = (enabled, region.region_name) {
+                regions.push(name);
+            }
+        }
+    }
+    regions.sort();
+    regions.dedup();
+    if regions.is_empty() {
+        return Err(format!(
+            "Account ListRegions gave no enabled region for account {}: list the regions in connectionArguments.regions",
+            account.label()
+        ));
+    }
+    Ok(regions)
 }

@@ -6,6 +6,7 @@ mod error;
 pub mod estate;
 mod notice;
 mod retry;
+mod reuse;
 mod services;
 mod throttle;
 
@@ -21,6 +22,7 @@ use aws_smithy_http_client::tls;
 pub use assume_role::AssumeRoleProvider;
 pub use error::{describe_sdk_error, error_chain, AwsError, CallFailure};
 pub use retry::{AsThrottling, Backoff, Delays, ThrottleRetry, DEFAULT_THROTTLE_RETRY_SECONDS};
+pub use reuse::{still_good, Reusing, REFRESH_BEFORE};
 pub use services::ServiceClients;
 pub use throttle::{is_throttle_body, is_throttle_code, ThrottleCounter};
 
@@ -94,8 +96,9 @@ pub async fn connect(aws: &AwsConfig, options: &ConnectionArguments) -> Connecti
 }
 
 /// The base connection settings, loaded once: the SDK config (region, timeouts,
-/// retries, HTTPS client), the base credentials (wrapped in `assumeRoleArn` when set)
-/// and where they come from. Each (account, region) pair of the estate is a
+/// retries, HTTPS client), the base credentials (wrapped in `assumeRoleArn` when set,
+/// and fetched once then reused until shortly before they expire: [`Reusing`]) and
+/// where they come from. Each (account, region) pair of the estate is a
 /// [`Connection`] made from it ([`Base::connection`]).
 #[derive(Clone, Debug)]
 pub struct Base {
@@ -182,9 +185,11 @@ impl Base {
             sts_endpoint: options.sts_endpoint_url.clone(),
             throttle_retry_seconds: options.throttle_retry_seconds,
         };
-        if let Some(role) = &aws.assume_role_arn {
-            this.credentials = this.assume(base, role, None);
-        }
+        let chosen = match &aws.assume_role_arn {
+            Some(role) => this.assume(base, role, None),
+            None => base,
+        };
+        this.credentials = SharedCredentialsProvider::new(Reusing::new(chosen));
         this
     }
 
@@ -226,19 +231,41 @@ impl Base {
         )
     }
 
-    /// The connection to `region`, as the base credentials or as `role` assumed from
-    /// them (no AWS call is made here).
-    pub fn connection(&self, region: &str, role: Option<&Role>) -> Connection {
-        let region = region.to_string();
+    /// The credentials of one account: the base credentials, or `role` assumed from
+    /// them; fetched once and reused by every check and client given them, until
+    /// shortly before they expire ([`Reusing`]). No AWS call is made here.
+    pub fn account_credentials(&self, role: Option<&Role>) -> SharedCredentialsProvider {
         let credentials = match role {
-            Some(role) => self.assume(
+            Some(role) => SharedCredentialsProvider::new(Reusing::new(self.assume(
                 self.credentials.clone(),
                 &role.arn,
                 role.external_id.clone(),
-            ),
+            ))),
             None => self.credentials.clone(),
         };
-        let credentials = SharedCredentialsProvider::new(Registering(credentials));
+        SharedCredentialsProvider::new(Registering(credentials))
+    }
+
+    /// The connection to `region`, as the base credentials or as `role` assumed from
+    /// them (no AWS call is made here).
+    pub fn connection(&self, region: &str, role: Option<&Role>) -> Connection {
+        self.connection_with(
+            region,
+            self.account_credentials(role),
+            role.map(|r| r.arn.clone()),
+        )
+    }
+
+    /// The connection to `region` signed with `credentials` (an account's, from
+    /// [`Base::account_credentials`], shared by all its regions); `role` is the role
+    /// they assume, for messages. No AWS call is made here.
+    pub fn connection_with(
+        &self,
+        region: &str,
+        credentials: SharedCredentialsProvider,
+        role: Option<String>,
+    ) -> Connection {
+        let region = region.to_string();
         let mut ddb = aws_sdk_dynamodb::config::Builder::from(&self.sdk)
             .credentials_provider(credentials.clone())
             .region(Region::new(region.clone()));
@@ -266,9 +293,7 @@ impl Base {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(ddb.build()),
             credentials,
             source: self.source.clone(),
-            assumed_role: role
-                .map(|r| r.arn.clone())
-                .or_else(|| self.assume_role_arn.clone()),
+            assumed_role: role.or_else(|| self.assume_role_arn.clone()),
             region,
             endpoint: self.endpoint.clone(),
         }

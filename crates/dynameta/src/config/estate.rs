@@ -7,6 +7,9 @@ use serde::Deserialize;
 use super::error::ConfigError;
 use super::filter::{Filter, FilterPattern};
 
+/// `regions: all`: every region each account has enabled.
+pub const ALL: &str = "all";
+
 /// `connectionArguments.regions`: a list of region names, or `all`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
@@ -122,13 +125,8 @@ pub fn check(
     key: &dyn Fn(&str) -> String,
 ) -> Result<(), ConfigError> {
     match regions {
-        Some(Regions::Word(w)) if w == "all" => {
-            return Err(ConfigError::invalid_hint(
-                key("regions"),
-                "`all` is not supported yet (it needs EC2 DescribeRegions, not built in this version)",
-                "List the regions: `regions: [us-east-1, eu-west-1]`.",
-            ))
-        }
+        // Each account's enabled regions, listed at run time (`account:ListRegions`).
+        Some(Regions::Word(w)) if w == ALL => {}
         Some(Regions::Word(w)) => {
             return Err(ConfigError::invalid_hint(
                 key("regions"),
@@ -310,7 +308,7 @@ mod tests {
             ("        regions: [us-east-1, us-east-1]\n", "regions[1]", "twice"),
             ("        regions: []\n", "regions", "no region"),
             ("        regions: everywhere\n", "regions", "neither"),
-            ("        regions: all\n", "regions", "not supported yet"),
+            ("        regions: All\n", "regions", "neither"),
             (
                 "        accounts:\n          - roleArn: arn:aws:iam::1234:role/r\n",
                 "accounts[0].roleArn",
@@ -403,11 +401,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn regions_all_is_accepted_and_walks_the_estate() {
+        for command in [
+            crate::config::Command::Ingest,
+            crate::config::Command::TestConnection,
+        ] {
+            let w = load("        regions: all\n", command).unwrap();
+            assert_eq!(w.options.regions, Some(Regions::Word(ALL.into())));
+            assert!(is_estate(&w.options), "`all` is never the single pair");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn parsing_names_never_panics(text in ".{0,60}") {
             let _ = account_of_role(&text);
             let _ = is_region_name(&text);
+        }
+
+        /// Any word but `all` is refused at load, naming `regions`; `all` is accepted.
+        #[test]
+        fn regions_takes_all_and_no_other_word(word in "[A-Za-z][A-Za-z0-9_-]{0,12}") {
+            let r = check(Some(&Regions::Word(word.clone())), &[], None, true, &|k| k.to_string());
+            if word == ALL {
+                proptest::prop_assert!(r.is_ok());
+            } else {
+                let e = r.unwrap_err();
+                proptest::prop_assert_eq!(e.key(), Some("regions"));
+                proptest::prop_assert!(e.to_string().contains("neither a list of regions nor `all`"));
+            }
         }
     }
 }

@@ -558,17 +558,23 @@ fn a_region_the_account_has_not_enabled_fails_its_pair_with_the_fix() {
 }
 
 #[test]
-fn the_local_catalog_and_its_report_keep_the_pairs_apart() {
+fn the_local_catalog_report_and_diff_group_by_account_and_region() {
     let p = format!("esl{}_", std::process::id());
-    let table = format!("{p}orders");
+    let orders = format!("{p}orders");
+    let users = format!("{p}users");
+    let x = "111111111112";
     for region in ["eu-central-1", "ap-southeast-2"] {
-        create_in(None, region, std::slice::from_ref(&table));
+        create_in(None, region, std::slice::from_ref(&orders));
     }
+    create_in(Some(x), "eu-central-1", std::slice::from_ref(&orders));
+    create_in(Some(x), "ap-southeast-2", std::slice::from_ref(&users));
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("catalog.db");
     let yaml = WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
         .connection_argument("stsEndpointUrl", &moto().endpoint)
-        .connection_lines("        regions: [eu-central-1, ap-southeast-2]\n")
+        .connection_lines(&format!(
+            "        regions: [eu-central-1, ap-southeast-2]\n        accounts:\n          - roleArn: arn:aws:iam::{x}:role/reader\n"
+        ))
         .source_lines(&format!(
             "      tableFilterPattern:\n        includes: [\"{p}\"]"
         ))
@@ -576,15 +582,97 @@ fn the_local_catalog_and_its_report_keep_the_pairs_apart() {
         .yaml();
     let run = ingest_json(dir.path(), "wf.yaml", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
+    // A table appears in one pair: the diff says where, account then region.
+    let extra = format!("{p}extra");
+    create_in(None, "eu-central-1", std::slice::from_ref(&extra));
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let catalog = db.to_str().unwrap();
+    let diff = dynameta(&["diff", "--catalog", catalog], &[]);
+    assert_eq!(diff.code, 1, "changes: {}", diff.output());
+    assert!(
+        diff.stdout.contains(&format!(
+            "account 123456789012: 1 table changed in 1 region\n  region eu-central-1: 1 table changed\n    test_svc.123456789012.eu-central-1.{extra}\n      + table created"
+        )),
+        "{}",
+        diff.stdout
+    );
+
     let html = dir.path().join("report.html");
     let report = report_to(&db, &html);
-    assert!(report.stdout.contains("2 tables"), "{}", report.stdout);
+    assert!(report.stdout.contains("5 tables"), "{}", report.stdout);
     let text = std::fs::read_to_string(&html).unwrap();
-    for region in ["eu-central-1", "ap-southeast-2"] {
-        let fqn = format!("test_svc.123456789012.{region}.{table}");
-        assert!(text.contains(&fqn), "{fqn} not in the report");
-        let show = dynameta(&["show", "--catalog", db.to_str().unwrap(), &fqn], &[]);
+    assert_eq!(text.matches("<tr class=\"account-head\">").count(), 2);
+    assert_eq!(text.matches("<tr class=\"region-head\">").count(), 4);
+    assert!(
+        text.contains("Account 123456789012 · 3 tables in 2 regions"),
+        "account heading with counts"
+    );
+
+    // In Chromium: the groups, their rows, the overview's counts; sorting keeps rows in
+    // their region; a search leaves only the groups holding a match.
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
+    std::fs::create_dir_all(&shots).unwrap();
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scripts/report_browser_check.cjs");
+    let browser = std::process::Command::new("node")
+        .arg(&script)
+        .args([
+            "--groups",
+            html.to_str().unwrap(),
+            shots.to_str().unwrap(),
+            &users,
+        ])
+        .env("PLAYWRIGHT_CORE", dynameta_testkit::playwright_core())
+        .env("CHROMIUM", dynameta_testkit::chromium())
+        .output()
+        .expect("run node");
+    let stdout = String::from_utf8_lossy(&browser.stdout);
+    assert!(
+        browser.status.success(),
+        "browser check failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&browser.stderr)
+    );
+    let measured: Value = serde_json::from_str(stdout.trim()).expect("one JSON line");
+    assert_eq!(measured["accounts"], 2, "{measured}");
+    assert_eq!(measured["regions"], 4, "{measured}");
+    assert_eq!(measured["rows"], 5, "{measured}");
+    assert_eq!(
+        measured["perRegion"],
+        serde_json::json!([
+            "111111111112/ap-southeast-2=1",
+            "111111111112/eu-central-1=1",
+            "123456789012/ap-southeast-2=1",
+            "123456789012/eu-central-1=2",
+        ]),
+        "{measured}"
+    );
+    assert_eq!(measured["cards"]["accounts"], "2", "{measured}");
+    assert_eq!(measured["cards"]["regions"], "2", "{measured}");
+    assert_eq!(
+        measured["found"],
+        serde_json::json!({"accounts": 1, "regions": 1, "rows": 1}),
+        "{measured}"
+    );
+
+    // `show`: a full name opens its table; a name three pairs share is refused, and
+    // each of them listed, so the user can pick one.
+    for fqn in [
+        format!("test_svc.123456789012.eu-central-1.{orders}"),
+        format!("test_svc.{x}.eu-central-1.{orders}"),
+    ] {
+        let show = dynameta(&["show", "--catalog", catalog, &fqn], &[]);
         assert_eq!(show.code, 0, "{}", show.output());
+        assert!(show.stdout.contains(&fqn), "{}", show.stdout);
+    }
+    let show = dynameta(&["show", "--catalog", catalog, &orders], &[]);
+    assert_ne!(show.code, 0, "{}", show.output());
+    for fqn in [
+        format!("test_svc.123456789012.ap-southeast-2.{orders}"),
+        format!("test_svc.123456789012.eu-central-1.{orders}"),
+        format!("test_svc.{x}.eu-central-1.{orders}"),
+    ] {
+        assert!(show.stderr.contains(&fqn), "{}", show.stderr);
     }
 }
 
@@ -616,4 +704,209 @@ fn one_region_alone_is_exactly_the_usual_run() {
         "the usual layout"
     );
     assert_eq!(before, after, "byte-identical output");
+}
+
+/// An Account Management stub (moto lacks `account:ListRegions`) serving `regions` per
+/// account and refusing the `denied` accounts, two regions a page so paging is used.
+fn regions_stub(
+    regions: &[(&str, &[(&str, &str)])],
+    denied: &[&str],
+) -> dynameta_testkit::account_stub::AccountStub {
+    let map = regions
+        .iter()
+        .map(|(account, list)| {
+            let list = list
+                .iter()
+                .map(|(r, s)| (r.to_string(), s.to_string()))
+                .collect();
+            (account.to_string(), list)
+        })
+        .collect();
+    let denied = denied.iter().map(|a| a.to_string()).collect();
+    dynameta_testkit::account_stub::AccountStub::start(&moto().endpoint, map, denied, 2)
+}
+
+/// How many AssumeRole calls of `role_name` in `account` moto has received so far.
+fn assume_role_calls(account: &str, role_name: &str) -> usize {
+    let arn = format!("arn%3Aaws%3Aiam%3A%3A{account}%3Arole%2F{role_name}&");
+    dynameta_testkit::moto_requests()
+        .iter()
+        .filter(|r| {
+            let b = r["body"].as_str().unwrap_or_default();
+            b.contains("Action=AssumeRole&") && format!("{b}&").contains(&arn)
+        })
+        .count()
+}
+
+#[test]
+fn regions_all_walks_the_regions_each_account_has_enabled() {
+    // Two accounts enable different regions; a third may not list its regions. moto
+    // lacks ListRegions, so an Account stub serves it (the caller's account from moto).
+    let p = format!("esr{}_", std::process::id());
+    let t = format!("{p}orders");
+    let (a, b, c) = ("444444444441", "444444444442", "444444444443");
+    create_in(Some(a), "eu-west-3", std::slice::from_ref(&t));
+    create_in(Some(a), "ap-south-1", std::slice::from_ref(&t));
+    create_in(Some(b), "eu-west-3", std::slice::from_ref(&t));
+    // In a region b has not enabled: never read.
+    create_in(Some(b), "ap-south-1", std::slice::from_ref(&t));
+    let stub = regions_stub(
+        &[
+            (
+                a,
+                &[
+                    ("ap-south-1", "ENABLED"),
+                    ("ca-central-1", "DISABLED"),
+                    ("eu-west-3", "ENABLED_BY_DEFAULT"),
+                    ("me-south-1", "ENABLING"),
+                    ("us-west-1", "ENABLED_BY_DEFAULT"),
+                ],
+            ),
+            (
+                b,
+                &[
+                    ("ap-south-1", "DISABLED"),
+                    ("eu-west-3", "ENABLED_BY_DEFAULT"),
+                ],
+            ),
+        ],
+        &[c],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let lines = format!(
+        "        regions: all\n        includeBaseAccount: false\n        accounts:\n          - roleArn: arn:aws:iam::{a}:role/reader\n          - roleArn: arn:aws:iam::{b}:role/reader\n          - roleArn: arn:aws:iam::{c}:role/reader\n"
+    );
+    let yaml = estate_workflow(&lines, &p, &out).replace(
+        &format!("awsServicesEndpointURL: {}", moto().endpoint),
+        &format!("awsServicesEndpointURL: {}", stub.endpoint),
+    );
+    let run = ingest_json(dir.path(), "wf.yaml", &yaml);
+    // The account that cannot list its regions fails (the default policy: exit 1, no
+    // output); the others ran.
+    assert_eq!(run.code, 1, "{}", run.output());
+    let s = summary(&run);
+    let failures = s["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{s:#}");
+    assert_eq!(failures[0]["name"], format!("pair {c}/all"));
+    let reason = failures[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("ListRegions")
+            && reason.contains("AccessDenied")
+            && reason.contains(&format!(
+                "grant `account:ListRegions` to the role arn:aws:iam::{c}:role/reader"
+            )),
+        "{reason}"
+    );
+    let pairs: Vec<String> = s["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}/{}",
+                p["account"].as_str().unwrap(),
+                p["region"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            format!("{a}/ap-south-1"),
+            format!("{a}/eu-west-3"),
+            format!("{a}/us-west-1"),
+            format!("{b}/eu-west-3"),
+            format!("{c}/all"),
+        ],
+        "{s:#}"
+    );
+    assert!(stub.calls() >= 4, "paged: {} calls", stub.calls());
+
+    // raiseOnError: false: the good accounts' tables are written.
+    let yaml = yaml.replace(
+        "workflowConfig:\n",
+        "workflowConfig:\n  raiseOnError: false\n",
+    );
+    let run = ingest_json(dir.path(), "wf2.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(
+        fqns(&records(&out)),
+        [
+            format!("test_svc.{a}.ap-south-1.{t}"),
+            format!("test_svc.{a}.eu-west-3.{t}"),
+            format!("test_svc.{b}.eu-west-3.{t}"),
+        ]
+    );
+
+    // test-connection names the failed account and passes the others' pairs.
+    let wf = write(dir.path(), "wf.yaml", &yaml);
+    let run = dynameta(&["test-connection", "-c", wf.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "{}", run.output());
+    assert!(
+        run.stdout.contains(&format!("[pair {c}/all]")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Pairs failed: 1 of 5"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn each_account_assumes_its_role_once_for_all_its_regions() {
+    // Before: every pair assumed its role twice (its check, then its clients' cache).
+    let role = format!("once{}", std::process::id());
+    let (a, b) = ("555555555551", "555555555552");
+    let p = format!("eso1{}_", std::process::id());
+    let stub = regions_stub(
+        &[
+            (
+                a,
+                &[
+                    ("eu-west-3", "ENABLED_BY_DEFAULT"),
+                    ("us-west-1", "ENABLED_BY_DEFAULT"),
+                    ("ap-south-1", "ENABLED"),
+                ],
+            ),
+            (
+                b,
+                &[
+                    ("eu-west-3", "ENABLED_BY_DEFAULT"),
+                    ("us-west-1", "ENABLED_BY_DEFAULT"),
+                ],
+            ),
+        ],
+        &[],
+    );
+    create_in(Some(a), "eu-west-3", &[format!("{p}t")]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    for (name, regions) in [
+        ("listed", "[eu-west-3, us-west-1, ap-south-1]"),
+        ("all", "all"),
+    ] {
+        let lines = format!(
+            "        regions: {regions}\n        includeBaseAccount: false\n        accounts:\n          - roleArn: arn:aws:iam::{a}:role/{role}{name}\n          - roleArn: arn:aws:iam::{b}:role/{role}{name}\n"
+        );
+        let yaml = estate_workflow(&lines, &p, &out).replace(
+            &format!("awsServicesEndpointURL: {}", moto().endpoint),
+            &format!("awsServicesEndpointURL: {}", stub.endpoint),
+        );
+        let run = ingest_json(dir.path(), &format!("{name}.yaml"), &yaml);
+        assert_eq!(run.code, 0, "{}", run.output());
+        assert_eq!(
+            summary(&run)["pairs"].as_array().unwrap().len(),
+            if name == "all" { 5 } else { 6 }
+        );
+        for account in [a, b] {
+            assert_eq!(
+                assume_role_calls(account, &format!("{role}{name}")),
+                1,
+                "{name}: one AssumeRole for all the pairs of {account}"
+            );
+        }
+    }
 }

@@ -1,0 +1,144 @@
+//! One set of credentials per account, shared by everything that reads the account:
+//! the credentials check of each pair, `ListRegions`, and every pair's DynamoDB and S3
+//! clients. Without it each pair assumed its role twice (the check called the provider,
+//! then each client's identity cache called it again) and once more per region.
+//!
+//! Hand-written: the SDK's identity cache (`IdentityCache::lazy`) only runs inside a
+//! client's request pipeline, so the check, which must tell a role that cannot be
+//! assumed from a failed DynamoDB call, cannot go through it; and aws-config no longer
+//! ships a provider-level cache. This is the small part of one: keep the last
+//! credentials until [`REFRESH_BEFORE`] their expiry, and let one caller at a time
+//! fetch new ones (the others wait and reuse them).
+
+use std::time::{Duration, SystemTime};
+
+use aws_credential_types::provider::{self, ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+
+/// Credentials expiring sooner than this are fetched anew (AssumeRole credentials
+/// last an hour by default, at least 15 minutes), so a long run never signs with
+/// credentials about to expire.
+pub const REFRESH_BEFORE: Duration = Duration::from_secs(300);
+
+/// `inner`'s credentials, fetched once and reused until [`REFRESH_BEFORE`] their expiry.
+/// A failure is not kept: the next caller tries again.
+#[derive(Debug)]
+pub struct Reusing {
+    inner: SharedCredentialsProvider,
+    last: tokio::sync::Mutex<Option<Credentials>>,
+}
+
+impl Reusing {
+    /// Wraps `inner`.
+    pub fn new(inner: SharedCredentialsProvider) -> Reusing {
+        Reusing {
+            inner,
+            last: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn get(&self) -> provider::Result {
+        let mut last = self.last.lock().await;
+        if let Some(credentials) = last.as_ref() {
+            if still_good(credentials.expiry(), SystemTime::now()) {
+                return Ok(credentials.clone());
+            }
+        }
+        let fresh = self.inner.provide_credentials().await?;
+        *last = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+/// Whether credentials expiring at `expiry` (never, when `None`) may still be used at
+/// `now`: more than [`REFRESH_BEFORE`] left.
+pub fn still_good(expiry: Option<SystemTime>, now: SystemTime) -> bool {
+    match expiry {
+        None => true,
+        Some(at) => at
+            .duration_since(now)
+            .is_ok_and(|left| left > REFRESH_BEFORE),
+    }
+}
+
+impl ProvideCredentials for Reusing {
+    fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        provider::future::ProvideCredentials::new(self.get())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[derive(Debug)]
+    struct Counting {
+        calls: Arc<AtomicUsize>,
+        lasts: Duration,
+    }
+
+    impl ProvideCredentials for Counting {
+        fn provide_credentials<'a>(&'a self) -> provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            provider::future::ProvideCredentials::ready(Ok(Credentials::new(
+                "AKID",
+                "secret",
+                None,
+                Some(SystemTime::now() + self.lasts),
+                "test",
+            )))
+        }
+    }
+
+    fn counted(lasts: Duration) -> (Reusing, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let inner = SharedCredentialsProvider::new(Counting {
+            calls: calls.clone(),
+            lasts,
+        });
+        (Reusing::new(inner), calls)
+    }
+
+    #[tokio::test]
+    async fn credentials_are_fetched_once_and_reused() {
+        let (reusing, calls) = counted(Duration::from_secs(3600));
+        let shared = Arc::new(reusing);
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let r = shared.clone();
+                tokio::spawn(async move { r.provide_credentials().await.is_ok() })
+            })
+            .collect();
+        for t in tasks {
+            assert!(t.await.unwrap_or(false));
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn credentials_about_to_expire_are_fetched_anew() {
+        let (reusing, calls) = counted(Duration::from_secs(60));
+        for _ in 0..3 {
+            assert!(reusing.provide_credentials().await.is_ok());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn what_still_good_means() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        assert!(still_good(None, now));
+        assert!(still_good(Some(now + Duration::from_secs(301)), now));
+        assert!(!still_good(Some(now + Duration::from_secs(300)), now));
+        assert!(!still_good(Some(now - Duration::from_secs(1)), now));
+    }
+}
