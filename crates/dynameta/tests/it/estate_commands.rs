@@ -72,14 +72,8 @@ fn seed(account: Option<&str>, region: &str, table: &str, rows: u32, customers: 
 
 /// A workflow of pipeline `kind` reading DynamoDB at `dynamodb` (STS and the other
 /// services on moto) with `lines` under connectionArguments, only tables whose name
-/// starts with `prefix`, writing the file `out`.
-fn estate_workflow(
-    kind: &str,
-    dynamodb: &str,
-    lines: &str,
-    prefix: &str,
-    out: &std::path::Path,
-) -> String {
+/// starts with `prefix`; its sink is still to set.
+fn estate_builder(kind: &str, dynamodb: &str, lines: &str, prefix: &str) -> WorkflowBuilder {
     let endpoint = &moto().endpoint;
     WorkflowBuilder::new(dynamodb, "AKIDESTATE")
         .connection_argument("stsEndpointUrl", endpoint)
@@ -89,6 +83,17 @@ fn estate_workflow(
         .source_lines(&format!(
             "      tableFilterPattern:\n        includes: [\"{prefix}\"]"
         ))
+}
+
+/// [`estate_builder`] writing the file `out`.
+fn estate_workflow(
+    kind: &str,
+    dynamodb: &str,
+    lines: &str,
+    prefix: &str,
+    out: &std::path::Path,
+) -> String {
+    estate_builder(kind, dynamodb, lines, prefix)
         .file_sink(out)
         .yaml()
 }
@@ -469,6 +474,46 @@ fn usage_reads_each_pairs_own_cloudwatch() {
         (total("us-west-2"), total("eu-west-2")),
         (7, 3),
         "{usage:#?}"
+    );
+
+    // To OpenMetadata: after the estate's ingest, each pair's counts go to the table
+    // of its pair's FQN.
+    use dynameta_testkit::openmetadata_server::ContractServer;
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let lines = "        regions: [us-west-2, eu-west-2]\n";
+    let rest = |kind: &str| {
+        estate_builder(kind, &moto().endpoint, lines, &p)
+            .sink(TestSink::Rest(
+                "    retryBaseMillis: 5\n    retryCapMillis: 50\n".into(),
+            ))
+            .host_port(&server.endpoint())
+            .yaml()
+    };
+    let run = ingest_json(dir.path(), "ingest.yaml", &rest("DatabaseMetadata"));
+    assert_eq!(run.code, 0, "{}", run.output());
+    let yaml = rest("DatabaseUsage").replace(
+        "      tableFilterPattern:",
+        "      queryLogDuration: 3\n      tableFilterPattern:",
+    );
+    let run = run_json(dir.path(), "usage", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let posted = |region: &str| -> u64 {
+        let fqn = format!("test_svc.123456789012.{region}.{t}");
+        let id = server
+            .entities("table")
+            .into_iter()
+            .find(|e| e["fullyQualifiedName"] == fqn.as_str())
+            .unwrap_or_else(|| panic!("no table {fqn} in OpenMetadata"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        server.usage(&id).iter().map(|(_, n)| *n as u64).sum()
+    };
+    assert_eq!(
+        (posted("us-west-2"), posted("eu-west-2")),
+        (7, 3),
+        "{}",
+        run.output()
     );
 }
 
