@@ -18,7 +18,6 @@ use super::{Started, Summary};
 use crate::aws::{estate, ServiceClients};
 use crate::config::Command;
 use crate::processors::lineage::{found_edges, plan, stale, unread_kinds, Target};
-use crate::processors::mapping::Scope;
 use crate::sinks::openmetadata::lineage::LineageClient;
 use crate::sinks::openmetadata::{RestError, RestSinkConfig};
 use crate::sinks::{Opening, Record};

@@ -364,9 +364,14 @@ impl<'a> Run<'a> {
         Emit: FnMut(&RunPair, &str, T, &mut Summary) -> Vec<Record>,
     {
         let job = &job;
-        let mut results = stream::iter(selected.into_iter().enumerate())
-            .filter_map(|(k, (i, name))| async move { pairs.get(i).map(|p| (k, i, p, name)) })
-            .map(|(k, i, pair, name)| async move {
+        // Numbered after the pair lookup, so that the reorder buffer never waits for
+        // an item that does not exist.
+        let items = selected
+            .into_iter()
+            .filter_map(|(i, name)| pairs.get(i).map(|p| (i, p, name)))
+            .enumerate();
+        let mut results = stream::iter(items)
+            .map(|(k, (i, pair, name))| async move {
                 let outcome = job(pair, name.clone()).await;
                 (k, i, name, outcome)
             })
