@@ -41,6 +41,8 @@ pub struct RunPair {
     pub listed: Vec<String>,
     /// The ones the filters keep, in listing order.
     pub selected: Vec<String>,
+    /// Its entry in the run's per-pair counts (`None` for a single pair).
+    pub count: Option<usize>,
 }
 
 impl RunPair {
@@ -99,6 +101,7 @@ pub async fn list_pairs(
             scope,
             listed,
             selected,
+            count: None,
         }]);
     }
     let estate = estate::resolve(workflow.aws(), &workflow.options).await;
@@ -176,6 +179,7 @@ pub async fn list_pairs(
                     scope,
                     listed,
                     selected,
+                    count: Some(counts.len()),
                 });
             }
         }
@@ -387,7 +391,7 @@ impl<'a> Run<'a> {
                 match outcome {
                     Ok(done) => {
                         self.summary.tables_processed += 1;
-                        if let Some(c) = self.counts.get_mut(i) {
+                        if let Some(c) = pair.count.and_then(|j| self.counts.get_mut(j)) {
                             c.tables_processed += 1;
                         }
                         for record in emit(pair, &name, done, &mut self.summary) {
@@ -397,7 +401,7 @@ impl<'a> Run<'a> {
                     Err(e) => {
                         let name = pair.shown(&name);
                         tracing::warn!(table = %name, "{e}");
-                        if let Some(c) = self.counts.get_mut(i) {
+                        if let Some(c) = pair.count.and_then(|j| self.counts.get_mut(j)) {
                             c.tables_failed += 1;
                         }
                         self.summary.failures.push(Failure {

@@ -257,7 +257,7 @@ pub async fn run_local(
     let start = window_start(days);
     // Each pair's CloudWatch (its region, its credentials), before any table is written.
     let mut sums = Vec::with_capacity(pairs.len());
-    for (i, pair) in pairs.iter_mut().enumerate() {
+    for pair in pairs.iter_mut() {
         let services = ServiceClients::new(&pair.connection, &workflow.options);
         match daily_requests(&services.cloudwatch, &pair.selected, start, days).await {
             Ok(s) => sums.push(s),
@@ -269,7 +269,7 @@ pub async fn run_local(
                 // In an estate, CloudWatch failing in one pair fails that pair only.
                 Some(p) => {
                     let reason = e.to_string();
-                    if let Some(c) = run.counts.get_mut(i) {
+                    if let Some(c) = pair.count.and_then(|j| run.counts.get_mut(j)) {
                         c.error = Some(reason.clone());
                     }
                     run.summary.failures.push(super::summary::Failure {

@@ -98,6 +98,16 @@ fn estate_workflow(
         .yaml()
 }
 
+/// `yaml` of [`estate_builder`] for `usage`, whose pipeline has no filters: the table
+/// filter moves to the connection (as OpenMetadata's usage workflows have it).
+fn filter_on_connection(yaml: &str, prefix: &str) -> String {
+    let filter = format!("      tableFilterPattern:\n        includes: [\"{prefix}\"]\n");
+    yaml.replace(&filter, "").replace(
+        "      connectionArguments:\n",
+        &format!("{filter}      connectionArguments:\n"),
+    )
+}
+
 /// Runs `dynameta <command> -c <yaml>` with JSON logs.
 fn run_json(dir: &std::path::Path, command: &str, yaml: &str) -> Run {
     let wf = write(dir, &format!("{command}.yaml"), yaml);
@@ -453,10 +463,10 @@ fn usage_reads_each_pairs_own_cloudwatch() {
         "        regions: [us-west-2, eu-west-2]\n",
         &p,
         &out,
-    )
-    .replace(
-        "      tableFilterPattern:",
-        "      queryLogDuration: 3\n      tableFilterPattern:",
+    );
+    let yaml = filter_on_connection(&yaml, &p).replace(
+        "      type: DatabaseUsage\n",
+        "      type: DatabaseUsage\n      queryLogDuration: 3\n",
     );
     let run = run_json(dir.path(), "usage", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
@@ -491,9 +501,9 @@ fn usage_reads_each_pairs_own_cloudwatch() {
     };
     let run = ingest_json(dir.path(), "ingest.yaml", &rest("DatabaseMetadata"));
     assert_eq!(run.code, 0, "{}", run.output());
-    let yaml = rest("DatabaseUsage").replace(
-        "      tableFilterPattern:",
-        "      queryLogDuration: 3\n      tableFilterPattern:",
+    let yaml = filter_on_connection(&rest("DatabaseUsage"), &p).replace(
+        "      type: DatabaseUsage\n",
+        "      type: DatabaseUsage\n      queryLogDuration: 3\n",
     );
     let run = run_json(dir.path(), "usage", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
