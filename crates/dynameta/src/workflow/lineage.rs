@@ -377,10 +377,10 @@ pub async fn run(
         // Lambda and Pipes of the pair's region, with the pair's credentials.
         let services = ServiceClients::new(&pair.connection, &workflow.options);
         let (connection, scope) = (&pair.connection, &pair.scope);
-        for table in pair.selected.iter().cloned() {
-            let flows = read_flows(&connection.dynamodb, &services, &table).await;
+        for table in &pair.selected {
+            let flows = read_flows(&connection.dynamodb, &services, table).await;
             let mut line = TableLineage {
-                table: pair.shown(&table),
+                table: pair.shown(table),
                 replicas: flows.replicas.iter().map(|r| r.region.clone()).collect(),
                 problems: flows.problems.clone(),
                 ..TableLineage::default()
@@ -389,11 +389,11 @@ pub async fn run(
             if flows.exports_capped {
                 report.warnings.push(format!(
                     "table {}: only the {} newest exports were read",
-                    pair.shown(&table),
+                    pair.shown(table),
                     crate::source::lineage::MAX_EXPORTS_PER_TABLE
                 ));
             }
-            let table_fqn = scope.table_fqn(&table);
+            let table_fqn = scope.table_fqn(table);
             let table_entity = match om.table(&table_fqn).await {
                 Ok(Some(t)) => t,
                 Ok(None) => {

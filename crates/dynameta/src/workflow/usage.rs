@@ -185,12 +185,12 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, L
             }
         };
         let scope = &pair.scope;
-        for table in pair.selected.iter().cloned() {
+        for table in &pair.selected {
             let mut line = TableUsage {
-                table: pair.shown(&table),
+                table: pair.shown(table),
                 ..TableUsage::default()
             };
-            let table_fqn = scope.table_fqn(&table);
+            let table_fqn = scope.table_fqn(table);
             let entity = match om.table(&table_fqn).await {
                 Ok(Some(e)) => e,
                 Ok(None) => {
@@ -207,7 +207,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, L
                 }
             };
             let empty = Default::default();
-            let counts = daily_counts(start, days, sums.get(&table).unwrap_or(&empty));
+            let counts = daily_counts(start, days, sums.get(table).unwrap_or(&empty));
             for day in counts {
                 match om.post_usage(&entity.id, &day.date, day.count).await {
                     Ok(()) => {
