@@ -142,6 +142,11 @@ fn main() -> ExitCode {
         // Registered before any work, so SIGTERM/SIGINT never kill the process midway.
         let stop = stop_signal();
         if let Some(request) = &export {
+            // One table of one pair: an estate's pairs are refused (exit 2).
+            if let Err(e) = dynameta::workflow::refuse_estate(&settings.workflow, "export") {
+                eprintln!("error: {}", escape_lines(&e.to_string()));
+                return Ok(e.exit_code());
+            }
             // Its own command: never part of another run.
             let work = start_export::run(&settings, request);
             return tokio::select! {

@@ -353,44 +353,27 @@ mod tests {
     }
 
     #[test]
-    fn only_ingest_test_connection_and_publish_take_several_pairs() {
+    fn the_table_commands_take_several_pairs() {
         use crate::config::Command;
         let two = "        regions: [us-east-1, eu-west-1]\n";
         for command in [Command::Ingest, Command::TestConnection, Command::Publish] {
             let w = load(two, command).unwrap();
             assert!(is_estate(&w.options));
         }
-        for command in [
-            Command::Profile,
-            Command::Classify,
-            Command::Lineage,
-            Command::Usage,
+        // profile, classify, lineage and usage walk the pairs too (workflow::runner).
+        for (command, yaml_type) in [
+            (Command::Profile, "Profiler"),
+            (Command::Classify, "AutoClassification"),
+            (Command::Lineage, "DatabaseLineage"),
+            (Command::Usage, "DatabaseUsage"),
         ] {
-            let yaml_type = match command {
-                Command::Profile => "Profiler",
-                Command::Classify => "AutoClassification",
-                Command::Lineage => "DatabaseLineage",
-                _ => "DatabaseUsage",
-            };
-            let e = load(two, command);
-            // The pipeline type is checked first for these commands; give each its own.
-            let e = match e {
-                Err(e) if e.to_string().contains("does not walk") => e,
-                _ => {
-                    let yaml = format!(
-                        "source:\n  type: dynamodb\n  serviceName: svc\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: us-east-1\n      connectionArguments:\n{two}  sourceConfig:\n    config:\n      type: {yaml_type}\nsink:\n  type: file\n  config:\n    filename: out.jsonl\nworkflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n"
-                    );
-                    crate::config::parse(&yaml, std::path::Path::new("wf.yaml"), command, &|_| None)
-                        .unwrap_err()
-                }
-            };
-            assert!(
-                e.to_string().contains(&format!(
-                    "`{}` does not walk several accounts/regions yet",
-                    command.name()
-                )),
-                "{e}"
+            let yaml = format!(
+                "source:\n  type: dynamodb\n  serviceName: svc\n  serviceConnection:\n    config:\n      type: DynamoDB\n      awsConfig:\n        awsRegion: us-east-1\n      connectionArguments:\n{two}  sourceConfig:\n    config:\n      type: {yaml_type}\nsink:\n  type: file\n  config:\n    filename: out.jsonl\nworkflowConfig:\n  openMetadataServerConfig:\n    hostPort: http://localhost:8585/api\n"
             );
+            let w =
+                crate::config::parse(&yaml, std::path::Path::new("wf.yaml"), command, &|_| None)
+                    .unwrap();
+            assert!(is_estate(&w.options), "{command:?}");
         }
         // One region alone is one pair: the usual layout, every command.
         let one = load("        regions: [eu-west-1]\n", Command::Ingest).unwrap();

@@ -324,7 +324,14 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
     if estate::is_estate(&options)
         && !matches!(
             command,
-            Command::Ingest | Command::TestConnection | Command::Publish | Command::Test
+            Command::Ingest
+                | Command::TestConnection
+                | Command::Publish
+                | Command::Profile
+                | Command::Classify
+                | Command::Lineage
+                | Command::Usage
+                | Command::Test
         )
     {
         return Err(ConfigError::invalid_hint(
@@ -334,7 +341,7 @@ fn resolve(raw: RawWorkflow, command: Command) -> Result<Workflow, ConfigError> 
                 command.name()
             ),
             format!(
-                "Run `dynameta {}` once per pair, with a copy of this workflow that sets awsConfig.awsRegion (and awsConfig.assumeRoleArn for another account) and drops those keys; `ingest` and `test-connection` walk every pair.",
+                "Run `dynameta {}` once per pair, with a copy of this workflow that sets awsConfig.awsRegion (and awsConfig.assumeRoleArn for another account) and drops those keys; `ingest`, `test-connection`, `profile`, `classify`, `test`, `lineage` and `usage` walk every pair.",
                 command.name()
             ),
         ));

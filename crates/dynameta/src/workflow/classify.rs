@@ -208,49 +208,67 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
         service_name: &workflow.service_name,
         command: Command::Classify,
     };
-    let (mut run, mut selected) =
+    let (mut run, mut pairs) =
         match Run::start(settings, opening, flags, Command::Classify, summary).await? {
-            Started::Running { run, selected, .. } => (run, selected),
+            Started::Running { run, pairs } => (run, pairs),
             Started::Ended(summary, outcome) => return Ok((summary, outcome)),
         };
-    // classificationFilterPattern selects tables by their OpenMetadata tags.
+    // classificationFilterPattern selects tables by their OpenMetadata tags, schema by
+    // schema (one per pair).
     if workflow.classification_filter.is_set() {
-        match run.table_tags().await {
-            Some(Ok(tags)) => {
-                let (kept, dropped): (Vec<String>, Vec<String>) =
-                    selected.into_iter().partition(|n| {
-                        workflow
-                            .classification_filter
-                            .keeps_any(tags.get(n).map_or(&[][..], Vec::as_slice))
-                    });
-                selected = kept;
-                run.summary.filtered.extend(dropped);
+        for pair in &mut pairs {
+            match run.table_tags(&pair.scope).await {
+                Some(Ok(tags)) => {
+                    let (kept, dropped): (Vec<String>, Vec<String>) =
+                        std::mem::take(&mut pair.selected)
+                            .into_iter()
+                            .partition(|n| {
+                                workflow
+                                    .classification_filter
+                                    .keeps_any(tags.get(n).map_or(&[][..], Vec::as_slice))
+                            });
+                    pair.selected = kept;
+                    run.summary
+                        .filtered
+                        .extend(dropped.iter().map(|n| pair.shown(n)));
+                }
+                Some(Err(e)) => {
+                    return Ok(run.fail(
+                        "(sink)",
+                        format!("reading table tags for classificationFilterPattern: {e}"),
+                    ));
+                }
+                None => {
+                    run.summary.warnings.push(
+                        "source.sourceConfig.config.classificationFilterPattern: not applied with this sink (it selects tables by their OpenMetadata tags; use tableFilterPattern)".into(),
+                    );
+                    break;
+                }
             }
-            Some(Err(e)) => {
-                return Ok(run.fail(
-                    "(sink)",
-                    format!("reading table tags for classificationFilterPattern: {e}"),
-                ));
-            }
-            None => run.summary.warnings.push(
-                "source.sourceConfig.config.classificationFilterPattern: not applied with this sink (it selects tables by their OpenMetadata tags; use tableFilterPattern)".into(),
-            ),
         }
     }
 
     let (classify, options) = (&workflow.classify, &workflow.options);
+    let selected = super::selected_tables(&pairs);
     let progress = Progress::new(selected.len() as u64, flags.quiet);
-    let capabilities = Capabilities::default();
-    let connection = run.connection.clone();
-    let scope = run.scope.clone();
-    let (conn, caps, scope_ref) = (&connection, &capabilities, &scope);
     let mut counts = ClassificationCounts::default();
     run.tables(
+        &pairs,
         selected,
         classify.threads,
         &progress,
-        |name| async move { classify_one(conn, classify, options, scope_ref, &name, caps).await },
-        |_, table: ClassifiedTable, summary| {
+        |p, name| async move {
+            classify_one(
+                &p.connection,
+                classify,
+                options,
+                &p.scope,
+                &name,
+                &p.capabilities,
+            )
+            .await
+        },
+        |_, _, table: ClassifiedTable, summary| {
             summary.items_sampled += table.items_sampled;
             summary.consumed_read_units += table.consumed_read_units;
             table_records(classify, &table, &mut counts)
@@ -265,6 +283,7 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<(Summary, Outc
 /// or was not tagged. Values shown are masked. Nothing is written.
 pub async fn explain(settings: &Settings, table: &str) -> Result<String, RunError> {
     let workflow = &settings.workflow;
+    super::refuse_estate(workflow, "classify --explain")?;
     let connection = aws::connect(workflow.aws(), &workflow.options).await;
     let scope = Scope::of(workflow);
     let classified = classify_one(

@@ -13,12 +13,11 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::summary::Failure;
-use super::{list_and_select, ListingStop, Outcome, Progress, Run, RunError, RunFlags, Settings};
+use super::{list_pairs, ListingStop, Outcome, Progress, Run, RunError, RunFlags, Settings};
 use super::{Started, Summary};
-use crate::aws::{self, ServiceClients};
+use crate::aws::{estate, ServiceClients};
 use crate::config::Command;
 use crate::processors::lineage::{found_edges, plan, stale, unread_kinds, Target};
-use crate::processors::mapping::Scope;
 use crate::sinks::openmetadata::lineage::LineageClient;
 use crate::sinks::openmetadata::{RestError, RestSinkConfig};
 use crate::sinks::{Opening, Record};
@@ -88,6 +87,10 @@ pub struct LineageReport {
     pub tables: Vec<TableLineage>,
     /// Run-level notes and warnings.
     pub warnings: Vec<String>,
+    /// Steps that failed before the tables: an (account, region) pair of an estate
+    /// that could not be listed (`pair account/region: why`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<String>,
     /// The run stopped before the tables (listing failed or selected nothing).
     pub stopped: Option<String>,
     /// It stopped because no table was found or selected.
@@ -101,7 +104,11 @@ impl LineageReport {
         match &self.stopped {
             Some(_) if self.empty => super::EXIT_EMPTY,
             Some(_) => 1,
-            None if self.tables.iter().any(|t| !t.problems.is_empty()) => 1,
+            None if !self.failures.is_empty()
+                || self.tables.iter().any(|t| !t.problems.is_empty()) =>
+            {
+                1
+            }
             None => 0,
         }
     }
@@ -145,6 +152,9 @@ impl LineageReport {
         for w in &self.warnings {
             out.push_str(&format!("warning: {w}\n"));
         }
+        for f in &self.failures {
+            out.push_str(&format!("failed: {f}\n"));
+        }
         if self.stopped.is_none() {
             out.push_str(&format!(
                 "lineage: {} table(s): {edges} edge(s) sent, {removed} stale edge(s) removed, {missing} far end(s) missing in OpenMetadata\n",
@@ -186,7 +196,7 @@ pub async fn run_local(
         service_name: &workflow.service_name,
         command: Command::Lineage,
     };
-    let (mut run, selected) = match Run::start(
+    let (mut run, pairs) = match Run::start(
         settings,
         opening,
         flags,
@@ -195,49 +205,61 @@ pub async fn run_local(
     )
     .await?
     {
-        Started::Running { run, selected, .. } => (run, selected),
+        Started::Running { run, pairs } => (run, pairs),
         Started::Ended(summary, outcome) => return Ok((String::new(), summary, outcome)),
     };
-    let connection = run.connection.clone();
-    let services = ServiceClients::new(&connection, &workflow.options);
-    let scope = run.scope.clone();
+    // Lambda, Pipes and CloudWatch of each pair's region, with the pair's credentials.
+    let services: Vec<ServiceClients> = pairs
+        .iter()
+        .map(|p| ServiceClients::new(&p.connection, &workflow.options))
+        .collect();
+    let selected = super::selected_tables(&pairs);
     let progress = Progress::new(selected.len() as u64, flags.quiet);
-    let (conn, svc) = (&connection, &services);
+    let (svc, all) = (&services, &pairs);
     let mut text = String::new();
     let mut edges_found = 0usize;
     run.tables(
+        &pairs,
         selected,
         LOCAL_CONCURRENCY,
         &progress,
-        |name| async move {
-            let flows = read_flows(&conn.dynamodb, svc, &name).await;
+        |p, name| async move {
+            let clients = all
+                .iter()
+                .position(|q| std::ptr::eq(q, p))
+                .and_then(|i| svc.get(i));
+            let Some(clients) = clients else {
+                return Err(format!("table {name}: no AWS clients for its pair"));
+            };
+            let flows = read_flows(&p.connection.dynamodb, clients, &name).await;
             if flows.described {
                 Ok(flows)
             } else {
                 Err(flows.problems.join("; "))
             }
         },
-        |name, flows, summary| {
+        |p, name, flows, summary| {
+            let shown = p.shown(name);
             let edges = found_edges(&flows);
             edges_found += edges.len();
-            text.push_str(&local_lines(name, &edges, &flows));
+            text.push_str(&local_lines(&shown, &edges, &flows));
             summary
                 .warnings
-                .extend(flows.notes.iter().map(|n| format!("table {name}: {n}")));
+                .extend(flows.notes.iter().map(|n| format!("table {shown}: {n}")));
             if flows.exports_capped {
                 summary.warnings.push(format!(
-                    "table {name}: only the {} newest exports were read",
+                    "table {shown}: only the {} newest exports were read",
                     crate::source::lineage::MAX_EXPORTS_PER_TABLE
                 ));
             }
             if !flows.problems.is_empty() {
                 summary.failures.push(Failure {
-                    name: name.to_string(),
+                    name: shown,
                     reason: flows.problems.join("; "),
                 });
             }
             vec![Record::TableLineage {
-                table: scope.table_fqn(name),
+                table: p.scope.table_fqn(name),
                 edges,
                 unread: unread_kinds(&flows),
                 replicas: flows.replicas,
@@ -316,29 +338,31 @@ pub async fn run(
 ) -> Result<LineageReport, LineageUsageError> {
     let workflow = &settings.workflow;
     let om = rest_client(settings, "lineage").await?;
-    let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let services = ServiceClients::new(&connection, &workflow.options);
-    let scope = Scope::of(workflow);
     let mut summary = Summary::default();
     let started = Instant::now();
     let mut report = LineageReport::default();
-    let selected = match list_and_select(
-        &connection,
-        &workflow.filters,
-        &scope,
-        &mut summary,
-        flags,
-        Command::Lineage,
-    )
-    .await
-    {
-        Ok((_, selected)) => selected,
+    let mut counts = Vec::new();
+    let listed = list_pairs(workflow, flags, Command::Lineage, &mut summary, &mut counts).await;
+    report.tables_listed = summary.tables_listed;
+    // A pair of an estate that could not be listed, and the estate's own notes.
+    report.failures.extend(
+        summary
+            .failures
+            .iter()
+            .map(|f| format!("{}: {}", f.name, f.reason)),
+    );
+    let pairs = match listed {
+        Ok(pairs) => {
+            if estate::is_estate(&workflow.options) {
+                report.warnings.extend(summary.warnings.iter().cloned());
+            }
+            pairs
+        }
         Err(stop) => {
-            report.tables_listed = summary.tables_listed;
             let why = match stop {
                 ListingStop::Credentials(w) | ListingStop::Failed(w) => w,
                 ListingStop::Empty(w) => {
-                    report.empty = true;
+                    report.empty = report.failures.is_empty();
                     w
                 }
             };
@@ -346,133 +370,143 @@ pub async fn run(
             return Ok(report);
         }
     };
-    report.tables_listed = summary.tables_listed;
     let pipeline_service = workflow.options.pipeline_service_name.clone();
     let kinesis_service = workflow.options.kinesis_service_name.clone();
     let mut service_ready = false;
-    for table in selected {
-        let flows = read_flows(&connection.dynamodb, &services, &table).await;
-        let mut line = TableLineage {
-            table: table.clone(),
-            replicas: flows.replicas.iter().map(|r| r.region.clone()).collect(),
-            problems: flows.problems.clone(),
-            ..TableLineage::default()
-        };
-        report.warnings.extend(flows.notes.iter().cloned());
-        if flows.exports_capped {
-            report.warnings.push(format!(
-                "table {table}: only the {} newest exports were read",
-                crate::source::lineage::MAX_EXPORTS_PER_TABLE
-            ));
-        }
-        let table_fqn = scope.table_fqn(&table);
-        let table_entity = match om.table(&table_fqn).await {
-            Ok(Some(t)) => t,
-            Ok(None) => {
-                line.missing.push(format!(
+    for pair in &pairs {
+        // Lambda and Pipes of the pair's region, with the pair's credentials.
+        let services = ServiceClients::new(&pair.connection, &workflow.options);
+        let (connection, scope) = (&pair.connection, &pair.scope);
+        for table in &pair.selected {
+            let flows = read_flows(&connection.dynamodb, &services, table).await;
+            let mut line = TableLineage {
+                table: pair.shown(table),
+                replicas: flows.replicas.iter().map(|r| r.region.clone()).collect(),
+                problems: flows.problems.clone(),
+                ..TableLineage::default()
+            };
+            report.warnings.extend(flows.notes.iter().cloned());
+            if flows.exports_capped {
+                report.warnings.push(format!(
+                    "table {}: only the {} newest exports were read",
+                    pair.shown(table),
+                    crate::source::lineage::MAX_EXPORTS_PER_TABLE
+                ));
+            }
+            let table_fqn = scope.table_fqn(table);
+            let table_entity = match om.table(&table_fqn).await {
+                Ok(Some(t)) => t,
+                Ok(None) => {
+                    line.missing.push(format!(
                     "table {table_fqn} is not in OpenMetadata: run `dynameta ingest` with this workflow's connection first"
                 ));
-                report.tables.push(line);
-                continue;
+                    report.tables.push(line);
+                    continue;
+                }
+                Err(e) => {
+                    line.problems.push(e.to_string());
+                    report.tables.push(line);
+                    continue;
+                }
+            };
+            // Far-end types whose edges must not be judged stale this run: their AWS
+            // read or their lookup failed.
+            let mut protected: Vec<&'static str> = Vec::new();
+            if !flows.exports_read {
+                protected.push("container");
             }
-            Err(e) => {
-                line.problems.push(e.to_string());
-                report.tables.push(line);
-                continue;
+            if !flows.consumers_read {
+                protected.push("pipeline");
             }
-        };
-        // Far-end types whose edges must not be judged stale this run: their AWS
-        // read or their lookup failed.
-        let mut protected: Vec<&'static str> = Vec::new();
-        if !flows.exports_read {
-            protected.push("container");
-        }
-        if !flows.consumers_read {
-            protected.push("pipeline");
-        }
-        if !flows.kinesis_read {
-            protected.push("topic");
-        }
-        let mut wanted: Vec<(String, String)> = Vec::new();
-        for edge in plan(&flows) {
-            let kind = edge.target.entity_type();
-            let found = match &edge.target {
-                Target::Container { lookup_paths } => om.container(lookup_paths).await,
-                Target::Pipeline {
-                    name,
-                    display_name,
-                    description,
-                } => {
-                    let ready = if service_ready {
-                        Ok(())
-                    } else {
-                        om.ensure_pipeline_service(&pipeline_service).await
-                    };
-                    match ready {
-                        Ok(()) => {
-                            service_ready = true;
-                            om.ensure_pipeline(&pipeline_service, name, display_name, description)
+            if !flows.kinesis_read {
+                protected.push("topic");
+            }
+            let mut wanted: Vec<(String, String)> = Vec::new();
+            for edge in plan(&flows) {
+                let kind = edge.target.entity_type();
+                let found = match &edge.target {
+                    Target::Container { lookup_paths } => om.container(lookup_paths).await,
+                    Target::Pipeline {
+                        name,
+                        display_name,
+                        description,
+                    } => {
+                        let ready = if service_ready {
+                            Ok(())
+                        } else {
+                            om.ensure_pipeline_service(&pipeline_service).await
+                        };
+                        match ready {
+                            Ok(()) => {
+                                service_ready = true;
+                                om.ensure_pipeline(
+                                    &pipeline_service,
+                                    name,
+                                    display_name,
+                                    description,
+                                )
                                 .await
                                 .map(Some)
+                            }
+                            Err(e) => Err(e),
                         }
-                        Err(e) => Err(e),
                     }
-                }
-                Target::Topic { stream } => om.topic(&kinesis_service, stream).await,
-            };
-            let far = match found {
-                Ok(Some(f)) => f,
-                Ok(None) => {
-                    line.missing
-                        .push(missing_fix(&edge.target, &kinesis_service));
-                    continue;
-                }
-                Err(e) => {
-                    protected.push(kind);
-                    line.problems.push(e.to_string());
-                    continue;
-                }
-            };
-            match om
-                .add_edge(&table_entity.id, kind, &far.id, &edge.description)
-                .await
-            {
-                Ok(()) => {
-                    wanted.push((kind.to_string(), far.id.clone()));
-                    line.edges.push(EdgeLine {
-                        to_type: kind.to_string(),
-                        to: far.name.clone(),
-                    });
-                }
-                Err(e) => {
-                    protected.push(kind);
-                    line.problems.push(e.to_string());
-                }
-            }
-        }
-        match om.downstream(&table_fqn).await {
-            Ok(existing) => {
-                for old in stale(&existing, &wanted) {
-                    if protected.contains(&old.to_type.as_str()) {
+                    Target::Topic { stream } => om.topic(&kinesis_service, stream).await,
+                };
+                let far = match found {
+                    Ok(Some(f)) => f,
+                    Ok(None) => {
+                        line.missing
+                            .push(missing_fix(&edge.target, &kinesis_service));
                         continue;
                     }
-                    match om
-                        .delete_edge(&table_entity.id, &old.to_type, &old.to_id)
-                        .await
-                    {
-                        Ok(()) => line.removed.push(EdgeLine {
-                            to_type: old.to_type.clone(),
-                            to: old.to_name.clone(),
-                        }),
-                        Err(e) => line.problems.push(e.to_string()),
+                    Err(e) => {
+                        protected.push(kind);
+                        line.problems.push(e.to_string());
+                        continue;
+                    }
+                };
+                match om
+                    .add_edge(&table_entity.id, kind, &far.id, &edge.description)
+                    .await
+                {
+                    Ok(()) => {
+                        wanted.push((kind.to_string(), far.id.clone()));
+                        line.edges.push(EdgeLine {
+                            to_type: kind.to_string(),
+                            to: far.name.clone(),
+                        });
+                    }
+                    Err(e) => {
+                        protected.push(kind);
+                        line.problems.push(e.to_string());
                     }
                 }
             }
-            Err(e) => line.problems.push(format!(
-                "reading the table's lineage to remove stale edges: {e}"
-            )),
+            match om.downstream(&table_fqn).await {
+                Ok(existing) => {
+                    for old in stale(&existing, &wanted) {
+                        if protected.contains(&old.to_type.as_str()) {
+                            continue;
+                        }
+                        match om
+                            .delete_edge(&table_entity.id, &old.to_type, &old.to_id)
+                            .await
+                        {
+                            Ok(()) => line.removed.push(EdgeLine {
+                                to_type: old.to_type.clone(),
+                                to: old.to_name.clone(),
+                            }),
+                            Err(e) => line.problems.push(e.to_string()),
+                        }
+                    }
+                }
+                Err(e) => line.problems.push(format!(
+                    "reading the table's lineage to remove stale edges: {e}"
+                )),
+            }
+            report.tables.push(line);
         }
-        report.tables.push(line);
     }
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,

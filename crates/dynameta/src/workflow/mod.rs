@@ -17,7 +17,7 @@ pub mod test_connection;
 pub mod usage;
 
 pub use progress::Progress;
-pub use runner::{Finish, Run, Started};
+pub use runner::{list_pairs, selected_tables, Finish, Run, RunPair, Started};
 
 use std::path::Path;
 
@@ -74,6 +74,13 @@ pub enum RunError {
     /// `--explain` of a table DynamoDB does not have.
     #[error("{0}")]
     NoSuchTable(String),
+    /// A mode that works on one (account, region) pair, asked of a workflow that
+    /// walks several.
+    #[error("{what}: does not walk several accounts/regions (`regions`, `accounts`, `organization` or `includeBaseAccount` is set in source.serviceConnection.config.connectionArguments); it never reads only the first pair. Run it once per pair, with a copy of this workflow that sets awsConfig.awsRegion (and awsConfig.assumeRoleArn for another account) and drops those keys")]
+    OnePairOnly {
+        /// The command and mode (`profile --part`, `classify --explain`, ...).
+        what: &'static str,
+    },
     /// `--explain` could not read or score the table.
     #[error("--explain {table}: {reason}")]
     Explain {
@@ -93,6 +100,15 @@ impl RunError {
             _ => 2,
         }
     }
+}
+
+/// Refuses `what` (a mode that works on one pair) for a workflow that walks several
+/// (account, region) pairs: [`RunError::OnePairOnly`], exit 2.
+pub fn refuse_estate(workflow: &Workflow, what: &'static str) -> Result<(), RunError> {
+    if crate::aws::estate::is_estate(&workflow.options) {
+        return Err(RunError::OnePairOnly { what });
+    }
+    Ok(())
 }
 
 /// True when the workflow's filters keep table `name` (see [`filters_select`]).

@@ -34,6 +34,13 @@ pub async fn run(
     part: Option<(Part, &std::path::Path)>,
 ) -> Result<(Summary, Outcome), RunError> {
     let workflow = &settings.workflow;
+    if part.is_some() {
+        super::refuse_estate(workflow, "profile --part")?;
+    }
+    // exports are keyed by table name: same-named tables of two pairs would read one.
+    if !workflow.options.exports.is_empty() {
+        super::refuse_estate(workflow, "profile with connectionArguments.exports")?;
+    }
     let opening = Opening::Existing {
         service_name: &workflow.service_name,
         command: Command::Profile,
@@ -61,25 +68,31 @@ pub async fn run(
             .await
         }
     };
-    let (mut run, selected) = match started {
-        Started::Running { run, selected, .. } => (run, selected),
+    let (mut run, pairs) = match started {
+        Started::Running { run, pairs } => (run, pairs),
         Started::Ended(summary, outcome) => return Ok((summary, outcome)),
     };
     let part_of = part.map_or(Part::WHOLE, |(p, _)| p);
     let (threads, timeout) = (workflow.profile.threads, workflow.profile.timeout);
-    let capabilities = Capabilities::default();
+    let selected = super::selected_tables(&pairs);
     let progress = Progress::new(selected.len() as u64, flags.quiet);
-    let connection = run.connection.clone();
-    let scope = run.scope.clone();
-    let (conn, caps, bars) = (&connection, &capabilities, &progress);
+    let bars = &progress;
     run.tables(
+        &pairs,
         selected,
         threads,
         &progress,
-        |name| async move {
+        |p, name| async move {
             tokio::time::timeout(
                 timeout,
-                read_table(conn, workflow, &name, caps, bars, part_of),
+                read_table(
+                    &p.connection,
+                    workflow,
+                    &name,
+                    &p.capabilities,
+                    bars,
+                    part_of,
+                ),
             )
             .await
             .unwrap_or_else(|_| {
@@ -89,13 +102,13 @@ pub async fn run(
                 ))
             })
         },
-        |name, read: TableRead, summary| {
+        |p, name, read: TableRead, summary| {
             summary.items_sampled += read.scan.items;
             summary.consumed_read_units += read.scan.consumed_read_units;
             if part.is_some() {
                 vec![Record::ProfileState(Box::new(TableState::of(name, &read)))]
             } else {
-                vec![record_of(name, &read, workflow, &scope)]
+                vec![record_of(name, &read, workflow, &p.scope)]
             }
         },
     )
@@ -191,6 +204,7 @@ pub async fn merge(
 ) -> Result<(Summary, Outcome), RunError> {
     let started = std::time::Instant::now();
     let workflow = &settings.workflow;
+    super::refuse_estate(workflow, "profile merge")?;
     // The sink's file must not be one of the state files it merges (checked before any
     // is read, by the rules of every output).
     if let Some((key, out)) = settings.sink.as_deref().and_then(|s| s.output_file()) {

@@ -1,8 +1,10 @@
-//! The skeleton every table command shares: open the sink, connect, list and select,
-//! run one job per table with bounded concurrency, write each table's records in
-//! listing order (the same data gives the same output), report progress, and close
-//! the summary. `ingest`, `profile` and `classify` differ only in their job and in
-//! the records a finished job turns into.
+//! The skeleton every table command shares: open the sink, connect, list and select
+//! in every (account, region) pair of the workflow (one pair unless the workflow walks
+//! an estate: `docs/estate.md`), run one job per table with bounded concurrency across
+//! pairs, write each table's records in (pair, listing) order (the same data gives the
+//! same output), report progress, and close the summary. `ingest`, `profile`,
+//! `classify`, `lineage` and `usage` differ only in their job and in the records a
+//! finished job turns into.
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -11,23 +13,238 @@ use std::time::Instant;
 
 use futures_util::stream::{self, StreamExt};
 
-use super::summary::{Failure, Summary};
-use super::{list_and_select, Outcome, Progress, RunError, RunFlags, Settings};
-use crate::aws::{self, Connection};
+use super::summary::{Failure, PairCounts, Summary};
+use super::{list_and_select, ListingStop, Outcome, Progress, RunError, RunFlags, Settings};
+use crate::aws::estate::{self, Pair};
+use crate::aws::{self, Connection, ThrottleCounter};
 use crate::config::{Command, Workflow};
 use crate::processors::mapping::Scope;
 use crate::sinks::{Opening, Record, RunEnd, SinkContext, SinkError, SinkWriter};
 
-/// A run in progress: the open sink, the DynamoDB connection and the summary so far.
+/// (account, region) pairs listed at once; their tables then share the command's
+/// `threads`.
+const PAIRS_AT_ONCE: usize = 8;
+
+/// One (account, region) pair of a run, connected and listed: its own connection
+/// (region and role) and scope (database = the account, schema = the region). A
+/// single-pair workflow has exactly one, with the workflow's connection and scope.
+pub struct RunPair {
+    /// The pair of the estate; `None` for a single-pair workflow.
+    pub pair: Option<Pair>,
+    /// DynamoDB (and S3) in the pair's region, with the pair's credentials.
+    pub connection: Connection,
+    /// What DescribeTable's side calls cannot do on this connection.
+    pub capabilities: crate::source::Capabilities,
+    /// Service, database and schema names of the pair's tables.
+    pub scope: Scope,
+    /// Every table DynamoDB listed.
+    pub listed: Vec<String>,
+    /// The ones the filters keep, in listing order.
+    pub selected: Vec<String>,
+    /// Its entry in the run's per-pair counts (`None` for a single pair).
+    pub count: Option<usize>,
+}
+
+impl RunPair {
+    /// How the summary names table `name` of this pair: its name in a single-pair run
+    /// (as always), its FQN when the run walks several pairs (same-named tables).
+    pub fn shown(&self, name: &str) -> String {
+        match self.pair {
+            None => name.to_string(),
+            Some(_) => self.scope.table_fqn(name),
+        }
+    }
+}
+
+/// The selected tables of `pairs`, pair by pair in listing order: `(pair index, name)`,
+/// the items [`Run::tables`] works on.
+pub fn selected_tables(pairs: &[RunPair]) -> Vec<(usize, String)> {
+    pairs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| p.selected.iter().map(move |n| (i, n.clone())))
+        .collect()
+}
+
+/// Connects and lists the workflow's pairs for `command`, with no sink involved (so
+/// `lineage` and `usage` to OpenMetadata list as the sink-writing commands do).
+///
+/// A single-pair workflow is listed as always ([`list_and_select`]). An estate is
+/// resolved (`aws::estate::resolve`), its pairs listed [`PAIRS_AT_ONCE`] at a time; a
+/// pair that fails (role not assumed, region not enabled, ListTables refused) is one
+/// failure `pair account/region` in `summary` and never stops the others; a pair that
+/// lists or selects no table is a warning. `counts` gets one entry per pair (empty for
+/// a single pair). `Err` when nothing is left to work on (and not `allow_empty`).
+pub async fn list_pairs(
+    workflow: &Workflow,
+    flags: &RunFlags,
+    command: Command,
+    summary: &mut Summary,
+    counts: &mut Vec<PairCounts>,
+) -> Result<Vec<RunPair>, ListingStop> {
+    if !estate::is_estate(&workflow.options) {
+        let connection = aws::connect(workflow.aws(), &workflow.options).await;
+        let scope = Scope::of(workflow);
+        let (listed, selected) = list_and_select(
+            &connection,
+            &workflow.filters,
+            &scope,
+            summary,
+            flags,
+            command,
+        )
+        .await?;
+        return Ok(vec![RunPair {
+            pair: None,
+            connection,
+            capabilities: Default::default(),
+            scope,
+            listed,
+            selected,
+            count: None,
+        }]);
+    }
+    let estate = estate::resolve(workflow.aws(), &workflow.options).await;
+    summary.warnings.extend(estate.notes.iter().cloned());
+    if workflow.connection.database_name.is_some() {
+        summary.warnings.push(
+            "serviceConnection.config.databaseName is not used when walking several accounts or regions: each account is a database, each region a schema"
+                .into(),
+        );
+    }
+    for (step, why) in &estate.failures {
+        tracing::error!("{step}: {why}");
+        summary.failures.push(Failure {
+            name: step.clone(),
+            reason: why.clone(),
+        });
+    }
+    let filters = &workflow.filters;
+    let estate_ref = &estate;
+    let listings: Vec<(Pair, Connection, Scope, Result<_, String>)> =
+        stream::iter(estate.pairs.iter())
+            .map(|pair| async move {
+                let connection = estate_ref.connection(pair);
+                let scope = Scope::of_pair(workflow, &pair.account.database_name(), &pair.region);
+                let listing = list_pair(pair, &connection, filters, &scope, command).await;
+                (pair.clone(), connection, scope, listing)
+            })
+            .buffered(PAIRS_AT_ONCE)
+            .collect()
+            .await;
+    let mut pairs = Vec::new();
+    for (pair, connection, scope, listing) in listings {
+        let label = pair.label();
+        let mut c = PairCounts {
+            account: pair.account.database_name(),
+            account_id: pair.account.id.clone(),
+            region: pair.region.clone(),
+            ..PairCounts::default()
+        };
+        match listing {
+            Err(why) => {
+                tracing::error!(pair = %label, "{why}");
+                c.error = Some(why.clone());
+                summary.failures.push(Failure {
+                    name: format!("pair {label}"),
+                    reason: why,
+                });
+            }
+            Ok((listed, selected)) => {
+                tracing::info!(pair = %label, tables = listed.len(), "listed tables");
+                c.tables_listed = listed.len();
+                c.tables_selected = selected.len();
+                summary.tables_listed += listed.len();
+                if listed.is_empty() {
+                    summary
+                        .warnings
+                        .push(format!("{label}: DynamoDB listed no table in this pair"));
+                } else if selected.is_empty() {
+                    summary.warnings.push(format!(
+                        "{label}: the filters select none of its {} tables",
+                        listed.len()
+                    ));
+                }
+                let chosen: std::collections::HashSet<&String> = selected.iter().collect();
+                summary.filtered.extend(
+                    listed
+                        .iter()
+                        .filter(|n| !chosen.contains(n))
+                        .map(|n| scope.table_fqn(n)),
+                );
+                pairs.push(RunPair {
+                    pair: Some(pair),
+                    connection,
+                    capabilities: Default::default(),
+                    scope,
+                    listed,
+                    selected,
+                    count: Some(counts.len()),
+                });
+            }
+        }
+        counts.push(c);
+    }
+    if pairs.iter().all(|p| p.selected.is_empty()) && !flags.allow_empty {
+        // Nothing to write: the previous output stays (as a single-pair run that
+        // selects nothing); failed pairs make it a failure, else exit 3.
+        let why = "no table selected in any (account, region) pair".to_string();
+        summary.warnings.push(why.clone());
+        return Err(ListingStop::Empty(why));
+    }
+    Ok(pairs)
+}
+
+/// Lists one pair: credentials (AssumeRole) first, so that a role that cannot be
+/// assumed is said as such, then ListTables, then the filters with the pair's scope
+/// (`databaseFilterPattern` matches the account, `schemaFilterPattern` the region).
+async fn list_pair(
+    pair: &Pair,
+    connection: &Connection,
+    filters: &crate::config::Filters,
+    scope: &Scope,
+    command: Command,
+) -> Result<(Vec<String>, Vec<String>), String> {
+    if let Some(why) = &pair.broken {
+        return Err(why.clone());
+    }
+    connection
+        .resolve_credentials()
+        .await
+        .map_err(|e| e.to_string())?;
+    let names = crate::source::list_tables(&connection.dynamodb, &connection.throttle_retry)
+        .await
+        .map_err(|e| {
+            // AWS answers a region the account has not enabled (an opt-in region) as
+            // if the credentials were wrong; in an estate that is the likelier cause.
+            let opt_in = e.failure.is_bad_credentials();
+            let mut text = e.for_command(command).to_string();
+            if opt_in {
+                text.push_str(&format!(
+                    ". If {} is an opt-in region, enable it for account {} (AWS console: Account → AWS Regions) or remove it from connectionArguments.regions",
+                    pair.region,
+                    pair.account.label()
+                ));
+            }
+            text
+        })?;
+    let selected = names
+        .iter()
+        .filter(|n| super::filters_select(filters, scope, n))
+        .cloned()
+        .collect();
+    Ok((names, selected))
+}
+
+/// A run in progress: the open sink, the summary so far, and per pair its counts.
 pub struct Run<'a> {
     /// The workflow.
     pub workflow: &'a Workflow,
-    /// Service, database and schema names.
-    pub scope: Scope,
-    /// DynamoDB.
-    pub connection: Connection,
     /// What the run did so far.
     pub summary: Summary,
+    /// Per (account, region) pair of an estate, its counts (empty for one pair).
+    pub counts: Vec<PairCounts>,
+    throttled: Vec<ThrottleCounter>,
     out: Finish<'a>,
 }
 
@@ -36,14 +253,12 @@ pub struct Run<'a> {
 // boxing it would touch every command's match.
 #[allow(clippy::large_enum_variant)]
 pub enum Started<'a> {
-    /// Tables to work on: every listed name, and the selected ones.
+    /// Tables to work on: the pairs, each with every listed name and the selected ones.
     Running {
         /// The run.
         run: Box<Run<'a>>,
-        /// Every table DynamoDB listed.
-        listed: Vec<String>,
-        /// The ones the filters keep, in listing order.
-        selected: Vec<String>,
+        /// The pairs listed (a pair that failed is a failure in the summary instead).
+        pairs: Vec<RunPair>,
     },
     /// The run ended before any table (no credentials, listing failed, nothing
     /// selected): the sink was abandoned and the summary says why.
@@ -80,36 +295,29 @@ impl<'a> Run<'a> {
     ) -> Started<'a> {
         let started = Instant::now();
         let workflow = &settings.workflow;
-        let connection = aws::connect(workflow.aws(), &workflow.options).await;
-        let scope = Scope::of(workflow);
-        match list_and_select(
-            &connection,
-            &workflow.filters,
-            &scope,
-            &mut summary,
-            flags,
-            command,
-        )
-        .await
-        {
-            Ok((listed, selected)) => Started::Running {
+        let mut counts = Vec::new();
+        match list_pairs(workflow, flags, command, &mut summary, &mut counts).await {
+            Ok(pairs) => Started::Running {
                 run: Box::new(Run {
                     workflow,
                     out: Finish::new(workflow, sink, started),
-                    scope,
-                    connection,
                     summary,
+                    counts,
+                    throttled: pairs
+                        .iter()
+                        .map(|p| p.connection.throttled.clone())
+                        .collect(),
                 }),
-                listed,
-                selected,
+                pairs,
             },
             Err(stop) => {
                 let (step, reason) = match &stop {
-                    super::ListingStop::Failed(r) => ("(listing)", r),
-                    super::ListingStop::Credentials(r) => ("(credentials)", r),
-                    super::ListingStop::Empty(r) => ("(nothing to do)", r),
+                    ListingStop::Failed(r) => ("(listing)", r),
+                    ListingStop::Credentials(r) => ("(credentials)", r),
+                    ListingStop::Empty(r) => ("(nothing to do)", r),
                 };
                 summary.warnings.extend(sink.abandon_because(step, reason));
+                summary.pairs = counts;
                 let (summary, outcome) = summary.stopped(stop, started.elapsed());
                 Started::Ended(summary, outcome)
             }
@@ -128,6 +336,7 @@ impl<'a> Run<'a> {
                 let reason = e.to_string();
                 let run = *self;
                 let mut summary = run.summary;
+                summary.pairs = run.counts;
                 let elapsed = run.out.started.elapsed();
                 summary
                     .warnings
@@ -138,46 +347,63 @@ impl<'a> Run<'a> {
         Ok(self)
     }
 
-    /// Runs `job` on every table of `selected`, `threads` at a time; tables finish out
-    /// of order (every slot stays busy) and a small reorder buffer hands each result to
-    /// `emit` in listing order, whose records are written then. A failed job is a
-    /// table failure (its error is shown as the reason). `progress` counts tables.
-    pub async fn tables<T, E, J, Fut, Emit>(
+    /// Runs `job` on every table of `selected` (`(pair index, name)` into `pairs`, as
+    /// [`selected_tables`] gives), `threads` at a time across pairs, each with its
+    /// pair; tables finish out of order (every slot stays busy) and a small reorder
+    /// buffer hands each result to `emit` in (pair, listing) order, whose records are
+    /// written then. A failed job is a table failure (its error is shown as the
+    /// reason; the table named by [`RunPair::shown`]). `progress` counts tables.
+    pub async fn tables<'p, T, E, J, Fut, Emit>(
         &mut self,
-        selected: Vec<String>,
+        pairs: &'p [RunPair],
+        selected: Vec<(usize, String)>,
         threads: usize,
         progress: &Progress,
         job: J,
         mut emit: Emit,
     ) where
         E: Display,
-        J: Fn(String) -> Fut,
+        J: Fn(&'p RunPair, String) -> Fut,
         Fut: Future<Output = Result<T, E>>,
-        Emit: FnMut(&str, T, &mut Summary) -> Vec<Record>,
+        Emit: FnMut(&RunPair, &str, T, &mut Summary) -> Vec<Record>,
     {
         let job = &job;
-        let mut results = stream::iter(selected.into_iter().enumerate())
-            .map(|(i, name)| async move {
-                let outcome = job(name.clone()).await;
-                (i, name, outcome)
+        // Numbered after the pair lookup, so that the reorder buffer never waits for
+        // an item that does not exist.
+        let items = selected
+            .into_iter()
+            .filter_map(|(i, name)| pairs.get(i).map(|p| (i, p, name)))
+            .enumerate();
+        let mut results = stream::iter(items)
+            .map(|(k, (i, pair, name))| async move {
+                let outcome = job(pair, name.clone()).await;
+                (k, i, name, outcome)
             })
             .buffer_unordered(threads.max(1));
         let mut pending = BTreeMap::new();
         let mut next_index = 0;
-        while let Some((i, name, outcome)) = results.next().await {
+        while let Some((k, i, name, outcome)) = results.next().await {
             progress.table_done(&name);
-            pending.insert(i, (name, outcome));
-            while let Some((name, outcome)) = pending.remove(&next_index) {
+            pending.insert(k, (i, name, outcome));
+            while let Some((i, name, outcome)) = pending.remove(&next_index) {
                 next_index += 1;
+                let Some(pair) = pairs.get(i) else { continue };
                 match outcome {
                     Ok(done) => {
                         self.summary.tables_processed += 1;
-                        for record in emit(&name, done, &mut self.summary) {
+                        if let Some(c) = pair.count.and_then(|j| self.counts.get_mut(j)) {
+                            c.tables_processed += 1;
+                        }
+                        for record in emit(pair, &name, done, &mut self.summary) {
                             self.out.write(&record).await;
                         }
                     }
                     Err(e) => {
+                        let name = pair.shown(&name);
                         tracing::warn!(table = %name, "{e}");
+                        if let Some(c) = pair.count.and_then(|j| self.counts.get_mut(j)) {
+                            c.tables_failed += 1;
+                        }
                         self.summary.failures.push(Failure {
                             name,
                             reason: e.to_string(),
@@ -189,15 +415,19 @@ impl<'a> Run<'a> {
         progress.finish();
     }
 
-    /// Table name → tag FQNs of the schema's tables, for sinks that know tags.
-    pub async fn table_tags(&self) -> Option<Result<crate::sinks::TableTags, SinkError>> {
-        self.out.sink.table_tags(&self.scope.schema_fqn()).await
+    /// Table name → tag FQNs of the tables of schema `scope`, for sinks that know tags.
+    pub async fn table_tags(
+        &self,
+        scope: &Scope,
+    ) -> Option<Result<crate::sinks::TableTags, SinkError>> {
+        self.out.sink.table_tags(&scope.schema_fqn()).await
     }
 
     /// Ends the run early with a failure of step `name` (the sink is abandoned).
     pub fn fail(self: Box<Self>, name: &str, reason: String) -> (Summary, Outcome) {
         let run = *self;
         let mut summary = run.summary;
+        summary.pairs = run.counts;
         let elapsed = run.out.started.elapsed();
         summary
             .warnings
@@ -210,12 +440,14 @@ impl<'a> Run<'a> {
     /// filters select (a table that failed was listed, so it is never among them).
     pub async fn finish(self: Box<Self>, mark_deleted: bool) -> (Summary, Outcome) {
         let Run {
-            connection,
+            throttled,
             mut summary,
+            counts,
             out,
             ..
         } = *self;
-        summary.throttled_requests = connection.throttled.count();
+        summary.throttled_requests = throttled.iter().map(ThrottleCounter::count).sum();
+        summary.pairs = counts;
         out.finish(summary, mark_deleted).await
     }
 }

@@ -121,7 +121,8 @@ impl Summary {
     }
 
     /// Ends a run that stopped after listing: a listing failure, or nothing to do
-    /// (already a warning; nothing written, exit 3).
+    /// (already a warning; nothing written, exit 3; exit 1 when failed pairs of an
+    /// estate left nothing to do).
     pub fn stopped(self, stop: super::ListingStop, elapsed: Duration) -> (Summary, super::Outcome) {
         match stop {
             super::ListingStop::Failed(reason) => self.failed("(listing)", reason, elapsed),
@@ -131,7 +132,14 @@ impl Summary {
             super::ListingStop::Empty(_) => {
                 let mut summary = self;
                 summary.elapsed = elapsed;
-                (summary, super::Outcome::Empty)
+                // Nothing left to work on because (account, region) pairs failed is a
+                // failure, not an empty run.
+                let outcome = if summary.failures.is_empty() {
+                    super::Outcome::Empty
+                } else {
+                    super::Outcome::Failures
+                };
+                (summary, outcome)
             }
         }
     }

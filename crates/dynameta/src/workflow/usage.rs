@@ -11,12 +11,11 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::lineage::{rest_client, LineageUsageError};
-use super::{list_and_select, ListingStop, Outcome, Progress, Run, RunError, RunFlags};
+use super::{list_pairs, ListingStop, Outcome, Progress, Run, RunError, RunFlags};
 use super::{Settings, Started, Summary};
-use crate::aws::{self, ServiceClients};
+use crate::aws::{estate, ServiceClients};
 use crate::config::Command;
 use crate::processors::lineage_usage::{daily_counts, date_of, window_start, DayCount};
-use crate::processors::mapping::Scope;
 use crate::sinks::{Opening, Record};
 use crate::source::usage::daily_requests;
 
@@ -133,9 +132,6 @@ impl UsageReport {
 pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, LineageUsageError> {
     let workflow = &settings.workflow;
     let om = rest_client(settings, "usage").await?;
-    let connection = aws::connect(workflow.aws(), &workflow.options).await;
-    let services = ServiceClients::new(&connection, &workflow.options);
-    let scope = Scope::of(workflow);
     let mut summary = Summary::default();
     let mut report = UsageReport {
         warnings: workflow.lineage_usage.notes.clone(),
@@ -145,68 +141,84 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, L
     let start = window_start(days);
     report.from = date_of(start);
     report.to = date_of(start + (i64::from(days) - 1) * crate::processors::lineage_usage::DAY);
-    let selected = match list_and_select(
-        &connection,
-        &workflow.filters,
-        &scope,
-        &mut summary,
-        flags,
-        Command::Usage,
-    )
-    .await
-    {
-        Ok((_, selected)) => selected,
+    let walks_estate = estate::is_estate(&workflow.options);
+    let mut counts = Vec::new();
+    let listed = list_pairs(workflow, flags, Command::Usage, &mut summary, &mut counts).await;
+    report.tables_listed = summary.tables_listed;
+    // A pair of an estate that could not be listed.
+    report.failures.extend(
+        summary
+            .failures
+            .iter()
+            .map(|f| format!("{}: {}", f.name, f.reason)),
+    );
+    let pairs = match listed {
+        Ok(pairs) => {
+            if walks_estate {
+                report.warnings.extend(summary.warnings.iter().cloned());
+            }
+            pairs
+        }
         Err(stop) => {
-            report.tables_listed = summary.tables_listed;
-            report.empty = matches!(stop, ListingStop::Empty(_));
+            report.empty = matches!(stop, ListingStop::Empty(_)) && report.failures.is_empty();
             report.stopped = Some(match stop {
                 ListingStop::Credentials(w) | ListingStop::Failed(w) | ListingStop::Empty(w) => w,
             });
             return Ok(report);
         }
     };
-    report.tables_listed = summary.tables_listed;
-    let sums = match daily_requests(&services.cloudwatch, &selected, start, days).await {
-        Ok(sums) => sums,
-        Err(e) => {
-            report.stopped = Some(e.to_string());
-            return Ok(report);
-        }
-    };
     let mut dates: BTreeSet<String> = BTreeSet::new();
-    for table in selected {
-        let mut line = TableUsage {
-            table: table.clone(),
-            ..TableUsage::default()
-        };
-        let table_fqn = scope.table_fqn(&table);
-        let entity = match om.table(&table_fqn).await {
-            Ok(Some(e)) => e,
-            Ok(None) => {
-                line.missing = Some(format!(
-                    "table {table_fqn} is not in OpenMetadata: run `dynameta ingest` with this workflow's connection first"
-                ));
-                report.tables.push(line);
+    for pair in &pairs {
+        // CloudWatch of the pair's region, with the pair's credentials.
+        let services = ServiceClients::new(&pair.connection, &workflow.options);
+        let sums = match daily_requests(&services.cloudwatch, &pair.selected, start, days).await {
+            Ok(sums) => sums,
+            // In an estate, CloudWatch failing in one pair fails that pair only.
+            Err(e) if walks_estate => {
+                let label = pair.pair.as_ref().map(|p| p.label()).unwrap_or_default();
+                report.failures.push(format!("pair {label}: {e}"));
                 continue;
             }
             Err(e) => {
-                line.problems.push(e.to_string());
-                report.tables.push(line);
-                continue;
+                report.stopped = Some(e.to_string());
+                return Ok(report);
             }
         };
-        let empty = Default::default();
-        let counts = daily_counts(start, days, sums.get(&table).unwrap_or(&empty));
-        for day in counts {
-            match om.post_usage(&entity.id, &day.date, day.count).await {
-                Ok(()) => {
-                    dates.insert(day.date.clone());
-                    line.days.push(day);
+        let scope = &pair.scope;
+        for table in &pair.selected {
+            let mut line = TableUsage {
+                table: pair.shown(table),
+                ..TableUsage::default()
+            };
+            let table_fqn = scope.table_fqn(table);
+            let entity = match om.table(&table_fqn).await {
+                Ok(Some(e)) => e,
+                Ok(None) => {
+                    line.missing = Some(format!(
+                    "table {table_fqn} is not in OpenMetadata: run `dynameta ingest` with this workflow's connection first"
+                ));
+                    report.tables.push(line);
+                    continue;
                 }
-                Err(e) => line.problems.push(e.to_string()),
+                Err(e) => {
+                    line.problems.push(e.to_string());
+                    report.tables.push(line);
+                    continue;
+                }
+            };
+            let empty = Default::default();
+            let counts = daily_counts(start, days, sums.get(table).unwrap_or(&empty));
+            for day in counts {
+                match om.post_usage(&entity.id, &day.date, day.count).await {
+                    Ok(()) => {
+                        dates.insert(day.date.clone());
+                        line.days.push(day);
+                    }
+                    Err(e) => line.problems.push(e.to_string()),
+                }
             }
+            report.tables.push(line);
         }
-        report.tables.push(line);
     }
     for date in &dates {
         if let Err(e) = om.compute_percentile(date).await {
@@ -236,39 +248,63 @@ pub async fn run_local(
         service_name: &workflow.service_name,
         command: Command::Usage,
     };
-    let (mut run, selected) =
+    let (mut run, mut pairs) =
         match Run::start(settings, opening, flags, Command::Usage, summary).await? {
-            Started::Running { run, selected, .. } => (run, selected),
+            Started::Running { run, pairs } => (run, pairs),
             Started::Ended(summary, outcome) => return Ok((String::new(), summary, outcome)),
         };
     let days = workflow.lineage_usage.usage_days;
     let start = window_start(days);
-    let services = ServiceClients::new(&run.connection, &workflow.options);
-    let sums = match daily_requests(&services.cloudwatch, &selected, start, days).await {
-        Ok(sums) => sums,
-        Err(e) => {
-            let (summary, outcome) = run.fail("(cloudwatch)", e.to_string());
-            return Ok((String::new(), summary, outcome));
+    // Each pair's CloudWatch (its region, its credentials), before any table is written.
+    let mut sums = Vec::with_capacity(pairs.len());
+    for pair in pairs.iter_mut() {
+        let services = ServiceClients::new(&pair.connection, &workflow.options);
+        match daily_requests(&services.cloudwatch, &pair.selected, start, days).await {
+            Ok(s) => sums.push(s),
+            Err(e) => match &pair.pair {
+                None => {
+                    let (summary, outcome) = run.fail("(cloudwatch)", e.to_string());
+                    return Ok((String::new(), summary, outcome));
+                }
+                // In an estate, CloudWatch failing in one pair fails that pair only.
+                Some(p) => {
+                    let reason = e.to_string();
+                    if let Some(c) = pair.count.and_then(|j| run.counts.get_mut(j)) {
+                        c.error = Some(reason.clone());
+                    }
+                    run.summary.failures.push(super::summary::Failure {
+                        name: format!("pair {}", p.label()),
+                        reason,
+                    });
+                    pair.selected.clear();
+                    sums.push(Default::default());
+                }
+            },
         }
-    };
-    let scope = run.scope.clone();
+    }
+    let selected = super::selected_tables(&pairs);
     let progress = Progress::new(selected.len() as u64, flags.quiet);
     let mut text = String::new();
     let mut total = 0u64;
-    let sums = &sums;
+    let (sums, all) = (&sums, &pairs);
     run.tables(
+        &pairs,
         selected,
         1,
         &progress,
-        |name| async move {
+        |p, name| async move {
             let empty = Default::default();
+            let pair_sums = all
+                .iter()
+                .position(|q| std::ptr::eq(q, p))
+                .and_then(|i| sums.get(i));
             Ok::<_, std::convert::Infallible>(crate::processors::lineage_usage::daily_requests(
                 start,
                 days,
-                sums.get(&name).unwrap_or(&empty),
+                pair_sums.and_then(|s| s.get(&name)).unwrap_or(&empty),
             ))
         },
-        |name, per_day, _| {
+        |p, name, per_day, _| {
             let sum: u64 = per_day.iter().map(|d| d.requests).sum();
             total = total.saturating_add(sum);
             let shown: Vec<String> = per_day
@@ -276,11 +312,12 @@ pub async fn run_local(
                 .map(|d| format!("{} {}", d.date, d.requests))
                 .collect();
             text.push_str(&format!(
-                "table {name}: {sum} request(s) [{}]\n",
+                "table {}: {sum} request(s) [{}]\n",
+                p.shown(name),
                 shown.join(", ")
             ));
             vec![Record::TableUsage {
-                table: scope.table_fqn(name),
+                table: p.scope.table_fqn(name),
                 days: per_day,
             }]
         },

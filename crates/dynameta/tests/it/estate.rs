@@ -21,7 +21,7 @@ fn http() -> aws_sdk_dynamodb::config::SharedHttpClient {
 }
 
 /// Credentials of `account` on moto: AssumeRole of a role there (moto accepts any).
-async fn keys_of(account: &str) -> aws_sdk_dynamodb::config::Credentials {
+pub(super) async fn keys_of(account: &str) -> aws_sdk_dynamodb::config::Credentials {
     let endpoint = &moto().endpoint;
     let base = aws_sdk_dynamodb::config::Credentials::new("AKIDESTATE", "s", None, None, "t");
     let config = aws_sdk_sts::Config::builder()
@@ -371,34 +371,6 @@ fn a_pair_that_lists_no_table_is_said() {
         }),
         "{s:#}"
     );
-}
-
-#[test]
-fn commands_that_do_not_walk_pairs_refuse_an_estate() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out.jsonl");
-    for (command, pipeline) in [
-        ("profile", "Profiler"),
-        ("classify", "AutoClassification"),
-        ("lineage", "DatabaseLineage"),
-        ("usage", "DatabaseUsage"),
-    ] {
-        let yaml = WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
-            .connection_lines("        regions: [us-east-1, eu-west-1]\n")
-            .pipeline(pipeline)
-            .file_sink(&out)
-            .yaml();
-        let wf = write(dir.path(), "wf.yaml", &yaml);
-        let run = dynameta(&[command, "-c", wf.to_str().unwrap()], &[]);
-        assert_eq!(run.code, 2, "{command}: {}", run.output());
-        assert!(
-            run.stderr.contains(&format!(
-                "`{command}` does not walk several accounts/regions yet"
-            )),
-            "{command}: {}",
-            run.stderr
-        );
-    }
 }
 
 /// Deletes `table` in `region` of `account` on moto.

@@ -133,7 +133,7 @@ fn moto_s3() -> aws_sdk_s3::Client {
 /// An IAM role on moto (Lambda's CreateFunction checks it exists). There is no IAM
 /// client among dynameta's dependencies: one form POST, as IAM's query protocol is
 /// (moto does not check signatures, only reads the service from the credential scope).
-async fn create_role(name: &str) -> String {
+pub(super) async fn create_role(name: &str) -> String {
     let body = format!(
         "Action=CreateRole&Version=2010-05-08&RoleName={name}&AssumeRolePolicyDocument=%7B%7D"
     );
@@ -204,15 +204,15 @@ async fn pipe_on_stream(name: &str, stream: &str, role: &str) {
 /// for `table`, and forwards every other request to moto unchanged, except that
 /// `DescribeTable` of `table` also says the table is a global table with an ACTIVE
 /// replica in `eu-west-1` (moto and DynamoDB Local have no global tables).
-struct KinesisStub {
-    endpoint: String,
+pub(super) struct KinesisStub {
+    pub(super) endpoint: String,
 }
 
 /// The replica the stub adds to its table's DescribeTable.
 const STUB_REPLICA: &str = "eu-west-1";
 
 impl KinesisStub {
-    fn start(table: &str, stream_arn: &str) -> KinesisStub {
+    pub(super) fn start(table: &str, stream_arn: &str) -> KinesisStub {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let canned = json!({

@@ -16,6 +16,7 @@ mod dq_engine;
 mod dq_oracle;
 mod empty_runs;
 mod estate;
+mod estate_commands;
 mod estate_test;
 mod examples;
 mod export;
