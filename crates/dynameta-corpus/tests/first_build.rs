@@ -13,7 +13,8 @@ fn root() -> PathBuf {
 
 /// The `cargo build` lines of a script (continuation lines joined).
 fn cargo_builds(script: &str) -> Vec<String> {
-    let text = std::fs::read_to_string(root().join(script)).unwrap();
+    let text =
+        std::fs::read_to_string(root().join(script)).expect("the script is in the repository");
     let joined = text.replace("\\\n", " ");
     joined
         .lines()
@@ -61,14 +62,14 @@ fn resolved(packages: &[&str]) -> BTreeSet<String> {
     for p in packages {
         cmd.args(["-p", p]);
     }
-    let out = cmd.output().unwrap();
+    let out = cmd.output().expect("cargo runs");
     assert!(
         out.status.success(),
         "cargo tree: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout)
-        .unwrap()
+        .expect("cargo tree prints UTF-8")
         .lines()
         .map(|l| l.trim_end_matches(" (*)").to_string())
         .filter(|l| !l.is_empty())
