@@ -9,7 +9,6 @@
 #![forbid(unsafe_code)]
 
 pub mod account_stub;
-pub mod corpus;
 pub mod fault_proxy;
 pub mod openmetadata_server;
 pub mod schema;
@@ -21,6 +20,10 @@ use std::sync::OnceLock;
 use base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT;
 use base64::Engine as _;
 
+/// The test and demo tables, and a client to seed them with, live in their own package
+/// (`crates/dynameta-corpus`) so that the demo builds them without the test kit.
+pub use dynameta_corpus as corpus;
+pub use dynameta_corpus::client;
 pub use server::{free_port, Server};
 
 /// The python of the venv holding OpenMetadata's own package (`openmetadata-ingestion`
@@ -148,30 +151,6 @@ pub fn unique_access_key(prefix: &str) -> String {
         .collect::<String>()
         .to_uppercase();
     format!("AKID{clean}{}X{n}", std::process::id())
-}
-
-/// A DynamoDB client for `endpoint` with static test credentials, for seeding tables.
-pub async fn client(endpoint: &str, access_key: &str, region: &str) -> aws_sdk_dynamodb::Client {
-    let creds = aws_sdk_dynamodb::config::Credentials::new(
-        access_key,
-        "test-secret-key",
-        None,
-        None,
-        "dynameta-testkit",
-    );
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_string()))
-        .credentials_provider(creds)
-        .endpoint_url(endpoint)
-        .http_client(http)
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use dynameta::processors::profiler::TableStats;
 
 type Item = HashMap<String, AV>;
 
-/// The item of `examples/seed_wide.rs`.
+/// The item of `seed_wide` (crates/dynameta-corpus/src/bin/seed_wide.rs).
 fn item(i: u64) -> Item {
     HashMap::from([
         ("id".to_string(), AV::S(format!("item-{i:09}"))),

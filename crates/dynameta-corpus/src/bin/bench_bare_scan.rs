@@ -8,7 +8,7 @@
 //! with measurably less CPU.
 //!
 //! ```text
-//! cargo run --release --example bench_bare_scan -- http://127.0.0.1:8000 KEY us-east-1 TABLE 64 8 [--no-capacity]
+//! cargo run --release -p dynameta-corpus --bin bench_bare_scan -- http://127.0.0.1:8000 KEY us-east-1 TABLE 64 8 [--no-capacity]
 //! ```
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -37,7 +37,7 @@ fn main() {
         std::process::exit(1);
     };
     let items: u64 = runtime.block_on(async {
-        let client = dynameta_testkit::client(endpoint, key, region).await;
+        let client = dynameta_corpus::client(endpoint, key, region).await;
         let next = Arc::new(AtomicU32::new(0));
         let table: Arc<str> = Arc::from(table.as_str());
         let handles: Vec<_> = (0..workers)

@@ -1,7 +1,10 @@
 //! Test and demo tables: every DynamoDB shape the inference must get right.
 //!
 //! This is the only code in the repository that writes to DynamoDB; dynameta itself is
-//! read-only.
+//! read-only. The tests reach it as `dynameta_testkit::corpus`; the demo runs it through
+//! this package's two programs, `seed_demo` and `change_demo` (scripts/demo).
+
+#![forbid(unsafe_code)]
 
 use std::collections::HashMap;
 
@@ -14,6 +17,30 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 type Item = HashMap<String, AV>;
+
+/// A DynamoDB client for `endpoint` with static test credentials, for seeding tables.
+pub async fn client(endpoint: &str, access_key: &str, region: &str) -> Client {
+    let creds = aws_sdk_dynamodb::config::Credentials::new(
+        access_key,
+        "test-secret-key",
+        None,
+        None,
+        "dynameta-testkit",
+    );
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .credentials_provider(creds)
+        .endpoint_url(endpoint)
+        .http_client(http)
+        .build();
+    Client::from_conf(config)
+}
 
 fn s(v: impl Into<String>) -> AV {
     AV::S(v.into())

@@ -3,11 +3,10 @@
 //! tables full of personal data (the classification benchmark).
 //!
 //! ```text
-//! cargo run --release --example seed_bench -- http://127.0.0.1:8000 BENCHKEY us-east-1 200 200 [orders|mixed]
+//! cargo run --release -p dynameta-corpus --bin seed_bench -- http://127.0.0.1:8000 BENCHKEY us-east-1 200 200 [orders|mixed]
 //! ```
 
 use aws_sdk_dynamodb::types::ScalarAttributeType;
-use dynameta_testkit::corpus;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,37 +31,41 @@ fn main() {
         std::process::exit(1);
     };
     runtime.block_on(async {
-        let client = dynameta_testkit::client(endpoint, key, region).await;
+        let client = dynameta_corpus::client(endpoint, key, region).await;
         let mut pending = Vec::new();
         for t in 0..tables {
             let client = client.clone();
             pending.push(tokio::spawn(async move {
                 let name = format!("bench_{t:04}");
                 if mixed && t % 2 == 1 {
-                    corpus::create_table(
+                    dynameta_corpus::create_table(
                         &client,
                         &name,
                         ("customerId", ScalarAttributeType::S),
                         None,
                     )
                     .await;
-                    corpus::put_items(
+                    dynameta_corpus::put_items(
                         &client,
                         &name,
-                        (0..items).map(corpus::customer_item).collect(),
+                        (0..items).map(dynameta_corpus::customer_item).collect(),
                     )
                     .await;
                     return;
                 }
-                corpus::create_table(
+                dynameta_corpus::create_table(
                     &client,
                     &name,
                     ("customerId", ScalarAttributeType::S),
                     Some(("orderId", ScalarAttributeType::N)),
                 )
                 .await;
-                corpus::put_items(&client, &name, (0..items).map(corpus::order_item).collect())
-                    .await;
+                dynameta_corpus::put_items(
+                    &client,
+                    &name,
+                    (0..items).map(dynameta_corpus::order_item).collect(),
+                )
+                .await;
             }));
             if pending.len() == 8 {
                 for p in pending.drain(..) {

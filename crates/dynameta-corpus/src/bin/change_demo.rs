@@ -2,11 +2,11 @@
 //! `dynameta diff` have drift to show: `customers` gains `loyaltyTier`, loses `sku`,
 //! stores `loyaltyPoints` as a string and gets a `by_email` index; `bulk_019` is deleted.
 //!
-//! dynameta itself never writes to DynamoDB; this example and `seed_demo` are the
+//! dynameta itself never writes to DynamoDB; this program and `seed_demo` are the
 //! demo's only writers.
 //!
 //! ```text
-//! cargo run --example change_demo -- http://127.0.0.1:8000 DEMOACCESSKEY us-east-1
+//! cargo run -p dynameta-corpus --bin change_demo -- http://127.0.0.1:8000 DEMOACCESSKEY us-east-1
 //! ```
 
 fn main() {
@@ -23,8 +23,8 @@ fn main() {
         }
     };
     runtime.block_on(async {
-        let client = dynameta_testkit::client(endpoint, access_key, region).await;
-        dynameta_testkit::corpus::drift_demo(&client, 300).await;
+        let client = dynameta_corpus::client(endpoint, access_key, region).await;
+        dynameta_corpus::drift_demo(&client, 300).await;
     });
     println!("changed the demo data: customers +loyaltyTier, -sku, loyaltyPoints number -> string, +index by_email; bulk_019 deleted");
 }

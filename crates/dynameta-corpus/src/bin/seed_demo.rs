@@ -1,9 +1,9 @@
 //! Seeds a DynamoDB endpoint (DynamoDB Local) with the demo corpus.
 //!
-//! dynameta itself never writes to DynamoDB; this example is the demo's only writer.
+//! dynameta itself never writes to DynamoDB; this program is the demo's only writer.
 //!
 //! ```text
-//! cargo run --example seed_demo -- http://127.0.0.1:8000 DEMOACCESSKEY us-east-1 20
+//! cargo run -p dynameta-corpus --bin seed_demo -- http://127.0.0.1:8000 DEMOACCESSKEY us-east-1 20
 //! ```
 
 fn main() {
@@ -28,10 +28,10 @@ fn main() {
         }
     };
     runtime.block_on(async {
-        let client = dynameta_testkit::client(endpoint, access_key, region).await;
-        dynameta_testkit::corpus::seed(&client, filler).await;
+        let client = dynameta_corpus::client(endpoint, access_key, region).await;
+        dynameta_corpus::seed(&client, filler).await;
         // Personal data for the classification demo.
-        dynameta_testkit::corpus::create_table(
+        dynameta_corpus::create_table(
             &client,
             "customers",
             (
@@ -41,12 +41,10 @@ fn main() {
             None,
         )
         .await;
-        dynameta_testkit::corpus::put_items(
+        dynameta_corpus::put_items(
             &client,
             "customers",
-            (0..300)
-                .map(dynameta_testkit::corpus::customer_item)
-                .collect(),
+            (0..300).map(dynameta_corpus::customer_item).collect(),
         )
         .await;
     });

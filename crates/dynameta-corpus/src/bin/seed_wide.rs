@@ -1,13 +1,12 @@
 //! Seeds one table of N items of about 300 bytes (profiler benchmark).
 //!
 //! ```text
-//! cargo run --release --example seed_wide -- http://127.0.0.1:8000 KEY us-east-1 TABLE 200000
+//! cargo run --release -p dynameta-corpus --bin seed_wide -- http://127.0.0.1:8000 KEY us-east-1 TABLE 200000
 //! ```
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue as AV, ScalarAttributeType};
-use dynameta_testkit::corpus;
 
 fn item(i: u64) -> HashMap<String, AV> {
     HashMap::from([
@@ -58,12 +57,18 @@ fn main() {
         std::process::exit(1);
     };
     runtime.block_on(async {
-        let client = dynameta_testkit::client(endpoint, key, region).await;
-        corpus::create_table(&client, table, ("id", ScalarAttributeType::S), None).await;
+        let client = dynameta_corpus::client(endpoint, key, region).await;
+        dynameta_corpus::create_table(&client, table, ("id", ScalarAttributeType::S), None).await;
         let mut start = 0;
         while start < n {
             let end = (start + 100_000).min(n);
-            corpus::put_items_parallel(&client, table, (start..end).map(item).collect(), 8).await;
+            dynameta_corpus::put_items_parallel(
+                &client,
+                table,
+                (start..end).map(item).collect(),
+                8,
+            )
+            .await;
             start = end;
         }
     });

@@ -3,7 +3,7 @@
 //! DescribeTable and one Scan with Limit = SAMPLE, CONCURRENCY tables at a time.
 //!
 //! ```text
-//! cargo run --release --example bench_bare_loop -- http://127.0.0.1:8000 BENCHKEY us-east-1 100 16
+//! cargo run --release -p dynameta-corpus --bin bench_bare_loop -- http://127.0.0.1:8000 BENCHKEY us-east-1 100 16
 //! ```
 
 use futures_util::stream::{self, StreamExt};
@@ -24,7 +24,7 @@ fn main() {
         std::process::exit(1);
     };
     let items = runtime.block_on(async {
-        let client = dynameta_testkit::client(endpoint, key, region).await;
+        let client = dynameta_corpus::client(endpoint, key, region).await;
         let mut names = Vec::new();
         let mut start = None;
         loop {
