@@ -13,9 +13,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::summary::Failure;
-use super::{list_pairs, ListingStop, Outcome, Progress, Run, RunError, RunFlags, Settings};
+use super::{list_pairs_for_report, Outcome, Progress, Run, RunError, RunFlags, Settings};
 use super::{Started, Summary};
-use crate::aws::{estate, ServiceClients};
+use crate::aws::ServiceClients;
 use crate::config::Command;
 use crate::processors::lineage::{found_edges, plan, stale, unread_kinds, Target};
 use crate::sinks::openmetadata::lineage::LineageClient;
@@ -338,34 +338,20 @@ pub async fn run(
 ) -> Result<LineageReport, LineageUsageError> {
     let workflow = &settings.workflow;
     let om = rest_client(settings, "lineage").await?;
-    let mut summary = Summary::default();
     let started = Instant::now();
     let mut report = LineageReport::default();
-    let mut counts = Vec::new();
-    let listed = list_pairs(workflow, flags, Command::Lineage, &mut summary, &mut counts).await;
-    report.tables_listed = summary.tables_listed;
-    // A pair of an estate that could not be listed, and the estate's own notes.
-    report.failures.extend(
-        summary
-            .failures
-            .iter()
-            .map(|f| format!("{}: {}", f.name, f.reason)),
-    );
-    let pairs = match listed {
+    let listing = list_pairs_for_report(workflow, flags, Command::Lineage).await;
+    report.tables_listed = listing.tables_listed;
+    // Pairs of an estate that could not be listed, and (when it goes on) the estate's
+    // own notes.
+    report.failures.extend(listing.failures);
+    let pairs = match listing.pairs {
         Ok(pairs) => {
-            if estate::is_estate(&workflow.options) {
-                report.warnings.extend(summary.warnings.iter().cloned());
-            }
+            report.warnings.extend(listing.warnings);
             pairs
         }
-        Err(stop) => {
-            let why = match stop {
-                ListingStop::Credentials(w) | ListingStop::Failed(w) => w,
-                ListingStop::Empty(w) => {
-                    report.empty = report.failures.is_empty();
-                    w
-                }
-            };
+        Err((why, empty)) => {
+            report.empty = empty;
             report.stopped = Some(why);
             return Ok(report);
         }

@@ -17,7 +17,10 @@ pub mod test_connection;
 pub mod usage;
 
 pub use progress::Progress;
-pub use runner::{list_pairs, selected_tables, Finish, Run, RunPair, Started};
+pub use runner::{
+    list_pairs, list_pairs_for_report, selected_tables, Finish, ReportListing, Run, RunPair,
+    Started,
+};
 
 use std::path::Path;
 

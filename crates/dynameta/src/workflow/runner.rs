@@ -66,6 +66,54 @@ pub fn selected_tables(pairs: &[RunPair]) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// The pair listing as `lineage` and `usage` to OpenMetadata report it (they write no
+/// sink, so no [`Run`]): [`list_pairs`], with the pairs that could not be listed as
+/// `name: why` lines and, in an estate, the listing's warnings (pairs that list no table,
+/// the estate's notes).
+pub struct ReportListing {
+    /// Tables DynamoDB listed, over every pair.
+    pub tables_listed: usize,
+    /// Pairs that could not be listed: `name: why`.
+    pub failures: Vec<String>,
+    /// The listing's warnings (an estate's only: a single pair's go to its own report).
+    pub warnings: Vec<String>,
+    /// The pairs to read, or why the run stops before any table and whether that is
+    /// because nothing was found or selected (and no pair failed).
+    pub pairs: Result<Vec<RunPair>, (String, bool)>,
+}
+
+/// [`list_pairs`] for the reports of `lineage` and `usage` to OpenMetadata (one copy of
+/// how a stop, a failed pair and an empty listing are reported).
+pub async fn list_pairs_for_report(
+    workflow: &Workflow,
+    flags: &RunFlags,
+    command: Command,
+) -> ReportListing {
+    let mut summary = Summary::default();
+    let mut counts = Vec::new();
+    let listed = list_pairs(workflow, flags, command, &mut summary, &mut counts).await;
+    let failures: Vec<String> = summary
+        .failures
+        .iter()
+        .map(|f| format!("{}: {}", f.name, f.reason))
+        .collect();
+    let warnings = if estate::is_estate(&workflow.options) {
+        summary.warnings.clone()
+    } else {
+        Vec::new()
+    };
+    let pairs = listed.map_err(|stop| match stop {
+        ListingStop::Credentials(w) | ListingStop::Failed(w) => (w, false),
+        ListingStop::Empty(w) => (w, failures.is_empty()),
+    });
+    ReportListing {
+        tables_listed: summary.tables_listed,
+        failures,
+        warnings,
+        pairs,
+    }
+}
+
 /// Connects and lists the workflow's pairs for `command`, with no sink involved (so
 /// `lineage` and `usage` to OpenMetadata list as the sink-writing commands do).
 ///

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::lineage::{rest_client, LineageUsageError};
-use super::{list_pairs, ListingStop, Outcome, Progress, Run, RunError, RunFlags};
+use super::{list_pairs_for_report, Outcome, Progress, Run, RunError, RunFlags};
 use super::{Settings, Started, Summary};
 use crate::aws::{estate, ServiceClients};
 use crate::config::Command;
@@ -132,7 +132,6 @@ impl UsageReport {
 pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, LineageUsageError> {
     let workflow = &settings.workflow;
     let om = rest_client(settings, "usage").await?;
-    let mut summary = Summary::default();
     let mut report = UsageReport {
         warnings: workflow.lineage_usage.notes.clone(),
         ..UsageReport::default()
@@ -142,28 +141,19 @@ pub async fn run(settings: &Settings, flags: &RunFlags) -> Result<UsageReport, L
     report.from = date_of(start);
     report.to = date_of(start + (i64::from(days) - 1) * crate::processors::lineage_usage::DAY);
     let walks_estate = estate::is_estate(&workflow.options);
-    let mut counts = Vec::new();
-    let listed = list_pairs(workflow, flags, Command::Usage, &mut summary, &mut counts).await;
-    report.tables_listed = summary.tables_listed;
-    // A pair of an estate that could not be listed.
-    report.failures.extend(
-        summary
-            .failures
-            .iter()
-            .map(|f| format!("{}: {}", f.name, f.reason)),
-    );
-    let pairs = match listed {
+    let listing = list_pairs_for_report(workflow, flags, Command::Usage).await;
+    report.tables_listed = listing.tables_listed;
+    // Pairs of an estate that could not be listed, and (when it goes on) the estate's
+    // own notes.
+    report.failures.extend(listing.failures);
+    let pairs = match listing.pairs {
         Ok(pairs) => {
-            if walks_estate {
-                report.warnings.extend(summary.warnings.iter().cloned());
-            }
+            report.warnings.extend(listing.warnings);
             pairs
         }
-        Err(stop) => {
-            report.empty = matches!(stop, ListingStop::Empty(_)) && report.failures.is_empty();
-            report.stopped = Some(match stop {
-                ListingStop::Credentials(w) | ListingStop::Failed(w) | ListingStop::Empty(w) => w,
-            });
+        Err((why, empty)) => {
+            report.empty = empty;
+            report.stopped = Some(why);
             return Ok(report);
         }
     };
