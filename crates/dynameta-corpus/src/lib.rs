@@ -583,3 +583,40 @@ pub async fn drift_demo(client: &Client, customers: u32) {
         .await
         .unwrap_or_else(|e| panic!("delete bulk_019: {e:?}"));
 }
+
+/// One item of about 300 bytes (`seed_wide`, the profiler benchmark's table, and the
+/// data-quality engine benchmark's in-memory items): `id` distinct, a decimal, a status
+/// of four, customers and e-mails of 50,000, a boolean, a note, a nested map.
+pub fn wide_item(i: u64) -> Item {
+    HashMap::from([
+        ("id".to_string(), AV::S(format!("item-{i:09}"))),
+        (
+            "amount".to_string(),
+            AV::N(format!("{}.{:02}", i % 10_000, i % 100)),
+        ),
+        (
+            "status".to_string(),
+            AV::S(["NEW", "PAID", "SHIPPED", "RETURNED"][(i % 4) as usize].into()),
+        ),
+        (
+            "customer".to_string(),
+            AV::S(format!("cust-{}", i % 50_000)),
+        ),
+        (
+            "email".to_string(),
+            AV::S(format!("user{}@example.com", i % 50_000)),
+        ),
+        ("flag".to_string(), AV::Bool(i.is_multiple_of(3))),
+        (
+            "note".to_string(),
+            AV::S("lorem ipsum dolor sit amet ".repeat(6)),
+        ),
+        (
+            "meta".to_string(),
+            AV::M(HashMap::from([
+                ("src".to_string(), AV::S("web".into())),
+                ("v".to_string(), AV::N((i % 7).to_string())),
+            ])),
+        ),
+    ])
+}

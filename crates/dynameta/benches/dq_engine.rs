@@ -23,39 +23,9 @@ use dynameta::processors::profiler::TableStats;
 
 type Item = HashMap<String, AV>;
 
-/// The item of `seed_wide` (crates/dynameta-corpus/src/bin/seed_wide.rs).
+/// The item of `seed_wide` (crates/dynameta-corpus).
 fn item(i: u64) -> Item {
-    HashMap::from([
-        ("id".to_string(), AV::S(format!("item-{i:09}"))),
-        (
-            "amount".to_string(),
-            AV::N(format!("{}.{:02}", i % 10_000, i % 100)),
-        ),
-        (
-            "status".to_string(),
-            AV::S(["NEW", "PAID", "SHIPPED", "RETURNED"][(i % 4) as usize].into()),
-        ),
-        (
-            "customer".to_string(),
-            AV::S(format!("cust-{}", i % 50_000)),
-        ),
-        (
-            "email".to_string(),
-            AV::S(format!("user{}@example.com", i % 50_000)),
-        ),
-        ("flag".to_string(), AV::Bool(i.is_multiple_of(3))),
-        (
-            "note".to_string(),
-            AV::S("lorem ipsum dolor sit amet ".repeat(6)),
-        ),
-        (
-            "meta".to_string(),
-            AV::M(HashMap::from([
-                ("src".to_string(), AV::S("web".into())),
-                ("v".to_string(), AV::N((i % 7).to_string())),
-            ])),
-        ),
-    ])
+    dynameta_testkit::corpus::wide_item(i)
 }
 
 fn case(name: &str, def: &str, column: Option<&str>, params: &[(&str, &str)]) -> CaseSpec {

@@ -4,43 +4,7 @@
 //! cargo run --release -p dynameta-corpus --bin seed_wide -- http://127.0.0.1:8000 KEY us-east-1 TABLE 200000
 //! ```
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::{AttributeValue as AV, ScalarAttributeType};
-
-fn item(i: u64) -> HashMap<String, AV> {
-    HashMap::from([
-        ("id".to_string(), AV::S(format!("item-{i:09}"))),
-        (
-            "amount".to_string(),
-            AV::N(format!("{}.{:02}", i % 10_000, i % 100)),
-        ),
-        (
-            "status".to_string(),
-            AV::S(["NEW", "PAID", "SHIPPED", "RETURNED"][(i % 4) as usize].into()),
-        ),
-        (
-            "customer".to_string(),
-            AV::S(format!("cust-{}", i % 50_000)),
-        ),
-        (
-            "email".to_string(),
-            AV::S(format!("user{}@example.com", i % 50_000)),
-        ),
-        ("flag".to_string(), AV::Bool(i.is_multiple_of(3))),
-        (
-            "note".to_string(),
-            AV::S("lorem ipsum dolor sit amet ".repeat(6)),
-        ),
-        (
-            "meta".to_string(),
-            AV::M(HashMap::from([
-                ("src".to_string(), AV::S("web".into())),
-                ("v".to_string(), AV::N((i % 7).to_string())),
-            ])),
-        ),
-    ])
-}
+use aws_sdk_dynamodb::types::ScalarAttributeType;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -65,7 +29,7 @@ fn main() {
             dynameta_corpus::put_items_parallel(
                 &client,
                 table,
-                (start..end).map(item).collect(),
+                (start..end).map(dynameta_corpus::wide_item).collect(),
                 8,
             )
             .await;
