@@ -22,7 +22,7 @@ use aws_smithy_http_client::tls;
 pub use assume_role::AssumeRoleProvider;
 pub use error::{describe_sdk_error, error_chain, AwsError, CallFailure};
 pub use retry::{AsThrottling, Backoff, Delays, ThrottleRetry, DEFAULT_THROTTLE_RETRY_SECONDS};
-pub use reuse::{still_good, Reusing, REFRESH_BEFORE};
+pub use reuse::{refresh_at, Reusing, REFRESH_BEFORE};
 pub use services::ServiceClients;
 pub use throttle::{is_throttle_body, is_throttle_code, ThrottleCounter};
 

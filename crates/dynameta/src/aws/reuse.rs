@@ -20,12 +20,22 @@ use aws_credential_types::Credentials;
 /// credentials about to expire.
 pub const REFRESH_BEFORE: Duration = Duration::from_secs(300);
 
-/// `inner`'s credentials, fetched once and reused until [`REFRESH_BEFORE`] their expiry.
-/// A failure is not kept: the next caller tries again.
-#[derive(Debug)]
+/// `inner`'s credentials, fetched once and reused until [`refresh_at`] (normally
+/// [`REFRESH_BEFORE`] their expiry). A failure is not kept: the next caller tries again.
 pub struct Reusing {
     inner: SharedCredentialsProvider,
-    last: tokio::sync::Mutex<Option<Credentials>>,
+    /// The last credentials and when to fetch new ones.
+    last: tokio::sync::Mutex<Option<(Credentials, Option<SystemTime>)>>,
+}
+
+// By hand: the credentials (their access key id among them) stay out of every Debug.
+impl std::fmt::Debug for Reusing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reusing")
+            .field("inner", &self.inner)
+            .field("last", &"**********")
+            .finish()
+    }
 }
 
 impl Reusing {
@@ -39,26 +49,29 @@ impl Reusing {
 
     async fn get(&self) -> provider::Result {
         let mut last = self.last.lock().await;
-        if let Some(credentials) = last.as_ref() {
-            if still_good(credentials.expiry(), SystemTime::now()) {
+        if let Some((credentials, refresh)) = last.as_ref() {
+            if refresh.is_none_or(|at| SystemTime::now() < at) {
                 return Ok(credentials.clone());
             }
         }
         let fresh = self.inner.provide_credentials().await?;
-        *last = Some(fresh.clone());
+        *last = Some((fresh.clone(), refresh_at(fresh.expiry(), SystemTime::now())));
         Ok(fresh)
     }
 }
 
-/// Whether credentials expiring at `expiry` (never, when `None`) may still be used at
-/// `now`: more than [`REFRESH_BEFORE`] left.
-pub fn still_good(expiry: Option<SystemTime>, now: SystemTime) -> bool {
-    match expiry {
-        None => true,
-        Some(at) => at
-            .duration_since(now)
-            .is_ok_and(|left| left > REFRESH_BEFORE),
-    }
+/// When credentials fetched at `now` and expiring at `expiry` (never, when `None`) are
+/// fetched anew: [`REFRESH_BEFORE`] their expiry; credentials that come with less than
+/// that left (a credential process or a container near its rotation) are reused for
+/// half of what they have left, so callers never fetch once per request.
+pub fn refresh_at(expiry: Option<SystemTime>, now: SystemTime) -> Option<SystemTime> {
+    let expiry = expiry?;
+    let left = expiry.duration_since(now).unwrap_or(Duration::ZERO);
+    Some(if left > REFRESH_BEFORE {
+        expiry - REFRESH_BEFORE
+    } else {
+        now + left / 2
+    })
 }
 
 impl ProvideCredentials for Reusing {
@@ -125,8 +138,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn credentials_about_to_expire_are_fetched_anew() {
+    async fn short_lived_credentials_are_reused_for_half_their_life_expired_ones_never() {
+        // 60 s left (under REFRESH_BEFORE): reused for about 30 s, not fetched per call.
         let (reusing, calls) = counted(Duration::from_secs(60));
+        for _ in 0..3 {
+            assert!(reusing.provide_credentials().await.is_ok());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Already expired: every call fetches anew.
+        let (reusing, calls) = counted(Duration::ZERO);
         for _ in 0..3 {
             assert!(reusing.provide_credentials().await.is_ok());
         }
@@ -134,11 +154,28 @@ mod tests {
     }
 
     #[test]
-    fn what_still_good_means() {
+    fn when_credentials_are_fetched_anew() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
-        assert!(still_good(None, now));
-        assert!(still_good(Some(now + Duration::from_secs(301)), now));
-        assert!(!still_good(Some(now + Duration::from_secs(300)), now));
-        assert!(!still_good(Some(now - Duration::from_secs(1)), now));
+        let hour = Duration::from_secs(3600);
+        assert_eq!(refresh_at(None, now), None);
+        assert_eq!(
+            refresh_at(Some(now + hour), now),
+            Some(now + hour - REFRESH_BEFORE)
+        );
+        let minute = Duration::from_secs(60);
+        assert_eq!(refresh_at(Some(now + minute), now), Some(now + minute / 2));
+        assert_eq!(refresh_at(Some(now - minute), now), Some(now));
+    }
+
+    #[tokio::test]
+    async fn debug_shows_no_credentials() {
+        let (reusing, _) = counted(Duration::from_secs(3600));
+        assert!(reusing.provide_credentials().await.is_ok());
+        let shown = format!("{reusing:?}");
+        assert!(shown.contains("**********"), "{shown}");
+        assert!(
+            !shown.contains("AKID") && !shown.contains("secret"),
+            "{shown}"
+        );
     }
 }
