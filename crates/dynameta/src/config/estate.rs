@@ -97,14 +97,54 @@ pub fn is_region_name(name: &str) -> bool {
 /// more than one region. Then tables are laid out `<service>.<account>.<region>.<table>`;
 /// otherwise exactly as before (`<service>.default.default.<table>` or `databaseName`).
 pub fn is_estate(options: &super::ConnectionArguments) -> bool {
-    !options.accounts.is_empty()
-        || options.organization.is_some()
-        || !options.include_base_account
-        || match &options.regions {
+    walks_estate(
+        options.regions.as_ref(),
+        options.accounts.len(),
+        options.organization.is_some(),
+        options.include_base_account,
+    )
+}
+
+/// The rule of [`is_estate`], on the keys' values (also read from the raw
+/// connectionArguments by [`is_estate_raw`]).
+fn walks_estate(
+    regions: Option<&Regions>,
+    accounts: usize,
+    organization: bool,
+    include_base_account: bool,
+) -> bool {
+    accounts > 0
+        || organization
+        || !include_base_account
+        || match regions {
             None => false,
             Some(Regions::List(list)) => list.len() > 1,
             Some(Regions::Word(_)) => true,
         }
+}
+
+/// [`is_estate`] of connectionArguments not yet resolved (the TestSuite's entity check
+/// reads them before resolution): the same rule on the same keys; a key of the wrong
+/// shape counts as absent (resolution refuses it, naming it).
+pub fn is_estate_raw(arguments: &serde_json::Map<String, serde_json::Value>) -> bool {
+    let regions = arguments
+        .get("regions")
+        .and_then(|v| Regions::deserialize(v).ok());
+    let accounts = arguments
+        .get("accounts")
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len);
+    let organization = arguments.get("organization").is_some_and(|v| !v.is_null());
+    let include_base_account = arguments
+        .get("includeBaseAccount")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(true);
+    walks_estate(
+        regions.as_ref(),
+        accounts,
+        organization,
+        include_base_account,
+    )
 }
 
 /// The one region a single-pair workflow reads: `regions: [r]` when given, else
@@ -382,6 +422,34 @@ mod tests {
             single_region(&one.connection.aws_config, &one.options),
             "eu-west-1"
         );
+    }
+
+    #[test]
+    fn the_raw_keys_walk_an_estate_by_the_same_rule() {
+        let cases = [
+            (serde_json::json!({}), false),
+            (serde_json::json!({"regions": ["us-east-1"]}), false),
+            (
+                serde_json::json!({"regions": ["us-east-1", "eu-west-1"]}),
+                true,
+            ),
+            (serde_json::json!({"regions": "all"}), true),
+            (serde_json::json!({"accounts": []}), false),
+            (
+                serde_json::json!({"accounts": [{"roleArn": "arn:aws:iam::111111111111:role/r"}]}),
+                true,
+            ),
+            (serde_json::json!({"organization": {"roleName": "r"}}), true),
+            (
+                serde_json::json!({"includeBaseAccount": false, "accounts": []}),
+                true,
+            ),
+            (serde_json::json!({"includeBaseAccount": true}), false),
+        ];
+        for (arguments, estate) in cases {
+            let map = arguments.as_object().cloned().unwrap_or_default();
+            assert_eq!(is_estate_raw(&map), estate, "{arguments}");
+        }
     }
 
     #[test]

@@ -218,14 +218,7 @@ pub(super) fn split(
             .pointer("/source/serviceConnection/config/connectionArguments")
             .or_else(|| connection.and_then(|c| c.get("connectionArguments")))
             .and_then(Value::as_object)
-            .is_some_and(|a| {
-                let many = |k: &str| {
-                    a.get(k)
-                        .and_then(Value::as_array)
-                        .is_some_and(|l| l.len() > 1)
-                };
-                many("regions") || a.contains_key("accounts") || a.contains_key("organization")
-            });
+            .is_some_and(super::estate::is_estate_raw);
         if !estate && (*d != database || sc != super::DEFAULT_NAME) {
             return Err(ConfigError::invalid(
                 at,
