@@ -21,6 +21,13 @@ pub use crate::config::estate::{is_estate, single_region};
 use crate::config::estate::{Organization, Regions};
 use crate::config::{AwsConfig, ConnectionArguments};
 
+/// Pages of `organizations:ListAccounts` read at most (20 accounts a page): the
+/// listing is input from an endpoint, and one that repeats its page token must not
+/// loop or grow memory for ever.
+const MAX_ACCOUNT_PAGES: usize = 1_000;
+/// Pages of `account:ListRegions` read at most (AWS has a few dozen regions, 50 a page).
+const MAX_REGION_PAGES: usize = 20;
+
 /// One account of the estate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -216,6 +223,24 @@ pub async fn resolve(aws: &AwsConfig, options: &ConnectionArguments) -> Estate {
             Err(why) => failures.push(("(organization)".to_string(), why)),
         }
     }
+    // Two accounts never share a database: their same-named tables would overwrite each
+    // other, and one's listing would mark the other's tables deleted. The load check sees
+    // only `accounts[]`; an Organization account's id or the base account's id is known
+    // here. The later account fails (no DynamoDB call), the first is read.
+    let mut databases: Vec<(String, String)> = Vec::new();
+    for (account, problem) in accounts.iter_mut() {
+        let database = account.database_name();
+        match databases.iter().find(|(d, _)| *d == database) {
+            Some((_, first)) => {
+                if problem.is_none() {
+                    *problem = Some(format!(
+                        "its database name `{database}` is already that of account {first}: give it another accounts[].name"
+                    ));
+                }
+            }
+            None => databases.push((database, account.label())),
+        }
+    }
     let accounts: Vec<(Arc<Account>, Option<String>, SharedCredentialsProvider)> = accounts
         .into_iter()
         .map(|(account, problem)| {
@@ -262,7 +287,8 @@ pub async fn resolve(aws: &AwsConfig, options: &ConnectionArguments) -> Estate {
             // fails; the other accounts run.
             Err(why) => pairs.push(Pair {
                 account: account.clone(),
-                region: ALL_REGIONS.to_string(),
+                // The one failed pair of an account whose regions could not be listed.
+                region: crate::config::estate::ALL.to_string(),
                 broken: Some(why),
                 credentials: credentials.clone(),
             }),
@@ -275,10 +301,6 @@ pub async fn resolve(aws: &AwsConfig, options: &ConnectionArguments) -> Estate {
         notes,
     }
 }
-
-/// The region of the one failed pair of an account whose regions (`regions: all`)
-/// could not be listed.
-pub const ALL_REGIONS: &str = "all";
 
 /// `aws`, `aws-cn` or `aws-us-gov`, from the base region.
 fn arn_partition(region: &str) -> &'static str {
@@ -309,7 +331,15 @@ async fn organization_accounts(
     let mut pages = client.list_accounts().into_paginator().send();
     let mut kept = Vec::new();
     let mut skipped = 0;
+    let mut read = 0usize;
     while let Some(page) = pages.next().await {
+        read += 1;
+        if read > MAX_ACCOUNT_PAGES {
+            return Err(format!(
+                "Organizations ListAccounts gave more than {MAX_ACCOUNT_PAGES} pages (more than {} accounts, or an endpoint that repeats its page token): list the accounts in connectionArguments.accounts",
+                MAX_ACCOUNT_PAGES * 20
+            ));
+        }
         let page = page.map_err(|e| {
             let failure = describe_sdk_error(&e);
             let fix = if failure.is_access_denied() || failure.code.contains("NotInUse") {
@@ -379,7 +409,15 @@ async fn enabled_regions(
         .into_paginator()
         .send();
     let mut regions = Vec::new();
+    let mut read = 0usize;
     while let Some(page) = pages.next().await {
+        read += 1;
+        if read > MAX_REGION_PAGES {
+            return Err(format!(
+                "Account ListRegions gave more than {MAX_REGION_PAGES} pages for account {} (an endpoint that repeats its page token?): list the regions in connectionArguments.regions",
+                account.label()
+            ));
+        }
         let page = page.map_err(|e| {
             let failure = describe_sdk_error(&e);
             let fix = if failure.is_access_denied() {

@@ -307,6 +307,11 @@ pub async fn run(
         }
         _ => &settings.workflow,
     };
+    // exports are keyed by table name: same-named tables of two pairs would be judged
+    // from one export (as `profile` refuses it).
+    if !workflow.options.exports.is_empty() {
+        super::refuse_estate(workflow, "test with connectionArguments.exports")?;
+    }
     // `test merge` without a server: the sink's file is never one of the state files it
     // merges (checked before anything is opened or read, by the rules of every output,
     // as `profile merge` does); then the one finish.
@@ -528,8 +533,19 @@ async fn targets(
     }
     let estate = aws::estate::resolve(workflow.aws(), &workflow.options).await;
     summary.warnings.extend(estate.notes.iter().cloned());
-    for (step, why) in &estate.failures {
-        summary.warnings.push(format!("{step}: {why}"));
+    // The Organization could not be listed: its accounts' tables are unknown, so the run
+    // cannot say it tested the estate (never a pass with accounts left out); it stops as
+    // a failed listing does (exit 2), naming the step.
+    if !estate.failures.is_empty() {
+        let steps: Vec<String> = estate
+            .failures
+            .iter()
+            .map(|(step, why)| format!("{step}: {why}"))
+            .collect();
+        return Err(format!(
+            "the estate could not be walked, so nothing was tested: {}",
+            steps.join("; ")
+        ));
     }
     let scope_of =
         |pair: &Pair| Scope::of_pair(workflow, &pair.account.database_name(), &pair.region);

@@ -882,3 +882,28 @@ fn each_account_assumes_its_role_once_for_all_its_regions() {
         }
     }
 }
+
+#[test]
+fn an_account_named_like_another_accounts_id_fails_instead_of_sharing_its_database() {
+    // The base account is 123456789012 (moto); an accounts[] entry named `123456789012`
+    // would get the same database, so its tables would overwrite the base account's and
+    // its listing would mark theirs deleted. The load check cannot see the base id: the
+    // later account fails at run time, the base account is read.
+    let p = format!("esd{}_", std::process::id());
+    create_in(None, "eu-west-3", &[format!("{p}t")]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let accounts = "        regions: [eu-west-3]\n        accounts:\n          - roleArn: arn:aws:iam::444444444444:role/reader\n            name: \"123456789012\"\n";
+    let run = ingest_json(dir.path(), "wf.yaml", &estate_workflow(accounts, &p, &out));
+    assert_eq!(run.code, 1, "{}", run.output());
+    let s = summary(&run);
+    let failures = s["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{s:#}");
+    let reason = failures[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("`123456789012` is already that of account 123456789012"),
+        "{reason}"
+    );
+    let pairs = s["pairs"].as_array().unwrap();
+    assert_eq!(pairs[0]["tablesProcessed"], 1, "{s:#}");
+}

@@ -257,3 +257,55 @@ fn a_pair_whose_role_cannot_be_assumed_fails_its_tables_only() {
         "a run with a table not tested wrote its file"
     );
 }
+
+#[test]
+fn test_with_exports_refuses_an_estate() {
+    // Exports are keyed by table name: two pairs' same-named tables would both be judged
+    // from one export, so `test` refuses the combination as `profile` does.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let estate = format!(
+        "{TWO_BY_TWO}        exports:\n          orders: s3://no-such-bucket-dynameta/AWSDynamoDB/01700000000000-a1b2c3d4/\n"
+    );
+    let run = run_suite(dir.path(), "wf.yaml", &suite(&estate, "x", None, &out));
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains(
+            "test with connectionArguments.exports: does not walk several accounts/regions"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn an_organization_that_cannot_be_listed_stops_the_test_run() {
+    // Its accounts' tables are unknown: the run never passes with them left out.
+    let proxy = FaultProxy::start(
+        &moto().endpoint,
+        vec![Fault {
+            operation: "ListAccounts".into(),
+            table: String::new(),
+            status: 400,
+            code: "AccessDeniedException".into(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let estate =
+        "        regions: [eu-north-1]\n        organization:\n          roleName: reader\n";
+    let yaml = suite(estate, "x", None, &out).replace(
+        &format!("awsServicesEndpointURL: {}", moto().endpoint),
+        &format!("awsServicesEndpointURL: {}", proxy.endpoint),
+    );
+    let run = run_suite(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 2, "{}", run.output());
+    assert!(
+        run.stderr.contains("the estate could not be walked")
+            && run.stderr.contains("ListAccounts"),
+        "{}",
+        run.stderr
+    );
+    assert!(!out.exists());
+}
