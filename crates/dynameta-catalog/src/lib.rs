@@ -596,8 +596,9 @@ impl Catalog {
     }
 
     /// For a run that read some tables of a schema and failed on others (tolerated by
-    /// `successThreshold` or `raiseOnError: false`): the tables named (DynamoDB names)
-    /// keep, in this run, the snapshot the service's latest succeeded ingest run had of
+    /// `successThreshold` or `raiseOnError: false`): the tables named (DynamoDB names,
+    /// or full names: a run over several accounts/regions names its failed tables by
+    /// FQN, since a bare name can stand in several pairs) keep, in this run, the snapshot the service's latest succeeded ingest run had of
     /// them, marked as carried. Without this, a table that failed once would vanish
     /// from the current view and show as deleted. Returns how many were carried.
     pub fn carry_forward(&mut self, run: RunId, tables: &[String]) -> Result<usize, CatalogError> {
@@ -613,7 +614,7 @@ impl Catalog {
                     "INSERT OR IGNORE INTO run_tables (run_id, table_id, body_id, carried)
                      SELECT ?1, mt.table_id, mt.body_id, 1 FROM manifest_tables mt
                      JOIN tables t ON t.id = mt.table_id
-                     WHERE t.name = ?2 AND mt.manifest_id = (
+                     WHERE (t.name = ?2 OR t.fqn = ?2) AND mt.manifest_id = (
                          SELECT p.manifest_id FROM runs p JOIN runs me ON me.id = ?1
                          WHERE p.command = 'ingest' AND p.status = 'succeeded'
                            AND p.service = me.service AND p.manifest_id IS NOT NULL

@@ -239,6 +239,30 @@ fn a_partial_run_keeps_the_previous_snapshot_of_the_tables_it_could_not_read() {
 }
 
 #[test]
+fn a_table_that_failed_is_kept_when_named_by_its_full_name() {
+    // An estate run names its failed tables by FQN (`svc.<account>.<region>.<table>`).
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+    let all = tables(3);
+    ingest(&mut cat, &all, RunStatus::Succeeded);
+    let run = cat.begin_run("ingest", "svc", "test").unwrap();
+    let names: Vec<String> = all.iter().map(|t| t.table.name.clone()).collect();
+    cat.record_listing(run, "svc.default.default", &names)
+        .unwrap();
+    cat.write_snapshot(run, &all[0]).unwrap();
+    cat.write_snapshot(run, &all[2]).unwrap();
+    let fqn = table("t001").fqn;
+    assert_eq!(
+        cat.carry_forward(run, std::slice::from_ref(&fqn)).unwrap(),
+        1
+    );
+    cat.finish_run(run, RunStatus::Succeeded, &json!({}))
+        .unwrap();
+    assert_eq!(cat.current_tables().unwrap().len(), 3);
+    assert!(cat.latest_snapshot(&fqn).unwrap().unwrap().carried);
+}
+
+#[test]
 fn a_second_writer_waits_for_the_first_instead_of_failing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.db");
