@@ -178,6 +178,15 @@ pub trait SinkWriter: Send {
         self.abandon()
     }
 
+    /// The top-level columns (as written in DynamoDB) the sink's catalog knows of
+    /// table `table_fqn` from its latest ingest, for `dynameta test` without a server
+    /// (a case on a column OpenMetadata could not hold is set aside); empty for sinks
+    /// that keep no catalog, or a table never ingested.
+    fn known_columns(&self, table_fqn: &str) -> Vec<String> {
+        let _ = table_fqn;
+        Vec::new()
+    }
+
     /// Table name → tag FQNs of the schema's tables, for sinks that know tags
     /// (`classificationFilterPattern`); `None` for the others.
     fn table_tags<'a>(

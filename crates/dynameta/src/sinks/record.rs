@@ -9,7 +9,7 @@ use crate::openmetadata::{
 };
 use crate::processors::aws_tags::OwnerCandidate;
 use crate::processors::classifier::ColumnTag;
-use crate::processors::dq::cases::CaseReport;
+use crate::processors::dq::cases::{CaseReport, ResultPost};
 use crate::processors::inference::AttributeSummary;
 use crate::processors::lineage::FoundEdge;
 use crate::processors::lineage_usage::DailyRequests;
@@ -152,6 +152,11 @@ pub enum Record {
         table: String,
         /// The case and how it ended.
         test_case: CaseReport,
+        /// Where OpenMetadata keeps the result: the case's FQN on the server and the
+        /// outcome to post there (`dynameta test` against a server only). Never a
+        /// line's field: a file's results name no case on any server.
+        #[serde(skip)]
+        post: Option<Box<ResultPost>>,
     },
     /// One part's statistics of a table (`dynameta profile --part I/N --state-out
     /// FILE`), for the state sink (`sinks::state`), the only sink a partial profile

@@ -12,6 +12,7 @@ use dynameta_fs::output::{AtomicFile, Output};
 
 use super::{Record, RunEnd, SinkError, SinkReport, SinkWriter};
 use crate::config::Workflow;
+use crate::processors::dq::state_file as dq_state;
 use crate::processors::profiler::state_file::{StateFile, StateFileError, TableState};
 use crate::processors::profiler::Part;
 
@@ -131,5 +132,101 @@ impl SinkWriter for StateSink {
 
     fn abandon(self: Box<Self>) -> Option<String> {
         None
+    }
+}
+
+/// The state file of a partial test (`dynameta test --part I/N --state-out FILE`):
+/// checked and opened by the rules of every output before any DynamoDB request (owner
+/// only: the state holds table values), written table by table as each is read, so no
+/// more than one table's state is held for it (an engine state may hold spill runs
+/// on disk: it is streamed, not copied into a record as a profile's state is), and
+/// kept only when the run ends well: a failed run never replaces a good state file.
+/// The format and the merge are the data-quality engine's
+/// (`processors::dq::state_file`).
+pub struct TestStateFile {
+    file: AtomicFile,
+    header: dq_state::Header,
+    /// The header is written (by [`TestStateFile::begin`]).
+    begun: bool,
+    /// The first write that failed: the file is then not kept.
+    failed: Option<String>,
+}
+
+impl TestStateFile {
+    /// Checks and opens `path` for part `part` of `workflow`'s run: never the workflow
+    /// file, nor the catalog or file the workflow's sink names (the list `profile
+    /// --part` refuses too).
+    pub fn open(path: &Path, part: Part, workflow: &Workflow) -> Result<TestStateFile, SinkError> {
+        let inputs = run_files(workflow);
+        let mut output = Output::new("--state-out", path).owner_only();
+        for (what, file) in &inputs {
+            output = output.input(what, file);
+        }
+        Ok(TestStateFile {
+            file: output.open()?,
+            header: dq_state::Header {
+                format: dq_state::FORMAT.to_string(),
+                version: dq_state::VERSION,
+                service: workflow.service_name.clone(),
+                part,
+                tables: Vec::new(),
+            },
+            begun: false,
+            failed: None,
+        })
+    }
+
+    /// The file as the summary names it.
+    pub fn describe(&self) -> String {
+        format!(
+            "Part {} written to {} (publish with `dynameta test merge`).",
+            self.header.part,
+            self.file.real().display()
+        )
+    }
+
+    /// Writes the header, naming the tables (FQNs) whose lines follow, in order.
+    pub fn begin(&mut self, tables: Vec<String>) {
+        self.header.tables = tables;
+        self.begun = true;
+        let header = self.header.clone();
+        self.write(|out| dq_state::write_header(out, &header));
+    }
+
+    /// Writes one table's part state (after the header).
+    pub fn table(&mut self, table: dq_state::TablePart) {
+        if !self.begun {
+            self.failed
+                .get_or_insert_with(|| "a table was written before the header".to_string());
+        }
+        self.write(|out| dq_state::write_table(out, table));
+    }
+
+    /// Ends the run: the file replaces the previous one only when `commit` (every
+    /// table could be tested) and every write succeeded; `Err`: what could not be
+    /// written, with the file's path.
+    pub fn finish(self, commit: bool) -> Result<(), String> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if commit && self.begun {
+            self.file.commit().map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn write(
+        &mut self,
+        f: impl FnOnce(&mut std::io::BufWriter<&mut std::fs::File>) -> Result<(), String>,
+    ) {
+        if self.failed.is_some() {
+            return;
+        }
+        let shown = self.file.real().display().to_string();
+        let mut out = std::io::BufWriter::new(self.file.file());
+        let result = f(&mut out).and_then(|()| out.flush().map_err(|e| e.to_string()));
+        if let Err(e) = result {
+            self.failed = Some(format!("{shown}: {e}"));
+        }
     }
 }

@@ -548,6 +548,12 @@ impl<'a> Finish<'a> {
         Ok(Finish::new(&settings.workflow, sink, started))
     }
 
+    /// The columns the sink's catalog knows of table `table_fqn` (see
+    /// [`SinkWriter::known_columns`]).
+    pub fn known_columns(&self, table_fqn: &str) -> Vec<String> {
+        self.sink.known_columns(table_fqn)
+    }
+
     /// Gives up before any table (nothing is replaced): the sink's warnings, if any.
     pub fn abandon_because(self, step: &str, reason: &str) -> Option<String> {
         self.sink.abandon_because(step, reason)

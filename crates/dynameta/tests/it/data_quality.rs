@@ -1064,3 +1064,68 @@ fn a_test_merge_whose_sink_fails_keeps_the_previous_output() {
     let latest = catalog.latest_runs_of("test", "test_svc", 1).unwrap();
     assert_eq!(latest[0].id, runs[0].id, "the state is the good run's");
 }
+
+/// A whole `test` run ends through the one finish too (`workflow::Finish`), not a
+/// writer of its own: when the local catalog refuses the results, the run exits 2,
+/// the catalog records it as failed with the reason and its state stays the previous
+/// run's (the old writer returned at the refused write and left the run `running`).
+#[test]
+fn a_test_run_whose_sink_fails_is_recorded_as_failed_and_keeps_the_previous_state() {
+    let key = unique_access_key("dq-run-sink");
+    seed(&key);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dq.db");
+    let case = "      - name: rows_between\n        testDefinitionName: tableRowCountToBeBetween\n        parameterValues:\n          - name: minValue\n            value: \"1\"\n          - name: maxValue\n            value: \"10\"";
+    let sink = format!(
+        "sink:\n  type: local\n  config:\n    path: {}",
+        db.display()
+    );
+    let yaml = write(
+        dir.path(),
+        "local.yaml",
+        &suite_yaml(&key, case, &sink, "http://localhost:8585/api"),
+    );
+    let args = ["test", "-c", yaml.to_str().unwrap()];
+    let good = dynameta(&args, &[]);
+    assert_eq!(good.code, 0, "{}", good.output());
+    assert!(
+        good.stdout.contains("Results stored in the local catalog"),
+        "{}",
+        good.output()
+    );
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON test_results BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .unwrap();
+    drop(conn);
+    let refused = dynameta(&args, &[]);
+    assert_eq!(refused.code, 2, "{}", refused.output());
+    assert!(
+        refused.output().contains("refused by the test"),
+        "{}",
+        refused.output()
+    );
+    assert!(
+        refused.stdout.contains("Nothing replaced"),
+        "{}",
+        refused.output()
+    );
+
+    let catalog = dynameta_catalog::Catalog::open_existing(&db).unwrap();
+    let runs = catalog.runs().unwrap();
+    let statuses: Vec<_> = runs
+        .iter()
+        .map(|r| (r.command.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("test", dynameta_catalog::RunStatus::Succeeded),
+            ("test", dynameta_catalog::RunStatus::Failed)
+        ]
+    );
+    let latest = catalog.latest_runs_of("test", "test_svc", 1).unwrap();
+    assert_eq!(latest[0].id, runs[0].id, "the state is the good run's");
+}

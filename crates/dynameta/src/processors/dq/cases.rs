@@ -278,6 +278,43 @@ pub fn report_of(p: &Planned, outcome: &CaseOutcome) -> CaseReport {
     }
 }
 
+/// Where a case's result goes on an OpenMetadata server: the case's FQN there (the
+/// server created or holds it) and the outcome, posted by the REST sink as its
+/// `CreateTestCaseResult` (`sinks::openmetadata::dq::result_body`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultPost {
+    /// The test case's FQN on the server.
+    pub case_fqn: String,
+    /// The engine's outcome.
+    pub outcome: CaseOutcome,
+    /// When the case concluded, in milliseconds since the epoch.
+    pub timestamp: i64,
+    /// Whether passed/failed rows are posted (`computePassedFailedRowCount`).
+    pub rows: bool,
+}
+
+/// The cases of a table concluded with `outcomes` (`Err`: the engine could not
+/// conclude): each case's report (the not testable ones first), and for a case the
+/// server holds (it has an FQN there) the result to post, stamped `timestamp`.
+pub fn concluded(
+    prepared: &Prepared,
+    outcomes: Vec<CaseOutcome>,
+    timestamp: i64,
+) -> Vec<(CaseReport, Option<ResultPost>)> {
+    let untestable = prepared.untestable.iter().map(|c| (c.clone(), None));
+    let ran = prepared.cases.iter().zip(outcomes).map(|(p, outcome)| {
+        let report = report_of(p, &outcome);
+        let post = p.fqn.as_ref().map(|fqn| ResultPost {
+            case_fqn: fqn.clone(),
+            outcome,
+            timestamp,
+            rows: p.compute_passed_failed_row_count,
+        });
+        (report, post)
+    });
+    untestable.chain(ran).collect()
+}
+
 /// A YAML case set aside as not testable, for `why`.
 pub fn not_testable(case: &YamlTestCase, why: String) -> CaseReport {
     CaseReport {

@@ -57,7 +57,9 @@ pub(super) fn store(
                 .collect();
             Some(catalog.write_usage(run, &table_ref(table), &days))
         }
-        Record::TestCaseResult { table, test_case } => {
+        Record::TestCaseResult {
+            table, test_case, ..
+        } => {
             let c = test_case;
             let result = TestResult {
                 name: c.name.clone(),

@@ -324,6 +324,21 @@ impl SinkWriter for LocalWriter {
         self.abandon_because("(run)", "it stopped before its tables")
     }
 
+    fn known_columns(&self, table_fqn: &str) -> Vec<String> {
+        self.catalog
+            .latest_snapshot(table_fqn)
+            .ok()
+            .flatten()
+            .map(|s| {
+                s.snapshot
+                    .columns
+                    .iter()
+                    .map(|c| c.original_name.clone().unwrap_or_else(|| c.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The run is recorded as failed with the step and reason that stopped it (the
     /// report's run history shows them).
     fn abandon_because(mut self: Box<Self>, step: &str, reason: &str) -> Option<String> {

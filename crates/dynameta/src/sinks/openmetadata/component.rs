@@ -137,9 +137,32 @@ impl SinkWriter for RestWriter {
                     }
                 }
                 // A result is posted to its test case on the server, which `dynameta
-                // test` creates or finds first (by its FQN); a file's results name no
-                // case there, so they are not published, and the run says so.
-                Record::TestCaseResult { .. } => {
+                // test` creates or finds first (by its FQN). A post the server refuses
+                // fails the table (its later results are not sent), as a refused table
+                // or profile does.
+                Record::TestCaseResult {
+                    table,
+                    post: Some(post),
+                    ..
+                } => {
+                    if rest.failures.iter().any(|f| &f.table == table) {
+                        return Ok(());
+                    }
+                    let body = super::dq::result_body(&post.outcome, post.timestamp, post.rows);
+                    match super::dq::post_result(&rest.client, &post.case_fqn, &body).await {
+                        Ok(()) => rest.published.results += 1,
+                        Err(e) => rest.failures.push(crate::sinks::TableFailure {
+                            table: table.clone(),
+                            reason: format!(
+                                "the result of test case `{}` could not be stored: {e}",
+                                post.outcome.name
+                            ),
+                        }),
+                    }
+                }
+                // A file's results name no case on the server, so they are not
+                // published, and the run says so.
+                Record::TestCaseResult { post: None, .. } => {
                     let note = "testCaseResult records are not published to OpenMetadata: run `dynameta test` with `sink: {type: metadata-rest}` instead".to_string();
                     if !rest.warnings.contains(&note) {
                         rest.warnings.push(note);
@@ -166,7 +189,7 @@ impl SinkWriter for RestWriter {
                     break;
                 }
             }
-            report.written = sink.published.tables;
+            report.written = sink.published.tables + sink.published.results;
             report.deleted = std::mem::take(&mut sink.published.deleted);
             report.table_failures = std::mem::take(&mut sink.failures);
             report.warnings = std::mem::take(&mut sink.warnings);

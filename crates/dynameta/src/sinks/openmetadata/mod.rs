@@ -84,6 +84,8 @@ pub struct Published {
     pub tags_kept: u64,
     /// Sample data sets stored.
     pub sample_data: u64,
+    /// Data-quality results posted to their test cases (`dynameta test`).
+    pub results: u64,
 }
 
 /// The REST sink.
