@@ -97,6 +97,7 @@ fn profile(i: usize, run: usize) -> TableProfile {
         .map(|c| {
             json!({
                 "name": format!("attribute_{c:02}"),
+                "timestamp": 0,
                 "valuesCount": 1000 + run,
                 "nullCount": run % 7,
                 "distinctCount": 900 + run,
@@ -106,8 +107,9 @@ fn profile(i: usize, run: usize) -> TableProfile {
         .collect();
     TableProfile {
         table: table(i),
-        table_profile: json!({"rowCount": 1_000_000 + run, "columnCount": 17, "sizeInByte": 250_000_000}),
-        columns: json!(columns),
+        table_profile: serde_json::from_value(json!({"timestamp": 0, "rowCount": 1_000_000 + run, "columnCount": 17, "sizeInByte": 250_000_000}))
+            .expect("a table profile"),
+        columns: serde_json::from_value(json!(columns)).expect("column profiles"),
         details: json!({"sampled": 10_000}),
     }
 }

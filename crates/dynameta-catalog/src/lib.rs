@@ -653,8 +653,8 @@ impl Catalog {
                 params![
                     run.0,
                     table_id,
-                    profile.table_profile.to_string(),
-                    profile.columns.to_string(),
+                    to_json(&profile.table_profile),
+                    to_json(&profile.columns),
                     profile.details.to_string()
                 ],
             )?;

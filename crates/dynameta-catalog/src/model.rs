@@ -168,10 +168,10 @@ pub struct TableProfile {
     /// Which table.
     pub table: TableRef,
     /// OpenMetadata's table profile (`rowCount`, `columnCount`, `sizeInByte`, ...).
-    pub table_profile: serde_json::Value,
+    pub table_profile: dynameta_openmetadata::TableProfile,
     /// OpenMetadata's column profiles (`name`, `valuesCount`, `histogram`,
-    /// `cardinalityDistribution`, ...), one object per column.
-    pub columns: serde_json::Value,
+    /// `cardinalityDistribution`, ...), one per column.
+    pub columns: Vec<dynameta_openmetadata::ColumnProfile>,
     /// dynameta's fuller statistics (sampling, exact values), shown as is.
     pub details: serde_json::Value,
 }

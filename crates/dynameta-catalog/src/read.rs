@@ -2,7 +2,7 @@
 //! tags and samples. Only succeeded runs are the catalog's state.
 
 use rusqlite::{params, OptionalExtension, Row};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     Catalog, CatalogError, Column, IndexDef, KeyAttr, PiiTag, Run, RunStatus, Sample, TableRef,
@@ -50,11 +50,68 @@ pub struct StoredProfile {
     /// When it started.
     pub started_at: String,
     /// OpenMetadata's table profile.
-    pub table_profile: serde_json::Value,
+    pub table_profile: ProfileFacts,
     /// OpenMetadata's column profiles: read for the latest profile of
-    /// [`Catalog::profiles`] only (`null` for the older ones, which the report charts by
+    /// [`Catalog::profiles`] only (`None` for the older ones, which the report charts by
     /// their table profile), so a long history costs table profiles, not column ones.
-    pub columns: serde_json::Value,
+    pub columns: Option<Vec<ColumnFacts>>,
+}
+
+/// What the catalog reads back of a stored table profile (OpenMetadata's
+/// `TableProfile`, as the profiler wrote it): the facts the report and `show` use,
+/// typed. Every field may be absent: a catalog written by an older dynameta (schema
+/// version 1) stored profiles without `timestamp`, and those read as before.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ProfileFacts {
+    /// Rows.
+    pub row_count: Option<f64>,
+    /// Columns.
+    pub column_count: Option<u64>,
+    /// Table size in bytes.
+    pub size_in_byte: Option<i64>,
+    /// The sample's size (percentage or rows).
+    pub profile_sample: Option<f64>,
+    /// `PERCENTAGE` or `ROWS`.
+    pub profile_sample_type: Option<String>,
+}
+
+/// What the catalog reads back of a stored column profile (OpenMetadata's
+/// `ColumnProfile`): the facts the report shows, typed, every one optional (see
+/// [`ProfileFacts`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ColumnFacts {
+    /// The column's stored (encoded) name.
+    pub name: String,
+    /// Distinct values.
+    pub distinct_count: Option<u64>,
+    /// Share of nulls (0..1).
+    pub null_proportion: Option<f64>,
+    /// Smallest value.
+    pub min: Option<f64>,
+    /// Largest value.
+    pub max: Option<f64>,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// Histogram: bucket labels and counts.
+    pub histogram: Option<Bars>,
+    /// Top values: values and counts.
+    pub cardinality_distribution: Option<Bars>,
+}
+
+/// A chart's bars: labels and values (OpenMetadata's `Histogram` names them
+/// `boundaries` and `frequencies`, its `CardinalityDistribution` `categories` and
+/// `counts`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Bars {
+    /// The labels.
+    #[serde(alias = "boundaries", alias = "categories")]
+    pub labels: Vec<String>,
+    /// The values, one per label.
+    #[serde(alias = "frequencies", alias = "counts")]
+    pub values: Vec<f64>,
 }
 
 const RUN_COLUMNS: &str =
@@ -444,6 +501,7 @@ impl Catalog {
                     started_at,
                     table_profile: serde_json::from_str(&table)
                         .map_err(|e| self.json_err(ctx.clone(), e))?,
+                    // `null` for all but the latest profile (the query's CASE).
                     columns: serde_json::from_str(&columns).map_err(|e| self.json_err(ctx, e))?,
                 })
             })

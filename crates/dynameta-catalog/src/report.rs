@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::diff::{change_text, estate_groups, table_changes, ChangeKind, Diff, DiffOptions};
-use crate::read::{SchemaVersion, StoredProfile, StoredSnapshot};
+use crate::read::{ColumnFacts, ProfileFacts, SchemaVersion, StoredProfile, StoredSnapshot};
 use crate::sample::{ColumnState, MaskedSample};
 use crate::show::{attribute_name, column_rows, decode_reserved, human_bytes, ProfileCheck};
 use crate::{Catalog, CatalogError, Column, PiiTag, Run, Sample, TableRef};
@@ -737,15 +737,11 @@ fn table_article(t: &TableData) -> Markup {
 
 fn columns_table(t: &TableData, s: &crate::TableSnapshot) -> Markup {
     let tags: BTreeMap<&str, &PiiTag> = t.tags.iter().map(|x| (x.column.as_str(), x)).collect();
-    let profile: BTreeMap<String, &serde_json::Value> = t
+    let profile: BTreeMap<&str, &ColumnFacts> = t
         .profiles
         .last()
-        .and_then(|p| p.columns.as_array())
-        .map(|cols| {
-            cols.iter()
-                .filter_map(|c| Some((c.get("name")?.as_str()?.to_string(), c)))
-                .collect()
-        })
+        .and_then(|p| p.columns.as_ref())
+        .map(|cols| cols.iter().map(|c| (c.name.as_str(), c)).collect())
         .unwrap_or_default();
     let stale = t.check.as_ref().map(|c| &c.stale);
     // PII comes right after the name, so a phone shows it without scrolling sideways.
@@ -754,7 +750,7 @@ fn columns_table(t: &TableData, s: &crate::TableSnapshot) -> Markup {
             thead { tr { th { "Column" } th { "PII" } th { "Type" } th { "Presence" } th.num.hide-sm { "Distinct" } th.num.hide-sm { "Nulls" } th.hide-sm { "Min / max / mean" } } }
             tbody {
                 @for (depth, path, c) in column_rows(&s.columns) {
-                    @let p = if depth == 0 { profile.get(&c.name).copied() } else { None };
+                    @let p = if depth == 0 { profile.get(c.name.as_str()).copied() } else { None };
                     @let old = if depth == 0 { stale.and_then(|s| s.get(&c.name)) } else { None };
                     tr {
                         td.col { span.indent style={ "padding-left:" (depth * 16) "px" } { (column_name(c)) } }
@@ -766,8 +762,8 @@ fn columns_table(t: &TableData, s: &crate::TableSnapshot) -> Markup {
                             span.bar { i style={ "width:" (format!("{:.0}", pr * 100.0)) "%" } {} }
                             (format!("{:.0}%", pr * 100.0))
                         } }
-                        td.num.hide-sm { (metric(p, "distinctCount")) }
-                        td.num.hide-sm { (p.and_then(|p| p.get("nullProportion")).and_then(|v| v.as_f64()).map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()) }
+                        td.num.hide-sm { (p.and_then(|p| p.distinct_count).map(|n| n.to_string()).unwrap_or_default()) }
+                        td.num.hide-sm { (p.and_then(|p| p.null_proportion).map(|v| format!("{:.0}%", v * 100.0)).unwrap_or_default()) }
                         @if let Some(old) = old {
                             td.hide-sm.stale { (stale_note(old)) }
                         } @else {
@@ -795,32 +791,41 @@ fn stale_note(old: &str) -> String {
     format!("profiled when it was {old}; stale (profile again for current values)")
 }
 
-fn metric(p: Option<&serde_json::Value>, key: &str) -> String {
-    p.and_then(|p| p.get(key))
-        .map(number_text)
-        .unwrap_or_default()
+/// The table profile's facts the report shows, named as OpenMetadata names them.
+fn table_facts(tp: &ProfileFacts) -> Vec<(&'static str, String)> {
+    let number = |v: Option<f64>| v.map(number_text);
+    [
+        ("rowCount", number(tp.row_count)),
+        ("columnCount", number(tp.column_count.map(|n| n as f64))),
+        ("sizeInByte", number(tp.size_in_byte.map(|n| n as f64))),
+        ("profileSample", number(tp.profile_sample)),
+        ("profileSampleType", tp.profile_sample_type.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect()
 }
 
-fn number_text(v: &serde_json::Value) -> String {
-    match v.as_f64() {
-        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
-        Some(f) if f.abs() >= 1e-3 && f.abs() < 1e9 => format!("{f:.4}")
+/// A statistic for people: whole numbers whole, others to four significant places.
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{f:.0}")
+    } else if f.abs() >= 1e-3 && f.abs() < 1e9 {
+        format!("{f:.4}")
             .trim_end_matches('0')
             .trim_end_matches('.')
-            .to_string(),
-        Some(f) => format!("{f:.4e}"),
-        None => v
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| v.to_string()),
+            .to_string()
+    } else {
+        format!("{f:.4e}")
     }
 }
 
-fn min_max_mean(p: Option<&serde_json::Value>) -> String {
+fn min_max_mean(p: Option<&ColumnFacts>) -> String {
     let Some(p) = p else { return String::new() };
-    let parts: Vec<String> = ["min", "max", "mean"]
-        .iter()
-        .filter_map(|k| p.get(*k).map(number_text))
+    let parts: Vec<String> = [p.min, p.max, p.mean]
+        .into_iter()
+        .flatten()
+        .map(number_text)
         .collect();
     parts.join(" / ")
 }
@@ -839,7 +844,7 @@ fn bar_chart(labels: &[String], values: &[f64]) -> Markup {
                 @let label: String = if l.chars().count() > 20 { l.chars().take(19).collect::<String>() + "…" } else { l.clone() };
                 text x=(label_w - 4.0) y=(y + 12.0) text-anchor="end" { (label) }
                 rect x=(label_w) y=(y + 2.0) width=(format!("{w:.1}")) height=(row - 5.0) rx="2" fill="#2f6fde" {}
-                text x=(label_w + w + 4.0) y=(y + 12.0) { (number_text(&serde_json::json!(v))) }
+                text x=(label_w + w + 4.0) y=(y + 12.0) { (number_text(*v)) }
             }
         }
     }
@@ -871,7 +876,7 @@ fn line_chart(points: &[(String, f64)]) -> Markup {
             polyline points=(line) fill="none" stroke="#2f6fde" stroke-width="2" {}
             @for ((x, y), (label, v)) in xy.iter().zip(points) {
                 circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="3" fill="#2f6fde" {}
-                text x=(format!("{x:.1}")) y=(format!("{:.1}", y - 6.0)) text-anchor="middle" { (number_text(&serde_json::json!(v))) }
+                text x=(format!("{x:.1}")) y=(format!("{:.1}", y - 6.0)) text-anchor="middle" { (number_text(*v)) }
                 text x=(format!("{x:.1}")) y=(h - 10.0) text-anchor="middle" fill="#5d6778" { (label) }
             }
         }
@@ -885,8 +890,8 @@ fn profile_section(t: &TableData) -> Markup {
     let tp = &latest.table_profile;
     let mut charts: Vec<(String, &'static str, Vec<String>, Vec<f64>)> = Vec::new();
     let mut left_out: Vec<String> = Vec::new();
-    for c in latest.columns.as_array().into_iter().flatten() {
-        let stored = c.get("name").and_then(|n| n.as_str()).unwrap_or("?");
+    for c in latest.columns.iter().flatten() {
+        let stored = c.name.as_str();
         // The attribute as written (the current schema knows it), else decoded.
         let name = t
             .latest()
@@ -905,38 +910,27 @@ fn profile_section(t: &TableData) -> Markup {
                 continue;
             }
         }
-        if let Some(h) = c.get("histogram").filter(|h| h.is_object()) {
-            let labels = strings(h.get("boundaries"));
-            let values = numbers(h.get("frequencies"));
-            if !labels.is_empty() && labels.len() == values.len() {
-                charts.push((name.clone(), "histogram", labels, values));
-            }
-        }
-        if let Some(d) = c.get("cardinalityDistribution") {
-            let labels = strings(d.get("categories"));
-            let values = numbers(d.get("counts"));
-            if !labels.is_empty() && labels.len() == values.len() {
-                charts.push((name, "top values", labels, values));
+        for (kind, bars) in [
+            ("histogram", &c.histogram),
+            ("top values", &c.cardinality_distribution),
+        ] {
+            if let Some(b) = bars.as_ref() {
+                if !b.labels.is_empty() && b.labels.len() == b.values.len() {
+                    charts.push((name.clone(), kind, b.labels.clone(), b.values.clone()));
+                }
             }
         }
     }
     let history: Vec<(String, f64)> = t
         .profiles
         .iter()
-        .filter_map(|p| {
-            Some((
-                format!("run {}", p.run_id),
-                p.table_profile.get("rowCount")?.as_f64()?,
-            ))
-        })
+        .filter_map(|p| Some((format!("run {}", p.run_id), p.table_profile.row_count?)))
         .collect();
     html! {
         h3 { "Profile" }
         dl.props {
             dt { "Profiled" } dd { "run " (latest.run_id) " · " (latest.started_at) }
-            @for key in ["rowCount", "columnCount", "sizeInByte", "profileSample", "profileSampleType"] {
-                @if let Some(v) = tp.get(key) { dt { (key) } dd { (number_text(v)) } }
-            }
+            @for (key, v) in table_facts(tp) { dt { (key) } dd { (v) } }
         }
         @if !left_out.is_empty() {
             p.stale { "Metrics left out as stale: " (left_out.join("; ")) "." }
@@ -952,26 +946,6 @@ fn profile_section(t: &TableData) -> Markup {
             }
         }
     }
-}
-
-fn strings(v: Option<&serde_json::Value>) -> Vec<String> {
-    v.and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .map(|x| {
-                    x.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| x.to_string())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn numbers(v: Option<&serde_json::Value>) -> Vec<f64> {
-    v.and_then(|v| v.as_array())
-        .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(0.0)).collect())
-        .unwrap_or_default()
 }
 
 /// Schema versions and what changed between consecutive snapshots.
@@ -1144,9 +1118,11 @@ mod tests {
             run,
             &TableProfile {
                 table,
-                table_profile: json!({"rowCount": 2}),
-                columns: json!([{"name": "a__reserved__colon__b_2",
-                    "cardinalityDistribution": {"categories": ["x"], "counts": [2]}}]),
+                table_profile: serde_json::from_value(json!({"timestamp": 0, "rowCount": 2}))
+                    .unwrap(),
+                columns: serde_json::from_value(json!([{"name": "a__reserved__colon__b_2", "timestamp": 0,
+                    "cardinalityDistribution": {"categories": ["x"], "counts": [2], "percentages": [100.0], "allValuesUnique": false}}]))
+                .unwrap(),
                 details: json!({}),
             },
         )

@@ -59,13 +59,7 @@ impl ProfileCheck {
                 .find(|c| c.name == name)
                 .map(|c| c.display_type.clone())
         };
-        for name in profile
-            .columns
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.get("name")?.as_str())
-        {
+        for name in profile.columns.iter().flatten().map(|c| c.name.as_str()) {
             match type_in(current, name) {
                 None => check.gone.push(name.to_string()),
                 Some(now) => {

@@ -347,10 +347,12 @@ fn show_and_report_render_the_catalog() {
         run,
         &TableProfile {
             table: table("users"),
-            table_profile: json!({"rowCount": 10, "columnCount": 4}),
-            columns: json!([{"name": "age", "distinctCount": 7, "min": 18, "max": 90, "mean": 40.5,
+            table_profile: serde_json::from_value(json!({"timestamp": 0, "rowCount": 10, "columnCount": 4}))
+                .unwrap(),
+            columns: serde_json::from_value(json!([{"name": "age", "timestamp": 0, "distinctCount": 7, "min": 18, "max": 90, "mean": 40.5,
                 "histogram": {"boundaries": ["18 to 54", "54 to 90"], "frequencies": [6, 3]}},
-                {"name": "note", "cardinalityDistribution": {"categories": ["a", "Others"], "counts": [5, 5]}}]),
+                {"name": "note", "timestamp": 0, "cardinalityDistribution": {"categories": ["a", "Others"], "counts": [5, 5], "percentages": [50.0, 50.0], "allValuesUnique": false}}]))
+            .unwrap(),
             details: json!({}),
         },
     )

@@ -155,8 +155,9 @@ fn history_reads_are_bounded_windows() {
             run,
             &TableProfile {
                 table: table("t"),
-                table_profile: json!({"rowCount": i}),
-                columns: json!([]),
+                table_profile: serde_json::from_value(json!({"timestamp": 0, "rowCount": i}))
+                    .unwrap(),
+                columns: Vec::new(),
                 details: json!({}),
             },
         )
@@ -170,7 +171,7 @@ fn history_reads_are_bounded_windows() {
     assert_eq!(history.last().unwrap().snapshot.columns.len(), 30);
     let profiles = cat.profiles(&fqn).unwrap();
     assert_eq!(profiles.len(), dynameta_catalog::read::PROFILE_WINDOW);
-    assert_eq!(profiles.last().unwrap().table_profile["rowCount"], 59);
+    assert_eq!(profiles.last().unwrap().table_profile.row_count, Some(59.0));
     let html = cat.report_html().unwrap();
     assert!(html.contains("90 runs recorded (the latest 50 listed)"));
 }
@@ -188,9 +189,10 @@ fn prune_keeps_the_current_view_and_frees_space() {
             run,
             &TableProfile {
                 table: table("t000"),
-                table_profile: json!({"rowCount": i, "pad": "x".repeat(4000)}),
-                columns: json!([]),
-                details: json!({}),
+                table_profile: serde_json::from_value(json!({"timestamp": 0, "rowCount": i}))
+                    .unwrap(),
+                columns: Vec::new(),
+                details: json!({"pad": "x".repeat(4000)}),
             },
         )
         .unwrap();

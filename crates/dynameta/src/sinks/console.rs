@@ -86,12 +86,16 @@ impl ConsoleWriter {
                     }
                     t
                 }
-                Item::Profile(p) => format!(
-                    "{}: profiled, rowCount {}, columnCount {}\n",
-                    escape(&p.table.name),
-                    p.table_profile["rowCount"],
-                    p.table_profile["columnCount"]
-                ),
+                Item::Profile(p) => {
+                    // As JSON writes them (`12.0`, `null`), as this line always showed them.
+                    let shown = |n: Option<serde_json::Value>| n.unwrap_or_default().to_string();
+                    format!(
+                        "{}: profiled, rowCount {}, columnCount {}\n",
+                        escape(&p.table.name),
+                        shown(p.table_profile.row_count.map(Into::into)),
+                        shown(p.table_profile.column_count.map(Into::into))
+                    )
+                }
                 Item::Listing { .. } | Item::Sample(..) => continue,
             };
             // Table data is escaped field by field above (`show`'s rendering does the

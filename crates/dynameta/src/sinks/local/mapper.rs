@@ -277,8 +277,8 @@ impl Mapper {
                 dynamodb,
             } => vec![Item::Profile(TableProfile {
                 table: table_ref(table),
-                table_profile: json(&payload.table_profile),
-                columns: json(&payload.column_profile),
+                table_profile: payload.table_profile.clone(),
+                columns: payload.column_profile.clone(),
                 details: json(dynamodb),
             })],
             Record::ColumnTags { table, payload } => {
