@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::{Finish, Outcome, RunFlags, Settings, Summary};
-use crate::config::{Command, TestSuite, Workflow};
+use crate::config::{Command, ConnectionArguments, TestSuite};
 use crate::processors::dq::cases::{self, Prepared, ResultPost};
 pub use crate::processors::dq::cases::{CaseReport, Status};
 use crate::processors::dq::read as dq_read;
@@ -208,7 +208,7 @@ pub async fn run(
         file.begin(targets.iter().map(|t| t.fqn.clone()).collect());
     }
     let tables = Tables {
-        workflow,
+        options: &workflow.options,
         suite: &suite,
         server: server.as_ref(),
         definitions: definitions.as_ref(),
@@ -400,7 +400,8 @@ impl<'a> Output<'a> {
 
 /// What every table of a run is tested with.
 struct Tables<'a> {
-    workflow: &'a Workflow,
+    /// `connectionArguments` (scans, exports, the time limit).
+    options: &'a ConnectionArguments,
     suite: &'a TestSuite,
     server: Option<&'a DqClient>,
     definitions: Option<&'a HashMap<String, Definition>>,
@@ -458,7 +459,7 @@ impl Tables<'_> {
         // read), as `profile`'s `timeoutSeconds` does; a table out of time has its
         // cases Aborted with the reason, never concluded from what was read so far.
         let part = self.part.unwrap_or(Part::WHOLE);
-        let read = dq_read::read(self.workflow, &connection, &target.name, &prepared, part);
+        let read = dq_read::read(self.options, &connection, &target.name, &prepared, part);
         match tokio::time::timeout(self.timeout, read).await {
             Err(_) => {
                 let reason = cases::timed_out(self.timeout);

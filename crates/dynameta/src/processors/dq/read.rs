@@ -9,7 +9,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::aws::Connection;
-use crate::config::{Command, Workflow};
+use crate::config::{Command, ConnectionArguments};
 use crate::processors::dq::cases::Prepared;
 use crate::processors::dq::{DqLimits, DqState};
 use crate::processors::profiler::{self, Part};
@@ -21,9 +21,10 @@ pub type Read = (Option<DqState>, ScanStats, Option<String>);
 
 /// Evaluates every prepared case of `table` over part `part` of one full scan (the
 /// whole table for [`Part::WHOLE`]), or of its export when
-/// `connectionArguments.exports` names one.
+/// `connectionArguments.exports` names one. `options`: the workflow's
+/// `connectionArguments` (scan segments and workers, exports, read budget).
 pub async fn read(
-    workflow: &Workflow,
+    options: &ConnectionArguments,
     connection: &Connection,
     table: &str,
     prepared: &Prepared,
@@ -39,7 +40,6 @@ pub async fn read(
     .await
     .map(|described| described.table)
     .map_err(|e| e.for_command(Command::Test).to_string())?;
-    let options = &workflow.options;
     let plan = Arc::new(prepared.plan());
     let new_state: source::NewState<Fold> = {
         let plan = plan.clone();
@@ -50,7 +50,7 @@ pub async fn read(
         })
     };
     if let Some(export) = options.exports.get(table) {
-        return read_export(workflow, connection, table, export, new_state, part).await;
+        return read_export(options, connection, table, export, new_state, part).await;
     }
     let whole = profiler::plan::plan(
         profiler::Sample::Full,
@@ -108,7 +108,7 @@ fn merge_folds(merged: &mut Option<DqState>, folds: Vec<Fold>) -> Result<(), Str
 /// merged after each group, so at most that many states (each within the engine's
 /// memory budget) exist at once, however many files the export has.
 async fn read_export(
-    workflow: &Workflow,
+    options: &ConnectionArguments,
     connection: &Connection,
     table: &str,
     configured: &crate::config::Export,
@@ -116,7 +116,6 @@ async fn read_export(
     part: Part,
 ) -> Result<Read, String> {
     let started = std::time::Instant::now();
-    let options = &workflow.options;
     let text = configured.text();
     let reference = configured
         .reference()
