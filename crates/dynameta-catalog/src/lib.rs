@@ -638,6 +638,52 @@ impl Catalog {
         })
     }
 
+    /// [`Catalog::carry_forward`] of every table of whole schemas: `schemas` holds
+    /// (database, schema) pairs a run over several accounts and regions could not read
+    /// at all (a role not assumed, a region not enabled); each table the service's
+    /// latest succeeded ingest had there keeps that snapshot, marked as carried, instead
+    /// of vanishing from the current view. Returns how many were carried.
+    pub fn carry_forward_schemas(
+        &mut self,
+        run: RunId,
+        schemas: &[(String, String)],
+    ) -> Result<usize, CatalogError> {
+        if schemas.is_empty() {
+            return Ok(0);
+        }
+        let conn = &mut self.conn;
+        let result = (|| {
+            let tx = conn.transaction()?;
+            let mut carried = 0;
+            {
+                let mut stmt = tx.prepare(
+                    "INSERT OR IGNORE INTO run_tables (run_id, table_id, body_id, carried)
+                     SELECT ?1, mt.table_id, mt.body_id, 1 FROM manifest_tables mt
+                     JOIN tables t ON t.id = mt.table_id
+                     WHERE t.database = ?2 AND t.schema_name = ?3 AND mt.manifest_id = (
+                         SELECT p.manifest_id FROM runs p JOIN runs me ON me.id = ?1
+                         WHERE p.command = 'ingest' AND p.status = 'succeeded'
+                           AND p.service = me.service AND p.manifest_id IS NOT NULL
+                         ORDER BY p.id DESC LIMIT 1)",
+                )?;
+                for (database, schema) in schemas {
+                    carried += stmt.execute(params![run.0, database, schema])?;
+                }
+            }
+            tx.commit()?;
+            Ok(carried)
+        })();
+        result.map_err(|e| {
+            self.sql(
+                format!(
+                    "keeping the previous snapshot of the schemas run {} could not read",
+                    run.0
+                ),
+                e,
+            )
+        })
+    }
+
     /// Writes a profile run's statistics of one table (one transaction).
     pub fn write_profile(
         &mut self,

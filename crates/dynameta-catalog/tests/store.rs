@@ -265,6 +265,28 @@ fn a_table_that_failed_is_kept_when_named_by_its_full_name() {
 }
 
 #[test]
+fn a_schema_that_could_not_be_read_keeps_every_table_it_had() {
+    // A run over several accounts and regions whose pair `default/default` failed as a
+    // whole (its role could not be assumed): no table of it is named, its schema is.
+    let dir = tempfile::tempdir().unwrap();
+    let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
+    let all = tables(3);
+    ingest(&mut cat, &all, RunStatus::Succeeded);
+    let run = cat.begin_run("ingest", "svc", "test").unwrap();
+    let other = [("default".to_string(), "elsewhere".to_string())];
+    assert_eq!(cat.carry_forward_schemas(run, &other).unwrap(), 0);
+    let failed = [("default".to_string(), "default".to_string())];
+    assert_eq!(cat.carry_forward_schemas(run, &failed).unwrap(), 3);
+    cat.finish_run(run, RunStatus::Succeeded, &json!({}))
+        .unwrap();
+    assert_eq!(cat.current_tables().unwrap().len(), 3);
+    for t in &all {
+        assert!(cat.latest_snapshot(&t.table.fqn).unwrap().unwrap().carried);
+    }
+    assert!(!cat.diff(DiffOptions::default()).unwrap().changed);
+}
+
+#[test]
 fn a_second_writer_waits_for_the_first_instead_of_failing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.db");

@@ -206,10 +206,18 @@ pub struct RunEnd<'a> {
     pub commit: bool,
     /// Soft-delete tables DynamoDB no longer lists (`markDeletedTables`).
     pub mark_deleted: bool,
-    /// Whether the current filters select a table (only those can be marked deleted).
-    pub selected: &'a (dyn Fn(&str) -> bool + Sync),
+    /// Whether the current filters select table `name` of schema `schema_fqn` (only
+    /// those can be marked deleted): `selected(schema_fqn, name)`, each table judged in
+    /// its own (account, region) pair, as the run listed it.
+    pub selected: &'a (dyn Fn(&str, &str) -> bool + Sync),
     /// The run summary so far (the local catalog records it with the run).
     pub summary: &'a serde_json::Value,
+    /// The tables that failed, as the summary names them (DynamoDB names; full names
+    /// in a run over several pairs).
+    pub failed_tables: &'a [String],
+    /// The (account database, region) pairs that could not be read at all: none of
+    /// their tables was read, so each keeps what the last run knew of it.
+    pub failed_pairs: &'a [(String, String)],
 }
 
 /// Why a sink could not be opened or written.

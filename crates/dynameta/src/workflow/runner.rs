@@ -500,6 +500,21 @@ impl<'a> Run<'a> {
     }
 }
 
+/// Whether the workflow's filters select table `name` of schema `schema_fqn`
+/// (`service.database.schema`): judged in that schema's scope, so that in a run over
+/// several (account, region) pairs `useFqnForFiltering`, `databaseFilterPattern` and
+/// `schemaFilterPattern` see the table's own account and region.
+pub fn selected_in(workflow: &Workflow, schema_fqn: &str, name: &str) -> bool {
+    let parts = crate::openmetadata::fqn::split(schema_fqn);
+    let scope = match (parts.get(1), parts.get(2)) {
+        (Some(database), Some(schema)) if parts.len() == 3 => {
+            Scope::of_pair(workflow, database, schema)
+        }
+        _ => Scope::of(workflow),
+    };
+    super::selects(workflow, &scope, name)
+}
+
 /// The one way a run ends, shared by the table commands (through [`Run`]), `profile
 /// merge` and `publish` — every replay of saved results: records go to the sink in
 /// order ([`Finish::write`], [`Finish::table`]); after the first sink error nothing more
@@ -628,15 +643,29 @@ impl<'a> Finish<'a> {
         } = self;
         let policy = &workflow.failure_policy;
         let commit = sink_error.is_none() && summary.tolerated(policy);
-        let scope = Scope::of(workflow);
-        let selected = |name: &str| super::selects(workflow, &scope, name);
+        let selected = |schema_fqn: &str, name: &str| selected_in(workflow, schema_fqn, name);
         let so_far = serde_json::to_value(&summary).unwrap_or_default();
+        let failed_tables: Vec<String> = summary
+            .failures
+            .iter()
+            // `(listing)`, `(sink)`: steps; `pair a/r`: a whole pair (below).
+            .filter(|f| !f.name.starts_with('(') && !f.name.starts_with("pair "))
+            .map(|f| f.name.clone())
+            .collect();
+        let failed_pairs: Vec<(String, String)> = summary
+            .pairs
+            .iter()
+            .filter(|p| p.error.is_some())
+            .map(|p| (p.account.clone(), p.region.clone()))
+            .collect();
         let report = sink
             .finish(RunEnd {
                 summary: &so_far,
                 commit,
                 mark_deleted: mark_deleted && sink_error.is_none(),
                 selected: &selected,
+                failed_tables: &failed_tables,
+                failed_pairs: &failed_pairs,
             })
             .await;
         let outcome = summary.close(

@@ -907,3 +907,129 @@ fn an_account_named_like_another_accounts_id_fails_instead_of_sharing_its_databa
     let pairs = s["pairs"].as_array().unwrap();
     assert_eq!(pairs[0]["tablesProcessed"], 1, "{s:#}");
 }
+
+/// A pair that cannot be read at all in a run the failure policy tolerates keeps, in
+/// the local catalog's current view, what the last ingest knew of its tables (as a
+/// failed table does): they are carried, not shown as deleted by `diff` and the report.
+/// The old finish carried failed tables by name only, and a pair's failure names no
+/// table, so its tables vanished from the view.
+#[test]
+fn a_pair_that_fails_keeps_its_tables_in_the_local_catalogs_view() {
+    let p = format!("esk{}_", std::process::id());
+    let region = "eu-west-3";
+    let (mine, theirs) = (format!("{p}mine"), format!("{p}theirs"));
+    create_in(None, region, std::slice::from_ref(&mine));
+    create_in(Some("888888888888"), region, std::slice::from_ref(&theirs));
+    let sts = FaultProxy::start(
+        &moto().endpoint,
+        vec![Fault {
+            operation: "AssumeRole".into(),
+            table: "888888888888".into(),
+            status: 403,
+            code: "AccessDenied".into(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("catalog.db");
+    let yaml = |sts_endpoint: &str| {
+        WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
+            .connection_argument("stsEndpointUrl", sts_endpoint)
+            .connection_lines(&format!(
+                "        regions: [{region}]\n        accounts:\n          - roleArn: arn:aws:iam::888888888888:role/reader\n"
+            ))
+            .source_lines(&format!(
+                "      tableFilterPattern:\n        includes: [\"{p}\"]"
+            ))
+            .local_sink(&db)
+            .workflow_config("raiseOnError", "false")
+            .yaml()
+    };
+    let run = ingest_json(dir.path(), "a.yaml", &yaml(&moto().endpoint));
+    assert_eq!(run.code, 0, "{}", run.output());
+    let run = ingest_json(dir.path(), "b.yaml", &yaml(&sts.endpoint));
+    assert_eq!(
+        run.code,
+        0,
+        "raiseOnError: false tolerates it: {}",
+        run.output()
+    );
+    let s = summary(&run);
+    assert_eq!(
+        s["failures"][0]["name"],
+        format!("pair 888888888888/{region}"),
+        "{s:#}"
+    );
+    assert!(
+        run.output()
+            .contains("1 table(s) this run could not read keep their previous snapshot"),
+        "{}",
+        run.output()
+    );
+    // The two runs' views are the same: nothing was created or deleted.
+    let diff = dynameta(&["diff", "--catalog", db.to_str().unwrap()], &[]);
+    assert_eq!(diff.code, 0, "no change: {}", diff.output());
+    let show = dynameta(
+        &[
+            "show",
+            "--catalog",
+            db.to_str().unwrap(),
+            &format!("test_svc.888888888888.{region}.{theirs}"),
+        ],
+        &[],
+    );
+    assert_eq!(show.code, 0, "{}", show.output());
+}
+
+/// `markDeletedTables` with `useFqnForFiltering` judges each stale table in its own
+/// (account, region): the filter names the accounts, and the gone tables of both are
+/// marked deleted. The old finish judged every table in the workflow's default scope
+/// (`test_svc.default.default.<table>`), which such a filter never selects, so no
+/// table was ever marked deleted.
+#[test]
+fn mark_deleted_tables_with_fqn_filters_judges_each_table_in_its_pair() {
+    use dynameta_testkit::openmetadata_server::ContractServer;
+    let p = format!("esq{}_", std::process::id());
+    let region = "ap-northeast-3";
+    let names: Vec<String> = ["a", "gone"].iter().map(|n| format!("{p}{n}")).collect();
+    create_in(Some("121212121212"), region, &names);
+    create_in(Some("131313131313"), region, &names);
+    let server = ContractServer::start("2.0.7", Some(JWT_MARKER));
+    let yaml = WorkflowBuilder::new(&moto().endpoint, "AKIDESTATE")
+        .connection_argument("stsEndpointUrl", &moto().endpoint)
+        .connection_lines(&format!(
+            "        regions: [{region}]\n        includeBaseAccount: false\n        accounts:\n          - roleArn: arn:aws:iam::121212121212:role/reader\n          - roleArn: arn:aws:iam::131313131313:role/reader\n"
+        ))
+        .source_lines(&format!(
+            "      useFqnForFiltering: true\n      tableFilterPattern:\n        includes: [\"^test_svc\\\\.1[23]1[23]1[23]1[23]1[23]1[23]\\\\.{region}\\\\.{p}\"]"
+        ))
+        .sink(TestSink::Rest(
+            "    retryBaseMillis: 5\n    retryCapMillis: 50\n".into(),
+        ))
+        .host_port(&server.endpoint())
+        .yaml();
+    let dir = tempfile::tempdir().unwrap();
+    let run = ingest_json(dir.path(), "a.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    assert_eq!(server.entities("table").len(), 4, "{}", run.output());
+    for account in ["121212121212", "131313131313"] {
+        delete_in(account, region, &format!("{p}gone"));
+    }
+    let run = ingest_json(dir.path(), "b.yaml", &yaml);
+    assert_eq!(run.code, 0, "{}", run.output());
+    let mut deleted: Vec<String> = server
+        .entities("table")
+        .into_iter()
+        .filter(|t| t["deleted"] == true)
+        .map(|t| t["fullyQualifiedName"].as_str().unwrap().to_string())
+        .collect();
+    deleted.sort();
+    assert_eq!(
+        deleted,
+        [
+            format!("test_svc.121212121212.{region}.{p}gone"),
+            format!("test_svc.131313131313.{region}.{p}gone"),
+        ],
+        "{}",
+        run.output()
+    );
+}

@@ -166,20 +166,6 @@ struct LocalWriter {
     ended: bool,
 }
 
-/// The DynamoDB names of the tables a run's summary lists as failed.
-fn failed_tables(summary: &Value) -> Vec<String> {
-    summary
-        .get("failures")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|f| f.get("name")?.as_str())
-        // `(listing)`, `(sink)`: steps, not tables.
-        .filter(|n| !n.starts_with('('))
-        .map(str::to_string)
-        .collect()
-}
-
 impl LocalWriter {
     /// Sample rows as stored: every leaf tagged `PII.Sensitive` masked, whatever the
     /// classify run's `maskSensitiveSampleData` said (the catalog and its report are
@@ -260,10 +246,20 @@ impl SinkWriter for LocalWriter {
             // A run that succeeded by the workflow's rule (successThreshold,
             // raiseOnError: false) with tables it could not read: those keep their
             // previous snapshot in the current view instead of vanishing from it.
-            let failed = failed_tables(end.summary);
+            // A pair that could not be read at all: every table the last ingest had
+            // in its schema is kept the same way.
             let mut carried = 0;
-            if end.commit && stored.is_ok() && self.command == "ingest" && !failed.is_empty() {
-                match self.catalog.carry_forward(self.run, &failed) {
+            let failed = !end.failed_tables.is_empty() || !end.failed_pairs.is_empty();
+            if end.commit && stored.is_ok() && self.command == "ingest" && failed {
+                let kept = self
+                    .catalog
+                    .carry_forward(self.run, end.failed_tables)
+                    .and_then(|n| {
+                        Ok(n + self
+                            .catalog
+                            .carry_forward_schemas(self.run, end.failed_pairs)?)
+                    });
+                match kept {
                     Ok(n) => carried = n,
                     Err(e) => stored = Err(e),
                 }
@@ -417,7 +413,7 @@ mod tests {
             write_error: Some("database or disk is full".into()),
             ended: false,
         });
-        let selected = |_: &str| true;
+        let selected = |_: &str, _: &str| true;
         let summary =
             json!({"tablesProcessed": 1, "failures": [{"name": "t", "reason": "throttled"}]});
         let end = RunEnd {
@@ -425,6 +421,8 @@ mod tests {
             mark_deleted: false,
             selected: &selected,
             summary: &summary,
+            failed_tables: &["t".to_string()],
+            failed_pairs: &[],
         };
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()

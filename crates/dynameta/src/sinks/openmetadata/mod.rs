@@ -419,12 +419,13 @@ impl RestSink {
 
     /// Soft-deletes the tables of `schema_fqn` that OpenMetadata has, DynamoDB no longer
     /// has (`existing` holds every table name DynamoDB listed), and that the current
-    /// filter selects (`selected(name)`). Call only after a successful listing.
+    /// filter selects (`selected(schema_fqn, name)`). Call only after a successful
+    /// listing.
     pub async fn mark_deleted(
         &mut self,
         schema_fqn: &str,
         existing: &HashSet<String>,
-        selected: &(dyn Fn(&str) -> bool + Sync),
+        selected: &(dyn Fn(&str, &str) -> bool + Sync),
     ) -> Result<(), RestError> {
         if existing.is_empty() {
             // A wrong region, account or endpoint lists nothing: an empty listing is never
@@ -437,7 +438,7 @@ impl RestSink {
         let known = self.list_tables(schema_fqn).await?;
         let stale: Vec<&(String, String, String)> = known
             .iter()
-            .filter(|(name, _, _)| !existing.contains(name) && selected(name))
+            .filter(|(name, _, _)| !existing.contains(name) && selected(schema_fqn, name))
             .collect();
         if stale.is_empty() {
             return Ok(());
