@@ -19,11 +19,12 @@ use std::time::{Duration, Instant};
 
 use super::{Finish, Outcome, RunFlags, Settings, Summary};
 use crate::config::{Command, ConnectionArguments, TestSuite};
-use crate::processors::dq::cases::{self, Prepared, ResultPost};
+use crate::processors::dq::cases::{self, Prepared};
 pub use crate::processors::dq::cases::{CaseReport, Status};
 use crate::processors::dq::read as dq_read;
-use crate::processors::dq::state_file::{self, Combined, TablePart};
-use crate::processors::dq::{DqLimits, DqState};
+use crate::processors::dq::state_file;
+use crate::processors::dq::table::{part_state, Tested};
+use crate::processors::dq::DqLimits;
 use crate::processors::profiler::Part;
 use crate::sinks::openmetadata::dq::{
     Definition, DefinitionError, DqClient, ServiceConnectionError,
@@ -45,6 +46,11 @@ pub const EXIT_PASSED: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code when the run could not run (configuration, server, DynamoDB).
 pub const EXIT_NOT_RUN: u8 = 2;
+
+/// Said when a write to the sink failed: nothing more would be written, so the
+/// remaining tables are not read.
+const STOPPED: &str =
+    "the sink refused a write (see the failure below): the remaining tables were not tested";
 
 /// Why `dynameta test` could not run at all (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -182,7 +188,10 @@ pub async fn run(
         ),
         Mode::Whole => (
             Part::WHOLE,
-            Output::sink(Finish::open(settings, opening, Command::Test, started).await?),
+            Output::sink(
+                Finish::open(settings, opening, Command::Test, started).await?,
+                server.is_some(),
+            ),
         ),
     };
     // Definitions checked before anything is sent or read.
@@ -190,7 +199,7 @@ pub async fn run(
         Some(dq) => match dq.check_definitions(&suite).await {
             Ok(definitions) => Some(definitions),
             Err(e) => {
-                out.abandon("(test definitions)", &e.to_string(), &mut summary);
+                out.abandon("(test definitions)", &e.to_string());
                 return Err(e.into());
             }
         },
@@ -199,7 +208,7 @@ pub async fn run(
     let targets = match targets::targets(workflow, &suite, flags, &mut summary).await {
         Ok(targets) => targets,
         Err(why) => {
-            out.abandon("(listing)", &why, &mut summary);
+            out.abandon("(listing)", &why);
             return Err(TestError::Listing(why));
         }
     };
@@ -223,7 +232,10 @@ pub async fn run(
     for target in targets {
         let known = out.known_columns(&target.fqn);
         let tested = tables.test(target, known, &mut summary.warnings).await;
-        out.table(tested, &mut summary).await;
+        if !out.table(tested, &mut summary).await {
+            summary.warnings.push(STOPPED.to_string());
+            break;
+        }
     }
     out.finish(summary, settings, server.is_some()).await
 }
@@ -260,11 +272,17 @@ async fn merge(
         service_name: &workflow.service_name,
         command: Command::Test,
     };
-    let mut out = Output::sink(Finish::open(settings, opening, Command::Test, started).await?);
     let server = settings.sink.as_deref().map(|s| s.kind()) == Some("metadata-rest");
+    let mut out = Output::sink(
+        Finish::open(settings, opening, Command::Test, started).await?,
+        server,
+    );
     while let Some((table_fqn, combined)) = merge.next_table() {
         let tested = Tested::merged(table_fqn, combined, &mut summary.warnings);
-        out.table(tested, &mut summary).await;
+        if !out.table(tested, &mut summary).await {
+            summary.warnings.push(STOPPED.to_string());
+            break;
+        }
     }
     out.finish(summary, settings, server).await
 }
@@ -273,49 +291,57 @@ async fn merge(
 // One value per run: the size of the finish in the larger variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 enum Output<'a> {
-    /// The workflow's sink, through the one finish, with the run's counts.
-    Sink(Finish<'a>, Summary),
+    /// The workflow's sink, through the one finish, with the run's counts; `server`:
+    /// the sink is OpenMetadata's (only results of the cases it holds go there).
+    Sink(Finish<'a>, Summary, bool),
     /// A part's state file.
     Part(TestStateFile),
 }
 
 impl<'a> Output<'a> {
-    fn sink(finish: Finish<'a>) -> Output<'a> {
-        Output::Sink(finish, Summary::default())
+    fn sink(finish: Finish<'a>, server: bool) -> Output<'a> {
+        Output::Sink(finish, Summary::default(), server)
     }
 
     /// The columns the local catalog knows of a table (none elsewhere).
     fn known_columns(&self, table_fqn: &str) -> Vec<String> {
         match self {
-            Output::Sink(finish, _) => finish.known_columns(table_fqn),
+            Output::Sink(finish, ..) => finish.known_columns(table_fqn),
             Output::Part(_) => Vec::new(),
         }
     }
 
-    /// Gives up before any table: nothing is replaced; the local catalog records the
-    /// run as failed at `step` with `why`.
-    fn abandon(self, step: &str, why: &str, summary: &mut TestSummary) {
-        if let Output::Sink(finish, _) = self {
-            summary.warnings.extend(finish.abandon_because(step, why));
+    /// Gives up before any table (the run then stops with an error): nothing is
+    /// replaced; the local catalog records the run as failed at `step` with `why`, and
+    /// the sink's line about it is logged.
+    fn abandon(self, step: &str, why: &str) {
+        if let Output::Sink(finish, ..) = self {
+            if let Some(line) = finish.abandon_because(step, why) {
+                tracing::warn!("{line}");
+            }
         }
     }
 
     /// One table tested: its results to the sink (or its state to the part's file),
-    /// its report to the summary.
-    async fn table(&mut self, tested: Tested, summary: &mut TestSummary) {
+    /// its report to the summary. Returns whether the sink is still good: after a
+    /// failed write nothing more is written, so no further table is worth reading.
+    async fn table(&mut self, tested: Tested, summary: &mut TestSummary) -> bool {
         let Tested {
             report,
             posts,
             state,
         } = tested;
-        match self {
-            Output::Sink(finish, run) => {
+        let good = match self {
+            Output::Sink(finish, run, server) => {
                 let records = match &report.error {
                     Some(e) => Err(e.clone()),
+                    // OpenMetadata gets the results of the cases it holds (a not
+                    // testable case was never sent there); the other sinks every case.
                     None => Ok(report
                         .cases
                         .iter()
                         .zip(posts)
+                        .filter(|(_, post)| !*server || post.is_some())
                         .map(|(case, post)| Record::TestCaseResult {
                             table: report.table.clone(),
                             test_case: case.clone(),
@@ -324,15 +350,17 @@ impl<'a> Output<'a> {
                         .collect()),
                 };
                 run.tables_listed += 1;
-                finish.table(run, report.table.clone(), records).await;
+                finish.table(run, report.table.clone(), records).await
             }
             Output::Part(file) => {
                 if let Some(state) = state {
                     file.table(state);
                 }
+                true
             }
-        }
+        };
         summary.tables.push(report);
+        good
     }
 
     /// Ends the run. The sink's finish decides by the workflow's failure policy
@@ -352,7 +380,7 @@ impl<'a> Output<'a> {
                 file.finish(tested).map_err(TestError::StateOut)?;
                 return Ok(summary);
             }
-            Output::Sink(finish, run) => (finish, run),
+            Output::Sink(finish, run, _) => (finish, run),
         };
         let (run, outcome) = finish.finish(run, false).await;
         let tolerated = outcome == Outcome::Success;
@@ -474,157 +502,4 @@ impl Tables<'_> {
             }
         }
     }
-}
-
-/// What testing one table gave: its report for the summary, the result to post of
-/// each of its cases (for a case the server holds), and a part's state.
-struct Tested {
-    report: TableReport,
-    posts: Vec<Option<ResultPost>>,
-    state: Option<TablePart>,
-}
-
-impl Tested {
-    fn new(table_fqn: String) -> Tested {
-        Tested {
-            report: TableReport {
-                table: table_fqn,
-                cases: Vec::new(),
-                items: 0,
-                consumed_read_units: 0.0,
-                error: None,
-                pending: 0,
-                export: None,
-            },
-            posts: Vec::new(),
-            state: None,
-        }
-    }
-
-    /// A table read to its end (`state` of the items read; `None`: none): a part keeps
-    /// the state, a whole run concludes every case.
-    fn read(
-        &mut self,
-        part: Option<Part>,
-        prepared: Prepared,
-        state: Option<DqState>,
-        stats: &ScanStats,
-    ) -> Result<(), String> {
-        self.report.items = stats.items;
-        self.report.consumed_read_units = stats.consumed_read_units;
-        if part.is_some() {
-            self.pending(&prepared);
-            let mut kept = part_state(&self.report.table, prepared, state);
-            kept.items = stats.items;
-            kept.consumed_read_units = stats.consumed_read_units;
-            self.state = Some(kept);
-            return Ok(());
-        }
-        match prepared.conclude(state) {
-            Ok(outcomes) => {
-                self.concluded(&prepared, outcomes);
-                Ok(())
-            }
-            Err(e) => {
-                self.report
-                    .cases
-                    .extend(prepared.untestable.iter().cloned());
-                Err(e.to_string())
-            }
-        }
-    }
-
-    /// A table out of time: a part records why (the merge aborts its cases); a whole
-    /// run aborts every case with `reason`.
-    fn aborted(&mut self, partial: bool, prepared: Prepared, reason: &str) {
-        if partial {
-            self.pending(&prepared);
-            let mut kept = part_state(&self.report.table, prepared, None);
-            kept.aborted = Some(reason.to_string());
-            self.state = Some(kept);
-        } else {
-            let outcomes = prepared.abort_all(reason);
-            self.concluded(&prepared, outcomes);
-        }
-    }
-
-    /// A part's table: its cases are pending (the merge concludes them); the not
-    /// testable ones are reported now.
-    fn pending(&mut self, prepared: &Prepared) {
-        self.report.pending = prepared.cases.len();
-        self.report
-            .cases
-            .extend(prepared.untestable.iter().cloned());
-    }
-
-    fn concluded(
-        &mut self,
-        prepared: &Prepared,
-        outcomes: Vec<crate::processors::dq::CaseOutcome>,
-    ) {
-        for (report, post) in cases::concluded(prepared, outcomes, now_ms()) {
-            self.report.cases.push(report);
-            self.posts.push(post);
-        }
-    }
-
-    /// A merged table (`test merge`): its cases concluded from the parts' merged state,
-    /// or Aborted when a part ran out of time.
-    fn merged(
-        table_fqn: String,
-        combined: Result<Combined, String>,
-        warnings: &mut Vec<String>,
-    ) -> Tested {
-        let mut tested = Tested::new(table_fqn);
-        let combined = match combined {
-            Ok(combined) => combined,
-            Err(e) => {
-                tested.report.error = Some(e);
-                return tested;
-            }
-        };
-        tested.report.items = combined.items;
-        tested.report.consumed_read_units = combined.consumed_read_units;
-        if let Some(e) = combined.error {
-            tested.report.error = Some(e);
-            return tested;
-        }
-        match &combined.aborted {
-            Some(reason) => {
-                warnings.push(format!("{}: {reason}", tested.report.table));
-                tested.aborted(false, combined.prepared, reason);
-            }
-            None => {
-                let stats = ScanStats {
-                    items: combined.items,
-                    consumed_read_units: combined.consumed_read_units,
-                    ..ScanStats::default()
-                };
-                if let Err(e) = tested.read(None, combined.prepared, combined.state, &stats) {
-                    tested.report.error = Some(e);
-                }
-            }
-        }
-        tested
-    }
-}
-
-/// A part's state of table `table_fqn` (no item read, no error yet).
-fn part_state(table_fqn: &str, prepared: Prepared, state: Option<DqState>) -> TablePart {
-    TablePart {
-        table: table_fqn.to_string(),
-        prepared,
-        items: 0,
-        consumed_read_units: 0.0,
-        state,
-        error: None,
-        aborted: None,
-    }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -215,6 +215,10 @@ fn yaml_cases_and_a_persons_case_run_in_one_pass_and_their_results_are_stored() 
     assert!(out.contains("Not testable"), "{out}");
     assert!(out.contains("nested attribute"), "{out}");
     assert!(out.contains("Failed"), "{out}");
+    // Every result went to its case through the REST sink; the not testable case has
+    // none there, and is not said to be unpublishable either.
+    assert!(!out.contains("not published to OpenMetadata"), "{out}");
+    assert!(out.contains("result(s) posted to OpenMetadata."), "{out}");
 
     // The YAML's cases exist on the server now (the nested one was never sent), beside
     // the person's, and each holds one result.
@@ -1072,19 +1076,16 @@ fn a_test_merge_whose_sink_fails_keeps_the_previous_output() {
 #[test]
 fn a_test_run_whose_sink_fails_is_recorded_as_failed_and_keeps_the_previous_state() {
     let key = unique_access_key("dq-run-sink");
-    seed(&key);
     let dir = tempfile::tempdir().unwrap();
+    // Two tables (dq_orders, dq_more), the whole service: after the refused write of
+    // the first, the second is not read.
+    let (_, yaml) = parts_with_a_failing_table(&key, dir.path());
     let db = dir.path().join("dq.db");
-    let case = "      - name: rows_between\n        testDefinitionName: tableRowCountToBeBetween\n        parameterValues:\n          - name: minValue\n            value: \"1\"\n          - name: maxValue\n            value: \"10\"";
     let sink = format!(
         "sink:\n  type: local\n  config:\n    path: {}",
         db.display()
     );
-    let yaml = write(
-        dir.path(),
-        "local.yaml",
-        &suite_yaml(&key, case, &sink, "http://localhost:8585/api"),
-    );
+    let yaml = write(dir.path(), "local.yaml", &yaml.replace("@@SINK@@", &sink));
     let args = ["test", "-c", yaml.to_str().unwrap()];
     let good = dynameta(&args, &[]);
     assert_eq!(good.code, 0, "{}", good.output());
@@ -1109,6 +1110,14 @@ fn a_test_run_whose_sink_fails_is_recorded_as_failed_and_keeps_the_previous_stat
     );
     assert!(
         refused.stdout.contains("Nothing replaced"),
+        "{}",
+        refused.output()
+    );
+    assert!(
+        refused
+            .stdout
+            .contains("the remaining tables were not tested")
+            && refused.stdout.contains("on 1 table(s)"),
         "{}",
         refused.output()
     );

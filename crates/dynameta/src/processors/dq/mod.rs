@@ -17,6 +17,7 @@ mod pyfmt;
 pub mod read;
 pub mod spill;
 pub mod state_file;
+pub mod table;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;

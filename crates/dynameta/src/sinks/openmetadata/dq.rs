@@ -270,7 +270,7 @@ impl DqClient {
 
     /// Reads the test definitions the YAML's cases name and checks their parameters
     /// against them (unknown, missing, a column test without a column): nothing is
-    /// sent if one case is wrong. `Err(Ok((case, problem)))`: a case is wrong.
+    /// sent if one case is wrong ([`DefinitionError::Case`]).
     pub async fn check_definitions(
         &self,
         suite: &TestSuite,

@@ -6,33 +6,7 @@ use serde::Serialize;
 
 use super::{EXIT_FAILED, EXIT_NOT_RUN, EXIT_PASSED};
 use crate::processors::dq::cases::{CaseReport, Status};
-
-/// One table's cases.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TableReport {
-    /// Table FQN.
-    pub table: String,
-    /// The cases, in the order they ran.
-    pub cases: Vec<CaseReport>,
-    /// Items read.
-    pub items: u64,
-    /// Read units consumed.
-    pub consumed_read_units: f64,
-    /// Why the table could not be tested (its cases did not run).
-    pub error: Option<String>,
-    /// `--part`: cases evaluated over this part's share, concluded by `test merge`.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub pending: usize,
-    /// Read from this DynamoDB export to S3 (`connectionArguments.exports`) instead
-    /// of a scan.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub export: Option<String>,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
-}
+pub use crate::processors::dq::table::TableReport;
 
 /// What `dynameta test` did.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -49,17 +23,17 @@ pub struct TestSummary {
     /// `--part I/N`: which part this run was (its results come from `test merge`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
-    /// `test merge` through the one finish: whether the workflow's failure policy
-    /// (`raiseOnError`, `successThreshold`) tolerated the tables that could not be
-    /// tested, and no write failed (only then is the output replaced).
+    /// A run or merge through the one finish (not a part): whether the workflow's
+    /// failure policy (`raiseOnError`, `successThreshold`) tolerated the tables that
+    /// could not be tested, and no write failed (only then is the output replaced).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tolerated: Option<bool>,
 }
 
 impl TestSummary {
     /// 0 every case passed; 1 a case failed, aborted or was not testable; 2 a table
-    /// could not be tested at all; 3 (as every command that finds nothing to do) no
-    /// case ran anywhere.
+    /// could not be tested at all (unless the failure policy tolerates it) or a write
+    /// failed; 3 (as every command that finds nothing to do) no case ran anywhere.
     pub fn exit_code(&self) -> u8 {
         let not_run = match self.tolerated {
             Some(tolerated) => !tolerated,
