@@ -602,40 +602,12 @@ impl Catalog {
     /// them, marked as carried. Without this, a table that failed once would vanish
     /// from the current view and show as deleted. Returns how many were carried.
     pub fn carry_forward(&mut self, run: RunId, tables: &[String]) -> Result<usize, CatalogError> {
-        if tables.is_empty() {
-            return Ok(0);
-        }
-        let conn = &mut self.conn;
-        let result = (|| {
-            let tx = conn.transaction()?;
-            let mut carried = 0;
-            {
-                let mut stmt = tx.prepare(
-                    "INSERT OR IGNORE INTO run_tables (run_id, table_id, body_id, carried)
-                     SELECT ?1, mt.table_id, mt.body_id, 1 FROM manifest_tables mt
-                     JOIN tables t ON t.id = mt.table_id
-                     WHERE (t.name = ?2 OR t.fqn = ?2) AND mt.manifest_id = (
-                         SELECT p.manifest_id FROM runs p JOIN runs me ON me.id = ?1
-                         WHERE p.command = 'ingest' AND p.status = 'succeeded'
-                           AND p.service = me.service AND p.manifest_id IS NOT NULL
-                         ORDER BY p.id DESC LIMIT 1)",
-                )?;
-                for name in tables {
-                    carried += stmt.execute(params![run.0, name])?;
-                }
-            }
-            tx.commit()?;
-            Ok(carried)
-        })();
-        result.map_err(|e| {
-            self.sql(
-                format!(
-                    "keeping the previous snapshot of tables run {} could not read",
-                    run.0
-                ),
-                e,
-            )
-        })
+        let keys: Vec<Vec<&str>> = tables.iter().map(|t| vec![t.as_str()]).collect();
+        let what = format!(
+            "keeping the previous snapshot of tables run {} could not read",
+            run.0
+        );
+        self.carry_matching(run, "t.name = ?2 OR t.fqn = ?2", &keys, what)
     }
 
     /// [`Catalog::carry_forward`] of every table of whole schemas: `schemas` holds
@@ -648,40 +620,57 @@ impl Catalog {
         run: RunId,
         schemas: &[(String, String)],
     ) -> Result<usize, CatalogError> {
-        if schemas.is_empty() {
+        let keys: Vec<Vec<&str>> = schemas
+            .iter()
+            .map(|(database, schema)| vec![database.as_str(), schema.as_str()])
+            .collect();
+        let what = format!(
+            "keeping the previous snapshot of the schemas run {} could not read",
+            run.0
+        );
+        self.carry_matching(run, "t.database = ?2 AND t.schema_name = ?3", &keys, what)
+    }
+
+    /// Carries into `run` (one transaction) the snapshot the service's latest
+    /// succeeded ingest had of each table matching `matching` (SQL over `tables t`,
+    /// `?2`, `?3`, ... bound to each of `keys` in turn), marked as carried; a table
+    /// already in the run is left as it is. Returns how many were carried.
+    fn carry_matching(
+        &mut self,
+        run: RunId,
+        matching: &str,
+        keys: &[Vec<&str>],
+        what: String,
+    ) -> Result<usize, CatalogError> {
+        if keys.is_empty() {
             return Ok(0);
         }
+        let sql = format!(
+            "INSERT OR IGNORE INTO run_tables (run_id, table_id, body_id, carried)
+             SELECT ?1, mt.table_id, mt.body_id, 1 FROM manifest_tables mt
+             JOIN tables t ON t.id = mt.table_id
+             WHERE ({matching}) AND mt.manifest_id = (
+                 SELECT p.manifest_id FROM runs p JOIN runs me ON me.id = ?1
+                 WHERE p.command = 'ingest' AND p.status = 'succeeded'
+                   AND p.service = me.service AND p.manifest_id IS NOT NULL
+                 ORDER BY p.id DESC LIMIT 1)"
+        );
         let conn = &mut self.conn;
         let result = (|| {
             let tx = conn.transaction()?;
             let mut carried = 0;
             {
-                let mut stmt = tx.prepare(
-                    "INSERT OR IGNORE INTO run_tables (run_id, table_id, body_id, carried)
-                     SELECT ?1, mt.table_id, mt.body_id, 1 FROM manifest_tables mt
-                     JOIN tables t ON t.id = mt.table_id
-                     WHERE t.database = ?2 AND t.schema_name = ?3 AND mt.manifest_id = (
-                         SELECT p.manifest_id FROM runs p JOIN runs me ON me.id = ?1
-                         WHERE p.command = 'ingest' AND p.status = 'succeeded'
-                           AND p.service = me.service AND p.manifest_id IS NOT NULL
-                         ORDER BY p.id DESC LIMIT 1)",
-                )?;
-                for (database, schema) in schemas {
-                    carried += stmt.execute(params![run.0, database, schema])?;
+                let mut stmt = tx.prepare(&sql)?;
+                for key in keys {
+                    let mut values: Vec<&dyn rusqlite::ToSql> = vec![&run.0];
+                    values.extend(key.iter().map(|k| k as &dyn rusqlite::ToSql));
+                    carried += stmt.execute(values.as_slice())?;
                 }
             }
             tx.commit()?;
             Ok(carried)
         })();
-        result.map_err(|e| {
-            self.sql(
-                format!(
-                    "keeping the previous snapshot of the schemas run {} could not read",
-                    run.0
-                ),
-                e,
-            )
-        })
+        result.map_err(|e| self.sql(what, e))
     }
 
     /// Writes a profile run's statistics of one table (one transaction).

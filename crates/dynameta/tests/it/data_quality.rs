@@ -1038,12 +1038,7 @@ fn a_test_merge_whose_sink_fails_keeps_the_previous_output() {
     let good = merge_states(dir.path(), "good.yaml", &yaml, &states);
     assert_eq!(good.code, 0, "{}", good.output());
 
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "CREATE TRIGGER refuse BEFORE INSERT ON test_results BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
-    )
-    .unwrap();
-    drop(conn);
+    refuse_test_results(&db);
     let refused = merge_states(dir.path(), "refused.yaml", &yaml, &states);
     assert_eq!(refused.code, 2, "{}", refused.output());
     assert!(
@@ -1052,21 +1047,7 @@ fn a_test_merge_whose_sink_fails_keeps_the_previous_output() {
         refused.output()
     );
 
-    let catalog = dynameta_catalog::Catalog::open_existing(&db).unwrap();
-    let runs = catalog.runs().unwrap();
-    let statuses: Vec<_> = runs
-        .iter()
-        .map(|r| (r.command.as_str(), r.status))
-        .collect();
-    assert_eq!(
-        statuses,
-        [
-            ("test", dynameta_catalog::RunStatus::Succeeded),
-            ("test", dynameta_catalog::RunStatus::Failed)
-        ]
-    );
-    let latest = catalog.latest_runs_of("test", "test_svc", 1).unwrap();
-    assert_eq!(latest[0].id, runs[0].id, "the state is the good run's");
+    assert_failed_after_a_good_run(&db);
 }
 
 /// A whole `test` run ends through the one finish too (`workflow::Finish`), not a
@@ -1095,12 +1076,7 @@ fn a_test_run_whose_sink_fails_is_recorded_as_failed_and_keeps_the_previous_stat
         good.output()
     );
 
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(
-        "CREATE TRIGGER refuse BEFORE INSERT ON test_results BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
-    )
-    .unwrap();
-    drop(conn);
+    refuse_test_results(&db);
     let refused = dynameta(&args, &[]);
     assert_eq!(refused.code, 2, "{}", refused.output());
     assert!(
@@ -1122,7 +1098,23 @@ fn a_test_run_whose_sink_fails_is_recorded_as_failed_and_keeps_the_previous_stat
         refused.output()
     );
 
-    let catalog = dynameta_catalog::Catalog::open_existing(&db).unwrap();
+    assert_failed_after_a_good_run(&db);
+}
+
+/// Makes the catalog `db` refuse every data-quality result (a trigger), as a full disk
+/// or a broken catalog would.
+fn refuse_test_results(db: &Path) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse BEFORE INSERT ON test_results BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .unwrap();
+}
+
+/// The catalog `db` holds a succeeded `test` run, then a failed one, and its state is
+/// still the succeeded run's.
+fn assert_failed_after_a_good_run(db: &Path) {
+    let catalog = dynameta_catalog::Catalog::open_existing(db).unwrap();
     let runs = catalog.runs().unwrap();
     let statuses: Vec<_> = runs
         .iter()
