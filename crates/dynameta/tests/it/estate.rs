@@ -680,7 +680,7 @@ fn one_region_alone_is_exactly_the_usual_run() {
 
 /// An Account Management stub (moto lacks `account:ListRegions`) serving `regions` per
 /// account and refusing the `denied` accounts, two regions a page so paging is used.
-fn regions_stub(
+pub(super) fn regions_stub(
     regions: &[(&str, &[(&str, &str)])],
     denied: &[&str],
 ) -> dynameta_testkit::account_stub::AccountStub {

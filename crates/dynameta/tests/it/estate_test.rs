@@ -309,3 +309,38 @@ fn an_organization_that_cannot_be_listed_stops_the_test_run() {
     );
     assert!(!out.exists());
 }
+
+/// With `regions: all`, a suite's table in an account whose regions cannot be listed
+/// is a table that could not be tested (exit 2, the account's reason), as in any other
+/// failed pair: the old lookup found no pair of that region and reported the case
+/// "not testable", as if the table's FQN were a mistake.
+#[test]
+fn a_table_of_an_account_whose_regions_cannot_be_listed_fails_with_its_account() {
+    let p = format!("dqr{}_", std::process::id());
+    let orders = format!("{p}orders");
+    let (a, c) = ("454545454541", "454545454543");
+    table_with(Some(a), "eu-west-3", &orders, 2);
+    let stub = super::estate::regions_stub(&[(a, &[("eu-west-3", "ENABLED_BY_DEFAULT")])], &[c]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.jsonl");
+    let estate = format!(
+        "        regions: all\n        includeBaseAccount: false\n        accounts:\n          - roleArn: arn:aws:iam::{a}:role/reader\n          - roleArn: arn:aws:iam::{c}:role/reader\n"
+    );
+    let entity = format!("test_svc.{c}.eu-west-3.{orders}");
+    let yaml = suite(&estate, &p, Some(&entity), &out).replace(
+        &format!("awsServicesEndpointURL: {}", moto().endpoint),
+        &format!("awsServicesEndpointURL: {}", stub.endpoint),
+    );
+    let run = run_suite(dir.path(), "wf.yaml", &yaml);
+    assert_eq!(run.code, 2, "{}", run.output());
+    let s: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let tables = s["summary"]["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 1, "{s:#}");
+    assert_eq!(tables[0]["table"], entity.as_str());
+    let why = tables[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        why.contains(&format!("pair {c}/all")) && why.contains("ListRegions"),
+        "{s:#}"
+    );
+    assert!(tables[0]["cases"].as_array().unwrap().is_empty(), "{s:#}");
+}

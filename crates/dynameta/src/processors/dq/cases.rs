@@ -372,9 +372,20 @@ impl Prepared {
 /// schema `schema` (the account's database name and the region, as `ingest` lays them
 /// out); `Err`: why none does, naming the pairs there are.
 pub fn pair_of<'a>(pairs: &'a [Pair], database: &str, schema: &str) -> Result<&'a Pair, String> {
+    let of_account = |p: &&Pair| p.account.database_name() == database;
     pairs
         .iter()
-        .find(|p| p.account.database_name() == database && p.region == schema)
+        .filter(of_account)
+        .find(|p| p.region == schema)
+        // With `regions: all`, an account whose regions could not be listed is one
+        // broken pair standing for all of them: the table is in it, and fails with it
+        // (never "not testable", which would read as a configuration mistake).
+        .or_else(|| {
+            pairs
+                .iter()
+                .filter(of_account)
+                .find(|p| p.region == crate::config::estate::ALL && p.broken.is_some())
+        })
         .ok_or_else(|| {
             let known: Vec<String> = pairs
                 .iter()

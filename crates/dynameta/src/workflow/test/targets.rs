@@ -90,6 +90,13 @@ pub async fn targets(
                     name: name.clone(),
                     route: Route::NoPair(why),
                 },
+                // The broken pair standing for an account's unlisted regions (`all`)
+                // is not the table's schema: the table keeps the suite's FQN.
+                Ok(pair) if pair.region != part(2) => Target {
+                    fqn: entity.clone(),
+                    name: name.clone(),
+                    route: failed(pair, pair.broken.as_deref().unwrap_or_default()),
+                },
                 Ok(pair) => target(
                     &scope_of(pair),
                     name,
