@@ -25,6 +25,10 @@ use crate::sinks::{Opening, Record, RunEnd, SinkContext, SinkError, SinkWriter};
 /// `threads`.
 const PAIRS_AT_ONCE: usize = 8;
 
+/// Finished tables the reorder buffer of [`Run::tables`] may hold per thread while an
+/// older table is still running.
+const REORDER_WINDOW_PER_THREAD: usize = 8;
+
 /// One (account, region) pair of a run, connected and listed: its own connection
 /// (region and role) and scope (database = the account, schema = the region). A
 /// single-pair workflow has exactly one, with the workflow's connection and scope.
@@ -416,21 +420,36 @@ impl<'a> Run<'a> {
         Emit: FnMut(&RunPair, &str, T, &mut Summary) -> Vec<Record>,
     {
         let job = &job;
+        let threads = threads.max(1);
         // Numbered after the pair lookup, so that the reorder buffer never waits for
         // an item that does not exist.
-        let items = selected
+        let mut items = selected
             .into_iter()
             .filter_map(|(i, name)| pairs.get(i).map(|p| (i, p, name)))
-            .enumerate();
-        let mut results = stream::iter(items)
-            .map(|(k, (i, pair, name))| async move {
-                let outcome = job(pair, name.clone()).await;
-                (k, i, name, outcome)
-            })
-            .buffer_unordered(threads.max(1));
+            .enumerate()
+            .peekable();
+        // Memory bounded by design: a table is started only within `window` of the
+        // oldest unwritten one, so the reorder buffer holds at most `window` finished
+        // tables however slow one table is (the slots stay busy within the window).
+        let window = threads * REORDER_WINDOW_PER_THREAD;
+        let mut running = stream::FuturesUnordered::new();
         let mut pending = BTreeMap::new();
         let mut next_index = 0;
-        while let Some((k, i, name, outcome)) = results.next().await {
+        loop {
+            while running.len() < threads
+                && items.peek().is_some_and(|(k, _)| *k < next_index + window)
+            {
+                let Some((k, (i, pair, name))) = items.next() else {
+                    break;
+                };
+                running.push(async move {
+                    let outcome = job(pair, name.clone()).await;
+                    (k, i, name, outcome)
+                });
+            }
+            let Some((k, i, name, outcome)) = running.next().await else {
+                break;
+            };
             progress.table_done(&name);
             pending.insert(k, (i, name, outcome));
             while let Some((i, name, outcome)) = pending.remove(&next_index) {
@@ -778,6 +797,81 @@ mod tests {
             .build()
             .unwrap()
             .block_on(f)
+    }
+
+    #[test]
+    fn a_slow_table_holds_back_at_most_a_window_of_finished_ones() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        // 100 tables on 2 threads; the first yields 1,000 times before it ends, the
+        // others end at once. Without a window every other table would finish (and wait
+        // in the reorder buffer) before the first is written.
+        let wf = workflow("");
+        let finished = AtomicUsize::new(0);
+        let emitted = AtomicUsize::new(0);
+        let most_waiting = AtomicUsize::new(0);
+        let order = Mutex::new(Vec::new());
+        futures_executor(async {
+            let connection = aws::connect(wf.aws(), &wf.options).await;
+            let names: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+            let pairs = vec![RunPair {
+                pair: None,
+                connection,
+                capabilities: Default::default(),
+                scope: Scope::of(&wf),
+                listed: names.clone(),
+                selected: names.clone(),
+                count: None,
+            }];
+            let sink = Probe {
+                seen: Arc::new(Mutex::new(Seen::default())),
+                fail_after: usize::MAX,
+            };
+            let mut run = Run {
+                workflow: &wf,
+                summary: Summary::default(),
+                counts: Vec::new(),
+                throttled: Vec::new(),
+                out: Finish::new(&wf, Box::new(sink), Instant::now()),
+            };
+            let progress = Progress::new(100, true);
+            run.tables(
+                &pairs,
+                selected_tables(&pairs),
+                2,
+                &progress,
+                |_, name| {
+                    let finished = &finished;
+                    let emitted = &emitted;
+                    let most_waiting = &most_waiting;
+                    async move {
+                        if name == "t0" {
+                            for _ in 0..1_000 {
+                                tokio::task::yield_now().await;
+                            }
+                        }
+                        let done = finished.fetch_add(1, Ordering::SeqCst) + 1;
+                        let waiting = done - emitted.load(Ordering::SeqCst);
+                        most_waiting.fetch_max(waiting, Ordering::SeqCst);
+                        Ok::<_, String>(name)
+                    }
+                },
+                |_, _, name: String, _| {
+                    emitted.fetch_add(1, Ordering::SeqCst);
+                    order.lock().unwrap().push(name);
+                    Vec::new()
+                },
+            )
+            .await;
+        });
+        let order = order.into_inner().unwrap();
+        let want: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+        assert_eq!(order, want, "written in listing order");
+        let window = 2 * REORDER_WINDOW_PER_THREAD;
+        let most = most_waiting.load(Ordering::SeqCst);
+        assert!(
+            most <= window,
+            "{most} finished tables waited at once (window {window})"
+        );
     }
 
     #[test]
