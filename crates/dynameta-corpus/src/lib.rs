@@ -18,6 +18,24 @@ use aws_sdk_dynamodb::Client;
 
 type Item = HashMap<String, AV>;
 
+/// Runs `work` with a [`client`] of `endpoint` on a new multi-threaded runtime: the one
+/// way the demo's and the benchmarks' programs start. A runtime that cannot start ends
+/// the program with exit 1 and the reason.
+pub fn run_with_client<T, F, Fut>(endpoint: &str, access_key: &str, region: &str, work: F) -> T
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    runtime.block_on(async { work(client(endpoint, access_key, region).await).await })
+}
+
 /// A DynamoDB client for `endpoint` with static test credentials, for seeding tables.
 pub async fn client(endpoint: &str, access_key: &str, region: &str) -> Client {
     let creds = aws_sdk_dynamodb::config::Credentials::new(

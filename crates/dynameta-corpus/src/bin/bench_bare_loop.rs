@@ -19,12 +19,7 @@ fn main() {
         eprintln!("SAMPLE and CONCURRENCY must be numbers");
         std::process::exit(2);
     };
-    let Ok(runtime) = tokio::runtime::Runtime::new() else {
-        eprintln!("cannot start runtime");
-        std::process::exit(1);
-    };
-    let items = runtime.block_on(async {
-        let client = dynameta_corpus::client(endpoint, key, region).await;
+    let items = dynameta_corpus::run_with_client(endpoint, key, region, |client| async move {
         let mut names = Vec::new();
         let mut start = None;
         loop {

@@ -32,12 +32,7 @@ fn main() {
         eprintln!("TOTAL_SEGMENTS and WORKERS must be numbers");
         std::process::exit(2);
     };
-    let Ok(runtime) = tokio::runtime::Runtime::new() else {
-        eprintln!("cannot start runtime");
-        std::process::exit(1);
-    };
-    let items: u64 = runtime.block_on(async {
-        let client = dynameta_corpus::client(endpoint, key, region).await;
+    let items: u64 = dynameta_corpus::run_with_client(endpoint, key, region, |client| async move {
         let next = Arc::new(AtomicU32::new(0));
         let table: Arc<str> = Arc::from(table.as_str());
         let handles: Vec<_> = (0..workers)

@@ -15,15 +15,7 @@ fn main() {
         eprintln!("usage: change_demo ENDPOINT ACCESS_KEY_ID REGION");
         std::process::exit(2);
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    runtime.block_on(async {
-        let client = dynameta_corpus::client(endpoint, access_key, region).await;
+    dynameta_corpus::run_with_client(endpoint, access_key, region, |client| async move {
         dynameta_corpus::drift_demo(&client, 300).await;
     });
     println!("changed the demo data: customers +loyaltyTier, -sku, loyaltyPoints number -> string, +index by_email; bulk_019 deleted");

@@ -26,12 +26,7 @@ fn main() {
         eprintln!("TABLES and ITEMS must be numbers");
         std::process::exit(2);
     };
-    let Ok(runtime) = tokio::runtime::Runtime::new() else {
-        eprintln!("cannot start runtime");
-        std::process::exit(1);
-    };
-    runtime.block_on(async {
-        let client = dynameta_corpus::client(endpoint, key, region).await;
+    dynameta_corpus::run_with_client(endpoint, key, region, |client| async move {
         let mut pending = Vec::new();
         for t in 0..tables {
             let client = client.clone();

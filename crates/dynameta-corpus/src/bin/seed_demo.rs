@@ -20,15 +20,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("cannot start runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    runtime.block_on(async {
-        let client = dynameta_corpus::client(endpoint, access_key, region).await;
+    dynameta_corpus::run_with_client(endpoint, access_key, region, |client| async move {
         dynameta_corpus::seed(&client, filler).await;
         // Personal data for the classification demo.
         dynameta_corpus::create_table(

@@ -16,12 +16,7 @@ fn main() {
         eprintln!("ITEMS must be a number");
         std::process::exit(2);
     };
-    let Ok(runtime) = tokio::runtime::Runtime::new() else {
-        eprintln!("cannot start runtime");
-        std::process::exit(1);
-    };
-    runtime.block_on(async {
-        let client = dynameta_corpus::client(endpoint, key, region).await;
+    dynameta_corpus::run_with_client(endpoint, key, region, |client| async move {
         dynameta_corpus::create_table(&client, table, ("id", ScalarAttributeType::S), None).await;
         let mut start = 0;
         while start < n {
