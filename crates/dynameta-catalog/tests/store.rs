@@ -223,12 +223,7 @@ fn a_partial_run_keeps_the_previous_snapshot_of_the_tables_it_could_not_read() {
     let all = tables(3);
     ingest(&mut cat, &all, RunStatus::Succeeded);
     // Run 2 lists all three, reads two (t001 failed), and succeeds by the policy.
-    let run = cat.begin_run("ingest", "svc", "test").unwrap();
-    let names: Vec<String> = all.iter().map(|t| t.table.name.clone()).collect();
-    cat.record_listing(run, "svc.default.default", &names)
-        .unwrap();
-    cat.write_snapshot(run, &all[0]).unwrap();
-    cat.write_snapshot(run, &all[2]).unwrap();
+    let run = read_all_but_the_second(&mut cat, &all);
     assert_eq!(cat.carry_forward(run, &["t001".to_string()]).unwrap(), 1);
     cat.finish_run(run, RunStatus::Succeeded, &json!({}))
         .unwrap();
@@ -247,12 +242,7 @@ fn a_table_that_failed_is_kept_when_named_by_its_full_name() {
     let mut cat = Catalog::open(&dir.path().join("c.db")).unwrap();
     let all = tables(3);
     ingest(&mut cat, &all, RunStatus::Succeeded);
-    let run = cat.begin_run("ingest", "svc", "test").unwrap();
-    let names: Vec<String> = all.iter().map(|t| t.table.name.clone()).collect();
-    cat.record_listing(run, "svc.default.default", &names)
-        .unwrap();
-    cat.write_snapshot(run, &all[0]).unwrap();
-    cat.write_snapshot(run, &all[2]).unwrap();
+    let run = read_all_but_the_second(&mut cat, &all);
     let fqn = table("t001").fqn;
     assert_eq!(
         cat.carry_forward(run, std::slice::from_ref(&fqn)).unwrap(),
@@ -552,4 +542,16 @@ fn a_readers_wal_files_are_owner_only_and_the_catalog_unchanged() {
             .unwrap_or(0),
         0
     );
+}
+
+/// Begins an ingest run that lists every table of `all` and reads all but the second
+/// (it failed): the run a tolerated failure leaves.
+fn read_all_but_the_second(cat: &mut Catalog, all: &[TableSnapshot]) -> dynameta_catalog::RunId {
+    let run = cat.begin_run("ingest", "svc", "test").unwrap();
+    let names: Vec<String> = all.iter().map(|t| t.table.name.clone()).collect();
+    cat.record_listing(run, "svc.default.default", &names)
+        .unwrap();
+    cat.write_snapshot(run, &all[0]).unwrap();
+    cat.write_snapshot(run, &all[2]).unwrap();
+    run
 }
