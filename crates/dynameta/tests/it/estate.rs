@@ -475,13 +475,7 @@ fn mark_deleted_tables_works_per_pair_and_never_for_a_failed_one() {
         .collect();
     reported.sort();
     assert_eq!(reported, want, "{s:#}");
-    let mut deleted: Vec<String> = server
-        .entities("table")
-        .into_iter()
-        .filter(|t| t["deleted"] == true)
-        .map(|t| t["fullyQualifiedName"].as_str().unwrap().to_string())
-        .collect();
-    deleted.sort();
+    let deleted = deleted_tables(&server);
     assert_eq!(
         deleted, want,
         "the failed pair's tables are never marked deleted"
@@ -1016,13 +1010,7 @@ fn mark_deleted_tables_with_fqn_filters_judges_each_table_in_its_pair() {
     }
     let run = ingest_json(dir.path(), "b.yaml", &yaml);
     assert_eq!(run.code, 0, "{}", run.output());
-    let mut deleted: Vec<String> = server
-        .entities("table")
-        .into_iter()
-        .filter(|t| t["deleted"] == true)
-        .map(|t| t["fullyQualifiedName"].as_str().unwrap().to_string())
-        .collect();
-    deleted.sort();
+    let deleted = deleted_tables(&server);
     assert_eq!(
         deleted,
         [
@@ -1032,4 +1020,16 @@ fn mark_deleted_tables_with_fqn_filters_judges_each_table_in_its_pair() {
         "{}",
         run.output()
     );
+}
+
+/// The FQNs of the tables the contract server holds as soft-deleted, sorted.
+fn deleted_tables(server: &dynameta_testkit::openmetadata_server::ContractServer) -> Vec<String> {
+    let mut deleted: Vec<String> = server
+        .entities("table")
+        .into_iter()
+        .filter(|t| t["deleted"] == true)
+        .map(|t| t["fullyQualifiedName"].as_str().unwrap().to_string())
+        .collect();
+    deleted.sort();
+    deleted
 }
